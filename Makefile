@@ -1,0 +1,144 @@
+# krenalis: krenalisd, krctl and krtop.
+#
+#   make                 build everything
+#   make run             build and start krenalisd -d on ./var
+#   make test            build with -Werror and run every test
+#   make SANITIZE=1 test the same under AddressSanitizer and UBSan
+#   make install DESTDIR= PREFIX=/usr/local
+#   make V=1             show full command lines
+
+PREFIX ?=	/usr/local
+DESTDIR ?=
+BINDIR ?=	$(PREFIX)/bin
+SBINDIR ?=	$(PREFIX)/sbin
+MANDIR ?=	$(PREFIX)/share/man
+
+CC ?=		cc
+PKGS =		libmicrohttpd jansson sqlite3 libcurl ncursesw zlib
+
+# The dependency check runs before anything else is evaluated, so that a
+# fresh machine gets its -dev packages before pkg-config is asked for flags.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(shell sh .ci/deps $(if $(filter test check,$(MAKECMDGOALS)),test) >&2; echo $$?),0)
+$(error installing the build dependencies failed)
+endif
+endif
+
+WARN =		-Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
+		-Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla \
+		-Wno-unused-parameter
+CFLAGS ?=	-O2 -g
+CPPFLAGS +=	-D_GNU_SOURCE -Icommon $(shell pkg-config --cflags $(PKGS))
+ifneq ($(filter test check,$(MAKECMDGOALS)),)
+WERROR =	-Werror
+endif
+ifeq ($(SANITIZE),1)
+SANFLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=undefined
+BUILD =		build/asan
+else
+BUILD =		build/normal
+endif
+ifdef KRENALIS_TEST_HOOKS
+CPPFLAGS +=	-DKRENALIS_TEST_HOOKS
+endif
+ALL_CFLAGS =	$(CFLAGS) $(WARN) $(WERROR) $(SANFLAGS) -pthread -MMD -MP
+LDFLAGS +=	$(SANFLAGS) -pthread
+
+LIBS_D =	$(shell pkg-config --libs libmicrohttpd jansson sqlite3 zlib)
+LIBS_CTL =	$(shell pkg-config --libs jansson libcurl)
+LIBS_TOP =	$(shell pkg-config --libs jansson ncursesw)
+LIBS_COMMON =	$(shell pkg-config --libs jansson)
+
+ifneq ($(V),1)
+Q =		@
+QCC =		@printf '  CC      %s\n' $@;
+QLD =		@printf '  LD      %s\n' $@;
+QAR =		@printf '  AR      %s\n' $@;
+endif
+
+COMMON_SRC =	$(wildcard common/*.c)
+D_SRC =		$(wildcard krenalisd/*.c)
+CTL_SRC =	$(wildcard krctl/*.c)
+TOP_SRC =	$(wildcard krtop/*.c)
+UNIT_SRC =	$(wildcard tests/unit/test_*.c)
+
+obj =		$(patsubst %.c,$(BUILD)/%.o,$(1))
+COMMON_LIB =	$(BUILD)/libcommon.a
+D_LIB =		$(BUILD)/libkrenalisd.a
+D_OBJ =		$(call obj,$(filter-out krenalisd/main.c,$(D_SRC)))
+CTL_OBJ =	$(call obj,$(filter-out krctl/main.c,$(CTL_SRC)))
+TOP_OBJ =	$(call obj,$(filter-out krtop/main.c,$(TOP_SRC)))
+UNIT_BIN =	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+PROGS =		krenalisd/krenalisd krctl/krctl $(if $(TOP_SRC),krtop/krtop)
+MANS =		$(wildcard man/*.[0-9])
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(QCC)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRC))
+	$(QAR)rm -f $@ && $(AR) rcs $@ $^
+
+$(D_LIB): $(D_OBJ)
+	$(QAR)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/bin/krenalisd: $(BUILD)/krenalisd/main.o $(D_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_D)
+
+$(BUILD)/bin/krctl: $(BUILD)/krctl/main.o $(CTL_OBJ) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CTL)
+
+$(BUILD)/bin/krtop: $(BUILD)/krtop/main.o $(TOP_OBJ) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TOP)
+
+# The programs are linked in build/ and copied beside their sources, so that
+# a normal and a sanitized build never mix objects.
+krenalisd/krenalisd: $(BUILD)/bin/krenalisd
+	$(Q)cp $< $@
+krctl/krctl: $(BUILD)/bin/krctl
+	$(Q)cp $< $@
+krtop/krtop: $(BUILD)/bin/krtop
+	$(Q)cp $< $@
+
+# Each unit test links the common library and every module of the daemon,
+# krctl and krtop except their main.c.
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(D_LIB) $(CTL_OBJ) $(TOP_OBJ) \
+    $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(LDFLAGS) -o $@ $< $(CTL_OBJ) $(TOP_OBJ) $(D_LIB) \
+	    $(COMMON_LIB) $(LIBS_D) $(LIBS_CTL) $(LIBS_TOP)
+
+test check: $(PROGS) $(UNIT_BIN)
+	$(Q)UNIT_DIR=$(BUILD)/tests sh tests/run
+
+run: $(PROGS)
+	@mkdir -p var
+	./krenalisd/krenalisd -d -D var
+
+bench: $(PROGS)
+	$(Q)$(MAKE) -C tests/bench
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 krenalisd/krenalisd $(DESTDIR)$(SBINDIR)/krenalisd
+	install -m 755 krctl/krctl $(DESTDIR)$(BINDIR)/krctl
+	$(if $(TOP_SRC),install -m 755 krtop/krtop $(DESTDIR)$(BINDIR)/krtop)
+	for m in $(MANS); do \
+		s=$${m##*.}; \
+		install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+clean:
+	rm -rf build $(PROGS) krtop/krtop
+
+.PHONY: all test check run bench install clean
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,321 @@
+/*
+ * The JSON-lines framing of the control protocol (DESIGN.md, "Control
+ * protocol"): a bounded line reader, and the encoder and writer of lines.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+/*
+ * How r->buf is laid out.  The struct of proto.h has no field for the
+ * position of the first unread byte, so the allocation starts with a small
+ * header that keeps it, followed by r->cap bytes of room:
+ *
+ *   r->buf: [struct reader_hdr][ taken: off | held: len | free ]
+ *
+ * Taking a line only advances off (the line stays where it is until the
+ * next feed or read, which may move the held bytes back to the start), so
+ * that many short lines in one read cost linear time.  tail is the number
+ * of held bytes after the last newline, which spares rescanning a long
+ * unfinished line on every read.
+ */
+struct reader_hdr {
+	size_t	off;
+	size_t	tail;
+};
+
+/* Values of r->skipping. */
+#define SKIP_NONE	0
+#define SKIP_HELD	1	/* the first max bytes of the line are held */
+#define SKIP_DROPPED	2	/* reported already; nothing of it is held */
+
+#define READ_CHUNK_MAX	(64 * 1024)
+#define READ_CHUNK_MIN	512
+#define ROOM_INITIAL	4096
+
+static struct reader_hdr *
+reader_hdr(const struct proto_reader *r)
+{
+	return (struct reader_hdr *)(void *)r->buf;
+}
+
+/* The first byte of the room (not of the held bytes). */
+static char *
+reader_room(const struct proto_reader *r)
+{
+	return r->buf + sizeof(struct reader_hdr);
+}
+
+/* How many bytes a read or a step of a feed takes at most. */
+static size_t
+reader_chunk(const struct proto_reader *r)
+{
+	if (r->max > READ_CHUNK_MAX)
+		return READ_CHUNK_MAX;
+	if (r->max < READ_CHUNK_MIN)
+		return READ_CHUNK_MIN;
+	return r->max;
+}
+
+/*
+ * Make room for need more bytes after the held ones.  The room stays
+ * within limit, max plus one chunk, while the held bytes fit in it; past
+ * that (lines fed but not taken) it doubles.  Moving the held bytes back
+ * to the start costs their length, so the room also doubles when they are
+ * many compared with the bytes taken since, to keep the cost linear.
+ */
+static void
+reader_reserve(struct proto_reader *r, size_t need)
+{
+	struct reader_hdr	*h;
+	size_t			 newcap, limit;
+	int			 cheap;
+
+	limit = r->max < SIZE_MAX / 4 ? r->max + reader_chunk(r) : SIZE_MAX / 4;
+	if (r->buf == NULL) {
+		newcap = limit < ROOM_INITIAL ? limit : ROOM_INITIAL;
+		if (newcap < need)
+			newcap = need;
+		r->buf = xmalloc(sizeof(struct reader_hdr) + newcap);
+		h = reader_hdr(r);
+		h->off = 0;
+		h->tail = 0;
+		r->cap = newcap;
+		r->len = 0;
+		return;
+	}
+	h = reader_hdr(r);
+	if (r->cap - h->off - r->len >= need)
+		return;
+	cheap = h->off >= r->len || r->len + need <= limit;
+	if (h->off > 0) {
+		memmove(reader_room(r), reader_room(r) + h->off, r->len);
+		h->off = 0;
+	}
+	if (r->cap - r->len >= need && cheap)
+		return;
+	if (r->len + need <= limit)
+		newcap = r->cap > limit / 2 ? limit : r->cap * 2;
+	else if (r->cap <= SIZE_MAX / 4)
+		newcap = r->cap * 2;
+	else
+		newcap = r->cap;
+	if (newcap < r->len + need)
+		newcap = r->len + need;
+	r->buf = xreallocarray(r->buf, 1, sizeof(struct reader_hdr) + newcap);
+	r->cap = newcap;
+}
+
+/* Append n bytes after the held ones; src may lie in the room after them. */
+static void
+reader_append(struct proto_reader *r, const char *src, size_t n)
+{
+	memmove(reader_room(r) + reader_hdr(r)->off + r->len, src, n);
+	r->len += n;
+}
+
+/*
+ * Take in n new bytes at src, for which there is room.  Complete lines are
+ * kept whole (line() reports those longer than max).  When the unfinished
+ * last line reaches max bytes without a newline it cannot fit any more:
+ * its first max bytes stay held as a marker of its place among the lines,
+ * and everything up to its newline is dropped.  So the reader holds about
+ * max bytes whatever the peer sends.
+ */
+static void
+reader_take(struct proto_reader *r, const char *src, size_t n)
+{
+	struct reader_hdr	*h = reader_hdr(r);
+	const char		*nl;
+	size_t			 k;
+
+	while (n > 0) {
+		if (r->skipping != SKIP_NONE) {
+			if ((nl = memchr(src, '\n', n)) == NULL)
+				return;
+			k = (size_t)(nl - src) + 1;
+			src += k;
+			n -= k;
+			/*
+			 * The marker becomes a line of max + 1 bytes, which
+			 * line() reports as too long when it gets there.
+			 */
+			if (r->skipping == SKIP_HELD) {
+				reader_append(r, "\n", 1);
+				h->tail = 0;
+			}
+			r->skipping = SKIP_NONE;
+			continue;
+		}
+		if ((nl = memrchr(src, '\n', n)) != NULL) {
+			k = (size_t)(nl - src) + 1;
+			reader_append(r, src, k);
+			h->tail = 0;
+			src += k;
+			n -= k;
+		}
+		/* What is left is the start of a line, without a newline. */
+		if (h->tail + n < r->max) {
+			reader_append(r, src, n);
+			h->tail += n;
+			return;
+		}
+		k = r->max - h->tail;
+		reader_append(r, src, k);
+		h->tail = r->max;
+		r->skipping = SKIP_HELD;
+		return;
+	}
+}
+
+void
+proto_reader_init(struct proto_reader *r, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	r->max = max > 0 ? max : PROTO_MAX_LINE;
+}
+
+void
+proto_reader_release(struct proto_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->len = 0;
+	r->cap = 0;
+	r->skipping = SKIP_NONE;
+}
+
+/* Take the bytes in steps of one chunk, so that dropped bytes cost no room. */
+void
+proto_reader_feed(struct proto_reader *r, const char *data, size_t n)
+{
+	size_t	k, chunk = reader_chunk(r);
+
+	while (n > 0) {
+		k = n < chunk ? n : chunk;
+		reader_reserve(r, k);
+		reader_take(r, data, k);
+		data += k;
+		n -= k;
+	}
+}
+
+/* One read(2) of at most one chunk, straight into the room. */
+ssize_t
+proto_reader_read(struct proto_reader *r, int fd)
+{
+	size_t	 chunk = reader_chunk(r);
+	char	*dst;
+	ssize_t	 n;
+
+	reader_reserve(r, chunk);
+	dst = reader_room(r) + reader_hdr(r)->off + r->len;
+	n = read(fd, dst, chunk);
+	if (n > 0)
+		reader_take(r, dst, (size_t)n);
+	return n;
+}
+
+/*
+ * Take the next line: its newline (and a "\r" before it) is replaced by a
+ * NUL, so *line is also a C string of *len bytes.  A line longer than max
+ * bytes, newline included, is reported once as PROTO_LINE_TOOLONG; one
+ * that is still arriving is reported as soon as all the lines before it
+ * have been taken.
+ */
+enum proto_line
+proto_reader_line(struct proto_reader *r, char **line, size_t *len)
+{
+	struct reader_hdr	*h;
+	char			*p, *nl;
+	size_t			 k, n;
+
+	if (r->buf == NULL)
+		return PROTO_LINE_NONE;
+	h = reader_hdr(r);
+	p = reader_room(r) + h->off;
+	if (r->len > h->tail) {
+		if ((nl = memchr(p, '\n', r->len - h->tail)) == NULL)
+			fatalx("proto: line reader lost a newline");
+		k = (size_t)(nl - p) + 1;
+		h->off += k;
+		r->len -= k;
+		if (r->len == 0)
+			h->off = 0;
+		if (k > r->max)
+			return PROTO_LINE_TOOLONG;
+		n = k - 1;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		p[n] = '\0';
+		*line = p;
+		*len = n;
+		return PROTO_LINE_OK;
+	}
+	if (r->skipping == SKIP_HELD) {
+		/* Only the marker is held: report the line now. */
+		h->off = 0;
+		h->tail = 0;
+		r->len = 0;
+		r->skipping = SKIP_DROPPED;
+		return PROTO_LINE_TOOLONG;
+	}
+	return PROTO_LINE_NONE;
+}
+
+/*
+ * json_dumpb is asked for the size first so that the line is built in a
+ * buffer of ours, freed with free(3) whatever jansson's allocator is.
+ * Return NULL when jansson cannot encode obj (not an object or array).
+ */
+char *
+proto_encode(const json_t *obj, size_t *len)
+{
+	const size_t	 flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+	size_t		 n;
+	char		*buf;
+
+	if ((n = json_dumpb(obj, NULL, 0, flags)) == 0)
+		return NULL;
+	buf = xmalloc(n + 2);
+	if (json_dumpb(obj, buf, n, flags) != n) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\n';
+	buf[n + 1] = '\0';
+	*len = n + 1;
+	return buf;
+}
+
+int
+proto_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

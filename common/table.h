@@ -1,0 +1,24 @@
+/*
+ * Fixed-width text tables: a header row and data rows, each column as wide
+ * as its widest cell (counted in code points), separated by two spaces.
+ */
+#ifndef TABLE_H
+#define TABLE_H
+
+#include <stdio.h>
+
+struct table;
+
+/* A table with ncols columns named by the ncols strings of headers. */
+struct table	*table_new(size_t ncols, const char *const *headers);
+void		 table_free(struct table *);
+/* Append a row of ncols cells (copied; NULL prints as "-"). */
+void		 table_add(struct table *, const char *const *cells);
+/* Print header and rows; trailing blanks are not written. */
+void		 table_print(const struct table *, FILE *);
+
+/* Print "label  value" lines with the labels padded to one width. */
+void		 table_print_pairs(FILE *, const char *const *pairs,
+		    size_t npairs);
+
+#endif

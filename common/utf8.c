@@ -1,0 +1,83 @@
+/*
+ * Strict UTF-8 following the table of well-formed byte sequences of The
+ * Unicode Standard, §3.9 (Table 3-7): the second byte's range depends on
+ * the first, which excludes overlong forms, surrogates and code points
+ * above U+10FFFF in one test.
+ */
+#include <stddef.h>
+
+#include "utf8.h"
+
+/*
+ * The length of the well-formed sequence at s (at most len bytes), or 0
+ * when it is not one.
+ */
+static size_t
+utf8_seqlen(const unsigned char *s, size_t len)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;		/* overlong */
+		else if (s[0] == 0xed)
+			hi = 0x9f;		/* surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;		/* overlong */
+		else if (s[0] == 0xf4)
+			hi = 0x8f;		/* above U+10FFFF */
+	} else
+		return 0;	/* continuation byte, C0, C1 or F5..FF */
+	if (len < n)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+int
+utf8_valid(const char *s, size_t len, size_t *runes)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n, count = 0;
+
+	while (len > 0) {
+		n = utf8_seqlen(p, len);
+		if (n == 0)
+			return 0;
+		p += n;
+		len -= n;
+		count++;
+	}
+	if (runes != NULL)
+		*runes = count;
+	return 1;
+}
+
+/*
+ * Step back from max over continuation bytes: the byte at the result is
+ * the first byte of a character (or the end), so the prefix is whole.
+ */
+size_t
+utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t	n;
+
+	if (max >= len)
+		return len;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}

@@ -1,0 +1,234 @@
+/* krctl's command table and command-line parser; see cmd.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "names.h"
+#include "utf8.h"
+#include "cmd.h"
+
+static const struct cmd cmds[] = {
+	{ "status", NULL, "status", "", { NULL }, 0, 0, { { NULL } },
+	    PRINT_STATUS },
+	{ "source", "add", "source.add",
+	    "[-c connector] [--strategy strategy] name",
+	    { "name" }, 1, 1,
+	    { { "-c", "--connector", "connector", OPT_STRING },
+	      { NULL, "--strategy", "strategy", OPT_STRING } },
+	    PRINT_SOURCE },
+	{ "source", "list", "source.list", "", { NULL }, 0, 0, { { NULL } },
+	    PRINT_SOURCES },
+	{ "source", "show", "source.show", "source", { "source" }, 1, 1,
+	    { { NULL } }, PRINT_SOURCE },
+	{ "source", "rename", "source.rename", "source name",
+	    { "source", "name" }, 2, 2, { { NULL } }, PRINT_SOURCE },
+	{ "source", "rm", "source.rm", "source", { "source" }, 1, 1,
+	    { { NULL } }, PRINT_SOURCE_REMOVED },
+	{ "key", "list", "key.list", "source", { "source" }, 1, 1,
+	    { { NULL } }, PRINT_KEYS },
+	{ "key", "add", "key.add", "source", { "source" }, 1, 1,
+	    { { NULL } }, PRINT_KEY },
+	{ "key", "rm", "key.rm", "source key", { "source", "key" }, 2, 2,
+	    { { NULL } }, PRINT_KEY_REMOVED },
+	{ "pipeline", "add", "pipeline.add", "source name [--disabled]",
+	    { "source", "name" }, 2, 2,
+	    { { NULL, "--disabled", "enabled", OPT_FALSE } },
+	    PRINT_PIPELINE },
+	{ "pipeline", "list", "pipeline.list", "[source]", { "source" }, 0, 1,
+	    { { NULL } }, PRINT_PIPELINES },
+	{ "pipeline", "show", "pipeline.show", "pipeline", { "pipeline" },
+	    1, 1, { { NULL } }, PRINT_PIPELINE },
+	{ "pipeline", "set", "pipeline.set", "pipeline [--name name]",
+	    { "pipeline" }, 1, 1,
+	    { { NULL, "--name", "name", OPT_STRING } }, PRINT_PIPELINE },
+	{ "pipeline", "enable", "pipeline.enable", "pipeline", { "pipeline" },
+	    1, 1, { { NULL } }, PRINT_PIPELINE },
+	{ "pipeline", "disable", "pipeline.disable", "pipeline",
+	    { "pipeline" }, 1, 1, { { NULL } }, PRINT_PIPELINE },
+	{ "pipeline", "rm", "pipeline.rm", "pipeline", { "pipeline" }, 1, 1,
+	    { { NULL } }, PRINT_PIPELINE_REMOVED },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+/* "word2" choices of word1, as "add, list, show" into buf. */
+static void
+choices(const char *word1, char *buf, size_t len)
+{
+	size_t	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < NCMDS; i++) {
+		if (word1 == NULL) {
+			if (i > 0 && strcmp(cmds[i].word1,
+			    cmds[i - 1].word1) == 0)
+				continue;
+			if (buf[0] != '\0')
+				strncat(buf, ", ", len - strlen(buf) - 1);
+			strncat(buf, cmds[i].word1, len - strlen(buf) - 1);
+		} else if (strcmp(cmds[i].word1, word1) == 0 &&
+		    cmds[i].word2 != NULL) {
+			if (buf[0] != '\0')
+				strncat(buf, ", ", len - strlen(buf) - 1);
+			strncat(buf, cmds[i].word2, len - strlen(buf) - 1);
+		}
+	}
+}
+
+static void
+synopsis(const struct cmd *c, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "usage: krctl %s%s%s%s%s", c->word1,
+	    c->word2 ? " " : "", c->word2 ? c->word2 : "",
+	    c->synopsis[0] ? " " : "", c->synopsis);
+}
+
+/* Add a string argument, checking that JSON can carry it. */
+static int
+add_string(json_t *args, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	char		 buf[64];
+	const char	*msg;
+
+	if (strcmp(key, "name") == 0 && (msg = names_check(value,
+	    strlen(value), (size_t)-1, buf, sizeof(buf))) != NULL &&
+	    value[0] != '\0') {
+		snprintf(err, errlen, "%s", msg);
+		return -1;
+	}
+	if (!utf8_valid(value, strlen(value), NULL)) {
+		snprintf(err, errlen, "%s contains invalid UTF-8 encoded "
+		    "characters", key);
+		return -1;
+	}
+	json_object_set_new(args, key, json_string(value));
+	return 0;
+}
+
+const struct cmd *
+cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
+    size_t errlen)
+{
+	const struct cmd	*c = NULL;
+	const struct cmd_opt	*o;
+	json_t			*args;
+	char			 list[256];
+	size_t			 i;
+	int			 words, npos = 0, j, k, opts_done = 0;
+
+	*argsp = NULL;
+	if (argc == 0) {
+		choices(NULL, list, sizeof(list));
+		snprintf(err, errlen, "no command given; use one of: %s",
+		    list);
+		return NULL;
+	}
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].word1, argv[0]) != 0)
+			continue;
+		if (cmds[i].word2 == NULL) {
+			c = &cmds[i];
+			break;
+		}
+		if (argc < 2) {
+			choices(argv[0], list, sizeof(list));
+			snprintf(err, errlen, "\"%s\" needs one of: %s",
+			    argv[0], list);
+			return NULL;
+		}
+		if (strcmp(cmds[i].word2, argv[1]) == 0) {
+			c = &cmds[i];
+			break;
+		}
+	}
+	if (c == NULL) {
+		for (i = 0; i < NCMDS; i++)
+			if (strcmp(cmds[i].word1, argv[0]) == 0)
+				break;
+		if (i == NCMDS) {
+			choices(NULL, list, sizeof(list));
+			snprintf(err, errlen, "unknown command \"%s\"; use one "
+			    "of: %s", argv[0], list);
+		} else {
+			choices(argv[0], list, sizeof(list));
+			snprintf(err, errlen, "unknown command \"%s %s\"; use "
+			    "one of: %s", argv[0], argv[1], list);
+		}
+		return NULL;
+	}
+	words = c->word2 ? 2 : 1;
+	args = json_object();
+	for (j = words; j < argc; j++) {
+		const char *a = argv[j];
+
+		if (!opts_done && strcmp(a, "--") == 0) {
+			opts_done = 1;
+			continue;
+		}
+		if (!opts_done && a[0] == '-' && a[1] != '\0') {
+			for (k = 0; k < CMD_MAXOPTS; k++) {
+				o = &c->opts[k];
+				if (o->key == NULL)
+					continue;
+				if ((o->sopt && strcmp(o->sopt, a) == 0) ||
+				    (o->lopt && strcmp(o->lopt, a) == 0))
+					break;
+			}
+			if (k == CMD_MAXOPTS) {
+				snprintf(err, errlen, "unknown option %s; ", a);
+				synopsis(c, err + strlen(err),
+				    errlen - strlen(err));
+				goto fail;
+			}
+			if (json_object_get(args, o->key) != NULL) {
+				snprintf(err, errlen, "option %s is given "
+				    "twice", a);
+				goto fail;
+			}
+			if (o->kind == OPT_FALSE) {
+				json_object_set_new(args, o->key,
+				    json_false());
+				continue;
+			}
+			if (j + 1 >= argc) {
+				snprintf(err, errlen, "option %s needs a "
+				    "value; ", a);
+				synopsis(c, err + strlen(err),
+				    errlen - strlen(err));
+				goto fail;
+			}
+			if (add_string(args, o->key, argv[++j], err,
+			    errlen) == -1)
+				goto fail;
+			continue;
+		}
+		if (npos >= c->npos_max) {
+			snprintf(err, errlen, "unexpected argument \"%s\"; ", a);
+			synopsis(c, err + strlen(err), errlen - strlen(err));
+			goto fail;
+		}
+		if (add_string(args, c->pos[npos++], a, err, errlen) == -1)
+			goto fail;
+	}
+	if (npos < c->npos_min) {
+		synopsis(c, err, errlen);
+		goto fail;
+	}
+	*argsp = args;
+	return c;
+fail:
+	json_decref(args);
+	return NULL;
+}
+
+void
+cmd_usage(FILE *fp)
+{
+	size_t	i;
+
+	for (i = 0; i < NCMDS; i++)
+		fprintf(fp, "\t%s%s%s%s%s\n", cmds[i].word1,
+		    cmds[i].word2 ? " " : "", cmds[i].word2 ? cmds[i].word2 : "",
+		    cmds[i].synopsis[0] ? " " : "", cmds[i].synopsis);
+}

@@ -1,0 +1,63 @@
+/*
+ * krctl's table of commands and the parser that turns a command line into
+ * a control request, before anything connects (STYLE.md 12).
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+enum cmd_print {
+	PRINT_STATUS,
+	PRINT_SOURCE,
+	PRINT_SOURCES,
+	PRINT_SOURCE_REMOVED,
+	PRINT_KEYS,
+	PRINT_KEY,
+	PRINT_KEY_REMOVED,
+	PRINT_PIPELINE,
+	PRINT_PIPELINES,
+	PRINT_PIPELINE_REMOVED,
+};
+
+enum cmd_opt_kind {
+	OPT_STRING,		/* takes a value: "key": value */
+	OPT_FALSE,		/* a flag: "key": false */
+};
+
+struct cmd_opt {
+	const char		*sopt;		/* "-c", or NULL */
+	const char		*lopt;		/* "--strategy", or NULL */
+	const char		*key;		/* request argument */
+	enum cmd_opt_kind	 kind;
+};
+
+#define CMD_MAXPOS	3
+#define CMD_MAXOPTS	4
+
+struct cmd {
+	const char		*word1;
+	const char		*word2;		/* NULL for one-word commands */
+	const char		*proto;		/* control command */
+	const char		*synopsis;	/* arguments, for usage */
+	const char		*pos[CMD_MAXPOS]; /* positional argument keys */
+	int			 npos_min;
+	int			 npos_max;
+	struct cmd_opt		 opts[CMD_MAXOPTS];
+	enum cmd_print		 print;
+};
+
+/*
+ * Parse the words of a command line (after krctl's global options).
+ * Return the command and set *args to a new JSON object of its request
+ * arguments, or return NULL with one line in err (without "krctl: ").
+ */
+const struct cmd *cmd_parse(int argc, char *const argv[], json_t **args,
+		    char *err, size_t errlen);
+
+/* Print every command's synopsis, one per line, to fp. */
+void		 cmd_usage(FILE *fp);
+
+#endif

@@ -1,0 +1,27 @@
+/* krctl's connection to krenalisd's admin socket. */
+#ifndef CTL_H
+#define CTL_H
+
+#include <jansson.h>
+
+#include "proto.h"
+
+struct ctl {
+	int			 fd;
+	const char		*path;
+	struct proto_reader	 rd;
+	int			 next_id;
+};
+
+/* Connect to the socket at path; exits with a clear message on failure. */
+void	 ctl_open(struct ctl *, const char *path);
+void	 ctl_close(struct ctl *);
+
+/*
+ * Send {"v":1,"id":N,"cmd":cmd,"args":args} (args stolen) and wait for
+ * the reply.  Return its "data" (a new reference) or exit 1 with the
+ * daemon's error message on stderr.
+ */
+json_t	*ctl_call(struct ctl *, const char *cmd, json_t *args);
+
+#endif

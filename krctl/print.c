@@ -1,0 +1,240 @@
+/* Tables and blocks printed by krctl; see print.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "table.h"
+#include "xmalloc.h"
+#include "print.h"
+
+/* A member as text: strings as they are, null as "-", others as JSON. */
+static const char *
+str(const json_t *o, const char *key, char *buf, size_t len)
+{
+	const json_t	*v = json_object_get(o, key);
+	char		*s;
+
+	if (v == NULL || json_is_null(v))
+		return "-";
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_true(v))
+		return "yes";
+	if (json_is_false(v))
+		return "no";
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	snprintf(buf, len, "%s", s ? s : "?");
+	free(s);
+	return buf;
+}
+
+static void
+print_status(FILE *fp, const json_t *d)
+{
+	char		 b[7][64];
+	const char	*pairs[] = {
+		"version", str(d, "version", b[0], 64),
+		"pid", str(d, "pid", b[1], 64),
+		"started", str(d, "startedAt", b[2], 64),
+		"uptime", str(d, "uptime", b[3], 64),
+		"endpoint", str(d, "endpoint", b[4], 64),
+		"data dir", str(d, "dataDir", b[5], 64),
+		"sources", str(d, "sources", b[6], 64),
+		"pipelines", str(d, "pipelines", b[6], 64),
+	};
+	char	up[64];
+
+	snprintf(up, sizeof(up), "%ss", pairs[7]);
+	pairs[7] = up;
+	table_print_pairs(fp, pairs, 8);
+}
+
+static void
+print_pipelines(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "ID", "SOURCE", "NAME", "ENABLED",
+	    "FILTER" };
+	struct table	*t = table_new(5, h);
+	const json_t	*p;
+	size_t		 i;
+	char		 b[5][64];
+
+	json_array_foreach(a, i, p) {
+		const char *row[] = {
+			str(p, "id", b[0], 64), str(p, "source", b[1], 64),
+			str(p, "name", b[2], 64), str(p, "enabled", b[3], 64),
+			str(p, "filterText", b[4], 64)
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
+static void
+print_source(FILE *fp, const json_t *s)
+{
+	const json_t	*keys = json_object_get(s, "writeKeys");
+	const json_t	*pipes = json_object_get(s, "pipelines");
+	const json_t	*k;
+	const char	**pairs;
+	size_t		 i, n = 0, nkeys = json_array_size(keys);
+	char		 b[6][64];
+
+	pairs = xcalloc(2 * (6 + nkeys), sizeof(*pairs));
+#define PAIR(l, v) do { pairs[2 * n] = (l); pairs[2 * n + 1] = (v); n++; } \
+	while (0)
+	PAIR("id", str(s, "id", b[0], 64));
+	PAIR("name", str(s, "name", b[1], 64));
+	PAIR("connector", str(s, "connector", b[2], 64));
+	if (!json_is_null(json_object_get(s, "strategy")))
+		PAIR("strategy", str(s, "strategy", b[3], 64));
+	json_array_foreach(keys, i, k)
+		PAIR(i == 0 ? "write key" : "", json_string_value(k));
+	PAIR("endpoint", str(s, "endpoint", b[4], 64));
+	PAIR("created", str(s, "createdAt", b[5], 64));
+#undef PAIR
+	table_print_pairs(fp, pairs, n);
+	free(pairs);
+	if (json_array_size(pipes) > 0) {
+		fputc('\n', fp);
+		print_pipelines(fp, pipes);
+	}
+}
+
+static void
+print_sources(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "ID", "NAME", "CONNECTOR", "KEYS",
+	    "PIPELINES", "CREATED" };
+	struct table	*t = table_new(6, h);
+	const json_t	*s;
+	size_t		 i;
+	char		 b[4][64], nk[32], np[32];
+
+	json_array_foreach(a, i, s) {
+		snprintf(nk, sizeof(nk), "%zu",
+		    json_array_size(json_object_get(s, "writeKeys")));
+		snprintf(np, sizeof(np), "%zu",
+		    json_array_size(json_object_get(s, "pipelines")));
+		const char *row[] = {
+			str(s, "id", b[0], 64), str(s, "name", b[1], 64),
+			str(s, "connector", b[2], 64), nk, np,
+			str(s, "createdAt", b[3], 64)
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
+static void
+print_keys(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "KEY", "CREATED", "LAST USED" };
+	struct table	*t = table_new(3, h);
+	const json_t	*k;
+	size_t		 i;
+	char		 b[3][64];
+
+	json_array_foreach(a, i, k) {
+		const char *row[] = {
+			str(k, "key", b[0], 64), str(k, "createdAt", b[1], 64),
+			str(k, "lastUsedAt", b[2], 64)
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
+static void
+print_pipeline(FILE *fp, const json_t *p)
+{
+	char		 b[8][64], consents[256];
+	const json_t	*rc = json_object_get(p, "requiredConsents");
+	const json_t	*purposes = json_object_get(rc, "purposes");
+	const json_t	*v;
+	size_t		 i;
+
+	consents[0] = '\0';
+	json_array_foreach(purposes, i, v) {
+		if (i == 0)
+			snprintf(consents, sizeof(consents), "%s:",
+			    json_string_value(json_object_get(rc, "operator")));
+		else
+			strncat(consents, ",", sizeof(consents) -
+			    strlen(consents) - 1);
+		strncat(consents, json_string_value(v), sizeof(consents) -
+		    strlen(consents) - 1);
+	}
+	const char *pairs[] = {
+		"id", str(p, "id", b[0], 64),
+		"name", str(p, "name", b[1], 64),
+		"source", str(p, "source", b[2], 64),
+		"kind", str(p, "kind", b[3], 64),
+		"enabled", str(p, "enabled", b[4], 64),
+		"filter", str(p, "filterText", b[5], 64),
+		"consents", consents[0] ? consents : "-",
+		"created", str(p, "createdAt", b[6], 64),
+	};
+	table_print_pairs(fp, pairs, 8);
+}
+
+void
+print_human(FILE *fp, enum cmd_print k, const json_t *d)
+{
+	switch (k) {
+	case PRINT_STATUS:
+		print_status(fp, d);
+		break;
+	case PRINT_SOURCE:
+		print_source(fp, d);
+		break;
+	case PRINT_SOURCES:
+		print_sources(fp, d);
+		break;
+	case PRINT_SOURCE_REMOVED:
+		fprintf(fp, "removed source %s \"%s\"\n",
+		    json_string_value(json_object_get(d, "id")),
+		    json_string_value(json_object_get(d, "name")));
+		break;
+	case PRINT_KEYS:
+		print_keys(fp, d);
+		break;
+	case PRINT_KEY:
+		fprintf(fp, "%s\n", json_string_value(json_object_get(d,
+		    "key")));
+		break;
+	case PRINT_KEY_REMOVED:
+		fprintf(fp, "removed key %s\n",
+		    json_string_value(json_object_get(d, "key")));
+		break;
+	case PRINT_PIPELINE:
+		print_pipeline(fp, d);
+		break;
+	case PRINT_PIPELINES:
+		print_pipelines(fp, d);
+		break;
+	case PRINT_PIPELINE_REMOVED:
+		fprintf(fp, "removed pipeline %s \"%s\"\n",
+		    json_string_value(json_object_get(d, "id")),
+		    json_string_value(json_object_get(d, "name")));
+		break;
+	}
+}
+
+void
+print_json(FILE *fp, const json_t *d)
+{
+	char	*s = json_dumps(d, JSON_ENCODE_ANY | JSON_COMPACT |
+	    JSON_PRESERVE_ORDER);
+
+	if (s != NULL) {
+		fputs(s, fp);
+		fputc('\n', fp);
+		free(s);
+	}
+}

@@ -1,0 +1,84 @@
+/*
+ * The catalog: sources, their event write keys and their pipelines
+ * (spec/pipelines.md §2-4), stored in DATA_DIR/state.db and mirrored in
+ * memory.  Owned by the control thread: every function here is called from
+ * it alone.  After each change the catalog publishes a new snapshot
+ * (snapshot.h) for the HTTP threads.
+ *
+ * Operations return a new json_t reference in the form of spec/pipelines.md
+ * §8 (the caller owns it), or NULL with the error in *ce.
+ */
+#ifndef CATALOG_H
+#define CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct catalog;
+
+struct catalog_error {
+	const char	*code;		/* NotFound, BadRequest, ... */
+	char		 message[1024];
+};
+
+/* A connector of spec/pipelines.md §2.2. */
+struct connector {
+	const char	*code;
+	const char	*label;
+	int		 ip_fallback;
+	int		 has_strategy;
+};
+
+const struct connector *catalog_connector(const char *code);
+
+/*
+ * Open (creating if needed) the catalog at path.  endpoint is the ingest
+ * URL printed with sources (copied).  NULL with err on failure.
+ */
+struct catalog	*catalog_open(const char *path, const char *endpoint,
+		    char *err, size_t errlen);
+/* Write every pending lastUsedAt and close. */
+void		 catalog_close(struct catalog *);
+
+/* Write the lastUsedAt values that changed, if force or a minute passed. */
+void		 catalog_flush_usage(struct catalog *, int force);
+
+void		 catalog_counts(const struct catalog *, size_t *sources,
+		    size_t *pipelines);
+
+json_t	*catalog_source_add(struct catalog *, const char *name, size_t len,
+	    const char *connector, const char *strategy,
+	    struct catalog_error *);
+json_t	*catalog_source_list(struct catalog *);
+json_t	*catalog_source_show(struct catalog *, const char *source,
+	    struct catalog_error *);
+json_t	*catalog_source_rename(struct catalog *, const char *source,
+	    const char *name, size_t len, struct catalog_error *);
+json_t	*catalog_source_rm(struct catalog *, const char *source,
+	    struct catalog_error *);
+
+json_t	*catalog_key_list(struct catalog *, const char *source,
+	    struct catalog_error *);
+json_t	*catalog_key_add(struct catalog *, const char *source,
+	    struct catalog_error *);
+json_t	*catalog_key_rm(struct catalog *, const char *source, const char *key,
+	    struct catalog_error *);
+
+json_t	*catalog_pipeline_add(struct catalog *, const char *source,
+	    const char *name, size_t len, int enabled,
+	    struct catalog_error *);
+json_t	*catalog_pipeline_list(struct catalog *, const char *source,
+	    struct catalog_error *);
+json_t	*catalog_pipeline_show(struct catalog *, const char *pipeline,
+	    struct catalog_error *);
+/* Change the name when name is not NULL. */
+json_t	*catalog_pipeline_set(struct catalog *, const char *pipeline,
+	    const char *name, size_t len, struct catalog_error *);
+json_t	*catalog_pipeline_enable(struct catalog *, const char *pipeline,
+	    int enabled, struct catalog_error *);
+json_t	*catalog_pipeline_rm(struct catalog *, const char *pipeline,
+	    struct catalog_error *);
+
+#endif

@@ -1,0 +1,296 @@
+/* The configuration file of krenalisd(8), see krenalisd.conf(5). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "xmalloc.h"
+#include "config.h"
+#include "listen.h"
+
+enum setting_kind { SET_STRING, SET_SIZE, SET_DURATION, SET_LISTEN,
+    SET_URL, SET_SYNC };
+
+/* Every setting: its name, kind, where it goes, and the least value. */
+static const struct setting {
+	const char		*name;
+	enum setting_kind	 kind;
+	size_t			 off;
+	int64_t			 min;
+	int64_t			 max;
+} settings[] = {
+	{ "data_dir", SET_STRING, offsetof(struct config, data_dir), 0, 0 },
+	{ "listen", SET_LISTEN, offsetof(struct config, listen), 0, 0 },
+	{ "socket", SET_STRING, offsetof(struct config, socket), 0, 0 },
+	{ "public_url", SET_URL, offsetof(struct config, public_url), 0, 0 },
+	{ "synchronous", SET_SYNC, offsetof(struct config, synchronous),
+	    0, 0 },
+	{ "max_body_bytes", SET_SIZE,
+	    offsetof(struct config, max_body_bytes), 1, 1LL << 34 },
+	{ "max_gzip_ratio", SET_SIZE,
+	    offsetof(struct config, max_gzip_ratio), 1, 1000000 },
+	{ "max_event_bytes", SET_SIZE,
+	    offsetof(struct config, max_event_bytes), 1, 1LL << 34 },
+	{ "max_batch_events", SET_SIZE,
+	    offsetof(struct config, max_batch_events), 1, 10000000 },
+	{ "rate_limit_events_per_minute", SET_SIZE,
+	    offsetof(struct config, rate_limit_events_per_minute), 0,
+	    1LL << 40 },
+	{ "rate_limit_burst", SET_SIZE,
+	    offsetof(struct config, rate_limit_burst), 1, 1LL << 40 },
+	{ "writer_queue_events", SET_SIZE,
+	    offsetof(struct config, writer_queue_events), 1, 1LL << 32 },
+	{ "debugger_records", SET_SIZE,
+	    offsetof(struct config, debugger_records), 1, 1000000 },
+	{ "dedupe_window", SET_DURATION,
+	    offsetof(struct config, dedupe_window_ms), 0, 0 },
+};
+
+void
+config_init(struct config *cf)
+{
+	memset(cf, 0, sizeof(*cf));
+	cf->data_dir = xstrdup(CONFIG_DEFAULT_DATADIR);
+	cf->listen = xstrdup(CONFIG_DEFAULT_LISTEN);
+	cf->synchronous = xstrdup("full");
+	cf->max_body_bytes = 4194304;
+	cf->max_gzip_ratio = 100;
+	cf->max_event_bytes = 32768;
+	cf->max_batch_events = 20000;
+	cf->rate_limit_events_per_minute = 0;
+	cf->rate_limit_burst = 20000;
+	cf->writer_queue_events = 200000;
+	cf->debugger_records = 1000;
+	cf->dedupe_window_ms = 7LL * 24 * 3600 * 1000;
+}
+
+void
+config_release(struct config *cf)
+{
+	free(cf->data_dir);
+	free(cf->listen);
+	free(cf->socket);
+	free(cf->public_url);
+	free(cf->synchronous);
+	memset(cf, 0, sizeof(*cf));
+}
+
+int
+config_parse_duration(const char *s, int64_t *ms)
+{
+	const char	*errstr;
+	char		 num[32];
+	size_t		 len = strlen(s);
+	long long	 n, unit;
+
+	if (strcmp(s, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	if (len < 2 || len >= sizeof(num))
+		return -1;
+	switch (s[len - 1]) {
+	case 's':
+		unit = 1000;
+		break;
+	case 'm':
+		unit = 60 * 1000;
+		break;
+	case 'h':
+		unit = 3600 * 1000;
+		break;
+	case 'd':
+		unit = 24 * 3600 * 1000;
+		break;
+	default:
+		return -1;
+	}
+	memcpy(num, s, len - 1);
+	num[len - 1] = '\0';
+	if (!isdigit((unsigned char)num[0]))
+		return -1;
+	n = strtonum(num, 1, 100LL * 365 * 24 * 3600, &errstr);
+	if (errstr != NULL)
+		return -1;
+	*ms = n * unit;
+	return 0;
+}
+
+/* Store value into the setting s of cf; -1 with the reason in err. */
+static int
+setting_apply(struct config *cf, const struct setting *s, const char *value,
+    char *err, size_t errlen)
+{
+	char		**sp = (char **)((char *)cf + s->off);
+	int64_t		 *ip = (int64_t *)((char *)cf + s->off);
+	const char	 *errstr;
+	long long	  n;
+
+	switch (s->kind) {
+	case SET_LISTEN:
+		if (listen_parse(value, NULL, NULL) == -1) {
+			snprintf(err, errlen, "%s: \"%s\" is not an "
+			    "address:port", s->name, value);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case SET_STRING:
+		if (*value == '\0') {
+			snprintf(err, errlen, "%s: value is empty", s->name);
+			return -1;
+		}
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case SET_URL:
+		if (strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not an http:// "
+			    "or https:// URL", s->name, value);
+			return -1;
+		}
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case SET_SYNC:
+		if (strcmp(value, "full") != 0 && strcmp(value, "normal") != 0 &&
+		    strcmp(value, "extra") != 0 && strcmp(value, "off") != 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not one of off, "
+			    "normal, full, extra", s->name, value);
+			return -1;
+		}
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case SET_SIZE:
+		n = strtonum(value, s->min, s->max, &errstr);
+		if (errstr != NULL) {
+			snprintf(err, errlen, "%s: \"%s\" is %s (%lld to %lld)",
+			    s->name, value, errstr, (long long)s->min,
+			    (long long)s->max);
+			return -1;
+		}
+		*ip = n;
+		return 0;
+	case SET_DURATION:
+		if (config_parse_duration(value, ip) == -1) {
+			snprintf(err, errlen, "%s: \"%s\" is not a duration "
+			    "(a number with s, m, h or d, or 0)", s->name,
+			    value);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* Strip blanks at both ends of s in place and return it. */
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load(struct config *cf, const char *path, int must_exist, char *err,
+    size_t errlen)
+{
+	FILE		*fp;
+	char		*line = NULL, *key, *value, *eq, rerr[256];
+	size_t		 cap = 0, i;
+	ssize_t		 n;
+	int		 lineno = 0, rc = 0;
+	unsigned char	 seen[sizeof(settings) / sizeof(settings[0])];
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(seen, 0, sizeof(seen));
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (memchr(line, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%d: line contains a NUL byte",
+			    path, lineno);
+			rc = -1;
+			break;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected \"key = value\"",
+			    path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		value = trim(eq + 1);
+		key = trim(key);
+		for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+			if (strcmp(settings[i].name, key) == 0)
+				break;
+		if (i == sizeof(settings) / sizeof(settings[0])) {
+			snprintf(err, errlen, "%s:%d: unknown setting \"%s\"",
+			    path, lineno, key);
+			rc = -1;
+			break;
+		}
+		if (seen[i]) {
+			snprintf(err, errlen, "%s:%d: %s is set twice", path,
+			    lineno, key);
+			rc = -1;
+			break;
+		}
+		seen[i] = 1;
+		if (setting_apply(cf, &settings[i], value, rerr,
+		    sizeof(rerr)) == -1) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, rerr);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+int
+config_check(const struct config *cf, char *err, size_t errlen)
+{
+	if (cf->rate_limit_burst < cf->max_batch_events) {
+		snprintf(err, errlen, "rate_limit_burst (%lld) must be at "
+		    "least max_batch_events (%lld)",
+		    (long long)cf->rate_limit_burst,
+		    (long long)cf->max_batch_events);
+		return -1;
+	}
+	if (cf->max_event_bytes > cf->max_body_bytes) {
+		snprintf(err, errlen, "max_event_bytes (%lld) must not exceed "
+		    "max_body_bytes (%lld)", (long long)cf->max_event_bytes,
+		    (long long)cf->max_body_bytes);
+		return -1;
+	}
+	if (listen_parse(cf->listen, NULL, NULL) == -1) {
+		snprintf(err, errlen, "listen: \"%s\" is not an address:port",
+		    cf->listen);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * krenalisd.conf(5): "key = value" lines, "#" comments.  Every setting of
+ * spec/ingest.md §15 plus listen, socket, data_dir and synchronous.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH	"/etc/krenalisd.conf"
+#define CONFIG_DEFAULT_DATADIR	"/var/lib/krenalis"
+#define CONFIG_DEFAULT_LISTEN	"127.0.0.1:2022"
+#define CONFIG_SOCKET_NAME	"krenalisd.sock"
+
+struct config {
+	char		*data_dir;
+	char		*listen;		/* address:port as written */
+	char		*socket;		/* NULL: DATA_DIR/krenalisd.sock */
+	char		*public_url;		/* NULL when unset */
+	int64_t		 max_body_bytes;
+	int64_t		 max_gzip_ratio;
+	int64_t		 max_event_bytes;
+	int64_t		 max_batch_events;
+	int64_t		 rate_limit_events_per_minute;
+	int64_t		 rate_limit_burst;
+	int64_t		 writer_queue_events;
+	int64_t		 debugger_records;
+	int64_t		 dedupe_window_ms;	/* 0: forever */
+	char		*synchronous;		/* warehouse PRAGMA synchronous */
+};
+
+/* Fill cf with the defaults. */
+void	config_init(struct config *);
+void	config_release(struct config *);
+
+/*
+ * Read path into cf.  When the file does not exist and must_exist is 0,
+ * cf is left as it is and 0 is returned.  On error return -1 with
+ * "path:line: reason" (or "path: reason") in err.
+ */
+int	config_load(struct config *, const char *path, int must_exist,
+	    char *err, size_t errlen);
+
+/* Cross-setting checks after the command line is applied; -1 with err. */
+int	config_check(const struct config *, char *err, size_t errlen);
+
+/* Parse a dedupe window ("7d", "90m", "0"); -1 when malformed. */
+int	config_parse_duration(const char *, int64_t *ms);
+
+#endif

@@ -1,0 +1,708 @@
+/* The admin socket and the control thread's loop; see control.h. */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "compat.h"
+#include "log.h"
+#include "proto.h"
+#include "timestamp.h"
+#include "xmalloc.h"
+#include "catalog.h"
+#include "config.h"
+#include "control.h"
+
+#define MAX_CLIENTS	256
+#define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
+#define TICK_MS		1000
+
+struct client {
+	int			 fd;
+	uid_t			 uid;
+	struct proto_reader	 rd;
+	char			*out;
+	size_t			 outlen;	/* bytes queued */
+	size_t			 outoff;	/* bytes already written */
+	size_t			 outcap;
+	int			 closing;	/* close once out is written */
+	TAILQ_ENTRY(client)	 entry;
+};
+
+static TAILQ_HEAD(, client)	clients = TAILQ_HEAD_INITIALIZER(clients);
+static size_t			nclients;
+
+/* A parsed request: what the handlers see. */
+struct request {
+	struct control_ctx	*ctx;
+	const char		*cmd;
+	json_t			*args;		/* borrowed; an object */
+	struct catalog_error	 err;
+};
+
+int
+control_listen(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	mode_t			old;
+	int			fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path %s is too long", path);
+		return -1;
+	}
+	/*
+	 * A socket file left by a daemon that died is stale: nobody accepts
+	 * on it.  One that accepts belongs to a live daemon (which the data
+	 * directory lock would normally have caught, but -s may point two
+	 * daemons at one socket).
+	 */
+	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(probe);
+			snprintf(err, errlen, "socket %s is in use by another "
+			    "krenalisd", path);
+			return -1;
+		}
+		close(probe);
+	}
+	if (unlink(path) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "unlink %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chmod(path, 0600) == -1 || listen(fd, 64) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Queue len bytes for the client; drop a client that stopped reading. */
+static void
+client_queue(struct client *c, const char *buf, size_t len)
+{
+	if (c->closing && c->outlen == c->outoff && c->outlen != 0)
+		return;
+	if (c->outlen - c->outoff + len > MAX_OUTPUT) {
+		log_warnx("control: client fd %d does not read its replies; "
+		    "closing it", c->fd);
+		c->closing = 1;
+		c->outlen = c->outoff = 0;
+		return;
+	}
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outlen = c->outoff = 0;
+	if (c->outlen + len > c->outcap) {
+		while (c->outlen + len > c->outcap)
+			c->outcap = c->outcap ? c->outcap * 2 : 4096;
+		c->out = xreallocarray(c->out, 1, c->outcap);
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+}
+
+static void
+client_send(struct client *c, json_t *msg)
+{
+	char	*buf;
+	size_t	 len;
+
+	buf = proto_encode(msg, &len);
+	client_queue(c, buf, len);
+	free(buf);
+}
+
+/* Send {"id":id,"ok":false,"error":{...}}; id is borrowed. */
+static void
+client_error(struct client *c, json_t *id, const char *code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[2048];
+	json_t	*o;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:O,s:b,s:{s:s,s:s}}", "id", id ? id : json_null(),
+	    "ok", 0, "error", "code", code, "message", msg);
+	client_send(c, o);
+	json_decref(o);
+}
+
+/*
+ * Argument helpers.  Each returns 0 when the argument is absent (and not
+ * required), 1 when present, -1 with the error set.
+ */
+static int
+arg_string(struct request *r, const char *name, int required,
+    const char **s, size_t *len)
+{
+	json_t	*v = json_object_get(r->args, name);
+
+	if (v == NULL || (json_is_null(v) && !required)) {
+		if (!required)
+			return 0;
+		r->err.code = "BadRequest";
+		snprintf(r->err.message, sizeof(r->err.message),
+		    "missing argument \"%s\"", name);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		r->err.code = "BadRequest";
+		snprintf(r->err.message, sizeof(r->err.message),
+		    "argument \"%s\" must be a string", name);
+		return -1;
+	}
+	*s = json_string_value(v);
+	if (len != NULL)
+		*len = json_string_length(v);
+	return 1;
+}
+
+static int
+arg_bool(struct request *r, const char *name, int *b)
+{
+	json_t	*v = json_object_get(r->args, name);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v)) {
+		r->err.code = "BadRequest";
+		snprintf(r->err.message, sizeof(r->err.message),
+		    "argument \"%s\" must be true or false", name);
+		return -1;
+	}
+	*b = json_is_true(v);
+	return 1;
+}
+
+/* Fail on an argument the command does not take; names is NULL-ended. */
+static int
+args_only(struct request *r, const char *const *names)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach(r->args, key, v) {
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(names[i], key) == 0)
+				break;
+		if (names[i] == NULL) {
+			r->err.code = "BadRequest";
+			snprintf(r->err.message, sizeof(r->err.message),
+			    "unknown argument \"%s\" for %s", key, r->cmd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+#define ARGS(...) do {							\
+	static const char *const names_[] = { __VA_ARGS__, NULL };	\
+	if (args_only(r, names_) == -1)					\
+		return NULL;						\
+} while (0)
+
+static json_t *
+cmd_status(struct request *r)
+{
+	struct control_ctx	*ctx = r->ctx;
+	char			 buf[TIMESTAMP_BUFSZ];
+	size_t			 nsources, npipelines;
+	int64_t			 now = timestamp_now();
+
+	ARGS("");
+	catalog_counts(ctx->cat, &nsources, &npipelines);
+	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I}",
+	    "version", ctx->version,
+	    "pid", (int)getpid(),
+	    "startedAt", timestamp_format(ctx->started_at, buf),
+	    "uptime", (json_int_t)((now - ctx->started_at) / 1000),
+	    "endpoint", ctx->endpoint,
+	    "dataDir", ctx->cf->data_dir,
+	    "listen", ctx->cf->listen,
+	    "sources", (json_int_t)nsources,
+	    "pipelines", (json_int_t)npipelines);
+}
+
+static json_t *
+cmd_source_add(struct request *r)
+{
+	const char	*name, *conn = NULL, *strategy = NULL;
+	size_t		 len;
+
+	ARGS("name", "connector", "strategy");
+	if (arg_string(r, "name", 1, &name, &len) == -1 ||
+	    arg_string(r, "connector", 0, &conn, NULL) == -1 ||
+	    arg_string(r, "strategy", 0, &strategy, NULL) == -1)
+		return NULL;
+	return catalog_source_add(r->ctx->cat, name, len, conn, strategy,
+	    &r->err);
+}
+
+static json_t *
+cmd_source_list(struct request *r)
+{
+	ARGS("");
+	return catalog_source_list(r->ctx->cat);
+}
+
+static json_t *
+cmd_source_show(struct request *r)
+{
+	const char	*src;
+
+	ARGS("source");
+	if (arg_string(r, "source", 1, &src, NULL) == -1)
+		return NULL;
+	return catalog_source_show(r->ctx->cat, src, &r->err);
+}
+
+static json_t *
+cmd_source_rename(struct request *r)
+{
+	const char	*src, *name;
+	size_t		 len;
+
+	ARGS("source", "name");
+	if (arg_string(r, "source", 1, &src, NULL) == -1 ||
+	    arg_string(r, "name", 1, &name, &len) == -1)
+		return NULL;
+	return catalog_source_rename(r->ctx->cat, src, name, len, &r->err);
+}
+
+static json_t *
+cmd_source_rm(struct request *r)
+{
+	const char	*src;
+
+	ARGS("source");
+	if (arg_string(r, "source", 1, &src, NULL) == -1)
+		return NULL;
+	return catalog_source_rm(r->ctx->cat, src, &r->err);
+}
+
+static json_t *
+cmd_key_list(struct request *r)
+{
+	const char	*src;
+
+	ARGS("source");
+	if (arg_string(r, "source", 1, &src, NULL) == -1)
+		return NULL;
+	return catalog_key_list(r->ctx->cat, src, &r->err);
+}
+
+static json_t *
+cmd_key_add(struct request *r)
+{
+	const char	*src;
+
+	ARGS("source");
+	if (arg_string(r, "source", 1, &src, NULL) == -1)
+		return NULL;
+	return catalog_key_add(r->ctx->cat, src, &r->err);
+}
+
+static json_t *
+cmd_key_rm(struct request *r)
+{
+	const char	*src, *key;
+
+	ARGS("source", "key");
+	if (arg_string(r, "source", 1, &src, NULL) == -1 ||
+	    arg_string(r, "key", 1, &key, NULL) == -1)
+		return NULL;
+	return catalog_key_rm(r->ctx->cat, src, key, &r->err);
+}
+
+static json_t *
+cmd_pipeline_add(struct request *r)
+{
+	const char	*src, *name;
+	size_t		 len;
+	int		 enabled = 1;
+
+	ARGS("source", "name", "enabled");
+	if (arg_string(r, "source", 1, &src, NULL) == -1 ||
+	    arg_string(r, "name", 1, &name, &len) == -1 ||
+	    arg_bool(r, "enabled", &enabled) == -1)
+		return NULL;
+	return catalog_pipeline_add(r->ctx->cat, src, name, len, enabled,
+	    &r->err);
+}
+
+static json_t *
+cmd_pipeline_list(struct request *r)
+{
+	const char	*src = NULL;
+
+	ARGS("source");
+	if (arg_string(r, "source", 0, &src, NULL) == -1)
+		return NULL;
+	return catalog_pipeline_list(r->ctx->cat, src, &r->err);
+}
+
+static json_t *
+cmd_pipeline_show(struct request *r)
+{
+	const char	*p;
+
+	ARGS("pipeline");
+	if (arg_string(r, "pipeline", 1, &p, NULL) == -1)
+		return NULL;
+	return catalog_pipeline_show(r->ctx->cat, p, &r->err);
+}
+
+static json_t *
+cmd_pipeline_set(struct request *r)
+{
+	const char	*p, *name = NULL;
+	size_t		 len = 0;
+
+	ARGS("pipeline", "name");
+	if (arg_string(r, "pipeline", 1, &p, NULL) == -1 ||
+	    arg_string(r, "name", 0, &name, &len) == -1)
+		return NULL;
+	return catalog_pipeline_set(r->ctx->cat, p, name, len, &r->err);
+}
+
+static json_t *
+pipeline_enable(struct request *r, int enabled)
+{
+	const char	*p;
+
+	ARGS("pipeline");
+	if (arg_string(r, "pipeline", 1, &p, NULL) == -1)
+		return NULL;
+	return catalog_pipeline_enable(r->ctx->cat, p, enabled, &r->err);
+}
+
+static json_t *
+cmd_pipeline_enable(struct request *r)
+{
+	return pipeline_enable(r, 1);
+}
+
+static json_t *
+cmd_pipeline_disable(struct request *r)
+{
+	return pipeline_enable(r, 0);
+}
+
+static json_t *
+cmd_pipeline_rm(struct request *r)
+{
+	const char	*p;
+
+	ARGS("pipeline");
+	if (arg_string(r, "pipeline", 1, &p, NULL) == -1)
+		return NULL;
+	return catalog_pipeline_rm(r->ctx->cat, p, &r->err);
+}
+
+static const struct command {
+	const char	*name;
+	json_t		*(*fn)(struct request *);
+} commands[] = {
+	{ "status",		cmd_status },
+	{ "source.add",		cmd_source_add },
+	{ "source.list",	cmd_source_list },
+	{ "source.show",	cmd_source_show },
+	{ "source.rename",	cmd_source_rename },
+	{ "source.rm",		cmd_source_rm },
+	{ "key.list",		cmd_key_list },
+	{ "key.add",		cmd_key_add },
+	{ "key.rm",		cmd_key_rm },
+	{ "pipeline.add",	cmd_pipeline_add },
+	{ "pipeline.list",	cmd_pipeline_list },
+	{ "pipeline.show",	cmd_pipeline_show },
+	{ "pipeline.set",	cmd_pipeline_set },
+	{ "pipeline.enable",	cmd_pipeline_enable },
+	{ "pipeline.disable",	cmd_pipeline_disable },
+	{ "pipeline.rm",	cmd_pipeline_rm },
+};
+
+/* Answer one request line. */
+static void
+client_request(struct client *c, const char *line, size_t len,
+    struct control_ctx *ctx)
+{
+	json_error_t	 jerr;
+	json_t		*req, *id, *v, *cmd, *args, *data, *reply;
+	struct request	 r;
+	size_t		 i;
+
+	req = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+	if (req == NULL) {
+		client_error(c, NULL, "BadRequest", "request is not valid "
+		    "JSON: %s at column %d", jerr.text, jerr.column);
+		return;
+	}
+	if (!json_is_object(req)) {
+		client_error(c, NULL, "BadRequest", "request is not a JSON "
+		    "object");
+		json_decref(req);
+		return;
+	}
+	id = json_object_get(req, "id");
+	v = json_object_get(req, "v");
+	if (v == NULL) {
+		client_error(c, id, "UnsupportedVersion", "request has no "
+		    "protocol version \"v\"; krenalisd speaks version %d",
+		    PROTO_VERSION);
+		goto done;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) != PROTO_VERSION) {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		client_error(c, id, "UnsupportedVersion", "protocol version %s "
+		    "is not supported; krenalisd speaks version %d",
+		    s ? s : "?", PROTO_VERSION);
+		free(s);
+		goto done;
+	}
+	cmd = json_object_get(req, "cmd");
+	if (!json_is_string(cmd)) {
+		client_error(c, id, "BadRequest", "request has no command "
+		    "\"cmd\"");
+		goto done;
+	}
+	args = json_object_get(req, "args");
+	if (args != NULL && !json_is_object(args) && !json_is_null(args)) {
+		client_error(c, id, "BadRequest", "\"args\" must be an object");
+		goto done;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, json_string_value(cmd)) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		client_error(c, id, "BadRequest", "unknown command \"%s\"",
+		    json_string_value(cmd));
+		goto done;
+	}
+	memset(&r, 0, sizeof(r));
+	r.ctx = ctx;
+	r.cmd = commands[i].name;
+	r.args = json_is_object(args) ? json_incref(args) : json_object();
+	if ((data = commands[i].fn(&r)) == NULL) {
+		client_error(c, id, r.err.code ? r.err.code : "InternalError",
+		    "%s", r.err.code ? r.err.message : "internal error");
+	} else {
+		reply = json_pack("{s:O,s:b,s:o}", "id", id ? id : json_null(),
+		    "ok", 1, "data", data);
+		client_send(c, reply);
+		json_decref(reply);
+	}
+	json_decref(r.args);
+done:
+	json_decref(req);
+}
+
+static void
+client_close(struct client *c)
+{
+	TAILQ_REMOVE(&clients, c, entry);
+	nclients--;
+	close(c->fd);
+	proto_reader_release(&c->rd);
+	free(c->out);
+	free(c);
+}
+
+/*
+ * Accept every pending connection; refuse peers other than root and us.
+ * Return -1 when out of descriptors, so that accepting pauses a tick.
+ */
+static int
+control_accept(int lfd)
+{
+	struct client	*c;
+	struct ucred	 cred;
+	socklen_t	 len;
+	int		 fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("control: accept");
+				return -1;
+			}
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("control: accept");
+			return 0;
+		}
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+		    &len) == -1) {
+			log_warn("control: SO_PEERCRED");
+			close(fd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
+		c->uid = cred.uid;
+		proto_reader_init(&c->rd, PROTO_MAX_LINE);
+		TAILQ_INSERT_TAIL(&clients, c, entry);
+		nclients++;
+		if (cred.uid != 0 && cred.uid != geteuid()) {
+			log_warnx("control: refused a client of uid %u",
+			    (unsigned)cred.uid);
+			client_error(c, NULL, "PermissionDenied", "uid %u may "
+			    "not use this socket", (unsigned)cred.uid);
+			c->closing = 1;
+		} else if (nclients > MAX_CLIENTS) {
+			log_warnx("control: too many clients");
+			client_error(c, NULL, "Busy", "too many clients");
+			c->closing = 1;
+		}
+	}
+}
+
+/* Read what the client sent and answer every whole line; -1 to close. */
+static int
+client_read(struct client *c, struct control_ctx *ctx)
+{
+	char	*line;
+	size_t	 len;
+	ssize_t	 n;
+	int	 rc;
+
+	n = proto_reader_read(&c->rd, c->fd);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
+	while ((rc = proto_reader_line(&c->rd, &line, &len)) !=
+	    PROTO_LINE_NONE) {
+		if (c->closing)
+			break;
+		if (rc == PROTO_LINE_TOOLONG)
+			client_error(c, NULL, "BadRequest", "request line is "
+			    "longer than %d bytes", PROTO_MAX_LINE);
+		else if (len > 0)
+			client_request(c, line, len, ctx);
+	}
+	return 0;
+}
+
+/* Write what is queued; -1 to close. */
+static int
+client_write(struct client *c)
+{
+	ssize_t	n;
+
+	while (c->outoff < c->outlen) {
+		n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -1;
+		}
+		c->outoff += n;
+	}
+	c->outlen = c->outoff = 0;
+	return c->closing ? -1 : 0;
+}
+
+void
+control_run(int lfd, int sigfd, struct control_ctx *ctx)
+{
+	struct pollfd	*pfd = NULL;
+	struct client	*c, *next;
+	size_t		 n, i;
+	unsigned char	 sig;
+	int		 accept_paused = 0;
+
+	pfd = xreallocarray(NULL, MAX_CLIENTS + 64, sizeof(*pfd));
+	for (;;) {
+		pfd[0].fd = sigfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = accept_paused ? -1 : lfd;
+		pfd[1].events = POLLIN;
+		n = 2;
+		TAILQ_FOREACH(c, &clients, entry) {
+			pfd[n].fd = c->fd;
+			pfd[n].events = (c->closing ? 0 : POLLIN) |
+			    (c->outlen > c->outoff ? POLLOUT : 0);
+			n++;
+		}
+		if (poll(pfd, n, TICK_MS) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("control: poll");
+		}
+		accept_paused = 0;
+		if (pfd[0].revents & POLLIN) {
+			while (read(sigfd, &sig, 1) == 1) {
+				if (sig == SIGHUP) {
+					log_info("SIGHUP: reopening the log");
+					log_reopen();
+				} else if (sig == SIGTERM || sig == SIGINT) {
+					log_info("%s: shutting down",
+					    sig == SIGTERM ? "SIGTERM" :
+					    "SIGINT");
+					goto out;
+				}
+			}
+		}
+		i = 2;
+		for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
+			next = TAILQ_NEXT(c, entry);
+			if (i >= n)
+				break;
+			if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
+			    ((pfd[i].revents & POLLHUP) &&
+			    !(pfd[i].revents & POLLIN))) {
+				client_close(c);
+			} else if (((pfd[i].revents & POLLIN) &&
+			    client_read(c, ctx) == -1) ||
+			    ((c->outlen > c->outoff || c->closing) &&
+			    client_write(c) == -1))
+				client_close(c);
+			i++;
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (nclients >= MAX_CLIENTS + 32 ||
+			    control_accept(lfd) == -1)
+				accept_paused = 1;
+		}
+		catalog_flush_usage(ctx->cat, 0);
+	}
+out:
+	while ((c = TAILQ_FIRST(&clients)) != NULL)
+		client_close(c);
+	free(pfd);
+}

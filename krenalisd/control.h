@@ -1,0 +1,37 @@
+/*
+ * The admin socket: a Unix stream socket speaking the JSON-lines protocol
+ * of DESIGN.md (common/proto.h) to krctl and krtop.  The control thread
+ * (the daemon's main thread) owns the listening socket, every client and
+ * the catalog; control_run is its loop.
+ */
+#ifndef CONTROL_H
+#define CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct catalog;
+struct config;
+
+struct control_ctx {
+	const struct config	*cf;
+	struct catalog		*cat;
+	const char		*endpoint;
+	const char		*version;
+	int64_t			 started_at;
+};
+
+/*
+ * Create the socket at path (unlinking a stale one, under a 0177 umask);
+ * return the listening fd or -1 with err.
+ */
+int	control_listen(const char *path, char *err, size_t errlen);
+
+/*
+ * Serve the socket until a signal asks to stop.  sigfd is the read end of
+ * the self-pipe written by the signal handlers: one byte per signal, the
+ * signal number.  Return when SIGTERM or SIGINT arrives.
+ */
+void	control_run(int lfd, int sigfd, struct control_ctx *);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * krenalisd: the krenalis daemon.  Reads the configuration, takes the data
+ * directory's lock, opens the catalog, the admin socket and the HTTP
+ * listener, detaches unless -d, then serves until SIGTERM or SIGINT.
+ *
+ * Threads: the main thread is the control thread (admin socket, catalog,
+ * signals); libmicrohttpd runs the HTTP threads.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "log.h"
+#include "timestamp.h"
+#include "xmalloc.h"
+#include "catalog.h"
+#include "config.h"
+#include "control.h"
+#include "http.h"
+#include "listen.h"
+#include "store.h"
+#include "version.h"
+
+static int	sigpipe_w = -1;
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: krenalisd [-dnv] [-f config] [-D datadir] "
+	    "[-l address:port] [-s socket]\n");
+	exit(1);
+}
+
+/* Signal handler: hand the signal number to the control loop. */
+static void
+on_signal(int sig)
+{
+	unsigned char	b = sig;
+	int		saved = errno;
+
+	if (write(sigpipe_w, &b, 1) == -1) {
+		/* The pipe is full: a signal is already pending. */
+	}
+	errno = saved;
+}
+
+/* Create the data directory (mode 0700) if needed; -1 with err. */
+static int
+datadir_make(const char *dir, char *err, size_t errlen)
+{
+	struct stat	st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create data directory %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "data directory %s is not a directory",
+		    dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Take the data directory's lock: DATA_DIR/krenalisd.pid, locked with
+ * flock(2) for the daemon's life and holding its pid.  Return the fd.
+ */
+static int
+datadir_lock(const char *dir, char *err, size_t errlen)
+{
+	char	*path, buf[32];
+	ssize_t	 n;
+	int	 fd;
+
+	xasprintf(&path, "%s/krenalisd.pid", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(err, errlen, "data directory %s is in use by another "
+		    "krenalisd (pid %s)", dir, buf[0] ? buf : "unknown");
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return fd;
+}
+
+/* Write our pid into the locked pid file. */
+static void
+pidfile_write(int fd)
+{
+	char	buf[32];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, n, 0) != n)
+		log_warn("cannot write the pid file");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config		 cf;
+	struct control_ctx	 ctx;
+	struct catalog		*cat;
+	struct http		*http;
+	struct store		*store;
+	struct sigaction	 sa;
+	const char		*conffile = CONFIG_DEFAULT_PATH;
+	const char		*opt_datadir = NULL, *opt_listen = NULL;
+	const char		*opt_socket = NULL;
+	char			 err[1024], *path, *sockpath, *endpoint;
+	int			 ch, debug = 0, noaction = 0, verbose = 0;
+	int			 conf_given = 0, lockfd, ctlfd, httpfd;
+	int			 sp[2];
+
+	while ((ch = getopt(argc, argv, "dD:f:l:ns:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'D':
+			opt_datadir = optarg;
+			break;
+		case 'f':
+			conffile = optarg;
+			conf_given = 1;
+			break;
+		case 'l':
+			opt_listen = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 's':
+			opt_socket = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("krenalisd", 1, verbose);
+	config_init(&cf);
+	if (config_load(&cf, conffile, conf_given, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (opt_datadir != NULL) {
+		free(cf.data_dir);
+		cf.data_dir = xstrdup(opt_datadir);
+	}
+	if (opt_listen != NULL) {
+		free(cf.listen);
+		cf.listen = xstrdup(opt_listen);
+	}
+	if (opt_socket != NULL) {
+		free(cf.socket);
+		cf.socket = xstrdup(opt_socket);
+	}
+	if (config_check(&cf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (noaction) {
+		fprintf(stderr, "configuration OK\n");
+		config_release(&cf);
+		return 0;
+	}
+	if (cf.socket == NULL)
+		xasprintf(&sockpath, "%s/%s", cf.data_dir, CONFIG_SOCKET_NAME);
+	else
+		sockpath = xstrdup(cf.socket);
+	if (cf.public_url != NULL) {
+		size_t len = strlen(cf.public_url);
+
+		while (len > 0 && cf.public_url[len - 1] == '/')
+			len--;
+		xasprintf(&endpoint, "%.*s/v1/events", (int)len,
+		    cf.public_url);
+	} else {
+		char *base = listen_base_url(cf.listen);
+
+		xasprintf(&endpoint, "%s/v1/events", base);
+		free(base);
+	}
+
+	/* Everything that can fail on the operator's input fails here. */
+	if (datadir_make(cf.data_dir, err, sizeof(err)) == -1 ||
+	    (lockfd = datadir_lock(cf.data_dir, err, sizeof(err))) == -1)
+		fatalx("%s", err);
+	xasprintf(&path, "%s/state.db", cf.data_dir);
+	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
+		fatalx("catalog: %s", err);
+	free(path);
+	xasprintf(&path, "%s/warehouse.db", cf.data_dir);
+	if ((store = store_open(path, cf.synchronous, err, sizeof(err))) ==
+	    NULL)
+		fatalx("store: %s", err);
+	free(path);
+	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
+		fatalx("control: %s", err);
+	if ((httpfd = listen_open(cf.listen, err, sizeof(err))) == -1)
+		fatalx("http: %s", err);
+
+	if (!debug) {
+		if (daemon(1, 0) == -1)
+			fatal("daemon");
+		log_init("krenalisd", 0, verbose);
+	}
+	pidfile_write(lockfd);
+
+	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe2");
+	sigpipe_w = sp[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	if ((http = http_start(httpfd, &cf, store, err, sizeof(err))) == NULL)
+		fatalx("http: %s", err);
+	log_info("krenalisd %s listening on %s, socket %s, data %s",
+	    KRENALIS_VERSION, cf.listen, sockpath, cf.data_dir);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cf = &cf;
+	ctx.cat = cat;
+	ctx.endpoint = endpoint;
+	ctx.version = KRENALIS_VERSION;
+	ctx.started_at = timestamp_now();
+	control_run(ctlfd, sp[0], &ctx);
+
+	/* Stop taking requests, answer those in flight, then close. */
+	http_stop(http);
+	close(ctlfd);
+	unlink(sockpath);
+	catalog_close(cat);
+	store_close(store);
+	log_info("stopped");
+	if (ftruncate(lockfd, 0) == -1)
+		log_warn("cannot clear the pid file");
+	close(lockfd);
+	close(sp[0]);
+	close(sp[1]);
+	free(sockpath);
+	free(endpoint);
+	config_release(&cf);
+	return 0;
+}

@@ -1,0 +1,143 @@
+/* The catalog snapshot read by the HTTP threads; see snapshot.h. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "snapshot.h"
+
+/*
+ * The published pointer.  Taking a reference must be atomic with reading
+ * the pointer, or the control thread could free the snapshot in between;
+ * a mutex held for two instructions does that.
+ */
+static pthread_mutex_t	 current_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot	*current;
+
+struct key_usage *
+key_usage_new(int64_t last_used)
+{
+	struct key_usage	*u = xcalloc(1, sizeof(*u));
+
+	atomic_init(&u->refs, 1);
+	atomic_init(&u->last_used, last_used);
+	u->flushed = last_used;
+	return u;
+}
+
+struct key_usage *
+key_usage_ref(struct key_usage *u)
+{
+	atomic_fetch_add(&u->refs, 1);
+	return u;
+}
+
+void
+key_usage_unref(struct key_usage *u)
+{
+	if (u != NULL && atomic_fetch_sub(&u->refs, 1) == 1)
+		free(u);
+}
+
+/* FNV-1a over the key bytes. */
+static uint64_t
+key_hash(const char *s, size_t len)
+{
+	uint64_t	h = 1469598103934665603ULL;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct snapshot *
+snapshot_new(size_t nsources, size_t nkeys)
+{
+	struct snapshot	*s = xcalloc(1, sizeof(*s));
+	size_t		 size = 16;
+
+	while (size < nkeys * 2)
+		size <<= 1;
+	atomic_init(&s->refs, 1);
+	s->sources = xcalloc(nsources, sizeof(*s->sources));
+	s->keys = xcalloc(size, sizeof(*s->keys));
+	s->keymask = size - 1;
+	return s;
+}
+
+void
+snapshot_add_key(struct snapshot *s, const char *key, struct snap_source *src,
+    struct key_usage *u)
+{
+	size_t	i = key_hash(key, strlen(key)) & s->keymask;
+
+	while (s->keys[i].source != NULL)
+		i = (i + 1) & s->keymask;
+	memcpy(s->keys[i].key, key, IDS_KEY_LEN + 1);
+	s->keys[i].source = src;
+	s->keys[i].usage = key_usage_ref(u);
+}
+
+const struct snap_key *
+snapshot_lookup_key(const struct snapshot *s, const char *key, size_t len)
+{
+	size_t	i;
+
+	if (len != IDS_KEY_LEN)
+		return NULL;
+	i = key_hash(key, len) & s->keymask;
+	while (s->keys[i].source != NULL) {
+		if (memcmp(s->keys[i].key, key, len) == 0)
+			return &s->keys[i];
+		i = (i + 1) & s->keymask;
+	}
+	return NULL;
+}
+
+void
+snapshot_publish(struct snapshot *s)
+{
+	struct snapshot	*old;
+
+	pthread_mutex_lock(&current_mtx);
+	old = current;
+	current = s;
+	pthread_mutex_unlock(&current_mtx);
+	snapshot_unref(old);
+}
+
+struct snapshot *
+snapshot_current(void)
+{
+	struct snapshot	*s;
+
+	pthread_mutex_lock(&current_mtx);
+	s = current;
+	if (s != NULL)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&current_mtx);
+	return s;
+}
+
+void
+snapshot_unref(struct snapshot *s)
+{
+	size_t	i, j;
+
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	for (i = 0; i <= s->keymask; i++)
+		if (s->keys[i].source != NULL)
+			key_usage_unref(s->keys[i].usage);
+	for (i = 0; i < s->nsources; i++) {
+		for (j = 0; j < s->sources[i].npipelines; j++)
+			free(s->sources[i].pipelines[j].name);
+		free(s->sources[i].pipelines);
+	}
+	free(s->sources);
+	free(s->keys);
+	free(s);
+}

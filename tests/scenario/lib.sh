@@ -1,0 +1,156 @@
+# Shared helpers of the scenario tests: each test sources this file, starts
+# its own krenalisd on a private data directory, socket and port, and
+# exits 0 when every check passed.
+#
+#   start_daemon [krenalisd options]   sets T (temp dir), DATA, SOCK, PORT, URL
+#                                      (KEEP_PORT=1: the same PORT again)
+#   stop_daemon                        SIGTERM and wait
+#   kr args...                         krctl against the test daemon
+#   check "what" command...            the command must succeed
+#   expect_eq "what" expected actual
+#   expect_fail "what" "stderr line" command...
+
+TOP=${KRENALIS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+KRENALISD=$TOP/krenalisd/krenalisd
+KRCTL=$TOP/krctl/krctl
+T=$(mktemp -d "${TMPDIR:-/tmp}/krenalis-t.XXXXXX")
+DATA=$T/var
+SOCK=$DATA/krenalisd.sock
+PID=
+failures=0
+
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# Start krenalisd -d in the background on a free port; extra arguments are
+# passed to it.  Waits until both the socket and /healthz answer.
+start_daemon() {
+	for try in 1 2 3 4 5 6 7 8; do
+		if [ -z "$KEEP_PORT" ] || [ -z "$PORT" ]; then
+			PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+		fi
+		"$KRENALISD" -d -D "$DATA" -l "127.0.0.1:$PORT" "$@" \
+		    2>>"$T/daemon.log" &
+		PID=$!
+		i=0
+		while [ $i -lt 100 ]; do
+			if ! kill -0 "$PID" 2>/dev/null; then
+				break
+			fi
+			if [ -S "${DSOCK:-$SOCK}" ] &&
+			    curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"
+			then
+				URL=http://127.0.0.1:$PORT
+				return 0
+			fi
+			sleep 0.05
+			i=$((i + 1))
+		done
+		if kill -0 "$PID" 2>/dev/null; then
+			echo "krenalisd did not come up"; cat "$T/daemon.log"
+			exit 1
+		fi
+		wait "$PID" 2>/dev/null
+		PID=
+		grep -q "cannot listen" "$T/daemon.log" || break
+	done
+	echo "krenalisd failed to start:"; cat "$T/daemon.log"
+	exit 1
+}
+
+stop_daemon() {
+	if [ -n "$PID" ]; then
+		kill "$PID"
+		wait "$PID"
+		rc=$?
+		PID=
+		return $rc
+	fi
+}
+
+kr() {
+	"$KRCTL" -s "${DSOCK:-$SOCK}" "$@"
+}
+
+check() {
+	what=$1; shift
+	if ! "$@" >"$T/out" 2>"$T/err"; then
+		fail "$what: exit status $?: $(cat "$T/err")"
+		return 1
+	fi
+}
+
+expect_eq() {
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected [$2], got [$3]"
+		return 1
+	fi
+}
+
+# The command must exit 1 with exactly this line on stderr.
+expect_fail() {
+	what=$1; line=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -ne 1 ]; then
+		fail "$what: exit status $rc, expected 1"
+		return 1
+	fi
+	if [ "$(cat "$T/err")" != "$line" ]; then
+		fail "$what: stderr [$(cat "$T/err")], expected [$line]"
+		return 1
+	fi
+}
+
+# jget JSON EXPR: evaluate a Python expression over the parsed JSON "j".
+jget() {
+	printf '%s' "$1" | python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))' "$2"
+}
+
+# ctl_raw: send the standard input to the admin socket and print the
+# reply lines (as many as request lines were sent, or what came in 2 s).
+cat >"$T/ctlraw.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+data = sys.stdin.buffer.read()
+s.sendall(data)
+s.settimeout(2)
+out = b""
+want = data.count(b"\n")
+try:
+    while out.count(b"\n") < want:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+except socket.timeout:
+    pass
+sys.stdout.write(out.decode())
+PY
+ctl_raw() {
+	python3 "$T/ctlraw.py" "${DSOCK:-$SOCK}"
+}
+
+finish() {
+	if [ $failures -ne 0 ]; then
+		echo "--- daemon log"; tail -n 20 "$T/daemon.log"
+		exit 1
+	fi
+	exit 0
+}

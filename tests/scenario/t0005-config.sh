@@ -1,0 +1,103 @@
+#!/bin/sh
+# krenalisd's configuration file, -n, the data directory, its lock, the pid
+# file, detaching, and signals.
+. "$(dirname "$0")/lib.sh"
+conf=$T/krenalisd.conf
+
+# -n: a good file, defaults, comments.
+cat >"$conf" <<CONF
+# a comment
+data_dir = $T/elsewhere
+listen = 127.0.0.1:2999
+max_body_bytes = 1048576
+dedupe_window = 30d
+public_url = https://events.example.com/
+
+rate_limit_events_per_minute = 600
+CONF
+"$KRENALISD" -n -f "$conf" 2>"$T/err"
+expect_eq "-n ok status" 0 $?
+expect_eq "-n ok" "configuration OK" "$(cat "$T/err")"
+[ -e "$T/elsewhere" ] && fail "-n created the data directory"
+
+# Errors name the file and the line.
+bad() {
+	printf '%s\n' "$1" >"$conf"
+	"$KRENALISD" -n -f "$conf" 2>"$T/err" >/dev/null
+	rc=$?
+	expect_eq "exit status for [$1]" 1 $rc
+	if ! grep -qF -- "$2" "$T/err"; then
+		fail "message for [$1]: [$(cat "$T/err")], expected [$2]"
+	fi
+}
+bad "colour = blue" "$conf:1: unknown setting \"colour\""
+bad "max_body_bytes = 0" "$conf:1: max_body_bytes: \"0\" is too small"
+bad "max_body_bytes = ten" "$conf:1: max_body_bytes: \"ten\" is invalid"
+bad "max_gzip_ratio = -3" "$conf:1: max_gzip_ratio: \"-3\" is too small"
+bad "dedupe_window = 7w" "$conf:1: dedupe_window: \"7w\" is not a duration"
+bad "listen = nowhere" "$conf:1: listen: \"nowhere\" is not an address:port"
+bad "listen = 127.0.0.1:99999" "$conf:1: listen: \"127.0.0.1:99999\" is not an address:port"
+bad "public_url = events.example.com" "$conf:1: public_url: \"events.example.com\" is not an http:// or https:// URL"
+bad "just words" "$conf:1: expected \"key = value\""
+printf '# one\nmax_batch_events = 30000\n' >"$conf"
+"$KRENALISD" -n -f "$conf" 2>"$T/err"
+expect_eq "burst below batch" 1 $?
+grep -qF "rate_limit_burst (20000) must be at least max_batch_events (30000)" "$T/err" || fail "burst message: $(cat "$T/err")"
+printf 'debugger_records = 10\ndebugger_records = 20\n' >"$conf"
+"$KRENALISD" -n -f "$conf" 2>"$T/err"
+grep -qF "$conf:2: debugger_records is set twice" "$T/err" || fail "twice: $(cat "$T/err")"
+"$KRENALISD" -n -f "$T/missing.conf" 2>"$T/err"
+expect_eq "missing -f file" 1 $?
+grep -qF "$T/missing.conf: No such file or directory" "$T/err" || fail "missing file message"
+"$KRENALISD" -x 2>"$T/err"
+expect_eq "bad option" 1 $?
+grep -q "^usage: krenalisd \[-dnv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\]$" "$T/err" || fail "usage: $(cat "$T/err")"
+
+# public_url decides the endpoint printed with sources.
+printf 'public_url = https://events.example.com/\n' >"$conf"
+start_daemon -f "$conf"
+check "endpoint" kr -j source add "S"
+expect_eq "endpoint from public_url" "https://events.example.com/v1/events" "$(jget "$(cat "$T/out")" 'j["endpoint"]')"
+
+# The data directory is private, holds the pid of the daemon, and is locked.
+expect_eq "data dir mode" 700 "$(stat -c %a "$DATA")"
+expect_eq "socket mode" 600 "$(stat -c %a "$SOCK")"
+expect_eq "pid file" "$PID" "$(cat "$DATA/krenalisd.pid")"
+"$KRENALISD" -d -D "$DATA" -l 127.0.0.1:1 -s "$T/other.sock" 2>"$T/err"
+expect_eq "second daemon refused" 1 $?
+grep -qF "data directory $DATA is in use by another krenalisd (pid $PID)" "$T/err" || fail "lock message: $(cat "$T/err")"
+check "first still serves" kr status
+
+# SIGHUP reopens the log and the daemon goes on.
+kill -HUP "$PID"
+sleep 0.2
+check "after SIGHUP" kr status
+grep -q "SIGHUP" "$T/daemon.log" || fail "SIGHUP not logged"
+stop_daemon
+expect_eq "SIGTERM exit" 0 $?
+
+# A port in use is reported before detaching.
+python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(5)' >"$T/port" &
+busy=$!
+sleep 0.3
+"$KRENALISD" -D "$T/d2" -l "127.0.0.1:$(cat "$T/port")" 2>"$T/err"
+expect_eq "busy port status" 1 $?
+grep -q "cannot listen on 127.0.0.1:$(cat "$T/port"): Address already in use" "$T/err" || fail "busy port: $(cat "$T/err")"
+kill $busy 2>/dev/null
+
+# Without -d the daemon detaches: the command returns at once, the pid
+# file names the daemon, and SIGTERM stops it.
+PORT2=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+"$KRENALISD" -D "$T/d3" -l "127.0.0.1:$PORT2"
+expect_eq "detached start" 0 $?
+i=0
+while [ ! -S "$T/d3/krenalisd.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+dpid=$(cat "$T/d3/krenalisd.pid")
+kill -0 "$dpid" 2>/dev/null || fail "detached daemon is not running"
+"$KRCTL" -s "$T/d3/krenalisd.sock" status >/dev/null || fail "detached daemon does not answer"
+expect_eq "pid file of detached daemon" "$dpid" "$("$KRCTL" -j -s "$T/d3/krenalisd.sock" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')"
+kill "$dpid"
+i=0
+while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+kill -0 "$dpid" 2>/dev/null && fail "detached daemon did not stop"
+finish

@@ -1,0 +1,101 @@
+#!/bin/sh
+# The admin socket: permissions, peers checked with SO_PEERCRED, and
+# hostile input that must leave the daemon serving.
+. "$(dirname "$0")/lib.sh"
+
+# The socket lives in a directory others may enter, so that only its own
+# mode and the daemon's uid check keep them out.
+mkdir -p "$T/pub"
+chmod 755 "$T" "$T/pub"
+DSOCK=$T/pub/ctl.sock
+start_daemon -s "$DSOCK"
+expect_eq "socket mode" 600 "$(stat -c %a "$DSOCK")"
+
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	asnobody() {
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	}
+	expect_fail "mode 0600 keeps others out" "krctl: cannot connect to $DSOCK: Permission denied" asnobody "$KRCTL" -s "$DSOCK" status
+	# Even when the mode lets them in, the daemon refuses other uids.
+	chmod 666 "$DSOCK"
+	expect_fail "SO_PEERCRED" "krctl: uid 65534 may not use this socket" asnobody "$KRCTL" -s "$DSOCK" status
+	grep -q "control: refused a client of uid 65534" "$T/daemon.log" || fail "refusal not logged"
+	chmod 600 "$DSOCK"
+else
+	echo "not root: permission checks skipped"
+fi
+
+# Protocol errors: one error reply each, and the connection goes on.
+r=$(printf '%s\n' 'this is not json' '{"v":1,"id":1,"cmd":"status"}' | ctl_raw)
+expect_eq "invalid JSON" '{"id":null,"ok":false,"error":{"code":"BadRequest","message":"request is not valid JSON: '"'"'['"'"' or '"'"'{'"'"' expected near '"'"'this'"'"' at column 4"}}' "$(echo "$r" | head -n 1)"
+expect_eq "then status" true "$(jget "$(echo "$r" | sed -n 2p)" 'j["ok"]')"
+r=$(printf '%s\n' '[1,2]' | ctl_raw)
+expect_eq "not an object" '{"id":null,"ok":false,"error":{"code":"BadRequest","message":"request is not a JSON object"}}' "$r"
+r=$(printf '%s\n' '{"v":2,"id":"a","cmd":"status"}' | ctl_raw)
+expect_eq "wrong version" '{"id":"a","ok":false,"error":{"code":"UnsupportedVersion","message":"protocol version 2 is not supported; krenalisd speaks version 1"}}' "$r"
+r=$(printf '%s\n' '{"id":5,"cmd":"status"}' | ctl_raw)
+expect_eq "no version" '{"id":5,"ok":false,"error":{"code":"UnsupportedVersion","message":"request has no protocol version \"v\"; krenalisd speaks version 1"}}' "$r"
+r=$(printf '%s\n' '{"v":1,"id":6,"cmd":"self.destruct"}' | ctl_raw)
+expect_eq "unknown command" '{"id":6,"ok":false,"error":{"code":"BadRequest","message":"unknown command \"self.destruct\""}}' "$r"
+r=$(printf '%s\n' '{"v":1,"id":7}' | ctl_raw)
+expect_eq "no command" '{"id":7,"ok":false,"error":{"code":"BadRequest","message":"request has no command \"cmd\""}}' "$r"
+r=$(printf '%s\n' '{"v":1,"id":8,"cmd":"source.add","args":{"name":"x","colour":"red"}}' | ctl_raw)
+expect_eq "unknown argument" '{"id":8,"ok":false,"error":{"code":"BadRequest","message":"unknown argument \"colour\" for source.add"}}' "$r"
+r=$(printf '%s\n' '{"v":1,"id":9,"cmd":"source.add","args":{"name":7}}' | ctl_raw)
+expect_eq "wrong type" '{"id":9,"ok":false,"error":{"code":"BadRequest","message":"argument \"name\" must be a string"}}' "$r"
+r=$(printf '%s\n' '{"v":1,"id":10,"cmd":"source.show","args":[]}' | ctl_raw)
+expect_eq "args not object" '{"id":10,"ok":false,"error":{"code":"BadRequest","message":"\"args\" must be an object"}}' "$r"
+r=$(printf '%s\n' '{"v":1,"id":11,"cmd":"source.show"}' | ctl_raw)
+expect_eq "missing argument" '{"id":11,"ok":false,"error":{"code":"BadRequest","message":"missing argument \"source\""}}' "$r"
+
+# A 2 MiB line is refused and the next line is served.
+r=$(python3 -c '
+import sys
+sys.stdout.write("{\"v\":1,\"id\":1,\"cmd\":\"status\",\"pad\":\"" + "x" * (2 << 20) + "\"}\n")
+sys.stdout.write("{\"v\":1,\"id\":2,\"cmd\":\"status\"}\n")' | ctl_raw)
+expect_eq "oversized line" '{"id":null,"ok":false,"error":{"code":"BadRequest","message":"request line is longer than 1048576 bytes"}}' "$(echo "$r" | head -n 1)"
+expect_eq "after oversized" 2 "$(jget "$(echo "$r" | sed -n 2p)" 'j["id"]')"
+
+# Several requests in one write, answered in order.
+r=$(printf '%s\n%s\n%s\n' '{"v":1,"id":1,"cmd":"status"}' '{"v":1,"id":2,"cmd":"source.list"}' '{"v":1,"id":3,"cmd":"status"}' | ctl_raw)
+expect_eq "pipelined" "1 2 3" "$(echo "$r" | python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["id"]) for l in sys.stdin))')"
+
+# Abrupt closes: half a request, a request then close before the reply,
+# and many clients at once.
+python3 - "$DSOCK" <<'PY'
+import socket, sys, threading
+path = sys.argv[1]
+def half():
+    s = socket.socket(socket.AF_UNIX); s.connect(path)
+    s.sendall(b'{"v":1,"id":1,"cmd":"sta'); s.close()
+def early():
+    s = socket.socket(socket.AF_UNIX); s.connect(path)
+    s.sendall(b'{"v":1,"id":1,"cmd":"source.list"}\n'); s.close()
+def reset():
+    s = socket.socket(socket.AF_UNIX); s.connect(path)
+    s.sendall(b'{"v":1,"id":1,"cmd":"status"}\n' * 1000); s.close()
+for f in (half, early, reset):
+    for _ in range(20):
+        f()
+ok = []
+def client(i):
+    s = socket.socket(socket.AF_UNIX); s.connect(path)
+    f = s.makefile("rwb")
+    for n in range(20):
+        f.write(b'{"v":1,"id":%d,"cmd":"status"}\n' % n); f.flush()
+        line = f.readline()
+        if b'"ok":true' not in line:
+            return
+    ok.append(i)
+    s.close()
+ts = [threading.Thread(target=client, args=(i,)) for i in range(100)]
+[t.start() for t in ts]; [t.join() for t in ts]
+if len(ok) != 100:
+    print("only %d of 100 clients were served" % len(ok)); sys.exit(1)
+PY
+[ $? -eq 0 ] || fail "concurrent clients"
+
+kill -0 "$PID" || fail "daemon died"
+check "still healthy" kr status
+check "healthz" curl -sf "$URL/healthz"
+finish

@@ -1,0 +1,57 @@
+#!/bin/sh
+# krctl's command line: usage, unknown and incomplete commands, the
+# socket's location, a daemon that is not running; and the HTTP basics of
+# the foundation (/healthz, 404, 405, Request-Id).
+. "$(dirname "$0")/lib.sh"
+
+expect_fail "not running" "krctl: krenalisd is not running (no socket at $T/none.sock)" "$KRCTL" -s "$T/none.sock" status
+KRENALIS_SOCKET=$T/env.sock expect_fail "socket from the environment" "krctl: krenalisd is not running (no socket at $T/env.sock)" "$KRCTL" status
+"$KRCTL" 2>"$T/err"
+expect_eq "no command" 1 $?
+grep -q '^usage: krctl \[-j\] \[-s socket\] command \[argument ...\]$' "$T/err" || fail "usage line"
+grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/err" || fail "usage lists source add: $(cat "$T/err")"
+# The whole command line is parsed before connecting: no daemon needed.
+expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline' "$KRCTL" -s "$T/none.sock" frobnicate
+expect_fail "incomplete" 'krctl: "pipeline" needs one of: add, list, show, set, enable, disable, rm' "$KRCTL" -s "$T/none.sock" pipeline
+expect_fail "unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" -s "$T/none.sock" key frob
+expect_fail "missing argument" 'krctl: usage: krctl key rm source key' "$KRCTL" -s "$T/none.sock" key rm src
+expect_fail "extra argument" 'krctl: unexpected argument "x"; usage: krctl source show source' "$KRCTL" -s "$T/none.sock" source show a x
+expect_fail "unknown option" 'krctl: unknown option -F; usage: krctl pipeline add source name [--disabled]' "$KRCTL" -s "$T/none.sock" pipeline add s n -F "type is 'track'"
+expect_fail "option value" 'krctl: option -c needs a value; usage: krctl source add [-c connector] [--strategy strategy] name' "$KRCTL" -s "$T/none.sock" source add name -c
+expect_fail "option twice" 'krctl: option --disabled is given twice' "$KRCTL" -s "$T/none.sock" pipeline add s n --disabled --disabled
+
+start_daemon
+KRENALIS_SOCKET=$SOCK check "KRENALIS_SOCKET" "$KRCTL" -j status
+j=$(cat "$T/out")
+expect_eq "status members" '["version","pid","startedAt","uptime","endpoint","dataDir","listen","sources","pipelines"]' "$(jget "$j" 'list(j.keys())')"
+expect_eq "status endpoint" "$URL/v1/events" "$(jget "$j" 'j["endpoint"]')"
+expect_eq "status pid" "$PID" "$(jget "$j" 'j["pid"]')"
+check "-s wins" env KRENALIS_SOCKET=/nonexistent "$KRCTL" -s "$SOCK" status
+grep -q "^endpoint  *$URL/v1/events$" "$T/out" || fail "status table"
+# "--" ends the options: a name may start with a dash.
+check "dash name" kr source add -- "-minus"
+check "dash name shown" kr -j source show -- "-minus"
+
+# HTTP: /healthz, unknown paths, wrong methods, Request-Id on each.
+curl -si "$URL/healthz" >"$T/h"
+grep -q '^HTTP/1.1 200' "$T/h" || fail "healthz status"
+grep -qi '^Content-Type: text/plain; charset=utf-8' "$T/h" || fail "healthz type"
+grep -qE '^Request-Id: [1-9A-HJ-NP-Za-km-z]{12,17}' "$T/h" || fail "Request-Id"
+expect_eq "healthz body" ok "$(curl -s "$URL/healthz")"
+expect_eq "healthz trailing slash" ok "$(curl -s "$URL/healthz/")"
+curl -s -I "$URL/healthz" >"$T/h"
+grep -qi '^Content-Length: 3' "$T/h" || fail "HEAD healthz: $(cat "$T/h")"
+expect_eq "HEAD has no body" 0 "$(curl -s -I -o /dev/null -w '%{size_download}' "$URL/healthz")"
+curl -si "$URL/nowhere?x=1" >"$T/h"
+grep -q '^HTTP/1.1 404' "$T/h" || fail "404 status"
+expect_eq "404 body" '{"error":{"code":"NotFound","message":""}}' "$(tail -n 1 "$T/h")"
+grep -qi '^Cache-Control: no-store, max-age=0' "$T/h" || fail "404 no-cache"
+grep -qi '^X-Content-Type-Options: nosniff' "$T/h" || fail "404 nosniff"
+grep -qi '^Content-Type: application/json; charset=utf-8' "$T/h" || fail "404 type"
+curl -si -X POST "$URL/healthz" >"$T/h"
+grep -q '^HTTP/1.1 405' "$T/h" || fail "405 status"
+grep -qi '^Allow: GET, HEAD' "$T/h" || fail "405 Allow"
+expect_eq "405 body" '{"error":{"code":"MethodNotAllowed","message":"Method not allowed"}}' "$(tail -n 1 "$T/h")"
+expect_eq "no percent-decoding" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health%7A")"
+expect_eq "two slashes" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz//")"
+finish
