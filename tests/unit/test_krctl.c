@@ -1,0 +1,167 @@
+/* Unit tests of krctl's command parser, its tables and the name rules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "unit.h"
+#include "names.h"
+#include "table.h"
+#include "../../krctl/cmd.h"
+
+/* Parse a command line given as one string of space-separated words. */
+static const struct cmd *
+parse(const char *line, char **args_json, char *err, size_t errlen)
+{
+	char			*copy = strdup(line), *argv[16], *w, *save;
+	int			 argc = 0;
+	const struct cmd	*c;
+	json_t			*args;
+
+	for (w = strtok_r(copy, " ", &save); w != NULL && argc < 16;
+	    w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	c = cmd_parse(argc, argv, &args, err, errlen);
+	*args_json = c ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS) :
+	    NULL;
+	json_decref(args);
+	free(copy);
+	return c;
+}
+
+static void
+test_parse_ok(void)
+{
+	static const struct {
+		const char	*line;
+		const char	*proto;
+		const char	*args;
+	} cases[] = {
+		{ "status", "status", "{}" },
+		{ "source add Prod", "source.add", "{\"name\":\"Prod\"}" },
+		{ "source add -c ios --strategy Fusion App", "source.add",
+		    "{\"connector\":\"ios\",\"name\":\"App\",\"strategy\":"
+		    "\"Fusion\"}" },
+		{ "source add App --connector go", "source.add",
+		    "{\"connector\":\"go\",\"name\":\"App\"}" },
+		{ "source rename a b", "source.rename",
+		    "{\"name\":\"b\",\"source\":\"a\"}" },
+		{ "key rm s k", "key.rm", "{\"key\":\"k\",\"source\":\"s\"}" },
+		{ "pipeline add s n --disabled", "pipeline.add",
+		    "{\"enabled\":false,\"name\":\"n\",\"source\":\"s\"}" },
+		{ "pipeline list", "pipeline.list", "{}" },
+		{ "pipeline list s", "pipeline.list", "{\"source\":\"s\"}" },
+		{ "pipeline set p --name q", "pipeline.set",
+		    "{\"name\":\"q\",\"pipeline\":\"p\"}" },
+		{ "source show -- -x", "source.show", "{\"source\":\"-x\"}" },
+	};
+	const struct cmd	*c;
+	char			 err[256], *args;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = parse(cases[i].line, &args, err, sizeof(err));
+		CHECK(c != NULL);
+		if (c == NULL) {
+			printf("  %s: %s\n", cases[i].line, err);
+			continue;
+		}
+		CHECK_STR(c->proto, cases[i].proto);
+		CHECK_STR(args, cases[i].args);
+		free(args);
+	}
+}
+
+static void
+test_parse_errors(void)
+{
+	static const struct {
+		const char	*line;
+		const char	*err;
+	} cases[] = {
+		{ "", "no command given; use one of: status, source, key, "
+		    "pipeline" },
+		{ "bogus", "unknown command \"bogus\"; use one of: status, "
+		    "source, key, pipeline" },
+		{ "source", "\"source\" needs one of: add, list, show, rename, "
+		    "rm" },
+		{ "source frob", "unknown command \"source frob\"; use one of: "
+		    "add, list, show, rename, rm" },
+		{ "source add", "usage: krctl source add [-c connector] "
+		    "[--strategy strategy] name" },
+		{ "source add a b", "unexpected argument \"b\"; usage: krctl "
+		    "source add [-c connector] [--strategy strategy] name" },
+		{ "source add a -x", "unknown option -x; usage: krctl source "
+		    "add [-c connector] [--strategy strategy] name" },
+		{ "source add a -c", "option -c needs a value; usage: krctl "
+		    "source add [-c connector] [--strategy strategy] name" },
+		{ "source add -c a -c b x", "option -c is given twice" },
+		{ "status now", "unexpected argument \"now\"; usage: krctl "
+		    "status" },
+		{ "key", "\"key\" needs one of: list, add, rm" },
+	};
+	const struct cmd	*c;
+	char			 err[256], *args;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		c = parse(cases[i].line, &args, err, sizeof(err));
+		CHECK(c == NULL);
+		CHECK_STR(err, cases[i].err);
+	}
+}
+
+static void
+test_names(void)
+{
+	char	buf[64];
+
+	CHECK_STR(names_check("", 0, 100, buf, sizeof(buf)), "name is empty");
+	CHECK_STR(names_check("a\0b", 3, 100, buf, sizeof(buf)),
+	    "name contains the NUL byte");
+	CHECK_STR(names_check("\xff", 1, 100, buf, sizeof(buf)),
+	    "name contains invalid UTF-8 encoded characters");
+	CHECK_STR(names_check("\xc3\xa9\xc3\xa9", 4, 1, buf, sizeof(buf)),
+	    "name is longer than 1 runes");
+	CHECK(names_check("\xc3\xa9\xc3\xa9", 4, 2, buf, sizeof(buf)) ==
+	    NULL);
+}
+
+static void
+test_table(void)
+{
+	static const char *const h[] = { "ID", "NAME", "N" };
+	static const char *const r1[] = { "a", "caf\xc3\xa9", "1" };
+	static const char *const r2[] = { "bbbb", NULL, "22" };
+	static const char *const pairs[] = { "id", "x", "endpoint", "y" };
+	struct table	*t = table_new(3, h);
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*fp = open_memstream(&buf, &len);
+
+	table_add(t, r1);
+	table_add(t, r2);
+	table_print(t, fp);
+	table_print_pairs(fp, pairs, 2);
+	fclose(fp);
+	CHECK_STR(buf,
+	    "ID    NAME  N\n"
+	    "a     caf\xc3\xa9  1\n"
+	    "bbbb  -     22\n"
+	    "id        x\n"
+	    "endpoint  y\n");
+	free(buf);
+	table_free(t);
+}
+
+int
+main(void)
+{
+	UNIT_RUN(test_parse_ok);
+	UNIT_RUN(test_parse_errors);
+	UNIT_RUN(test_names);
+	UNIT_RUN(test_table);
+	return UNIT_END();
+}
