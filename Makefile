@@ -100,12 +100,13 @@ $(BUILD)/bin/krtop: $(BUILD)/krtop/main.o $(TOP_OBJ) $(COMMON_LIB)
 
 # The programs are linked in build/ and copied beside their sources, so that
 # a normal and a sanitized build never mix objects.
-krenalisd/krenalisd: $(BUILD)/bin/krenalisd
-	$(Q)cp $< $@
-krctl/krctl: $(BUILD)/bin/krctl
-	$(Q)cp $< $@
-krtop/krtop: $(BUILD)/bin/krtop
-	$(Q)cp $< $@
+krenalisd/krenalisd: $(BUILD)/bin/krenalisd FORCE
+	$(Q)cmp -s $< $@ || cp $< $@
+krctl/krctl: $(BUILD)/bin/krctl FORCE
+	$(Q)cmp -s $< $@ || cp $< $@
+krtop/krtop: $(BUILD)/bin/krtop FORCE
+	$(Q)cmp -s $< $@ || cp $< $@
+FORCE:
 
 # Each unit test links the common library and every module of the daemon,
 # krctl and krtop except their main.c.
@@ -139,6 +140,6 @@ install: $(PROGS)
 clean:
 	rm -rf build $(PROGS) krtop/krtop
 
-.PHONY: all test check run bench install clean
+.PHONY: all test check run bench install clean FORCE
 
 -include $(shell find build -name '*.d' 2>/dev/null)

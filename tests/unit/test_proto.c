@@ -77,7 +77,8 @@ static void
 test_split_feeds(void)
 {
 	struct proto_reader	 r;
-	const char		*msg = "{\"v\":1,\"id\":7,\"cmd\":\"status\"}\n";
+	const char		*msg =
+	    "{\"v\":1,\"id\":7,\"cmd\":\"status\"}\n";
 	size_t			 i;
 
 	proto_reader_init(&r, PROTO_MAX_LINE);

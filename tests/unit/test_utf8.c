@@ -181,7 +181,8 @@ test_cut(void)
 	static const size_t	 want[] = {
 		0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 11
 	};
-	const char		*s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" "b";
+	const char		*s =
+	    "a" "\xc3\xa9" "\xe2\x82\xac" "\xf0\x9f\x98\x80" "b";
 	size_t			 len = strlen(s), max;
 
 	CHECK_INT(len, 11);
