@@ -140,6 +140,9 @@ install: $(PROGS)
 clean:
 	rm -rf build $(PROGS) krtop/krtop
 
+# Keep the unit tests' objects: they are intermediate files otherwise.
+.SECONDARY:
+
 .PHONY: all test check run bench install clean FORCE
 
 -include $(shell find build -name '*.d' 2>/dev/null)

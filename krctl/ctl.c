@@ -104,10 +104,11 @@ ctl_call(struct ctl *c, const char *cmd, json_t *args)
 	free(buf);
 	reply = ctl_read(c);
 	if (!json_is_true(json_object_get(reply, "ok"))) {
-		e = json_object_get(reply, "error");
-		errx(1, "%s", json_string_value(json_object_get(e,
-		    "message")) ? json_string_value(json_object_get(e,
-		    "message")) : "krenalisd answered with an error");
+		e = json_object_get(json_object_get(reply, "error"), "message");
+		snprintf(c->error, sizeof(c->error), "%s", json_is_string(e) ?
+		    json_string_value(e) : "krenalisd answered with an error");
+		json_decref(reply);
+		return NULL;
 	}
 	data = json_incref(json_object_get(reply, "data"));
 	json_decref(reply);

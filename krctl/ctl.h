@@ -11,6 +11,7 @@ struct ctl {
 	const char		*path;
 	struct proto_reader	 rd;
 	int			 next_id;
+	char			 error[1024];	/* the daemon's last error */
 };
 
 /* Connect to the socket at path; exits with a clear message on failure. */
@@ -19,8 +20,8 @@ void	 ctl_close(struct ctl *);
 
 /*
  * Send {"v":1,"id":N,"cmd":cmd,"args":args} (args stolen) and wait for
- * the reply.  Return its "data" (a new reference) or exit 1 with the
- * daemon's error message on stderr.
+ * the reply.  Return its "data" (a new reference), or NULL with the
+ * daemon's error message in c->error.
  */
 json_t	*ctl_call(struct ctl *, const char *cmd, json_t *args);
 

@@ -65,6 +65,8 @@ main(int argc, char *argv[])
 	ctl_open(&ctl, sock);
 	data = ctl_call(&ctl, c->proto, args);
 	ctl_close(&ctl);
+	if (data == NULL)
+		errx(1, "%s", ctl.error);
 	if (jflag)
 		print_json(stdout, data);
 	else
