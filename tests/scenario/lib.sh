@@ -5,6 +5,8 @@
 #   start_daemon [krenalisd options]   sets T (temp dir), DATA, SOCK, PORT, URL
 #                                      (KEEP_PORT=1: the same PORT again)
 #   stop_daemon                        SIGTERM and wait
+#   KRENALIS_WRAP                      run krenalisd under this command,
+#                                      e.g. "valgrind -q --error-exitcode=3"
 #   kr args...                         krctl against the test daemon
 #   check "what" command...            the command must succeed
 #   expect_eq "what" expected actual
@@ -40,11 +42,11 @@ start_daemon() {
 		if [ -z "$KEEP_PORT" ] || [ -z "$PORT" ]; then
 			PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
 		fi
-		"$KRENALISD" -d -D "$DATA" -l "127.0.0.1:$PORT" "$@" \
-		    2>>"$T/daemon.log" &
+		$KRENALIS_WRAP "$KRENALISD" -d -D "$DATA" \
+		    -l "127.0.0.1:$PORT" "$@" 2>>"$T/daemon.log" &
 		PID=$!
 		i=0
-		while [ $i -lt 100 ]; do
+		while [ $i -lt ${START_TRIES:-100} ]; do
 			if ! kill -0 "$PID" 2>/dev/null; then
 				break
 			fi
