@@ -33,7 +33,7 @@ str(const json_t *o, const char *key, char *buf, size_t len)
 static void
 print_status(FILE *fp, const json_t *d)
 {
-	char		 b[7][64];
+	char		 b[8][64];
 	const char	*pairs[] = {
 		"version", str(d, "version", b[0], 64),
 		"pid", str(d, "pid", b[1], 64),
@@ -42,7 +42,7 @@ print_status(FILE *fp, const json_t *d)
 		"endpoint", str(d, "endpoint", b[4], 64),
 		"data dir", str(d, "dataDir", b[5], 64),
 		"sources", str(d, "sources", b[6], 64),
-		"pipelines", str(d, "pipelines", b[6], 64),
+		"pipelines", str(d, "pipelines", b[7], 64),
 	};
 	char	up[64];
 

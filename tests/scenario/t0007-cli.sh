@@ -31,6 +31,11 @@ grep -q "^endpoint  *$URL/v1/events$" "$T/out" || fail "status table"
 # "--" ends the options: a name may start with a dash.
 check "dash name" kr source add -- "-minus"
 check "dash name shown" kr -j source show -- "-minus"
+check "pipelines" kr pipeline add -- -minus a
+check "pipelines 2" kr pipeline add -- -minus b
+check "status table" kr status
+grep -q "^sources  *1$" "$T/out" || fail "status sources: $(cat "$T/out")"
+grep -q "^pipelines  *2$" "$T/out" || fail "status pipelines: $(cat "$T/out")"
 
 # HTTP: /healthz, unknown paths, wrong methods, Request-Id on each.
 curl -si "$URL/healthz" >"$T/h"
