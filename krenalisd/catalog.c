@@ -15,6 +15,7 @@
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "catalog.h"
+#include "counters.h"
 #include "snapshot.h"
 
 #define MAX_KEYS		20
@@ -51,6 +52,7 @@ struct pipeline {
 	char			*name;
 	int			 enabled;
 	int64_t			 created_at;
+	struct pipe_counters	*counters;
 	TAILQ_ENTRY(pipeline)	 entry;
 };
 
@@ -61,6 +63,7 @@ struct source {
 	const char		*strategy;
 	int64_t			 created_at;
 	size_t			 nkeys;
+	struct src_counters	*counters;
 	TAILQ_HEAD(, key)	 keys;
 	TAILQ_HEAD(, pipeline)	 pipelines;
 	TAILQ_ENTRY(source)	 entry;
@@ -280,6 +283,7 @@ catalog_publish(struct catalog *cat)
 		ss->connector = s->connector->code;
 		ss->strategy = s->strategy;
 		ss->ip_fallback = s->connector->ip_fallback;
+		ss->counters = src_counters_ref(s->counters);
 		TAILQ_FOREACH(p, &s->pipelines, entry)
 			ss->npipelines++;
 		ss->pipelines = xcalloc(ss->npipelines,
@@ -289,6 +293,7 @@ catalog_publish(struct catalog *cat)
 			memcpy(ss->pipelines[j].id, p->id, sizeof(p->id));
 			ss->pipelines[j].name = xstrdup(p->name);
 			ss->pipelines[j].enabled = p->enabled;
+			ss->pipelines[j].counters = pipe_counters_ref(p->counters);
 			j++;
 		}
 		TAILQ_FOREACH(k, &s->keys, entry)
@@ -301,6 +306,7 @@ catalog_publish(struct catalog *cat)
 static void
 pipeline_free(struct pipeline *p)
 {
+	pipe_counters_unref(p->counters);
 	free(p->name);
 	free(p);
 }
@@ -320,6 +326,7 @@ source_free(struct source *s)
 		TAILQ_REMOVE(&s->pipelines, p, entry);
 		pipeline_free(p);
 	}
+	src_counters_unref(s->counters);
 	free(s->name);
 	free(s);
 }
@@ -482,6 +489,7 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 	s = xcalloc(1, sizeof(*s));
 	TAILQ_INIT(&s->keys);
 	TAILQ_INIT(&s->pipelines);
+	s->counters = src_counters_new();
 	new_id(cat, s->id);
 	s->name = xstrdup(name);
 	s->connector = c;
@@ -676,6 +684,7 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	if (!name_ok(name, len, NAMES_PIPELINE_MAX, ce))
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
+	p->counters = pipe_counters_new();
 	new_id(cat, p->id);
 	p->source = s;
 	p->name = xstrdup(name);
@@ -862,6 +871,7 @@ catalog_load(struct catalog *cat)
 		s = xcalloc(1, sizeof(*s));
 		TAILQ_INIT(&s->keys);
 		TAILQ_INIT(&s->pipelines);
+		s->counters = src_counters_new();
 		strlcpy(s->id, (const char *)sqlite3_column_text(st, 0),
 		    sizeof(s->id));
 		s->name = xstrdup((const char *)sqlite3_column_text(st, 1));
@@ -901,6 +911,7 @@ catalog_load(struct catalog *cat)
 		    (const char *)sqlite3_column_text(st, 1))) == NULL)
 			continue;
 		p = xcalloc(1, sizeof(*p));
+		p->counters = pipe_counters_new();
 		strlcpy(p->id, (const char *)sqlite3_column_text(st, 0),
 		    sizeof(p->id));
 		p->source = s;

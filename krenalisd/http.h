@@ -1,6 +1,8 @@
 /*
- * The HTTP side of krenalisd (spec/ingest.md), on libmicrohttpd.  The HTTP
- * threads are libmicrohttpd's, one per connection.
+ * The HTTP side of krenalisd (spec/ingest.md), on libmicrohttpd with one
+ * thread per connection: each HTTP thread reads, decodes and evaluates its
+ * own request, then waits for the writer's commit (only its own thread
+ * waits), so decoding spreads over the cores.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -10,17 +12,18 @@
 struct config;
 struct http;
 struct store;
+struct writer;
 
 /*
- * Serve HTTP on the listening socket fd (taken over).  cf and st are
+ * Serve HTTP on the listening socket fd (taken over).  cf, st and w are
  * borrowed for the life of the server.  NULL with err.
  */
 struct http	*http_start(int fd, const struct config *cf, struct store *st,
-		    char *err, size_t errlen);
+		    struct writer *w, char *err, size_t errlen);
 
 /*
- * Stop accepting connections, let the requests in flight finish (up to
- * a bound), then stop every HTTP thread.
+ * Stop: new requests get 503 "server is shutting down", the requests in
+ * flight finish (up to a bound), then every HTTP thread stops.
  */
 void		 http_stop(struct http *);
 

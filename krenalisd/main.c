@@ -26,6 +26,7 @@
 #include "http.h"
 #include "listen.h"
 #include "store.h"
+#include "writer.h"
 #include "version.h"
 
 static int	sigpipe_w = -1;
@@ -122,6 +123,8 @@ main(int argc, char *argv[])
 	struct catalog		*cat;
 	struct http		*http;
 	struct store		*store;
+	struct writer		*writer;
+	char			*whpath;
 	struct sigaction	 sa;
 	const char		*conffile = CONFIG_DEFAULT_PATH;
 	const char		*opt_datadir = NULL, *opt_listen = NULL;
@@ -211,11 +214,10 @@ main(int argc, char *argv[])
 	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
 		fatalx("catalog: %s", err);
 	free(path);
-	xasprintf(&path, "%s/warehouse.db", cf.data_dir);
-	if ((store = store_open(path, cf.synchronous, err, sizeof(err))) ==
+	xasprintf(&whpath, "%s/warehouse.db", cf.data_dir);
+	if ((store = store_open(whpath, cf.synchronous, err, sizeof(err))) ==
 	    NULL)
 		fatalx("store: %s", err);
-	free(path);
 	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
 		fatalx("control: %s", err);
 	if ((httpfd = listen_open(cf.listen, err, sizeof(err))) == -1)
@@ -241,7 +243,11 @@ main(int argc, char *argv[])
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	if ((http = http_start(httpfd, &cf, store, err, sizeof(err))) == NULL)
+	if ((writer = writer_start(whpath, &cf, store, err, sizeof(err))) ==
+	    NULL)
+		fatalx("writer: %s", err);
+	if ((http = http_start(httpfd, &cf, store, writer, err,
+	    sizeof(err))) == NULL)
 		fatalx("http: %s", err);
 	log_info("krenalisd %s listening on %s, socket %s, data %s",
 	    KRENALIS_VERSION, cf.listen, sockpath, cf.data_dir);
@@ -256,6 +262,7 @@ main(int argc, char *argv[])
 
 	/* Stop taking requests, answer those in flight, then close. */
 	http_stop(http);
+	writer_stop(writer);
 	close(ctlfd);
 	unlink(sockpath);
 	catalog_close(cat);
@@ -267,6 +274,7 @@ main(int argc, char *argv[])
 	close(sp[0]);
 	close(sp[1]);
 	free(sockpath);
+	free(whpath);
 	free(endpoint);
 	config_release(&cf);
 	return 0;

@@ -133,8 +133,11 @@ snapshot_unref(struct snapshot *s)
 		if (s->keys[i].source != NULL)
 			key_usage_unref(s->keys[i].usage);
 	for (i = 0; i < s->nsources; i++) {
-		for (j = 0; j < s->sources[i].npipelines; j++)
+		for (j = 0; j < s->sources[i].npipelines; j++) {
 			free(s->sources[i].pipelines[j].name);
+			pipe_counters_unref(s->sources[i].pipelines[j].counters);
+		}
+		src_counters_unref(s->sources[i].counters);
 		free(s->sources[i].pipelines);
 	}
 	free(s->sources);

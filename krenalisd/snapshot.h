@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "ids.h"
+#include "counters.h"
 
 /* One write key's last use, shared by the catalog and every snapshot. */
 struct key_usage {
@@ -28,9 +29,10 @@ struct key_usage *key_usage_ref(struct key_usage *);
 void		  key_usage_unref(struct key_usage *);
 
 struct snap_pipeline {
-	char		 id[IDS_ID_LEN + 1];
-	char		*name;
-	int		 enabled;
+	char			 id[IDS_ID_LEN + 1];
+	char			*name;
+	int			 enabled;
+	struct pipe_counters	*counters;	/* one reference held */
 };
 
 struct snap_source {
@@ -40,6 +42,7 @@ struct snap_source {
 	int			 ip_fallback;
 	struct snap_pipeline	*pipelines;	/* creation order */
 	size_t			 npipelines;
+	struct src_counters	*counters;	/* one reference held */
 };
 
 struct snap_key {

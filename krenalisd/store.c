@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "event.h"
 #include "log.h"
 #include "timestamp.h"
 #include "xmalloc.h"
@@ -37,6 +38,11 @@ store_open(const char *path, const char *synchronous, char *err,
 	}
 	free(sql);
 	sqlite3_busy_timeout(st->probe, 2000);
+	if (sqlite3_exec(st->probe, event_schema_sql, NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(st->probe, event_rejected_schema_sql, NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
 	return st;
 fail:
 	snprintf(err, errlen, "%s: %s", path, st->probe ?
@@ -55,6 +61,12 @@ store_close(struct store *st)
 	sqlite3_close(st->probe);
 	pthread_mutex_destroy(&st->probe_mtx);
 	free(st);
+}
+
+void
+store_committed(struct store *st)
+{
+	atomic_store(&st->last_commit, timestamp_now());
 }
 
 int

@@ -1,0 +1,64 @@
+/*
+ * A batch: the events of one ingest request after decoding and pipeline
+ * evaluation (spec/pipelines.md §5 steps 1-2), handed by its HTTP thread
+ * to the writer, which settles duplicates, writes the rows and reports
+ * back.  The HTTP thread owns the batch; the writer borrows it from
+ * writer_submit until it marks it done.
+ */
+#ifndef BATCH_H
+#define BATCH_H
+
+#include <sys/queue.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ids.h"
+#include "event.h"
+
+struct snapshot;
+struct snap_source;
+
+enum outcome {
+	OUTCOME_STORED,
+	OUTCOME_FILTERED,
+	OUTCOME_DUPLICATE,
+	OUTCOME_REJECTED
+};
+
+/* A pipeline's result for one event (spec/pipelines.md §7.2). */
+enum presult {
+	PRESULT_PASSED,
+	PRESULT_FILTERED,
+	PRESULT_CONSENT,
+	PRESULT_DISABLED
+};
+
+struct batch_event {
+	struct event	 ev;
+	const char	*raw;		/* into the request body */
+	size_t		 rawlen;
+	int		 valid;
+	int		 dup_in_request;	/* an earlier event had its id */
+	int		 passed;	/* at least one pipeline passed it */
+	enum outcome	 outcome;	/* set by the writer */
+};
+
+struct batch {
+	struct snapshot			*snap;	/* reference held */
+	const struct snap_source	*src;	/* in snap */
+	char				 request_id[IDS_REQID_MAX + 1];
+	int64_t				 received_at;
+	struct batch_event		*events;
+	size_t				 n;
+	size_t				 npipelines;
+	unsigned char			*results;	/* n x npipelines */
+
+	/* Writer's report. */
+	int				 failed;	/* not committed */
+	int				 done;
+	pthread_cond_t			 cv;
+	TAILQ_ENTRY(batch)		 entry;
+};
+
+#endif

@@ -1,0 +1,133 @@
+/* Reading and gunzipping request bodies within limits; see body.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "xmalloc.h"
+#include "body.h"
+
+#define RATIO_FLOOR	(1024 * 1024)	/* the ratio applies above 1 MiB */
+
+void
+body_init(struct body *b, size_t max, int64_t ratio, size_t declared,
+    int gzip)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+	b->ratio = ratio;
+	b->declared = declared;
+	b->gzip = gzip;
+	if (!gzip && declared > 0 && declared <= max) {
+		b->cap = declared;
+		b->buf = xmalloc(b->cap + 1);
+	}
+}
+
+void
+body_release(struct body *b)
+{
+	if (b->zinit)
+		inflateEnd(&b->zs);
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Make room for at least n more bytes, never past max (+1 to detect). */
+static void
+body_reserve(struct body *b, size_t n)
+{
+	size_t	want = b->len + n, cap = b->cap ? b->cap : 16384;
+
+	if (want <= b->cap)
+		return;
+	while (cap < want)
+		cap *= 2;
+	if (cap > b->max + 1)
+		cap = b->max + 1;
+	b->buf = xreallocarray(b->buf, cap + 1, 1);
+	b->cap = cap;
+}
+
+static int
+body_fail(struct body *b, enum body_error e)
+{
+	b->error = e;
+	return -1;
+}
+
+/* Inflate n bytes into the buffer, checking both limits as we go. */
+static int
+body_inflate(struct body *b, const char *data, size_t n)
+{
+	size_t	total_in;
+	int	rc;
+
+	if (!b->zinit) {
+		if (inflateInit2(&b->zs, 16 + MAX_WBITS) != Z_OK)
+			return body_fail(b, BODY_BAD_GZIP);
+		b->zinit = 1;
+	}
+	b->zs.next_in = (Bytef *)(uintptr_t)data;
+	b->zs.avail_in = n;
+	while (b->zs.avail_in > 0) {
+		if (b->zend) {
+			/* Another member must follow. */
+			if (inflateReset(&b->zs) != Z_OK)
+				return body_fail(b, BODY_BAD_GZIP);
+			b->zend = 0;
+		}
+		if (b->len == b->cap) {
+			if (b->len > b->max)
+				return body_fail(b, BODY_TOO_LARGE);
+			body_reserve(b, 65536);
+		}
+		b->zs.next_out = (Bytef *)b->buf + b->len;
+		b->zs.avail_out = b->cap - b->len;
+		rc = inflate(&b->zs, Z_NO_FLUSH);
+		b->len = b->cap - b->zs.avail_out;
+		if (b->len > b->max)
+			return body_fail(b, BODY_TOO_LARGE);
+		total_in = b->received > b->declared ? b->received :
+		    b->declared;
+		if (b->len > RATIO_FLOOR &&
+		    (uint64_t)b->len > (uint64_t)b->ratio * total_in)
+			return body_fail(b, BODY_RATIO);
+		if (rc == Z_STREAM_END)
+			b->zend = 1;
+		else if (rc == Z_BUF_ERROR && b->zs.avail_out > 0)
+			break;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return body_fail(b, BODY_BAD_GZIP);
+	}
+	return 0;
+}
+
+int
+body_feed(struct body *b, const char *data, size_t n)
+{
+	if (b->error != BODY_OK)
+		return -1;
+	b->received += n;
+	if (b->gzip)
+		return body_inflate(b, data, n);
+	if (b->len + n > b->max)
+		return body_fail(b, BODY_TOO_LARGE);
+	body_reserve(b, n);
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+	return 0;
+}
+
+int
+body_finish(struct body *b)
+{
+	if (b->error != BODY_OK)
+		return -1;
+	if (b->gzip && (!b->zinit || !b->zend))
+		return body_fail(b, BODY_BAD_GZIP);
+	if (b->buf == NULL)
+		b->buf = xmalloc(1);
+	b->buf[b->len] = '\0';
+	return 0;
+}

@@ -1,0 +1,77 @@
+/*
+ * The counters of spec/pipelines.md §6 and the rate-limit bucket of
+ * spec/ingest.md §10, one set per source and per pipeline.  A set is
+ * shared by the catalog and every snapshot that names its source or
+ * pipeline (reference counted), so it outlives a snapshot swap and
+ * disappears with the last reference after its source or pipeline is
+ * deleted.  The writer thread adds to the counters after each commit; the
+ * control and HTTP threads read them (relaxed atomics: each counter is
+ * exact, a set read while a commit lands may mix before and after).
+ */
+#ifndef COUNTERS_H
+#define COUNTERS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct src_counters {
+	atomic_int		 refs;
+	_Atomic uint64_t	 received;
+	_Atomic uint64_t	 accepted;
+	_Atomic uint64_t	 rejected;
+	_Atomic uint64_t	 duplicates;
+	_Atomic uint64_t	 stored;
+	_Atomic uint64_t	 filtered;
+	_Atomic uint64_t	 rate_limited;	/* 429 answers */
+	_Atomic int64_t		 last_received_at;	/* ms, 0: none */
+
+	pthread_mutex_t		 bucket_mtx;	/* the token bucket */
+	double			 tokens;
+	int64_t			 bucket_at;	/* ms of the last refill */
+};
+
+struct pipe_counters {
+	atomic_int		 refs;
+	_Atomic uint64_t	 receive;
+	_Atomic uint64_t	 filter_passed;
+	_Atomic uint64_t	 filter_failed;
+	_Atomic uint64_t	 consent_passed;
+	_Atomic uint64_t	 consent_failed;
+	_Atomic uint64_t	 stored;
+};
+
+/* A new set with one reference and a full bucket. */
+struct src_counters	*src_counters_new(void);
+struct src_counters	*src_counters_ref(struct src_counters *);
+void			 src_counters_unref(struct src_counters *);
+
+struct pipe_counters	*pipe_counters_new(void);
+struct pipe_counters	*pipe_counters_ref(struct pipe_counters *);
+void			 pipe_counters_unref(struct pipe_counters *);
+
+/*
+ * Take n tokens from the bucket (capacity burst, refilled at per_minute
+ * a minute).  Return 0 when taken, else the whole seconds (at least 1)
+ * until n tokens will be there.  per_minute 0: always 0.
+ */
+int64_t	counters_take(struct src_counters *, int64_t n, int64_t burst,
+	    int64_t per_minute, int64_t now_ms);
+/* Give n tokens back (not above burst). */
+void	counters_give(struct src_counters *, int64_t n, int64_t burst,
+	    int64_t per_minute);
+
+/* Add v to a counter. */
+static inline void
+counter_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
+}
+
+static inline uint64_t
+counter_get(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+#endif

@@ -1,0 +1,332 @@
+/* The dedupe index; see dedupe.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "xmalloc.h"
+#include "dedupe.h"
+
+#define BUCKET_MS	60000
+#define EXPIRE_MS	(5 * 60000)	/* how often old ids are dropped */
+
+/* A slot of the in-memory table; hash 0 marks an empty slot. */
+struct slot {
+	uint64_t	hash;
+	uint32_t	bucket;
+} __attribute__((__packed__));
+
+struct pending {
+	uint64_t	hash;
+	uint32_t	bucket;
+};
+
+struct dedupe {
+	sqlite3		*db;
+	int64_t		 window;
+	struct slot	*slots;
+	size_t		 mask;
+	size_t		 count;
+	struct pending	*pending;	/* added by the open transaction */
+	size_t		 npending;
+	size_t		 pendcap;
+	int64_t		 expired_at;
+	sqlite3_stmt	*st_probe;
+	sqlite3_stmt	*st_insert;
+};
+
+static const char dedupe_schema[] =
+	"CREATE TABLE IF NOT EXISTS krenalis_dedupe ("
+	" bucket INTEGER NOT NULL,"
+	" message_id TEXT NOT NULL,"
+	" received_at INTEGER NOT NULL,"
+	" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID";
+
+/* A 64-bit hash of the id (never 0). */
+static uint64_t
+id_hash(const char *s, size_t len)
+{
+	uint64_t	h = 0x9e3779b97f4a7c15ULL ^ len;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
+
+static void
+table_put(struct slot *slots, size_t mask, uint64_t hash, uint32_t bucket)
+{
+	size_t	i = hash & mask;
+
+	while (slots[i].hash != 0)
+		i = (i + 1) & mask;
+	slots[i].hash = hash;
+	slots[i].bucket = bucket;
+}
+
+/* Rebuild the table with room for want entries, dropping old buckets. */
+static void
+table_rebuild(struct dedupe *d, size_t want, uint32_t oldest)
+{
+	struct slot	*old = d->slots;
+	size_t		 oldsize = old ? d->mask + 1 : 0, size = 1024, i;
+
+	while (size < want * 10 / 7 + 1)
+		size <<= 1;
+	d->slots = xcalloc(size, sizeof(*d->slots));
+	d->mask = size - 1;
+	d->count = 0;
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].hash == 0 || old[i].bucket < oldest)
+			continue;
+		table_put(d->slots, d->mask, old[i].hash, old[i].bucket);
+		d->count++;
+	}
+	free(old);
+}
+
+static void
+mem_add(struct dedupe *d, uint64_t hash, uint32_t bucket)
+{
+	if ((d->count + 1) * 10 > (d->mask + 1) * 7)
+		table_rebuild(d, (d->count + 1) * 2, 0);
+	table_put(d->slots, d->mask, hash, bucket);
+	d->count++;
+}
+
+/* Remove one entry (hash, bucket) with backward-shift deletion. */
+static void
+mem_remove(struct dedupe *d, uint64_t hash, uint32_t bucket)
+{
+	size_t	i = hash & d->mask, j, k;
+
+	while (d->slots[i].hash != 0 && (d->slots[i].hash != hash ||
+	    d->slots[i].bucket != bucket))
+		i = (i + 1) & d->mask;
+	if (d->slots[i].hash == 0)
+		return;
+	j = i;
+	for (;;) {
+		j = (j + 1) & d->mask;
+		if (d->slots[j].hash == 0)
+			break;
+		k = d->slots[j].hash & d->mask;
+		/* Move j into the hole at i unless k lies in (i, j]. */
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			d->slots[i] = d->slots[j];
+			i = j;
+		}
+	}
+	d->slots[i].hash = 0;
+	d->count--;
+}
+
+static uint32_t
+oldest_bucket(const struct dedupe *d, int64_t now)
+{
+	if (d->window == 0 || now - d->window < 0)
+		return 0;
+	return (uint32_t)((now - d->window) / BUCKET_MS);
+}
+
+struct dedupe *
+dedupe_open(sqlite3 *db, int64_t window, int64_t now, char *err,
+    size_t errlen)
+{
+	struct dedupe	*d = xcalloc(1, sizeof(*d));
+	sqlite3_stmt	*st = NULL;
+	uint32_t	 oldest;
+	size_t		 n = 0;
+
+	d->db = db;
+	d->window = window;
+	d->expired_at = now;
+	oldest = oldest_bucket(d, now);
+	if (sqlite3_exec(db, dedupe_schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (window != 0) {
+		if (sqlite3_prepare_v2(db, "DELETE FROM krenalis_dedupe WHERE "
+		    "bucket < ?", -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(st, 1, oldest);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM krenalis_dedupe", -1,
+	    &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto fail;
+	table_rebuild(d, (size_t)sqlite3_column_int64(st, 0) + 1024, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT bucket, message_id FROM "
+	    "krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		mem_add(d, id_hash((const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_bytes(st, 1)),
+		    (uint32_t)sqlite3_column_int64(st, 0));
+		n++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT received_at FROM krenalis_dedupe "
+	    "WHERE bucket = ? AND message_id = ?", -1, &d->st_probe,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO krenalis_dedupe (bucket, "
+	    "message_id, received_at) VALUES (?, ?, ?)", -1, &d->st_insert,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	log_info("dedupe: %zu message ids within the window", n);
+	return d;
+fail:
+	snprintf(err, errlen, "dedupe index: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	dedupe_free(d);
+	return NULL;
+}
+
+void
+dedupe_free(struct dedupe *d)
+{
+	if (d == NULL)
+		return;
+	sqlite3_finalize(d->st_probe);
+	sqlite3_finalize(d->st_insert);
+	free(d->slots);
+	free(d->pending);
+	free(d);
+}
+
+int
+dedupe_seen(struct dedupe *d, const char *id, size_t len, int64_t received)
+{
+	uint64_t	h = id_hash(id, len);
+	size_t		i = h & d->mask;
+	int64_t		at;
+	int		rc;
+
+	for (; d->slots[i].hash != 0; i = (i + 1) & d->mask) {
+		if (d->slots[i].hash != h)
+			continue;
+		/* A candidate: confirm it exactly. */
+		sqlite3_reset(d->st_probe);
+		sqlite3_bind_int64(d->st_probe, 1, d->slots[i].bucket);
+		sqlite3_bind_text(d->st_probe, 2, id, len, SQLITE_STATIC);
+		rc = sqlite3_step(d->st_probe);
+		if (rc == SQLITE_ROW) {
+			at = sqlite3_column_int64(d->st_probe, 0);
+			sqlite3_reset(d->st_probe);
+			if (d->window == 0 || at >= received - d->window)
+				return 1;
+			continue;
+		}
+		sqlite3_reset(d->st_probe);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+int
+dedupe_add(struct dedupe *d, const char *id, size_t len, int64_t received)
+{
+	uint32_t	bucket = (uint32_t)(received / BUCKET_MS);
+	uint64_t	h = id_hash(id, len);
+	int		rc;
+
+	sqlite3_reset(d->st_insert);
+	sqlite3_bind_int64(d->st_insert, 1, bucket);
+	sqlite3_bind_text(d->st_insert, 2, id, len, SQLITE_STATIC);
+	sqlite3_bind_int64(d->st_insert, 3, received);
+	rc = sqlite3_step(d->st_insert);
+	sqlite3_reset(d->st_insert);
+	/*
+	 * The same id in the same minute can only be a row whose dedupe
+	 * check said "outside the window", which needs window < 1 minute:
+	 * keep the newer time.
+	 */
+	if (rc == SQLITE_CONSTRAINT) {
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(d->db, "UPDATE krenalis_dedupe SET "
+		    "received_at = ? WHERE bucket = ? AND message_id = ?", -1,
+		    &st, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_int64(st, 1, received);
+		sqlite3_bind_int64(st, 2, bucket);
+		sqlite3_bind_text(st, 3, id, len, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	if (rc != SQLITE_DONE)
+		return -1;
+	mem_add(d, h, bucket);
+	if (d->npending == d->pendcap) {
+		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
+		d->pending = xreallocarray(d->pending, d->pendcap,
+		    sizeof(*d->pending));
+	}
+	d->pending[d->npending].hash = h;
+	d->pending[d->npending].bucket = bucket;
+	d->npending++;
+	return 0;
+}
+
+void
+dedupe_commit(struct dedupe *d)
+{
+	d->npending = 0;
+}
+
+void
+dedupe_rollback(struct dedupe *d)
+{
+	while (d->npending > 0) {
+		d->npending--;
+		mem_remove(d, d->pending[d->npending].hash,
+		    d->pending[d->npending].bucket);
+	}
+}
+
+int
+dedupe_expire(struct dedupe *d, int64_t now)
+{
+	sqlite3_stmt	*st;
+	uint32_t	 oldest;
+	int		 rc;
+
+	if (d->window == 0 || now - d->expired_at < EXPIRE_MS)
+		return 0;
+	d->expired_at = now;
+	/* Keep one bucket more than the window needs: bucket edges. */
+	oldest = oldest_bucket(d, now);
+	oldest = oldest > 0 ? oldest - 1 : 0;
+	if (sqlite3_prepare_v2(d->db, "DELETE FROM krenalis_dedupe WHERE "
+	    "bucket < ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, oldest);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	table_rebuild(d, d->count + 1024, oldest);
+	return 0;
+}
+
+size_t
+dedupe_count(const struct dedupe *d)
+{
+	return d->count;
+}

@@ -1,0 +1,625 @@
+/* A validating scanner for request bodies; see jsonscan.h. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "jsonscan.h"
+
+/*
+ * Duplicate member names are found with one hash table for the whole
+ * body: an entry is (object number, hash of the decoded name, where the
+ * name is), so that the names of one object collide only with each other.
+ */
+struct keyent {
+	uint64_t	obj;		/* 0: empty slot */
+	uint64_t	hash;
+	size_t		off;		/* the name's raw text, quotes excluded */
+	size_t		len;
+};
+
+struct scan {
+	const unsigned char	*p;
+	size_t			 len;
+	size_t			 i;
+	struct jsonscan		*js;
+	struct keyent		*keys;
+	size_t			 keymask;
+	size_t			 nkeys;
+	uint64_t		 nobj;
+	size_t			 elemcap;
+	size_t			 membercap;
+};
+
+static int	scan_value(struct scan *, int depth, struct jsonscan_span *);
+
+static int
+fail(struct scan *s, const char *fmt, ...)
+    __attribute__((__format__(printf, 2, 3)));
+
+static int
+fail(struct scan *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->js->detail, sizeof(s->js->detail), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+unexpected(struct scan *s)
+{
+	if (s->i >= s->len)
+		return fail(s, "unexpected end of JSON input");
+	if (s->p[s->i] >= 0x20 && s->p[s->i] < 0x7f)
+		return fail(s, "invalid character '%c' at offset %zu",
+		    s->p[s->i], s->i);
+	return fail(s, "invalid byte 0x%02X at offset %zu", s->p[s->i], s->i);
+}
+
+static void
+skip_ws(struct scan *s)
+{
+	while (s->i < s->len && (s->p[s->i] == ' ' || s->p[s->i] == '\t' ||
+	    s->p[s->i] == '\n' || s->p[s->i] == '\r'))
+		s->i++;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char	c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && p[1] < 0xa0)
+			return 0;		/* overlong */
+		if (c == 0xed && p[1] >= 0xa0)
+			return 0;		/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && p[1] < 0x90)
+			return 0;
+		if (c == 0xf4 && p[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Scan a string starting at its opening quote; set *escaped when it holds
+ * a backslash escape.  On return s->i is past the closing quote.
+ */
+static int
+scan_string(struct scan *s, int *escaped)
+{
+	size_t	n;
+	int	k;
+
+	*escaped = 0;
+	s->i++;
+	for (;;) {
+		if (s->i >= s->len)
+			return fail(s, "unexpected end of JSON input in a "
+			    "string");
+		unsigned char c = s->p[s->i];
+		if (c == '"') {
+			s->i++;
+			return 0;
+		}
+		if (c == '\\') {
+			*escaped = 1;
+			if (s->i + 1 >= s->len)
+				return fail(s, "unexpected end of JSON input in "
+				    "a string");
+			switch (s->p[s->i + 1]) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				s->i += 2;
+				continue;
+			case 'u':
+				if (s->i + 5 >= s->len)
+					return fail(s, "unexpected end of JSON "
+					    "input in a string");
+				for (k = 2; k < 6; k++)
+					if (hexval(s->p[s->i + k]) == -1)
+						return fail(s, "invalid \\u "
+						    "escape at offset %zu",
+						    s->i);
+				s->i += 6;
+				continue;
+			default:
+				return fail(s, "invalid escape at offset %zu",
+				    s->i);
+			}
+		}
+		if (c < 0x20)
+			return fail(s, "control character 0x%02X in a string "
+			    "at offset %zu", c, s->i);
+		if (c < 0x80) {
+			s->i++;
+			continue;
+		}
+		if ((n = utf8_seq(s->p + s->i, s->len - s->i)) == 0)
+			return fail(s, "invalid UTF-8 at offset %zu", s->i);
+		s->i += n;
+	}
+}
+
+/* Append the code point cp as UTF-8 to out; return bytes written. */
+static size_t
+put_utf8(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = 0xc0 | (cp >> 6);
+		out[1] = 0x80 | (cp & 0x3f);
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = 0xe0 | (cp >> 12);
+		out[1] = 0x80 | ((cp >> 6) & 0x3f);
+		out[2] = 0x80 | (cp & 0x3f);
+		return 3;
+	}
+	out[0] = 0xf0 | (cp >> 18);
+	out[1] = 0x80 | ((cp >> 12) & 0x3f);
+	out[2] = 0x80 | ((cp >> 6) & 0x3f);
+	out[3] = 0x80 | (cp & 0x3f);
+	return 4;
+}
+
+static unsigned long
+hex4(const unsigned char *p)
+{
+	return (unsigned long)hexval(p[0]) << 12 | hexval(p[1]) << 8 |
+	    hexval(p[2]) << 4 | hexval(p[3]);
+}
+
+/*
+ * Decode the already validated string body at raw (without quotes) into
+ * out, which has room for len bytes; return the decoded length.  A lone
+ * surrogate escape becomes U+FFFD, as it has no UTF-8 form.
+ */
+static size_t
+decode_string(const unsigned char *raw, size_t len, char *out)
+{
+	size_t		i = 0, n = 0;
+	unsigned long	cp, lo;
+
+	while (i < len) {
+		if (raw[i] != '\\') {
+			out[n++] = raw[i++];
+			continue;
+		}
+		switch (raw[i + 1]) {
+		case 'b': out[n++] = '\b'; break;
+		case 'f': out[n++] = '\f'; break;
+		case 'n': out[n++] = '\n'; break;
+		case 'r': out[n++] = '\r'; break;
+		case 't': out[n++] = '\t'; break;
+		case 'u':
+			cp = hex4(raw + i + 2);
+			i += 6;
+			if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= len &&
+			    raw[i] == '\\' && raw[i + 1] == 'u' &&
+			    (lo = hex4(raw + i + 2)) >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				i += 6;
+			} else if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0xfffd;
+			n += put_utf8(out + n, cp);
+			continue;
+		default: out[n++] = raw[i + 1]; break;
+		}
+		i += 2;
+	}
+	return n;
+}
+
+static uint64_t
+hash_bytes(const char *p, size_t n)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+/* Decode a key's raw text into a malloc'd buffer; *outlen its length. */
+static char *
+key_decode(const struct scan *s, size_t off, size_t len, int escaped,
+    size_t *outlen)
+{
+	char	*k = xmalloc(len + 1);
+
+	if (escaped)
+		*outlen = decode_string(s->p + off, len, k);
+	else {
+		memcpy(k, s->p + off, len);
+		*outlen = len;
+	}
+	k[*outlen] = '\0';
+	return k;
+}
+
+static void
+keys_grow(struct scan *s)
+{
+	struct keyent	*old = s->keys;
+	size_t		 oldsize = s->keys ? s->keymask + 1 : 0, i, j;
+	size_t		 size = oldsize ? oldsize * 2 : 256;
+
+	s->keys = xcalloc(size, sizeof(*s->keys));
+	s->keymask = size - 1;
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].obj == 0)
+			continue;
+		j = (old[i].hash ^ old[i].obj * 0x9e3779b97f4a7c15ULL) &
+		    s->keymask;
+		while (s->keys[j].obj != 0)
+			j = (j + 1) & s->keymask;
+		s->keys[j] = old[i];
+	}
+	free(old);
+}
+
+/*
+ * Record the member name at off/len of object obj; -1 when the object
+ * already has a member of that (decoded) name.
+ */
+static int
+key_add(struct scan *s, uint64_t obj, size_t off, size_t len, int escaped)
+{
+	char		 small[256], *dec = small, *other, osmall[256];
+	size_t		 dlen, olen, j;
+	uint64_t	 h;
+	int		 dup = 0;
+
+	if (s->nkeys * 2 >= (s->keys ? s->keymask + 1 : 0))
+		keys_grow(s);
+	if (escaped) {
+		dec = len < sizeof(small) ? small : xmalloc(len + 1);
+		dlen = decode_string(s->p + off, len, dec);
+	} else {
+		dec = (char *)(uintptr_t)(s->p + off);
+		dlen = len;
+	}
+	h = hash_bytes(dec, dlen);
+	j = (h ^ obj * 0x9e3779b97f4a7c15ULL) & s->keymask;
+	while (s->keys[j].obj != 0) {
+		if (s->keys[j].obj == obj && s->keys[j].hash == h) {
+			other = osmall;
+			if (s->keys[j].len >= sizeof(osmall))
+				other = xmalloc(s->keys[j].len + 1);
+			olen = decode_string(s->p + s->keys[j].off,
+			    s->keys[j].len, other);
+			dup = olen == dlen && memcmp(other, dec, dlen) == 0;
+			if (other != osmall)
+				free(other);
+			if (dup)
+				break;
+		}
+		j = (j + 1) & s->keymask;
+	}
+	if (escaped && dec != small)
+		free(dec);
+	if (dup)
+		return -1;
+	s->keys[j].obj = obj;
+	s->keys[j].hash = h;
+	s->keys[j].off = off;
+	s->keys[j].len = len;
+	s->nkeys++;
+	return 0;
+}
+
+static int
+scan_number(struct scan *s)
+{
+	size_t	start = s->i;
+
+	if (s->i < s->len && s->p[s->i] == '-')
+		s->i++;
+	if (s->i < s->len && s->p[s->i] == '0')
+		s->i++;
+	else if (s->i < s->len && s->p[s->i] >= '1' && s->p[s->i] <= '9')
+		while (s->i < s->len && s->p[s->i] >= '0' && s->p[s->i] <= '9')
+			s->i++;
+	else
+		return unexpected(s);
+	if (s->i < s->len && s->p[s->i] == '.') {
+		s->i++;
+		if (s->i >= s->len || s->p[s->i] < '0' || s->p[s->i] > '9')
+			return unexpected(s);
+		while (s->i < s->len && s->p[s->i] >= '0' && s->p[s->i] <= '9')
+			s->i++;
+	}
+	if (s->i < s->len && (s->p[s->i] == 'e' || s->p[s->i] == 'E')) {
+		s->i++;
+		if (s->i < s->len && (s->p[s->i] == '+' || s->p[s->i] == '-'))
+			s->i++;
+		if (s->i >= s->len || s->p[s->i] < '0' || s->p[s->i] > '9')
+			return unexpected(s);
+		while (s->i < s->len && s->p[s->i] >= '0' && s->p[s->i] <= '9')
+			s->i++;
+	}
+	(void)start;
+	return 0;
+}
+
+static int
+scan_literal(struct scan *s, const char *word, size_t n)
+{
+	if (s->len - s->i < n || memcmp(s->p + s->i, word, n) != 0)
+		return unexpected(s);
+	s->i += n;
+	return 0;
+}
+
+static void
+elem_push(struct scan *s, const struct jsonscan_span *sp)
+{
+	if (s->js->nelems == s->elemcap) {
+		s->elemcap = s->elemcap ? s->elemcap * 2 : 64;
+		s->js->elems = xreallocarray(s->js->elems, s->elemcap,
+		    sizeof(*s->js->elems));
+	}
+	s->js->elems[s->js->nelems++] = *sp;
+}
+
+/*
+ * Scan an array or object.  depth is its own depth (the root is 1).
+ * Elements of the root array and of arrays directly under the root object
+ * are recorded, and so are the root object's members.
+ */
+static int
+scan_container(struct scan *s, int depth, int record_elems)
+{
+	struct jsonscan_span	 sp;
+	struct jsonscan_member	*m;
+	uint64_t		 obj;
+	size_t			 koff, klen;
+	int			 escaped, is_obj = s->p[s->i] == '{';
+
+	if (depth > JSONSCAN_MAX_DEPTH)
+		return fail(s, "nesting deeper than %d levels at offset %zu",
+		    JSONSCAN_MAX_DEPTH, s->i);
+	obj = ++s->nobj;
+	s->i++;
+	skip_ws(s);
+	if (s->i < s->len && s->p[s->i] == (is_obj ? '}' : ']')) {
+		s->i++;
+		return 0;
+	}
+	for (;;) {
+		m = NULL;
+		if (is_obj) {
+			skip_ws(s);
+			if (s->i >= s->len || s->p[s->i] != '"') {
+				if (s->i < s->len)
+					return fail(s, "expected a member name "
+					    "at offset %zu", s->i);
+				return unexpected(s);
+			}
+			koff = s->i + 1;
+			if (scan_string(s, &escaped) == -1)
+				return -1;
+			klen = s->i - 1 - koff;
+			if (key_add(s, obj, koff, klen, escaped) == -1) {
+				char *k;
+				size_t n;
+
+				k = key_decode(s, koff, klen, escaped, &n);
+				fail(s, "duplicate member \"%.60s\" at offset "
+				    "%zu", k, koff - 1);
+				free(k);
+				return -1;
+			}
+			if (depth == 1) {
+				if (s->js->nmembers == s->membercap) {
+					s->membercap = s->membercap ?
+					    s->membercap * 2 : 16;
+					s->js->members = xreallocarray(
+					    s->js->members, s->membercap,
+					    sizeof(*s->js->members));
+				}
+				m = &s->js->members[s->js->nmembers++];
+				memset(m, 0, sizeof(*m));
+				m->key = key_decode(s, koff, klen, escaped,
+				    &m->keylen);
+			}
+			skip_ws(s);
+			if (s->i >= s->len || s->p[s->i] != ':') {
+				if (s->i < s->len)
+					return fail(s, "expected ':' at offset "
+					    "%zu", s->i);
+				return unexpected(s);
+			}
+			s->i++;
+		}
+		skip_ws(s);
+		if (m != NULL) {
+			if (scan_value(s, depth + 1, &m->value) == -1)
+				return -1;
+		} else {
+			if (scan_value(s, depth + 1, &sp) == -1)
+				return -1;
+			if (record_elems)
+				elem_push(s, &sp);
+		}
+		skip_ws(s);
+		if (s->i >= s->len)
+			return unexpected(s);
+		if (s->p[s->i] == ',') {
+			s->i++;
+			continue;
+		}
+		if (s->p[s->i] == (is_obj ? '}' : ']')) {
+			s->i++;
+			return 0;
+		}
+		return fail(s, "expected ',' or '%c' at offset %zu",
+		    is_obj ? '}' : ']', s->i);
+	}
+}
+
+static int
+scan_value(struct scan *s, int depth, struct jsonscan_span *sp)
+{
+	int	escaped, rc, record = 0;
+	size_t	first;
+
+	skip_ws(s);
+	sp->off = s->i;
+	if (s->i >= s->len)
+		return unexpected(s);
+	switch (s->p[s->i]) {
+	case '{':
+		sp->kind = JSONSCAN_OBJECT;
+		rc = scan_container(s, depth, 0);
+		break;
+	case '[':
+		sp->kind = JSONSCAN_ARRAY;
+		/* The root array, or an array member of the root object. */
+		record = depth == 1 || (depth == 2 &&
+		    s->js->nmembers > 0 && s->js->root.kind == JSONSCAN_OBJECT);
+		first = s->js->nelems;
+		rc = scan_container(s, depth, record);
+		if (rc == 0 && record && depth == 2) {
+			s->js->members[s->js->nmembers - 1].first = first;
+			s->js->members[s->js->nmembers - 1].count =
+			    s->js->nelems - first;
+		}
+		break;
+	case '"':
+		sp->kind = JSONSCAN_STRING;
+		rc = scan_string(s, &escaped);
+		break;
+	case 't':
+		sp->kind = JSONSCAN_TRUE;
+		rc = scan_literal(s, "true", 4);
+		break;
+	case 'f':
+		sp->kind = JSONSCAN_FALSE;
+		rc = scan_literal(s, "false", 5);
+		break;
+	case 'n':
+		sp->kind = JSONSCAN_NULL;
+		rc = scan_literal(s, "null", 4);
+		break;
+	default:
+		sp->kind = JSONSCAN_NUMBER;
+		rc = scan_number(s);
+		break;
+	}
+	sp->len = s->i - sp->off;
+	return rc;
+}
+
+int
+jsonscan_parse(struct jsonscan *js, const char *buf, size_t len)
+{
+	struct scan	s;
+	int		rc;
+
+	memset(js, 0, sizeof(*js));
+	memset(&s, 0, sizeof(s));
+	s.p = (const unsigned char *)buf;
+	s.len = len;
+	s.js = js;
+	skip_ws(&s);
+	if (s.i < len)
+		js->root.kind = buf[s.i] == '[' ? JSONSCAN_ARRAY :
+		    buf[s.i] == '{' ? JSONSCAN_OBJECT : JSONSCAN_NULL;
+	rc = scan_value(&s, 1, &js->root);
+	if (rc == 0) {
+		skip_ws(&s);
+		if (s.i < len)
+			rc = fail(&s, "data after the JSON value at offset %zu",
+			    s.i);
+	}
+	if (rc == 0 && js->root.kind == JSONSCAN_ARRAY)
+		js->root_count = js->nelems;
+	free(s.keys);
+	return rc;
+}
+
+void
+jsonscan_release(struct jsonscan *js)
+{
+	size_t	i;
+
+	for (i = 0; i < js->nmembers; i++)
+		free(js->members[i].key);
+	free(js->members);
+	free(js->elems);
+	memset(js, 0, sizeof(*js));
+}
+
+const struct jsonscan_member *
+jsonscan_member(const struct jsonscan *js, const char *key)
+{
+	size_t	i, len = strlen(key);
+
+	for (i = 0; i < js->nmembers; i++)
+		if (js->members[i].keylen == len &&
+		    memcmp(js->members[i].key, key, len) == 0)
+			return &js->members[i];
+	return NULL;
+}
+
+const char *
+jsonscan_kind_name(enum jsonscan_kind k)
+{
+	static const char *const names[] = { "object", "array", "string",
+	    "number", "true", "false", "null" };
+
+	return names[k];
+}
+
+char *
+jsonscan_string(const char *buf, const struct jsonscan_span *sp, size_t *len)
+{
+	char	*out = xmalloc(sp->len + 1);
+
+	*len = decode_string((const unsigned char *)buf + sp->off + 1,
+	    sp->len - 2, out);
+	out[*len] = '\0';
+	return out;
+}

@@ -1,0 +1,43 @@
+/*
+ * The writer: one thread that commits the batches of many requests in one
+ * transaction (group commit, spec/ingest.md §11.2) into the warehouse,
+ * settles duplicates with the dedupe index (§11.1), and only then updates
+ * the counters and wakes the requests.
+ */
+#ifndef WRITER_H
+#define WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct batch;
+struct config;
+struct store;
+struct writer;
+
+/* Open the writer's connection to the warehouse and start its thread. */
+struct writer	*writer_start(const char *path, const struct config *,
+		    struct store *, char *err, size_t errlen);
+
+/*
+ * Step 14: admit n more events into the queue; -1 when that would pass
+ * writer_queue_events.  Admitted events leave the queue when their batch
+ * is committed or fails, or with writer_unadmit.
+ */
+int		 writer_admit(struct writer *, size_t n);
+void		 writer_unadmit(struct writer *, size_t n);
+
+/*
+ * Queue the batch (whose n events were admitted) and wait until the
+ * writer has committed it (0) or failed to (-1).
+ */
+int		 writer_submit(struct writer *, struct batch *);
+
+/* Commit what is queued, then stop the thread and close. */
+void		 writer_stop(struct writer *);
+
+/* Successful and failed transactions (spec/ingest.md §13.2). */
+uint64_t	 writer_commits(const struct writer *);
+uint64_t	 writer_commit_failures(const struct writer *);
+
+#endif
