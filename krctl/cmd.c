@@ -48,6 +48,8 @@ static const struct cmd cmds[] = {
 	    { "pipeline" }, 1, 1, { { NULL } }, PRINT_PIPELINE },
 	{ "pipeline", "rm", "pipeline.rm", "pipeline", { "pipeline" }, 1, 1,
 	    { { NULL } }, PRINT_PIPELINE_REMOVED },
+	{ "stats", NULL, "stats", "[source]", { "source" }, 0, 1, { { NULL } },
+	    PRINT_STATS },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

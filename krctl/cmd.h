@@ -20,6 +20,7 @@ enum cmd_print {
 	PRINT_PIPELINE,
 	PRINT_PIPELINES,
 	PRINT_PIPELINE_REMOVED,
+	PRINT_STATS,
 };
 
 enum cmd_opt_kind {

@@ -33,22 +33,27 @@ str(const json_t *o, const char *key, char *buf, size_t len)
 static void
 print_status(FILE *fp, const json_t *d)
 {
-	char		 b[8][64];
+	const json_t	*t = json_object_get(d, "totals");
+	char		 b[14][64], up[80];
 	const char	*pairs[] = {
 		"version", str(d, "version", b[0], 64),
 		"pid", str(d, "pid", b[1], 64),
 		"started", str(d, "startedAt", b[2], 64),
-		"uptime", str(d, "uptime", b[3], 64),
+		"uptime", up,
 		"endpoint", str(d, "endpoint", b[4], 64),
 		"data dir", str(d, "dataDir", b[5], 64),
 		"sources", str(d, "sources", b[6], 64),
 		"pipelines", str(d, "pipelines", b[7], 64),
+		"received", str(t, "received", b[8], 64),
+		"accepted", str(t, "accepted", b[9], 64),
+		"rejected", str(t, "rejected", b[10], 64),
+		"duplicates", str(t, "duplicates", b[11], 64),
+		"stored", str(t, "stored", b[12], 64),
+		"filtered", str(t, "filtered", b[13], 64),
 	};
-	char	up[64];
 
-	snprintf(up, sizeof(up), "%ss", pairs[7]);
-	pairs[7] = up;
-	table_print_pairs(fp, pairs, 8);
+	snprintf(up, sizeof(up), "%ss", str(d, "uptime", b[3], 64));
+	table_print_pairs(fp, pairs, sizeof(pairs) / sizeof(pairs[0]) / 2);
 }
 
 static void
@@ -183,10 +188,62 @@ print_pipeline(FILE *fp, const json_t *p)
 	table_print_pairs(fp, pairs, 8);
 }
 
+/*
+ * Counters: one table of sources, then one of pipelines
+ * (spec/pipelines.md §8.4).
+ */
+static void
+print_stats(FILE *fp, const json_t *d)
+{
+	static const char *const sh[] = { "SOURCE", "NAME", "RECEIVED",
+	    "ACCEPTED", "REJECTED", "DUPLICATES", "STORED", "FILTERED",
+	    "LAST RECEIVED" };
+	static const char *const sk[] = { "id", "name", "received",
+	    "accepted", "rejected", "duplicates", "stored", "filtered",
+	    "lastReceivedAt" };
+	static const char *const ph[] = { "PIPELINE", "NAME", "ENABLED",
+	    "RECEIVE", "FILTER PASSED", "FILTER FAILED", "CONSENT PASSED",
+	    "CONSENT FAILED", "STORED" };
+	static const char *const pk[] = { "id", "name", "enabled", "receive",
+	    "filterPassed", "filterFailed", "consentPassed", "consentFailed",
+	    "stored" };
+	const json_t	*sources = json_object_get(d, "sources"), *s, *p;
+	struct table	*st, *pt;
+	const char	*row[9];
+	char		 b[9][64];
+	size_t		 i, j, c, np = 0;
+
+	fprintf(fp, "since %s\n\n", json_string_value(json_object_get(d,
+	    "since")));
+	st = table_new(9, sh);
+	pt = table_new(9, ph);
+	json_array_foreach(sources, i, s) {
+		for (c = 0; c < 9; c++)
+			row[c] = str(s, sk[c], b[c], 64);
+		table_add(st, row);
+		json_array_foreach(json_object_get(s, "pipelines"), j, p) {
+			for (c = 0; c < 9; c++)
+				row[c] = str(p, pk[c], b[c], 64);
+			table_add(pt, row);
+			np++;
+		}
+	}
+	table_print(st, fp);
+	if (np > 0) {
+		fputc('\n', fp);
+		table_print(pt, fp);
+	}
+	table_free(st);
+	table_free(pt);
+}
+
 void
 print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
 	switch (k) {
+	case PRINT_STATS:
+		print_stats(fp, d);
+		break;
 	case PRINT_STATUS:
 		print_status(fp, d);
 		break;

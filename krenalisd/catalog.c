@@ -816,6 +816,100 @@ catalog_counts(const struct catalog *cat, size_t *nsources,
 	}
 }
 
+static json_t *
+pipeline_stats(const struct pipeline *p)
+{
+	struct pipe_counters	*c = p->counters;
+	json_t			*o = json_object();
+
+	json_object_set_new(o, "id", json_string(p->id));
+	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "enabled", json_boolean(p->enabled));
+	json_object_set_new(o, "receive",
+	    json_integer((json_int_t)counter_get(&c->receive)));
+	json_object_set_new(o, "filterPassed",
+	    json_integer((json_int_t)counter_get(&c->filter_passed)));
+	json_object_set_new(o, "filterFailed",
+	    json_integer((json_int_t)counter_get(&c->filter_failed)));
+	json_object_set_new(o, "consentPassed",
+	    json_integer((json_int_t)counter_get(&c->consent_passed)));
+	json_object_set_new(o, "consentFailed",
+	    json_integer((json_int_t)counter_get(&c->consent_failed)));
+	json_object_set_new(o, "stored",
+	    json_integer((json_int_t)counter_get(&c->stored)));
+	return o;
+}
+
+/* The six source counters, into o. */
+static void
+source_counts(json_t *o, struct src_counters *c)
+{
+	json_object_set_new(o, "received",
+	    json_integer((json_int_t)counter_get(&c->received)));
+	json_object_set_new(o, "accepted",
+	    json_integer((json_int_t)counter_get(&c->accepted)));
+	json_object_set_new(o, "rejected",
+	    json_integer((json_int_t)counter_get(&c->rejected)));
+	json_object_set_new(o, "duplicates",
+	    json_integer((json_int_t)counter_get(&c->duplicates)));
+	json_object_set_new(o, "stored",
+	    json_integer((json_int_t)counter_get(&c->stored)));
+	json_object_set_new(o, "filtered",
+	    json_integer((json_int_t)counter_get(&c->filtered)));
+}
+
+json_t *
+catalog_stats(struct catalog *cat, const char *arg, int64_t since,
+    struct catalog_error *ce)
+{
+	struct source	*s, *only = NULL;
+	struct pipeline	*p;
+	json_t		*a, *o, *pa;
+
+	if (arg != NULL && (only = source_resolve(cat, arg, ce)) == NULL)
+		return NULL;
+	a = json_array();
+	TAILQ_FOREACH(s, &cat->sources, entry) {
+		if (only != NULL && s != only)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "id", json_string(s->id));
+		json_object_set_new(o, "name", json_string(s->name));
+		source_counts(o, s->counters);
+		json_object_set_new(o, "lastReceivedAt",
+		    json_time(atomic_load(&s->counters->last_received_at)));
+		pa = json_array();
+		TAILQ_FOREACH(p, &s->pipelines, entry)
+			json_array_append_new(pa, pipeline_stats(p));
+		json_object_set_new(o, "pipelines", pa);
+		json_array_append_new(a, o);
+	}
+	return json_pack("{s:o,s:o}", "since", json_time(since), "sources", a);
+}
+
+json_t *
+catalog_totals(struct catalog *cat)
+{
+	static const char *const names[] = { "received", "accepted",
+	    "rejected", "duplicates", "stored", "filtered" };
+	struct source	*s;
+	json_t		*o = json_object(), *one;
+	json_int_t	 sum[6] = { 0, 0, 0, 0, 0, 0 };
+	size_t		 i;
+
+	TAILQ_FOREACH(s, &cat->sources, entry) {
+		one = json_object();
+		source_counts(one, s->counters);
+		for (i = 0; i < 6; i++)
+			sum[i] += json_integer_value(json_object_get(one,
+			    names[i]));
+		json_decref(one);
+	}
+	for (i = 0; i < 6; i++)
+		json_object_set_new(o, names[i], json_integer(sum[i]));
+	return o;
+}
+
 void
 catalog_flush_usage(struct catalog *cat, int force)
 {

@@ -48,6 +48,15 @@ void		 catalog_flush_usage(struct catalog *, int force);
 void		 catalog_counts(const struct catalog *, size_t *sources,
 		    size_t *pipelines);
 
+/*
+ * The counters of spec/pipelines.md §8.4 for one source, or all when
+ * source is NULL; since is when counting began.
+ */
+json_t	*catalog_stats(struct catalog *, const char *source, int64_t since,
+	    struct catalog_error *);
+/* The source counters summed over every source. */
+json_t	*catalog_totals(struct catalog *);
+
 json_t	*catalog_source_add(struct catalog *, const char *name, size_t len,
 	    const char *connector, const char *strategy,
 	    struct catalog_error *);

@@ -243,7 +243,7 @@ cmd_status(struct request *r)
 
 	ARGS("");
 	catalog_counts(ctx->cat, &nsources, &npipelines);
-	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I}",
+	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o}",
 	    "version", ctx->version,
 	    "pid", (int)getpid(),
 	    "startedAt", timestamp_format(ctx->started_at, buf),
@@ -252,7 +252,19 @@ cmd_status(struct request *r)
 	    "dataDir", ctx->cf->data_dir,
 	    "listen", ctx->cf->listen,
 	    "sources", (json_int_t)nsources,
-	    "pipelines", (json_int_t)npipelines);
+	    "pipelines", (json_int_t)npipelines,
+	    "totals", catalog_totals(ctx->cat));
+}
+
+static json_t *
+cmd_stats(struct request *r)
+{
+	const char	*src = NULL;
+
+	ARGS("source");
+	if (arg_string(r, "source", 0, &src, NULL) == -1)
+		return NULL;
+	return catalog_stats(r->ctx->cat, src, r->ctx->started_at, &r->err);
 }
 
 static json_t *
@@ -451,6 +463,7 @@ static const struct command {
 	{ "pipeline.enable",	cmd_pipeline_enable },
 	{ "pipeline.disable",	cmd_pipeline_disable },
 	{ "pipeline.rm",	cmd_pipeline_rm },
+	{ "stats",		cmd_stats },
 };
 
 /* Answer one request line. */

@@ -6,9 +6,9 @@
  * A filter is compiled once, from its JSON form (§1) or its text form (§8),
  * and validated completely (§6) on the way; it is then immutable and may be
  * evaluated any number of times, by any number of threads at once, against
- * normalised events.  Evaluation neither parses nor allocates: paths are
- * resolved to key arrays and values to numbers, instants and canonical IP
- * texts at compile time.
+ * normalised events.  Evaluation neither parses a condition nor
+ * allocates: paths are resolved to key arrays and values to numbers,
+ * instants and IP addresses at compile time.
  *
  * Ownership: a struct filter belongs to whoever compiled it and is freed
  * with filter_free().  Strings returned by filter_condition_text() and the
@@ -58,9 +58,10 @@ int		 filter_from_json(const json_t *j, struct filter **fp,
 		    char *err, size_t errlen);
 
 /*
- * Compile the NUL-terminated text form (§8); text is not NULL.  Return the new filter, or
- * NULL with the message in err: either "syntax error at position <n>:
- * <description>" (§8.4) or a validation message of §6.
+ * Compile the NUL-terminated text form (§8); text is not NULL.  Return
+ * the new filter, or NULL with the message in err: either "syntax error
+ * at position <n>: <description>" (§8.4) or a validation message of §6,
+ * again without the "filter is not valid: " prefix.
  */
 struct filter	*filter_parse(const char *text, char *err, size_t errlen);
 

@@ -140,6 +140,14 @@ raw_is_ws(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Whether c ends a number or a literal. */
+static int
+raw_is_delim(int c)
+{
+	return c == ',' || c == ':' || c == ']' || c == '}' || c == '"' ||
+	    c == '{' || c == '[' || raw_is_ws(c);
+}
+
 static const char *
 raw_ws(const char *p, const char *end)
 {
@@ -203,7 +211,7 @@ raw_skip_value(const char *p, const char *end)
 			/* A number, true, false or null. */
 			do
 				p++;
-			while (p < end && strchr(",:]}\"{[ \t\r\n", *p) == NULL);
+			while (p < end && !raw_is_delim((unsigned char)*p));
 			break;
 		}
 		if (depth == 0)
@@ -257,12 +265,14 @@ raw_key_eq(const char *p, const char *end, const char *key,
 				if (end - p < 4)
 					return -1;
 				for (cp = 0, k = 0; k < 4; k++) {
-					if ((h = hexval((unsigned char)*p++)) == -1)
+					h = hexval((unsigned char)*p++);
+					if (h == -1)
 						return -1;
 					cp = cp << 4 | (uint32_t)h;
 				}
-				if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 &&
-				    p[0] == '\\' && p[1] == 'u') {
+				if (cp >= 0xd800 && cp <= 0xdbff &&
+				    end - p >= 6 && p[0] == '\\' &&
+				    p[1] == 'u') {
 					for (lo = 0, k = 2; k < 6; k++) {
 						if ((h = hexval(
 						    (unsigned char)p[k])) == -1)
@@ -270,7 +280,8 @@ raw_key_eq(const char *p, const char *end, const char *key,
 						lo = lo << 4 | (uint32_t)h;
 					}
 					if (lo >= 0xdc00 && lo <= 0xdfff) {
-						cp = 0x10000 + ((cp - 0xd800) << 10) +
+						cp = 0x10000 +
+						    ((cp - 0xd800) << 10) +
 						    (lo - 0xdc00);
 						p += 6;
 					}
@@ -672,8 +683,8 @@ json_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v,
 			if (json_is_eq(json_array_get(v, i), &elem,
 			    &c->values[0]))
 				return 1;
-			if (elem.p != NULL &&
-			    (elem.p = raw_skip_value(elem.p, elem.end)) != NULL) {
+			if (elem.p != NULL && (elem.p = raw_skip_value(elem.p,
+			    elem.end)) != NULL) {
 				elem.p = raw_ws(elem.p, elem.end);
 				elem.p = elem.p < elem.end && *elem.p == ',' ?
 				    raw_ws(elem.p + 1, elem.end) : NULL;

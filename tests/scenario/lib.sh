@@ -149,6 +149,43 @@ ctl_raw() {
 	python3 "$T/ctlraw.py" "${DSOCK:-$SOCK}"
 }
 
+# req METHOD PATH [curl options...]: one HTTP request to the daemon; the
+# status goes to $T/status, the body to $T/body, the headers to $T/headers.
+req() {
+	m=$1; path=$2; shift 2
+	curl -s -X "$m" -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+	    "$@" "$URL$path" >"$T/status"
+}
+
+# post PATH BODY [curl options...]: POST BODY (a string) to PATH.
+post() {
+	path=$1; data=$2; shift 2
+	printf '%s' "$data" >"$T/post"
+	req POST "$path" --data-binary "@$T/post" "$@"
+}
+
+# expect_http "what" STATUS BODY: the last request's status and body.
+expect_http() {
+	expect_eq "$1 status" "$2" "$(cat "$T/status")"
+	expect_eq "$1 body" "$3" "$(cat "$T/body")"
+}
+
+# The error body of spec/ingest.md §4.
+errbody() {
+	printf '{"error":{"code":"%s","message":"%s"}}' "$1" "$2"
+}
+
+# header NAME: the value of a header of the last response.
+header() {
+	grep -i "^$1:" "$T/headers" | head -n 1 | cut -d: -f2- |
+	    sed 's/^ *//' | tr -d '\r'
+}
+
+# sql QUERY: run a query against the warehouse.
+sql() {
+	sqlite3 "$DATA/warehouse.db" "$1"
+}
+
 finish() {
 	if [ $failures -ne 0 ]; then
 		echo "--- daemon log"; tail -n 20 "$T/daemon.log"

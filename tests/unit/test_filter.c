@@ -2484,8 +2484,8 @@ test_raw_consistency(void)
 		json_object_set_new(props, "b c", gen_json(1));
 		json_object_set_new(props, "\xf0\x9f\x98\x80", gen_json(0));
 		json_object_set_new(props, "x.y", gen_json(1));
-		text = json_dumps(props, JSON_COMPACT | JSON_REAL_PRECISION(15) |
-		    (rnd(2) ? JSON_ENSURE_ASCII : 0));
+		text = json_dumps(props, JSON_COMPACT |
+		    JSON_REAL_PRECISION(15) | (rnd(2) ? JSON_ENSURE_ASCII : 0));
 		json_object_set_new(event, "properties", props);
 		memset(&ev, 0, sizeof(ev));
 		ev.json = event;
