@@ -106,9 +106,9 @@ body_inflate(struct body *b, const char *data, size_t n)
 int
 body_feed(struct body *b, const char *data, size_t n)
 {
+	b->received += n;
 	if (b->error != BODY_OK)
 		return -1;
-	b->received += n;
 	if (b->gzip)
 		return body_inflate(b, data, n);
 	if (b->len + n > b->max)

@@ -968,8 +968,16 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
+		/*
+		 * After a limit is passed nothing more is kept or inflated;
+		 * the rest is read and dropped so that the client, still
+		 * sending, gets the answer instead of a reset.  A client
+		 * that goes on for another max_body_bytes is answered at once
+		 * and the connection closed.
+		 */
 		if (rq->reading &&
-		    body_feed(&rq->body, upload, *upload_size) == -1) {
+		    body_feed(&rq->body, upload, *upload_size) == -1 &&
+		    rq->body.received > 2 * rq->body.max + rq->body.declared) {
 			*upload_size = 0;
 			return body_error(conn, rq);
 		}
