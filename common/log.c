@@ -74,13 +74,15 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 void
 log_warn(const char *fmt, ...)
 {
-	va_list	ap;
-	char	ebuf[128];
-	int	saved = errno;
+	va_list		 ap;
+	char		 ebuf[128];
+	const char	*e;
+	int		 saved = errno;
 
-	strerror_r(saved, ebuf, sizeof(ebuf));
+	/* GNU strerror_r returns the text, not always in ebuf. */
+	e = strerror_r(saved, ebuf, sizeof(ebuf));
 	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap, ebuf);
+	vlog(LOG_ERR, fmt, ap, e);
 	va_end(ap);
 	errno = saved;
 }
@@ -120,12 +122,13 @@ log_debug(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
-	va_list	ap;
-	char	ebuf[128];
+	va_list		 ap;
+	char		 ebuf[128];
+	const char	*e;
 
-	strerror_r(errno, ebuf, sizeof(ebuf));
+	e = strerror_r(errno, ebuf, sizeof(ebuf));
 	va_start(ap, fmt);
-	vlog(LOG_CRIT, fmt, ap, ebuf);
+	vlog(LOG_CRIT, fmt, ap, e);
 	va_end(ap);
 	exit(1);
 }

@@ -153,7 +153,12 @@ ctl_raw() {
 # status goes to $T/status, the body to $T/body, the headers to $T/headers.
 req() {
 	m=$1; path=$2; shift 2
-	curl -s -X "$m" -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+	if [ "$m" = HEAD ]; then
+		set -- -I "$@"		# curl -X HEAD would wait for a body
+	else
+		set -- -X "$m" "$@"
+	fi
+	curl -s -m 20 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
 	    "$@" "$URL$path" >"$T/status"
 }
 

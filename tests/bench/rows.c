@@ -1,0 +1,128 @@
+/* Decoded rows and database helpers of the benchmark; see rows.h. */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "jsonscan.h"
+#include "timestamp.h"
+#include "xmalloc.h"
+#include "rows.h"
+
+const char rows_dedupe_schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS krenalis_dedupe ("
+	" bucket INTEGER NOT NULL,"
+	" message_id TEXT NOT NULL,"
+	" received_at INTEGER NOT NULL,"
+	" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID";
+
+const char rows_dedupe_insert_sql[] =
+	"INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
+	"VALUES (?, ?, ?)";
+
+struct event *
+rows_decode(const struct payload *p, const char *body, int64_t received_at)
+{
+	struct jsonscan		 js;
+	struct event_req	 er;
+	struct event		*evs;
+	const struct jsonscan_span *sp;
+	size_t			 i, n;
+
+	if (body == NULL)
+		body = p->body;
+	if (jsonscan_parse(&js, body, p->len) == -1)
+		errx(1, "payload is not JSON: %s", js.detail);
+	memset(&er, 0, sizeof(er));
+	er.received_at = received_at;
+	er.source_id = "benchsource0";
+	er.request_ip = "127.0.0.1";
+	er.max_event_bytes = 32768;
+	if (js.root.kind == JSONSCAN_ARRAY) {
+		er.shape = EVENT_SHAPE_BATCH;
+		sp = js.elems;
+		n = js.root_count;
+	} else {
+		er.shape = EVENT_SHAPE_SINGLE;
+		er.default_type = EVENT_TRACK;
+		sp = &js.root;
+		n = 1;
+	}
+	if (n != p->n)
+		errx(1, "payload: %zu events scanned, %zu expected", n, p->n);
+	evs = xcalloc(n, sizeof(*evs));
+	for (i = 0; i < n; i++) {
+		event_init(&evs[i]);
+		if (event_decode(&er, body + sp[i].off, sp[i].len,
+		    &evs[i]) == -1)
+			errx(1, "payload event %zu rejected: %s", i,
+			    evs[i].error);
+	}
+	jsonscan_release(&js);
+	return evs;
+}
+
+void
+rows_free(struct event *evs, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		event_release(&evs[i]);
+	free(evs);
+}
+
+void
+rows_set_received(struct event *ev, int64_t ms)
+{
+	ev->received_at = ms;
+	timestamp_format(ms, ev->received_at_text);
+}
+
+void
+rows_exec(sqlite3 *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		errx(1, "sqlite: %.60s...: %s", sql, msg ? msg : "?");
+}
+
+sqlite3_stmt *
+rows_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		errx(1, "sqlite: %.60s...: %s", sql, sqlite3_errmsg(db));
+	return st;
+}
+
+void
+rows_db_remove(const char *path)
+{
+	char	*s;
+
+	unlink(path);
+	xasprintf(&s, "%s-wal", path);
+	unlink(s);
+	free(s);
+	xasprintf(&s, "%s-shm", path);
+	unlink(s);
+	free(s);
+}
+
+sqlite3 *
+rows_db_create(const char *path)
+{
+	sqlite3	*db;
+
+	rows_db_remove(path);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		errx(1, "%s: %s", path, sqlite3_errmsg(db));
+	return db;
+}

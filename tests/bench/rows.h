@@ -1,0 +1,51 @@
+/*
+ * Warehouse rows for the in-process measurements: the events of a
+ * payload decoded once by the daemon's own event_decode, ready for
+ * event_bind_row, and the dedupe table of krenalisd/dedupe.c.
+ */
+#ifndef ROWS_H
+#define ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "event.h"
+#include "payload.h"
+
+/*
+ * The DDL and INSERT of krenalis_dedupe, as krenalisd/dedupe.c has them
+ * (they are private to that file).  The daemon creates the table with
+ * IF NOT EXISTS, so a table made from this text is taken as it is.
+ */
+extern const char	rows_dedupe_schema_sql[];
+extern const char	rows_dedupe_insert_sql[];
+
+#define ROWS_BUCKET_MS	60000		/* the dedupe index's bucket */
+
+/*
+ * Decode the p->n events of the batch body p (a copy of p->body may be
+ * given as body) as one request received at received_at would be.  Return
+ * an array of p->n valid events; free it with rows_free.  Exits when an
+ * event is rejected: the payload is meant to be valid.
+ */
+struct event	*rows_decode(const struct payload *p, const char *body,
+		    int64_t received_at);
+void		 rows_free(struct event *evs, size_t n);
+
+/* Set the received time of a decoded event (both its forms). */
+void		 rows_set_received(struct event *ev, int64_t ms);
+
+/* Open a fresh database at path (any old file is removed), or exit. */
+sqlite3		*rows_db_create(const char *path);
+/* Remove the database at path with its -wal and -shm files. */
+void		 rows_db_remove(const char *path);
+
+/* sqlite3_exec or exit with the statement and the error. */
+void		 rows_exec(sqlite3 *db, const char *sql);
+
+/* sqlite3_prepare_v2 or exit. */
+sqlite3_stmt	*rows_prepare(sqlite3 *db, const char *sql);
+
+#endif
