@@ -1,0 +1,80 @@
+#!/bin/sh
+# Per-source rate limiting (spec/ingest.md §10), writer overload (§11.3)
+# and a clean shutdown with a request in flight.
+. "$(dirname "$0")/lib.sh"
+cat >"$T/k.conf" <<CONF
+max_batch_events = 10
+rate_limit_burst = 10
+rate_limit_events_per_minute = 60
+CONF
+start_daemon -f "$T/k.conf"
+check "source" kr -j source add "S"
+KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
+SID=$(jget "$(cat "$T/out")" 'j["id"]')
+check "pipeline" kr pipeline add S all
+AUTH="Authorization: Bearer $KEY"
+batch() {	# batch N PREFIX [valid]: N events
+	python3 -c '
+import json, sys
+n, p, valid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+print(json.dumps([dict({"type":"track","userId":"u","messageId":"%s-%d" % (p, i)}, **({"event":"e"} if valid else {})) for i in range(n)]))' "$@"
+}
+
+# Tokens of rejected events are given back: 10 invalid, then 10 valid.
+post /v1/events "$(batch 10 bad 0)" -H "$AUTH"
+expect_eq "invalid batch" 200 "$(cat "$T/status")"
+post /v1/events "$(batch 10 ok 1)" -H "$AUTH"
+expect_http "valid batch" 200 '{"success":true,"received":10,"accepted":10,"duplicates":0}'
+# The bucket is empty: 10 more need 10 s at one event a second.
+post /v1/events "$(batch 10 more 1)" -H "$AUTH"
+expect_http "rate limited" 429 "$(errbody TooManyRequests 'rate limit exceeded; retry according to the Retry-After header')"
+case "$(header Retry-After)" in
+9|10) ;;
+*) fail "Retry-After: $(header Retry-After)" ;;
+esac
+expect_eq "X-RateLimit-Reset" "$(header Retry-After)" "$(header X-RateLimit-Reset)"
+expect_eq "nothing stored" 0 "$(sql "select count(*) from events where message_id like 'more-%'")"
+sleep 2.1
+post /v1/events "$(batch 2 refill 1)" -H "$AUTH"
+expect_eq "refilled" 200 "$(cat "$T/status")"
+req GET /metrics
+grep -q "^krenalis_rate_limited_requests_total{source=\"$SID\"} 1$" "$T/body" || fail "429 counted"
+grep -q '^krenalis_http_requests_total{route="/v1/events",code="429"} 1$' "$T/body" || fail "429 in http counter"
+check "stats" kr -j stats S
+expect_eq "429 changes no event counter" 22 "$(jget "$(cat "$T/out")" 'j["sources"][0]["received"]')"
+stop_daemon
+
+# Overload: more events than writer_queue_events would be queued.
+printf 'writer_queue_events = 3\n' >"$T/q.conf"
+KEEP_PORT=1 start_daemon -f "$T/q.conf"
+post /v1/events "$(batch 4 q 1)" -H "$AUTH"
+expect_http "overload" 503 "$(errbody ServiceUnavailable 'request cannot be processed at this time; try again later')"
+expect_eq "overload Retry-After" 1 "$(header Retry-After)"
+post /v1/events "$(batch 3 q 1)" -H "$AUTH"
+expect_eq "within the queue" 200 "$(cat "$T/status")"
+
+# SIGTERM while a request waits for its commit: it is answered, then the
+# daemon exits 0.  Another process holds the lock for a moment.
+python3 - "$DATA/warehouse.db" >"$T/lock.out" 2>&1 <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(2)
+c.execute("ROLLBACK")
+PY
+locker=$!
+i=0
+while ! grep -q locked "$T/lock.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+post /v1/events "$(batch 1 inflight 1)" -H "$AUTH" &
+poster=$!
+sleep 0.5
+kill -TERM "$PID"
+wait $poster
+expect_http "in flight at SIGTERM" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
+wait "$PID"
+expect_eq "exit status" 0 $?
+PID=
+wait $locker
+expect_eq "committed before exit" 1 "$(sql "select count(*) from events where message_id='inflight-0'")"
+finish
