@@ -99,13 +99,14 @@ $(BUILD)/bin/krtop: $(BUILD)/krtop/main.o $(TOP_OBJ) $(COMMON_LIB)
 	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TOP)
 
 # The programs are linked in build/ and copied beside their sources, so that
-# a normal and a sanitized build never mix objects.
+# a normal and a sanitized build never mix objects.  The copy is renamed
+# into place: a daemon running from the old file keeps its own.
 krenalisd/krenalisd: $(BUILD)/bin/krenalisd FORCE
-	$(Q)cmp -s $< $@ || cp $< $@
+	$(Q)cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 krctl/krctl: $(BUILD)/bin/krctl FORCE
-	$(Q)cmp -s $< $@ || cp $< $@
+	$(Q)cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 krtop/krtop: $(BUILD)/bin/krtop FORCE
-	$(Q)cmp -s $< $@ || cp $< $@
+	$(Q)cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 FORCE:
 
 # Each unit test links the common library and every module of the daemon,

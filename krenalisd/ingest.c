@@ -276,7 +276,8 @@ ingest_forwarded_for(const char *value, char *ip, size_t iplen)
 	while (end > p && is_blank(end[-1]))
 		end--;
 	len = end - p;
-	if (len == 0 && *value != '\0' && strchr(value, ',') == NULL)
+	/* A header that is empty or blank counts as absent. */
+	if (len == 0 && strchr(value, ',') == NULL)
 		return 0;
 	if (len == 0)
 		return -1;
