@@ -1,5 +1,6 @@
 /* krctl's command table and command-line parser; see cmd.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -31,17 +32,26 @@ static const struct cmd cmds[] = {
 	    { { NULL } }, PRINT_KEY },
 	{ "key", "rm", "key.rm", "source key", { "source", "key" }, 2, 2,
 	    { { NULL } }, PRINT_KEY_REMOVED },
-	{ "pipeline", "add", "pipeline.add", "source name [--disabled]",
+	{ "pipeline", "add", "pipeline.add",
+	    "source name [-F filter] [-C consents] [--disabled]",
 	    { "source", "name" }, 2, 2,
-	    { { NULL, "--disabled", "enabled", OPT_FALSE } },
+	    { { "-F", "--filter", "filter", OPT_STRING },
+	      { "-C", "--consents", "consents", OPT_CONSENTS },
+	      { NULL, "--disabled", "enabled", OPT_FALSE } },
 	    PRINT_PIPELINE },
 	{ "pipeline", "list", "pipeline.list", "[source]", { "source" }, 0, 1,
 	    { { NULL } }, PRINT_PIPELINES },
 	{ "pipeline", "show", "pipeline.show", "pipeline", { "pipeline" },
 	    1, 1, { { NULL } }, PRINT_PIPELINE },
-	{ "pipeline", "set", "pipeline.set", "pipeline [--name name]",
+	{ "pipeline", "set", "pipeline.set", "pipeline [--name name] "
+	    "[-F filter | --no-filter] [-C consents | --no-consents]",
 	    { "pipeline" }, 1, 1,
-	    { { NULL, "--name", "name", OPT_STRING } }, PRINT_PIPELINE },
+	    { { NULL, "--name", "name", OPT_STRING },
+	      { "-F", "--filter", "filter", OPT_STRING },
+	      { NULL, "--no-filter", "filter", OPT_NULL },
+	      { "-C", "--consents", "consents", OPT_CONSENTS },
+	      { NULL, "--no-consents", "consents", OPT_NULL } },
+	    PRINT_PIPELINE },
 	{ "pipeline", "enable", "pipeline.enable", "pipeline", { "pipeline" },
 	    1, 1, { { NULL } }, PRINT_PIPELINE },
 	{ "pipeline", "disable", "pipeline.disable", "pipeline",
@@ -108,6 +118,48 @@ add_string(json_t *args, const char *key, const char *value, char *err,
 	return 0;
 }
 
+/* The option already given for key. */
+static const char *
+setby_key(const struct cmd *c, const char *const *setby, const char *key)
+{
+	int	k;
+
+	for (k = 0; k < CMD_MAXOPTS; k++)
+		if (setby[k] != NULL && strcmp(c->opts[k].key, key) == 0)
+			return setby[k];
+	return "?";
+}
+
+json_t *
+cmd_consents(const char *s)
+{
+	const char	*colon = strchr(s, ':'), *p, *comma;
+	json_t		*purposes = json_array();
+	char		*op = NULL;
+
+	if (colon != NULL && memchr(s, ',', colon - s) == NULL) {
+		op = strndup(s, colon - s);
+		s = colon + 1;
+	}
+	for (p = s;; p = comma + 1) {
+		comma = strchr(p, ',');
+		json_array_append_new(purposes, json_stringn(p, comma ?
+		    (size_t)(comma - p) : strlen(p)));
+		if (comma == NULL)
+			break;
+	}
+	if (op == NULL)
+		return json_pack("{s:s,s:o}", "operator", "and", "purposes",
+		    purposes);
+	{
+		json_t *o = json_pack("{s:s,s:o}", "operator", op, "purposes",
+		    purposes);
+
+		free(op);
+		return o;
+	}
+}
+
 const struct cmd *
 cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
     size_t errlen)
@@ -115,9 +167,12 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 	const struct cmd	*c = NULL;
 	const struct cmd_opt	*o;
 	json_t			*args;
+	const char		*setby[CMD_MAXOPTS];
 	char			 list[256];
 	size_t			 i;
 	int			 words, npos = 0, j, k, opts_done = 0;
+
+	memset(setby, 0, sizeof(setby));
 
 	*argsp = NULL;
 	if (argc == 0) {
@@ -184,13 +239,20 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				goto fail;
 			}
 			if (json_object_get(args, o->key) != NULL) {
-				snprintf(err, errlen, "option %s is given "
-				    "twice", a);
+				if (setby[k] != NULL)
+					snprintf(err, errlen, "option %s is "
+					    "given twice", a);
+				else
+					snprintf(err, errlen, "options %s and "
+					    "%s cannot be used together",
+					    setby_key(c, setby, o->key), a);
 				goto fail;
 			}
-			if (o->kind == OPT_FALSE) {
+			setby[k] = a;
+			if (o->kind == OPT_FALSE || o->kind == OPT_NULL) {
 				json_object_set_new(args, o->key,
-				    json_false());
+				    o->kind == OPT_FALSE ? json_false() :
+				    json_null());
 				continue;
 			}
 			if (j + 1 >= argc) {
@@ -199,6 +261,17 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				synopsis(c, err + strlen(err),
 				    errlen - strlen(err));
 				goto fail;
+			}
+			if (o->kind == OPT_CONSENTS) {
+				if (!utf8_valid(argv[j + 1],
+				    strlen(argv[j + 1]), NULL)) {
+					snprintf(err, errlen, "consents contain "
+					    "invalid UTF-8 encoded characters");
+					goto fail;
+				}
+				json_object_set_new(args, o->key,
+				    cmd_consents(argv[++j]));
+				continue;
 			}
 			if (add_string(args, o->key, argv[++j], err,
 			    errlen) == -1)

@@ -26,6 +26,8 @@ enum cmd_print {
 enum cmd_opt_kind {
 	OPT_STRING,		/* takes a value: "key": value */
 	OPT_FALSE,		/* a flag: "key": false */
+	OPT_NULL,		/* a flag: "key": null */
+	OPT_CONSENTS,		/* [and:|or:]code[,code...]: an object */
 };
 
 struct cmd_opt {
@@ -36,7 +38,7 @@ struct cmd_opt {
 };
 
 #define CMD_MAXPOS	3
-#define CMD_MAXOPTS	4
+#define CMD_MAXOPTS	6
 
 struct cmd {
 	const char		*word1;
@@ -57,6 +59,12 @@ struct cmd {
  */
 const struct cmd *cmd_parse(int argc, char *const argv[], json_t **args,
 		    char *err, size_t errlen);
+
+/*
+ * The -C form "[and:|or:]code[,code...]" as {"operator","purposes"}
+ * (spec/pipelines.md §4.3): a new reference.
+ */
+json_t		*cmd_consents(const char *);
 
 /* Print every command's synopsis, one per line, to fp. */
 void		 cmd_usage(FILE *fp);

@@ -53,6 +53,10 @@ struct batch {
 	size_t				 n;
 	size_t				 npipelines;
 	unsigned char			*results;	/* n x npipelines */
+	int32_t				*conds;		/* the false condition
+							   of a filtered result
+							   under "and", -1
+							   under "or" */
 
 	/* Writer's report. */
 	int				 failed;	/* not committed */

@@ -15,7 +15,9 @@
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "catalog.h"
+#include "consents.h"
 #include "counters.h"
+#include "filter.h"
 #include "snapshot.h"
 
 #define MAX_KEYS		20
@@ -52,6 +54,9 @@ struct pipeline {
 	char			*name;
 	int			 enabled;
 	int64_t			 created_at;
+	json_t			*filter;	/* canonical JSON form, or NULL */
+	char			*filter_text;	/* canonical text, or NULL */
+	struct consents		 consents;
 	struct pipe_counters	*counters;
 	TAILQ_ENTRY(pipeline)	 entry;
 };
@@ -224,10 +229,12 @@ pipeline_json(const struct pipeline *p)
 	    json_string("Import events into warehouse"));
 	json_object_set_new(o, "description", json_string(desc));
 	json_object_set_new(o, "enabled", json_boolean(p->enabled));
-	json_object_set_new(o, "filter", json_null());
-	json_object_set_new(o, "filterText", json_null());
+	json_object_set_new(o, "filter",
+	    p->filter ? json_incref(p->filter) : json_null());
+	json_object_set_new(o, "filterText",
+	    p->filter_text ? json_string(p->filter_text) : json_null());
 	json_object_set_new(o, "requiredConsents",
-	    json_pack("{s:s,s:[]}", "operator", "and", "purposes"));
+	    consents_to_json(&p->consents));
 	json_object_set_new(o, "createdAt", json_time(p->created_at));
 	free(desc);
 	return o;
@@ -270,6 +277,7 @@ catalog_publish(struct catalog *cat)
 	struct key		*k;
 	struct pipeline		*p;
 	size_t			 nsources = 0, nkeys = 0, i, j;
+	char			 err[FILTER_ERRSZ];
 
 	TAILQ_FOREACH(s, &cat->sources, entry) {
 		nsources++;
@@ -294,6 +302,12 @@ catalog_publish(struct catalog *cat)
 			ss->pipelines[j].name = xstrdup(p->name);
 			ss->pipelines[j].enabled = p->enabled;
 			ss->pipelines[j].counters = pipe_counters_ref(p->counters);
+			consents_copy(&ss->pipelines[j].consents, &p->consents);
+			/* Filters are compiled here, once per snapshot. */
+			if (p->filter != NULL && filter_from_json(p->filter,
+			    &ss->pipelines[j].filter, err, sizeof(err)) == -1)
+				fatalx("catalog: pipeline %s: stored filter is "
+				    "not valid: %s", p->id, err);
 			j++;
 		}
 		TAILQ_FOREACH(k, &s->keys, entry)
@@ -307,6 +321,9 @@ static void
 pipeline_free(struct pipeline *p)
 {
 	pipe_counters_unref(p->counters);
+	json_decref(p->filter);
+	free(p->filter_text);
+	consents_release(&p->consents);
 	free(p->name);
 	free(p);
 }
@@ -671,18 +688,87 @@ catalog_key_rm(struct catalog *cat, const char *arg, const char *key,
 	return json_pack("{s:s}", "key", key);
 }
 
+/*
+ * Compile a filter argument: text (a JSON string), the JSON form (an
+ * object) or none (null).  Set *fjson and *ftext to the canonical forms
+ * (NULL for none); -1 with the error of spec/pipelines.md §4.4.
+ */
+static int
+filter_arg(const json_t *arg, json_t **fjson, char **ftext,
+    struct catalog_error *ce)
+{
+	struct filter	*f = NULL;
+	char		 err[FILTER_ERRSZ];
+
+	*fjson = NULL;
+	*ftext = NULL;
+	if (arg == NULL || json_is_null(arg))
+		return 0;
+	if (json_is_string(arg)) {
+		if ((f = filter_parse(json_string_value(arg), err,
+		    sizeof(err))) == NULL) {
+			seterr(ce, "BadRequest", "filter is not valid: %s", err);
+			return -1;
+		}
+	} else if (filter_from_json(arg, &f, err, sizeof(err)) == -1) {
+		seterr(ce, "BadRequest", "filter is not valid: %s", err);
+		return -1;
+	}
+	if (f == NULL)
+		return 0;
+	*fjson = filter_to_json(f);
+	*ftext = filter_to_text(f);
+	filter_free(f);
+	return 0;
+}
+
+/* Read a consents argument; NULL or null is no requirement. */
+static int
+consents_arg(const json_t *arg, struct consents *c, struct catalog_error *ce)
+{
+	char	err[1024];
+
+	if (arg == NULL || json_is_null(arg)) {
+		consents_init(c);
+		return 0;
+	}
+	if (consents_from_json(arg, c, err, sizeof(err)) == -1) {
+		seterr(ce, "BadRequest", "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The text stored in the catalog for a JSON value, or NULL. */
+static char *
+json_text(const json_t *j)
+{
+	return j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+}
+
 json_t *
 catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
-    size_t len, int enabled, struct catalog_error *ce)
+    size_t len, int enabled, const json_t *filter, const json_t *consents,
+    struct catalog_error *ce)
 {
 	struct source	*s;
 	struct pipeline	*p;
-	char		 b1[32], b2[32];
+	struct consents	 c;
+	json_t		*fjson, *cjson;
+	char		 b1[32], b2[32], *ftext, *fstr, *cstr;
+	int		 rc;
 
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (!name_ok(name, len, NAMES_PIPELINE_MAX, ce))
 		return NULL;
+	if (filter_arg(filter, &fjson, &ftext, ce) == -1)
+		return NULL;
+	if (consents_arg(consents, &c, ce) == -1) {
+		json_decref(fjson);
+		free(ftext);
+		return NULL;
+	}
 	p = xcalloc(1, sizeof(*p));
 	p->counters = pipe_counters_new();
 	new_id(cat, p->id);
@@ -690,10 +776,20 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	p->name = xstrdup(name);
 	p->enabled = enabled;
 	p->created_at = timestamp_now();
-	if (db_exec(cat, "INSERT INTO pipelines (id, source, name, enabled, "
-	    "filter, consents, created_at) VALUES (?, ?, ?, ?, NULL, NULL, ?)",
-	    5, p->id, s->id, p->name, intarg(b1, enabled),
-	    intarg(b2, p->created_at)) == -1) {
+	p->filter = fjson;
+	p->filter_text = ftext;
+	p->consents = c;
+	fstr = json_text(p->filter);
+	cjson = consents_to_json(&p->consents);
+	cstr = json_text(cjson);
+	json_decref(cjson);
+	rc = db_exec(cat, "INSERT INTO pipelines (id, source, name, enabled, "
+	    "filter, consents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    7, p->id, s->id, p->name, intarg(b1, enabled), fstr, cstr,
+	    intarg(b2, p->created_at));
+	free(fstr);
+	free(cstr);
+	if (rc == -1) {
 		dberr(cat, ce, "pipeline add");
 		pipeline_free(p);
 		return NULL;
@@ -738,24 +834,59 @@ catalog_pipeline_show(struct catalog *cat, const char *arg,
 
 json_t *
 catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
-    size_t len, struct catalog_error *ce)
+    size_t len, int set_filter, const json_t *filter, int set_consents,
+    const json_t *consents, struct catalog_error *ce)
 {
 	struct pipeline	*p;
+	struct consents	 c;
+	json_t		*fjson = NULL, *cjson;
+	char		*ftext = NULL, *fstr, *cstr;
+	int		 rc;
 
 	if ((p = pipeline_resolve(cat, arg, ce)) == NULL)
 		return NULL;
+	/* Everything is checked before anything changes. */
+	if (name != NULL && !name_ok(name, len, NAMES_PIPELINE_MAX, ce))
+		return NULL;
+	if (set_filter && filter_arg(filter, &fjson, &ftext, ce) == -1)
+		return NULL;
+	consents_init(&c);
+	if (set_consents && consents_arg(consents, &c, ce) == -1) {
+		json_decref(fjson);
+		free(ftext);
+		return NULL;
+	}
+	fstr = json_text(set_filter ? fjson : p->filter);
+	cjson = consents_to_json(set_consents ? &c : &p->consents);
+	cstr = json_text(cjson);
+	json_decref(cjson);
+	rc = db_exec(cat, "UPDATE pipelines SET name = ?, filter = ?, "
+	    "consents = ? WHERE id = ?", 4, name ? name : p->name, fstr, cstr,
+	    p->id);
+	free(fstr);
+	free(cstr);
+	if (rc == -1) {
+		dberr(cat, ce, "pipeline set");
+		json_decref(fjson);
+		free(ftext);
+		consents_release(&c);
+		return NULL;
+	}
 	if (name != NULL) {
-		if (!name_ok(name, len, NAMES_PIPELINE_MAX, ce))
-			return NULL;
-		if (db_exec(cat, "UPDATE pipelines SET name = ? WHERE id = ?",
-		    2, name, p->id) == -1) {
-			dberr(cat, ce, "pipeline set");
-			return NULL;
-		}
 		free(p->name);
 		p->name = xstrdup(name);
-		catalog_publish(cat);
 	}
+	if (set_filter) {
+		json_decref(p->filter);
+		free(p->filter_text);
+		p->filter = fjson;
+		p->filter_text = ftext;
+	}
+	if (set_consents) {
+		consents_release(&p->consents);
+		p->consents = c;
+	}
+	catalog_publish(cat);
 	return pipeline_json(p);
 }
 
@@ -945,6 +1076,30 @@ fail:
 		db_rollback(cat);
 }
 
+/* Restore a pipeline's filter and consents from their stored JSON. */
+static int
+pipeline_load_rules(struct pipeline *p, const char *ftext, const char *ctext)
+{
+	struct catalog_error	 ce;
+	json_t			*j;
+	int			 rc = 0;
+
+	consents_init(&p->consents);
+	if (ftext != NULL) {
+		if ((j = json_loads(ftext, 0, NULL)) == NULL ||
+		    filter_arg(j, &p->filter, &p->filter_text, &ce) == -1)
+			rc = -1;
+		json_decref(j);
+	}
+	if (rc == 0 && ctext != NULL) {
+		if ((j = json_loads(ctext, 0, NULL)) == NULL ||
+		    consents_arg(j, &p->consents, &ce) == -1)
+			rc = -1;
+		json_decref(j);
+	}
+	return rc;
+}
+
 /* Load every row of state.db into memory; -1 on a read error. */
 static int
 catalog_load(struct catalog *cat)
@@ -997,8 +1152,8 @@ catalog_load(struct catalog *cat)
 	sqlite3_finalize(st);
 
 	if (sqlite3_prepare_v2(cat->db, "SELECT id, source, name, enabled, "
-	    "created_at FROM pipelines ORDER BY rowid", -1, &st,
-	    NULL) != SQLITE_OK)
+	    "created_at, filter, consents FROM pipelines ORDER BY rowid", -1,
+	    &st, NULL) != SQLITE_OK)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if ((s = source_find(cat,
@@ -1012,6 +1167,10 @@ catalog_load(struct catalog *cat)
 		p->name = xstrdup((const char *)sqlite3_column_text(st, 2));
 		p->enabled = sqlite3_column_int(st, 3);
 		p->created_at = sqlite3_column_int64(st, 4);
+		if (pipeline_load_rules(p, (const char *)sqlite3_column_text(st,
+		    5), (const char *)sqlite3_column_text(st, 6)) == -1)
+			fatalx("catalog: pipeline %s has a filter or consents "
+			    "that are not valid", p->id);
 		TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
 	}
 	sqlite3_finalize(st);

@@ -75,16 +75,26 @@ json_t	*catalog_key_add(struct catalog *, const char *source,
 json_t	*catalog_key_rm(struct catalog *, const char *source, const char *key,
 	    struct catalog_error *);
 
+/*
+ * filter is the text form (a JSON string), the JSON form (an object) or
+ * none (NULL or null); consents is {"operator","purposes"} or none.
+ * Both are borrowed.
+ */
 json_t	*catalog_pipeline_add(struct catalog *, const char *source,
-	    const char *name, size_t len, int enabled,
-	    struct catalog_error *);
+	    const char *name, size_t len, int enabled, const json_t *filter,
+	    const json_t *consents, struct catalog_error *);
 json_t	*catalog_pipeline_list(struct catalog *, const char *source,
 	    struct catalog_error *);
 json_t	*catalog_pipeline_show(struct catalog *, const char *pipeline,
 	    struct catalog_error *);
-/* Change the name when name is not NULL. */
+/*
+ * Change the name when name is not NULL, the filter when set_filter, the
+ * consents when set_consents (forms as for catalog_pipeline_add).
+ * Nothing changes when any of them is not valid.
+ */
 json_t	*catalog_pipeline_set(struct catalog *, const char *pipeline,
-	    const char *name, size_t len, struct catalog_error *);
+	    const char *name, size_t len, int set_filter, const json_t *filter,
+	    int set_consents, const json_t *consents, struct catalog_error *);
 json_t	*catalog_pipeline_enable(struct catalog *, const char *pipeline,
 	    int enabled, struct catalog_error *);
 json_t	*catalog_pipeline_rm(struct catalog *, const char *pipeline,

@@ -358,20 +358,41 @@ cmd_key_rm(struct request *r)
 	return catalog_key_rm(r->ctx->cat, src, key, &r->err);
 }
 
+/* A filter or consents argument: present (1) or not (0); -1 bad type. */
+static int
+arg_rule(struct request *r, const char *name, int objects_only,
+    json_t **v)
+{
+	*v = json_object_get(r->args, name);
+	if (*v == NULL)
+		return 0;
+	if (json_is_null(*v) || json_is_object(*v) ||
+	    (!objects_only && json_is_string(*v)))
+		return 1;
+	r->err.code = "BadRequest";
+	snprintf(r->err.message, sizeof(r->err.message), objects_only ?
+	    "argument \"%s\" must be an object or null" : "argument \"%s\" "
+	    "must be a string, an object or null", name);
+	return -1;
+}
+
 static json_t *
 cmd_pipeline_add(struct request *r)
 {
 	const char	*src, *name;
+	json_t		*filter, *consents;
 	size_t		 len;
 	int		 enabled = 1;
 
-	ARGS("source", "name", "enabled");
+	ARGS("source", "name", "enabled", "filter", "consents");
 	if (arg_string(r, "source", 1, &src, NULL) == -1 ||
 	    arg_string(r, "name", 1, &name, &len) == -1 ||
-	    arg_bool(r, "enabled", &enabled) == -1)
+	    arg_bool(r, "enabled", &enabled) == -1 ||
+	    arg_rule(r, "filter", 0, &filter) == -1 ||
+	    arg_rule(r, "consents", 1, &consents) == -1)
 		return NULL;
 	return catalog_pipeline_add(r->ctx->cat, src, name, len, enabled,
-	    &r->err);
+	    filter, consents, &r->err);
 }
 
 static json_t *
@@ -400,13 +421,18 @@ static json_t *
 cmd_pipeline_set(struct request *r)
 {
 	const char	*p, *name = NULL;
+	json_t		*filter, *consents;
 	size_t		 len = 0;
+	int		 sf, sc;
 
-	ARGS("pipeline", "name");
+	ARGS("pipeline", "name", "filter", "consents");
 	if (arg_string(r, "pipeline", 1, &p, NULL) == -1 ||
-	    arg_string(r, "name", 0, &name, &len) == -1)
+	    arg_string(r, "name", 0, &name, &len) == -1 ||
+	    (sf = arg_rule(r, "filter", 0, &filter)) == -1 ||
+	    (sc = arg_rule(r, "consents", 1, &consents)) == -1)
 		return NULL;
-	return catalog_pipeline_set(r->ctx->cat, p, name, len, &r->err);
+	return catalog_pipeline_set(r->ctx->cat, p, name, len, sf, filter, sc,
+	    consents, &r->err);
 }
 
 static json_t *

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "filter.h"
 #include "snapshot.h"
 
 /*
@@ -135,6 +136,8 @@ snapshot_unref(struct snapshot *s)
 	for (i = 0; i < s->nsources; i++) {
 		for (j = 0; j < s->sources[i].npipelines; j++) {
 			free(s->sources[i].pipelines[j].name);
+			filter_free(s->sources[i].pipelines[j].filter);
+			consents_release(&s->sources[i].pipelines[j].consents);
 			pipe_counters_unref(s->sources[i].pipelines[j].counters);
 		}
 		src_counters_unref(s->sources[i].counters);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "ids.h"
+#include "consents.h"
 #include "counters.h"
 
 /* One write key's last use, shared by the catalog and every snapshot. */
@@ -32,6 +33,8 @@ struct snap_pipeline {
 	char			 id[IDS_ID_LEN + 1];
 	char			*name;
 	int			 enabled;
+	struct filter		*filter;	/* compiled, or NULL: owned */
+	struct consents		 consents;	/* owned */
 	struct pipe_counters	*counters;	/* one reference held */
 };
 

@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,7 @@
 #define SAMPLE_NS	(20 * MS)	/* how often VmRSS is read */
 #define MAX_CONNS	4096
 #define MAX_FAILS	200		/* connects in a row that may fail */
+#define TOP_THREADS	8		/* daemon threads reported */
 
 enum conn_state {
 	CONN_CONNECTING,
@@ -73,6 +75,12 @@ struct conn {
 };
 
 /* Counters of one measurement window. */
+/* The CPU ticks of one thread of the daemon. */
+struct tcpu {
+	pid_t		tid;
+	long long	ticks;
+};
+
 struct window {
 	uint64_t	 requests;	/* answered 200 */
 	uint64_t	 events;	/* accepted by those */
@@ -81,6 +89,9 @@ struct window {
 	uint64_t	 s503;
 	uint64_t	 io_errors;	/* requests lost to a broken connection */
 	uint64_t	 late;		/* open loop: sent > 10 ms after due */
+	uint64_t	 all_requests;	/* answered 200, in or out of it */
+	uint64_t	 all_events;
+	uint64_t	 all_non200;
 	int64_t		 max_lag;
 	int64_t		*lat;		/* ns, of the 200s */
 	size_t		 nlat;
@@ -163,18 +174,15 @@ dbl_arg(const char *s, const char *what)
 	return d;
 }
 
-/* The daemon's user plus system CPU time in seconds, or -1. */
-static double
-proc_cpu(pid_t pid)
+/* The user plus system CPU ticks of a /proc stat file, or -1. */
+static long long
+stat_ticks(const char *path)
 {
-	char			 path[64], buf[1024], *p;
+	char			 buf[1024], *p;
 	unsigned long long	 ut, st;
 	ssize_t			 n;
 	int			 fd;
 
-	if (pid == 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	if ((fd = open(path, O_RDONLY)) == -1)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -187,7 +195,108 @@ proc_cpu(pid_t pid)
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
 	    "%llu %llu", &ut, &st) != 2)
 		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	return (long long)(ut + st);
+}
+
+/* The daemon's user plus system CPU time in seconds, or -1. */
+static double
+proc_cpu(pid_t pid)
+{
+	char		path[64];
+	long long	t;
+
+	if (pid == 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((t = stat_ticks(path)) == -1)
+		return -1;
+	return (double)t / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Every thread of pid with its CPU ticks so far. */
+static struct tcpu *
+proc_threads(pid_t pid, size_t *np)
+{
+	struct tcpu	*t = NULL;
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[PATH_MAX];
+	size_t		 n = 0, cap = 0;
+	long long	 ticks;
+
+	*np = 0;
+	if (pid == 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/stat",
+		    (long)pid, de->d_name);
+		if ((ticks = stat_ticks(path)) == -1)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			t = xreallocarray(t, cap, sizeof(*t));
+		}
+		t[n].tid = (pid_t)atol(de->d_name);
+		t[n].ticks = ticks;
+		n++;
+	}
+	closedir(d);
+	*np = n;
+	return t;
+}
+
+static int
+cmp_tcpu(const void *a, const void *b)
+{
+	long long	x = ((const struct tcpu *)a)->ticks;
+	long long	y = ((const struct tcpu *)b)->ticks;
+
+	return x > y ? -1 : x < y;
+}
+
+/*
+ * Print "name:percent,..." for the threads of pid that used the most CPU
+ * between the two samples (a thread born in between counts from 0).  The
+ * main thread is "main"; the first thread it started is "writer" (the
+ * daemon starts its writer before libmicrohttpd's threads, and thread
+ * ids grow); the others go by their id.
+ */
+static void
+print_threads(pid_t pid, const struct tcpu *t0, size_t n0, struct tcpu *t1,
+    size_t n1, double secs)
+{
+	size_t	i, j;
+	pid_t	writer = 0;
+	double	hz = (double)sysconf(_SC_CLK_TCK);
+
+	for (i = 0; i < n1; i++) {
+		if (t1[i].tid > pid && (writer == 0 || t1[i].tid < writer))
+			writer = t1[i].tid;
+		for (j = 0; j < n0; j++)
+			if (t0[j].tid == t1[i].tid) {
+				t1[i].ticks -= t0[j].ticks;
+				break;
+			}
+	}
+	qsort(t1, n1, sizeof(*t1), cmp_tcpu);
+	for (i = 0; i < n1 && i < TOP_THREADS; i++) {
+		if (i > 0)
+			printf(",");
+		if (t1[i].tid == pid)
+			printf("main");
+		else if (t1[i].tid == writer)
+			printf("writer");
+		else
+			printf("%ld", (long)t1[i].tid);
+		printf(":%.0f", (double)t1[i].ticks / hz / secs * 100);
+	}
+	if (n1 == 0)
+		printf("-");
 }
 
 /* A "Name: N kB" line of /proc/PID/status, in kB, or -1. */
@@ -233,6 +342,7 @@ proc_reset_hwm(pid_t pid)
 	return ok ? 0 : -1;
 }
 
+/* The CPU time of this process in seconds. */
 static double
 cpu_self(void)
 {
@@ -366,6 +476,11 @@ static void
 conn_done(struct gen *g, struct conn *c, int64_t now)
 {
 	g->inflight--;
+	if (c->status == 200) {
+		g->w.all_requests++;
+		g->w.all_events += (uint64_t)c->accepted;
+	} else
+		g->w.all_non200++;
 	if (g->in_window) {
 		if (c->status == 200) {
 			g->w.requests++;
@@ -554,6 +669,8 @@ main(int argc, char *argv[])
 	long			 hwm;
 	int			 ch, i, n, port = 0, single = 0, reset = 0;
 	int			 ended = 0, timeout;
+	struct tcpu		*th0 = NULL, *th1 = NULL;
+	size_t			 nth0 = 0, nth1 = 0;
 
 	memset(&g, 0, sizeof(g));
 	g.nconns = 8;
@@ -656,6 +773,7 @@ main(int argc, char *argv[])
 		g.in_window = 1;
 		cpu0 = proc_cpu(g.pid);
 		self0 = cpu_self();
+		th0 = proc_threads(g.pid, &nth0);
 	}
 	for (;;) {
 		now = now_ns();
@@ -663,6 +781,7 @@ main(int argc, char *argv[])
 			g.in_window = 1;
 			cpu0 = proc_cpu(g.pid);
 			self0 = cpu_self();
+			th0 = proc_threads(g.pid, &nth0);
 		}
 		if (!ended && (now >= t_end || interrupted ||
 		    (g.max_requests != 0 && g.issued >= g.max_requests &&
@@ -672,6 +791,7 @@ main(int argc, char *argv[])
 			g.stopping = 1;
 			cpu1 = proc_cpu(g.pid);
 			self1 = cpu_self();
+			th1 = proc_threads(g.pid, &nth1);
 			if (now < t_end)
 				t_end = now;
 			t_stop = now + (int64_t)(drain * NS);
@@ -759,7 +879,9 @@ main(int argc, char *argv[])
 		    "status_503=%llu io_errors=%llu reconnects=%llu "
 		    "late=%llu max_lag_ms=%.1f daemon_cpu_s=%.2f "
 		    "cpu_us_per_event=%.2f daemon_cpu_pct=%.0f "
-		    "rss_hwm_kb=%ld rss_peak_kb=%ld gen_cpu_pct=%.0f\n",
+		    "rss_hwm_kb=%ld rss_peak_kb=%ld gen_cpu_pct=%.0f "
+		    "all_requests=%llu all_events=%llu all_non200=%llu "
+		    "inflight_left=%d threads=",
 		    g.nconns, g.pl.n, g.pl.len, s,
 		    (unsigned long long)g.w.requests,
 		    (unsigned long long)g.w.events, rps, eps,
@@ -772,7 +894,12 @@ main(int argc, char *argv[])
 		    (unsigned long long)g.reconnects,
 		    (unsigned long long)g.w.late, (double)g.w.max_lag / MS,
 		    dcpu, usev, dcpu >= 0 ? dcpu / s * 100 : -1, hwm,
-		    g.rss_peak, (self1 - self0) / s * 100);
+		    g.rss_peak, (self1 - self0) / s * 100,
+		    (unsigned long long)g.w.all_requests,
+		    (unsigned long long)g.w.all_events,
+		    (unsigned long long)g.w.all_non200, g.inflight);
+		print_threads(g.pid, th0, nth0, th1, nth1, s);
+		printf("\n");
 	}
 	for (i = 0; i < g.nconns; i++) {
 		close(g.conns[i].fd);
@@ -781,6 +908,8 @@ main(int argc, char *argv[])
 	free(g.conns);
 	free(g.idle);
 	free(g.w.lat);
+	free(th0);
+	free(th1);
 	payload_release(&g.pl);
 	close(g.ep);
 	return interrupted ? 1 : 0;

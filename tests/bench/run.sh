@@ -39,11 +39,11 @@ SCENARIOS=${SCENARIOS:-$ALL}
 # Durations (seconds) and sizes of each mode.
 if [ -n "$QUICK" ]; then
 	ROWS=${ROWS:-500000}
-	WARM=1; SECS=3; SWEEP="8"; CEIL_SECS=1; LAT_SECS=4; RSS_SECS=4
+	WARM=1; SECS=3; SWEEP="8"; CEIL_SECS=1; LAT_SECS=4; RSS_SECS=6
 else
 	ROWS=${ROWS:-5000000}
 	WARM=2; SECS=10; SWEEP="4 8 16"; CEIL_SECS=4; LAT_SECS=20
-	RSS_SECS=12
+	RSS_SECS=20
 fi
 
 for f in "$KRENALISD" "$KRCTL" "$LOADGEN" "$CEILING" "$PREFILL"; do
@@ -93,7 +93,7 @@ calc() {
 		[ -n "${a#*=}" ] || return 0
 	done
 	awk "BEGIN { $(for a in "$@"; do printf '%s; ' "$a"; done) \
-	    printf \"%.6g\", $e }"
+	    printf \"%.6g\", ($e) }"
 }
 
 # Start krenalisd on a fresh data directory (with a copy of the
@@ -292,9 +292,9 @@ sc_rss() {
 	daemon_ready
 	load rss -c 64 -B 4190000 -R -w 0 -t "$RSS_SECS" -D 60
 	daemon_stop
-	for k in rss_hwm_kb rss_peak_kb eps status_503 non200 \
-	    events_per_request p99_ms; do
-		put "rss_$k" "$(get rss $k)"
+	for k in rss_hwm_kb rss_peak_kb all_events all_non200 \
+	    events_per_request p99_ms inflight_left; do
+		put "rss_${k#rss_}" "$(get rss $k)"
 	done
 }
 
@@ -323,6 +323,10 @@ tab_ceiling() {
 
 tab_batch() {
 	e=$(val batch_eps); s=$(val sqlite_eps)
+	note "max batches: daemon $(val batch_daemon_cpu_pct)% CPU" \
+	    "(of 200), p99 $(val batch_p99_ms) ms, RSS" \
+	    "$(fmt %.0f "$(calc "k / 1024" k="$(val batch_rss_hwm_kb)")") MiB," \
+	    "load generator $(val batch_gen_cpu_pct)% of a CPU"
 	row "500-event batches, max ($(val batch_conns) conns)" \
 	    "$(fmt %.0f "$e")" "events/s" ">= 0.60 x SQLite ceil." \
 	    "$(fmt %.2f "$(calc "e / s" e="$e" s="$s")")" \
@@ -335,6 +339,8 @@ tab_batch() {
 
 tab_prefilled() {
 	p=$(val prefilled_eps); e=$(val empty_eps)
+	note "$ROWS rows: daemon $(val prefilled_cpu_us) us CPU/event," \
+	    "RSS $(fmt %.0f "$(calc "k / 1024" k="$(val prefilled_rss_kb)")") MiB"
 	row "$ROWS rows in warehouse ($(fmt %.0f "$e") empty)" \
 	    "$(fmt %.0f "$p")" "events/s" ">= 0.70 x empty" \
 	    "$(fmt %.2f "$(calc "p / e" p="$p" e="$e")")" \
@@ -343,6 +349,10 @@ tab_prefilled() {
 
 tab_single() {
 	r=$(val single_rps)
+	note "single events: daemon $(fmt %.1f "$(val single_cpu_us_per_event)")" \
+	    "us CPU/event, p50 $(val single_p50_ms) ms, p99" \
+	    "$(val single_p99_ms) ms, load generator" \
+	    "$(val single_gen_cpu_pct)% of a CPU"
 	row "single events, 64 conns" "$(fmt %.0f "$r")" "req/s" \
 	    ">= 15000 req/s" "$(fmt %.2f "$(calc "r / 15000" r="$r")")" \
 	    "$(verdict "r >= 15000" r="$r")"
@@ -362,6 +372,15 @@ tab_rss() {
 	    "$(fmt %.0f "$(calc "k / 1024" k="$k")")" "MiB" "<= 300 MB" \
 	    "$(fmt %.2f "$(calc "k * 1024 / 300e6" k="$k")")" \
 	    "$(verdict "k * 1024 <= 300e6" k="$k")"
+	note "rss run: $(val rss_events_per_request) events a request," \
+	    "$(val rss_all_events) events stored in all," \
+	    "$(val rss_all_non200) answers not 200 (503: writer queue full)"
+}
+
+# note TEXT...: a line under the table.
+note() {
+	NOTES="${NOTES:-}$*
+"
 }
 
 # The ceilings and what the end-to-end numbers are of them.
@@ -406,6 +425,8 @@ row "--------" "--------" "----" "---" "-----" ""
 for s in $SCENARIOS; do
 	"tab_$s"
 done
+echo
+printf '%s' "${NOTES:-}"
 case " $SCENARIOS " in
 *" ceiling "*) ceilings ;;
 esac

@@ -16,7 +16,8 @@ expect_fail "incomplete" 'krctl: "pipeline" needs one of: add, list, show, set, 
 expect_fail "unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" -s "$T/none.sock" key frob
 expect_fail "missing argument" 'krctl: usage: krctl key rm source key' "$KRCTL" -s "$T/none.sock" key rm src
 expect_fail "extra argument" 'krctl: unexpected argument "x"; usage: krctl source show source' "$KRCTL" -s "$T/none.sock" source show a x
-expect_fail "unknown option" 'krctl: unknown option -F; usage: krctl pipeline add source name [--disabled]' "$KRCTL" -s "$T/none.sock" pipeline add s n -F "type is 'track'"
+expect_fail "unknown option" 'krctl: unknown option -x; usage: krctl pipeline add source name [-F filter] [-C consents] [--disabled]' "$KRCTL" -s "$T/none.sock" pipeline add s n -x
+expect_fail "exclusive options" 'krctl: options -F and --no-filter cannot be used together' "$KRCTL" -s "$T/none.sock" pipeline set p -F "type is 'track'" --no-filter
 expect_fail "option value" 'krctl: option -c needs a value; usage: krctl source add [-c connector] [--strategy strategy] name' "$KRCTL" -s "$T/none.sock" source add name -c
 expect_fail "option twice" 'krctl: option --disabled is given twice' "$KRCTL" -s "$T/none.sock" pipeline add s n --disabled --disabled
 
