@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "compat.h"
 #include "names.h"
 #include "utf8.h"
 #include "cmd.h"
@@ -60,6 +61,18 @@ static const struct cmd cmds[] = {
 	    { { NULL } }, PRINT_PIPELINE_REMOVED },
 	{ "stats", NULL, "stats", "[source]", { "source" }, 0, 1, { { NULL } },
 	    PRINT_STATS },
+	{ "events", NULL, "events", "[-f] [-n count] [source]", { "source" },
+	    0, 1, { { "-f", "--follow", "follow", OPT_TRUE },
+	      { "-n", NULL, "count", OPT_COUNT } }, PRINT_EVENTS },
+	{ "rejected", NULL, "rejected", "[-n count] [source]", { "source" },
+	    0, 1, { { "-n", NULL, "count", OPT_COUNT } }, PRINT_REJECTED },
+	{ "send", NULL, "source.show",
+	    "source [-t type] [-e event] [-u userId] [-p properties-json]",
+	    { "source" }, 1, 1,
+	    { { "-t", NULL, "type", OPT_STRING },
+	      { "-e", NULL, "event", OPT_STRING },
+	      { "-u", NULL, "userId", OPT_STRING },
+	      { "-p", NULL, "properties", OPT_STRING } }, PRINT_SENT },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
@@ -249,9 +262,11 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				goto fail;
 			}
 			setby[k] = a;
-			if (o->kind == OPT_FALSE || o->kind == OPT_NULL) {
+			if (o->kind == OPT_FALSE || o->kind == OPT_NULL ||
+			    o->kind == OPT_TRUE) {
 				json_object_set_new(args, o->key,
 				    o->kind == OPT_FALSE ? json_false() :
+				    o->kind == OPT_TRUE ? json_true() :
 				    json_null());
 				continue;
 			}
@@ -261,6 +276,22 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				synopsis(c, err + strlen(err),
 				    errlen - strlen(err));
 				goto fail;
+			}
+			if (o->kind == OPT_COUNT) {
+				const char *errstr;
+				long long n = strtonum(argv[j + 1], 0,
+				    CMD_MAXCOUNT, &errstr);
+
+				if (errstr != NULL) {
+					snprintf(err, errlen, "%s: count must "
+					    "be a number from 0 to %d", a,
+					    CMD_MAXCOUNT);
+					goto fail;
+				}
+				j++;
+				json_object_set_new(args, o->key,
+				    json_integer(n));
+				continue;
 			}
 			if (o->kind == OPT_CONSENTS) {
 				if (!utf8_valid(argv[j + 1],

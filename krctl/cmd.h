@@ -21,6 +21,9 @@ enum cmd_print {
 	PRINT_PIPELINES,
 	PRINT_PIPELINE_REMOVED,
 	PRINT_STATS,
+	PRINT_EVENTS,
+	PRINT_REJECTED,
+	PRINT_SENT,
 };
 
 enum cmd_opt_kind {
@@ -28,7 +31,11 @@ enum cmd_opt_kind {
 	OPT_FALSE,		/* a flag: "key": false */
 	OPT_NULL,		/* a flag: "key": null */
 	OPT_CONSENTS,		/* [and:|or:]code[,code...]: an object */
+	OPT_TRUE,		/* a flag: "key": true */
+	OPT_COUNT,		/* a number from 0 to CMD_MAXCOUNT */
 };
+
+#define CMD_MAXCOUNT	100000
 
 struct cmd_opt {
 	const char		*sopt;		/* "-c", or NULL */

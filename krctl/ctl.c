@@ -49,7 +49,7 @@ ctl_close(struct ctl *c)
 }
 
 /* Read the next whole line from the daemon into a JSON object. */
-static json_t *
+json_t *
 ctl_read(struct ctl *c)
 {
 	json_error_t	 jerr;

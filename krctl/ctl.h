@@ -25,4 +25,10 @@ void	 ctl_close(struct ctl *);
  */
 json_t	*ctl_call(struct ctl *, const char *cmd, json_t *args);
 
+/*
+ * The next line from the daemon as a JSON object (a new reference); exits
+ * when the daemon closes the connection or sends something else.
+ */
+json_t	*ctl_read(struct ctl *);
+
 #endif

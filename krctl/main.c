@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "cmd.h"
 #include "print.h"
+#include "send.h"
 
 #define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
 
@@ -33,10 +34,11 @@ main(int argc, char *argv[])
 {
 	const struct cmd	*c;
 	struct ctl		 ctl;
-	json_t			*args, *data;
+	json_t			*args, *data, *event = NULL, *src;
 	const char		*sock;
-	char			 errbuf[512];
-	int			 ch, jflag = 0;
+	char			 errbuf[512], *body;
+	long			 status;
+	int			 ch, jflag = 0, follow;
 
 	sock = getenv("KRENALIS_SOCKET");
 	if (sock == NULL || *sock == '\0')
@@ -62,12 +64,68 @@ main(int argc, char *argv[])
 		errx(1, "%s", errbuf);
 
 	signal(SIGPIPE, SIG_IGN);
+	if (c->print == PRINT_SENT) {
+		/* The event is built, and checked, before connecting. */
+		if ((event = send_build(args, errbuf, sizeof(errbuf))) == NULL)
+			errx(1, "%s", errbuf);
+		src = json_pack("{s:O}", "source", json_object_get(args,
+		    "source"));
+		json_decref(args);
+		args = src;
+	}
 	ctl_open(&ctl, sock);
+	follow = json_is_true(json_object_get(args, "follow"));
 	data = ctl_call(&ctl, c->proto, args);
-	ctl_close(&ctl);
-	if (data == NULL)
+	if (data == NULL) {
+		ctl_close(&ctl);
+		json_decref(event);
 		errx(1, "%s", ctl.error);
-	if (jflag)
+	}
+	if (c->print == PRINT_SENT) {
+		ctl_close(&ctl);
+		status = send_post(data, event, &body, errbuf, sizeof(errbuf));
+		json_decref(event);
+		json_decref(data);
+		if (status == -1)
+			errx(1, "%s", errbuf);
+		fputs(body, stdout);
+		free(body);
+		if (status != 200)
+			errx(1, "krenalisd answered %ld", status);
+		return 0;
+	}
+	if (follow) {
+		/* Records stream until the daemon goes or we are stopped. */
+		json_decref(data);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		for (;;) {
+			json_t *line = ctl_read(&ctl), *rec, *om;
+
+			if ((rec = json_object_get(line, "record")) != NULL) {
+				om = json_object_get(line, "omitted");
+				if (json_is_integer(om))
+					fprintf(stderr, "krctl: %lld records "
+					    "omitted\n", (long long)
+					    json_integer_value(om));
+				if (jflag)
+					print_json(stdout, rec);
+				else
+					print_record_line(stdout, rec);
+			}
+			json_decref(line);
+			if (ferror(stdout))
+				err(1, "stdout");
+		}
+	}
+	ctl_close(&ctl);
+	if (jflag && c->print == PRINT_EVENTS) {
+		/* One JSON record per line. */
+		json_t	*rec;
+		size_t	 i;
+
+		json_array_foreach(data, i, rec)
+			print_json(stdout, rec);
+	} else if (jflag)
 		print_json(stdout, data);
 	else
 		print_human(stdout, c->print, data);

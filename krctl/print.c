@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "table.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "print.h"
 
@@ -237,10 +238,104 @@ print_stats(FILE *fp, const json_t *d)
 	table_free(pt);
 }
 
+/* The member key of o as a string, or "-". */
+static const char *
+member(const json_t *o, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return v != NULL && *v != '\0' ? v : "-";
+}
+
+/*
+ * What names an event in one word: the event of a track, the name of a
+ * page or screen, the group of a group, the previous id of an alias.
+ */
+static const char *
+event_label(const json_t *ev)
+{
+	const char	*type = member(ev, "type");
+
+	if (strcmp(type, "track") == 0)
+		return member(ev, "event");
+	if (strcmp(type, "page") == 0 || strcmp(type, "screen") == 0)
+		return member(ev, "name");
+	if (strcmp(type, "group") == 0)
+		return member(ev, "groupId");
+	if (strcmp(type, "alias") == 0)
+		return member(ev, "previousId");
+	return "-";
+}
+
+void
+print_record_line(FILE *fp, const json_t *rec)
+{
+	const json_t	*ev = json_object_get(rec, "event"), *p;
+	const char	*user;
+	size_t		 i;
+
+	user = member(ev, "userId");
+	if (strcmp(user, "-") == 0)
+		user = member(ev, "anonymousId");
+	fprintf(fp, "%s  %-8s  %-24.24s  %-20.20s  %-9s",
+	    member(rec, "receivedAt"), member(ev, "type"), event_label(ev),
+	    user, member(rec, "outcome"));
+	if (json_object_get(rec, "error") != NULL)
+		fprintf(fp, "  %s", member(rec, "error"));
+	json_array_foreach(json_object_get(rec, "pipelines"), i, p) {
+		fprintf(fp, "  %s=%s", member(p, "name"), member(p, "result"));
+		if (json_object_get(p, "condition") != NULL)
+			fprintf(fp, " (%s)", member(json_object_get(p,
+			    "condition"), "text"));
+	}
+	fputc('\n', fp);
+}
+
+/* Quarantined events: a table, the raw text cut to fit a line. */
+static void
+print_rejected(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "RECEIVED", "SOURCE", "REQUEST",
+	    "INDEX", "MESSAGE ID", "ERROR", "RAW" };
+	struct table	*t = table_new(7, h);
+	const json_t	*r;
+	size_t		 i, n;
+	char		 b[5][64], raw[84];
+	const char	*s;
+
+	json_array_foreach(a, i, r) {
+		s = member(r, "raw");
+		n = utf8_cut(s, strlen(s), 80);
+		snprintf(raw, sizeof(raw), "%.*s%s", (int)n, s,
+		    n < strlen(s) ? "..." : "");
+		const char *row[] = {
+			str(r, "receivedAt", b[0], 64), str(r, "source", b[1], 64),
+			str(r, "requestId", b[2], 64), str(r, "index", b[3], 64),
+			str(r, "messageId", b[4], 64), member(r, "error"), raw
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
 void
 print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
+	const json_t	*v;
+	size_t		 i;
+
 	switch (k) {
+	case PRINT_EVENTS:
+		json_array_foreach(d, i, v)
+			print_record_line(fp, v);
+		break;
+	case PRINT_REJECTED:
+		print_rejected(fp, d);
+		break;
+	case PRINT_SENT:
+		print_json(fp, d);
+		break;
 	case PRINT_STATS:
 		print_stats(fp, d);
 		break;

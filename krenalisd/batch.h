@@ -58,6 +58,10 @@ struct batch {
 							   under "and", -1
 							   under "or" */
 
+	/* Debugger records: sequence numbers reserved at the commit. */
+	uint64_t			 seq_base;
+	struct dbg_slot			*slot;
+
 	/* Writer's report. */
 	int				 failed;	/* not committed */
 	int				 done;

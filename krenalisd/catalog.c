@@ -17,6 +17,7 @@
 #include "catalog.h"
 #include "consents.h"
 #include "counters.h"
+#include "debugger.h"
 #include "filter.h"
 #include "snapshot.h"
 
@@ -535,6 +536,17 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 	return source_json(cat, s);
 }
 
+const char *
+catalog_source_id(struct catalog *cat, const char *arg,
+    struct catalog_error *ce)
+{
+	struct source	*s;
+
+	if ((s = source_resolve(cat, arg, ce)) == NULL)
+		return NULL;
+	return s->id;
+}
+
 json_t *
 catalog_source_list(struct catalog *cat)
 {
@@ -600,6 +612,7 @@ catalog_source_rm(struct catalog *cat, const char *arg,
 	}
 	o = source_json(cat, s);
 	TAILQ_REMOVE(&cat->sources, s, entry);
+	debugger_forget(s->id);
 	log_info("catalog: source %s \"%s\" removed", s->id, s->name);
 	source_free(s);
 	catalog_publish(cat);

@@ -61,6 +61,9 @@ json_t	*catalog_source_add(struct catalog *, const char *name, size_t len,
 	    const char *connector, const char *strategy,
 	    struct catalog_error *);
 json_t	*catalog_source_list(struct catalog *);
+/* The id of a source argument (borrowed), or NULL with NotFound. */
+const char *catalog_source_id(struct catalog *, const char *source,
+	    struct catalog_error *);
 json_t	*catalog_source_show(struct catalog *, const char *source,
 	    struct catalog_error *);
 json_t	*catalog_source_rename(struct catalog *, const char *source,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "compat.h"
 #include "log.h"
@@ -23,10 +24,13 @@
 #include "catalog.h"
 #include "config.h"
 #include "control.h"
+#include "debugger.h"
 
 #define MAX_CLIENTS	256
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
 #define TICK_MS		1000
+#define SUB_HIGH	(256 * 1024)	/* stream output held for a client */
+#define MAX_COUNT	100000		/* most records or rows asked for */
 
 struct client {
 	int			 fd;
@@ -37,6 +41,8 @@ struct client {
 	size_t			 outoff;	/* bytes already written */
 	size_t			 outcap;
 	int			 closing;	/* close once out is written */
+	struct dbg_sub		*sub;		/* a live event stream */
+	char			*sub_id;	/* its request id, as JSON */
 	TAILQ_ENTRY(client)	 entry;
 };
 
@@ -46,10 +52,15 @@ static size_t			nclients;
 /* A parsed request: what the handlers see. */
 struct request {
 	struct control_ctx	*ctx;
+	struct client		*client;
+	json_t			*id;		/* borrowed */
 	const char		*cmd;
 	json_t			*args;		/* borrowed; an object */
+	char			*raw_data;	/* data already as JSON text */
 	struct catalog_error	 err;
 };
+
+static sqlite3	*warehouse;		/* read-only, opened when needed */
 
 int
 control_listen(const char *path, char *err, size_t errlen)
@@ -469,6 +480,149 @@ cmd_pipeline_rm(struct request *r)
 	return catalog_pipeline_rm(r->ctx->cat, p, &r->err);
 }
 
+/* An optional count argument: 0 <= n <= MAX_COUNT; -1 on error. */
+static int
+arg_count(struct request *r, const char *name, long long *n)
+{
+	json_t	*v = json_object_get(r->args, name);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > MAX_COUNT) {
+		r->err.code = "BadRequest";
+		snprintf(r->err.message, sizeof(r->err.message),
+		    "argument \"%s\" must be an integer from 0 to %d", name,
+		    MAX_COUNT);
+		return -1;
+	}
+	*n = json_integer_value(v);
+	return 1;
+}
+
+/* Debugger records (spec/pipelines.md §7.3-7.4): a list, or a stream. */
+static json_t *
+cmd_events(struct request *r)
+{
+	struct dbg_record	**recs;
+	const char		 *src = NULL, *id = NULL;
+	long long		  count = 20;
+	size_t			  n, i, len;
+	int			  follow = 0;
+	char			 *out;
+
+	ARGS("source", "count", "follow");
+	if (arg_string(r, "source", 0, &src, NULL) == -1 ||
+	    arg_count(r, "count", &count) == -1 ||
+	    arg_bool(r, "follow", &follow) == -1)
+		return NULL;
+	if (src != NULL &&
+	    (id = catalog_source_id(r->ctx->cat, src, &r->err)) == NULL)
+		return NULL;
+	if (follow) {
+		if (r->client->sub != NULL) {
+			r->err.code = "BadRequest";
+			snprintf(r->err.message, sizeof(r->err.message),
+			    "this connection already follows events");
+			return NULL;
+		}
+		r->client->sub = debugger_subscribe(id, (size_t)count);
+		r->client->sub_id = json_dumps(r->id ? r->id : json_null(),
+		    JSON_ENCODE_ANY | JSON_COMPACT);
+		return json_pack("{s:b}", "follow", 1);
+	}
+	n = debugger_history(id, (size_t)count, &recs);
+	for (len = 2, i = 0; i < n; i++)
+		len += recs[i]->len + 1;
+	out = xmalloc(len + 1);
+	len = 0;
+	out[len++] = '[';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			out[len++] = ',';
+		memcpy(out + len, recs[i]->text, recs[i]->len);
+		len += recs[i]->len;
+		dbg_record_unref(recs[i]);
+	}
+	out[len++] = ']';
+	out[len] = '\0';
+	free(recs);
+	r->raw_data = out;
+	return json_null();
+}
+
+/* Quarantined events (spec/pipelines.md §7.5), newest last. */
+static json_t *
+cmd_rejected(struct request *r)
+{
+	const char	*src = NULL, *id = NULL;
+	long long	 count = 20;
+	sqlite3_stmt	*st = NULL;
+	json_t		*a, *o;
+	const char	*mid;
+	int		 rc;
+
+	ARGS("source", "count");
+	if (arg_string(r, "source", 0, &src, NULL) == -1 ||
+	    arg_count(r, "count", &count) == -1)
+		return NULL;
+	if (src != NULL &&
+	    (id = catalog_source_id(r->ctx->cat, src, &r->err)) == NULL)
+		return NULL;
+	if (warehouse == NULL && sqlite3_open_v2(r->ctx->warehouse,
+	    &warehouse, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		log_warnx("control: %s: %s", r->ctx->warehouse,
+		    sqlite3_errmsg(warehouse));
+		sqlite3_close(warehouse);
+		warehouse = NULL;
+		goto fail;
+	}
+	sqlite3_busy_timeout(warehouse, 2000);
+	if (sqlite3_prepare_v2(warehouse, "SELECT * FROM (SELECT rowid, "
+	    "received_at, connection_id, request_id, batch_index, message_id, "
+	    "error, raw FROM krenalis_rejected WHERE ?1 IS NULL OR "
+	    "connection_id = ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY rowid",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, count);
+	a = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mid = (const char *)sqlite3_column_text(st, 5);
+		o = json_object();
+		json_object_set_new(o, "receivedAt", json_string(
+		    (const char *)sqlite3_column_text(st, 1)));
+		json_object_set_new(o, "source", json_string(
+		    (const char *)sqlite3_column_text(st, 2)));
+		json_object_set_new(o, "requestId", json_string(
+		    (const char *)sqlite3_column_text(st, 3)));
+		json_object_set_new(o, "index",
+		    json_integer(sqlite3_column_int64(st, 4)));
+		json_object_set_new(o, "messageId",
+		    mid ? json_string(mid) : json_null());
+		json_object_set_new(o, "error", json_string(
+		    (const char *)sqlite3_column_text(st, 6)));
+		json_object_set_new(o, "raw", json_stringn(
+		    (const char *)sqlite3_column_text(st, 7),
+		    sqlite3_column_bytes(st, 7)));
+		json_array_append_new(a, o);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(a);
+		goto fail2;
+	}
+	return a;
+fail:
+	sqlite3_finalize(st);
+fail2:
+	r->err.code = "InternalError";
+	snprintf(r->err.message, sizeof(r->err.message), "cannot read the "
+	    "quarantine: %s", warehouse ? sqlite3_errmsg(warehouse) :
+	    "cannot open the warehouse");
+	return NULL;
+}
+
 static const struct command {
 	const char	*name;
 	json_t		*(*fn)(struct request *);
@@ -490,6 +644,8 @@ static const struct command {
 	{ "pipeline.disable",	cmd_pipeline_disable },
 	{ "pipeline.rm",	cmd_pipeline_rm },
 	{ "stats",		cmd_stats },
+	{ "events",		cmd_events },
+	{ "rejected",		cmd_rejected },
 };
 
 /* Answer one request line. */
@@ -552,11 +708,25 @@ client_request(struct client *c, const char *line, size_t len,
 	}
 	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
+	r.client = c;
+	r.id = id;
 	r.cmd = commands[i].name;
 	r.args = json_is_object(args) ? json_incref(args) : json_object();
 	if ((data = commands[i].fn(&r)) == NULL) {
 		client_error(c, id, r.err.code ? r.err.code : "InternalError",
 		    "%s", r.err.code ? r.err.message : "internal error");
+	} else if (r.raw_data != NULL) {
+		/* The data is JSON text already: wrap it, do not reparse. */
+		char *ids = json_dumps(id ? id : json_null(),
+		    JSON_ENCODE_ANY | JSON_COMPACT), *out;
+		int n = xasprintf(&out, "{\"id\":%s,\"ok\":true,"
+		    "\"data\":%s}\n", ids ? ids : "null", r.raw_data);
+
+		client_queue(c, out, (size_t)n);
+		free(out);
+		free(ids);
+		free(r.raw_data);
+		json_decref(data);
 	} else {
 		reply = json_pack("{s:O,s:b,s:o}", "id", id ? id : json_null(),
 		    "ok", 1, "data", data);
@@ -571,6 +741,8 @@ done:
 static void
 client_close(struct client *c)
 {
+	debugger_unsubscribe(c->sub);
+	free(c->sub_id);
 	TAILQ_REMOVE(&clients, c, entry);
 	nclients--;
 	close(c->fd);
@@ -676,6 +848,39 @@ client_write(struct client *c)
 	return c->closing ? -1 : 0;
 }
 
+/*
+ * Move a subscriber's queued records into its output, as stream lines
+ * {"id":ID,"record":{...}} (with "omitted":N after drops), while its
+ * output stays under SUB_HIGH; what stays queued in the debugger is
+ * dropped there once the queue is full, never here.
+ */
+static void
+client_deliver(struct client *c)
+{
+	struct dbg_item	 items[64];
+	char		 head[96], tail[48];
+	size_t		 n, i;
+	int		 hl, tl;
+
+	while (!c->closing && c->outlen - c->outoff < SUB_HIGH &&
+	    (n = debugger_take(c->sub, items, 64)) > 0) {
+		for (i = 0; i < n; i++) {
+			hl = snprintf(head, sizeof(head), "{\"id\":%s,"
+			    "\"record\":", c->sub_id);
+			if (items[i].omitted > 0)
+				tl = snprintf(tail, sizeof(tail),
+				    ",\"omitted\":%llu}\n",
+				    (unsigned long long)items[i].omitted);
+			else
+				tl = snprintf(tail, sizeof(tail), "}\n");
+			client_queue(c, head, (size_t)hl);
+			client_queue(c, items[i].rec->text, items[i].rec->len);
+			client_queue(c, tail, (size_t)tl);
+			dbg_record_unref(items[i].rec);
+		}
+	}
+}
+
 void
 control_run(int lfd, int sigfd, struct control_ctx *ctx)
 {
@@ -691,7 +896,9 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = accept_paused ? -1 : lfd;
 		pfd[1].events = POLLIN;
-		n = 2;
+		pfd[2].fd = ctx->dbgfd;
+		pfd[2].events = POLLIN;
+		n = 3;
 		TAILQ_FOREACH(c, &clients, entry) {
 			pfd[n].fd = c->fd;
 			pfd[n].events = (c->closing ? 0 : POLLIN) |
@@ -717,7 +924,12 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 				}
 			}
 		}
-		i = 2;
+		if (pfd[2].revents & POLLIN)
+			debugger_woken();
+		TAILQ_FOREACH(c, &clients, entry)
+			if (c->sub != NULL)
+				client_deliver(c);
+		i = 3;
 		for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
 			next = TAILQ_NEXT(c, entry);
 			if (i >= n)
@@ -744,4 +956,6 @@ out:
 	while ((c = TAILQ_FIRST(&clients)) != NULL)
 		client_close(c);
 	free(pfd);
+	sqlite3_close(warehouse);
+	warehouse = NULL;
 }

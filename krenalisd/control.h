@@ -19,6 +19,8 @@ struct control_ctx {
 	const char		*endpoint;
 	const char		*version;
 	int64_t			 started_at;
+	const char		*warehouse;	/* path, read for "rejected" */
+	int			 dbgfd;		/* the debugger's wake fd */
 };
 
 /*

@@ -25,6 +25,7 @@
 #include "body.h"
 #include "config.h"
 #include "counters.h"
+#include "debugger.h"
 #include "event.h"
 #include "filter.h"
 #include "http.h"
@@ -786,7 +787,8 @@ ingest_events(struct MHD_Connection *conn, struct request *rq,
 		ret = respond_503(conn, rq, "5", "events cannot be stored at "
 		    "this time; try again later");
 	} else {
-		/* Step 17. */
+		/* Step 17, and the debugger's records of the request. */
+		debugger_publish(&b);
 		resp = ingest_response(&b, &len);
 		ret = respond(conn, rq, 200, "application/json; charset=utf-8",
 		    resp, len, NULL);

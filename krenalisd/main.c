@@ -23,6 +23,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "control.h"
+#include "debugger.h"
 #include "http.h"
 #include "listen.h"
 #include "store.h"
@@ -230,6 +231,7 @@ main(int argc, char *argv[])
 	}
 	pidfile_write(lockfd);
 
+	memset(&ctx, 0, sizeof(ctx));
 	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe2");
 	sigpipe_w = sp[1];
@@ -243,6 +245,7 @@ main(int argc, char *argv[])
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
+	ctx.dbgfd = debugger_init((size_t)cf.debugger_records);
 	if ((writer = writer_start(whpath, &cf, store, err, sizeof(err))) ==
 	    NULL)
 		fatalx("writer: %s", err);
@@ -252,8 +255,8 @@ main(int argc, char *argv[])
 	log_info("krenalisd %s listening on %s, socket %s, data %s",
 	    KRENALIS_VERSION, cf.listen, sockpath, cf.data_dir);
 
-	memset(&ctx, 0, sizeof(ctx));
 	ctx.cf = &cf;
+	ctx.warehouse = whpath;
 	ctx.cat = cat;
 	ctx.endpoint = endpoint;
 	ctx.version = KRENALIS_VERSION;
@@ -263,6 +266,7 @@ main(int argc, char *argv[])
 	/* Stop taking requests, answer those in flight, then close. */
 	http_stop(http);
 	writer_stop(writer);
+	debugger_shutdown();
 	close(ctlfd);
 	unlink(sockpath);
 	catalog_close(cat);

@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "config.h"
 #include "counters.h"
+#include "debugger.h"
 #include "dedupe.h"
 #include "event.h"
 #include "snapshot.h"
@@ -235,8 +236,10 @@ writer_main(void *arg)
 		nevents = 0;
 		TAILQ_FOREACH(b, &q, entry) {
 			nevents += b->n;
-			if (rc == 0)
+			if (rc == 0) {
 				count_batch(b);
+				debugger_reserve(b);
+			}
 		}
 		if (rc == 0) {
 			atomic_fetch_add(&w->commits, 1);

@@ -245,7 +245,7 @@ sc_prefilled() {
 	else
 		log "prefilled: making $wh ($ROWS rows, once)"
 		mkdir -p "$CACHE"
-		rm -f "$CACHE"/warehouse-*.db "$CACHE"/warehouse-*.db.tmp
+		rm -f "$wh" "$wh.tmp"
 		"$PREFILL" -n "$ROWS" -o "$wh" || exit 1
 		sync
 	fi

@@ -1,0 +1,526 @@
+/* The event debugger: records, rings and subscriptions; see debugger.h. */
+#include <sys/queue.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "utf8.h"
+#include "xmalloc.h"
+#include "batch.h"
+#include "debugger.h"
+#include "filter.h"
+#include "snapshot.h"
+
+/* The records of one committed batch, waiting for their turn. */
+struct dbg_slot {
+	uint64_t		 seq_base;
+	size_t			 n;
+	struct dbg_record	**recs;		/* set by publish */
+	TAILQ_ENTRY(dbg_slot)	 entry;
+};
+
+struct ring {
+	char			 source[IDS_ID_LEN + 1];
+	struct dbg_record	**recs;		/* ring_size slots */
+	size_t			 start;		/* oldest */
+	size_t			 len;
+	LIST_ENTRY(ring)	 entry;
+};
+
+struct dbg_sub {
+	char			 source[IDS_ID_LEN + 1];	/* "" = all */
+	struct dbg_item		 q[DEBUGGER_QUEUE];
+	size_t			 head;
+	size_t			 len;
+	uint64_t		 dropped;	/* since the last queued */
+	LIST_ENTRY(dbg_sub)	 entry;
+};
+
+/* Everything below is guarded by mtx. */
+static pthread_mutex_t		 mtx = PTHREAD_MUTEX_INITIALIZER;
+static TAILQ_HEAD(, dbg_slot)	 slots = TAILQ_HEAD_INITIALIZER(slots);
+static LIST_HEAD(, ring)	 rings = LIST_HEAD_INITIALIZER(rings);
+static LIST_HEAD(, dbg_sub)	 subs = LIST_HEAD_INITIALIZER(subs);
+static uint64_t			 next_seq = 1;
+static size_t			 ring_size = 1000;
+static int			 wake[2] = { -1, -1 };
+
+int
+debugger_init(size_t size)
+{
+	ring_size = size;
+	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("debugger: pipe2");
+	return wake[0];
+}
+
+void
+dbg_record_unref(struct dbg_record *r)
+{
+	if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1)
+		free(r);
+}
+
+static struct dbg_record *
+dbg_record_ref(struct dbg_record *r)
+{
+	atomic_fetch_add(&r->refs, 1);
+	return r;
+}
+
+static void
+ring_free(struct ring *rg)
+{
+	size_t	i;
+
+	for (i = 0; i < rg->len; i++)
+		dbg_record_unref(rg->recs[(rg->start + i) % ring_size]);
+	free(rg->recs);
+	free(rg);
+}
+
+void
+debugger_shutdown(void)
+{
+	struct ring	*rg;
+	struct dbg_slot	*sl;
+
+	pthread_mutex_lock(&mtx);
+	while ((rg = LIST_FIRST(&rings)) != NULL) {
+		LIST_REMOVE(rg, entry);
+		ring_free(rg);
+	}
+	while ((sl = TAILQ_FIRST(&slots)) != NULL) {
+		TAILQ_REMOVE(&slots, sl, entry);
+		free(sl);
+	}
+	pthread_mutex_unlock(&mtx);
+	if (wake[0] != -1) {
+		close(wake[0]);
+		close(wake[1]);
+		wake[0] = wake[1] = -1;
+	}
+}
+
+void
+debugger_reserve(struct batch *b)
+{
+	struct dbg_slot	*sl = xcalloc(1, sizeof(*sl));
+
+	pthread_mutex_lock(&mtx);
+	sl->seq_base = next_seq;
+	sl->n = b->n;
+	next_seq += b->n;
+	TAILQ_INSERT_TAIL(&slots, sl, entry);
+	pthread_mutex_unlock(&mtx);
+	b->seq_base = sl->seq_base;
+	b->slot = sl;
+}
+
+/* A growing text buffer. */
+struct sbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+sb_reserve(struct sbuf *sb, size_t n)
+{
+	if (sb->len + n <= sb->cap)
+		return;
+	while (sb->len + n > sb->cap)
+		sb->cap = sb->cap ? sb->cap * 2 : 1024;
+	sb->p = xreallocarray(sb->p, sb->cap, 1);
+}
+
+static void
+sb_add(struct sbuf *sb, const char *s, size_t n)
+{
+	sb_reserve(sb, n);
+	memcpy(sb->p + sb->len, s, n);
+	sb->len += n;
+}
+
+static void
+sb_str(struct sbuf *sb, const char *s)
+{
+	sb_add(sb, s, strlen(s));
+}
+
+/* s as a JSON string with the escaping of spec/ingest.md §1. */
+static void
+sb_json(struct sbuf *sb, const char *s, size_t n)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			i, run = 0;
+	unsigned char		c;
+	char			esc[6];
+
+	sb_reserve(sb, n + 2);
+	sb->p[sb->len++] = '"';
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		sb_add(sb, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': sb_add(sb, "\\\"", 2); break;
+		case '\\': sb_add(sb, "\\\\", 2); break;
+		case '\b': sb_add(sb, "\\b", 2); break;
+		case '\f': sb_add(sb, "\\f", 2); break;
+		case '\n': sb_add(sb, "\\n", 2); break;
+		case '\r': sb_add(sb, "\\r", 2); break;
+		case '\t': sb_add(sb, "\\t", 2); break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			sb_add(sb, esc, 6);
+		}
+	}
+	sb_add(sb, s + run, n - run);
+	sb_add(sb, "\"", 1);
+}
+
+static void
+sb_int(struct sbuf *sb, unsigned long long v)
+{
+	char	buf[32];
+	int	n = snprintf(buf, sizeof(buf), "%llu", v);
+
+	sb_add(sb, buf, (size_t)n);
+}
+
+static const char *const outcome_names[] = {
+	[OUTCOME_STORED] = "stored",
+	[OUTCOME_FILTERED] = "filtered",
+	[OUTCOME_DUPLICATE] = "duplicate",
+	[OUTCOME_REJECTED] = "rejected",
+};
+
+static const char *const result_names[] = {
+	[PRESULT_PASSED] = "passed",
+	[PRESULT_FILTERED] = "filtered",
+	[PRESULT_CONSENT] = "consent",
+	[PRESULT_DISABLED] = "disabled",
+};
+
+struct dbg_record *
+debugger_record(const struct batch *b, size_t i, uint64_t seq)
+{
+	const struct batch_event	*be = &b->events[i];
+	const struct snap_pipeline	*p;
+	struct dbg_record		*r;
+	struct sbuf			 sb = { NULL, 0, 0 };
+	const char			*ctext;
+	size_t				 cut, j, k;
+	int32_t				 cond;
+
+	sb_reserve(&sb, sizeof(*r) + be->rawlen + be->ev.text_len + 512);
+	sb.len = sizeof(*r);		/* the header goes in front */
+	sb_str(&sb, "{\"seq\":");
+	sb_int(&sb, seq);
+	sb_str(&sb, ",\"receivedAt\":\"");
+	sb_str(&sb, be->ev.received_at_text);
+	sb_str(&sb, "\",\"source\":\"");
+	sb_str(&sb, b->src->id);
+	sb_str(&sb, "\",\"requestId\":\"");
+	sb_str(&sb, b->request_id);
+	sb_str(&sb, "\",\"index\":");
+	sb_int(&sb, i);
+	cut = utf8_cut(be->raw, be->rawlen, DEBUGGER_RAW_MAX);
+	sb_str(&sb, ",\"raw\":");
+	sb_json(&sb, be->raw, cut);
+	sb_str(&sb, ",\"rawBytes\":");
+	sb_int(&sb, be->rawlen);
+	sb_str(&sb, cut < be->rawlen ? ",\"rawTruncated\":true" :
+	    ",\"rawTruncated\":false");
+	sb_str(&sb, ",\"event\":");
+	if (be->valid)
+		sb_add(&sb, be->ev.text, be->ev.text_len);
+	else
+		sb_str(&sb, "null");
+	sb_str(&sb, ",\"outcome\":\"");
+	sb_str(&sb, outcome_names[be->outcome]);
+	sb_str(&sb, "\"");
+	if (!be->valid) {
+		sb_str(&sb, ",\"error\":");
+		sb_json(&sb, be->ev.error, strlen(be->ev.error));
+	}
+	sb_str(&sb, ",\"pipelines\":[");
+	for (j = 0; be->valid && j < b->npipelines; j++) {
+		p = &b->src->pipelines[j];
+		k = i * b->npipelines + j;
+		if (j > 0)
+			sb_str(&sb, ",");
+		sb_str(&sb, "{\"id\":\"");
+		sb_str(&sb, p->id);
+		sb_str(&sb, "\",\"name\":");
+		sb_json(&sb, p->name, strlen(p->name));
+		sb_str(&sb, ",\"result\":\"");
+		sb_str(&sb, result_names[b->results[k]]);
+		sb_str(&sb, "\"");
+		if (b->results[k] == PRESULT_FILTERED) {
+			cond = b->conds[k];
+			if (cond < 0)
+				sb_str(&sb, ",\"reason\":\"no condition "
+				    "matched\"");
+			else {
+				ctext = filter_condition_text(p->filter,
+				    (size_t)cond);
+				sb_str(&sb, ",\"condition\":{\"index\":");
+				sb_int(&sb, (unsigned long long)cond);
+				sb_str(&sb, ",\"text\":");
+				sb_json(&sb, ctext, strlen(ctext));
+				sb_str(&sb, "}");
+			}
+		}
+		sb_str(&sb, "}");
+	}
+	sb_str(&sb, "]}");
+	sb_add(&sb, "", 1);		/* a NUL, not counted */
+	r = (struct dbg_record *)sb.p;
+	atomic_init(&r->refs, 1);
+	r->seq = seq;
+	memcpy(r->source, b->src->id, sizeof(r->source));
+	r->len = sb.len - sizeof(*r) - 1;
+	return r;
+}
+
+static struct ring *
+ring_find(const char *source, int create)
+{
+	struct ring	*rg;
+
+	LIST_FOREACH(rg, &rings, entry)
+		if (strcmp(rg->source, source) == 0)
+			return rg;
+	if (!create)
+		return NULL;
+	rg = xcalloc(1, sizeof(*rg));
+	memcpy(rg->source, source, sizeof(rg->source));
+	rg->recs = xcalloc(ring_size, sizeof(*rg->recs));
+	LIST_INSERT_HEAD(&rings, rg, entry);
+	return rg;
+}
+
+static void
+ring_add(struct ring *rg, struct dbg_record *r)
+{
+	if (rg->len == ring_size) {
+		dbg_record_unref(rg->recs[rg->start]);
+		rg->recs[rg->start] = r;
+		rg->start = (rg->start + 1) % ring_size;
+	} else {
+		rg->recs[(rg->start + rg->len) % ring_size] = r;
+		rg->len++;
+	}
+}
+
+/* Queue r for s (a new reference), or count it as dropped. */
+static int
+sub_add(struct dbg_sub *s, struct dbg_record *r)
+{
+	struct dbg_item	*it;
+
+	if (s->len == DEBUGGER_QUEUE) {
+		s->dropped++;
+		return 0;
+	}
+	it = &s->q[(s->head + s->len) % DEBUGGER_QUEUE];
+	it->rec = dbg_record_ref(r);
+	it->omitted = s->dropped;
+	s->dropped = 0;
+	s->len++;
+	return 1;
+}
+
+/* Add the records of a ready slot to the rings and subscribers; mtx held. */
+static int
+slot_deliver(struct dbg_slot *sl)
+{
+	struct ring	*rg = NULL;
+	struct dbg_sub	*s;
+	size_t		 i;
+	int		 queued = 0;
+
+	for (i = 0; i < sl->n; i++) {
+		struct dbg_record *r = sl->recs[i];
+
+		if (rg == NULL)
+			rg = ring_find(r->source, 1);
+		LIST_FOREACH(s, &subs, entry)
+			if (s->source[0] == '\0' ||
+			    strcmp(s->source, r->source) == 0)
+				queued |= sub_add(s, r);
+		ring_add(rg, r);	/* the slot's reference moves */
+	}
+	free(sl->recs);
+	return queued;
+}
+
+void
+debugger_publish(struct batch *b)
+{
+	struct dbg_slot		*sl = b->slot, *head;
+	struct dbg_record	**recs;
+	size_t			 i;
+	int			 queued = 0;
+	char			 c = 1;
+
+	recs = xcalloc(b->n, sizeof(*recs));
+	for (i = 0; i < b->n; i++)
+		recs[i] = debugger_record(b, i, b->seq_base + i);
+	pthread_mutex_lock(&mtx);
+	sl->recs = recs;
+	/* Deliver every ready slot at the head, in sequence order. */
+	while ((head = TAILQ_FIRST(&slots)) != NULL && head->recs != NULL) {
+		TAILQ_REMOVE(&slots, head, entry);
+		queued |= slot_deliver(head);
+		free(head);
+	}
+	pthread_mutex_unlock(&mtx);
+	b->slot = NULL;
+	if (queued && write(wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("debugger: wake");
+}
+
+void
+debugger_forget(const char *source)
+{
+	struct ring	*rg;
+
+	pthread_mutex_lock(&mtx);
+	if ((rg = ring_find(source, 0)) != NULL) {
+		LIST_REMOVE(rg, entry);
+		ring_free(rg);
+	}
+	pthread_mutex_unlock(&mtx);
+}
+
+static int
+seq_cmp(const void *a, const void *b)
+{
+	const struct dbg_record	*x = *(struct dbg_record *const *)a;
+	const struct dbg_record	*y = *(struct dbg_record *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The newest count records as new references, oldest first; mtx held. */
+static size_t
+history_locked(const char *source, size_t count, struct dbg_record ***out)
+{
+	struct ring		 *rg;
+	struct dbg_record	**all = NULL;
+	size_t			  n = 0, cap = 0, i, skip;
+
+	LIST_FOREACH(rg, &rings, entry) {
+		if (source != NULL && strcmp(rg->source, source) != 0)
+			continue;
+		if (n + rg->len > cap) {
+			cap = n + rg->len;
+			all = xreallocarray(all, cap, sizeof(*all));
+		}
+		for (i = 0; i < rg->len; i++)
+			all[n++] = rg->recs[(rg->start + i) % ring_size];
+	}
+	qsort(all, n, sizeof(*all), seq_cmp);
+	skip = n > count ? n - count : 0;
+	for (i = skip; i < n; i++)
+		all[i - skip] = dbg_record_ref(all[i]);
+	*out = all;
+	return n - skip;
+}
+
+size_t
+debugger_history(const char *source, size_t count, struct dbg_record ***out)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&mtx);
+	n = history_locked(source, count, out);
+	pthread_mutex_unlock(&mtx);
+	return n;
+}
+
+struct dbg_sub *
+debugger_subscribe(const char *source, size_t history)
+{
+	struct dbg_sub		 *s = xcalloc(1, sizeof(*s));
+	struct dbg_record	**h;
+	size_t			  n, i;
+
+	if (source != NULL)
+		memcpy(s->source, source, IDS_ID_LEN);
+	if (history > DEBUGGER_QUEUE)
+		history = DEBUGGER_QUEUE;
+	pthread_mutex_lock(&mtx);
+	n = history_locked(source, history, &h);
+	for (i = 0; i < n; i++) {
+		sub_add(s, h[i]);
+		dbg_record_unref(h[i]);
+	}
+	free(h);
+	LIST_INSERT_HEAD(&subs, s, entry);
+	pthread_mutex_unlock(&mtx);
+	return s;
+}
+
+void
+debugger_unsubscribe(struct dbg_sub *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&mtx);
+	LIST_REMOVE(s, entry);
+	while (s->len > 0) {
+		dbg_record_unref(s->q[s->head].rec);
+		s->head = (s->head + 1) % DEBUGGER_QUEUE;
+		s->len--;
+	}
+	pthread_mutex_unlock(&mtx);
+	free(s);
+}
+
+size_t
+debugger_take(struct dbg_sub *s, struct dbg_item *out, size_t max)
+{
+	size_t	n = 0;
+
+	pthread_mutex_lock(&mtx);
+	while (n < max && s->len > 0) {
+		out[n++] = s->q[s->head];
+		s->head = (s->head + 1) % DEBUGGER_QUEUE;
+		s->len--;
+	}
+	pthread_mutex_unlock(&mtx);
+	return n;
+}
+
+int
+debugger_pending(struct dbg_sub *s)
+{
+	int	pending;
+
+	pthread_mutex_lock(&mtx);
+	pending = s->len > 0;
+	pthread_mutex_unlock(&mtx);
+	return pending;
+}
+
+void
+debugger_woken(void)
+{
+	char	buf[256];
+
+	while (read(wake[0], buf, sizeof(buf)) > 0)
+		;
+}

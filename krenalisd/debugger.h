@@ -1,0 +1,85 @@
+/*
+ * The event debugger of spec/pipelines.md §7: one record per received
+ * event of every committed request, kept in a ring per source and pushed
+ * to subscribers (krctl events -f, krtop).
+ *
+ * Threads.  The writer, right after a commit, reserves the records'
+ * sequence numbers in commit order (debugger_reserve).  Each HTTP thread
+ * then builds its own records, off the writer's path, and hands them over
+ * (debugger_publish); they are added to the rings and subscriber queues
+ * strictly in sequence order, whatever order the threads finish in.  The
+ * control thread owns the subscriptions: it drains their queues when the
+ * wake descriptor is readable.  A subscriber's queue holds at most
+ * DEBUGGER_QUEUE records; past that, records are dropped for it and
+ * counted, so a slow reader never slows ingest.
+ */
+#ifndef DEBUGGER_H
+#define DEBUGGER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ids.h"
+
+#define DEBUGGER_QUEUE		1000
+#define DEBUGGER_RAW_MAX	32768
+
+struct batch;
+struct dbg_slot;
+struct dbg_sub;
+
+/* A record: its JSON object text, shared and immutable. */
+struct dbg_record {
+	atomic_int	refs;
+	uint64_t	seq;
+	char		source[IDS_ID_LEN + 1];
+	size_t		len;
+	char		text[];
+};
+
+/* What a subscriber takes from its queue. */
+struct dbg_item {
+	struct dbg_record	*rec;		/* a reference for the taker */
+	uint64_t		 omitted;	/* dropped just before it */
+};
+
+/* Keep ring_size records per source; return the wake descriptor. */
+int	debugger_init(size_t ring_size);
+void	debugger_shutdown(void);
+
+void	dbg_record_unref(struct dbg_record *);
+
+/* Writer thread, after the commit, in queue order. */
+void	debugger_reserve(struct batch *);
+/* The batch's HTTP thread, after a successful commit. */
+void	debugger_publish(struct batch *);
+
+/* The source was deleted: its ring goes. */
+void	debugger_forget(const char *source);
+
+/*
+ * The newest count records of one source (or all, source NULL), oldest
+ * first, as new references in *out (malloc'd); return how many.
+ */
+size_t	debugger_history(const char *source, size_t count,
+	    struct dbg_record ***out);
+
+/*
+ * Control thread: subscribe to one source (or all), with the newest
+ * history records of the rings queued first.
+ */
+struct dbg_sub	*debugger_subscribe(const char *source, size_t history);
+void		 debugger_unsubscribe(struct dbg_sub *);
+/* Take up to max queued items; return how many. */
+size_t		 debugger_take(struct dbg_sub *, struct dbg_item *, size_t max);
+/* Whether anything is queued for the subscriber. */
+int		 debugger_pending(struct dbg_sub *);
+/* Empty the wake descriptor (call when it polls readable). */
+void		 debugger_woken(void);
+
+/* Build the record text of event i of a committed batch (for tests). */
+struct dbg_record *debugger_record(const struct batch *, size_t i,
+		    uint64_t seq);
+
+#endif
