@@ -54,7 +54,8 @@
 enum conn_state {
 	CONN_CONNECTING,
 	CONN_IDLE,
-	CONN_BUSY		/* a request is being sent or answered */
+	CONN_BUSY,		/* a request is being sent or answered */
+	CONN_PARKED		/* told to retry later (429, 503) */
 };
 
 struct conn {
@@ -71,6 +72,8 @@ struct conn {
 	int		 resp_done;
 	int		 status;
 	int		 close_after;	/* the server said Connection: close */
+	int		 retry_after;	/* seconds, from Retry-After, or 0 */
+	int64_t		 wake;		/* when a parked connection is idle */
 	long long	 accepted;
 };
 
@@ -118,6 +121,10 @@ struct gen {
 	uint64_t		 reconnects;
 	int			 fails;		/* failed connects in a row */
 	pid_t			 pid;		/* the daemon, or 0 */
+	int			 obey_retry;	/* park on 429/503 + Retry-After */
+	int			 nparked;
+	int64_t			 start;
+	FILE			*trace;		/* one line per answer, or NULL */
 	long			 rss_peak;	/* kB, sampled */
 	struct window		 w;
 };
@@ -127,10 +134,11 @@ static volatile sig_atomic_t	interrupted;
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: loadgen -p port -k key [-RS] [-P pid] "
+	fprintf(stderr, "usage: loadgen -p port -k key [-ARS] [-P pid] "
 	    "[-c connections]\n"
 	    "\t[-b events | -B bytes] [-r events/s] [-t seconds] "
-	    "[-w seconds]\n\t[-n requests] [-D drain-seconds]\n");
+	    "[-w seconds]\n\t[-n requests] [-D drain-seconds] "
+	    "[-L trace-file]\n");
 	exit(1);
 }
 
@@ -417,6 +425,8 @@ conn_reset(struct gen *g, struct conn *c, int failed)
 	}
 	if (c->state == CONN_IDLE)
 		idle_remove(g, c);
+	if (c->state == CONN_PARKED)
+		g->nparked--;
 	close(c->fd);
 	g->reconnects++;
 	if (g->pid != 0 && kill(g->pid, 0) == -1)
@@ -494,7 +504,22 @@ conn_done(struct gen *g, struct conn *c, int64_t now)
 				g->w.s503++;
 		}
 	}
+	if (g->trace != NULL)
+		fprintf(g->trace, "%.3f %.3f %d %lld\n",
+		    (double)(c->t_send - g->start) / MS,
+		    (double)(now - c->t_send) / MS, c->status,
+		    c->status == 200 ? c->accepted : 0);
 	c->state = CONN_IDLE;
+	if ((c->status == 429 || c->status == 503) && c->retry_after > 0 &&
+	    g->obey_retry && !c->close_after) {
+		/* As a well-behaved client, but never more than 5 s. */
+		c->state = CONN_PARKED;
+		c->wake = now + (int64_t)(c->retry_after < 5 ?
+		    c->retry_after : 5) * NS;
+		conn_watch(g, c, EPOLLIN, EPOLL_CTL_MOD);
+		g->nparked++;
+		return;
+	}
 	if (c->close_after) {
 		close(c->fd);
 		g->reconnects++;
@@ -525,6 +550,8 @@ resp_parse(struct conn *c)
 	p = strcasestr(c->resp, "\r\nContent-Length:");
 	clen = p != NULL ? strtoll(p + 17, NULL, 10) : -1;
 	c->close_after = strcasestr(c->resp, "\r\nConnection: close") != NULL;
+	p = strcasestr(c->resp, "\r\nRetry-After:");
+	c->retry_after = p != NULL ? atoi(p + 14) : 0;
 	*end = '\r';
 	if (clen < 0 || hlen + (size_t)clen >= RESP_MAX)
 		return -1;
@@ -674,8 +701,16 @@ main(int argc, char *argv[])
 
 	memset(&g, 0, sizeof(g));
 	g.nconns = 8;
-	while ((ch = getopt(argc, argv, "B:b:c:D:k:n:P:p:Rr:St:w:")) != -1) {
+	g.obey_retry = 1;
+	while ((ch = getopt(argc, argv, "AB:b:c:D:k:L:n:P:p:Rr:St:w:")) != -1) {
 		switch (ch) {
+		case 'A':
+			g.obey_retry = 0;
+			break;
+		case 'L':
+			if ((g.trace = fopen(optarg, "w")) == NULL)
+				err(1, "%s", optarg);
+			break;
 		case 'B':
 			bytes = (size_t)num_arg(optarg, 2048, 1LL << 30,
 			    "body size");
@@ -763,7 +798,7 @@ main(int argc, char *argv[])
 	if (reset && g.pid != 0 && proc_reset_hwm(g.pid) == -1)
 		warn("cannot reset the daemon's VmHWM");
 
-	start = now_ns();
+	start = g.start = now_ns();
 	t_start = start + (int64_t)(warm * NS);
 	t_end = t_start + (int64_t)(secs * NS);
 	t_stop = t_end + (int64_t)(drain * NS);
@@ -807,6 +842,13 @@ main(int argc, char *argv[])
 		}
 		if (g.max_requests != 0 && g.issued >= g.max_requests)
 			g.stopping = 1;
+		/* Parked connections whose time has come are idle again. */
+		for (i = 0; g.nparked > 0 && i < g.nconns; i++)
+			if (g.conns[i].state == CONN_PARKED &&
+			    g.conns[i].wake <= now) {
+				g.nparked--;
+				idle_push(&g, &g.conns[i]);
+			}
 		/* Post on idle connections: at once, or when due. */
 		while (!g.stopping && g.nidle > 0 &&
 		    (g.interval == 0 || g.due <= now)) {
@@ -834,6 +876,10 @@ main(int argc, char *argv[])
 		if (g.interval != 0 && !g.stopping && g.nidle > 0 &&
 		    g.due - now < wait)
 			wait = g.due - now;
+		for (i = 0; g.nparked > 0 && i < g.nconns; i++)
+			if (g.conns[i].state == CONN_PARKED &&
+			    g.conns[i].wake - now < wait)
+				wait = g.conns[i].wake - now;
 		timeout = wait <= 0 ? 0 : (int)((wait + MS - 1) / MS);
 		n = epoll_wait(g.ep, evs, sizeof(evs) / sizeof(evs[0]),
 		    timeout);
@@ -910,6 +956,8 @@ main(int argc, char *argv[])
 	free(g.w.lat);
 	free(th0);
 	free(th1);
+	if (g.trace != NULL && fclose(g.trace) == EOF)
+		err(1, "trace file");
 	payload_release(&g.pl);
 	close(g.ep);
 	return interrupted ? 1 : 0;
