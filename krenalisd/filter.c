@@ -763,6 +763,16 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 		break;
 	case FK_IP:
 		ok = filter_ip_parse(v->str, v->len, &v->ip) == 0;
+		if (ok) {
+			/* Kept in the canonical form of events.md §10. */
+			char canon[INET6_ADDRSTRLEN];
+
+			inet_ntop(v->ip.family == 4 ? AF_INET : AF_INET6,
+			    v->ip.addr, canon, sizeof(canon));
+			free(v->str);
+			v->str = xstrdup(canon);
+			v->len = strlen(canon);
+		}
 		break;
 	case FK_JSON:
 		if (pos == FOP_BEFORE || pos == FOP_ON_OR_BEFORE ||

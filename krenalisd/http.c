@@ -72,6 +72,7 @@ struct request {
 	char			 ip[INET6_ADDRSTRLEN];
 	struct body		 body;
 	const char		*origin;	/* borrowed from MHD */
+	int			 v1;		/* the path starts with /v1/ */
 };
 
 /*
@@ -145,11 +146,7 @@ respond(struct MHD_Connection *conn, struct request *rq, unsigned int status,
 	enum MHD_Result		 ret;
 	enum route_kind		 k = rq->route.kind;
 	size_t			 i;
-	int			 v1 = k == ROUTE_BATCH || k == ROUTE_SINGLE ||
-				    k == ROUTE_SETTINGS || k == ROUTE_PROJECT;
 
-	if (v1 == 0 && k == ROUTE_OTHER)
-		v1 = 0;
 	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
 	    MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
@@ -158,8 +155,7 @@ respond(struct MHD_Connection *conn, struct request *rq, unsigned int status,
 	if (ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    ctype);
-	if (rq->route.label[0] == '/' && strncmp(rq->route.label, "/v1/",
-	    4) == 0) {
+	if (rq->v1) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
 		    rq->origin ? rq->origin : "*");
 		if (rq->origin != NULL)
@@ -996,6 +992,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		rq->received_at = timestamp_now();
 		ids_new_request_id(rq->id);
 		ingest_route(url, &rq->route);
+		rq->v1 = strncmp(url, "/v1/", 4) == 0;
 		rq->origin = MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, "Origin");
 		atomic_fetch_add(&http->inflight, 1);

@@ -14,6 +14,8 @@
 #   BENCH_CACHE=DIR  where prefilled warehouses are kept between runs
 #                    (default tests/bench/.cache)
 #   KEEP=1           keep the temporary directory (daemon logs, outputs)
+#   TRACE=1          loadgen writes NAME.trace there: per answer, the send
+#                    time and latency (ms), the status and events
 #
 # Adding a scenario: write sc_NAME, which runs it and stores numbers with
 # put, and tab_NAME, which prints its rows of the table with row; add
@@ -138,7 +140,8 @@ daemon_start() {
 	exit 1
 }
 
-# Stop the daemon: SIGTERM, then SIGKILL after a minute.
+# Stop the daemon (SIGTERM, then SIGKILL after a minute) and remove its
+# data directory, then sync, so that the next run starts on a quiet disk.
 daemon_stop() {
 	[ -n "$PID" ] || return 0
 	kill "$PID" 2>/dev/null
@@ -150,6 +153,8 @@ daemon_stop() {
 	kill -9 "$PID" 2>/dev/null
 	wait "$PID" 2>/dev/null
 	PID=
+	[ -n "${KEEP:-}" ] || rm -rf "$DATA"
+	sync
 }
 
 kr() {
@@ -187,7 +192,8 @@ daemon_ready() {
 load() {
 	name=$1; shift
 	log "$name: loadgen $*"
-	if ! "$LOADGEN" -p "$PORT" -k "$KEY" -P "$PID" "$@" \
+	if ! "$LOADGEN" -p "$PORT" -k "$KEY" -P "$PID" \
+	    ${TRACE:+-L "$T/$name.trace"} "$@" \
 	    >"$T/$name.out" 2>"$T/$name.err"; then
 		cat "$T/$name.err" >&2
 		echo "run.sh: loadgen failed in $name" >&2

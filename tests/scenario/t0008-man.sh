@@ -1,8 +1,10 @@
 #!/bin/sh
-# The manual pages: every man/*.[1-8] is clean under groff -mdoc -ww and,
-# when mandoc is installed, under mandoc -Tlint (nothing above style
-# level); the SYNOPSIS of krenalisd.8 and krctl.8 is the usage line the
-# program prints, and krctl.8 has an entry for every command of the usage.
+# The manual pages: the four pages exist, and every man/*.[1-8], the
+# filter language's krenalis-filters.7 included, is clean under groff
+# -mdoc -ww and, when mandoc is installed, under mandoc -Tlint (nothing
+# above style level); the SYNOPSIS of krenalisd.8 and krctl.8 is the
+# usage line the program prints, and krctl.8 has an entry for every
+# command of the usage.
 # Needs no daemon.
 . "$(dirname "$0")/lib.sh"
 MAN=$TOP/man
@@ -33,7 +35,7 @@ if ! command -v groff >/dev/null 2>&1; then
 	fail "groff is not installed"
 	finish
 fi
-for p in krenalisd.8 krenalisd.conf.5 krctl.8; do
+for p in krenalisd.8 krenalisd.conf.5 krctl.8 krenalis-filters.7; do
 	[ -f "$MAN/$p" ] || fail "man/$p is missing"
 done
 

@@ -33,6 +33,8 @@ check "bracket keys" kr -j pipeline set "Tracks only" -F "type is 'track' and pr
 expect_eq "bracket text" 'type is "track" and properties["client id"] exists' "$(jget "$(cat "$T/out")" 'j["filterText"]')"
 check "no filter" kr -j pipeline set "Tracks only" --no-filter
 expect_eq "no filter" null "$(jget "$(cat "$T/out")" 'j["filter"]')"
+check "ip canonical" kr -j pipeline set "Tracks only" -F "context.ip is '::FFFF:10.0.0.1' and context.ip is not '2001:DB8:0::1'"
+expect_eq "ip canonical text" 'context.ip is "10.0.0.1" and context.ip is not "2001:db8::1"' "$(jget "$(cat "$T/out")" 'j["filterText"]')"
 check "back" kr pipeline set "Tracks only" -F "type is 'track'"
 expect_fail "bad consents" 'krctl: required consent purpose "a" is duplicated' kr pipeline set "$P4" -C a,a
 check "list shows text" kr pipeline list "Segment prod"
