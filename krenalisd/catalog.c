@@ -1198,7 +1198,7 @@ catalog_open(const char *path, const char *endpoint, char *err,
 
 	TAILQ_INIT(&cat->sources);
 	if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(cat->db, 5000);
 	if (sqlite3_exec(cat->db, "PRAGMA journal_mode=WAL;"

@@ -354,6 +354,8 @@ slot_deliver(struct dbg_slot *sl)
 	for (i = 0; i < sl->n; i++) {
 		struct dbg_record *r = sl->recs[i];
 
+		if (r == NULL)
+			continue;	/* not built: nobody would see it */
 		if (rg == NULL)
 			rg = ring_find(r->source, 1);
 		LIST_FOREACH(s, &subs, entry)
@@ -371,12 +373,24 @@ debugger_publish(struct batch *b)
 {
 	struct dbg_slot		*sl = b->slot, *head;
 	struct dbg_record	**recs;
-	size_t			 i;
+	struct dbg_sub		*s;
+	size_t			 i, first;
 	int			 queued = 0;
 	char			 c = 1;
 
+	/*
+	 * Records that the ring would evict at once, and that no subscriber
+	 * waits for, are never built: a 4,000-event request keeps only its
+	 * last ring_size records.
+	 */
+	pthread_mutex_lock(&mtx);
+	LIST_FOREACH(s, &subs, entry)
+		if (s->source[0] == '\0' || strcmp(s->source, b->src->id) == 0)
+			break;
+	first = s == NULL && b->n > ring_size ? b->n - ring_size : 0;
+	pthread_mutex_unlock(&mtx);
 	recs = xcalloc(b->n, sizeof(*recs));
-	for (i = 0; i < b->n; i++)
+	for (i = first; i < b->n; i++)
 		recs[i] = debugger_record(b, i, b->seq_base + i);
 	pthread_mutex_lock(&mtx);
 	sl->recs = recs;

@@ -23,6 +23,7 @@
 #include "xmalloc.h"
 #include "batch.h"
 #include "body.h"
+#include "budget.h"
 #include "config.h"
 #include "counters.h"
 #include "debugger.h"
@@ -56,7 +57,18 @@ struct http {
 	pthread_mutex_t		 codes_mtx;
 	struct code_count	 codes[MAX_CODES];
 	size_t			 ncodes;
+	struct budget		 bodies;	/* request bodies held */
+	struct budget		 decoding;	/* decoded, uncommitted events */
 };
+
+/*
+ * The budgets, as multiples of max_body_bytes (16 MiB at least): with the
+ * default 4 MiB, 96 MiB of bodies and 128 MiB of decoded events, which
+ * measured about 6 times the size of their raw text.
+ */
+#define BODIES_BUDGET(max)	(24 * (size_t)((max) < 4194304 ? 4194304 : (max)))
+#define DECODE_BUDGET(max)	(32 * (size_t)((max) < 4194304 ? 4194304 : (max)))
+#define DECODE_FACTOR		6
 
 /* One request's state, from its first callback to its completion. */
 struct request {
@@ -71,6 +83,7 @@ struct request {
 	enum auth_scheme	 scheme;
 	char			 ip[INET6_ADDRSTRLEN];
 	struct body		 body;
+	size_t			 body_share;	/* taken from http->bodies */
 	const char		*origin;	/* borrowed from MHD */
 	int			 v1;		/* the path starts with /v1/ */
 };
@@ -597,6 +610,15 @@ ingest_headers(struct MHD_Connection *conn, struct request *rq)
 	body_init(&rq->body, (size_t)cf->max_body_bytes, cf->max_gzip_ratio,
 	    (size_t)clen, encoding == ENCODING_GZIP);
 	rq->reading = 1;
+	/*
+	 * The body's share of memory, taken once, before a byte is read:
+	 * its length when declared and plain, else the most it may grow to.
+	 * While the budget is spent this thread waits here, and its client's
+	 * upload waits in the kernel.
+	 */
+	rq->body_share = encoding != ENCODING_GZIP && clen > 0 ? (size_t)clen :
+	    (size_t)cf->max_body_bytes;
+	budget_take(&rq->http->bodies, rq->body_share);
 	return MHD_YES;
 }
 
@@ -716,7 +738,7 @@ ingest_events(struct MHD_Connection *conn, struct request *rq,
 	struct idset		 set;
 	enum MHD_Result		 ret;
 	char			*resp;
-	size_t			 i, size, nrejected = 0, len;
+	size_t			 i, size, nrejected = 0, len, share;
 	int64_t			 wait;
 	char			 retry[32];
 	struct hdrs		 h = { { 0 }, 0 };
@@ -742,6 +764,8 @@ ingest_events(struct MHD_Connection *conn, struct request *rq,
 	}
 
 	/* Step 15: decode, validate, normalise; evaluate the pipelines. */
+	share = DECODE_FACTOR * (rq->body.len + 1024);
+	budget_take(&rq->http->decoding, share);
 	memset(&b, 0, sizeof(b));
 	b.snap = rq->snap;
 	b.src = src;
@@ -795,6 +819,7 @@ ingest_events(struct MHD_Connection *conn, struct request *rq,
 	free(b.events);
 	free(b.results);
 	free(b.conds);
+	budget_give(&rq->http->decoding, share);
 	return ret;
 }
 
@@ -1075,6 +1100,7 @@ completed(void *cls, struct MHD_Connection *conn, void **ctx,
 		return;
 	if (rq->reading)
 		body_release(&rq->body);
+	budget_give(&http->bodies, rq->body_share);
 	snapshot_unref(rq->snap);
 	free(rq);
 	*ctx = NULL;
@@ -1092,6 +1118,8 @@ http_start(int fd, const struct config *cf, struct store *st,
 	http->writer = w;
 	http->started_at = timestamp_now();
 	pthread_mutex_init(&http->codes_mtx, NULL);
+	budget_init(&http->bodies, BODIES_BUDGET(cf->max_body_bytes));
+	budget_init(&http->decoding, DECODE_BUDGET(cf->max_body_bytes));
 	http->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, http,
@@ -1106,6 +1134,8 @@ http_start(int fd, const struct config *cf, struct store *st,
 	if (http->mhd == NULL) {
 		snprintf(err, errlen, "cannot start the HTTP server");
 		pthread_mutex_destroy(&http->codes_mtx);
+		budget_release(&http->bodies);
+		budget_release(&http->decoding);
 		free(http);
 		return NULL;
 	}
@@ -1130,5 +1160,7 @@ http_stop(struct http *http)
 	}
 	MHD_stop_daemon(http->mhd);
 	pthread_mutex_destroy(&http->codes_mtx);
+	budget_release(&http->bodies);
+	budget_release(&http->decoding);
 	free(http);
 }

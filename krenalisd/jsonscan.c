@@ -9,15 +9,25 @@
 #include "jsonscan.h"
 
 /*
- * Duplicate member names are found with one hash table for the whole
- * body: an entry is (object number, hash of the decoded name, where the
- * name is), so that the names of one object collide only with each other.
+ * Duplicate member names are found per object: a few names are compared
+ * in a small array on the stack; an object with many members gets a hash
+ * table of its own.  Names compare by their decoded bytes, so "a" and
+ * "\u0061" are the same name.
  */
+#define KEYSET_SMALL	8
+
 struct keyent {
-	uint64_t	obj;		/* 0: empty slot */
-	uint64_t	hash;
+	uint64_t	hash;		/* of the decoded name */
 	size_t		off;		/* the name's raw text, quotes excluded */
 	size_t		len;
+	int		escaped;
+};
+
+struct keyset {
+	struct keyent	 small[KEYSET_SMALL];
+	size_t		 n;
+	struct keyent	*table;		/* once n passes KEYSET_SMALL */
+	size_t		 mask;
 };
 
 struct scan {
@@ -25,15 +35,14 @@ struct scan {
 	size_t			 len;
 	size_t			 i;
 	struct jsonscan		*js;
-	struct keyent		*keys;
-	size_t			 keymask;
-	size_t			 nkeys;
-	uint64_t		 nobj;
 	size_t			 elemcap;
 	size_t			 membercap;
 };
 
+struct keyset;
+
 static int	scan_value(struct scan *, int depth, struct jsonscan_span *);
+static int	scan_members(struct scan *, int, int, int, struct keyset *);
 
 static int
 fail(struct scan *s, const char *fmt, ...)
@@ -278,74 +287,103 @@ key_decode(const struct scan *s, size_t off, size_t len, int escaped,
 	return k;
 }
 
-static void
-keys_grow(struct scan *s)
+/* Whether two recorded names are the same once decoded. */
+static int
+key_same(const struct scan *s, const struct keyent *a, const struct keyent *b)
 {
-	struct keyent	*old = s->keys;
-	size_t		 oldsize = s->keys ? s->keymask + 1 : 0, i, j;
-	size_t		 size = oldsize ? oldsize * 2 : 256;
+	char	 sa[256], sb[256], *da, *db;
+	size_t	 la, lb;
+	int	 same;
 
-	s->keys = xcalloc(size, sizeof(*s->keys));
-	s->keymask = size - 1;
-	for (i = 0; i < oldsize; i++) {
-		if (old[i].obj == 0)
-			continue;
-		j = (old[i].hash ^ old[i].obj * 0x9e3779b97f4a7c15ULL) &
-		    s->keymask;
-		while (s->keys[j].obj != 0)
-			j = (j + 1) & s->keymask;
-		s->keys[j] = old[i];
-	}
+	if (!a->escaped && !b->escaped)
+		return a->len == b->len &&
+		    memcmp(s->p + a->off, s->p + b->off, a->len) == 0;
+	da = a->len < sizeof(sa) ? sa : xmalloc(a->len + 1);
+	db = b->len < sizeof(sb) ? sb : xmalloc(b->len + 1);
+	la = a->escaped ? decode_string(s->p + a->off, a->len, da) : a->len;
+	if (!a->escaped)
+		memcpy(da, s->p + a->off, la);
+	lb = b->escaped ? decode_string(s->p + b->off, b->len, db) : b->len;
+	if (!b->escaped)
+		memcpy(db, s->p + b->off, lb);
+	same = la == lb && memcmp(da, db, la) == 0;
+	if (da != sa)
+		free(da);
+	if (db != sb)
+		free(db);
+	return same;
+}
+
+static void
+table_put(struct keyset *ks, const struct keyent *e)
+{
+	size_t	j = e->hash & ks->mask;
+
+	while (ks->table[j].len != (size_t)-1)
+		j = (j + 1) & ks->mask;
+	ks->table[j] = *e;
+}
+
+static void
+table_grow(struct keyset *ks)
+{
+	struct keyent	*old = ks->table;
+	size_t		 oldsize = old ? ks->mask + 1 : 0, size, i;
+
+	size = oldsize ? oldsize * 2 : 4 * KEYSET_SMALL;
+	ks->table = xreallocarray(NULL, size, sizeof(*ks->table));
+	for (i = 0; i < size; i++)
+		ks->table[i].len = (size_t)-1;	/* empty */
+	ks->mask = size - 1;
+	if (old == NULL)
+		for (i = 0; i < KEYSET_SMALL; i++)
+			table_put(ks, &ks->small[i]);
+	for (i = 0; i < oldsize; i++)
+		if (old[i].len != (size_t)-1)
+			table_put(ks, &old[i]);
 	free(old);
 }
 
 /*
- * Record the member name at off/len of object obj; -1 when the object
- * already has a member of that (decoded) name.
+ * Record the member name at off/len of the object of ks; -1 when the
+ * object already has a member of that (decoded) name.
  */
 static int
-key_add(struct scan *s, uint64_t obj, size_t off, size_t len, int escaped)
+key_add(struct scan *s, struct keyset *ks, size_t off, size_t len,
+    int escaped)
 {
-	char		 small[256], *dec = small, *other, osmall[256];
-	size_t		 dlen, olen, j;
-	uint64_t	 h;
-	int		 dup = 0;
+	struct keyent	 e;
+	char		 small[256], *dec;
+	size_t		 dlen, i, j;
 
-	if (s->nkeys * 2 >= (s->keys ? s->keymask + 1 : 0))
-		keys_grow(s);
 	if (escaped) {
 		dec = len < sizeof(small) ? small : xmalloc(len + 1);
 		dlen = decode_string(s->p + off, len, dec);
-	} else {
-		dec = (char *)(uintptr_t)(s->p + off);
-		dlen = len;
+		e.hash = hash_bytes(dec, dlen);
+		if (dec != small)
+			free(dec);
+	} else
+		e.hash = hash_bytes((const char *)s->p + off, len);
+	e.off = off;
+	e.len = len;
+	e.escaped = escaped;
+	if (ks->n < KEYSET_SMALL) {
+		for (i = 0; i < ks->n; i++)
+			if (ks->small[i].hash == e.hash &&
+			    key_same(s, &ks->small[i], &e))
+				return -1;
+		ks->small[ks->n++] = e;
+		return 0;
 	}
-	h = hash_bytes(dec, dlen);
-	j = (h ^ obj * 0x9e3779b97f4a7c15ULL) & s->keymask;
-	while (s->keys[j].obj != 0) {
-		if (s->keys[j].obj == obj && s->keys[j].hash == h) {
-			other = osmall;
-			if (s->keys[j].len >= sizeof(osmall))
-				other = xmalloc(s->keys[j].len + 1);
-			olen = decode_string(s->p + s->keys[j].off,
-			    s->keys[j].len, other);
-			dup = olen == dlen && memcmp(other, dec, dlen) == 0;
-			if (other != osmall)
-				free(other);
-			if (dup)
-				break;
-		}
-		j = (j + 1) & s->keymask;
-	}
-	if (escaped && dec != small)
-		free(dec);
-	if (dup)
-		return -1;
-	s->keys[j].obj = obj;
-	s->keys[j].hash = h;
-	s->keys[j].off = off;
-	s->keys[j].len = len;
-	s->nkeys++;
+	if ((ks->n + 1) * 2 > (ks->table ? ks->mask + 1 : 0))
+		table_grow(ks);
+	for (j = e.hash & ks->mask; ks->table[j].len != (size_t)-1;
+	    j = (j + 1) & ks->mask)
+		if (ks->table[j].hash == e.hash &&
+		    key_same(s, &ks->table[j], &e))
+			return -1;
+	ks->table[j] = e;
+	ks->n++;
 	return 0;
 }
 
@@ -411,22 +449,35 @@ elem_push(struct scan *s, const struct jsonscan_span *sp)
 static int
 scan_container(struct scan *s, int depth, int record_elems)
 {
-	struct jsonscan_span	 sp;
-	struct jsonscan_member	*m;
-	uint64_t		 obj;
-	size_t			 koff, klen;
-	int			 escaped, is_obj = s->p[s->i] == '{';
+	struct keyset		 ks;
+	int			 rc, is_obj = s->p[s->i] == '{';
 
 	if (depth > JSONSCAN_MAX_DEPTH)
 		return fail(s, "nesting deeper than %d levels at offset %zu",
 		    JSONSCAN_MAX_DEPTH, s->i);
-	obj = ++s->nobj;
 	s->i++;
 	skip_ws(s);
 	if (s->i < s->len && s->p[s->i] == (is_obj ? '}' : ']')) {
 		s->i++;
 		return 0;
 	}
+	ks.n = 0;
+	ks.table = NULL;
+	rc = scan_members(s, depth, record_elems, is_obj, &ks);
+	free(ks.table);
+	return rc;
+}
+
+/* The members or elements of a container, after its first bracket. */
+static int
+scan_members(struct scan *s, int depth, int record_elems, int is_obj,
+    struct keyset *ks)
+{
+	struct jsonscan_span	 sp;
+	struct jsonscan_member	*m;
+	size_t			 koff, klen;
+	int			 escaped;
+
 	for (;;) {
 		m = NULL;
 		if (is_obj) {
@@ -441,7 +492,7 @@ scan_container(struct scan *s, int depth, int record_elems)
 			if (scan_string(s, &escaped) == -1)
 				return -1;
 			klen = s->i - 1 - koff;
-			if (key_add(s, obj, koff, klen, escaped) == -1) {
+			if (key_add(s, ks, koff, klen, escaped) == -1) {
 				char *k;
 				size_t n;
 
@@ -576,7 +627,6 @@ jsonscan_parse(struct jsonscan *js, const char *buf, size_t len)
 	}
 	if (rc == 0 && js->root.kind == JSONSCAN_ARRAY)
 		js->root_count = js->nelems;
-	free(s.keys);
 	return rc;
 }
 

@@ -16,6 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
+#include <sqlite3.h>
+
 #include "compat.h"
 #include "log.h"
 #include "timestamp.h"
@@ -167,6 +171,22 @@ main(int argc, char *argv[])
 		usage();
 
 	log_init("krenalisd", 1, verbose);
+	/*
+	 * Every SQLite connection is used by one thread at a time (the
+	 * health probe's behind its own mutex), so SQLite's own mutexes and
+	 * memory statistics are not needed: they cost the writer 10%.
+	 */
+	if (sqlite3_config(SQLITE_CONFIG_MULTITHREAD) != SQLITE_OK ||
+	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		fatalx("cannot configure SQLite");
+	/*
+	 * Bodies and batches are large and short-lived: a fixed mmap
+	 * threshold gives their memory back to the system when they are
+	 * freed, and few arenas keep 64 HTTP threads from holding a heap
+	 * each.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_ARENA_MAX, 4);
 	config_init(&cf);
 	if (config_load(&cf, conffile, conf_given, err, sizeof(err)) == -1)
 		fatalx("%s", err);

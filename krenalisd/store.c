@@ -28,7 +28,7 @@ store_open(const char *path, const char *synchronous, char *err,
 
 	pthread_mutex_init(&st->probe_mtx, NULL);
 	if (sqlite3_open_v2(path, &st->probe, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto fail;
 	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
 	    synchronous);

@@ -94,6 +94,28 @@ test_scan_invalid(void)
 	CHECK_STR(scan_err("[1,\0]", 5), "invalid byte 0x00 at offset 3");
 }
 
+/* Objects past the small array use a table: duplicates still found. */
+static void
+test_scan_many_members(void)
+{
+	char	*s = malloc(200 * 16 + 64), *p;
+	int	 i;
+
+	p = s + sprintf(s, "[{");
+	for (i = 0; i < 200; i++)
+		p += sprintf(p, "%s\"k%d\":%d", i ? "," : "", i, i);
+	strcpy(p, "}]");
+	CHECK(scan_ok(s));
+	/* The same name again, once plainly and once escaped. */
+	sprintf(p, ",\"k157\":1}]");
+	CHECK_STR(scan_err(s, strlen(s)), "duplicate member \"k157\" at "
+	    "offset 1982");
+	sprintf(p, ",\"\\u006b3\":1}]");
+	CHECK_STR(scan_err(s, strlen(s)), "duplicate member \"k3\" at "
+	    "offset 1982");
+	free(s);
+}
+
 static void
 test_scan_depth(void)
 {
@@ -350,6 +372,7 @@ main(void)
 {
 	UNIT_RUN(test_scan_valid);
 	UNIT_RUN(test_scan_invalid);
+	UNIT_RUN(test_scan_many_members);
 	UNIT_RUN(test_scan_depth);
 	UNIT_RUN(test_scan_spans);
 	UNIT_RUN(test_body);
