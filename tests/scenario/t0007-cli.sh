@@ -11,7 +11,7 @@ expect_eq "no command" 1 $?
 grep -q '^usage: krctl \[-j\] \[-s socket\] command \[argument ...\]$' "$T/err" || fail "usage line"
 grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/err" || fail "usage lists source add: $(cat "$T/err")"
 # The whole command line is parsed before connecting: no daemon needed.
-expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, stats' "$KRCTL" -s "$T/none.sock" frobnicate
+expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, stats, events, rejected, send' "$KRCTL" -s "$T/none.sock" frobnicate
 expect_fail "incomplete" 'krctl: "pipeline" needs one of: add, list, show, set, enable, disable, rm' "$KRCTL" -s "$T/none.sock" pipeline
 expect_fail "unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" -s "$T/none.sock" key frob
 expect_fail "missing argument" 'krctl: usage: krctl key rm source key' "$KRCTL" -s "$T/none.sock" key rm src

@@ -1676,7 +1676,7 @@ test_roundtrip(void)
 		"properties[\"a\\\"b\"][\"\\\\\"][\"\\u0001\\u001F\"] "
 		"is \"\\b\\f\"",
 		"traits[\"a.b\"].c is less than or equal to \"\xc3\xa9\"",
-		"context.ip is \"::ffff:10.0.0.1\"",
+		"context.ip is \"10.0.0.1\"",
 		"context.consents is not empty and context.page does not exist",
 		"properties.v is between (\"a\", 2)",
 		"properties.t is on or before "
@@ -1687,6 +1687,16 @@ test_roundtrip(void)
 	size_t		 i;
 	char		*s, *t;
 
+	/* An ip value is kept in canonical form (filters.md §5). */
+	f = P("context.ip is '::FFFF:10.0.0.1' or context.ip is 'FE80::0:ABCD'");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		s = filter_to_text(f);
+		CHECK_STR(s, "context.ip is \"10.0.0.1\" or context.ip is "
+		    "\"fe80::abcd\"");
+		free(s);
+		filter_free(f);
+	}
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		f = P(texts[i]);
 		CHECK(f != NULL);
@@ -1763,8 +1773,8 @@ static void
 gen_value(int kind, int timeop, char *buf, size_t size)
 {
 	static const char *const ips[] = {
-		"10.0.0.1", "::1", "2001:db8::1", "::ffff:192.168.0.1",
-		"FE80::ABCD", "0.0.0.0", "1:2:3:4:5:6:7:8"
+		"10.0.0.1", "::1", "2001:db8::1", "192.168.0.1",
+		"fe80::abcd", "0.0.0.0", "1:2:3:4:5:6:7:8"
 	};
 	static const char *const zones[] = {
 		"", "Z", "z", "+01:00", "-0530", "+02", "-00:00"
