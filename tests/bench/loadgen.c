@@ -13,11 +13,22 @@
  * it are counted the requests acknowledged with 200 and the events they
  * accepted, the latency of each acknowledgement (from the first byte of
  * the request sent to the last byte of the response read) and, from
- * /proc of the daemon's pid (-P), the daemon's CPU time; its peak
- * resident size is read at the end.  The last line on stdout is
- * "RESULT key=value ...", for run.sh.  Only 127.0.0.1 is ever contacted,
- * and both the time (-t, -w, -D) and the number of requests (-n) are
- * bounded.
+ * /proc of the daemon's pid (-P), the daemon's CPU time, in all and per
+ * thread; its peak resident size (VmHWM, reset at the start with -R) is
+ * read at the end.  The last line on stdout is "RESULT key=value ...",
+ * for run.sh.  Only 127.0.0.1 is ever contacted, and both the time (-t,
+ * -w, then at most -D seconds for the answers still due) and the number
+ * of requests (-n) are bounded.
+ *
+ *   -b N	N events a request, as a bare JSON array to /v1/events
+ *   -B bytes	as many events as fit in a body of that size
+ *   -S		one event object a request, to /v1/track
+ *   -r N	open loop at N events a second (-b events a request)
+ *   -A		on 429 or 503, post again at once; by default the
+ *		connection waits the Retry-After (at most 5 s), as a
+ *		well-behaved client does
+ *   -L file	one line per answer: send time and latency in ms since
+ *		the start, status, events accepted
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -77,20 +88,20 @@ struct conn {
 	long long	 accepted;
 };
 
-/* Counters of one measurement window. */
 /* The CPU ticks of one thread of the daemon. */
 struct tcpu {
 	pid_t		tid;
 	long long	ticks;
 };
 
+/* Counters of the measurement window (all_*: of the whole run). */
 struct window {
 	uint64_t	 requests;	/* answered 200 */
 	uint64_t	 events;	/* accepted by those */
 	uint64_t	 non200;
 	uint64_t	 s429;
 	uint64_t	 s503;
-	uint64_t	 io_errors;	/* requests lost to a broken connection */
+	uint64_t	 io_errors;	/* lost to a broken connection */
 	uint64_t	 late;		/* open loop: sent > 10 ms after due */
 	uint64_t	 all_requests;	/* answered 200, in or out of it */
 	uint64_t	 all_events;
@@ -106,7 +117,7 @@ struct gen {
 	struct sockaddr_in	 addr;
 	struct conn		*conns;
 	int			 nconns;
-	struct conn		**idle;		/* a stack of idle connections */
+	struct conn		**idle;		/* stack of idle connections */
 	int			 nidle;
 	int			 inflight;
 	struct payload		 pl;
@@ -121,10 +132,10 @@ struct gen {
 	uint64_t		 reconnects;
 	int			 fails;		/* failed connects in a row */
 	pid_t			 pid;		/* the daemon, or 0 */
-	int			 obey_retry;	/* park on 429/503 + Retry-After */
+	int			 obey_retry;	/* heed Retry-After */
 	int			 nparked;
 	int64_t			 start;
-	FILE			*trace;		/* one line per answer, or NULL */
+	FILE			*trace;		/* or NULL; see -L */
 	long			 rss_peak;	/* kB, sampled */
 	struct window		 w;
 };
@@ -690,8 +701,8 @@ main(int argc, char *argv[])
 	const char		*key = NULL, *path = "/v1/events";
 	double			 rate = 0, warm = 1, secs = 10, drain = 30;
 	double			 cpu0 = -1, cpu1 = -1, self0 = 0, self1 = 0;
-	int64_t			 start, t_start, t_end, t_stop, now, next_sample;
-	int64_t			 wait, win;
+	int64_t			 start, t_start, t_end, t_stop, now;
+	int64_t			 next_sample, wait, win;
 	size_t			 nevents = 500, bytes = 0;
 	long			 hwm;
 	int			 ch, i, n, port = 0, single = 0, reset = 0;
@@ -702,7 +713,8 @@ main(int argc, char *argv[])
 	memset(&g, 0, sizeof(g));
 	g.nconns = 8;
 	g.obey_retry = 1;
-	while ((ch = getopt(argc, argv, "AB:b:c:D:k:L:n:P:p:Rr:St:w:")) != -1) {
+	while ((ch = getopt(argc, argv,
+	    "AB:b:c:D:k:L:n:P:p:Rr:St:w:")) != -1) {
 		switch (ch) {
 		case 'A':
 			g.obey_retry = 0;

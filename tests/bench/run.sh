@@ -7,7 +7,9 @@
 # measures, in-process, what jansson and SQLite alone do on the same
 # events.  The end is a table of the numbers against their bars.
 #
-#   QUICK=1          about 30 seconds instead of about 5 minutes
+#   QUICK=1          about 30 seconds instead of about 3 minutes (the
+#                    first run of each mode also makes the prefilled
+#                    warehouse: a minute for 5M rows, seconds for 500k)
 #   SCENARIOS="..."  run only these, in this order (default: $ALL below)
 #   ROWS=N           rows of the prefilled warehouse (default 5000000;
 #                    500000 with QUICK=1)
@@ -41,10 +43,10 @@ SCENARIOS=${SCENARIOS:-$ALL}
 # Durations (seconds) and sizes of each mode.
 if [ -n "$QUICK" ]; then
 	ROWS=${ROWS:-500000}
-	WARM=1; SECS=3; SWEEP="8"; CEIL_SECS=1; LAT_SECS=4; RSS_SECS=6
+	WARM=1; SECS=3; SWEEP="4"; CEIL_SECS=1; LAT_SECS=3; RSS_SECS=4
 else
 	ROWS=${ROWS:-5000000}
-	WARM=2; SECS=10; SWEEP="4 8 16"; CEIL_SECS=4; LAT_SECS=20
+	WARM=2; SECS=10; SWEEP="2 4 8 16"; CEIL_SECS=4; LAT_SECS=20
 	RSS_SECS=20
 fi
 
@@ -319,8 +321,14 @@ verdict() {
 	esac
 }
 
+# fmt FORMAT NUMBER: the number printed by awk, or nothing.
 fmt() {
 	[ -n "$2" ] && awk "BEGIN { printf \"$1\", $2 }"
+}
+
+# mib KB: kilobytes as whole MiB.
+mib() {
+	fmt %.0f "$(calc "k / 1024" k="$1")"
 }
 
 tab_ceiling() {
@@ -331,7 +339,7 @@ tab_batch() {
 	e=$(val batch_eps); s=$(val sqlite_eps)
 	note "max batches: daemon $(val batch_daemon_cpu_pct)% CPU" \
 	    "(of 200), p99 $(val batch_p99_ms) ms, RSS" \
-	    "$(fmt %.0f "$(calc "k / 1024" k="$(val batch_rss_hwm_kb)")") MiB," \
+	    "$(mib "$(val batch_rss_hwm_kb)") MiB," \
 	    "load generator $(val batch_gen_cpu_pct)% of a CPU"
 	row "500-event batches, max ($(val batch_conns) conns)" \
 	    "$(fmt %.0f "$e")" "events/s" ">= 0.60 x SQLite ceil." \
@@ -346,7 +354,7 @@ tab_batch() {
 tab_prefilled() {
 	p=$(val prefilled_eps); e=$(val empty_eps)
 	note "$ROWS rows: daemon $(val prefilled_cpu_us) us CPU/event," \
-	    "RSS $(fmt %.0f "$(calc "k / 1024" k="$(val prefilled_rss_kb)")") MiB"
+	    "RSS $(mib "$(val prefilled_rss_kb)") MiB"
 	row "$ROWS rows in warehouse ($(fmt %.0f "$e") empty)" \
 	    "$(fmt %.0f "$p")" "events/s" ">= 0.70 x empty" \
 	    "$(fmt %.2f "$(calc "p / e" p="$p" e="$e")")" \
@@ -355,9 +363,10 @@ tab_prefilled() {
 
 tab_single() {
 	r=$(val single_rps)
-	note "single events: daemon $(fmt %.1f "$(val single_cpu_us_per_event)")" \
-	    "us CPU/event, p50 $(val single_p50_ms) ms, p99" \
-	    "$(val single_p99_ms) ms, load generator" \
+	u=$(val single_cpu_us_per_event)
+	note "single events: daemon $(fmt %.1f "$u") us CPU/event," \
+	    "p50 $(val single_p50_ms) ms, p99 $(val single_p99_ms) ms," \
+	    "load generator" \
 	    "$(val single_gen_cpu_pct)% of a CPU"
 	row "single events, 64 conns" "$(fmt %.0f "$r")" "req/s" \
 	    ">= 15000 req/s" "$(fmt %.2f "$(calc "r / 15000" r="$r")")" \
@@ -409,7 +418,8 @@ ceilings() {
 	    "  SQLite CPU per event (no dedupe)" "$(fmt %.1f "$v")" "us/event"
 	v=$(val sqlite_dedupe_cpu_us)
 	[ -n "$v" ] && printf '%-40s %10s %-9s\n' \
-	    "  SQLite CPU per event (with dedupe)" "$(fmt %.1f "$v")" "us/event"
+	    "  SQLite CPU per event (with dedupe)" "$(fmt %.1f "$v")" \
+	    "us/event"
 }
 
 : >"$T/details"
