@@ -213,9 +213,9 @@ static const char *const result_names[] = {
 };
 
 struct dbg_record *
-debugger_record(const struct batch *b, size_t i, uint64_t seq)
+debugger_record(struct batch *b, size_t i, uint64_t seq)
 {
-	const struct batch_event	*be = &b->events[i];
+	struct batch_event		*be = &b->events[i];
 	const struct snap_pipeline	*p;
 	struct dbg_record		*r;
 	struct sbuf			 sb = { NULL, 0, 0 };
@@ -223,7 +223,11 @@ debugger_record(const struct batch *b, size_t i, uint64_t seq)
 	size_t				 cut, j, k;
 	int32_t				 cond;
 
-	sb_reserve(&sb, sizeof(*r) + be->rawlen + be->ev.text_len + 512);
+	const char			*text;
+	size_t				 tlen = 0;
+
+	text = event_text(&be->ev, &tlen);
+	sb_reserve(&sb, sizeof(*r) + be->rawlen + tlen + 512);
 	sb.len = sizeof(*r);		/* the header goes in front */
 	sb_str(&sb, "{\"seq\":");
 	sb_int(&sb, seq);
@@ -243,8 +247,8 @@ debugger_record(const struct batch *b, size_t i, uint64_t seq)
 	sb_str(&sb, cut < be->rawlen ? ",\"rawTruncated\":true" :
 	    ",\"rawTruncated\":false");
 	sb_str(&sb, ",\"event\":");
-	if (be->valid)
-		sb_add(&sb, be->ev.text, be->ev.text_len);
+	if (text != NULL)
+		sb_add(&sb, text, tlen);
 	else
 		sb_str(&sb, "null");
 	sb_str(&sb, ",\"outcome\":\"");

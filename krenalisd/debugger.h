@@ -79,7 +79,7 @@ int		 debugger_pending(struct dbg_sub *);
 void		 debugger_woken(void);
 
 /* Build the record text of event i of a committed batch (for tests). */
-struct dbg_record *debugger_record(const struct batch *, size_t i,
+struct dbg_record *debugger_record(struct batch *, size_t i,
 		    uint64_t seq);
 
 #endif

@@ -2007,6 +2007,18 @@ event_write(struct event *ev, size_t hint)
 	ev->text_len = b.len - 1;
 }
 
+const char *
+event_text(struct event *ev, size_t *len)
+{
+	if (ev->error != NULL)
+		return NULL;
+	if (ev->text == NULL)
+		event_write(ev, 1024);
+	if (len != NULL)
+		*len = ev->text_len;
+	return ev->text;
+}
+
 /* Decoding */
 
 void
@@ -2497,7 +2509,6 @@ decode(const struct event_req *req, const char *text, size_t len,
 	ev->ctx.traits_len = 0;
 	ev->has_context = ev->ctx.present != 0;
 	consents_finish(ev);
-	event_write(ev, len + 256);
 	return 0;
 
 rejected:
@@ -2734,7 +2745,7 @@ event_json(struct event *ev)
 	json_t				*o, *ctx, *sec;
 	int				 f, g, end;
 
-	if (ev->error != NULL || ev->text == NULL)
+	if (ev->error != NULL)
 		return NULL;
 	if (ev->json != NULL)
 		return ev->json;

@@ -229,8 +229,8 @@ struct event {
 	char			 timestamp_text[TIMESTAMP_BUFSZ];
 	int			 has_context;	/* a context member is kept */
 	struct event_context	 ctx;
-	char			*text;		/* the JSON of §13, one line */
-	size_t			 text_len;	/* without a newline */
+	char			*text;		/* see event_text */
+	size_t			 text_len;
 	json_t			*json;		/* see event_json */
 	struct event_arena	*arena;
 };
@@ -255,6 +255,14 @@ int	event_decode(const struct event_req *, const char *raw, size_t len,
  */
 int	event_decode_json(const struct event_req *, const json_t *raw,
 	    size_t raw_len, struct event *ev);
+
+/*
+ * The JSON of §13 for a valid event, one line without a newline, built on
+ * first use and kept in ev->text (*len its length when len is not NULL);
+ * NULL for a rejected event.  Most events are stored without it ever
+ * being needed, so the decoder does not build it.
+ */
+const char *event_text(struct event *ev, size_t *len);
 
 /*
  * The normalised event as a jansson object, members in the order of §13,

@@ -88,7 +88,7 @@ norm(const struct event_req *r, const char *in)
 	const char	*text = J(in);
 
 	if (event_decode(r, text, strlen(text), &ev) == 0)
-		snprintf(buf, sizeof(buf), "%s", ev.text);
+		snprintf(buf, sizeof(buf), "%s", event_text(&ev, NULL));
 	else
 		snprintf(buf, sizeof(buf), "ERROR: %s", ev.error);
 	event_release(&ev);
@@ -1555,6 +1555,7 @@ test_seed(void)
 		return;
 	}
 	if (decode_ok(&r, seed_doc_in, &ev) == 0) {
+		CHECK(event_text(&ev, NULL) != NULL);
 		CHECK_INT(ev.text_len, strlen(seed_doc_out));
 		CHECK_INT(ev.type, EVENT_TRACK);
 		CHECK_INT(ev.timestamp, ts("2025-10-20T16:15:24.010Z"));
@@ -1618,7 +1619,7 @@ test_row_kinds(void)
 		    "traits={\"plan\":\"pro\",\"n\":[1,2.50]}\n"
 		    "type=identify\n"
 		    "user_id=u1\n");
-		CHECK(strstr(ev.text, "\"context\":{\"app\":{\"build\":\"7\"},"
+		CHECK(strstr(event_text(&ev, NULL), "\"context\":{\"app\":{\"build\":\"7\"},"
 		    "\"browser\":{\"name\":\"Other\",\"other\":\"Brave\"},"
 		    "\"campaign\":{\"name\":\"c\"},"
 		    "\"consents\":{\"a\":false,\"b\":true},"
@@ -1840,7 +1841,8 @@ test_clients(void)
 	    "'timestamp':'2025-03-01T10:00:00.000Z','integrations':{},"
 	    "'messageId':'node-next-1740823200000-f1ce9a3d-5f8a'}"),
 	    &ev) == 0) {
-		CHECK(strncmp(ev.text, "{\"connectionId\":\"7bXk2mQp9RtL\","
+		CHECK(strncmp(event_text(&ev, NULL),
+		    "{\"connectionId\":\"7bXk2mQp9RtL\","
 		    "\"anonymousId\":\"", 46) == 0);
 		CHECK_STR(ev.text + 46 + 36, "\","
 		    "\"context\":{\"library\":{\"name\":"
@@ -1980,7 +1982,7 @@ test_json_forms(void)
 	v = json_loads(seed_doc_in, 0, NULL);
 	CHECK(v != NULL);
 	CHECK_INT(event_decode_json(&r, v, strlen(seed_doc_in), &ev2), 0);
-	CHECK_STR(ev2.text, seed_doc_out);
+	CHECK_STR(event_text(&ev2, NULL), seed_doc_out);
 	event_release(&ev2);
 	r.max_event_bytes = 100;
 	CHECK_INT(event_decode_json(&r, v, strlen(seed_doc_in), &ev2), -1);
