@@ -450,7 +450,8 @@ history_locked(const char *source, size_t count, struct dbg_record ***out)
 		for (i = 0; i < rg->len; i++)
 			all[n++] = rg->recs[(rg->start + i) % ring_size];
 	}
-	qsort(all, n, sizeof(*all), seq_cmp);
+	if (n > 1)
+		qsort(all, n, sizeof(*all), seq_cmp);
 	skip = n > count ? n - count : 0;
 	for (i = skip; i < n; i++)
 		all[i - skip] = dbg_record_ref(all[i]);
