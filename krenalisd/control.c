@@ -943,6 +943,14 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 			    ((c->outlen > c->outoff || c->closing) &&
 			    client_write(c) == -1))
 				client_close(c);
+			else if (c->sub != NULL) {
+				/*
+				 * Its output drained: refill it now, not at the
+				 * next tick, or a backlog would crawl out at
+				 * SUB_HIGH bytes a second.
+				 */
+				client_deliver(c);
+			}
 			i++;
 		}
 		if (pfd[1].revents & POLLIN) {
