@@ -24,7 +24,7 @@
 # NAME to ALL.  daemon_start, bench_source, bench_pipeline, load and get
 # are the building blocks (see sc_batch).
 
-ALL="ceiling batch prefilled single latency rss"
+ALL="ceiling batch prefilled single latency rss filters"
 
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -304,6 +304,42 @@ sc_rss() {
 	    events_per_request p99_ms inflight_left; do
 		put "rss_${k#rss_}" "$(get rss $k)"
 	done
+}
+
+# Filters: 10 enabled pipelines of 5 conditions each against one pipeline
+# without filter, same load.  The conditions are true on the bench's
+# events up to the last, which differs between pipelines, so that every
+# condition is evaluated and some pipelines pass and some do not.
+sc_filters() {
+	c=$(val batch_conns)
+	c=${c:-4}
+	daemon_ready
+	load nofilter -c "$c" -b 500 -w "$WARM" -t "$SECS"
+	daemon_stop
+	daemon_start
+	bench_source bench
+	for n in 1 2 3 4 5 6 7 8 9 10; do
+		bench_pipeline bench "filtered $n" "type is 'track' and \
+event is 'Workout Completed' and context.locale is 'en-US' and \
+properties.workout_type is one of ('Cardio', 'Strength') and \
+properties.duration_minutes is greater than $((n * 5))"
+	done
+	load filters -c "$c" -b 500 -w "$WARM" -t "$SECS"
+	daemon_stop
+	put nofilter_eps "$(get nofilter eps)"
+	put filters_eps "$(get filters eps)"
+	put filters_cpu_us "$(get filters cpu_us_per_event)"
+	put nofilter_cpu_us "$(get nofilter cpu_us_per_event)"
+}
+
+tab_filters() {
+	f=$(val filters_eps); e=$(val nofilter_eps)
+	note "filters: daemon $(val filters_cpu_us) us CPU/event with 10" \
+	    "pipelines x 5 conditions, $(val nofilter_cpu_us) without"
+	row "10 pipelines x 5 conditions" "$(fmt %.0f "$f")" "events/s" \
+	    ">= 0.85 x no filter" \
+	    "$(fmt %.2f "$(calc "f / e" f="$f" e="$e")")" \
+	    "$(verdict "f >= 0.85 * e" f="$f" e="$e")"
 }
 
 # row LABEL MEASURED UNIT BAR RATIO VERDICT
