@@ -31,6 +31,7 @@
 #include "filter.h"
 #include "http.h"
 #include "ingest.h"
+#include "jarena.h"
 #include "jsonscan.h"
 #include "snapshot.h"
 #include "store.h"
@@ -766,6 +767,7 @@ ingest_events(struct MHD_Connection *conn, struct request *rq,
 	/* Step 15: decode, validate, normalise; evaluate the pipelines. */
 	share = DECODE_FACTOR * (rq->body.len + 1024);
 	budget_take(&rq->http->decoding, share);
+	jarena_begin();
 	memset(&b, 0, sizeof(b));
 	b.snap = rq->snap;
 	b.src = src;
@@ -795,6 +797,13 @@ ingest_events(struct MHD_Connection *conn, struct request *rq,
 		evaluate(&b, i, src);
 	}
 	free(set.ids);
+	/* The JSON forms the filters read go with the arena. */
+	for (i = 0; i < n; i++)
+		if (b.events[i].ev.json != NULL) {
+			json_decref(b.events[i].ev.json);
+			b.events[i].ev.json = NULL;
+		}
+	jarena_end();
 	/* Tokens of rejected events are given back (§10). */
 	counters_give(src->counters, (int64_t)nrejected, cf->rate_limit_burst,
 	    cf->rate_limit_events_per_minute);
