@@ -41,9 +41,15 @@ post /v1/batch '[{"type":"track","event":"e","userId":"u"},{"type":"track","even
 expect_http "generated ids" 200 '{"success":true,"received":2,"accepted":2,"duplicates":0}'
 expect_eq "generated form" 2 "$(sql "select count(*) from events where message_id like 'krenalis-%-%-4%'")"
 
-# The dedupe index survives a restart.
+# The dedupe index survives a restart, and so does the keys' last use,
+# written to the catalog at shutdown.
+check "key used" kr -j key list A
+used=$(jget "$(cat "$T/out")" 'j[0]["lastUsedAt"]')
 stop_daemon || fail "exit status"
+expect_eq "lastUsedAt in state.db" 1 "$(sqlite3 "$DATA/state.db" "select count(*) from write_keys where last_used_at is not null and key = '$KA'")"
 KEEP_PORT=1 start_daemon
+check "key used after restart" kr -j key list A
+expect_eq "lastUsedAt kept" "$used" "$(jget "$(cat "$T/out")" 'j[0]["lastUsedAt"]')"
 post /v1/batch "[$(ev m1),$(ev m4)]" -H "Authorization: Bearer $KA"
 expect_http "after restart" 200 '{"success":true,"received":2,"accepted":1,"duplicates":1}'
 grep -q "dedupe: 7 message ids within the window" "$T/daemon.log" || fail "dedupe reload: $(cat "$T/daemon.log")"
