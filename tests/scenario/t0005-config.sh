@@ -79,7 +79,8 @@ expect_eq "SIGTERM exit" 0 $?
 # A port in use is reported before detaching.
 python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(5)' >"$T/port" &
 busy=$!
-sleep 0.3
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 "$KRENALISD" -D "$T/d2" -l "127.0.0.1:$(cat "$T/port")" 2>"$T/err"
 expect_eq "busy port status" 1 $?
 grep -q "cannot listen on 127.0.0.1:$(cat "$T/port"): Address already in use" "$T/err" || fail "busy port: $(cat "$T/err")"

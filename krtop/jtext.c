@@ -1,0 +1,246 @@
+/* JSON text indented and searched as text; see jtext.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "jtext.h"
+
+#define JTEXT_NONE	((size_t)-1)
+
+/* A growing output string. */
+struct jbuf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+jbuf_add(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 256;
+		b->s = xreallocarray(b->s, 1, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/* A newline and the indentation of depth. */
+static void
+jbuf_newline(struct jbuf *b, size_t depth, int indent)
+{
+	size_t	i;
+
+	jbuf_add(b, "\n", 1);
+	for (i = 0; i < depth * (size_t)indent; i++)
+		jbuf_add(b, " ", 1);
+}
+
+static int
+jtext_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Whether c ends a scalar (a number, true, false, null). */
+static int
+jtext_delim(char c)
+{
+	return jtext_blank(c) || strchr(",:[]{}\"", c) != NULL;
+}
+
+/*
+ * The index after the closing quote of the string opening at text[i],
+ * or JTEXT_NONE when it is not closed within len.
+ */
+static size_t
+jtext_string_end(const char *text, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (text[i] == '\\')
+			i++;
+		else if (text[i] == '"')
+			return i + 1;
+	}
+	return JTEXT_NONE;
+}
+
+static size_t
+jtext_skip_blanks(const char *text, size_t len, size_t i)
+{
+	while (i < len && jtext_blank(text[i]))
+		i++;
+	return i;
+}
+
+char *
+jtext_pretty(const char *text, size_t len, int indent,
+    enum jtext_status *status)
+{
+	struct jbuf		 b = { NULL, 0, 0 };
+	enum jtext_status	 st = JTEXT_OK;
+	char			*stack = NULL, close;
+	size_t			 depth = 0, cap = 0, i = 0, j;
+	int			 done = 0;
+
+	jbuf_add(&b, "", 0);
+	while (i < len) {
+		if (jtext_blank(text[i])) {
+			i++;
+			continue;
+		}
+		if (done && depth == 0) {
+			/* Text after the value: show it as it is. */
+			st = JTEXT_INVALID;
+			jbuf_newline(&b, 0, indent);
+			jbuf_add(&b, text + i, len - i);
+			break;
+		}
+		switch (text[i]) {
+		case '"':
+			j = jtext_string_end(text, len, i);
+			if (j == JTEXT_NONE) {
+				st = JTEXT_PARTIAL;
+				j = len;
+			}
+			jbuf_add(&b, text + i, j - i);
+			i = j;
+			done = depth == 0;
+			break;
+		case '{':
+		case '[':
+			close = text[i] == '{' ? '}' : ']';
+			j = jtext_skip_blanks(text, len, i + 1);
+			if (j < len && text[j] == close) {
+				jbuf_add(&b, text + i, 1);
+				jbuf_add(&b, &close, 1);
+				i = j + 1;
+				done = depth == 0;
+				break;
+			}
+			if (depth == cap) {
+				cap = cap ? cap * 2 : 16;
+				stack = xreallocarray(stack, cap, 1);
+			}
+			stack[depth++] = close;
+			jbuf_add(&b, text + i, 1);
+			jbuf_newline(&b, depth, indent);
+			i++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0 || stack[depth - 1] != text[i]) {
+				st = JTEXT_INVALID;
+				jbuf_add(&b, text + i, 1);
+				i++;
+				break;
+			}
+			depth--;
+			jbuf_newline(&b, depth, indent);
+			jbuf_add(&b, text + i, 1);
+			i++;
+			done = depth == 0;
+			break;
+		case ',':
+			jbuf_add(&b, ",", 1);
+			if (depth > 0)
+				jbuf_newline(&b, depth, indent);
+			else
+				st = JTEXT_INVALID;
+			i++;
+			break;
+		case ':':
+			jbuf_add(&b, ": ", 2);
+			i++;
+			break;
+		default:
+			for (j = i + 1; j < len && !jtext_delim(text[j]); j++)
+				;
+			jbuf_add(&b, text + i, j - i);
+			i = j;
+			done = depth == 0;
+			break;
+		}
+	}
+	if (st == JTEXT_OK && (depth > 0 || !done))
+		st = JTEXT_PARTIAL;
+	free(stack);
+	*status = st;
+	return b.s;
+}
+
+size_t
+jtext_skip(const char *text, size_t len, size_t off)
+{
+	size_t	i, depth = 0;
+
+	i = jtext_skip_blanks(text, len, off);
+	if (i >= len)
+		return JTEXT_NONE;
+	if (text[i] == '"')
+		return jtext_string_end(text, len, i);
+	if (text[i] != '{' && text[i] != '[') {
+		if (jtext_delim(text[i]))
+			return JTEXT_NONE;
+		for (i++; i < len && !jtext_delim(text[i]); i++)
+			;
+		return i;
+	}
+	for (; i < len; i++) {
+		switch (text[i]) {
+		case '"':
+			if ((i = jtext_string_end(text, len, i)) == JTEXT_NONE)
+				return JTEXT_NONE;
+			i--;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (--depth == 0)
+				return i + 1;
+			break;
+		}
+	}
+	return JTEXT_NONE;
+}
+
+int
+jtext_member(const char *text, size_t len, const char *name, size_t *off,
+    size_t *vlen)
+{
+	size_t	i, ks, k, v, e, nlen = strlen(name);
+
+	i = jtext_skip_blanks(text, len, 0);
+	if (i >= len || text[i] != '{')
+		return -1;
+	i++;
+	for (;;) {
+		ks = jtext_skip_blanks(text, len, i);
+		if (ks >= len || text[ks] != '"')
+			return -1;
+		if ((k = jtext_string_end(text, len, ks)) == JTEXT_NONE)
+			return -1;
+		i = jtext_skip_blanks(text, len, k);
+		if (i >= len || text[i] != ':')
+			return -1;
+		v = jtext_skip_blanks(text, len, i + 1);
+		if ((e = jtext_skip(text, len, v)) == JTEXT_NONE)
+			return -1;
+		/* The name is between the quotes at ks and k - 1. */
+		if (k - ks - 2 == nlen && memcmp(text + ks + 1, name,
+		    nlen) == 0) {
+			*off = v;
+			*vlen = e - v;
+			return 0;
+		}
+		i = jtext_skip_blanks(text, len, e);
+		if (i >= len || text[i] != ',')
+			return -1;
+		i++;
+	}
+}

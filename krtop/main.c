@@ -1,0 +1,55 @@
+/*
+ * krtop: the live event debugger of krenalisd.  It follows the debugger
+ * records of one source or all (spec/pipelines.md §7) over the admin
+ * socket and shows them as they come, with their payloads, outcomes and
+ * what every pipeline decided.
+ */
+#include <err.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "top.h"
+
+#define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: krtop [-s socket] [source]\n");
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*sock, *source = NULL;
+	int		 ch;
+
+	setlocale(LC_ALL, "");
+	sock = getenv("KRENALIS_SOCKET");
+	if (sock == NULL || *sock == '\0')
+		sock = DEFAULT_SOCKET;
+	while ((ch = getopt(argc, argv, "hs:")) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage();
+	if (argc == 1)
+		source = argv[0];
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		errx(1, "krtop needs a terminal");
+	return top_run(sock, source,
+	    strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
+}

@@ -1,0 +1,628 @@
+/*
+ * krtop's screen; see view.h.  Every line is formatted by fmt.c into the
+ * exact width first, then written with one attribute, so that nothing
+ * from the network reaches the terminal unchecked and nothing wraps.
+ * Colours where the terminal has them, bold and reverse where not.
+ */
+#include <sys/ioctl.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "compat.h"
+#include "detail.h"
+#include "fmt.h"
+#include "reclist.h"
+#include "top.h"
+#include "view.h"
+
+/* Colour pairs. */
+enum {
+	PAIR_BAR = 1,
+	PAIR_DOWN,
+	PAIR_COLHDR,
+	PAIR_SEL,
+	PAIR_KEY,
+	PAIR_GREEN,
+	PAIR_YELLOW,
+	PAIR_MAGENTA,
+	PAIR_RED
+};
+
+/* What is drawn, and so how it looks. */
+enum view_look {
+	LOOK_TEXT,
+	LOOK_BOLD,
+	LOOK_BAR,		/* the title bars */
+	LOOK_DOWN,		/* the title bar when disconnected */
+	LOOK_COLHDR,
+	LOOK_SEL,
+	LOOK_KEY,		/* a key in the help line */
+	LOOK_STORED,
+	LOOK_FILTERED,
+	LOOK_DUPLICATE,
+	LOOK_REJECTED,
+	LOOK_DIM
+};
+
+static SCREEN	*view_screen;
+static int	 view_utf8;
+static int	 view_colors;
+
+static attr_t
+view_attr(enum view_look k)
+{
+	if (!view_colors) {
+		switch (k) {
+		case LOOK_BOLD:
+		case LOOK_REJECTED:
+			return A_BOLD;
+		case LOOK_BAR:
+		case LOOK_COLHDR:
+		case LOOK_KEY:
+			return A_REVERSE;
+		case LOOK_DOWN:
+		case LOOK_SEL:
+			return A_REVERSE | A_BOLD;
+		default:
+			return A_NORMAL;
+		}
+	}
+	switch (k) {
+	case LOOK_BOLD:
+		return A_BOLD;
+	case LOOK_BAR:
+		return COLOR_PAIR(PAIR_BAR) | A_BOLD;
+	case LOOK_DOWN:
+		return COLOR_PAIR(PAIR_DOWN) | A_BOLD;
+	case LOOK_COLHDR:
+		return COLOR_PAIR(PAIR_COLHDR);
+	case LOOK_SEL:
+		return COLOR_PAIR(PAIR_SEL);
+	case LOOK_KEY:
+		return COLOR_PAIR(PAIR_KEY);
+	case LOOK_STORED:
+		return COLOR_PAIR(PAIR_GREEN);
+	case LOOK_FILTERED:
+		return COLOR_PAIR(PAIR_YELLOW);
+	case LOOK_DUPLICATE:
+		return COLOR_PAIR(PAIR_MAGENTA);
+	case LOOK_REJECTED:
+		return COLOR_PAIR(PAIR_RED) | A_BOLD;
+	case LOOK_DIM:
+		return A_DIM;
+	default:
+		return A_NORMAL;
+	}
+}
+
+static enum view_look
+view_outcome_look(enum rec_outcome o)
+{
+	switch (o) {
+	case REC_STORED:
+		return LOOK_STORED;
+	case REC_FILTERED:
+		return LOOK_FILTERED;
+	case REC_DUPLICATE:
+		return LOOK_DUPLICATE;
+	case REC_REJECTED:
+		return LOOK_REJECTED;
+	default:
+		return LOOK_TEXT;
+	}
+}
+
+static enum view_look
+view_mark_look(char m)
+{
+	switch (m) {
+	case REC_MARK_PASSED:
+		return LOOK_STORED;
+	case REC_MARK_FILTERED:
+		return LOOK_FILTERED;
+	case REC_MARK_CONSENT:
+		return LOOK_DUPLICATE;
+	case REC_MARK_DISABLED:
+		return LOOK_DIM;
+	default:
+		return LOOK_TEXT;
+	}
+}
+
+static enum view_look
+view_style_look(int style)
+{
+	switch (style) {
+	case DETAIL_TITLE:
+		return LOOK_BOLD;
+	case DETAIL_STORED:
+		return LOOK_STORED;
+	case DETAIL_FILTERED:
+		return LOOK_FILTERED;
+	case DETAIL_DUPLICATE:
+		return LOOK_DUPLICATE;
+	case DETAIL_REJECTED:
+		return LOOK_REJECTED;
+	case DETAIL_DIM:
+		return LOOK_DIM;
+	default:
+		return LOOK_TEXT;
+	}
+}
+
+/*
+ * Write s at (y, x) in at most w columns with look k, padded to w with
+ * pad; return the columns written.
+ */
+static int
+view_put(int y, int x, int w, const char *s, enum view_look k, int pad)
+{
+	char	buf[FMT_LINESZ];
+	int	n;
+
+	if (w <= 0)
+		return 0;
+	if (w > FMT_MAXW)
+		w = FMT_MAXW;
+	n = fmt_fit(buf, sizeof(buf), s, w, pad, view_utf8);
+	attrset(view_attr(k));
+	mvaddstr(y, x, buf);
+	attrset(A_NORMAL);
+	return n;
+}
+
+/* Write s after *x on row y, up to column cols; advance *x. */
+static void
+view_seg(int y, int *x, int cols, const char *s, enum view_look k)
+{
+	*x += view_put(y, *x, cols - *x, s, k, 0);
+}
+
+void
+view_layout(const struct top *t, int rows, int cols, struct view_layout *L)
+{
+	int	body;
+
+	memset(L, 0, sizeof(*L));
+	if (rows < VIEW_MINROWS || cols < VIEW_MINCOLS) {
+		L->small = 1;
+		L->list_rows = 1;
+		return;
+	}
+	L->list_y = 4;
+	L->help_y = rows - 1;
+	body = rows - 5;
+	if (!t->detail) {
+		L->list_rows = body;
+		return;
+	}
+	/* A third for the list, a title bar, the rest for the details. */
+	L->list_rows = body / 3 < 3 ? 3 : body / 3;
+	L->detail_y = L->list_y + L->list_rows + 1;
+	L->detail_rows = L->help_y - L->detail_y;
+}
+
+int
+view_init(struct top *t)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return -1;
+	if ((view_screen = newterm(NULL, stdout, stdin)) == NULL)
+		return -1;
+	set_term(view_screen);
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	view_utf8 = t->utf8;
+	view_colors = 0;
+	if (has_colors() && start_color() == OK) {
+		use_default_colors();
+		init_pair(PAIR_BAR, COLOR_WHITE, COLOR_BLUE);
+		init_pair(PAIR_DOWN, COLOR_WHITE, COLOR_RED);
+		init_pair(PAIR_COLHDR, COLOR_BLACK, COLOR_GREEN);
+		init_pair(PAIR_SEL, COLOR_BLACK, COLOR_CYAN);
+		init_pair(PAIR_KEY, COLOR_BLACK, COLOR_CYAN);
+		init_pair(PAIR_GREEN, COLOR_GREEN, -1);
+		init_pair(PAIR_YELLOW, COLOR_YELLOW, -1);
+		init_pair(PAIR_MAGENTA, COLOR_MAGENTA, -1);
+		init_pair(PAIR_RED, COLOR_RED, -1);
+		view_colors = 1;
+	}
+	t->colors = view_colors;
+	return 0;
+}
+
+void
+view_end(void)
+{
+	if (view_screen == NULL)
+		return;
+	curs_set(1);
+	endwin();
+	delscreen(view_screen);
+	view_screen = NULL;
+}
+
+void
+view_resize(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+void
+view_clear(void)
+{
+	clearok(curscr, TRUE);
+}
+
+void
+view_size(int *rows, int *cols)
+{
+	if (view_screen == NULL) {
+		*rows = 24;
+		*cols = 80;
+		return;
+	}
+	getmaxyx(stdscr, *rows, *cols);
+	if (*cols > FMT_MAXW)
+		*cols = FMT_MAXW;
+}
+
+/* Line 0: the daemon, or why krtop is not connected to it. */
+static void
+view_title(struct top *t, int cols)
+{
+	char		 line[FMT_LINESZ], up[32];
+	long long	 uptime;
+
+	if (t->connected && t->version != NULL) {
+		uptime = t->uptime;
+		fmt_duration(up, sizeof(up), uptime);
+		snprintf(line, sizeof(line), " krtop   krenalisd %s   pid %lld"
+		    "   up %s   listen %s", t->version, t->pid, up,
+		    t->listen ? t->listen : "?");
+		view_put(0, 0, cols, line, LOOK_BAR, 1);
+	} else if (t->connected)
+		view_put(0, 0, cols, " krtop   connecting", LOOK_BAR, 1);
+	else {
+		snprintf(line, sizeof(line), " krtop   disconnected: %s; "
+		    "retrying", t->why[0] ? t->why : "not connected");
+		view_put(0, 0, cols, line, LOOK_DOWN, 1);
+	}
+}
+
+/* Line 1: the rates of the chosen sources. */
+static void
+view_rates(struct top *t, int cols)
+{
+	static const char *const names[TOP_NCOUNTERS] = {
+		"received", "stored", "rejected", "duplicates", "filtered"
+	};
+	double	rate[TOP_NCOUNTERS];
+	char	buf[32];
+	int	x = 0, k, have;
+
+	have = top_rates(t, rate);
+	view_seg(1, &x, cols, " Events/s", LOOK_TEXT);
+	for (k = 0; k < TOP_NCOUNTERS; k++) {
+		view_seg(1, &x, cols, "   ", LOOK_TEXT);
+		view_seg(1, &x, cols, names[k], LOOK_TEXT);
+		view_seg(1, &x, cols, " ", LOOK_TEXT);
+		if (have)
+			fmt_rate(buf, sizeof(buf), rate[k]);
+		else
+			strlcpy(buf, "-", sizeof(buf));
+		view_seg(1, &x, cols, buf, LOOK_BOLD);
+	}
+}
+
+/* Line 2: what the list shows. */
+static void
+view_shown(struct top *t, int cols)
+{
+	char		 buf[FMT_LINESZ], n1[16], n2[16];
+	const char	*id;
+	int		 x = 0;
+
+	view_seg(2, &x, cols, " Source ", LOOK_TEXT);
+	if (t->source == NULL)
+		snprintf(buf, sizeof(buf), "all (%zu)", t->nsrc);
+	else if ((id = top_source_id(t)) != NULL)
+		snprintf(buf, sizeof(buf), "%s", top_source_name(t, id));
+	else
+		snprintf(buf, sizeof(buf), "%s", t->source);
+	view_seg(2, &x, cols, buf, LOOK_BOLD);
+	snprintf(buf, sizeof(buf), "   Shown %s of %s",
+	    fmt_count(n1, sizeof(n1), t->nvis),
+	    fmt_count(n2, sizeof(n2), t->list.n));
+	view_seg(2, &x, cols, buf, LOOK_TEXT);
+	view_seg(2, &x, cols, "   Omitted ", LOOK_TEXT);
+	view_seg(2, &x, cols, fmt_count(n1, sizeof(n1), t->omitted),
+	    t->omitted > 0 ? LOOK_REJECTED : LOOK_BOLD);
+	if (t->paused) {
+		view_seg(2, &x, cols, "   ", LOOK_TEXT);
+		snprintf(buf, sizeof(buf), "PAUSED, %s new",
+		    fmt_count(n1, sizeof(n1), t->held));
+		view_seg(2, &x, cols, buf, LOOK_SEL);
+	}
+	if (t->text[0] != '\0' || t->screen == TOP_PROMPT) {
+		view_seg(2, &x, cols, "   Filter ", LOOK_TEXT);
+		view_seg(2, &x, cols, t->text, LOOK_BOLD);
+	}
+	if (t->outcome >= 0) {
+		view_seg(2, &x, cols, "   Outcome ", LOOK_TEXT);
+		view_seg(2, &x, cols, reclist_outcome_name(t->outcome),
+		    view_outcome_look(t->outcome));
+	}
+}
+
+/* The list: column header, rows, the selection, coloured outcomes. */
+static void
+view_list(struct top *t, const struct view_layout *L, int cols)
+{
+	struct fmt_cols	 c;
+	struct rec	*r;
+	char		 line[FMT_LINESZ];
+	size_t		 i, nmarks = 0, m;
+	int		 y;
+
+	for (i = t->first; i < t->nvis && i < t->first +
+	    (size_t)L->list_rows; i++)
+		if (strlen(t->vis[i]->marks) > nmarks)
+			nmarks = strlen(t->vis[i]->marks);
+	fmt_columns(&c, cols, (int)nmarks);
+	fmt_header(line, sizeof(line), &c, cols);
+	view_put(L->list_y - 1, 0, cols, line, LOOK_COLHDR, 1);
+	if (t->nvis == 0) {
+		if (t->list.n == 0 && t->held == 0)
+			view_put(L->list_y + 1, 2, cols - 2, t->connected ?
+			    "Waiting for events." : "No events.", LOOK_DIM, 0);
+		else
+			view_put(L->list_y + 1, 2, cols - 2, "No event "
+			    "matches (/ filter, o outcome, s source).",
+			    LOOK_DIM, 0);
+		return;
+	}
+	for (y = 0; y < L->list_rows; y++) {
+		i = t->first + (size_t)y;
+		if (i >= t->nvis)
+			break;
+		r = t->vis[i];
+		fmt_row(line, sizeof(line), &c, r,
+		    top_source_name(t, r->source), cols, view_utf8);
+		if (i == t->sel) {
+			view_put(L->list_y + y, 0, cols, line, LOOK_SEL, 1);
+			continue;
+		}
+		view_put(L->list_y + y, 0, cols, line, LOOK_TEXT, 1);
+		if (c.x_outcome < cols)
+			view_put(L->list_y + y, c.x_outcome, c.outcome,
+			    reclist_outcome_name(r->outcome),
+			    view_outcome_look(r->outcome), 0);
+		for (m = 0; r->marks[m] != '\0' && m < (size_t)c.marks; m++) {
+			if (c.x_marks + (int)m >= cols)
+				break;
+			/* The row shows '>' for marks that do not fit. */
+			line[0] = m + 1 == (size_t)c.marks &&
+			    r->marks[m + 1] != '\0' ? '>' : r->marks[m];
+			line[1] = '\0';
+			view_put(L->list_y + y, c.x_marks + (int)m, 1, line,
+			    view_mark_look(r->marks[m]), 0);
+		}
+	}
+}
+
+/* The detail pane: a title bar, then the lines from dscroll. */
+static void
+view_detail(struct top *t, const struct view_layout *L, int cols)
+{
+	const struct fmt_lines	*dl;
+	char			 line[FMT_LINESZ];
+	size_t			 i, max;
+	int			 y;
+
+	dl = top_detail_lines(t, cols);
+	max = dl->n > (size_t)L->detail_rows ? dl->n - (size_t)L->detail_rows :
+	    0;
+	if (t->dscroll > max)
+		t->dscroll = max;
+	if (t->nvis > 0)
+		snprintf(line, sizeof(line), " Details of event %lld   %s   "
+		    "lines %zu-%zu of %zu", t->vis[t->sel]->seq,
+		    t->mode == DETAIL_RAW ? "raw payload" : "normalised event",
+		    dl->n ? t->dscroll + 1 : 0, t->dscroll +
+		    (size_t)L->detail_rows < dl->n ? t->dscroll +
+		    (size_t)L->detail_rows : dl->n, dl->n);
+	else
+		snprintf(line, sizeof(line), " Details: no event");
+	view_put(L->detail_y - 1, 0, cols, line, LOOK_BAR, 1);
+	for (y = 0; y < L->detail_rows; y++) {
+		i = t->dscroll + (size_t)y;
+		if (i >= dl->n)
+			break;
+		view_put(L->detail_y + y, 0, cols, dl->v[i].text,
+		    view_style_look(dl->v[i].style), 0);
+	}
+}
+
+/* The help line: keys and what they do, or the prompt, or an error. */
+static void
+view_help(struct top *t, const struct view_layout *L, int cols)
+{
+	static const char *const main_keys[] = {
+		"?", "help", "Enter", "details", "p", "pause", "/", "filter",
+		"o", "outcome", "s", "source", "q", "quit", NULL
+	};
+	static const char *const detail_keys[] = {
+		"Up/Dn", "scroll", "Tab", "raw/normalised", "n/N",
+		"next/prev", "Enter", "close", "p", "pause", "q", "quit", NULL
+	};
+	const char *const	*k;
+	int			 x = 0;
+
+	if (t->screen == TOP_PROMPT) {
+		view_seg(L->help_y, &x, cols, "Filter: ", LOOK_BOLD);
+		view_seg(L->help_y, &x, cols, t->text, LOOK_TEXT);
+		if (x >= cols)
+			x = cols - 1;
+		move(L->help_y, x);
+		return;
+	}
+	if (t->message[0] != '\0') {
+		view_put(L->help_y, 0, cols, t->message, LOOK_REJECTED, 0);
+		return;
+	}
+	for (k = t->detail ? detail_keys : main_keys; *k != NULL; k += 2) {
+		if (x > 0)
+			view_seg(L->help_y, &x, cols, " ", LOOK_TEXT);
+		view_seg(L->help_y, &x, cols, k[0], LOOK_KEY);
+		view_seg(L->help_y, &x, cols, " ", LOOK_TEXT);
+		view_seg(L->help_y, &x, cols, strcmp(k[0], "p") == 0 &&
+		    t->paused ? "resume" : k[1], LOOK_TEXT);
+	}
+}
+
+/* The ? screen. */
+static void
+view_help_screen(int rows, int cols)
+{
+	static const char *const text[] = {
+		"Keys of the event list",
+		"  Up, k / Down, j    the previous / next event",
+		"  PgUp / PgDn        a page up / down",
+		"  Home / End         the oldest / newest event "
+		    "(End follows new ones)",
+		"  Enter              the details of the event",
+		"  p                  pause the list (new events are counted)",
+		"  /                  show the events with a text "
+		    "(Esc: as before)",
+		"  o                  show only one outcome",
+		"  s                  show only one source",
+		"  q, Ctrl-C          quit",
+		"Keys of the details",
+		"  Up, k / Down, j    scroll; PgUp, PgDn, Home, End",
+		"  Tab                the raw payload or the normalised event",
+		"  n / N              the next / previous event",
+		"  Enter, Esc         back to the list",
+		"Pipeline marks",
+		"  + passed   x filtered   c consent missing   - disabled",
+		"Omitted: events the daemon dropped because krtop was slow.",
+		"",
+		"Press any key to go back.",
+		NULL
+	};
+	int	y;
+
+	view_put(0, 0, cols, " krtop: the live events of krenalisd",
+	    LOOK_BAR, 1);
+	for (y = 0; text[y] != NULL && y + 2 < rows; y++)
+		view_put(y + 2, 1, cols - 1, text[y], y == 0 || y == 10 ||
+		    y == 15 ? LOOK_BOLD : LOOK_TEXT, 0);
+}
+
+/* A picker: a box over the list with the choices and the current one. */
+static void
+view_picker(struct top *t, const struct view_layout *L, int rows, int cols)
+{
+	char	 label[FMT_LINESZ];
+	size_t	 n = top_pick_count(t), i, first = 0;
+	int	 w = 20, h, x0, y0, y, lw;
+
+	for (i = 0; i < n; i++) {
+		top_pick_label(t, i, label, sizeof(label));
+		lw = fmt_width(label, strlen(label), view_utf8) + 5;
+		if (lw > w)
+			w = lw;
+	}
+	if (w > cols - 4)
+		w = cols - 4;
+	h = (int)n + 2;
+	if (h > rows - L->list_y - 1)
+		h = rows - L->list_y - 1;
+	if (h < 3)
+		return;
+	if (t->pick >= first + (size_t)(h - 2))
+		first = t->pick - (size_t)(h - 2) + 1;
+	x0 = (cols - w) / 2;
+	y0 = L->list_y;
+	attrset(A_NORMAL);
+	for (y = 0; y < h; y++) {
+		mvhline(y0 + y, x0, ' ', w);
+		mvaddch(y0 + y, x0, y == 0 ? ACS_ULCORNER : y == h - 1 ?
+		    ACS_LLCORNER : ACS_VLINE);
+		mvaddch(y0 + y, x0 + w - 1, y == 0 ? ACS_URCORNER :
+		    y == h - 1 ? ACS_LRCORNER : ACS_VLINE);
+		if (y == 0 || y == h - 1)
+			mvhline(y0 + y, x0 + 1, ACS_HLINE, w - 2);
+	}
+	view_put(y0, x0 + 2, w - 4, t->screen == TOP_PICK_OUTCOME ?
+	    " Outcome " : " Source ", LOOK_BOLD, 0);
+	for (y = 0; y < h - 2; y++) {
+		i = first + (size_t)y;
+		if (i >= n)
+			break;
+		label[0] = ' ';
+		top_pick_label(t, i, label + 1, sizeof(label) - 1);
+		view_put(y0 + 1 + y, x0 + 1, w - 2, label, i == t->pick ?
+		    LOOK_SEL : LOOK_TEXT, 1);
+	}
+}
+
+/* The note of a terminal too small for anything else. */
+static void
+view_small(int rows, int cols)
+{
+	struct fmt_lines	 l;
+	const char		*note = "krtop: the terminal is too small";
+	size_t			 i;
+
+	fmt_lines_init(&l);
+	fmt_wrap(&l, note, strlen(note), cols, view_utf8, 0);
+	for (i = 0; i < l.n && (int)i < rows; i++)
+		view_put((int)i, 0, cols, l.v[i].text, LOOK_BOLD, 0);
+	fmt_lines_release(&l);
+}
+
+void
+view_draw(struct top *t)
+{
+	struct view_layout	L;
+	int			rows, cols;
+
+	view_size(&rows, &cols);
+	erase();
+	curs_set(0);
+	view_layout(t, rows, cols, &L);
+	if (L.small)
+		view_small(rows, cols);
+	else if (t->screen == TOP_HELP)
+		view_help_screen(rows, cols);
+	else {
+		view_title(t, cols);
+		view_rates(t, cols);
+		view_shown(t, cols);
+		view_list(t, &L, cols);
+		if (t->detail)
+			view_detail(t, &L, cols);
+		if (t->screen == TOP_PICK_OUTCOME ||
+		    t->screen == TOP_PICK_SOURCE)
+			view_picker(t, &L, rows, cols);
+		view_help(t, &L, cols);
+		if (t->screen == TOP_PROMPT)
+			curs_set(1);
+	}
+	refresh();
+}
