@@ -64,11 +64,11 @@ struct http {
 
 /*
  * The budgets, as multiples of max_body_bytes (16 MiB at least): with the
- * default 4 MiB, 64 MiB of bodies and 64 MiB of decoded events, which
+ * default 4 MiB, 56 MiB of bodies and 56 MiB of decoded events, which
  * measured about 6 times the size of their raw text.
  */
-#define BODIES_BUDGET(max)	(16 * (size_t)((max) < 4194304 ? 4194304 : (max)))
-#define DECODE_BUDGET(max)	(16 * (size_t)((max) < 4194304 ? 4194304 : (max)))
+#define BODIES_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
+#define DECODE_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
 #define DECODE_FACTOR		6
 
 /* One request's state, from its first callback to its completion. */
