@@ -279,7 +279,7 @@ writer_start(const char *path, const struct config *cf, struct store *st,
 	/* spec/ingest.md §11.2: a lock not obtained within 5 s fails. */
 	sqlite3_busy_timeout(w->db, 5000);
 	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
-	    "PRAGMA cache_size=-65536;", cf->synchronous);
+	    "PRAGMA cache_size=-16384;", cf->synchronous);
 	rc = sqlite3_exec(w->db, sql, NULL, NULL, NULL);
 	free(sql);
 	if (rc != SQLITE_OK)
