@@ -3,6 +3,7 @@
 #define UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Whether the len bytes at s are valid UTF-8 (no overlong forms, no
@@ -16,5 +17,14 @@ int	utf8_valid(const char *s, size_t len, size_t *runes);
  * string s (of length len) end on a character boundary.
  */
 size_t	utf8_cut(const char *s, size_t len, size_t max);
+
+/*
+ * Write the code point cp (at most U+10FFFF) as UTF-8 at out, which has
+ * room for 4 bytes; return the bytes written.
+ */
+size_t	utf8_encode(uint32_t cp, char *out);
+
+/* The value of the hexadecimal digit c, or -1 (for \uXXXX escapes). */
+int	utf8_hexdigit(int c);
 
 #endif

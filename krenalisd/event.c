@@ -29,6 +29,7 @@
 
 #include "ids.h"
 #include "timestamp.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "event.h"
 #include "useragent.h"
@@ -618,18 +619,6 @@ sc_object_next(struct scan *s, int *first, const char **key, size_t *klen,
 	return 1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Read the 4 hex digits at p (n bytes available), or -1. */
 static long
 hex4(const char *p, size_t n)
@@ -640,37 +629,11 @@ hex4(const char *p, size_t n)
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		if ((h = hexval((unsigned char)p[i])) == -1)
+		if ((h = utf8_hexdigit((unsigned char)p[i])) == -1)
 			return -1;
 		v = v * 16 + h;
 	}
 	return v;
-}
-
-/* Write the code point cp as UTF-8 at d; return the bytes written. */
-static size_t
-put_utf8(char *d, unsigned long cp)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | (cp >> 6));
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | (cp >> 12));
-		d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | (cp >> 18));
-	d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /*
@@ -737,7 +700,7 @@ str_decode(const char *b, size_t blen, int esc, int strip, char *dst)
 				cp = 0xfffd;
 			if (cp == 0 && strip)
 				break;
-			d += put_utf8(d, (unsigned long)cp);
+			d += utf8_encode((uint32_t)cp, d);
 			break;
 		default:
 			*d++ = p[1];

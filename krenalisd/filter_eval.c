@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "filter.h"
+#include "utf8.h"
 #include "filter_priv.h"
 
 #define DECBUF	40	/* a jansson number as "%.16e" or an int64 */
@@ -94,44 +95,6 @@ json_dec(const json_t *v, struct filter_dec *d, char *buf)
 		return -1;
 	filter_dec_parse(buf, (size_t)n, d);
 	return 0;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Encode cp as UTF-8 into u; return the length. */
-static size_t
-utf8_put(unsigned char *u, uint32_t cp)
-{
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		u[0] = (unsigned char)(0xc0 | (cp >> 6));
-		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		u[0] = (unsigned char)(0xe0 | (cp >> 12));
-		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	u[0] = (unsigned char)(0xf0 | (cp >> 18));
-	u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 static int
@@ -265,7 +228,7 @@ raw_key_eq(const char *p, const char *end, const char *key,
 				if (end - p < 4)
 					return -1;
 				for (cp = 0, k = 0; k < 4; k++) {
-					h = hexval((unsigned char)*p++);
+					h = utf8_hexdigit((unsigned char)*p++);
 					if (h == -1)
 						return -1;
 					cp = cp << 4 | (uint32_t)h;
@@ -274,7 +237,7 @@ raw_key_eq(const char *p, const char *end, const char *key,
 				    end - p >= 6 && p[0] == '\\' &&
 				    p[1] == 'u') {
 					for (lo = 0, k = 2; k < 6; k++) {
-						if ((h = hexval(
+						if ((h = utf8_hexdigit(
 						    (unsigned char)p[k])) == -1)
 							return -1;
 						lo = lo << 4 | (uint32_t)h;
@@ -288,7 +251,7 @@ raw_key_eq(const char *p, const char *end, const char *key,
 				}
 				if (cp >= 0xd800 && cp <= 0xdfff)
 					eq = 0;	/* a key never holds one */
-				n = utf8_put(u, cp);
+				n = utf8_encode(cp, (char *)u);
 				break;
 			default:
 				u[0] = (unsigned char)p[-1];	/* " \\ / */

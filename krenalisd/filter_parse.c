@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 
 #include "filter.h"
@@ -62,45 +63,13 @@ is_word(int c)
 	return is_alpha(c) || is_digit(c) || c == '_';
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Append the UTF-8 encoding of the scalar value cp. */
 static void
 utf8_add(struct filter_buf *b, uint32_t cp)
 {
-	char	 u[4];
-	size_t	 n;
+	char	u[4];
 
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	filter_buf_add(b, u, n);
+	filter_buf_add(b, u, utf8_encode(cp, u));
 }
 
 /*
@@ -164,7 +133,7 @@ string_scan(const char *s, size_t len, size_t *pos, struct filter_buf *out,
 			ndig = s[i] == 'u' ? 4 : 8;
 			cp = 0;
 			for (k = 1; k <= ndig; k++) {
-				if (i + k >= len || (h = hexval(
+				if (i + k >= len || (h = utf8_hexdigit(
 				    (unsigned char)s[i + k])) == -1) {
 					*why = E_ESCAPE;
 					return -1;

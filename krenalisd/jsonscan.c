@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 #include "jsonscan.h"
 
@@ -110,18 +111,6 @@ utf8_seq(const unsigned char *p, size_t n)
 	return 0;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Scan a string starting at its opening quote; set *escaped when it holds
  * a backslash escape.  On return s->i is past the closing quote.
@@ -158,7 +147,7 @@ scan_string(struct scan *s, int *escaped)
 					return fail(s, "unexpected end of JSON "
 					    "input in a string");
 				for (k = 2; k < 6; k++)
-					if (hexval(s->p[s->i + k]) == -1)
+					if (utf8_hexdigit(s->p[s->i + k]) == -1)
 						return fail(s, "invalid \\u "
 						    "escape at offset %zu",
 						    s->i);
@@ -182,37 +171,11 @@ scan_string(struct scan *s, int *escaped)
 	}
 }
 
-/* Append the code point cp as UTF-8 to out; return bytes written. */
-static size_t
-put_utf8(char *out, unsigned long cp)
-{
-	if (cp < 0x80) {
-		out[0] = cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = 0xc0 | (cp >> 6);
-		out[1] = 0x80 | (cp & 0x3f);
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = 0xe0 | (cp >> 12);
-		out[1] = 0x80 | ((cp >> 6) & 0x3f);
-		out[2] = 0x80 | (cp & 0x3f);
-		return 3;
-	}
-	out[0] = 0xf0 | (cp >> 18);
-	out[1] = 0x80 | ((cp >> 12) & 0x3f);
-	out[2] = 0x80 | ((cp >> 6) & 0x3f);
-	out[3] = 0x80 | (cp & 0x3f);
-	return 4;
-}
-
 static unsigned long
 hex4(const unsigned char *p)
 {
-	return (unsigned long)hexval(p[0]) << 12 | hexval(p[1]) << 8 |
-	    hexval(p[2]) << 4 | hexval(p[3]);
+	return (unsigned long)utf8_hexdigit(p[0]) << 12 | utf8_hexdigit(p[1]) << 8 |
+	    utf8_hexdigit(p[2]) << 4 | utf8_hexdigit(p[3]);
 }
 
 /*
@@ -248,7 +211,7 @@ decode_string(const unsigned char *raw, size_t len, char *out)
 				i += 6;
 			} else if (cp >= 0xd800 && cp <= 0xdfff)
 				cp = 0xfffd;
-			n += put_utf8(out + n, cp);
+			n += utf8_encode((uint32_t)cp, out + n);
 			continue;
 		default: out[n++] = raw[i + 1]; break;
 		}

@@ -221,6 +221,35 @@ test_cut_keeps_valid(void)
 	CHECK_INT(bad, 0);
 }
 
+static void
+test_encode(void)
+{
+	static const struct {
+		uint32_t	 cp;
+		const char	*utf8;
+	} cases[] = {
+		{ 0x41, "A" }, { 0xe9, "\xc3\xa9" }, { 0x7ff, "\xdf\xbf" },
+		{ 0x800, "\xe0\xa0\x80" }, { 0x20ac, "\xe2\x82\xac" },
+		{ 0xffff, "\xef\xbf\xbf" }, { 0x10000, "\xf0\x90\x80\x80" },
+		{ 0x1f600, "\xf0\x9f\x98\x80" },
+		{ 0x10ffff, "\xf4\x8f\xbf\xbf" },
+	};
+	char	buf[5];
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = utf8_encode(cases[i].cp, buf);
+		buf[n] = '\0';
+		CHECK_STR(buf, cases[i].utf8);
+	}
+	CHECK_INT(utf8_hexdigit('0'), 0);
+	CHECK_INT(utf8_hexdigit('9'), 9);
+	CHECK_INT(utf8_hexdigit('a'), 10);
+	CHECK_INT(utf8_hexdigit('F'), 15);
+	CHECK_INT(utf8_hexdigit('g'), -1);
+	CHECK_INT(utf8_hexdigit('/'), -1);
+}
+
 int
 main(void)
 {
@@ -230,5 +259,6 @@ main(void)
 	UNIT_RUN(test_all_pairs);
 	UNIT_RUN(test_cut);
 	UNIT_RUN(test_cut_keeps_valid);
+	UNIT_RUN(test_encode);
 	return UNIT_END();
 }
