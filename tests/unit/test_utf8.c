@@ -227,7 +227,7 @@ test_encode(void)
 	static const struct {
 		uint32_t	 cp;
 		const char	*utf8;
-	} cases[] = {
+	} enc[] = {
 		{ 0x41, "A" }, { 0xe9, "\xc3\xa9" }, { 0x7ff, "\xdf\xbf" },
 		{ 0x800, "\xe0\xa0\x80" }, { 0x20ac, "\xe2\x82\xac" },
 		{ 0xffff, "\xef\xbf\xbf" }, { 0x10000, "\xf0\x90\x80\x80" },
@@ -237,10 +237,10 @@ test_encode(void)
 	char	buf[5];
 	size_t	i, n;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		n = utf8_encode(cases[i].cp, buf);
+	for (i = 0; i < sizeof(enc) / sizeof(enc[0]); i++) {
+		n = utf8_encode(enc[i].cp, buf);
 		buf[n] = '\0';
-		CHECK_STR(buf, cases[i].utf8);
+		CHECK_STR(buf, enc[i].utf8);
 	}
 	CHECK_INT(utf8_hexdigit('0'), 0);
 	CHECK_INT(utf8_hexdigit('9'), 9);
