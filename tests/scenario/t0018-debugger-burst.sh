@@ -37,8 +37,18 @@ sleep 0.3
 kill -STOP $follower
 followed=$(python3 "$T/burst.py" "$PORT" "$KEY" b) || fail "burst with follower"
 kill -CONT $follower
-# One more event carries the count of what was dropped after the last
-# record queued for the follower.
+# Let the follower catch up with what its queue held...
+prev=-1
+i=0
+while [ $i -lt 100 ]; do
+	sleep 0.3
+	now=$(wc -l <"$T/follow.out")
+	[ "$now" -eq "$prev" ] && break
+	prev=$now
+	i=$((i+1))
+done
+# ...then one more event carries the count of what was dropped after the
+# last record queued for it.
 post /v1/events '[{"type":"track","event":"Last","userId":"u","messageId":"last"}]' -H "Authorization: Bearer $KEY"
 i=0
 while ! grep -q "  Last  " "$T/follow.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
