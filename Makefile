@@ -121,7 +121,6 @@ test check: $(PROGS) $(UNIT_BIN)
 	$(Q)UNIT_DIR=$(BUILD)/tests sh tests/run
 
 run: $(PROGS)
-	@mkdir -p var
 	./krenalisd/krenalisd -d -D var
 
 bench: $(PROGS)

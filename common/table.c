@@ -22,6 +22,67 @@ width(const char *s)
 	return utf8_valid(s, len, &runes) ? runes : len;
 }
 
+char *
+table_safe(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len = strlen(s), i = 0, n, o = 0;
+	char			*out = xmalloc(len + 1);
+
+	while (i < len) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80) {
+			out[o++] = p[i++];
+			continue;
+		}
+		/* The length of a valid sequence here, if any. */
+		for (n = 2; n <= 4 && i + n <= len; n++)
+			if (utf8_valid(s + i, n, NULL))
+				break;
+		if (n > 4 || i + n > len) {
+			out[o++] = '?';
+			i++;
+		} else if (p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			out[o++] = '?';		/* a C1 control */
+			i += 2;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
+table_fit(const char *s, size_t width, int pad)
+{
+	char	*safe = table_safe(s), *out;
+	size_t	 len = strlen(safe), i = 0, runes = 0;
+
+	while (i < len && runes < width) {
+		i++;
+		while (i < len && ((unsigned char)safe[i] & 0xc0) == 0x80)
+			i++;
+		runes++;
+	}
+	out = xmalloc(i + (pad && runes < width ? width - runes : 0) + 1);
+	memcpy(out, safe, i);
+	if (pad)
+		while (runes < width) {
+			out[i++] = ' ';
+			runes++;
+		}
+	out[i] = '\0';
+	free(safe);
+	return out;
+}
+
 struct table *
 table_new(size_t ncols, const char *const *headers)
 {
@@ -54,7 +115,7 @@ table_add(struct table *t, const char *const *cells)
 	    sizeof(*t->cells));
 	for (i = 0; i < t->ncols; i++)
 		t->cells[t->nrows * t->ncols + i] =
-		    xstrdup(cells[i] ? cells[i] : "-");
+		    table_safe(cells[i] ? cells[i] : "-");
 	t->nrows++;
 }
 
@@ -91,8 +152,11 @@ table_print_pairs(FILE *fp, const char *const *pairs, size_t npairs)
 	for (i = 0; i < npairs; i++)
 		if (width(pairs[2 * i]) > w)
 			w = width(pairs[2 * i]);
-	for (i = 0; i < npairs; i++)
+	for (i = 0; i < npairs; i++) {
+		char *v = table_safe(pairs[2 * i + 1] ? pairs[2 * i + 1] : "-");
+
 		fprintf(fp, "%s%*s%s\n", pairs[2 * i],
-		    (int)(w - width(pairs[2 * i]) + 2), "",
-		    pairs[2 * i + 1] ? pairs[2 * i + 1] : "-");
+		    (int)(w - width(pairs[2 * i]) + 2), "", v);
+		free(v);
+	}
 }

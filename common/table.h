@@ -17,6 +17,19 @@ void		 table_add(struct table *, const char *const *cells);
 /* Print header and rows; trailing blanks are not written. */
 void		 table_print(const struct table *, FILE *);
 
+/*
+ * A copy of s that is safe to print on a terminal: control characters
+ * (C0, DEL, C1) and bytes that are not UTF-8 become '?'.  Text from the
+ * network goes through it before it reaches an operator's screen.
+ */
+char		*table_safe(const char *s);
+
+/*
+ * s made safe and fitted to width code points: cut, or padded with
+ * blanks when pad is set; a malloc'd string.
+ */
+char		*table_fit(const char *s, size_t width, int pad);
+
 /* Print "label  value" lines with the labels padded to one width. */
 void		 table_print_pairs(FILE *, const char *const *pairs,
 		    size_t npairs);

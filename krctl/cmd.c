@@ -245,6 +245,13 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				    (o->lopt && strcmp(o->lopt, a) == 0))
 					break;
 			}
+			if (k == CMD_MAXOPTS && (strcmp(a, "-j") == 0 ||
+			    strcmp(a, "-s") == 0)) {
+				snprintf(err, errlen, "%s goes before the "
+				    "command: krctl [-j] [-s socket] command "
+				    "[argument ...]", a);
+				goto fail;
+			}
 			if (k == CMD_MAXOPTS) {
 				snprintf(err, errlen, "unknown option %s; ", a);
 				synopsis(c, err + strlen(err),

@@ -1,5 +1,6 @@
 /* The admin socket client of krctl; see ctl.h. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <err.h>
 #include <errno.h>
@@ -32,9 +33,14 @@ ctl_open(struct ctl *c, const char *path)
 		if (errno == ENOENT)
 			errx(1, "krenalisd is not running (no socket at %s)",
 			    path);
-		if (errno == ECONNREFUSED)
+		if (errno == ECONNREFUSED) {
+			struct stat st;
+
+			if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+				errx(1, "%s is not a socket", path);
 			errx(1, "krenalisd is not running (nothing listens "
 			    "on %s)", path);
+		}
 		err(1, "cannot connect to %s", path);
 	}
 	proto_reader_init(&c->rd, PROTO_MAX_LINE * 64);

@@ -5,6 +5,7 @@
  */
 #include <err.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,24 @@
 #include "cmd.h"
 #include "print.h"
 #include "send.h"
+#include "table.h"
 
 #define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
 
 static __attribute__((__noreturn__)) void
+usage_to(FILE *fp, int status)
+{
+	fprintf(fp, "usage: krctl [-j] [-s socket] command "
+	    "[argument ...]\n");
+	fprintf(fp, "commands:\n");
+	cmd_usage(fp);
+	exit(status);
+}
+
+static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: krctl [-j] [-s socket] command "
-	    "[argument ...]\n");
-	fprintf(stderr, "commands:\n");
-	cmd_usage(stderr);
-	exit(1);
+	usage_to(stderr, 1);
 }
 
 int
@@ -43,8 +51,11 @@ main(int argc, char *argv[])
 	sock = getenv("KRENALIS_SOCKET");
 	if (sock == NULL || *sock == '\0')
 		sock = DEFAULT_SOCKET;
+	argv[0] = (char *)(uintptr_t)"krctl";	/* getopt's messages */
 	while ((ch = getopt(argc, argv, "+hjs:")) != -1) {
 		switch (ch) {
+		case 'h':
+			usage_to(stdout, 0);
 		case 'j':
 			jflag = 1;
 			break;
@@ -59,6 +70,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage();
+	if (*sock == '\0')
+		errx(1, "-s: the socket path is empty");
 	if ((c = cmd_parse(argc, argv, &args, errbuf,
 	    sizeof(errbuf))) == NULL)
 		errx(1, "%s", errbuf);
@@ -79,7 +92,8 @@ main(int argc, char *argv[])
 	if (data == NULL) {
 		ctl_close(&ctl);
 		json_decref(event);
-		errx(1, "%s", ctl.error);
+		/* The message may quote what a client sent: made safe. */
+		errx(1, "%s", table_safe(ctl.error));
 	}
 	if (c->print == PRINT_SENT) {
 		ctl_close(&ctl);
@@ -89,9 +103,22 @@ main(int argc, char *argv[])
 		if (status == -1)
 			errx(1, "%s", errbuf);
 		fputs(body, stdout);
-		free(body);
-		if (status != 200)
+		if (status != 200) {
+			free(body);
 			errx(1, "krenalisd answered %ld", status);
+		}
+		/* A test event that was rejected is a failed test. */
+		if ((data = json_loads(body, 0, NULL)) != NULL &&
+		    json_array_size(json_object_get(data, "rejected")) > 0) {
+			const char *e = json_string_value(json_object_get(
+			    json_array_get(json_object_get(data, "rejected"), 0),
+			    "error"));
+
+			errx(1, "the event was rejected: %s",
+			    table_safe(e ? e : "?"));
+		}
+		json_decref(data);
+		free(body);
 		return 0;
 	}
 	if (follow) {

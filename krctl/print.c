@@ -277,16 +277,32 @@ print_record_line(FILE *fp, const json_t *rec)
 	user = member(ev, "userId");
 	if (strcmp(user, "-") == 0)
 		user = member(ev, "anonymousId");
-	fprintf(fp, "%s  %-8s  %-24.24s  %-20.20s  %-9s",
-	    member(rec, "receivedAt"), member(ev, "type"), event_label(ev),
-	    user, member(rec, "outcome"));
-	if (json_object_get(rec, "error") != NULL)
-		fprintf(fp, "  %s", member(rec, "error"));
+	/* Everything here came from the network: made safe, cut by runes. */
+	char	*f[4];
+
+	f[0] = table_fit(member(rec, "receivedAt"), 24, 1);
+	f[1] = table_fit(member(ev, "type"), 8, 1);
+	f[2] = table_fit(event_label(ev), 24, 1);
+	f[3] = table_fit(user, 20, 1);
+	fprintf(fp, "%s  %s  %s  %s  %-9s", f[0], f[1], f[2], f[3],
+	    member(rec, "outcome"));
+	for (i = 0; i < 4; i++)
+		free(f[i]);
+	if (json_object_get(rec, "error") != NULL) {
+		f[0] = table_safe(member(rec, "error"));
+		fprintf(fp, "  %s", f[0]);
+		free(f[0]);
+	}
 	json_array_foreach(json_object_get(rec, "pipelines"), i, p) {
-		fprintf(fp, "  %s=%s", member(p, "name"), member(p, "result"));
-		if (json_object_get(p, "condition") != NULL)
-			fprintf(fp, " (%s)", member(json_object_get(p,
+		f[0] = table_safe(member(p, "name"));
+		fprintf(fp, "  %s=%s", f[0], member(p, "result"));
+		free(f[0]);
+		if (json_object_get(p, "condition") != NULL) {
+			f[0] = table_safe(member(json_object_get(p,
 			    "condition"), "text"));
+			fprintf(fp, " (%s)", f[0]);
+			free(f[0]);
+		}
 	}
 	fputc('\n', fp);
 }
@@ -324,6 +340,7 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
 	const json_t	*v;
 	size_t		 i;
+	char		*s;
 
 	switch (k) {
 	case PRINT_EVENTS:
@@ -349,9 +366,9 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		print_sources(fp, d);
 		break;
 	case PRINT_SOURCE_REMOVED:
-		fprintf(fp, "removed source %s \"%s\"\n",
-		    json_string_value(json_object_get(d, "id")),
-		    json_string_value(json_object_get(d, "name")));
+		s = table_safe(member(d, "name"));
+		fprintf(fp, "removed source %s \"%s\"\n", member(d, "id"), s);
+		free(s);
 		break;
 	case PRINT_KEYS:
 		print_keys(fp, d);
@@ -371,9 +388,10 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		print_pipelines(fp, d);
 		break;
 	case PRINT_PIPELINE_REMOVED:
-		fprintf(fp, "removed pipeline %s \"%s\"\n",
-		    json_string_value(json_object_get(d, "id")),
-		    json_string_value(json_object_get(d, "name")));
+		s = table_safe(member(d, "name"));
+		fprintf(fp, "removed pipeline %s \"%s\"\n", member(d, "id"),
+		    s);
+		free(s);
 		break;
 	}
 }

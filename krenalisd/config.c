@@ -274,6 +274,24 @@ config_load(struct config *cf, const char *path, int must_exist, char *err,
 int
 config_check(const struct config *cf, char *err, size_t errlen)
 {
+	size_t	sockpath;
+
+	if (cf->data_dir[0] == '\0') {
+		snprintf(err, errlen, "data_dir: value is empty");
+		return -1;
+	}
+	if (cf->socket != NULL && cf->socket[0] == '\0') {
+		snprintf(err, errlen, "socket: value is empty");
+		return -1;
+	}
+	/* sun_path holds 107 bytes and the NUL. */
+	sockpath = cf->socket != NULL ? strlen(cf->socket) :
+	    strlen(cf->data_dir) + 1 + strlen(CONFIG_SOCKET_NAME);
+	if (sockpath > 107) {
+		snprintf(err, errlen, "socket path is too long (%zu bytes, at "
+		    "most 107)", sockpath);
+		return -1;
+	}
 	if (cf->rate_limit_burst < cf->max_batch_events) {
 		snprintf(err, errlen, "rate_limit_burst (%lld) must be at "
 		    "least max_batch_events (%lld)",

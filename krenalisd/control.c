@@ -66,6 +66,7 @@ int
 control_listen(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un	sun;
+	struct stat		st;
 	mode_t			old;
 	int			fd, probe;
 
@@ -90,6 +91,11 @@ control_listen(const char *path, char *err, size_t errlen)
 			return -1;
 		}
 		close(probe);
+	}
+	/* Only a socket is ever removed: -s may name the wrong file. */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
 	}
 	if (unlink(path) == -1 && errno != ENOENT) {
 		snprintf(err, errlen, "unlink %s: %s", path, strerror(errno));

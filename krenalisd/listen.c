@@ -105,11 +105,22 @@ listen_open(const char *addr, char *err, size_t errlen)
 char *
 listen_base_url(const char *addr)
 {
-	char	*s;
+	const char	*port = strrchr(addr, ':');
+	char		*s, host[256];
 
 	if (strncmp(addr, "localhost:", 10) == 0)
 		xasprintf(&s, "http://127.0.0.1:%s", addr + 10);
-	else
+	else if (strncmp(addr, "*:", 2) == 0 || strncmp(addr, "0.0.0.0:",
+	    8) == 0 || strncmp(addr, "[::]:", 5) == 0) {
+		/*
+		 * Every address: "*" is no host a client can reach, the
+		 * machine's name may be (public_url says it for sure).
+		 */
+		if (gethostname(host, sizeof(host)) == -1)
+			strlcpy(host, "localhost", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		xasprintf(&s, "http://%s%s", host, port);
+	} else
 		xasprintf(&s, "http://%s", addr);
 	return s;
 }

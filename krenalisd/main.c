@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +39,17 @@
 static int	sigpipe_w = -1;
 
 static __dead void
+usage_to(FILE *fp, int status)
+{
+	fprintf(fp, "usage: krenalisd [-dnv] [-f config] [-D datadir] "
+	    "[-l address:port] [-s socket]\n");
+	exit(status);
+}
+
+static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: krenalisd [-dnv] [-f config] [-D datadir] "
-	    "[-l address:port] [-s socket]\n");
-	exit(1);
+	usage_to(stderr, 1);
 }
 
 /* Signal handler: hand the signal number to the control loop. */
@@ -74,6 +81,10 @@ datadir_make(const char *dir, char *err, size_t errlen)
 		    dir);
 		return -1;
 	}
+	if (st.st_mode & 077)
+		log_warnx("data directory %s is open to other users (mode "
+		    "%03o): it holds the write keys; chmod 700 it", dir,
+		    (unsigned)(st.st_mode & 0777));
 	return 0;
 }
 
@@ -140,8 +151,11 @@ main(int argc, char *argv[])
 	int			 conf_given = 0, lockfd, ctlfd, httpfd;
 	int			 sp[2];
 
-	while ((ch = getopt(argc, argv, "dD:f:l:ns:v")) != -1) {
+	argv[0] = (char *)(uintptr_t)"krenalisd";	/* getopt's messages */
+	while ((ch = getopt(argc, argv, "dD:f:hl:ns:v")) != -1) {
 		switch (ch) {
+		case 'h':
+			usage_to(stdout, 0);
 		case 'd':
 			debug = 1;
 			break;
@@ -170,6 +184,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	/* Everything the daemon creates is its own: keys are in state.db. */
+	umask(077);
 
 	log_init("krenalisd", 1, verbose);
 	/*

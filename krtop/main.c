@@ -7,6 +7,7 @@
 #include <err.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,12 @@ main(int argc, char *argv[])
 	sock = getenv("KRENALIS_SOCKET");
 	if (sock == NULL || *sock == '\0')
 		sock = DEFAULT_SOCKET;
+	argv[0] = (char *)(uintptr_t)"krtop";	/* getopt's messages */
 	while ((ch = getopt(argc, argv, "hs:")) != -1) {
 		switch (ch) {
+		case 'h':
+			printf("usage: krtop [-s socket] [source]\n");
+			return 0;
 		case 's':
 			sock = optarg;
 			break;
@@ -49,7 +54,7 @@ main(int argc, char *argv[])
 	if (argc == 1)
 		source = argv[0];
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		errx(1, "krtop needs a terminal");
+		errx(1, "standard input and output must be a terminal");
 	return top_run(sock, source,
 	    strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
 }

@@ -53,6 +53,19 @@ grep -qF "$T/missing.conf: No such file or directory" "$T/err" || fail "missing 
 expect_eq "bad option" 1 $?
 grep -q "^usage: krenalisd \[-dnv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\]$" "$T/err" || fail "usage: $(cat "$T/err")"
 
+"$KRENALISD" -n -D '' 2>"$T/err"
+expect_eq "-n checks -D" 1 $?
+grep -qF "data_dir: value is empty" "$T/err" || fail "empty -D: $(cat "$T/err")"
+"$KRENALISD" -n -s "$T/$(printf '%0120d' 0)" 2>"$T/err"
+expect_eq "-n checks the socket path" 1 $?
+grep -qF "socket path is too long" "$T/err" || fail "long -s: $(cat "$T/err")"
+# A file that is not a socket is never removed for one.
+echo precious >"$T/not-a-socket"
+"$KRENALISD" -d -D "$T/d4" -l 127.0.0.1:1 -s "$T/not-a-socket" 2>"$T/err"
+expect_eq "-s on a file" 1 $?
+grep -qF "$T/not-a-socket exists and is not a socket" "$T/err" || fail "-s on a file: $(cat "$T/err")"
+expect_eq "file kept" precious "$(cat "$T/not-a-socket")"
+
 # public_url decides the endpoint printed with sources.
 printf 'public_url = https://events.example.com/\n' >"$conf"
 start_daemon -f "$conf"
@@ -62,6 +75,8 @@ expect_eq "endpoint from public_url" "https://events.example.com/v1/events" "$(j
 # The data directory is private, holds the pid of the daemon, and is locked.
 expect_eq "data dir mode" 700 "$(stat -c %a "$DATA")"
 expect_eq "socket mode" 600 "$(stat -c %a "$SOCK")"
+expect_eq "state.db mode" 600 "$(stat -c %a "$DATA/state.db")"
+expect_eq "warehouse.db mode" 600 "$(stat -c %a "$DATA/warehouse.db")"
 expect_eq "pid file" "$PID" "$(cat "$DATA/krenalisd.pid")"
 "$KRENALISD" -d -D "$DATA" -l 127.0.0.1:1 -s "$T/other.sock" 2>"$T/err"
 expect_eq "second daemon refused" 1 $?

@@ -19,6 +19,12 @@ expect_fail "extra argument" 'krctl: unexpected argument "x"; usage: krctl sourc
 expect_fail "unknown option" 'krctl: unknown option -x; usage: krctl pipeline add source name [-F filter] [-C consents] [--disabled]' "$KRCTL" -s "$T/none.sock" pipeline add s n -x
 expect_fail "exclusive options" 'krctl: options -F and --no-filter cannot be used together' "$KRCTL" -s "$T/none.sock" pipeline set p -F "type is 'track'" --no-filter
 expect_fail "option value" 'krctl: option -c needs a value; usage: krctl source add [-c connector] [--strategy strategy] name' "$KRCTL" -s "$T/none.sock" source add name -c
+"$KRCTL" -h >"$T/out" 2>&1
+expect_eq "-h exit" 0 $?
+grep -q '^usage: krctl \[-j\] \[-s socket\] command \[argument ...\]$' "$T/out" || fail "-h prints usage"
+expect_fail "-j after the command" 'krctl: -j goes before the command: krctl [-j] [-s socket] command [argument ...]' "$KRCTL" -s "$T/none.sock" events -j
+expect_fail "empty -s" 'krctl: -s: the socket path is empty' "$KRCTL" -s '' status
+expect_fail "not a socket" "krctl: $T is not a socket" "$KRCTL" -s "$T" status
 expect_fail "option twice" 'krctl: option --disabled is given twice' "$KRCTL" -s "$T/none.sock" pipeline add s n --disabled --disabled
 
 start_daemon

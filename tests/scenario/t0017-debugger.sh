@@ -78,6 +78,13 @@ expect_eq "followed" 6 "$(wc -l <"$T/follow.out")"
 expect_eq "no omissions" "" "$(cat "$T/follow.err")"
 grep -q "  -  *-  *-  *rejected  *property 'event' is required for a track event$" "$T/follow.out" || fail "rejected line: $(cat "$T/follow.out")"
 
+expect_fail "send rejected" "krctl: the event was rejected: property 'groupId' is required for a group event" kr send "Segment prod" -t group
+# Text from clients never reaches the terminal raw: one line a record.
+post /v1/events '[{"type":"track","event":"Ev\nil\u001b[31m","userId":"u\r\nX","messageId":"esc-1"}]' -H "Authorization: Bearer $KEY"
+check "events with control characters" kr events -n 1
+expect_eq "one line" 1 "$(wc -l <"$T/out")"
+grep -q "  Ev?il?\[31m  .*  u??X  " "$T/out" || fail "escaped line: $(cat -v "$T/out")"
+
 # krctl rejected reads the quarantine, which survives restarts.
 stop_daemon
 KEEP_PORT=1 start_daemon -f "$T/k.conf"

@@ -20,7 +20,7 @@ expect_eq "krtop.1 SYNOPSIS is the usage" "krtop [-s socket] [source]" \
     "$synopsis"
 "$KRTOP" a b >/dev/null 2>"$T/err"
 expect_eq "two sources" 1 $?
-expect_fail "no terminal" "krtop: krtop needs a terminal" \
+expect_fail "no terminal" "krtop: standard input and output must be a terminal" \
     "$KRTOP" -s "$T/nosock" </dev/null
 
 start_daemon
