@@ -22,6 +22,12 @@ PID=
 failures=0
 
 cleanup() {
+	# Daemons a test detached (their pids in $T/extra.pids) go too.
+	if [ -f "$T/extra.pids" ]; then
+		for p in $(cat "$T/extra.pids"); do
+			kill "$p" 2>/dev/null
+		done
+	fi
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null

@@ -111,6 +111,7 @@ while [ ! -S "$T/d3/krenalisd.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1))
 # The daemon answers only once it has detached and written its pid.
 "$KRCTL" -s "$T/d3/krenalisd.sock" status >/dev/null || fail "detached daemon does not answer"
 dpid=$(cat "$T/d3/krenalisd.pid")
+echo "$dpid" >>"$T/extra.pids"
 kill -0 "$dpid" 2>/dev/null || fail "detached daemon is not running"
 expect_eq "pid file of detached daemon" "$dpid" "$("$KRCTL" -j -s "$T/d3/krenalisd.sock" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')"
 kill "$dpid"
