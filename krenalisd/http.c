@@ -1,5 +1,7 @@
 /* HTTP routing, ingest and responses of krenalisd; see spec/ingest.md. */
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1010,6 +1012,23 @@ out:
 	return ret;
 }
 
+/*
+ * HTTP threads run below the writer: on 2 cores, decoding threads that
+ * compete with the writer for CPU slow every commit, and the writer is
+ * the one thread all requests wait for.  Once per thread.
+ */
+static void
+lower_priority(void)
+{
+	static __thread int	done;
+
+	if (done)
+		return;
+	done = 1;
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5) == -1)
+		log_debug("http: setpriority: %s", strerror(errno));
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -1021,6 +1040,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 	int		 get, head, post, options;
 
 	if (rq == NULL) {
+		lower_priority();
 		rq = xcalloc(1, sizeof(*rq));
 		rq->http = http;
 		rq->received_at = timestamp_now();
