@@ -511,9 +511,9 @@ static json_t *
 cmd_events(struct request *r)
 {
 	struct dbg_record	**recs;
-	const char		 *src = NULL, *id = NULL;
+	const char		 *src = NULL, *id = NULL, *text;
 	long long		  count = 20;
-	size_t			  n, i, len;
+	size_t			  n, i, len, rlen;
 	int			  follow = 0;
 	char			 *out;
 
@@ -538,16 +538,19 @@ cmd_events(struct request *r)
 		return json_pack("{s:b}", "follow", 1);
 	}
 	n = debugger_history(id, (size_t)count, &recs);
-	for (len = 2, i = 0; i < n; i++)
-		len += recs[i]->len + 1;
+	for (len = 2, i = 0; i < n; i++) {
+		dbg_record_text(recs[i], &rlen);
+		len += rlen + 1;
+	}
 	out = xmalloc(len + 1);
 	len = 0;
 	out[len++] = '[';
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			out[len++] = ',';
-		memcpy(out + len, recs[i]->text, recs[i]->len);
-		len += recs[i]->len;
+		text = dbg_record_text(recs[i], &rlen);
+		memcpy(out + len, text, rlen);
+		len += rlen;
 		dbg_record_unref(recs[i]);
 	}
 	out[len++] = ']';
@@ -864,8 +867,9 @@ static void
 client_deliver(struct client *c)
 {
 	struct dbg_item	 items[64];
+	const char	*text;
 	char		 head[96], tail[48];
-	size_t		 n, i;
+	size_t		 n, i, len;
 	int		 hl, tl;
 
 	while (!c->closing && c->outlen - c->outoff < SUB_HIGH &&
@@ -879,8 +883,9 @@ client_deliver(struct client *c)
 				    (unsigned long long)items[i].omitted);
 			else
 				tl = snprintf(tail, sizeof(tail), "}\n");
+			text = dbg_record_text(items[i].rec, &len);
 			client_queue(c, head, (size_t)hl);
-			client_queue(c, items[i].rec->text, items[i].rec->len);
+			client_queue(c, text, len);
 			client_queue(c, tail, (size_t)tl);
 			dbg_record_unref(items[i].rec);
 		}

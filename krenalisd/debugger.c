@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "log.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -62,8 +63,11 @@ debugger_init(size_t size)
 void
 dbg_record_unref(struct dbg_record *r)
 {
-	if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1)
+	if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+		snapshot_unref(r->snap);
+		free(r->text);
 		free(r);
+	}
 }
 
 static struct dbg_record *
@@ -212,56 +216,110 @@ static const char *const result_names[] = {
 	[PRESULT_DISABLED] = "disabled",
 };
 
+/*
+ * The compact record of event i of a committed batch: one allocation for
+ * the header, the raw text (cut), the event's text, the error and the
+ * pipeline results.
+ */
 struct dbg_record *
 debugger_record(struct batch *b, size_t i, uint64_t seq)
 {
-	struct batch_event		*be = &b->events[i];
-	const struct snap_pipeline	*p;
-	struct dbg_record		*r;
-	struct sbuf			 sb = { NULL, 0, 0 };
-	const char			*ctext;
-	size_t				 cut, j, k;
-	int32_t				 cond;
-
-	const char			*text;
-	size_t				 tlen = 0;
+	struct batch_event	*be = &b->events[i];
+	struct dbg_record	*r;
+	const char		*text;
+	size_t			 tlen = 0, cut, elen, np = b->npipelines;
+	char			*p;
 
 	text = event_text(&be->ev, &tlen);
-	sb_reserve(&sb, sizeof(*r) + be->rawlen + tlen + 512);
-	sb.len = sizeof(*r);		/* the header goes in front */
-	sb_str(&sb, "{\"seq\":");
-	sb_int(&sb, seq);
-	sb_str(&sb, ",\"receivedAt\":\"");
-	sb_str(&sb, be->ev.received_at_text);
-	sb_str(&sb, "\",\"source\":\"");
-	sb_str(&sb, b->src->id);
-	sb_str(&sb, "\",\"requestId\":\"");
-	sb_str(&sb, b->request_id);
-	sb_str(&sb, "\",\"index\":");
-	sb_int(&sb, i);
 	cut = utf8_cut(be->raw, be->rawlen, DEBUGGER_RAW_MAX);
+	elen = be->valid ? 0 : strlen(be->ev.error) + 1;
+	r = xmalloc(sizeof(*r) + np * sizeof(int32_t) + np + cut + tlen +
+	    elen);
+	memset(r, 0, sizeof(*r));
+	atomic_init(&r->refs, 1);
+	r->seq = seq;
+	memcpy(r->source, b->src->id, sizeof(r->source));
+	r->snap = snapshot_ref(b->snap);
+	r->src = b->src;
+	strlcpy(r->received_at, be->ev.received_at_text,
+	    sizeof(r->received_at));
+	strlcpy(r->request_id, b->request_id, sizeof(r->request_id));
+	r->index = i;
+	r->outcome = be->outcome;
+	r->rawlen = be->rawlen;
+	r->rawcut = cut;
+	r->npipelines = be->valid ? np : 0;
+	/* The int32 conditions first: r + 1 is aligned for them. */
+	p = (char *)(r + 1);
+	if (r->npipelines > 0) {
+		memcpy(p, b->conds + i * np, np * sizeof(int32_t));
+		r->conds = (const int32_t *)p;
+		p += np * sizeof(int32_t);
+		memcpy(p, b->results + i * np, np);
+		r->results = (const unsigned char *)p;
+		p += np;
+	}
+	memcpy(p, be->raw, cut);
+	r->raw = p;
+	p += cut;
+	if (text != NULL) {
+		memcpy(p, text, tlen);
+		r->event = p;
+		r->eventlen = tlen;
+		p += tlen;
+	}
+	if (!be->valid) {
+		memcpy(p, be->ev.error, elen);
+		r->error = p;
+	}
+	return r;
+}
+
+const char *
+dbg_record_text(struct dbg_record *r, size_t *len)
+{
+	const struct snap_pipeline	*p;
+	struct sbuf			 sb = { NULL, 0, 0 };
+	const char			*ctext;
+	size_t				 j;
+	int32_t				 cond;
+
+	if (r->text != NULL) {
+		*len = r->len;
+		return r->text;
+	}
+	sb_reserve(&sb, r->rawcut + r->eventlen + 512);
+	sb_str(&sb, "{\"seq\":");
+	sb_int(&sb, r->seq);
+	sb_str(&sb, ",\"receivedAt\":\"");
+	sb_str(&sb, r->received_at);
+	sb_str(&sb, "\",\"source\":\"");
+	sb_str(&sb, r->source);
+	sb_str(&sb, "\",\"requestId\":\"");
+	sb_str(&sb, r->request_id);
+	sb_str(&sb, "\",\"index\":");
+	sb_int(&sb, r->index);
 	sb_str(&sb, ",\"raw\":");
-	sb_json(&sb, be->raw, cut);
+	sb_json(&sb, r->raw, r->rawcut);
 	sb_str(&sb, ",\"rawBytes\":");
-	sb_int(&sb, be->rawlen);
-	sb_str(&sb, cut < be->rawlen ? ",\"rawTruncated\":true" :
+	sb_int(&sb, r->rawlen);
+	sb_str(&sb, r->rawcut < r->rawlen ? ",\"rawTruncated\":true" :
 	    ",\"rawTruncated\":false");
 	sb_str(&sb, ",\"event\":");
-	if (text != NULL)
-		sb_add(&sb, text, tlen);
+	if (r->event != NULL)
+		sb_add(&sb, r->event, r->eventlen);
 	else
 		sb_str(&sb, "null");
 	sb_str(&sb, ",\"outcome\":\"");
-	sb_str(&sb, outcome_names[be->outcome]);
+	sb_str(&sb, outcome_names[r->outcome]);
 	sb_str(&sb, "\"");
-	if (!be->valid) {
+	if (r->error != NULL) {
 		sb_str(&sb, ",\"error\":");
-		sb_json(&sb, be->ev.error, strlen(be->ev.error));
+		sb_json(&sb, r->error, strlen(r->error));
 	}
 	sb_str(&sb, ",\"pipelines\":[");
-	for (j = 0; be->valid && j < b->npipelines; j++) {
-		p = &b->src->pipelines[j];
-		k = i * b->npipelines + j;
+	for (j = 0; j < r->npipelines; j++) {
+		p = &r->src->pipelines[j];
 		if (j > 0)
 			sb_str(&sb, ",");
 		sb_str(&sb, "{\"id\":\"");
@@ -269,10 +327,10 @@ debugger_record(struct batch *b, size_t i, uint64_t seq)
 		sb_str(&sb, "\",\"name\":");
 		sb_json(&sb, p->name, strlen(p->name));
 		sb_str(&sb, ",\"result\":\"");
-		sb_str(&sb, result_names[b->results[k]]);
+		sb_str(&sb, result_names[r->results[j]]);
 		sb_str(&sb, "\"");
-		if (b->results[k] == PRESULT_FILTERED) {
-			cond = b->conds[k];
+		if (r->results[j] == PRESULT_FILTERED) {
+			cond = r->conds[j];
 			if (cond < 0)
 				sb_str(&sb, ",\"reason\":\"no condition "
 				    "matched\"");
@@ -289,13 +347,11 @@ debugger_record(struct batch *b, size_t i, uint64_t seq)
 		sb_str(&sb, "}");
 	}
 	sb_str(&sb, "]}");
-	sb_add(&sb, "", 1);		/* a NUL, not counted */
-	r = (struct dbg_record *)sb.p;
-	atomic_init(&r->refs, 1);
-	r->seq = seq;
-	memcpy(r->source, b->src->id, sizeof(r->source));
-	r->len = sb.len - sizeof(*r) - 1;
-	return r;
+	sb_add(&sb, "", 1);
+	r->text = sb.p;
+	r->len = sb.len - 1;
+	*len = r->len;
+	return r->text;
 }
 
 static struct ring *

@@ -29,14 +29,42 @@ struct batch;
 struct dbg_slot;
 struct dbg_sub;
 
-/* A record: its JSON object text, shared and immutable. */
+struct snapshot;
+struct snap_source;
+
+/*
+ * A record, shared by reference.  The HTTP thread that made it keeps what
+ * the record says in a compact form; its JSON text is written on first
+ * read, by the control thread, which alone reads records: most records
+ * are evicted from their ring without anyone reading them.
+ */
 struct dbg_record {
-	atomic_int	refs;
-	uint64_t	seq;
-	char		source[IDS_ID_LEN + 1];
-	size_t		len;
-	char		text[];
+	atomic_int		 refs;
+	uint64_t		 seq;
+	char			 source[IDS_ID_LEN + 1];
+
+	struct snapshot		*snap;		/* pipeline names, filters */
+	const struct snap_source *src;		/* in snap */
+	char			 received_at[25];
+	char			 request_id[IDS_REQID_MAX + 1];
+	size_t			 index;
+	int			 outcome;
+	const char		*raw;		/* cut at DEBUGGER_RAW_MAX */
+	size_t			 rawcut;
+	size_t			 rawlen;	/* of the complete raw text */
+	const char		*event;		/* §13 text, or NULL */
+	size_t			 eventlen;
+	const char		*error;		/* or NULL */
+	size_t			 npipelines;
+	const unsigned char	*results;
+	const int32_t		*conds;
+
+	char			*text;		/* the JSON, once read */
+	size_t			 len;
 };
+
+/* The record's JSON object text (*len its length); control thread. */
+const char *dbg_record_text(struct dbg_record *, size_t *len);
 
 /* What a subscriber takes from its queue. */
 struct dbg_item {

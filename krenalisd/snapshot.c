@@ -111,6 +111,13 @@ snapshot_publish(struct snapshot *s)
 }
 
 struct snapshot *
+snapshot_ref(struct snapshot *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+struct snapshot *
 snapshot_current(void)
 {
 	struct snapshot	*s;

@@ -77,6 +77,8 @@ const struct snap_key *snapshot_lookup_key(const struct snapshot *,
  * gives back with snapshot_unref.
  */
 void		 snapshot_publish(struct snapshot *);
+/* Another reference to a snapshot the caller holds. */
+struct snapshot	*snapshot_ref(struct snapshot *);
 struct snapshot	*snapshot_current(void);
 void		 snapshot_unref(struct snapshot *);
 
