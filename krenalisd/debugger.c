@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "compat.h"
+#include "jsonstr.h"
 #include "log.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -161,36 +162,8 @@ sb_str(struct sbuf *sb, const char *s)
 static void
 sb_json(struct sbuf *sb, const char *s, size_t n)
 {
-	static const char	hex[] = "0123456789ABCDEF";
-	size_t			i, run = 0;
-	unsigned char		c;
-	char			esc[6];
-
-	sb_reserve(sb, n + 2);
-	sb->p[sb->len++] = '"';
-	for (i = 0; i < n; i++) {
-		c = s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		sb_add(sb, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': sb_add(sb, "\\\"", 2); break;
-		case '\\': sb_add(sb, "\\\\", 2); break;
-		case '\b': sb_add(sb, "\\b", 2); break;
-		case '\f': sb_add(sb, "\\f", 2); break;
-		case '\n': sb_add(sb, "\\n", 2); break;
-		case '\r': sb_add(sb, "\\r", 2); break;
-		case '\t': sb_add(sb, "\\t", 2); break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			sb_add(sb, esc, 6);
-		}
-	}
-	sb_add(sb, s + run, n - run);
-	sb_add(sb, "\"", 1);
+	sb_reserve(sb, JSONSTR_MAX(n));
+	sb->len += jsonstr_quote(sb->p + sb->len, s, n);
 }
 
 static void

@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "ids.h"
+#include "jsonstr.h"
 #include "timestamp.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -1721,56 +1722,8 @@ buf_addc(struct buf *b, char c)
 static void
 buf_str(struct buf *b, const char *s, size_t n)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 i, run;
-	unsigned char		 ch;
-	char			 e[6];
-
-	buf_addc(b, '"');
-	for (i = 0; i < n; ) {
-		for (run = i; run < n; run++) {
-			ch = (unsigned char)s[run];
-			if (ch < 0x20 || ch == '"' || ch == '\\')
-				break;
-		}
-		buf_add(b, s + i, run - i);
-		if (run == n)
-			break;
-		ch = (unsigned char)s[run];
-		e[0] = '\\';
-		switch (ch) {
-		case '"':
-		case '\\':
-			e[1] = ch;
-			buf_add(b, e, 2);
-			break;
-		case '\b':
-			buf_lit(b, "\\b");
-			break;
-		case '\f':
-			buf_lit(b, "\\f");
-			break;
-		case '\n':
-			buf_lit(b, "\\n");
-			break;
-		case '\r':
-			buf_lit(b, "\\r");
-			break;
-		case '\t':
-			buf_lit(b, "\\t");
-			break;
-		default:
-			e[1] = 'u';
-			e[2] = '0';
-			e[3] = '0';
-			e[4] = hex[ch >> 4];
-			e[5] = hex[ch & 15];
-			buf_add(b, e, 6);
-			break;
-		}
-		i = run + 1;
-	}
-	buf_addc(b, '"');
+	buf_need(b, JSONSTR_MAX(n));
+	b->len += jsonstr_quote(b->p + b->len, s, n);
 }
 
 static void

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "jsonstr.h"
 #include "timestamp.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -571,44 +572,10 @@ filter_ip_parse(const char *s, size_t len, struct filter_ip *ip)
 static void
 quote_add(struct filter_buf *b, const char *s, size_t len)
 {
-	char		 hex[8];
-	size_t		 i;
-	unsigned char	 c;
+	char	*q = xmalloc(JSONSTR_MAX(len));
 
-	filter_buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		switch (c) {
-		case '\\':
-			filter_buf_add(b, "\\\\", 2);
-			break;
-		case '"':
-			filter_buf_add(b, "\\\"", 2);
-			break;
-		case '\n':
-			filter_buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			filter_buf_add(b, "\\r", 2);
-			break;
-		case '\t':
-			filter_buf_add(b, "\\t", 2);
-			break;
-		case '\b':
-			filter_buf_add(b, "\\b", 2);
-			break;
-		case '\f':
-			filter_buf_add(b, "\\f", 2);
-			break;
-		default:
-			if (c < 0x20) {
-				snprintf(hex, sizeof(hex), "\\u%04X", c);
-				filter_buf_adds(b, hex);
-			} else
-				filter_buf_addc(b, (char)c);
-		}
-	}
-	filter_buf_addc(b, '"');
+	filter_buf_add(b, q, jsonstr_quote(q, s, len));
+	free(q);
 }
 
 /* Append the canonical form (§2.4) of the first n segments. */

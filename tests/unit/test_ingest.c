@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "compat.h"
+#include "jsonstr.h"
 
 #include "unit.h"
 #include "../../krenalisd/body.h"
@@ -367,6 +368,33 @@ test_headers(void)
 	CHECK_INT(ingest_encoding("deflate"), ENCODING_UNSUPPORTED);
 }
 
+static void
+test_jsonstr(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} cases[] = {
+		{ "plain", 5, "\"plain\"" },
+		{ "", 0, "\"\"" },
+		{ "a\"b\\c/d", 7, "\"a\\\"b\\\\c/d\"" },
+		{ "\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"" },
+		{ "\x01\x1f\x7f", 3, "\"\\u0001\\u001F\x7f\"" },
+		{ "a\0b", 3, "\"a\\u0000b\"" },
+		{ "caf\xc3\xa9", 5, "\"caf\xc3\xa9\"" },
+	};
+	char	out[64];
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = jsonstr_quote(out, cases[i].in, cases[i].len);
+		CHECK(n <= JSONSTR_MAX(cases[i].len));
+		out[n] = '\0';
+		CHECK_STR(out, cases[i].out);
+	}
+}
+
 int
 main(void)
 {
@@ -379,5 +407,6 @@ main(void)
 	UNIT_RUN(test_routes);
 	UNIT_RUN(test_auth);
 	UNIT_RUN(test_headers);
+	UNIT_RUN(test_jsonstr);
 	return UNIT_END();
 }
