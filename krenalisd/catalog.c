@@ -963,24 +963,15 @@ catalog_counts(const struct catalog *cat, size_t *nsources,
 static json_t *
 pipeline_stats(const struct pipeline *p)
 {
-	struct pipe_counters	*c = p->counters;
-	json_t			*o = json_object();
+	json_t	*o = json_object();
+	size_t	 i;
 
 	json_object_set_new(o, "id", json_string(p->id));
 	json_object_set_new(o, "name", json_string(p->name));
 	json_object_set_new(o, "enabled", json_boolean(p->enabled));
-	json_object_set_new(o, "receive",
-	    json_integer((json_int_t)counter_get(&c->receive)));
-	json_object_set_new(o, "filterPassed",
-	    json_integer((json_int_t)counter_get(&c->filter_passed)));
-	json_object_set_new(o, "filterFailed",
-	    json_integer((json_int_t)counter_get(&c->filter_failed)));
-	json_object_set_new(o, "consentPassed",
-	    json_integer((json_int_t)counter_get(&c->consent_passed)));
-	json_object_set_new(o, "consentFailed",
-	    json_integer((json_int_t)counter_get(&c->consent_failed)));
-	json_object_set_new(o, "stored",
-	    json_integer((json_int_t)counter_get(&c->stored)));
+	for (i = 0; i < PIPE_NFIELDS; i++)
+		json_object_set_new(o, pipe_fields[i].name, json_integer(
+		    (json_int_t)counter_field_get(p->counters, &pipe_fields[i])));
 	return o;
 }
 
@@ -988,18 +979,11 @@ pipeline_stats(const struct pipeline *p)
 static void
 source_counts(json_t *o, struct src_counters *c)
 {
-	json_object_set_new(o, "received",
-	    json_integer((json_int_t)counter_get(&c->received)));
-	json_object_set_new(o, "accepted",
-	    json_integer((json_int_t)counter_get(&c->accepted)));
-	json_object_set_new(o, "rejected",
-	    json_integer((json_int_t)counter_get(&c->rejected)));
-	json_object_set_new(o, "duplicates",
-	    json_integer((json_int_t)counter_get(&c->duplicates)));
-	json_object_set_new(o, "stored",
-	    json_integer((json_int_t)counter_get(&c->stored)));
-	json_object_set_new(o, "filtered",
-	    json_integer((json_int_t)counter_get(&c->filtered)));
+	size_t	i;
+
+	for (i = 0; i < SRC_NFIELDS; i++)
+		json_object_set_new(o, src_fields[i].name, json_integer(
+		    (json_int_t)counter_field_get(c, &src_fields[i])));
 }
 
 json_t *
@@ -1034,23 +1018,18 @@ catalog_stats(struct catalog *cat, const char *arg, int64_t since,
 json_t *
 catalog_totals(struct catalog *cat)
 {
-	static const char *const names[] = { "received", "accepted",
-	    "rejected", "duplicates", "stored", "filtered" };
 	struct source	*s;
-	json_t		*o = json_object(), *one;
-	json_int_t	 sum[6] = { 0, 0, 0, 0, 0, 0 };
+	json_t		*o = json_object();
+	uint64_t	 sum;
 	size_t		 i;
 
-	TAILQ_FOREACH(s, &cat->sources, entry) {
-		one = json_object();
-		source_counts(one, s->counters);
-		for (i = 0; i < 6; i++)
-			sum[i] += json_integer_value(json_object_get(one,
-			    names[i]));
-		json_decref(one);
+	for (i = 0; i < SRC_NFIELDS; i++) {
+		sum = 0;
+		TAILQ_FOREACH(s, &cat->sources, entry)
+			sum += counter_field_get(s->counters, &src_fields[i]);
+		json_object_set_new(o, src_fields[i].name,
+		    json_integer((json_int_t)sum));
 	}
-	for (i = 0; i < 6; i++)
-		json_object_set_new(o, names[i], json_integer(sum[i]));
 	return o;
 }
 

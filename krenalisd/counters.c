@@ -1,9 +1,43 @@
 /* Counters and rate-limit buckets; see counters.h. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "xmalloc.h"
 #include "counters.h"
+
+const struct counter_field src_fields[SRC_NFIELDS] = {
+	{ "received", "krenalis_events_received_total",
+	    "Events of committed requests.",
+	    offsetof(struct src_counters, received) },
+	{ "accepted", "krenalis_events_accepted_total", "Accepted events.",
+	    offsetof(struct src_counters, accepted) },
+	{ "rejected", "krenalis_events_rejected_total", "Rejected events.",
+	    offsetof(struct src_counters, rejected) },
+	{ "duplicates", "krenalis_events_duplicates_total",
+	    "Duplicate events.", offsetof(struct src_counters, duplicates) },
+	{ "stored", "krenalis_events_stored_total",
+	    "Rows inserted into krenalis_events.",
+	    offsetof(struct src_counters, stored) },
+	{ "filtered", "krenalis_events_filtered_total",
+	    "Accepted events that no enabled pipeline passed.",
+	    offsetof(struct src_counters, filtered) },
+};
+
+const struct counter_field pipe_fields[PIPE_NFIELDS] = {
+	{ "receive", "receive", "passed",
+	    offsetof(struct pipe_counters, receive) },
+	{ "filterPassed", "filter", "passed",
+	    offsetof(struct pipe_counters, filter_passed) },
+	{ "filterFailed", "filter", "failed",
+	    offsetof(struct pipe_counters, filter_failed) },
+	{ "consentPassed", "consent", "passed",
+	    offsetof(struct pipe_counters, consent_passed) },
+	{ "consentFailed", "consent", "failed",
+	    offsetof(struct pipe_counters, consent_failed) },
+	{ "stored", "finalize", "passed",
+	    offsetof(struct pipe_counters, stored) },
+};
 
 struct src_counters *
 src_counters_new(void)

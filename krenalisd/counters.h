@@ -41,6 +41,27 @@ struct pipe_counters {
 	_Atomic uint64_t	 stored;
 };
 
+/*
+ * The counters by name, one table for every place that shows them:
+ * krctl stats (spec/pipelines.md §8.4) and /metrics (spec/ingest.md
+ * §13.2).  off is the counter's offset in its struct.
+ */
+struct counter_field {
+	const char	*name;		/* JSON member */
+	const char	*metric;	/* source: metric name; pipeline: step */
+	const char	*help;		/* source: HELP text; pipeline: result */
+	size_t		 off;
+};
+
+#define SRC_NFIELDS	6
+#define PIPE_NFIELDS	6
+extern const struct counter_field src_fields[SRC_NFIELDS];
+extern const struct counter_field pipe_fields[PIPE_NFIELDS];
+
+/* The counter f of a set. */
+#define counter_field_get(set, f)					\
+	counter_get((_Atomic uint64_t *)(void *)((char *)(set) + (f)->off))
+
 /* A new set with one reference and a full bucket. */
 struct src_counters	*src_counters_new(void);
 struct src_counters	*src_counters_ref(struct src_counters *);

@@ -293,29 +293,9 @@ prom_family(FILE *fp, const char *name, const char *help)
 static enum MHD_Result
 serve_metrics(struct MHD_Connection *conn, struct request *rq)
 {
-	static const struct {
-		const char	*name;
-		const char	*help;
-		size_t		 off;
-	} src_metrics[] = {
-		{ "krenalis_events_received_total", "Events of committed "
-		    "requests.", offsetof(struct src_counters, received) },
-		{ "krenalis_events_accepted_total", "Accepted events.",
-		    offsetof(struct src_counters, accepted) },
-		{ "krenalis_events_rejected_total", "Rejected events.",
-		    offsetof(struct src_counters, rejected) },
-		{ "krenalis_events_duplicates_total", "Duplicate events.",
-		    offsetof(struct src_counters, duplicates) },
-		{ "krenalis_events_stored_total", "Rows inserted into "
-		    "krenalis_events.", offsetof(struct src_counters, stored) },
-		{ "krenalis_events_filtered_total", "Accepted events that no "
-		    "enabled pipeline passed.",
-		    offsetof(struct src_counters, filtered) },
-	};
 	struct http		*http = rq->http;
 	struct snapshot		*snap = snapshot_current();
 	struct snap_source	*s;
-	struct pipe_counters	*pc;
 	FILE			*fp;
 	char			*buf = NULL;
 	size_t			 len = 0, i, j, k;
@@ -332,50 +312,27 @@ serve_metrics(struct MHD_Connection *conn, struct request *rq)
 		    (unsigned long long)http->codes[i].n);
 	}
 	pthread_mutex_unlock(&http->codes_mtx);
-	for (k = 0; k < sizeof(src_metrics) / sizeof(src_metrics[0]); k++) {
-		prom_family(fp, src_metrics[k].name, src_metrics[k].help);
-		for (i = 0; snap != NULL && i < snap->nsources; i++) {
-			s = &snap->sources[i];
+	for (k = 0; k < SRC_NFIELDS; k++) {
+		prom_family(fp, src_fields[k].metric, src_fields[k].help);
+		for (i = 0; snap != NULL && i < snap->nsources; i++)
 			fprintf(fp, "%s{source=\"%s\"} %llu\n",
-			    src_metrics[k].name, s->id,
-			    (unsigned long long)counter_get((_Atomic uint64_t *)
-			    ((char *)s->counters + src_metrics[k].off)));
-		}
+			    src_fields[k].metric, snap->sources[i].id,
+			    (unsigned long long)counter_field_get(
+			    snap->sources[i].counters, &src_fields[k]));
 	}
 	prom_family(fp, "krenalis_pipeline_events_total", "Per-pipeline "
 	    "counters by step and result.");
 	for (i = 0; snap != NULL && i < snap->nsources; i++) {
 		s = &snap->sources[i];
-		for (j = 0; j < s->npipelines; j++) {
-			const struct {
-				const char	*step, *result;
-				uint64_t	 v;
-			} *m, rows[] = {
-				{ "receive", "passed", 0 },
-				{ "filter", "passed", 0 },
-				{ "filter", "failed", 0 },
-				{ "consent", "passed", 0 },
-				{ "consent", "failed", 0 },
-				{ "finalize", "passed", 0 },
-			};
-			uint64_t v[6];
-
-			pc = s->pipelines[j].counters;
-			v[0] = counter_get(&pc->receive);
-			v[1] = counter_get(&pc->filter_passed);
-			v[2] = counter_get(&pc->filter_failed);
-			v[3] = counter_get(&pc->consent_passed);
-			v[4] = counter_get(&pc->consent_failed);
-			v[5] = counter_get(&pc->stored);
-			for (k = 0; k < 6; k++) {
-				m = &rows[k];
+		for (j = 0; j < s->npipelines; j++)
+			for (k = 0; k < PIPE_NFIELDS; k++)
 				fprintf(fp, "krenalis_pipeline_events_total{"
 				    "source=\"%s\",pipeline=\"%s\",step=\"%s\","
 				    "result=\"%s\"} %llu\n", s->id,
-				    s->pipelines[j].id, m->step, m->result,
-				    (unsigned long long)v[k]);
-			}
-		}
+				    s->pipelines[j].id, pipe_fields[k].metric,
+				    pipe_fields[k].help, (unsigned long long)
+				    counter_field_get(s->pipelines[j].counters,
+				    &pipe_fields[k]));
 	}
 	prom_family(fp, "krenalis_rate_limited_requests_total", "429 answers.");
 	for (i = 0; snap != NULL && i < snap->nsources; i++)
