@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "compat.h"
+#include "hash.h"
 #include "ids.h"
 #include "log.h"
 #include "timestamp.h"
@@ -608,23 +609,11 @@ struct idset {
 	size_t		  mask;
 };
 
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t	h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Add id; 1 when it was already there. */
 static int
 idset_add(struct idset *set, const char *id)
 {
-	size_t	i = str_hash(id) & set->mask;
+	size_t	i = hash_bytes(id, strlen(id)) & set->mask;
 
 	while (set->ids[i] != NULL) {
 		if (strcmp(set->ids[i], id) == 0)

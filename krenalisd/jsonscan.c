@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "utf8.h"
 #include "xmalloc.h"
 #include "jsonscan.h"
@@ -218,19 +219,6 @@ decode_string(const unsigned char *raw, size_t len, char *out)
 		i += 2;
 	}
 	return n;
-}
-
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t	h = 0xcbf29ce484222325ULL;
-	size_t		i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h ^ (h >> 29);
 }
 
 /* Decode a key's raw text into a malloc'd buffer; *outlen its length. */

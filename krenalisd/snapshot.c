@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "xmalloc.h"
 #include "filter.h"
 #include "snapshot.h"
@@ -40,20 +41,6 @@ key_usage_unref(struct key_usage *u)
 		free(u);
 }
 
-/* FNV-1a over the key bytes. */
-static uint64_t
-key_hash(const char *s, size_t len)
-{
-	uint64_t	h = 1469598103934665603ULL;
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 struct snapshot *
 snapshot_new(size_t nsources, size_t nkeys)
 {
@@ -73,7 +60,7 @@ void
 snapshot_add_key(struct snapshot *s, const char *key, struct snap_source *src,
     struct key_usage *u)
 {
-	size_t	i = key_hash(key, strlen(key)) & s->keymask;
+	size_t	i = hash_bytes(key, strlen(key)) & s->keymask;
 
 	while (s->keys[i].source != NULL)
 		i = (i + 1) & s->keymask;
@@ -89,7 +76,7 @@ snapshot_lookup_key(const struct snapshot *s, const char *key, size_t len)
 
 	if (len != IDS_KEY_LEN)
 		return NULL;
-	i = key_hash(key, len) & s->keymask;
+	i = hash_bytes(key, len) & s->keymask;
 	while (s->keys[i].source != NULL) {
 		if (memcmp(s->keys[i].key, key, len) == 0)
 			return &s->keys[i];
