@@ -71,6 +71,14 @@ printf 'public_url = https://events.example.com/\n' >"$conf"
 start_daemon -f "$conf"
 check "endpoint" kr -j source add "S"
 expect_eq "endpoint from public_url" "https://events.example.com/v1/events" "$(jget "$(cat "$T/out")" 'j["endpoint"]')"
+# The Segment CDN settings name public_url's scheme and host, whatever
+# the request's Host says (spec/ingest.md §12.2).
+key=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
+printf 'public_url = https://events.example.com:8443/base/\n' >"$conf"
+stop_daemon
+KEEP_PORT=1 start_daemon -f "$conf"
+req GET "/v1/projects/$key/settings" -H "Host: other.example"
+expect_eq "settings from public_url" '["events.example.com:8443/v1","https"]' "$(jget "$(cat "$T/body")" '[j["integrations"]["Segment.io"][k] for k in ("apiHost","protocol")]')"
 
 # The data directory is private, holds the pid of the daemon, and is locked.
 expect_eq "data dir mode" 700 "$(stat -c %a "$DATA")"
