@@ -12,38 +12,38 @@
 
 static const struct cmd cmds[] = {
 	{ "status", NULL, "status", "", { NULL }, 0, 0, { { NULL } },
-	    PRINT_STATUS },
+	    PRINT_STATUS, 0 },
 	{ "source", "add", "source.add",
 	    "[-c connector] [--strategy strategy] name",
 	    { "name" }, 1, 1,
 	    { { "-c", "--connector", "connector", OPT_STRING },
 	      { NULL, "--strategy", "strategy", OPT_STRING } },
-	    PRINT_SOURCE },
+	    PRINT_SOURCE, 0 },
 	{ "source", "list", "source.list", "", { NULL }, 0, 0, { { NULL } },
-	    PRINT_SOURCES },
+	    PRINT_SOURCES, 0 },
 	{ "source", "show", "source.show", "source", { "source" }, 1, 1,
-	    { { NULL } }, PRINT_SOURCE },
+	    { { NULL } }, PRINT_SOURCE, 0 },
 	{ "source", "rename", "source.rename", "source name",
-	    { "source", "name" }, 2, 2, { { NULL } }, PRINT_SOURCE },
+	    { "source", "name" }, 2, 2, { { NULL } }, PRINT_SOURCE, 0 },
 	{ "source", "rm", "source.rm", "source", { "source" }, 1, 1,
-	    { { NULL } }, PRINT_SOURCE_REMOVED },
+	    { { NULL } }, PRINT_SOURCE_REMOVED, 0 },
 	{ "key", "list", "key.list", "source", { "source" }, 1, 1,
-	    { { NULL } }, PRINT_KEYS },
+	    { { NULL } }, PRINT_KEYS, 0 },
 	{ "key", "add", "key.add", "source", { "source" }, 1, 1,
-	    { { NULL } }, PRINT_KEY },
+	    { { NULL } }, PRINT_KEY, 0 },
 	{ "key", "rm", "key.rm", "source key", { "source", "key" }, 2, 2,
-	    { { NULL } }, PRINT_KEY_REMOVED },
+	    { { NULL } }, PRINT_KEY_REMOVED, 0 },
 	{ "pipeline", "add", "pipeline.add",
 	    "source name [-F filter] [-C consents] [--disabled]",
 	    { "source", "name" }, 2, 2,
 	    { { "-F", "--filter", "filter", OPT_STRING },
 	      { "-C", "--consents", "consents", OPT_CONSENTS },
 	      { NULL, "--disabled", "enabled", OPT_FALSE } },
-	    PRINT_PIPELINE },
+	    PRINT_PIPELINE, 0 },
 	{ "pipeline", "list", "pipeline.list", "[source]", { "source" }, 0, 1,
-	    { { NULL } }, PRINT_PIPELINES },
+	    { { NULL } }, PRINT_PIPELINES, 0 },
 	{ "pipeline", "show", "pipeline.show", "pipeline", { "pipeline" },
-	    1, 1, { { NULL } }, PRINT_PIPELINE },
+	    1, 1, { { NULL } }, PRINT_PIPELINE, 0 },
 	{ "pipeline", "set", "pipeline.set", "pipeline [--name name] "
 	    "[-F filter | --no-filter] [-C consents | --no-consents]",
 	    { "pipeline" }, 1, 1,
@@ -52,27 +52,27 @@ static const struct cmd cmds[] = {
 	      { NULL, "--no-filter", "filter", OPT_NULL },
 	      { "-C", "--consents", "consents", OPT_CONSENTS },
 	      { NULL, "--no-consents", "consents", OPT_NULL } },
-	    PRINT_PIPELINE },
+	    PRINT_PIPELINE, 1 },
 	{ "pipeline", "enable", "pipeline.enable", "pipeline", { "pipeline" },
-	    1, 1, { { NULL } }, PRINT_PIPELINE },
+	    1, 1, { { NULL } }, PRINT_PIPELINE, 0 },
 	{ "pipeline", "disable", "pipeline.disable", "pipeline",
-	    { "pipeline" }, 1, 1, { { NULL } }, PRINT_PIPELINE },
+	    { "pipeline" }, 1, 1, { { NULL } }, PRINT_PIPELINE, 0 },
 	{ "pipeline", "rm", "pipeline.rm", "pipeline", { "pipeline" }, 1, 1,
-	    { { NULL } }, PRINT_PIPELINE_REMOVED },
+	    { { NULL } }, PRINT_PIPELINE_REMOVED, 0 },
 	{ "stats", NULL, "stats", "[source]", { "source" }, 0, 1, { { NULL } },
-	    PRINT_STATS },
+	    PRINT_STATS, 0 },
 	{ "events", NULL, "events", "[-f] [-n count] [source]", { "source" },
 	    0, 1, { { "-f", "--follow", "follow", OPT_TRUE },
-	      { "-n", NULL, "count", OPT_COUNT } }, PRINT_EVENTS },
+	      { "-n", NULL, "count", OPT_COUNT } }, PRINT_EVENTS, 0 },
 	{ "rejected", NULL, "rejected", "[-n count] [source]", { "source" },
-	    0, 1, { { "-n", NULL, "count", OPT_COUNT } }, PRINT_REJECTED },
+	    0, 1, { { "-n", NULL, "count", OPT_COUNT } }, PRINT_REJECTED, 0 },
 	{ "send", NULL, "source.show",
 	    "source [-t type] [-e event] [-u userId] [-p properties-json]",
 	    { "source" }, 1, 1,
 	    { { "-t", NULL, "type", OPT_STRING },
 	      { "-e", NULL, "event", OPT_STRING },
 	      { "-u", NULL, "userId", OPT_STRING },
-	      { "-p", NULL, "properties", OPT_STRING } }, PRINT_SENT },
+	      { "-p", NULL, "properties", OPT_STRING } }, PRINT_SENT, 0 },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
@@ -328,6 +328,12 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 		synopsis(c, err, errlen);
 		goto fail;
 	}
+	if (c->needopt && json_object_size(args) == (size_t)npos) {
+		snprintf(err, errlen, "%s %s needs at least one option; ",
+		    c->word1, c->word2);
+		synopsis(c, err + strlen(err), errlen - strlen(err));
+		goto fail;
+	}
 	*argsp = args;
 	return c;
 fail:
@@ -344,4 +350,46 @@ cmd_usage(FILE *fp)
 		fprintf(fp, "\t%s%s%s%s%s\n", cmds[i].word1,
 		    cmds[i].word2 ? " " : "", cmds[i].word2 ? cmds[i].word2 : "",
 		    cmds[i].synopsis[0] ? " " : "", cmds[i].synopsis);
+}
+
+int
+cmd_help(FILE *fp, int argc, char *const argv[], char *err, size_t errlen)
+{
+	char	line[512], list[256];
+	size_t	i;
+	int	found = 0;
+
+	if (argc > 2) {
+		snprintf(err, errlen, "unexpected argument \"%s\"; usage: "
+		    "krctl help [command]", argv[2]);
+		return -1;
+	}
+	for (i = 0; i < NCMDS; i++) {
+		if (argc > 0 && strcmp(cmds[i].word1, argv[0]) != 0)
+			continue;
+		if (argc > 1 && (cmds[i].word2 == NULL ||
+		    strcmp(cmds[i].word2, argv[1]) != 0))
+			continue;
+		synopsis(&cmds[i], line, sizeof(line));
+		fprintf(fp, "%s\n", line);
+		found = 1;
+	}
+	if (found)
+		return 0;
+	if (argc > 1) {
+		for (i = 0; i < NCMDS; i++)
+			if (strcmp(cmds[i].word1, argv[0]) == 0)
+				break;
+	} else
+		i = NCMDS;
+	if (i < NCMDS) {
+		choices(argv[0], list, sizeof(list));
+		snprintf(err, errlen, "unknown command \"%s %s\"; use one "
+		    "of: %s", argv[0], argv[1], list);
+	} else {
+		choices(NULL, list, sizeof(list));
+		snprintf(err, errlen, "unknown command \"%s\"; use one of: "
+		    "%s", argv[0], list);
+	}
+	return -1;
 }

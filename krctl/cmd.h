@@ -57,6 +57,7 @@ struct cmd {
 	int			 npos_max;
 	struct cmd_opt		 opts[CMD_MAXOPTS];
 	enum cmd_print		 print;
+	int			 needopt;	/* at least one option */
 };
 
 /*
@@ -75,5 +76,13 @@ json_t		*cmd_consents(const char *);
 
 /* Print every command's synopsis, one per line, to fp. */
 void		 cmd_usage(FILE *fp);
+
+/*
+ * "krctl help [command]": print the usage of the commands whose words
+ * are given (every command when argc is 0) to fp.  Return -1 with one
+ * line in err when no command has those words.
+ */
+int		 cmd_help(FILE *fp, int argc, char *const argv[], char *err,
+		    size_t errlen);
 
 #endif

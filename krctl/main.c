@@ -18,14 +18,16 @@
 #include "print.h"
 #include "send.h"
 #include "table.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
 
 static __attribute__((__noreturn__)) void
 usage_to(FILE *fp, int status)
 {
-	fprintf(fp, "usage: krctl [-j] [-s socket] command "
+	fprintf(fp, "usage: krctl [-hjV] [-s socket] command "
 	    "[argument ...]\n");
+	fprintf(fp, "       krctl help [command]\n");
 	fprintf(fp, "commands:\n");
 	cmd_usage(fp);
 	exit(status);
@@ -52,10 +54,13 @@ main(int argc, char *argv[])
 	if (sock == NULL || *sock == '\0')
 		sock = DEFAULT_SOCKET;
 	argv[0] = (char *)(uintptr_t)"krctl";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "+hjs:")) != -1) {
+	while ((ch = getopt(argc, argv, "+hjs:V")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage_to(stdout, 0);
+		case 'V':
+			printf("krctl %s\n", KRENALIS_VERSION);
+			return 0;
 		case 'j':
 			jflag = 1;
 			break;
@@ -70,6 +75,14 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage();
+	if (strcmp(argv[0], "help") == 0) {
+		if (argc == 1)
+			usage_to(stdout, 0);
+		if (cmd_help(stdout, argc - 1, argv + 1, errbuf,
+		    sizeof(errbuf)) == -1)
+			errx(1, "%s", errbuf);
+		return 0;
+	}
 	if (*sock == '\0')
 		errx(1, "-s: the socket path is empty");
 	if ((c = cmd_parse(argc, argv, &args, errbuf,

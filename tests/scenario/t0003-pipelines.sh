@@ -51,7 +51,7 @@ expect_eq "table" "ID            SOURCE        NAME               ENABLED  FILTE
 check "set name" kr -j pipeline set "$pid" --name "Import all"
 expect_eq "renamed" "Import all" "$(jget "$(cat "$T/out")" 'j["name"]')"
 expect_fail "set empty" 'krctl: name is empty' kr pipeline set "$pid" --name ""
-check "set nothing" kr -j pipeline set "Import all"
+check "set the same name" kr -j pipeline set "Import all" --name "Import all"
 expect_eq "unchanged" "Import all" "$(jget "$(cat "$T/out")" 'j["name"]')"
 check "disable" kr -j pipeline disable "Import all"
 expect_eq "disabled" false "$(jget "$(cat "$T/out")" 'j["enabled"]')"

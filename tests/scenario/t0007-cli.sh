@@ -8,7 +8,8 @@ expect_fail "not running" "krctl: krenalisd is not running (no socket at $T/none
 KRENALIS_SOCKET=$T/env.sock expect_fail "socket from the environment" "krctl: krenalisd is not running (no socket at $T/env.sock)" "$KRCTL" status
 "$KRCTL" 2>"$T/err"
 expect_eq "no command" 1 $?
-grep -q '^usage: krctl \[-j\] \[-s socket\] command \[argument ...\]$' "$T/err" || fail "usage line"
+grep -q '^usage: krctl \[-hjV\] \[-s socket\] command \[argument ...\]$' "$T/err" || fail "usage line"
+grep -q '^       krctl help \[command\]$' "$T/err" || fail "usage gives help"
 grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/err" || fail "usage lists source add: $(cat "$T/err")"
 # The whole command line is parsed before connecting: no daemon needed.
 expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, stats, events, rejected, send' "$KRCTL" -s "$T/none.sock" frobnicate
@@ -21,7 +22,16 @@ expect_fail "exclusive options" 'krctl: options -F and --no-filter cannot be use
 expect_fail "option value" 'krctl: option -c needs a value; usage: krctl source add [-c connector] [--strategy strategy] name' "$KRCTL" -s "$T/none.sock" source add name -c
 "$KRCTL" -h >"$T/out" 2>&1
 expect_eq "-h exit" 0 $?
-grep -q '^usage: krctl \[-j\] \[-s socket\] command \[argument ...\]$' "$T/out" || fail "-h prints usage"
+grep -q '^usage: krctl \[-hjV\] \[-s socket\] command \[argument ...\]$' "$T/out" || fail "-h prints usage"
+expect_eq "-V" "krctl 0.1.0" "$("$KRCTL" -V)"
+expect_eq "help command" "usage: krctl key rm source key" "$("$KRCTL" help key rm)"
+expect_eq "help word" 3 "$("$KRCTL" help key | grep -c '^usage: krctl key ')"
+"$KRCTL" help >"$T/out" 2>&1
+expect_eq "help exit" 0 $?
+grep -q '^	pipeline set pipeline ' "$T/out" || fail "help lists every command"
+expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, stats, events, rejected, send' "$KRCTL" help frob
+expect_fail "help unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" help key frob
+expect_fail "set without options" 'krctl: pipeline set needs at least one option; usage: krctl pipeline set pipeline [--name name] [-F filter | --no-filter] [-C consents | --no-consents]' "$KRCTL" -s "$T/none.sock" pipeline set p
 expect_fail "-j after the command" 'krctl: -j goes before the command: krctl [-j] [-s socket] command [argument ...]' "$KRCTL" -s "$T/none.sock" events -j
 expect_fail "empty -s" 'krctl: -s: the socket path is empty' "$KRCTL" -s '' status
 expect_fail "not a socket" "krctl: $T is not a socket" "$KRCTL" -s "$T" status

@@ -25,10 +25,13 @@ synopsis() {
 		on { print }' | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'
 }
 
-# usage_line PROGRAM ARGS...: the usage line it prints, without "usage: ".
+# usage_line PROGRAM ARGS...: the usage it prints without "usage: ", its
+# lines (the first, and those indented under it) joined by blanks.
 usage_line() {
-	"$@" 2>&1 >/dev/null | sed -n 's/^usage: //p' | head -n 1 |
-	    tr -s ' \t' '  ' | sed 's/ $//'
+	"$@" 2>&1 >/dev/null | awk '
+		/^usage: / { sub(/^usage: /, ""); print; on = 1; next }
+		on && /^       [^ ]/ { print; next }
+		{ on = 0 }' | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'
 }
 
 if ! command -v groff >/dev/null 2>&1; then
