@@ -9,6 +9,7 @@
 #include "utf8.h"
 #include "xmalloc.h"
 #include "print.h"
+#include "record.h"
 
 /* A member as text: strings as they are, null as "-", others as JSON. */
 static const char *
@@ -270,7 +271,8 @@ event_label(const json_t *ev)
 void
 print_record_line(FILE *fp, const json_t *rec)
 {
-	const json_t	*ev = json_object_get(rec, "event"), *p;
+	const json_t	*p;
+	json_t		*ev = record_event(rec);
 	const char	*user;
 	size_t		 i;
 
@@ -288,6 +290,7 @@ print_record_line(FILE *fp, const json_t *rec)
 	    member(rec, "outcome"));
 	for (i = 0; i < 4; i++)
 		free(f[i]);
+	json_decref(ev);
 	if (json_object_get(rec, "error") != NULL) {
 		f[0] = table_safe(member(rec, "error"));
 		fprintf(fp, "  %s", f[0]);

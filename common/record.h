@@ -1,0 +1,18 @@
+/*
+ * What the clients (krctl, krtop) read of a debugger record
+ * (spec/pipelines.md §7.1) beyond its plain members.
+ */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <jansson.h>
+
+/*
+ * The event of a record, as a new reference: its "event" member when that
+ * is an object, else (a rejected event) the object that its complete raw
+ * text parses to, so that its type, name and user can still be shown.
+ * NULL when neither gives an object.
+ */
+json_t	*record_event(const json_t *rec);
+
+#endif
