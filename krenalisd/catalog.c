@@ -182,19 +182,23 @@ db_begin(struct catalog *cat)
 	    SQLITE_OK ? 0 : -1;
 }
 
+/*
+ * A failed COMMIT leaves its message in the connection for the caller to
+ * report, before db_rollback.
+ */
 static int
 db_commit(struct catalog *cat)
 {
-	if (sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
+	return sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) ==
+	    SQLITE_OK ? 0 : -1;
 }
 
+/* End a failed transaction, if SQLite has not already ended it. */
 static void
 db_rollback(struct catalog *cat)
 {
-	sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(cat->db))
+		sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* "#<n>": an integer parameter for db_exec. */
@@ -1048,6 +1052,7 @@ catalog_flush_usage(struct catalog *cat, int force)
 	TAILQ_FOREACH(s, &cat->sources, entry)
 		TAILQ_FOREACH(k, &s->keys, entry) {
 			used = atomic_load(&k->usage->last_used);
+			k->usage->writing = used;
 			if (used == k->usage->flushed)
 				continue;
 			if (!began && db_begin(cat) == -1)
@@ -1056,10 +1061,13 @@ catalog_flush_usage(struct catalog *cat, int force)
 			if (db_exec(cat, "UPDATE write_keys SET last_used_at = ? "
 			    "WHERE key = ?", 2, intarg(b, used), k->key) == -1)
 				goto fail;
-			k->usage->flushed = used;
 		}
 	if (began && db_commit(cat) == -1)
 		goto fail;
+	/* Only a committed value is written: a failure retries them all. */
+	TAILQ_FOREACH(s, &cat->sources, entry)
+		TAILQ_FOREACH(k, &s->keys, entry)
+			k->usage->flushed = k->usage->writing;
 	return;
 fail:
 	log_warnx("catalog: cannot record key use: %s",

@@ -24,6 +24,7 @@ key_usage_new(int64_t last_used)
 	atomic_init(&u->refs, 1);
 	atomic_init(&u->last_used, last_used);
 	u->flushed = last_used;
+	u->writing = last_used;
 	return u;
 }
 

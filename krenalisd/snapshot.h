@@ -23,6 +23,7 @@ struct key_usage {
 	atomic_int	 refs;
 	_Atomic int64_t	 last_used;	/* ms, 0 when never used */
 	int64_t		 flushed;	/* value in the catalog; control thread */
+	int64_t		 writing;	/* value being written; control thread */
 };
 
 struct key_usage *key_usage_new(int64_t last_used);
