@@ -328,11 +328,7 @@ num_dec(const json_t *v, const struct raw *raw, struct filter_dec *d,
 static int
 json_int(const json_t *v, int64_t *out)
 {
-	const char	*s;
-	size_t		 len, i = 0;
-	uint64_t	 u = 0, lim;
-	int		 neg = 0;
-	double		 x;
+	double	 x;
 
 	if (json_is_integer(v)) {
 		*out = json_integer_value(v);
@@ -348,24 +344,8 @@ json_int(const json_t *v, int64_t *out)
 	}
 	if (!json_is_string(v))
 		return -1;
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (i < len && s[i] == '-')
-		neg = s[i++] == '-';
-	if (i == len)
-		return -1;
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9' ||
-		    u > (lim - (uint64_t)(s[i] - '0')) / 10)
-			return -1;
-		u = u * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (neg)
-		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-	else
-		*out = (int64_t)u;
-	return 0;
+	return filter_int_parse(json_string_value(v), json_string_length(v),
+	    0, out);
 }
 
 static int

@@ -25,125 +25,98 @@
 #define E_ESCAPE	"invalid escape sequence"
 
 /*
- * Match [+-]? ( digits [ "." digits? ] / "." digits ) [ exponent ]; with
- * strict, a leading 0 cannot be followed by another integer digit.
+ * The parts of a number text: a sign, integer digits [ib, ie), fraction
+ * digits [fb, fe) after an optional point, exponent digits [eb, ee).
+ */
+struct numtext {
+	int	 sign;
+	size_t	 ib, ie;
+	int	 dot;
+	size_t	 fb, fe;
+	int	 esign;
+	size_t	 eb, ee;
+};
+
+/*
+ * Split s into the parts of a number.  Return 0 when all of s matches
+ * [+-]? ( digits [ "." digits? ] / "." digits ) [ [eE] [+-]? digits ], -1
+ * otherwise.
  */
 static int
-num_match(const char *s, size_t len, int strict)
+num_split(const char *s, size_t len, struct numtext *n)
 {
-	size_t	 i = 0, start, nint = 0, nfrac = 0, nexp = 0;
+	size_t	 i = 0;
 
+	memset(n, 0, sizeof(*n));
+	n->sign = n->esign = 1;
 	if (i < len && (s[i] == '+' || s[i] == '-'))
-		i++;
-	start = i;
-	while (i < len && filter_isdigit(s[i])) {
-		i++;
-		nint++;
-	}
+		n->sign = s[i++] == '-' ? -1 : 1;
+	for (n->ib = i; i < len && filter_isdigit(s[i]); i++)
+		;
+	n->ie = n->fb = n->fe = i;
 	if (i < len && s[i] == '.') {
-		i++;
-		while (i < len && filter_isdigit(s[i])) {
-			i++;
-			nfrac++;
-		}
+		n->dot = 1;
+		for (n->fb = ++i; i < len && filter_isdigit(s[i]); i++)
+			;
+		n->fe = i;
 	}
-	if (nint == 0 && nfrac == 0)
-		return 0;
-	if (strict && nint > 1 && s[start] == '0')
-		return 0;
+	if (n->ib == n->ie && n->fb == n->fe)
+		return -1;
+	n->eb = n->ee = i;
 	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
 		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		while (i < len && filter_isdigit(s[i])) {
-			i++;
-			nexp++;
-		}
-		if (nexp == 0)
-			return 0;
+			n->esign = s[i++] == '-' ? -1 : 1;
+		for (n->eb = i; i < len && filter_isdigit(s[i]); i++)
+			;
+		n->ee = i;
+		if (n->eb == n->ee)
+			return -1;
 	}
-	return i == len;
+	return i == len ? 0 : -1;
 }
 
 int
 filter_is_number(const char *s, size_t len)
 {
-	return num_match(s, len, 0);
+	struct numtext	 n;
+
+	return num_split(s, len, &n) == 0;
 }
 
+/* A number whose integer part has no leading zero. */
 int
 filter_is_decimal(const char *s, size_t len)
 {
-	return num_match(s, len, 1);
-}
+	struct numtext	 n;
 
-/* The float literal of §5: [+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?. */
-int
-filter_float_parse(const char *s, size_t len, double *d)
-{
-	size_t	 i = 0, n;
-
-	if (i < len && (s[i] == '+' || s[i] == '-'))
-		i++;
-	for (n = 0; i < len && filter_isdigit(s[i]); i++)
-		n++;
-	if (n == 0)
-		return -1;
-	if (i < len && s[i] == '.') {
-		for (i++, n = 0; i < len && filter_isdigit(s[i]); i++)
-			n++;
-		if (n == 0)
-			return -1;
-	}
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		for (n = 0; i < len && filter_isdigit(s[i]); i++)
-			n++;
-		if (n == 0)
-			return -1;
-	}
-	if (i != len)
-		return -1;
-	/* s is NUL-terminated here: it is a stored value. */
-	*d = strtod(s, NULL);
-	return isfinite(*d) ? 0 : -1;
+	return num_split(s, len, &n) == 0 &&
+	    !(n.ie - n.ib > 1 && s[n.ib] == '0');
 }
 
 /*
- * Parse a text matching num_match() into d, without copying: the digits
- * are the integer and fraction parts of s, zeros stripped at both ends.
- * Huge exponents saturate at EXP_LIMIT, far beyond anything an event can
- * hold next to a 60-rune value.
+ * Parse a decimal into d, without copying: the digits are the integer and
+ * fraction parts of s, zeros stripped at both ends.  Huge exponents
+ * saturate at EXP_LIMIT, far beyond anything an event can hold next to a
+ * 60-rune value.
  */
 void
 filter_dec_parse(const char *s, size_t len, struct filter_dec *d)
 {
-	size_t	 i = 0, ib, ie, fb, fe;
-	int64_t	 point, e = 0;
-	int	 sign = 1, esign = 1;
+	struct numtext	 n;
+	size_t		 i, ib, ie, fb, fe;
+	int64_t		 point, e = 0;
 
-	if (i < len && (s[i] == '+' || s[i] == '-'))
-		sign = s[i++] == '-' ? -1 : 1;
-	for (ib = i; i < len && filter_isdigit(s[i]); i++)
-		;
-	ie = fb = fe = i;
-	if (i < len && s[i] == '.') {
-		for (fb = ++i; i < len && filter_isdigit(s[i]); i++)
-			;
-		fe = i;
-	}
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			esign = s[i++] == '-' ? -1 : 1;
-		for (; i < len && filter_isdigit(s[i]); i++)
-			if (e < EXP_LIMIT)
-				e = e * 10 + (s[i] - '0');
-		if (e > EXP_LIMIT)
-			e = EXP_LIMIT;
-	}
+	num_split(s, len, &n);
+	for (i = n.eb; i < n.ee; i++)
+		if (e < EXP_LIMIT)
+			e = e * 10 + (s[i] - '0');
+	if (e > EXP_LIMIT)
+		e = EXP_LIMIT;
+	ib = n.ib;
+	ie = n.ie;
+	fb = n.fb;
+	fe = n.fe;
 	point = (int64_t)(ie - ib);
 	while (ib < ie && s[ib] == '0') {
 		ib++;
@@ -162,39 +135,12 @@ filter_dec_parse(const char *s, size_t len, struct filter_dec *d)
 	memset(d, 0, sizeof(*d));
 	if (ib == ie && fb == fe)
 		return;
-	d->sign = sign;
-	d->exp = point + esign * e;
+	d->sign = n.sign;
+	d->exp = point + n.esign * e;
 	d->a = s + ib;
 	d->alen = ie - ib;
 	d->b = s + fb;
 	d->blen = fe - fb;
-}
-
-/* The int literal of §5: [+-]?(0|[1-9][0-9]*) within 64 bits. */
-int
-filter_int_parse(const char *s, size_t len, int64_t *v)
-{
-	size_t		 i = 0;
-	int		 neg = 0;
-	uint64_t	 u = 0, lim;
-
-	if (i < len && (s[i] == '+' || s[i] == '-'))
-		neg = s[i++] == '-';
-	if (i == len || (s[i] == '0' && i + 1 < len))
-		return -1;
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < len; i++) {
-		if (!filter_isdigit(s[i]))
-			return -1;
-		if (u > (lim - (uint64_t)(s[i] - '0')) / 10)
-			return -1;
-		u = u * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (neg)
-		*v = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-	else
-		*v = (int64_t)u;
-	return 0;
 }
 
 /* Digit i of a decimal's digit string. */
@@ -228,6 +174,47 @@ filter_dec_cmp(const struct filter_dec *a, const struct filter_dec *b)
 			r = na < nb ? -1 : 1;
 	}
 	return a->sign > 0 ? r : -r;
+}
+
+int
+filter_int_parse(const char *s, size_t len, int literal, int64_t *v)
+{
+	size_t		 i = 0;
+	int		 neg = 0;
+	uint64_t	 u = 0, lim;
+
+	if (i < len && (s[i] == '-' || (literal && s[i] == '+')))
+		neg = s[i++] == '-';
+	if (i == len || (literal && s[i] == '0' && i + 1 < len))
+		return -1;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < len; i++) {
+		if (!filter_isdigit(s[i]) ||
+		    u > (lim - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		u = u * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (neg)
+		*v = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+	else
+		*v = (int64_t)u;
+	return 0;
+}
+
+/*
+ * The float literal is a number with integer digits and, after a point,
+ * fraction digits: [+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+ */
+int
+filter_float_parse(const char *s, size_t len, double *d)
+{
+	struct numtext	 n;
+
+	if (num_split(s, len, &n) == -1 || n.ib == n.ie ||
+	    (n.dot && n.fb == n.fe))
+		return -1;
+	*d = strtod(s, NULL);
+	return isfinite(*d) ? 0 : -1;
 }
 
 /*
