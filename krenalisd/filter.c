@@ -5,9 +5,6 @@
  * freeing.  It calls filter_path.c, filter_value.c and filter_buf.c; the
  * text form, the JSON form and evaluation call it.
  */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,7 +135,6 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 	const char	*kind = kind_names[c->kind];
 	int		 ok = 1;
 	enum filter_op	 pos = filter_ops[c->op].positive;
-	char		 canon[INET6_ADDRSTRLEN];
 
 	switch (c->kind) {
 	case FK_INT:
@@ -161,11 +157,9 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 		ok = filter_ip_parse(v->str, v->len, &v->ip) == 0;
 		if (ok) {
 			/* Kept in the canonical form of events.md §10. */
-			inet_ntop(v->ip.family == 4 ? AF_INET : AF_INET6,
-			    v->ip.addr, canon, sizeof(canon));
 			free(v->str);
-			v->str = xstrdup(canon);
-			v->len = strlen(canon);
+			v->str = filter_ip_text(&v->ip);
+			v->len = strlen(v->str);
 		}
 		break;
 	case FK_JSON:

@@ -3,7 +3,6 @@
  * filter_compile(), with the shape checks of §6 first, and written back in
  * its canonical form.  It calls filter.c and filter_path.c.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>

@@ -130,6 +130,9 @@ int	 filter_instant_parse(const char *, size_t, struct filter_instant *);
 /* Parse an IP address of spec/events.md §10 step 1; 0 or -1. */
 int	 filter_ip_parse(const char *, size_t, struct filter_ip *);
 
+/* The canonical text of an address (spec/events.md §10), allocated. */
+char	*filter_ip_text(const struct filter_ip *);
+
 /*
  * Read the quoted string of the text form (§8.2) whose quote is at
  * s[*pos], unescaped, into out (NUL-terminated, possibly empty).  Return

@@ -282,6 +282,16 @@ filter_ip_parse(const char *s, size_t len, struct filter_ip *ip)
 	return 0;
 }
 
+char *
+filter_ip_text(const struct filter_ip *ip)
+{
+	char	 s[INET6_ADDRSTRLEN];
+
+	inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, s,
+	    sizeof(s));
+	return xstrdup(s);
+}
+
 /* Append the UTF-8 encoding of the scalar value cp. */
 static void
 utf8_add(struct filter_buf *b, uint32_t cp)
