@@ -1,6 +1,6 @@
 /*
  * Internals of the filter module.  Its files call one another in one
- * direction only, each the ones listed before it:
+ * direction only: each calls only files listed before it.
  *
  *	filter_buf.c	a growing string;
  *	filter_value.c	literals: numbers, decimals, ints, floats, instants,
