@@ -5,7 +5,8 @@
  * decimals, timestamp strings as instants, IP texts as addresses).  The
  * structure and strings of properties and traits come from the jansson
  * object; their numbers, when the event gives its raw texts, come from
- * those, found by walking the text without building anything.
+ * those, found by walking the text without building anything.  It calls
+ * filter.c (the operator table) and filter_value.c.
  */
 #include <math.h>
 #include <stdint.h>
@@ -15,8 +16,9 @@
 
 #include <jansson.h>
 
-#include "filter.h"
 #include "utf8.h"
+
+#include "filter.h"
 #include "filter_priv.h"
 
 #define DECBUF	40	/* a jansson number as "%.16e" or an int64 */
@@ -43,10 +45,10 @@ prop_read(const json_t *event, const struct filter_cond *c)
 	const json_t	*v = event;
 	size_t		 i;
 
-	for (i = 0; i < c->nsegs; i++) {
+	for (i = 0; i < c->path.nsegs; i++) {
 		if (!json_is_object(v))
 			return NULL;
-		if ((v = json_object_get(v, c->segs[i])) == NULL)
+		if ((v = json_object_get(v, c->path.segs[i])) == NULL)
 			return NULL;
 	}
 	return v;
@@ -97,24 +99,18 @@ json_dec(const json_t *v, struct filter_dec *d, char *buf)
 	return 0;
 }
 
-static int
-raw_is_ws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* Whether c ends a number or a literal. */
 static int
 raw_is_delim(int c)
 {
 	return c == ',' || c == ':' || c == ']' || c == '}' || c == '"' ||
-	    c == '{' || c == '[' || raw_is_ws(c);
+	    c == '{' || c == '[' || filter_isspace(c);
 }
 
 static const char *
 raw_ws(const char *p, const char *end)
 {
-	while (p < end && raw_is_ws((unsigned char)*p))
+	while (p < end && filter_isspace((unsigned char)*p))
 		p++;
 	return p;
 }
@@ -332,11 +328,7 @@ num_dec(const json_t *v, const struct raw *raw, struct filter_dec *d,
 static int
 json_int(const json_t *v, int64_t *out)
 {
-	const char	*s;
-	size_t		 len, i = 0;
-	uint64_t	 u = 0, lim;
-	int		 neg = 0;
-	double		 x;
+	double	 x;
 
 	if (json_is_integer(v)) {
 		*out = json_integer_value(v);
@@ -352,24 +344,8 @@ json_int(const json_t *v, int64_t *out)
 	}
 	if (!json_is_string(v))
 		return -1;
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (i < len && s[i] == '-')
-		neg = s[i++] == '-';
-	if (i == len)
-		return -1;
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9' ||
-		    u > (lim - (uint64_t)(s[i] - '0')) / 10)
-			return -1;
-		u = u * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (neg)
-		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-	else
-		*out = (int64_t)u;
-	return 0;
+	return filter_int_parse(json_string_value(v), json_string_length(v),
+	    0, out);
 }
 
 static int
@@ -682,7 +658,8 @@ raw_locate(const struct filter_cond *c, const struct filter_event *ev,
 	if (text == NULL)
 		return;
 	raw->end = text + len;
-	raw->p = raw_find(text, raw->end, c->segs + 1, c->nsegs - 1);
+	raw->p = raw_find(text, raw->end, c->path.segs + 1,
+	    c->path.nsegs - 1);
 }
 
 /*

@@ -1,7 +1,20 @@
 /*
- * Internals of the filter module, shared by filter.c (model, validation,
- * JSON form, printing), filter_parse.c (text form and path syntax) and
- * filter_eval.c (evaluation).  Nothing outside filter*.c includes this.
+ * Internals of the filter module.  Its files call one another in one
+ * direction only: each calls only files listed before it.
+ *
+ *	filter_buf.c	a growing string;
+ *	filter_value.c	literals: numbers, decimals, ints, floats, instants,
+ *			IP addresses and quoted strings, read and printed;
+ *	filter_path.c	property paths: their syntax, their canonical text
+ *			and the event schema they resolve against;
+ *	filter.c	the compiled filter: operators, validation (§6),
+ *			canonical text, accessors and freeing;
+ *	filter_parse.c	the text form (§8), filter_json.c the JSON form (§1)
+ *			and filter_eval.c evaluation (§7), which do not call
+ *			one another.
+ *
+ * This header declares them in that order.  Nothing outside filter*.c
+ * includes it.
  */
 #ifndef FILTER_PRIV_H
 #define FILTER_PRIV_H
@@ -10,6 +23,132 @@
 #include <stdint.h>
 
 #include "filter.h"
+
+/* filter_buf.c: a growing string, always NUL-terminated once added to. */
+struct filter_buf {
+	char		*s;
+	size_t		 len;
+	size_t		 cap;
+};
+
+void	 filter_buf_add(struct filter_buf *, const char *, size_t);
+void	 filter_buf_addc(struct filter_buf *, char);
+void	 filter_buf_adds(struct filter_buf *, const char *);
+char	*filter_buf_finish(struct filter_buf *);
+
+/*
+ * filter_value.c: the characters and literals of spec/filters.md §5, §8
+ * and §9.
+ */
+
+/* Character classes of the text form, independent of the locale. */
+static inline int
+filter_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int
+filter_isalpha(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* A character of a word or a name: A-Z a-z 0-9 _. */
+static inline int
+filter_isword(int c)
+{
+	return filter_isalpha(c) || filter_isdigit(c) || c == '_';
+}
+
+/* The white space of the text form, which is JSON's. */
+static inline int
+filter_isspace(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * An exact decimal number: sign * 0.D * 10^exp, where the digits D are
+ * a[0..alen) followed by b[0..blen), both pointing into the text it was
+ * read from, with no leading or trailing zero; zero has sign 0 and no
+ * digits.
+ */
+struct filter_dec {
+	int		 sign;
+	int64_t		 exp;
+	const char	*a;
+	size_t		 alen;
+	const char	*b;
+	size_t		 blen;
+};
+
+/* An instant: ms since the epoch and the nanoseconds below the ms. */
+struct filter_instant {
+	int64_t		 ms;
+	int32_t		 ns;
+};
+
+/* A binary IP address: family 4 uses the first 4 bytes. */
+struct filter_ip {
+	int		 family;
+	unsigned char	 addr[16];
+};
+
+/* Whether s matches the number rule of §8.1. */
+int	 filter_is_number(const char *, size_t);
+
+/* Whether s matches the decimal literal of §5. */
+int	 filter_is_decimal(const char *, size_t);
+
+/* Parse a text matching filter_is_decimal() into d, which points into it. */
+void	 filter_dec_parse(const char *, size_t, struct filter_dec *);
+
+/* Compare two decimals: -1, 0 or 1. */
+int	 filter_dec_cmp(const struct filter_dec *,
+	    const struct filter_dec *);
+
+/*
+ * Parse an integer within 64 bits: with literal set, the int literal of
+ * §5, [+-]?(0|[1-9][0-9]*); otherwise the text of an int property held
+ * as a string, -?[0-9]+.  Return 0, or -1 when it is not valid.
+ */
+int	 filter_int_parse(const char *, size_t, int, int64_t *);
+
+/*
+ * Parse the float literal of §5 into a finite double; the text is
+ * NUL-terminated after its len bytes.  Return 0 or -1.
+ */
+int	 filter_float_parse(const char *, size_t, double *);
+
+/*
+ * Parse a timestamp of spec/events.md §11.1 (UTC year 1..9999) with its
+ * full precision.  Return 0, or -1 when it is not valid.
+ */
+int	 filter_instant_parse(const char *, size_t, struct filter_instant *);
+
+/* Parse an IP address of spec/events.md §10 step 1; 0 or -1. */
+int	 filter_ip_parse(const char *, size_t, struct filter_ip *);
+
+/* The canonical text of an address (spec/events.md §10), allocated. */
+char	*filter_ip_text(const struct filter_ip *);
+
+/*
+ * Read the quoted string of the text form (§8.2) whose quote is at
+ * s[*pos], unescaped, into out (NUL-terminated, possibly empty).  Return
+ * 0 with *pos after the closing quote, or -1 with the description of the
+ * syntax error in *why.
+ */
+int	 filter_string_scan(const char *, size_t, size_t *,
+	    struct filter_buf *, const char **);
+
+/* Append a string double-quoted, with the escapes of §9. */
+void	 filter_string_add(struct filter_buf *, const char *, size_t);
+
+/* Append a value as §9 prints it: bare when it is a number, else quoted. */
+void	 filter_literal_add(struct filter_buf *, const char *, size_t);
+
+/* filter_path.c: property paths (§2) and the event schema (§2.3). */
 
 /* Property kinds of spec/filters.md §4, in the column order of its table. */
 enum filter_kind {
@@ -26,6 +165,52 @@ enum filter_kind {
 	FK_MAP
 };
 #define FK_COUNT	11
+
+/* A property path as its keys; segs is NULL for a path that is not valid. */
+struct filter_path {
+	char		**segs;
+	size_t		  nsegs;
+};
+
+/* What the schema says of a path. */
+struct filter_field {
+	enum filter_kind	 kind;
+	int			 ro;		/* read-optional, or in json */
+	const char *const	*enums;		/* FK_ENUM: NULL-terminated */
+};
+
+/*
+ * Read a property path of the text form (§2.1) at s[*pos].  Return 0 with
+ * the path and *pos after it, or -1 with the byte offset of the syntax
+ * error in *errpos and its description in *why.
+ */
+int	 filter_path_scan(const char *, size_t, size_t *, struct filter_path *,
+	    size_t *, const char **);
+
+/*
+ * Split a JSON-form property path (§2.1), all of s, into its keys.  Return
+ * 0, or -1 with segs NULL when the path is not valid.
+ */
+int	 filter_path_split(const char *, size_t, struct filter_path *);
+
+/* Whether every key of the path is present, non-empty and valid UTF-8. */
+int	 filter_path_valid(const struct filter_path *);
+
+/* The canonical text (§2.4) of the first n keys, allocated. */
+char	*filter_path_text(const struct filter_path *, size_t);
+
+/*
+ * Resolve a valid path against the event schema (§2.2).  Return 0 with
+ * what the schema says of it, or -1 with *bad the index of the first key
+ * that does not exist.
+ */
+int	 filter_path_resolve(const struct filter_path *, struct filter_field *,
+	    size_t *);
+
+/* Free the keys of a path and leave it empty. */
+void	 filter_path_release(struct filter_path *);
+
+/* filter.c: the compiled filter. */
 
 /* The 26 operators of §3, in its order. */
 enum filter_op {
@@ -72,33 +257,6 @@ struct filter_opdef {
 
 extern const struct filter_opdef filter_ops[FOP_COUNT];
 
-/*
- * An exact decimal number: sign * 0.D * 10^exp, where the digits D are
- * a[0..alen) followed by b[0..blen), both pointing into the text it was
- * read from, with no leading or trailing zero; zero has sign 0 and no
- * digits.
- */
-struct filter_dec {
-	int		 sign;
-	int64_t		 exp;
-	const char	*a;
-	size_t		 alen;
-	const char	*b;
-	size_t		 blen;
-};
-
-/* An instant: ms since the epoch and the nanoseconds below the ms. */
-struct filter_instant {
-	int64_t		 ms;
-	int32_t		 ns;
-};
-
-/* A binary IP address: family 4 uses the first 4 bytes. */
-struct filter_ip {
-	int		 family;
-	unsigned char	 addr[16];
-};
-
 /* One condition value, as given and as pre-parsed for its kind (§5). */
 struct filter_value {
 	char			*str;		/* a NUL-terminated copy */
@@ -113,15 +271,14 @@ struct filter_value {
 };
 
 struct filter_cond {
-	char			**segs;		/* path keys */
-	size_t			  nsegs;
-	char			 *path;		/* canonical (§2.4) */
-	char			 *text;		/* canonical (§9) */
-	enum filter_op		  op;
-	enum filter_kind	  kind;
-	int			  root;		/* FILTER_ROOT_* */
-	struct filter_value	 *values;
-	size_t			  nvalues;
+	struct filter_path	 path;
+	char			*canon;		/* canonical path (§2.4) */
+	char			*text;		/* canonical (§9) */
+	enum filter_op		 op;
+	enum filter_kind	 kind;
+	int			 root;		/* FILTER_ROOT_* */
+	struct filter_value	*values;
+	size_t			 nvalues;
 };
 
 /* Which raw text of struct filter_event holds a json property. */
@@ -139,64 +296,28 @@ struct filter {
 
 /* One condition as read from either form, before validation (§6). */
 struct filter_input {
-	char		**segs;		/* owned; NULL: invalid path */
-	size_t		  nsegs;
-	const char	 *op;		/* operator name, borrowed */
-	size_t		  oplen;
-	const char	**vals;		/* borrowed value strings */
-	size_t		 *lens;
-	size_t		  nvals;
-	int		  hasvals;	/* values not absent or null */
+	struct filter_path	 path;		/* owned */
+	const char		*op;		/* operator name, borrowed */
+	size_t			 oplen;
+	const char		**vals;		/* borrowed value strings */
+	size_t			*lens;
+	size_t			 nvals;
+	int			 hasvals;	/* values not absent or null */
 };
-
-/* A growing string. */
-struct filter_buf {
-	char		*s;
-	size_t		 len;
-	size_t		 cap;
-};
-
-void	 filter_buf_add(struct filter_buf *, const char *, size_t);
-void	 filter_buf_addc(struct filter_buf *, char);
-void	 filter_buf_adds(struct filter_buf *, const char *);
-char	*filter_buf_finish(struct filter_buf *);
 
 /*
- * Validate and compile n conditions (§6 from the path syntax on), taking
- * the segments of every input.  Return NULL with the message in err.
+ * Validate and compile n conditions (§6 from the path syntax on), moving
+ * the path of every input it compiles into the filter.  Return NULL with
+ * the message in err.
  */
 struct filter	*filter_compile(int, struct filter_input *, size_t, char *,
 		    size_t);
 
-/* Free an array of n path segments. */
-void	 filter_segs_free(char **, size_t);
+/* Free an array of n inputs, with what they still own. */
+void	 filter_inputs_free(struct filter_input *, size_t);
 
-/*
- * Split a JSON-form property path (§2.1) into its segments.  Return 0, or
- * -1 when the path is not valid.
- */
-int	 filter_path_split(const char *, size_t, char ***, size_t *);
-
-/* Whether s matches the number rule of §8.1. */
-int	 filter_is_number(const char *, size_t);
-
-/* Whether s matches the decimal literal of §5. */
-int	 filter_is_decimal(const char *, size_t);
-
-/* Parse a text matching filter_is_decimal() into d, which points into it. */
-void	 filter_dec_parse(const char *, size_t, struct filter_dec *);
-
-/* Compare two decimals: -1, 0 or 1. */
-int	 filter_dec_cmp(const struct filter_dec *,
-	    const struct filter_dec *);
-
-/*
- * Parse a timestamp of spec/events.md §11.1 (UTC year 1..9999) with its
- * full precision.  Return 0, or -1 when it is not valid.
- */
-int	 filter_instant_parse(const char *, size_t, struct filter_instant *);
-
-/* Parse an IP address of spec/events.md §10 step 1; 0 or -1. */
-int	 filter_ip_parse(const char *, size_t, struct filter_ip *);
+/* Write a message to an error buffer of the API (which may be NULL). */
+void	 filter_err(char *, size_t, const char *, ...)
+	    __attribute__((__format__(printf, 3, 4)));
 
 #endif

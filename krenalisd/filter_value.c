@@ -1,0 +1,402 @@
+/*
+ * The literals of filters (spec/filters.md §5, §8.1, §8.2, §9): numbers
+ * and exact decimals, ints, floats, instants and IP addresses read and
+ * compared, and strings read from the text form and printed in it.  Only
+ * filter_buf.c is called from here.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonstr.h"
+#include "timestamp.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+#include "filter_priv.h"
+
+#define EXP_LIMIT	1000000000000000LL	/* exponents saturate */
+
+#define E_UNTERM	"unterminated string"
+#define E_ESCAPE	"invalid escape sequence"
+
+/*
+ * The parts of a number text: a sign, integer digits [ib, ie), fraction
+ * digits [fb, fe) after an optional point, exponent digits [eb, ee).
+ */
+struct numtext {
+	int	 sign;
+	size_t	 ib, ie;
+	int	 dot;
+	size_t	 fb, fe;
+	int	 esign;
+	size_t	 eb, ee;
+};
+
+/*
+ * Split s into the parts of a number.  Return 0 when all of s matches
+ * [+-]? ( digits [ "." digits? ] / "." digits ) [ [eE] [+-]? digits ], -1
+ * otherwise.
+ */
+static int
+num_split(const char *s, size_t len, struct numtext *n)
+{
+	size_t	 i = 0;
+
+	memset(n, 0, sizeof(*n));
+	n->sign = n->esign = 1;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		n->sign = s[i++] == '-' ? -1 : 1;
+	for (n->ib = i; i < len && filter_isdigit(s[i]); i++)
+		;
+	n->ie = n->fb = n->fe = i;
+	if (i < len && s[i] == '.') {
+		n->dot = 1;
+		for (n->fb = ++i; i < len && filter_isdigit(s[i]); i++)
+			;
+		n->fe = i;
+	}
+	if (n->ib == n->ie && n->fb == n->fe)
+		return -1;
+	n->eb = n->ee = i;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			n->esign = s[i++] == '-' ? -1 : 1;
+		for (n->eb = i; i < len && filter_isdigit(s[i]); i++)
+			;
+		n->ee = i;
+		if (n->eb == n->ee)
+			return -1;
+	}
+	return i == len ? 0 : -1;
+}
+
+int
+filter_is_number(const char *s, size_t len)
+{
+	struct numtext	 n;
+
+	return num_split(s, len, &n) == 0;
+}
+
+/* A number whose integer part has no leading zero. */
+int
+filter_is_decimal(const char *s, size_t len)
+{
+	struct numtext	 n;
+
+	return num_split(s, len, &n) == 0 &&
+	    !(n.ie - n.ib > 1 && s[n.ib] == '0');
+}
+
+/*
+ * Parse a decimal into d, without copying: the digits are the integer and
+ * fraction parts of s, zeros stripped at both ends.  Huge exponents
+ * saturate at EXP_LIMIT, far beyond anything an event can hold next to a
+ * 60-rune value.
+ */
+void
+filter_dec_parse(const char *s, size_t len, struct filter_dec *d)
+{
+	struct numtext	 n;
+	size_t		 i, ib, ie, fb, fe;
+	int64_t		 point, e = 0;
+
+	num_split(s, len, &n);
+	for (i = n.eb; i < n.ee; i++)
+		if (e < EXP_LIMIT)
+			e = e * 10 + (s[i] - '0');
+	if (e > EXP_LIMIT)
+		e = EXP_LIMIT;
+	ib = n.ib;
+	ie = n.ie;
+	fb = n.fb;
+	fe = n.fe;
+	point = (int64_t)(ie - ib);
+	while (ib < ie && s[ib] == '0') {
+		ib++;
+		point--;
+	}
+	if (ib == ie)
+		while (fb < fe && s[fb] == '0') {
+			fb++;
+			point--;
+		}
+	while (fe > fb && s[fe - 1] == '0')
+		fe--;
+	if (fe == fb)
+		while (ie > ib && s[ie - 1] == '0')
+			ie--;
+	memset(d, 0, sizeof(*d));
+	if (ib == ie && fb == fe)
+		return;
+	d->sign = n.sign;
+	d->exp = point + n.esign * e;
+	d->a = s + ib;
+	d->alen = ie - ib;
+	d->b = s + fb;
+	d->blen = fe - fb;
+}
+
+/* Digit i of a decimal's digit string. */
+static char
+dec_digit(const struct filter_dec *d, size_t i)
+{
+	return i < d->alen ? d->a[i] : d->b[i - d->alen];
+}
+
+int
+filter_dec_cmp(const struct filter_dec *a, const struct filter_dec *b)
+{
+	size_t	 i, na = a->alen + a->blen, nb = b->alen + b->blen;
+	int	 r = 0;
+	char	 ca, cb;
+
+	if (a->sign != b->sign)
+		return a->sign < b->sign ? -1 : 1;
+	if (a->sign == 0)
+		return 0;
+	if (a->exp != b->exp)
+		r = a->exp < b->exp ? -1 : 1;
+	else {
+		for (i = 0; i < na && i < nb && r == 0; i++) {
+			ca = dec_digit(a, i);
+			cb = dec_digit(b, i);
+			if (ca != cb)
+				r = ca < cb ? -1 : 1;
+		}
+		if (r == 0 && na != nb)
+			r = na < nb ? -1 : 1;
+	}
+	return a->sign > 0 ? r : -r;
+}
+
+int
+filter_int_parse(const char *s, size_t len, int literal, int64_t *v)
+{
+	size_t		 i = 0;
+	int		 neg = 0;
+	uint64_t	 u = 0, lim;
+
+	if (i < len && (s[i] == '-' || (literal && s[i] == '+')))
+		neg = s[i++] == '-';
+	if (i == len || (literal && s[i] == '0' && i + 1 < len))
+		return -1;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < len; i++) {
+		if (!filter_isdigit(s[i]) ||
+		    u > (lim - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		u = u * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (neg)
+		*v = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+	else
+		*v = (int64_t)u;
+	return 0;
+}
+
+/*
+ * The float literal is a number with integer digits and, after a point,
+ * fraction digits: [+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+ */
+int
+filter_float_parse(const char *s, size_t len, double *d)
+{
+	struct numtext	 n;
+
+	if (num_split(s, len, &n) == -1 || n.ib == n.ie ||
+	    (n.dot && n.fb == n.fe))
+		return -1;
+	*d = strtod(s, NULL);
+	return isfinite(*d) ? 0 : -1;
+}
+
+/*
+ * A timestamp with full precision: timestamp_parse() gives the ms
+ * (truncated towards the past); the zone offset is whole minutes, so the
+ * nanoseconds below the ms are fraction digits 4 to 9.
+ */
+int
+filter_instant_parse(const char *s, size_t len, struct filter_instant *t)
+{
+	const char	*dot, *p, *end = s + len;
+	size_t		 i;
+	int32_t		 ns = 0, d;
+
+	if (timestamp_parse(s, len, &t->ms) != TIMESTAMP_OK)
+		return -1;
+	if ((dot = memchr(s, '.', len)) != NULL) {
+		p = dot + 1;
+		for (i = 0; i < 9; i++) {
+			d = 0;
+			if (p < end && filter_isdigit(*p))
+				d = *p++ - '0';
+			else
+				p = end;	/* the zone: pad with zeros */
+			if (i >= 3)
+				ns = ns * 10 + d;
+		}
+	}
+	t->ns = ns;
+	return 0;
+}
+
+/*
+ * An IPv4 dotted-decimal or IPv6 address without zone; an IPv4-mapped IPv6
+ * address becomes its IPv4 address (spec/events.md §10).
+ */
+int
+filter_ip_parse(const char *s, size_t len, struct filter_ip *ip)
+{
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	char		 buf[64];
+	unsigned char	 a[16];
+
+	if (len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, buf, a) == 1) {
+		ip->family = 4;
+		memcpy(ip->addr, a, 4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return -1;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		ip->family = 4;
+		memcpy(ip->addr, a + 12, 4);
+	} else {
+		ip->family = 6;
+		memcpy(ip->addr, a, 16);
+	}
+	return 0;
+}
+
+char *
+filter_ip_text(const struct filter_ip *ip)
+{
+	char	 s[INET6_ADDRSTRLEN];
+
+	inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, s,
+	    sizeof(s));
+	return xstrdup(s);
+}
+
+/* Append the UTF-8 encoding of the scalar value cp. */
+static void
+utf8_add(struct filter_buf *b, uint32_t cp)
+{
+	char	u[4];
+
+	filter_buf_add(b, u, utf8_encode(cp, u));
+}
+
+/* The string of §8.2: ' or " quotes, JSON escapes and \' and \UXXXXXXXX. */
+int
+filter_string_scan(const char *s, size_t len, size_t *pos,
+    struct filter_buf *out, const char **why)
+{
+	size_t		 i = *pos + 1, k, ndig;
+	char		 q = s[*pos];
+	uint32_t	 cp;
+	int		 h;
+
+	filter_buf_add(out, "", 0);
+	for (;;) {
+		if (i >= len) {
+			*why = E_UNTERM;
+			return -1;
+		}
+		if (s[i] == q)
+			break;
+		if (s[i] == '\0') {
+			*why = E_ESCAPE;	/* only a JSON path has one */
+			return -1;
+		}
+		if (s[i] != '\\') {
+			filter_buf_addc(out, s[i++]);
+			continue;
+		}
+		if (++i >= len) {
+			*why = E_UNTERM;
+			return -1;
+		}
+		switch (s[i]) {
+		case 'n':
+			filter_buf_addc(out, '\n');
+			break;
+		case 'r':
+			filter_buf_addc(out, '\r');
+			break;
+		case 't':
+			filter_buf_addc(out, '\t');
+			break;
+		case 'b':
+			filter_buf_addc(out, '\b');
+			break;
+		case 'f':
+			filter_buf_addc(out, '\f');
+			break;
+		case '\\':
+		case '"':
+		case '\'':
+		case '/':
+			filter_buf_addc(out, s[i]);
+			break;
+		case 'u':
+		case 'U':
+			ndig = s[i] == 'u' ? 4 : 8;
+			cp = 0;
+			for (k = 1; k <= ndig; k++) {
+				if (i + k >= len || (h = utf8_hexdigit(
+				    (unsigned char)s[i + k])) == -1) {
+					*why = E_ESCAPE;
+					return -1;
+				}
+				cp = cp << 4 | (uint32_t)h;
+			}
+			if (cp == 0 || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff)) {
+				*why = E_ESCAPE;
+				return -1;
+			}
+			utf8_add(out, cp);
+			i += ndig;
+			break;
+		default:
+			*why = E_ESCAPE;
+			return -1;
+		}
+		i++;
+	}
+	*pos = i + 1;
+	return 0;
+}
+
+void
+filter_string_add(struct filter_buf *b, const char *s, size_t len)
+{
+	char	*q = xmalloc(JSONSTR_MAX(len));
+
+	filter_buf_add(b, q, jsonstr_quote(q, s, len));
+	free(q);
+}
+
+void
+filter_literal_add(struct filter_buf *b, const char *s, size_t len)
+{
+	if (filter_is_number(s, len))
+		filter_buf_add(b, s, len);
+	else
+		filter_string_add(b, s, len);
+}
