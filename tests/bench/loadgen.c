@@ -920,6 +920,8 @@ main(int argc, char *argv[])
 		double	rps = (double)g.w.requests / s;
 		double	usev = dcpu >= 0 && g.w.events > 0 ?
 			    dcpu * 1e6 / (double)g.w.events : -1;
+		double	usreq = dcpu >= 0 && g.w.requests > 0 ?
+			    dcpu * 1e6 / (double)g.w.requests : -1;
 
 		fprintf(stderr, "loadgen: %d conns, %zu events/request "
 		    "(%zu bytes): %.0f events/s, %.1f requests/s, "
@@ -936,7 +938,8 @@ main(int argc, char *argv[])
 		    "max_ms=%.2f non200=%llu status_429=%llu "
 		    "status_503=%llu io_errors=%llu reconnects=%llu "
 		    "late=%llu max_lag_ms=%.1f daemon_cpu_s=%.2f "
-		    "cpu_us_per_event=%.2f daemon_cpu_pct=%.0f "
+		    "cpu_us_per_event=%.2f cpu_us_per_request=%.2f "
+		    "daemon_cpu_pct=%.0f "
 		    "rss_hwm_kb=%ld rss_peak_kb=%ld gen_cpu_pct=%.0f "
 		    "all_requests=%llu all_events=%llu all_non200=%llu "
 		    "inflight_left=%d threads=",
@@ -951,7 +954,7 @@ main(int argc, char *argv[])
 		    (unsigned long long)g.w.io_errors,
 		    (unsigned long long)g.reconnects,
 		    (unsigned long long)g.w.late, (double)g.w.max_lag / MS,
-		    dcpu, usev, dcpu >= 0 ? dcpu / s * 100 : -1, hwm,
+		    dcpu, usev, usreq, dcpu >= 0 ? dcpu / s * 100 : -1, hwm,
 		    g.rss_peak, (self1 - self0) / s * 100,
 		    (unsigned long long)g.w.all_requests,
 		    (unsigned long long)g.w.all_events,

@@ -5,11 +5,20 @@
 # under mktemp -d and a free port of 127.0.0.1, drives it with loadgen
 # (the HTTP load generator of this directory) and stops it.  ceiling
 # measures, in-process, what jansson and SQLite alone do on the same
-# events.  The end is a table of the numbers against their bars.
+# events; bare is a libmicrohttpd server that does nothing but HTTP, the
+# ceiling of single-event requests.  The machine is shared and noisy, so
+# the ceilings, the batches, the single events and the filters are
+# measured $REPEATS times, in rounds (each configuration once, then
+# again), and shown as median, fastest and slowest run.  Each scenario
+# prints its table, and the end is a summary of every number against its
+# bar.
 #
-#   QUICK=1          about 30 seconds instead of about 3 minutes (the
+#   QUICK=1          about 2 minutes instead of about 8: runs of 3
+#                    seconds instead of 10, 2 of each instead of 3 (the
 #                    first run of each mode also makes the prefilled
 #                    warehouse: a minute for 5M rows, seconds for 500k)
+#   REPEATS=N        runs of each measured configuration (default 3, 2
+#                    with QUICK=1)
 #   SCENARIOS="..."  run only these, in this order (default: $ALL below)
 #   ROWS=N           rows of the prefilled warehouse (default 5000000;
 #                    500000 with QUICK=1)
@@ -20,9 +29,10 @@
 #                    time and latency (ms), the status and events
 #
 # Adding a scenario: write sc_NAME, which runs it and stores numbers with
-# put, and tab_NAME, which prints its rows of the table with row; add
-# NAME to ALL.  daemon_start, bench_source, bench_pipeline, load and get
-# are the building blocks (see sc_batch).
+# put, and tab_NAME, which prints what it measured and adds its bars to
+# the summary with row; add NAME to ALL.  daemon_start, bench_source,
+# bench_pipeline, load, get, runs and put_stats are the building blocks
+# (see sc_batch).
 
 ALL="ceiling batch prefilled single latency rss filters"
 
@@ -33,6 +43,7 @@ TOP=$(cd ../.. && pwd)
 KRENALISD=$TOP/krenalisd/krenalisd
 KRCTL=$TOP/krctl/krctl
 LOADGEN=$BENCH/obj/loadgen
+BARE=$BENCH/obj/bare
 CEILING=$BENCH/obj/ceiling
 PREFILL=$BENCH/obj/prefill
 CACHE=${BENCH_CACHE:-$BENCH/.cache}
@@ -40,19 +51,28 @@ QUICK=${QUICK:-0}
 [ "$QUICK" = 0 ] && QUICK=
 SCENARIOS=${SCENARIOS:-$ALL}
 
-# Durations (seconds) and sizes of each mode.
+# Durations (seconds), sizes and repeats of each mode.
+SWEEP="2 4 8 16"
 if [ -n "$QUICK" ]; then
 	ROWS=${ROWS:-500000}
-	WARM=1; SECS=3; SWEEP="4"; FSWEEP="4"; CEIL_SECS=1; LAT_SECS=3
+	REPEATS=${REPEATS:-2}
+	WARM=1; SECS=3; CEIL_SECS=1; LAT_SECS=3
 	RSS_SECS=4
 else
 	ROWS=${ROWS:-5000000}
-	WARM=2; SECS=10; SWEEP="2 4 8 16"; FSWEEP="2 4"; CEIL_SECS=4
+	REPEATS=${REPEATS:-3}
+	WARM=2; SECS=10; CEIL_SECS=4
 	LAT_SECS=20
 	RSS_SECS=20
 fi
+case $REPEATS in
+''|*[!0-9]*|0)
+	echo "run.sh: REPEATS must be a positive number" >&2
+	exit 1
+	;;
+esac
 
-for f in "$KRENALISD" "$KRCTL" "$LOADGEN" "$CEILING" "$PREFILL"; do
+for f in "$KRENALISD" "$KRCTL" "$LOADGEN" "$BARE" "$CEILING" "$PREFILL"; do
 	if [ ! -x "$f" ]; then
 		echo "run.sh: $f is missing: run make bench at the top" >&2
 		exit 1
@@ -165,6 +185,31 @@ kr() {
 	"$KRCTL" -s "$DATA/krenalisd.sock" "$@"
 }
 
+# Start bare, the HTTP ceiling, on a port it picks; set PID and PORT as
+# daemon_start does, DATA to a directory for its output, and KEY (bare
+# takes any).  daemon_stop stops it.
+bare_start() {
+	RUN=$((RUN + 1))
+	DATA=$T/b$RUN
+	mkdir -p "$DATA"
+	"$BARE" >"$DATA/port" 2>>"$DATA.log" &
+	PID=$!
+	i=0
+	while [ ! -s "$DATA/port" ] && [ $i -lt 200 ]; do
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	PORT=$(cat "$DATA/port")
+	if [ -z "$PORT" ]; then
+		echo "run.sh: bare failed to start:" >&2
+		cat "$DATA.log" >&2
+		daemon_stop
+		exit 1
+	fi
+	KEY=bare
+}
+
 # Create a source named $1; its write key goes into KEY.
 bench_source() {
 	KEY=$(kr -j source add "$1" |
@@ -191,8 +236,8 @@ daemon_ready() {
 	bench_pipeline bench all
 }
 
-# load NAME loadgen-options...: run loadgen against the daemon; its
-# output is kept in $T/NAME.out and echoed.
+# load NAME loadgen-options...: run loadgen against the server started
+# last; its output is kept in $T/NAME.out and echoed.
 load() {
 	name=$1; shift
 	log "$name: loadgen $*"
@@ -204,8 +249,13 @@ load() {
 		exit 1
 	fi
 	cat "$T/$name.err" >&2
-	printf '%-14s %s\n' "$name" "$(sed -n 's/^RESULT //p' \
-	    "$T/$name.out")" >>"$T/details"
+	detail "$name"
+}
+
+# detail NAME: keep the RESULT line of run NAME for the end.
+detail() {
+	printf '%-16s %s\n' "$1" "$(sed -n 's/^RESULT //p' "$T/$1.out")" \
+	    >>"$T/details"
 }
 
 # get NAME KEY: a value from the RESULT line of run NAME.
@@ -214,34 +264,95 @@ get() {
 	    s/^RESULT $2=\([^ ]*\).*/\1/p" "$T/$1.out" | head -n 1
 }
 
-# The ceilings: jansson, the daemon's decoder, SQLite inserts.
-sc_ceiling() {
-	log "ceiling: in-process, ${CEIL_SECS}s each"
-	sync
-	"$CEILING" -d "$T" -t "$CEIL_SECS" >"$T/ceiling.out" || exit 1
-	for k in jansson_eps decode_eps sqlite_eps sqlite_cpu_us \
-	    sqlite_dedupe_eps sqlite_dedupe_cpu_us; do
-		put "$k" "$(get ceiling $k)"
+# runs NAME: the names of the $REPEATS runs of NAME (NAME-r1 ...).
+runs() {
+	for _r in $(seq "$REPEATS"); do
+		printf '%s-r%s ' "$1" "$_r"
 	done
 }
 
-# 500-event batches at the most the daemon takes, over a few connection
-# counts; the best one is kept, with its CPU time per event.
+# stat_of med|min|max KEY RUN...: the median, least or greatest value of
+# KEY over the runs (the median of an even count is the mean of the
+# middle two); empty when no run has it.
+stat_of() {
+	_w=$1; _k=$2; shift 2
+	for _r in "$@"; do
+		get "$_r" "$_k"
+	done | awk -v w="$_w" '$1 != "" { v[n++] = $1 + 0 }
+	END {
+		if (n == 0)
+			exit
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		if (w == "min")
+			x = v[0]
+		else if (w == "max")
+			x = v[n - 1]
+		else if (n % 2)
+			x = v[(n - 1) / 2]
+		else
+			x = (v[n / 2 - 1] + v[n / 2]) / 2
+		printf "%.6g", x
+	}'
+}
+
+# put_stats NAME KEY RUN...: remember NAME_med, NAME_min and NAME_max,
+# of KEY over the runs.
+put_stats() {
+	_n=$1; _k=$2; shift 2
+	for _s in med min max; do
+		put "${_n}_$_s" "$(stat_of "$_s" "$_k" "$@")"
+	done
+}
+
+# The ceilings: jansson, the daemon's decoder, SQLite inserts; the
+# median of $REPEATS runs.
+sc_ceiling() {
+	for r in $(seq "$REPEATS"); do
+		log "ceiling-r$r: in-process, ${CEIL_SECS}s each"
+		sync
+		"$CEILING" -d "$T" -t "$CEIL_SECS" >"$T/ceiling-r$r.out" ||
+		    exit 1
+		detail "ceiling-r$r"
+	done
+	for k in jansson_eps decode_eps sqlite_cpu_us sqlite_dedupe_eps \
+	    sqlite_dedupe_cpu_us; do
+		put "$k" "$(stat_of med $k $(runs ceiling))"
+	done
+	put_stats sqlite sqlite_eps $(runs ceiling)
+	put sqlite_eps "$(val sqlite_med)"
+}
+
+# 500-event batches at the most the daemon takes, $REPEATS runs at each
+# connection count of $SWEEP, round by round, so that a noisy spell of
+# the machine falls on every count rather than on one.  The count of the
+# best median is kept, with the medians of its other figures.
 sc_batch() {
+	for r in $(seq "$REPEATS"); do
+		for c in $SWEEP; do
+			daemon_ready
+			load "batch-c$c-r$r" -c "$c" -b 500 -w "$WARM" \
+			    -t "$SECS"
+			daemon_stop
+		done
+	done
 	best=0
 	for c in $SWEEP; do
-		daemon_ready
-		load "batch-c$c" -c "$c" -b 500 -w "$WARM" -t "$SECS"
-		daemon_stop
-		eps=$(get "batch-c$c" eps)
-		if [ "$(calc "e > b" e="$eps" b="$best")" = 1 ]; then
-			best=$eps
+		put_stats "batch_c$c" eps $(runs "batch-c$c")
+		m=$(val "batch_c${c}_med")
+		if [ "$(calc "m > b" m="$m" b="$best")" = 1 ]; then
+			best=$m
 			put batch_conns "$c"
-			for k in eps rps p50_ms p99_ms cpu_us_per_event \
-			    daemon_cpu_pct rss_hwm_kb gen_cpu_pct; do
-				put "batch_$k" "$(get "batch-c$c" $k)"
-			done
+			put batch_eps "$m"
 		fi
+	done
+	c=$(val batch_conns)
+	[ -n "$c" ] || return 0
+	for k in p99_ms cpu_us_per_event daemon_cpu_pct rss_hwm_kb \
+	    gen_cpu_pct; do
+		put "batch_$k" "$(stat_of med $k $(runs "batch-c$c"))"
 	done
 }
 
@@ -272,14 +383,23 @@ sc_prefilled() {
 	put prefilled_cpu_us "$(get prefilled cpu_us_per_event)"
 }
 
-# One event per request to /v1/track over 64 connections.
+# One event per request to /v1/track over 64 connections, on krenalisd
+# and on bare in turn, $REPEATS times.
 sc_single() {
-	daemon_ready
-	load single -S -c 64 -w "$WARM" -t "$SECS"
-	daemon_stop
-	for k in rps p50_ms p99_ms cpu_us_per_event daemon_cpu_pct \
-	    gen_cpu_pct; do
-		put "single_$k" "$(get single $k)"
+	for r in $(seq "$REPEATS"); do
+		daemon_ready
+		load "single-r$r" -S -c 64 -w "$WARM" -t "$SECS"
+		daemon_stop
+		bare_start
+		load "bare-r$r" -S -c 64 -w "$WARM" -t "$SECS"
+		daemon_stop
+	done
+	for s in single bare; do
+		put_stats "$s" rps $(runs $s)
+		for k in cpu_us_per_request daemon_cpu_pct p50_ms p99_ms \
+		    gen_cpu_pct; do
+			put "${s}_$k" "$(stat_of med $k $(runs $s))"
+		done
 	done
 }
 
@@ -309,14 +429,17 @@ sc_rss() {
 }
 
 # Filters: 10 enabled pipelines of 5 conditions each against one pipeline
-# without filter, same load, each at its best connection count.  The conditions are true on the bench's
-# events up to the last, which differs between pipelines, so that every
-# condition is evaluated and some pipelines pass and some do not.
+# without filter, same load at the same connection count (the batches'
+# best, or 4), $REPEATS times in turn.  The conditions are true on the
+# bench's events up to the last, which differs between pipelines, so that
+# every condition is evaluated and some pipelines pass and some do not.
 sc_filters() {
-	best_n=0; best_f=0
-	for c in $FSWEEP; do
+	c=$(val batch_conns)
+	c=${c:-4}
+	put filters_conns "$c"
+	for r in $(seq "$REPEATS"); do
 		daemon_ready
-		load "nofilter-c$c" -c "$c" -b 500 -w "$WARM" -t "$SECS"
+		load "nofilter-r$r" -c "$c" -b 500 -w "$WARM" -t "$SECS"
 		daemon_stop
 		daemon_start
 		bench_source bench
@@ -326,47 +449,58 @@ event is 'Workout Completed' and context.locale is 'en-US' and \
 properties.workout_type is one of ('Cardio', 'Strength') and \
 properties.duration_minutes is greater than $((n * 5))"
 		done
-		load "filters-c$c" -c "$c" -b 500 -w "$WARM" -t "$SECS"
+		load "filters-r$r" -c "$c" -b 500 -w "$WARM" -t "$SECS"
 		daemon_stop
-		# Each configuration at its best connection count.
-		e=$(get "nofilter-c$c" eps)
-		if [ "$(calc "e > b" e="$e" b="$best_n")" = 1 ]; then
-			best_n=$e
-			put nofilter_eps "$e"
-			put nofilter_conns "$c"
-			put nofilter_cpu_us "$(get "nofilter-c$c" cpu_us_per_event)"
-		fi
-		e=$(get "filters-c$c" eps)
-		if [ "$(calc "e > b" e="$e" b="$best_f")" = 1 ]; then
-			best_f=$e
-			put filters_eps "$e"
-			put filters_conns "$c"
-			put filters_cpu_us "$(get "filters-c$c" cpu_us_per_event)"
-		fi
+	done
+	for s in nofilter filters; do
+		put_stats "$s" eps $(runs $s)
+		put "${s}_cpu_us" \
+		    "$(stat_of med cpu_us_per_event $(runs $s))"
 	done
 }
 
 tab_filters() {
-	f=$(val filters_eps); e=$(val nofilter_eps)
-	note "filters: daemon $(val filters_cpu_us) us CPU/event with 10" \
-	    "pipelines x 5 conditions ($(val filters_conns) conns)," \
-	    "$(val nofilter_cpu_us) without ($(val nofilter_conns) conns)"
-	row "10 pipelines x 5 conditions" "$(fmt %.0f "$f")" "events/s" \
-	    ">= 0.85 x no filter" \
+	f=$(val filters_med); e=$(val nofilter_med)
+	c=$(val filters_conns)
+	echo
+	series_head "filters, $c conns, events/s" "us CPU/event"
+	series "no filter" nofilter "$(fmt %.2f "$(val nofilter_cpu_us)")"
+	series "10 pipelines x 5 conditions" filters \
+	    "$(fmt %.2f "$(val filters_cpu_us)")"
+	row "10 pipelines x 5 conds, $c conns" "$(fmt %.0f "$f")" \
+	    "events/s" ">= 0.9 x no filter" \
 	    "$(fmt %.2f "$(calc "f / e" f="$f" e="$e")")" \
-	    "$(verdict "f >= 0.85 * e" f="$f" e="$e")"
+	    "$(verdict "f >= 0.9 * e" f="$f" e="$e")"
 }
 
-# row LABEL MEASURED UNIT BAR RATIO VERDICT
+# series_head TITLE [EXTRA]: the head of a table of series.
+series_head() {
+	printf '%-30s %4s %9s %9s %9s %9s  %s\n' "$1" "runs" "median" \
+	    "fastest" "slowest" "slow/fast" "${2:-}"
+}
+
+# series LABEL NAME [EXTRA]: a line of the runs of NAME (see put_stats).
+series() {
+	lo=$(val "$2_min"); hi=$(val "$2_max")
+	printf '  %-28s %4s %9s %9s %9s %9s  %s\n' "$1" "$REPEATS" \
+	    "$(fmt %.0f "$(val "$2_med")")" "$(fmt %.0f "$hi")" \
+	    "$(fmt %.0f "$lo")" \
+	    "$(fmt %.2f "$(calc "l / h" l="$lo" h="$hi")")" "${3:-}"
+}
+
+# row LABEL MEASURED UNIT BAR RATIO VERDICT: a line of the summary.
 row() {
-	printf '%-40s %10s %-9s %-22s %7s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6"
+	SUMMARY="${SUMMARY:-}$(printf '%-34s %9s %-9s %-32s %9s  %s' \
+	    "$1" "$2" "$3" "$4" "$5" "$6")
+"
 }
 
-# verdict OK-EXPR VAR=VALUE...: ok, MISS, or n/a when a value is missing.
+# verdict OK-EXPR VAR=VALUE...: PASS, MISS, or n/a when a value is
+# missing.
 verdict() {
 	v=$(calc "$@")
 	case $v in
-	1) echo ok ;;
+	1) echo PASS ;;
 	0) echo MISS ;;
 	*) echo n/a ;;
 	esac
@@ -382,99 +516,128 @@ mib() {
 	fmt %.0f "$(calc "k / 1024" k="$1")"
 }
 
+# The in-process ceilings and what the best median of the batches is of
+# each.
 tab_ceiling() {
-	:
+	e=$(val batch_eps)
+	echo
+	printf '%-40s %9s  %s\n' "in-process ceiling, one core (median)" \
+	    "events/s" "500-event batches (best median) / ceiling"
+	for c in "jansson json_loadb of the bodies:jansson_eps" \
+	    "jsonscan + event_decode (HTTP side):decode_eps" \
+	    "SQLite inserts, 500/txn, no dedupe:sqlite_eps" \
+	    "SQLite inserts + krenalis_dedupe rows:sqlite_dedupe_eps"; do
+		v=$(val "${c#*:}")
+		printf '  %-38s %9s  %s\n' "${c%%:*}" "$(fmt %.0f "$v")" \
+		    "$(fmt %.2f "$(calc "e / v" e="$e" v="$v")")"
+	done
+	printf '  %-38s %9s us/event\n' "SQLite CPU per event (no dedupe)" \
+	    "$(fmt %.1f "$(val sqlite_cpu_us)")"
+	printf '  %-38s %9s us/event\n' "SQLite CPU per event (with dedupe)" \
+	    "$(fmt %.1f "$(val sqlite_dedupe_cpu_us)")"
+	lo=$(val sqlite_min); hi=$(val sqlite_max)
+	echo "  SQLite inserts over $REPEATS runs: fastest $(fmt %.0f "$hi")," \
+	    "slowest $(fmt %.0f "$lo")" \
+	    "(slow/fast $(fmt %.2f "$(calc "l / h" l="$lo" h="$hi")"))"
 }
 
+# Per connection count: the runs, the median against the SQLite ceiling,
+# and the bar, median >= 0.8 x ceiling and slowest >= 0.8 x fastest.
 tab_batch() {
-	e=$(val batch_eps); s=$(val sqlite_eps)
-	note "max batches: daemon $(val batch_daemon_cpu_pct)% CPU" \
-	    "(of 200), p99 $(val batch_p99_ms) ms, RSS" \
-	    "$(mib "$(val batch_rss_hwm_kb)") MiB," \
-	    "load generator $(val batch_gen_cpu_pct)% of a CPU"
-	row "500-event batches, max ($(val batch_conns) conns)" \
-	    "$(fmt %.0f "$e")" "events/s" ">= 0.60 x SQLite ceil." \
-	    "$(fmt %.2f "$(calc "e / s" e="$e" s="$s")")" \
-	    "$(verdict "e >= 0.6 * s" e="$e" s="$s")"
+	s=$(val sqlite_eps)
+	echo
+	series_head "500-event batches, events/s" "median/ceiling  bar"
+	for c in $SWEEP; do
+		m=$(val "batch_c${c}_med")
+		lo=$(val "batch_c${c}_min"); hi=$(val "batch_c${c}_max")
+		r=$(fmt %.2f "$(calc "m / s" m="$m" s="$s")")
+		sp=$(fmt %.2f "$(calc "l / h" l="$lo" h="$hi")")
+		ok=$(verdict "m >= 0.8 * s && l >= 0.8 * h" m="$m" s="$s" \
+		    l="$lo" h="$hi")
+		series "$c conns" "batch_c$c" "$(printf '%14s  %s' "$r" "$ok")"
+		row "500-event batches, $c conns" "$(fmt %.0f "$m")" \
+		    "events/s" "med >= .8 ceil, slow >= .8 fast" "$r $sp" "$ok"
+	done
+	echo "  bar: median >= 0.8 x the SQLite ceiling" \
+	    "($(fmt %.0f "$s") events/s in-process) and slowest run" \
+	    ">= 0.8 x fastest"
+	c=$(val batch_conns)
 	u=$(val batch_cpu_us_per_event)
-	row "daemon CPU at that throughput" "$(fmt %.1f "$u")" "us/event" \
+	echo "  best median, $c conns: daemon" \
+	    "$(fmt %.0f "$(val batch_daemon_cpu_pct)")% CPU (of 200)," \
+	    "$(fmt %.1f "$u") us CPU/event," \
+	    "p99 $(fmt %.1f "$(val batch_p99_ms)") ms, RSS" \
+	    "$(mib "$(val batch_rss_hwm_kb)") MiB, load generator" \
+	    "$(fmt %.0f "$(val batch_gen_cpu_pct)")% of a CPU (medians)"
+	row "daemon CPU, batches at $c conns" "$(fmt %.1f "$u")" "us/event" \
 	    "<= 30 us/event" "$(fmt %.2f "$(calc "u / 30" u="$u")")" \
 	    "$(verdict "u <= 30" u="$u")"
 }
 
 tab_prefilled() {
 	p=$(val prefilled_eps); e=$(val empty_eps)
-	note "$ROWS rows: daemon $(val prefilled_cpu_us) us CPU/event," \
+	echo
+	echo "$ROWS rows in the warehouse: $(fmt %.0f "$p") events/s" \
+	    "($(fmt %.0f "$e") empty, one run each), daemon" \
+	    "$(val prefilled_cpu_us) us CPU/event," \
 	    "RSS $(mib "$(val prefilled_rss_kb)") MiB"
-	row "$ROWS rows in warehouse ($(fmt %.0f "$e") empty)" \
-	    "$(fmt %.0f "$p")" "events/s" ">= 0.70 x empty" \
+	row "$ROWS rows in warehouse" "$(fmt %.0f "$p")" "events/s" \
+	    ">= 0.70 x empty" \
 	    "$(fmt %.2f "$(calc "p / e" p="$p" e="$e")")" \
 	    "$(verdict "p >= 0.7 * e" p="$p" e="$e")"
 }
 
+# krenalisd's single events against bare, the HTTP ceiling.
 tab_single() {
-	r=$(val single_rps)
-	u=$(val single_cpu_us_per_event)
-	note "single events: daemon $(fmt %.1f "$u") us CPU/event," \
-	    "p50 $(val single_p50_ms) ms, p99 $(val single_p99_ms) ms," \
-	    "load generator" \
-	    "$(val single_gen_cpu_pct)% of a CPU"
+	r=$(val single_med); b=$(val bare_med)
+	echo
+	series_head "single events, 64 conns, req/s" \
+	    "us CPU/req   p50 ms   p99 ms  server CPU  loadgen CPU"
+	for s in single:krenalisd bare:"bare libmicrohttpd"; do
+		n=${s%%:*}
+		series "${s#*:}" "$n" "$(printf '%10s %8s %8s %10s%% %11s%%' \
+		    "$(fmt %.1f "$(val "${n}_cpu_us_per_request")")" \
+		    "$(fmt %.1f "$(val "${n}_p50_ms")")" \
+		    "$(fmt %.1f "$(val "${n}_p99_ms")")" \
+		    "$(fmt %.0f "$(val "${n}_daemon_cpu_pct")")" \
+		    "$(fmt %.0f "$(val "${n}_gen_cpu_pct")")")"
+	done
+	echo "  (medians; CPU: of the server process, from /proc, per" \
+	    "request and in % of one CPU)"
 	row "single events, 64 conns" "$(fmt %.0f "$r")" "req/s" \
-	    ">= 15000 req/s" "$(fmt %.2f "$(calc "r / 15000" r="$r")")" \
-	    "$(verdict "r >= 15000" r="$r")"
+	    ">= 0.5 x bare libmicrohttpd" \
+	    "$(fmt %.2f "$(calc "r / b" r="$r" b="$b")")" \
+	    "$(verdict "r >= 0.5 * b" r="$r" b="$b")"
 }
 
 tab_latency() {
 	p=$(val latency_p99_ms)
-	row "p99 ack at half max ($(fmt %.0f "$(val latency_rate)") ev/s)" \
-	    "$(fmt %.1f "$p")" "ms" "<= 100 ms" \
+	echo
+	echo "latency at half the best median ($(fmt %.0f \
+	    "$(val latency_rate)") events/s, 16 conns, one run):" \
+	    "p50 $(val latency_p50_ms) ms, p99 $p ms," \
+	    "max $(val latency_max_ms) ms, $(val latency_late) sent late"
+	row "p99 ack at half max" "$(fmt %.1f "$p")" "ms" "<= 100 ms" \
 	    "$(fmt %.2f "$(calc "p / 100" p="$p")")" \
 	    "$(verdict "p <= 100" p="$p")"
 }
 
 tab_rss() {
 	k=$(val rss_hwm_kb)
-	row "peak RSS, 64 conns x ~4 MiB bodies" \
-	    "$(fmt %.0f "$(calc "k / 1024" k="$k")")" "MiB" "<= 300 MB" \
-	    "$(fmt %.2f "$(calc "k * 1024 / 300e6" k="$k")")" \
-	    "$(verdict "k * 1024 <= 300e6" k="$k")"
-	note "rss run: $(val rss_events_per_request) events a request," \
+	echo
+	echo "peak RSS, 64 conns x ~4 MiB bodies (one run): $(mib "$k") MiB," \
+	    "$(val rss_events_per_request) events a request," \
 	    "$(val rss_all_events) events stored in all," \
 	    "$(val rss_all_non200) answers not 200 (503: writer queue full)"
-}
-
-# note TEXT...: a line under the table.
-note() {
-	NOTES="${NOTES:-}$*
-"
-}
-
-# The ceilings and what the end-to-end numbers are of them.
-ceilings() {
-	e=$(val batch_eps)
-	echo
-	printf '%-40s %10s %-9s %s\n' "in-process ceiling (one core)" \
-	    "events/s" "" "500-batch end-to-end / ceiling"
-	for c in "jansson json_loadb of the bodies:jansson_eps" \
-	    "jsonscan + event_decode (HTTP side):decode_eps" \
-	    "SQLite inserts, 500/txn, no dedupe:sqlite_eps" \
-	    "SQLite inserts + krenalis_dedupe rows:sqlite_dedupe_eps"; do
-		v=$(val "${c#*:}")
-		[ -n "$v" ] || continue
-		printf '%-40s %10s %-9s %s\n' "${c%%:*}" "$(fmt %.0f "$v")" \
-		    "" "$(fmt %.2f "$(calc "e / v" e="$e" v="$v")")"
-	done
-	v=$(val sqlite_cpu_us)
-	[ -n "$v" ] && printf '%-40s %10s %-9s\n' \
-	    "  SQLite CPU per event (no dedupe)" "$(fmt %.1f "$v")" "us/event"
-	v=$(val sqlite_dedupe_cpu_us)
-	[ -n "$v" ] && printf '%-40s %10s %-9s\n' \
-	    "  SQLite CPU per event (with dedupe)" "$(fmt %.1f "$v")" \
-	    "us/event"
+	row "peak RSS, 64 conns x ~4 MiB bodies" "$(mib "$k")" "MiB" \
+	    "<= 300 MB" \
+	    "$(fmt %.2f "$(calc "k * 1024 / 300e6" k="$k")")" \
+	    "$(verdict "k * 1024 <= 300e6" k="$k")"
 }
 
 : >"$T/details"
-log "krenalisd benchmark on $(nproc) CPUs$([ -n "$QUICK" ] && echo ', QUICK')"
+log "krenalisd benchmark on $(nproc) CPUs, $REPEATS runs a" \
+    "configuration$([ -n "$QUICK" ] && echo ', QUICK')"
 start=$(date +%s)
 for s in $SCENARIOS; do
 	"sc_$s"
@@ -484,19 +647,19 @@ secs=$(( $(date +%s) - start ))
 echo
 echo "krenalisd benchmark: $(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' \
     /proc/cpuinfo | head -n 1)), load generator on the same machine"
-echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), ${secs}s$([ -n "$QUICK" ] && \
-    echo ', QUICK=1 (short runs)')"
+echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), ${secs}s, runs of ${SECS}s, $REPEATS" \
+    "of each configuration$([ -n "$QUICK" ] && echo ", QUICK=1:" \
+    "shorter and fewer runs than the full benchmark (3 of 10s each), a" \
+    "$ROWS-row warehouse")"
 echo
-row "scenario" "measured" "unit" "bar" "ratio" ""
-row "--------" "--------" "----" "---" "-----" ""
+echo "runs (RESULT lines of loadgen and ceiling):"
+cat "$T/details"
 for s in $SCENARIOS; do
 	"tab_$s"
 done
 echo
-printf '%s' "${NOTES:-}"
-case " $SCENARIOS " in
-*" ceiling "*) ceilings ;;
-esac
-echo
-echo "runs (loadgen RESULT lines):"
-cat "$T/details"
+echo "summary (ratio: of the bar's reference; batches: median/ceiling and" \
+    "slowest/fastest)"
+printf '%-34s %9s %-9s %-32s %9s  %s\n' "scenario" "measured" "unit" \
+    "bar" "ratio" ""
+printf '%s' "${SUMMARY:-}"
