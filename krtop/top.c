@@ -435,10 +435,8 @@ top_record(struct top *t, const struct link_msg *m)
 	t->omitted += (unsigned long long)json_integer_value(
 	    json_object_get(m->obj, "omitted"));
 	if (jtext_member(m->line, m->len, "record", &off, &len) == -1 ||
-	    (r = reclist_rec_new(o, m->line + off, len, t->epoch)) == NULL) {
-		t->link.bad++;
+	    (r = reclist_rec_new(o, m->line + off, len, t->epoch)) == NULL)
 		return;
-	}
 	if (reclist_add(&t->list, r)) {
 		t->stale = 1;
 		top_touch(t, 0);
