@@ -33,13 +33,17 @@ enum keys_code {
 #define KEYS_ESC	27
 #define KEYS_BACKSPACE	127
 
-/* Where a binding works, and which status lines show its hint. */
-#define KEYS_LIST	0x01	/* the list; in the detail pane too, unless
-				   a key of the pane is the same */
-#define KEYS_DETAIL	0x02	/* the detail pane (and the ? screen shows
-				   it among the pane's keys) */
-#define KEYS_HINT_LIST	0x04
-#define KEYS_HINT_DETAIL 0x08
+/*
+ * Where a binding works, and which status lines show its hint.  While
+ * the detail pane is open its keys are looked up first, then the list's:
+ * so p works in both, and Up scrolls the pane rather than moving in the
+ * list.  The ? screen lists a binding among the pane's keys if it has
+ * KEYS_DETAIL, else among the list's.
+ */
+#define KEYS_LIST		0x01
+#define KEYS_DETAIL		0x02
+#define KEYS_HINT_LIST		0x04
+#define KEYS_HINT_DETAIL	0x08
 
 /*
  * A line of the ? screen: the keys and what they do.  keys names them,
