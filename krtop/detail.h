@@ -2,6 +2,9 @@
  * The detail pane of krtop: one record laid out as lines (its place, its
  * outcome, each pipeline's result with the condition that failed, and its
  * raw payload or normalised event, indented).  Pure: no terminal.
+ *
+ * It calls fmt.h to wrap the lines, jtext.h to indent the JSON as the
+ * daemon wrote it, and reclist.h for the record and its outcome.
  */
 #ifndef DETAIL_H
 #define DETAIL_H

@@ -7,6 +7,8 @@
  * (a terminal that is not UTF-8) every non-ASCII character shows as '?'.
  * Control and unprintable characters always show as '?', and a tab as a
  * blank, so that nothing from the network can move the cursor.
+ *
+ * It calls reclist.h only for the fields of a record in its row.
  */
 #ifndef FMT_H
 #define FMT_H

@@ -213,16 +213,11 @@ link_next(struct link *l, struct link_msg *m)
 		rc = proto_reader_line(&l->rd, &line, &len);
 		if (rc == PROTO_LINE_NONE)
 			return 0;
-		if (rc == PROTO_LINE_TOOLONG) {
-			l->bad++;
-			continue;
-		}
-		if (len == 0)
+		if (rc == PROTO_LINE_TOOLONG || len == 0)
 			continue;
 		o = json_loadb(line, len, 0, NULL);
 		if (!json_is_object(o)) {
 			json_decref(o);
-			l->bad++;
 			continue;
 		}
 		memset(m, 0, sizeof(*m));

@@ -3,6 +3,8 @@
  * protocol").  It never blocks: the caller's poll loop says when to read
  * and write, and takes what came one message at a time, either a reply to
  * one of its requests or a line of the record stream.
+ *
+ * It calls common/proto.h for the framing of the lines.
  */
 #ifndef LINK_H
 #define LINK_H
@@ -40,7 +42,6 @@ struct link {
 	long long		 pend_id[LINK_MAXPEND];
 	int			 pend_kind[LINK_MAXPEND];
 	size_t			 npend;
-	unsigned long long	 bad;		/* lines that made no sense */
 };
 
 void	link_init(struct link *);
@@ -66,7 +67,10 @@ int	link_flush(struct link *);
  * closed the connection, or -1 when it failed.
  */
 int	link_read(struct link *);
-/* Take the next message: 1, or 0 when no whole line is there. */
+/*
+ * Take the next message: 1, or 0 when no whole line is there.  Lines too
+ * long, or that are not JSON objects, are skipped.
+ */
 int	link_next(struct link *, struct link_msg *);
 
 #endif

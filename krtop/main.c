@@ -3,6 +3,8 @@
  * records of one source or all (spec/pipelines.md §7) over the admin
  * socket and shows them as they come, with their payloads, outcomes and
  * what every pipeline decided.
+ *
+ * This file reads the command line; top.h runs the rest.
  */
 #include <err.h>
 #include <langinfo.h>

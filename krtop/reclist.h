@@ -6,6 +6,8 @@
  * restarts, so every run of the daemon krtop has seen is an epoch of its
  * own.  The list keeps at most maxn records and maxbytes of text; past
  * that the oldest go, a tenth at a time.
+ *
+ * It calls only jansson, to read the records.
  */
 #ifndef RECLIST_H
 #define RECLIST_H

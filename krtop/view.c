@@ -1,5 +1,5 @@
 /*
- * krtop's screen; see view.h.  Every line is formatted by fmt.c into the
+ * krtop's terminal; see view.h.  Every line is formatted by fmt.c into the
  * exact width first, then written with one attribute, so that nothing
  * from the network reaches the terminal unchecked and nothing wraps.
  * Colours where the terminal has them, bold and reverse where not.
@@ -15,8 +15,10 @@
 #include "compat.h"
 #include "detail.h"
 #include "fmt.h"
+#include "keys.h"
 #include "reclist.h"
-#include "top.h"
+#include "session.h"
+#include "state.h"
 #include "view.h"
 
 /* Colour pairs. */
@@ -40,7 +42,7 @@ enum view_look {
 	LOOK_DOWN,		/* the title bar when disconnected */
 	LOOK_COLHDR,
 	LOOK_SEL,
-	LOOK_KEY,		/* a key in the help line */
+	LOOK_KEY,		/* a key on the status line */
 	LOOK_STORED,
 	LOOK_FILTERED,
 	LOOK_DUPLICATE,
@@ -182,32 +184,8 @@ view_seg(int y, int *x, int cols, const char *s, enum view_look k)
 	*x += view_put(y, *x, cols - *x, s, k, 0);
 }
 
-void
-view_layout(const struct top *t, int rows, int cols, struct view_layout *L)
-{
-	int	body;
-
-	memset(L, 0, sizeof(*L));
-	if (rows < VIEW_MINROWS || cols < VIEW_MINCOLS) {
-		L->small = 1;
-		L->list_rows = 1;
-		return;
-	}
-	L->list_y = 4;
-	L->help_y = rows - 1;
-	body = rows - 5;
-	if (!t->detail) {
-		L->list_rows = body;
-		return;
-	}
-	/* A third for the list, a title bar, the rest for the details. */
-	L->list_rows = body / 3 < 3 ? 3 : body / 3;
-	L->detail_y = L->list_y + L->list_rows + 1;
-	L->detail_rows = L->help_y - L->detail_y;
-}
-
 int
-view_init(struct top *t)
+view_init(int utf8)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -1;
@@ -222,7 +200,7 @@ view_init(struct top *t)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	view_utf8 = t->utf8;
+	view_utf8 = utf8;
 	view_colors = 0;
 	if (has_colors() && start_color() == OK) {
 		use_default_colors();
@@ -237,7 +215,6 @@ view_init(struct top *t)
 		init_pair(PAIR_RED, COLOR_RED, -1);
 		view_colors = 1;
 	}
-	t->colors = view_colors;
 	return 0;
 }
 
@@ -281,45 +258,89 @@ view_size(int *rows, int *cols)
 		*cols = FMT_MAXW;
 }
 
+int
+view_key(int *key)
+{
+	wint_t	c;
+	int	rc;
+
+	if ((rc = get_wch(&c)) == ERR)
+		return 0;
+	if (rc == KEY_CODE_YES) {
+		switch (c) {
+		case KEY_UP:
+			*key = KEYS_UP;
+			break;
+		case KEY_DOWN:
+			*key = KEYS_DOWN;
+			break;
+		case KEY_PPAGE:
+			*key = KEYS_PGUP;
+			break;
+		case KEY_NPAGE:
+			*key = KEYS_PGDN;
+			break;
+		case KEY_HOME:
+			*key = KEYS_HOME;
+			break;
+		case KEY_END:
+			*key = KEYS_END;
+			break;
+		case KEY_ENTER:
+			*key = KEYS_ENTER;
+			break;
+		case KEY_BACKSPACE:
+			*key = KEYS_BACKSPACE;
+			break;
+		case KEY_RESIZE:
+			*key = KEYS_RESIZE;
+			break;
+		default:
+			*key = KEYS_OTHER;
+		}
+	} else if (c == '\n')
+		*key = KEYS_ENTER;
+	else if (c == '\b')
+		*key = KEYS_BACKSPACE;
+	else
+		*key = (int)c;
+	return 1;
+}
+
 /* Line 0: the daemon, or why krtop is not connected to it. */
 static void
-view_title(struct top *t, int cols)
+view_title(const struct session *sess, int cols)
 {
-	char		 line[FMT_LINESZ], up[32];
-	long long	 uptime;
+	char	line[FMT_LINESZ], up[32];
 
-	if (t->connected && t->version != NULL) {
-		uptime = t->uptime;
-		fmt_duration(up, sizeof(up), uptime);
+	if (sess->connected && sess->version != NULL) {
+		fmt_duration(up, sizeof(up), sess->uptime);
 		snprintf(line, sizeof(line), " krtop   krenalisd %s   pid %lld"
-		    "   up %s   listen %s", t->version, t->pid, up,
-		    t->listen ? t->listen : "?");
+		    "   up %s   listen %s", sess->version, sess->pid, up,
+		    sess->listen ? sess->listen : "?");
 		view_put(0, 0, cols, line, LOOK_BAR, 1);
-	} else if (t->connected)
+	} else if (sess->connected)
 		view_put(0, 0, cols, " krtop   connecting", LOOK_BAR, 1);
 	else {
 		snprintf(line, sizeof(line), " krtop   disconnected: %s; "
-		    "retrying", t->why[0] ? t->why : "not connected");
+		    "retrying", sess->why[0] ? sess->why : "not connected");
 		view_put(0, 0, cols, line, LOOK_DOWN, 1);
 	}
 }
 
 /* Line 1: the rates of the chosen sources. */
 static void
-view_rates(struct top *t, int cols)
+view_rates(const struct state *s, const struct session *sess, int cols)
 {
-	static const char *const names[TOP_NCOUNTERS] = {
-		"received", "stored", "rejected", "duplicates", "filtered"
-	};
-	double	rate[TOP_NCOUNTERS];
+	double	rate[SESSION_NCOUNTERS];
 	char	buf[32];
 	int	x = 0, k, have;
 
-	have = top_rates(t, rate);
+	have = session_rates(sess, state_source_id(s), rate);
 	view_seg(1, &x, cols, " Events/s", LOOK_TEXT);
-	for (k = 0; k < TOP_NCOUNTERS; k++) {
+	for (k = 0; k < SESSION_NCOUNTERS; k++) {
 		view_seg(1, &x, cols, "   ", LOOK_TEXT);
-		view_seg(1, &x, cols, names[k], LOOK_TEXT);
+		view_seg(1, &x, cols, session_counter_name(k), LOOK_TEXT);
 		view_seg(1, &x, cols, " ", LOOK_TEXT);
 		if (have)
 			fmt_rate(buf, sizeof(buf), rate[k]);
@@ -331,47 +352,49 @@ view_rates(struct top *t, int cols)
 
 /* Line 2: what the list shows. */
 static void
-view_shown(struct top *t, int cols)
+view_shown(const struct state *s, const struct session *sess, int cols)
 {
 	char		 buf[FMT_LINESZ], n1[16], n2[16];
 	const char	*id;
 	int		 x = 0;
 
 	view_seg(2, &x, cols, " Source ", LOOK_TEXT);
-	if (t->source == NULL)
-		snprintf(buf, sizeof(buf), "all (%zu)", t->nsrc);
-	else if ((id = top_source_id(t)) != NULL)
-		snprintf(buf, sizeof(buf), "%s", top_source_name(t, id));
+	if (s->source == NULL)
+		snprintf(buf, sizeof(buf), "all (%zu)", sess->nsrc);
+	else if ((id = state_source_id(s)) != NULL)
+		snprintf(buf, sizeof(buf), "%s", session_source_name(sess,
+		    id));
 	else
-		snprintf(buf, sizeof(buf), "%s", t->source);
+		snprintf(buf, sizeof(buf), "%s", s->source);
 	view_seg(2, &x, cols, buf, LOOK_BOLD);
 	snprintf(buf, sizeof(buf), "   Shown %s of %s",
-	    fmt_count(n1, sizeof(n1), t->nvis),
-	    fmt_count(n2, sizeof(n2), t->list.n));
+	    fmt_count(n1, sizeof(n1), s->nvis),
+	    fmt_count(n2, sizeof(n2), s->list.n));
 	view_seg(2, &x, cols, buf, LOOK_TEXT);
 	view_seg(2, &x, cols, "   Omitted ", LOOK_TEXT);
-	view_seg(2, &x, cols, fmt_count(n1, sizeof(n1), t->omitted),
-	    t->omitted > 0 ? LOOK_REJECTED : LOOK_BOLD);
-	if (t->paused) {
+	view_seg(2, &x, cols, fmt_count(n1, sizeof(n1), sess->omitted),
+	    sess->omitted > 0 ? LOOK_REJECTED : LOOK_BOLD);
+	if (s->paused) {
 		view_seg(2, &x, cols, "   ", LOOK_TEXT);
 		snprintf(buf, sizeof(buf), "PAUSED, %s new",
-		    fmt_count(n1, sizeof(n1), t->held));
+		    fmt_count(n1, sizeof(n1), s->held));
 		view_seg(2, &x, cols, buf, LOOK_SEL);
 	}
-	if (t->text[0] != '\0' || t->screen == TOP_PROMPT) {
+	if (s->text[0] != '\0' || s->screen == STATE_PROMPT) {
 		view_seg(2, &x, cols, "   Filter ", LOOK_TEXT);
-		view_seg(2, &x, cols, t->text, LOOK_BOLD);
+		view_seg(2, &x, cols, s->text, LOOK_BOLD);
 	}
-	if (t->outcome >= 0) {
+	if (s->outcome >= 0) {
 		view_seg(2, &x, cols, "   Outcome ", LOOK_TEXT);
-		view_seg(2, &x, cols, reclist_outcome_name(t->outcome),
-		    view_outcome_look(t->outcome));
+		view_seg(2, &x, cols, reclist_outcome_name(s->outcome),
+		    view_outcome_look(s->outcome));
 	}
 }
 
 /* The list: column header, rows, the selection, coloured outcomes. */
 static void
-view_list(struct top *t, const struct view_layout *L, int cols)
+view_list(const struct state *s, const struct session *sess,
+    const struct state_layout *L, int cols)
 {
 	struct fmt_cols	 c;
 	struct rec	*r;
@@ -379,16 +402,16 @@ view_list(struct top *t, const struct view_layout *L, int cols)
 	size_t		 i, nmarks = 0, m;
 	int		 y;
 
-	for (i = t->first; i < t->nvis && i < t->first +
+	for (i = s->first; i < s->nvis && i < s->first +
 	    (size_t)L->list_rows; i++)
-		if (strlen(t->vis[i]->marks) > nmarks)
-			nmarks = strlen(t->vis[i]->marks);
+		if (strlen(s->vis[i]->marks) > nmarks)
+			nmarks = strlen(s->vis[i]->marks);
 	fmt_columns(&c, cols, (int)nmarks);
 	fmt_header(line, sizeof(line), &c, cols);
 	view_put(L->list_y - 1, 0, cols, line, LOOK_COLHDR, 1);
-	if (t->nvis == 0) {
-		if (t->list.n == 0 && t->held == 0)
-			view_put(L->list_y + 1, 2, cols - 2, t->connected ?
+	if (s->nvis == 0) {
+		if (s->list.n == 0 && s->held == 0)
+			view_put(L->list_y + 1, 2, cols - 2, sess->connected ?
 			    "Waiting for events." : "No events.", LOOK_DIM, 0);
 		else
 			view_put(L->list_y + 1, 2, cols - 2, "No event "
@@ -397,13 +420,13 @@ view_list(struct top *t, const struct view_layout *L, int cols)
 		return;
 	}
 	for (y = 0; y < L->list_rows; y++) {
-		i = t->first + (size_t)y;
-		if (i >= t->nvis)
+		i = s->first + (size_t)y;
+		if (i >= s->nvis)
 			break;
-		r = t->vis[i];
+		r = s->vis[i];
 		fmt_row(line, sizeof(line), &c, r,
-		    top_source_name(t, r->source), cols, view_utf8);
-		if (i == t->sel) {
+		    session_source_name(sess, r->source), cols, view_utf8);
+		if (i == s->sel) {
 			view_put(L->list_y + y, 0, cols, line, LOOK_SEL, 1);
 			continue;
 		}
@@ -427,30 +450,25 @@ view_list(struct top *t, const struct view_layout *L, int cols)
 
 /* The detail pane: a title bar, then the lines from dscroll. */
 static void
-view_detail(struct top *t, const struct view_layout *L, int cols)
+view_detail(const struct state *s, const struct state_layout *L, int cols)
 {
-	const struct fmt_lines	*dl;
+	const struct fmt_lines	*dl = &s->dlines;
 	char			 line[FMT_LINESZ];
-	size_t			 i, max;
+	size_t			 i;
 	int			 y;
 
-	dl = top_detail_lines(t, cols);
-	max = dl->n > (size_t)L->detail_rows ? dl->n - (size_t)L->detail_rows :
-	    0;
-	if (t->dscroll > max)
-		t->dscroll = max;
-	if (t->nvis > 0)
+	if (s->nvis > 0)
 		snprintf(line, sizeof(line), " Details of event %lld   %s   "
-		    "lines %zu-%zu of %zu", t->vis[t->sel]->seq,
-		    t->mode == DETAIL_RAW ? "raw payload" : "normalised event",
-		    dl->n ? t->dscroll + 1 : 0, t->dscroll +
-		    (size_t)L->detail_rows < dl->n ? t->dscroll +
+		    "lines %zu-%zu of %zu", s->vis[s->sel]->seq,
+		    s->mode == DETAIL_RAW ? "raw payload" : "normalised event",
+		    dl->n ? s->dscroll + 1 : 0, s->dscroll +
+		    (size_t)L->detail_rows < dl->n ? s->dscroll +
 		    (size_t)L->detail_rows : dl->n, dl->n);
 	else
 		snprintf(line, sizeof(line), " Details: no event");
 	view_put(L->detail_y - 1, 0, cols, line, LOOK_BAR, 1);
 	for (y = 0; y < L->detail_rows; y++) {
-		i = t->dscroll + (size_t)y;
+		i = s->dscroll + (size_t)y;
 		if (i >= dl->n)
 			break;
 		view_put(L->detail_y + y, 0, cols, dl->v[i].text,
@@ -458,91 +476,66 @@ view_detail(struct top *t, const struct view_layout *L, int cols)
 	}
 }
 
-/* The help line: keys and what they do, or the prompt, or an error. */
+/* The status line: keys and what they do, or the prompt, or an error. */
 static void
-view_help(struct top *t, const struct view_layout *L, int cols)
+view_status(const struct state *s, const struct session *sess,
+    const struct state_layout *L, int cols)
 {
-	static const char *const main_keys[] = {
-		"?", "help", "Enter", "details", "p", "pause", "/", "filter",
-		"o", "outcome", "s", "source", "q", "quit", NULL
-	};
-	static const char *const detail_keys[] = {
-		"Up/Dn", "scroll", "Tab", "raw/normalised", "n/N",
-		"next/prev", "Enter", "close", "p", "pause", "q", "quit", NULL
-	};
-	const char *const	*k;
-	int			 x = 0;
+	const struct keys_binding	*b;
+	int				 x = 0, show;
 
-	if (t->screen == TOP_PROMPT) {
+	if (s->screen == STATE_PROMPT) {
 		view_seg(L->help_y, &x, cols, "Filter: ", LOOK_BOLD);
-		view_seg(L->help_y, &x, cols, t->text, LOOK_TEXT);
+		view_seg(L->help_y, &x, cols, s->text, LOOK_TEXT);
 		if (x >= cols)
 			x = cols - 1;
 		move(L->help_y, x);
 		return;
 	}
-	if (t->message[0] != '\0') {
-		view_put(L->help_y, 0, cols, t->message, LOOK_REJECTED, 0);
+	if (sess->message[0] != '\0') {
+		view_put(L->help_y, 0, cols, sess->message, LOOK_REJECTED, 0);
 		return;
 	}
-	for (k = t->detail ? detail_keys : main_keys; *k != NULL; k += 2) {
+	show = s->detail ? KEYS_HINT_DETAIL : KEYS_HINT_LIST;
+	for (b = keys_table; b->keys != NULL; b++) {
+		if (!(b->flags & show))
+			continue;
 		if (x > 0)
 			view_seg(L->help_y, &x, cols, " ", LOOK_TEXT);
-		view_seg(L->help_y, &x, cols, k[0], LOOK_KEY);
+		view_seg(L->help_y, &x, cols, b->hintkey, LOOK_KEY);
 		view_seg(L->help_y, &x, cols, " ", LOOK_TEXT);
-		view_seg(L->help_y, &x, cols, strcmp(k[0], "p") == 0 &&
-		    t->paused ? "resume" : k[1], LOOK_TEXT);
+		view_seg(L->help_y, &x, cols, keys_hint(b, s), LOOK_TEXT);
 	}
 }
 
 /* The ? screen. */
 static void
-view_help_screen(int rows, int cols)
+view_help(int rows, int cols)
 {
-	static const char *const text[] = {
-		"Keys of the event list",
-		"  Up, k / Down, j    the previous / next event",
-		"  PgUp / PgDn        a page up / down",
-		"  Home / End         the oldest / newest event "
-		    "(End follows new ones)",
-		"  Enter              the details of the event",
-		"  p                  pause the list (new events are counted)",
-		"  /                  show the events with a text "
-		    "(Esc: as before)",
-		"  o                  show only one outcome",
-		"  s                  show only one source",
-		"  q, Ctrl-C          quit",
-		"Keys of the details",
-		"  Up, k / Down, j    scroll; PgUp, PgDn, Home, End",
-		"  Tab                the raw payload or the normalised event",
-		"  n / N              the next / previous event",
-		"  Enter, Esc         back to the list",
-		"Pipeline marks",
-		"  + passed   x filtered   c consent missing   - disabled",
-		"Omitted: events the daemon dropped because krtop was slow.",
-		"",
-		"Press any key to go back.",
-		NULL
-	};
-	int	y;
+	struct fmt_lines	l;
+	size_t			i;
 
 	view_put(0, 0, cols, " krtop: the live events of krenalisd",
 	    LOOK_BAR, 1);
-	for (y = 0; text[y] != NULL && y + 2 < rows; y++)
-		view_put(y + 2, 1, cols - 1, text[y], y == 0 || y == 10 ||
-		    y == 15 ? LOOK_BOLD : LOOK_TEXT, 0);
+	fmt_lines_init(&l);
+	keys_help(&l);
+	for (i = 0; i < l.n && (int)i + 1 < rows; i++)
+		view_put((int)i + 1, 1, cols - 1, l.v[i].text,
+		    l.v[i].style == KEYS_TITLE ? LOOK_BOLD : LOOK_TEXT, 0);
+	fmt_lines_release(&l);
 }
 
 /* A picker: a box over the list with the choices and the current one. */
 static void
-view_picker(struct top *t, const struct view_layout *L, int rows, int cols)
+view_picker(const struct state *s, const struct state_layout *L, int rows,
+    int cols)
 {
 	char	 label[FMT_LINESZ];
-	size_t	 n = top_pick_count(t), i, first = 0;
+	size_t	 n = state_pick_count(s), i, first = 0;
 	int	 w = 20, h, x0, y0, y, lw;
 
 	for (i = 0; i < n; i++) {
-		top_pick_label(t, i, label, sizeof(label));
+		state_pick_label(s, i, label, sizeof(label));
 		lw = fmt_width(label, strlen(label), view_utf8) + 5;
 		if (lw > w)
 			w = lw;
@@ -554,8 +547,8 @@ view_picker(struct top *t, const struct view_layout *L, int rows, int cols)
 		h = rows - L->list_y - 1;
 	if (h < 3)
 		return;
-	if (t->pick >= first + (size_t)(h - 2))
-		first = t->pick - (size_t)(h - 2) + 1;
+	if (s->pick >= first + (size_t)(h - 2))
+		first = s->pick - (size_t)(h - 2) + 1;
 	x0 = (cols - w) / 2;
 	y0 = L->list_y;
 	attrset(A_NORMAL);
@@ -568,15 +561,15 @@ view_picker(struct top *t, const struct view_layout *L, int rows, int cols)
 		if (y == 0 || y == h - 1)
 			mvhline(y0 + y, x0 + 1, ACS_HLINE, w - 2);
 	}
-	view_put(y0, x0 + 2, w - 4, t->screen == TOP_PICK_OUTCOME ?
+	view_put(y0, x0 + 2, w - 4, s->screen == STATE_PICK_OUTCOME ?
 	    " Outcome " : " Source ", LOOK_BOLD, 0);
 	for (y = 0; y < h - 2; y++) {
 		i = first + (size_t)y;
 		if (i >= n)
 			break;
 		label[0] = ' ';
-		top_pick_label(t, i, label + 1, sizeof(label) - 1);
-		view_put(y0 + 1 + y, x0 + 1, w - 2, label, i == t->pick ?
+		state_pick_label(s, i, label + 1, sizeof(label) - 1);
+		view_put(y0 + 1 + y, x0 + 1, w - 2, label, i == s->pick ?
 		    LOOK_SEL : LOOK_TEXT, 1);
 	}
 }
@@ -597,31 +590,29 @@ view_small(int rows, int cols)
 }
 
 void
-view_draw(struct top *t)
+view_draw(const struct state *s, const struct session *sess)
 {
-	struct view_layout	L;
-	int			rows, cols;
+	struct state_layout	L;
 
-	view_size(&rows, &cols);
 	erase();
 	curs_set(0);
-	view_layout(t, rows, cols, &L);
+	state_layout(s, &L);
 	if (L.small)
-		view_small(rows, cols);
-	else if (t->screen == TOP_HELP)
-		view_help_screen(rows, cols);
+		view_small(s->rows, s->cols);
+	else if (s->screen == STATE_HELP)
+		view_help(s->rows, s->cols);
 	else {
-		view_title(t, cols);
-		view_rates(t, cols);
-		view_shown(t, cols);
-		view_list(t, &L, cols);
-		if (t->detail)
-			view_detail(t, &L, cols);
-		if (t->screen == TOP_PICK_OUTCOME ||
-		    t->screen == TOP_PICK_SOURCE)
-			view_picker(t, &L, rows, cols);
-		view_help(t, &L, cols);
-		if (t->screen == TOP_PROMPT)
+		view_title(sess, s->cols);
+		view_rates(s, sess, s->cols);
+		view_shown(s, sess, s->cols);
+		view_list(s, sess, &L, s->cols);
+		if (s->detail)
+			view_detail(s, &L, s->cols);
+		if (s->screen == STATE_PICK_OUTCOME ||
+		    s->screen == STATE_PICK_SOURCE)
+			view_picker(s, &L, s->rows, s->cols);
+		view_status(s, sess, &L, s->cols);
+		if (s->screen == STATE_PROMPT)
 			curs_set(1);
 	}
 	refresh();

@@ -1,8 +1,8 @@
 #!/bin/sh
-# krtop's screen: moving through a long list (arrows, PgUp/PgDn,
-# Home/End, following new events), the detail pane scrolled, and the
-# terminal resized to 80x24 (everything usable), 200x60, too small and
-# back; Ctrl-C gives the terminal back.
+# krtop's screen: the ? screen at 80x24, moving through a long list
+# (arrows, PgUp/PgDn, Home/End, g/G, following new events), the detail
+# pane scrolled, and the terminal resized to 80x24 (everything usable),
+# 200x60, too small and back; Ctrl-C gives the terminal back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/krtop-lib.sh"
 
@@ -41,6 +41,24 @@ see scr "80x24 header" " Events/s   received "
 # 19 rows of list: E12..E30 while following the newest.
 see scr "80x24 rows" "E12"
 not_see scr "80x24 rows" "E11"
+
+# The ? screen fits 80x24, the keys added last included.
+keys scr '?'
+see scr "80x24 help" "Keys of the details"
+see scr "80x24 help g and G" "Home, g / End, G"
+see scr "80x24 help Ctrl-L" "Ctrl-L"
+see scr "80x24 help fits" "Press any key to go back."
+keys scr x
+see scr "back from help" "? help Enter details"
+
+# g and G, as Home and End; Ctrl-L draws the same again.
+keys scr g Enter
+see scr "g selects the first" "Details of event 1 "
+keys scr Enter G Enter
+see scr "G selects the last" "Details of event 30 "
+keys scr Enter C-l
+wait_gone scr "Details of event" || fail "Enter does not close"
+see scr "Ctrl-L" "? help Enter details"
 
 # Home, PgDn, End, Up, Down: the selection, shown by its details.
 keys scr Home

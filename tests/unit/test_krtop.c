@@ -1,10 +1,13 @@
 /*
- * krtop's pure parts, without a terminal: widths, fitting and wrapping
- * text, numbers, the rows of the list, the JSON pretty-printer, the
- * record list and its filters, and the detail pane's lines.
+ * krtop's parts without a terminal: widths, fitting and wrapping text,
+ * numbers, the rows of the list, the JSON pretty-printer, the record
+ * list and its filters, the detail pane's lines, and the keys: their
+ * table against the manual's key list, the ? screen, and what they do
+ * to the state.
  */
 #include <locale.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +17,10 @@
 #include "../../krtop/detail.h"
 #include "../../krtop/fmt.h"
 #include "../../krtop/jtext.h"
+#include "../../krtop/keys.h"
 #include "../../krtop/reclist.h"
+#include "../../krtop/session.h"
+#include "../../krtop/state.h"
 
 /* Whether wcwidth knows wide characters (a UTF-8 locale is there). */
 static int	have_utf8_locale;
@@ -693,6 +699,220 @@ test_detail(void)
 	reclist_rec_free(r);
 }
 
+#define MAXKEYS	64
+
+/*
+ * The keys of man/krtop.1's key list: the words after Ic on the .It
+ * lines of the list under ".Ss Keys" (".It Ic Up , k No / Ic Down , j"),
+ * up to max of them.
+ */
+static size_t
+manual_keys(char keys[][16], size_t max)
+{
+	const char	*top = getenv("KRENALIS_TOP");
+	char		 path[1024], line[512], *w, *save;
+	FILE		*fp;
+	size_t		 n = 0;
+	int		 in = 0, ic;
+
+	snprintf(path, sizeof(path), "%s/man/krtop.1", top ? top : ".");
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, ".Ss Keys") == 0)
+			in = 1;
+		else if (in && strcmp(line, ".El") == 0)
+			break;
+		if (!in || strncmp(line, ".It ", 4) != 0)
+			continue;
+		ic = 0;
+		for (w = strtok_r(line + 4, " ", &save); w != NULL;
+		    w = strtok_r(NULL, " ", &save)) {
+			if (strcmp(w, "Ic") == 0)
+				ic = 1;
+			else if (strcmp(w, "No") == 0)
+				ic = 0;
+			else if (ic && strcmp(w, ",") != 0 && n < max)
+				snprintf(keys[n++], sizeof(keys[0]), "%s",
+				    strncmp(w, "\\&", 2) == 0 ? w + 2 : w);
+		}
+	}
+	fclose(fp);
+	return n;
+}
+
+/* The keys the table names, each once, up to max of them. */
+static size_t
+table_keys(char keys[][16], size_t max)
+{
+	const struct keys_binding	*b;
+	const char			*p, *name;
+	size_t				 n = 0, len, i;
+	int				 other;
+
+	for (b = keys_table; b->keys != NULL; b++) {
+		p = b->keys;
+		other = 0;
+		while (keys_next(&p, &name, &len, &other)) {
+			CHECK(keys_code(name, len) != -1);
+			for (i = 0; i < n; i++)
+				if (strlen(keys[i]) == len &&
+				    memcmp(keys[i], name, len) == 0)
+					break;
+			if (i == n && n < max)
+				snprintf(keys[n++], sizeof(keys[0]), "%.*s",
+				    (int)len, name);
+		}
+	}
+	return n;
+}
+
+static int
+has_key(char keys[][16], size_t n, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every key of the table is in the manual's key list, and back. */
+static void
+test_keys_manual(void)
+{
+	char	man[MAXKEYS][16], tab[MAXKEYS][16];
+	size_t	nman, ntab, i;
+
+	nman = manual_keys(man, MAXKEYS);
+	ntab = table_keys(tab, MAXKEYS);
+	CHECK(nman > 10);
+	CHECK(ntab > 10);
+	for (i = 0; i < ntab; i++) {
+		if (!has_key(man, nman, tab[i]))
+			printf("  key %s is not in man/krtop.1\n", tab[i]);
+		CHECK(has_key(man, nman, tab[i]));
+	}
+	for (i = 0; i < nman; i++) {
+		if (!has_key(tab, ntab, man[i]))
+			printf("  key %s of man/krtop.1 is not in the table\n",
+			    man[i]);
+		CHECK(has_key(tab, ntab, man[i]));
+	}
+	CHECK(has_key(tab, ntab, "g"));
+	CHECK(has_key(tab, ntab, "G"));
+	CHECK(has_key(tab, ntab, "Ctrl-L"));
+	CHECK_INT(keys_code("Ctrl-L", 6), 12);
+	CHECK_INT(keys_code("PgDn", 4), KEYS_PGDN);
+	CHECK_INT(keys_code("Shift", 5), -1);
+}
+
+/* The ? screen: every binding, within 80x24 under its title bar. */
+static void
+test_keys_help(void)
+{
+	struct fmt_lines	 l;
+	size_t			 i;
+
+	fmt_lines_init(&l);
+	keys_help(&l);
+	CHECK(l.n + 1 <= 24);
+	for (i = 0; i < l.n; i++)
+		CHECK(fmt_width(l.v[i].text, strlen(l.v[i].text), 0) < 80);
+	CHECK_STR(l.v[0].text, "Keys of the event list");
+	CHECK_INT(l.v[0].style, KEYS_TITLE);
+	CHECK(has_line(&l, "  Home, g / End, G       the oldest / newest "
+	    "event (End follows new ones)"));
+	CHECK(has_line(&l, "  Ctrl-L                 draw the screen again"));
+	CHECK(has_line(&l, "  Tab                    the raw payload"));
+	CHECK(has_line(&l, "Pipeline marks"));
+	CHECK(has_line(&l, "+ passed   x filtered   c consent missing"));
+	CHECK_STR(l.v[l.n - 1].text, "Press any key to go back.");
+	fmt_lines_release(&l);
+}
+
+/* Keys change the state as the table says, on an 80x24 screen. */
+static void
+test_keys_press(void)
+{
+	struct session	 sess;
+	struct state	 s;
+	long long	 i;
+
+	session_init(&sess, "/nonexistent", NULL, &s.list);
+	state_init(&s, &sess, NULL, 1);
+	s.rows = 24;
+	s.cols = 80;
+	for (i = 1; i <= 30; i++)
+		reclist_add(&s.list, tiny_rec(i, 1, "stored", "A", "u"));
+	reclist_add(&s.list, make_rec(rec_stored, 2));
+	s.stale = 1;
+	state_refresh(&s);
+	CHECK_INT(s.nvis, 31);
+	CHECK_INT(s.sel, 30);
+
+	/* The list: 19 rows a page; g and G go to either end. */
+	keys_press(&s, 'g');
+	CHECK_INT(s.sel, 0);
+	CHECK(!s.follow);
+	keys_press(&s, 'j');
+	keys_press(&s, KEYS_PGDN);
+	CHECK_INT(s.sel, 20);
+	keys_press(&s, KEYS_UP);
+	CHECK_INT(s.sel, 19);
+	keys_press(&s, 'G');
+	CHECK_INT(s.sel, 30);
+	CHECK(s.follow);
+
+	/* The detail pane: its own keys first, the list's after. */
+	keys_press(&s, KEYS_ENTER);
+	CHECK(s.detail);
+	state_refresh(&s);
+	keys_press(&s, 'G');
+	CHECK(s.dscroll > 0);
+	CHECK_INT(s.sel, 30);
+	keys_press(&s, 'g');
+	CHECK_INT(s.dscroll, 0);
+	keys_press(&s, ' ');
+	CHECK(s.dscroll > 0);
+	keys_press(&s, '\t');
+	CHECK_INT(s.mode, DETAIL_EVENT);
+	CHECK_INT(s.dscroll, 0);
+	keys_press(&s, 'N');
+	CHECK_INT(s.sel, 29);
+	keys_press(&s, 'p');
+	CHECK(s.paused);
+	keys_press(&s, KEYS_ESC);
+	CHECK(!s.detail);
+	keys_press(&s, KEYS_ESC);
+	CHECK(!s.detail);
+
+	/* Elsewhere: Ctrl-L, ?, the pickers, q. */
+	keys_press(&s, 12);
+	CHECK(s.redraw);
+	keys_press(&s, '?');
+	CHECK_INT(s.screen, STATE_HELP);
+	keys_press(&s, KEYS_OTHER);
+	CHECK_INT(s.screen, STATE_MAIN);
+	keys_press(&s, 'o');
+	CHECK_INT(s.screen, STATE_PICK_OUTCOME);
+	keys_press(&s, 'r');
+	CHECK_INT(s.outcome, REC_REJECTED);
+	CHECK_INT(s.screen, STATE_MAIN);
+	keys_press(&s, 's');
+	CHECK_INT(s.screen, STATE_PICK_SOURCE);
+	keys_press(&s, '0');
+	CHECK(s.resubscribe);
+	CHECK(s.source == NULL);
+	CHECK(!s.quit);
+	keys_press(&s, 3);
+	CHECK(s.quit);
+	state_release(&s);
+	session_release(&sess);
+}
+
 int
 main(void)
 {
@@ -711,5 +931,8 @@ main(void)
 	UNIT_RUN(test_reclist_order);
 	UNIT_RUN(test_reclist_view);
 	UNIT_RUN(test_detail);
+	UNIT_RUN(test_keys_manual);
+	UNIT_RUN(test_keys_help);
+	UNIT_RUN(test_keys_press);
 	return UNIT_END();
 }
