@@ -27,8 +27,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "ids.h"
-#include "jsonstr.h"
 #include "timestamp.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -1681,67 +1681,23 @@ ip_settle(const struct event_req *req, struct event_context *c,
 
 /* Output: the JSON of §13 */
 
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-/* Make room for n more bytes. */
+/* s as a JSON string (ingest.md §1 escaping). */
 static void
-buf_need(struct buf *b, size_t n)
+text_str(struct buf *b, const char *s)
 {
-	if (b->cap - b->len >= n)
-		return;
-	b->cap = b->cap * 2 > b->len + n ? b->cap * 2 : b->len + n + 64;
-	b->p = xreallocarray(b->p, b->cap, 1);
-}
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	buf_need(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void
-buf_addc(struct buf *b, char c)
-{
-	buf_need(b, 1);
-	b->p[b->len++] = c;
-}
-
-#define buf_lit(b, s)	buf_add((b), (s), sizeof(s) - 1)
-
-/*
- * Write s as a JSON string with the escaping of ingest.md §1: '"' and
- * '\', the five short escapes, other controls as \u00XX in upper case,
- * everything else as itself.
- */
-static void
-buf_str(struct buf *b, const char *s, size_t n)
-{
-	buf_need(b, JSONSTR_MAX(n));
-	b->len += jsonstr_quote(b->p + b->len, s, n);
-}
-
-static void
-buf_cstr(struct buf *b, const char *s)
-{
-	buf_str(b, s, strlen(s));
+	buf_addquoted(b, s, strlen(s));
 }
 
 /* A member name and its colon, preceded by a comma unless first. */
 static void
-buf_key(struct buf *b, int *first, const char *key)
+text_key(struct buf *b, int *first, const char *key)
 {
 	if (!*first)
 		buf_addc(b, ',');
 	*first = 0;
 	buf_addc(b, '"');
-	buf_add(b, key, strlen(key));
-	buf_lit(b, "\":");
+	buf_adds(b, key);
+	buf_adds(b, "\":");
 }
 
 /* The shortest %.<N>g form that reads back as the same double (§13). */
@@ -1775,7 +1731,7 @@ fmt_decimal(double d, char buf[32])
 
 /* The compact consents object: members sorted by purpose. */
 static void
-buf_consents(struct buf *b, const struct event_context *c)
+text_consents(struct buf *b, const struct event_context *c)
 {
 	size_t	i;
 
@@ -1783,31 +1739,31 @@ buf_consents(struct buf *b, const struct event_context *c)
 	for (i = 0; i < c->nconsents; i++) {
 		if (i > 0)
 			buf_addc(b, ',');
-		buf_cstr(b, c->consents[i].purpose);
+		text_str(b, c->consents[i].purpose);
 		if (c->consents[i].granted)
-			buf_lit(b, ":true");
+			buf_adds(b, ":true");
 		else
-			buf_lit(b, ":false");
+			buf_adds(b, ":false");
 	}
 	buf_addc(b, '}');
 }
 
 /* Write the value of the present field f. */
 static void
-buf_field(struct buf *b, const struct event_context *c, int f)
+text_field(struct buf *b, const struct event_context *c, int f)
 {
 	char	num[32];
 	size_t	n;
 
 	switch (field_specs[f].kind) {
 	case EVENT_KIND_STRING:
-		buf_cstr(b, c->v[f].s);
+		text_str(b, c->v[f].s);
 		break;
 	case EVENT_KIND_BOOL:
 		if (c->v[f].b)
-			buf_lit(b, "true");
+			buf_adds(b, "true");
 		else
-			buf_lit(b, "false");
+			buf_adds(b, "false");
 		break;
 	case EVENT_KIND_INT:
 		n = snprintf(num, sizeof(num), "%lld", (long long)c->v[f].i);
@@ -1830,14 +1786,14 @@ buf_field(struct buf *b, const struct event_context *c, int f)
 		if (c->consents_json != NULL)
 			buf_add(b, c->consents_json, strlen(c->consents_json));
 		else
-			buf_consents(b, c);
+			text_consents(b, c);
 		break;
 	}
 }
 
 /* The normalised context, members and sections in the order of §7.7. */
 static void
-buf_context(struct buf *b, const struct event_context *c)
+text_context(struct buf *b, const struct event_context *c)
 {
 	const struct field_spec	*fs;
 	uint64_t		 mask;
@@ -1849,8 +1805,8 @@ buf_context(struct buf *b, const struct event_context *c)
 		if (fs->section == NULL) {
 			end = f + 1;
 			if (event_has(c, f)) {
-				buf_key(b, &first, fs->member);
-				buf_field(b, c, f);
+				text_key(b, &first, fs->member);
+				text_field(b, c, f);
 			}
 			continue;
 		}
@@ -1860,14 +1816,14 @@ buf_context(struct buf *b, const struct event_context *c)
 		mask = (BIT(end) - 1) & ~(BIT(f) - 1);
 		if ((c->present & mask) == 0)
 			continue;
-		buf_key(b, &first, fs->section);
+		text_key(b, &first, fs->section);
 		buf_addc(b, '{');
 		sfirst = 1;
 		for (g = f; g < end; g++) {
 			if (!event_has(c, g))
 				continue;
-			buf_key(b, &sfirst, field_specs[g].member);
-			buf_field(b, c, g);
+			text_key(b, &sfirst, field_specs[g].member);
+			text_field(b, c, g);
 		}
 		buf_addc(b, '}');
 	}
@@ -1875,52 +1831,52 @@ buf_context(struct buf *b, const struct event_context *c)
 }
 
 static void
-buf_opt(struct buf *b, int *first, const char *key, const char *v)
+text_opt(struct buf *b, int *first, const char *key, const char *v)
 {
 	if (v == NULL)
 		return;
-	buf_key(b, first, key);
-	buf_cstr(b, v);
+	text_key(b, first, key);
+	text_str(b, v);
 }
 
 /* Write the whole normalised event (§13) into ev->text. */
 static void
 event_write(struct event *ev, size_t hint)
 {
-	struct buf	b = { NULL, 0, 0 };
+	struct buf	b;
 	int		first = 1;
 
-	buf_need(&b, hint);
+	buf_init(&b);
+	buf_reserve(&b, hint);
 	buf_addc(&b, '{');
-	buf_opt(&b, &first, "connectionId", ev->connection_id);
-	buf_opt(&b, &first, "anonymousId", ev->anonymous_id);
-	buf_opt(&b, &first, "channel", ev->channel);
-	buf_opt(&b, &first, "category", ev->category);
+	text_opt(&b, &first, "connectionId", ev->connection_id);
+	text_opt(&b, &first, "anonymousId", ev->anonymous_id);
+	text_opt(&b, &first, "channel", ev->channel);
+	text_opt(&b, &first, "category", ev->category);
 	if (ev->has_context) {
-		buf_key(&b, &first, "context");
-		buf_context(&b, &ev->ctx);
+		text_key(&b, &first, "context");
+		text_context(&b, &ev->ctx);
 	}
-	buf_opt(&b, &first, "event", ev->event);
-	buf_opt(&b, &first, "groupId", ev->group_id);
-	buf_opt(&b, &first, "messageId", ev->message_id);
-	buf_opt(&b, &first, "name", ev->name);
+	text_opt(&b, &first, "event", ev->event);
+	text_opt(&b, &first, "groupId", ev->group_id);
+	text_opt(&b, &first, "messageId", ev->message_id);
+	text_opt(&b, &first, "name", ev->name);
 	if (ev->properties != NULL) {
-		buf_key(&b, &first, "properties");
+		text_key(&b, &first, "properties");
 		buf_add(&b, ev->properties, ev->properties_len);
 	}
-	buf_opt(&b, &first, "receivedAt", ev->received_at_text);
-	buf_opt(&b, &first, "sentAt", ev->sent_at_text);
-	buf_opt(&b, &first, "originalTimestamp", ev->original_timestamp_text);
-	buf_opt(&b, &first, "timestamp", ev->timestamp_text);
-	buf_key(&b, &first, "traits");
+	text_opt(&b, &first, "receivedAt", ev->received_at_text);
+	text_opt(&b, &first, "sentAt", ev->sent_at_text);
+	text_opt(&b, &first, "originalTimestamp", ev->original_timestamp_text);
+	text_opt(&b, &first, "timestamp", ev->timestamp_text);
+	text_key(&b, &first, "traits");
 	buf_add(&b, ev->traits, ev->traits_len);
-	buf_opt(&b, &first, "type", type_names[ev->type]);
-	buf_opt(&b, &first, "previousId", ev->previous_id);
-	buf_opt(&b, &first, "userId", ev->user_id);
+	text_opt(&b, &first, "type", type_names[ev->type]);
+	text_opt(&b, &first, "previousId", ev->previous_id);
+	text_opt(&b, &first, "userId", ev->user_id);
 	buf_addc(&b, '}');
-	buf_addc(&b, '\0');
-	ev->text = b.p;
-	ev->text_len = b.len - 1;
+	ev->text_len = b.len;
+	ev->text = buf_finish(&b);
 }
 
 const char *
@@ -2316,13 +2272,14 @@ timestamps(const struct event_req *req, struct event *ev,
 static void
 consents_finish(struct event *ev)
 {
-	struct buf	b = { NULL, 0, 0 };
+	struct buf	b;
 
 	if (!event_has(&ev->ctx, EVENT_CONSENTS))
 		return;
-	buf_consents(&b, &ev->ctx);
+	buf_init(&b);
+	text_consents(&b, &ev->ctx);
 	ev->ctx.consents_json = arena_strndup(&ev->arena, b.p, b.len);
-	free(b.p);
+	buf_release(&b);
 }
 
 /*
