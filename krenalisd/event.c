@@ -29,8 +29,8 @@
 
 #include "buf.h"
 #include "ids.h"
+#include "jsonlex.h"
 #include "timestamp.h"
-#include "utf8.h"
 #include "xmalloc.h"
 #include "event.h"
 #include "useragent.h"
@@ -430,14 +430,6 @@ struct scan {
 	const char	*end;
 };
 
-static void
-sc_ws(struct scan *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
-	    *s->p == '\n' || *s->p == '\r'))
-		s->p++;
-}
-
 /*
  * Scan the string at s->p (on its opening quote): set *body and *blen to
  * its escaped content and *esc when it holds a backslash.
@@ -445,25 +437,13 @@ sc_ws(struct scan *s)
 static int
 sc_string(struct scan *s, const char **body, size_t *blen, int *esc)
 {
-	const char	*p = s->p + 1;
-	int		 e = 0;
+	const char	*q;
 
-	for (;;) {
-		while (p < s->end && *p != '"' && *p != '\\')
-			p++;
-		if (p >= s->end)
-			return -1;
-		if (*p == '"')
-			break;
-		e = 1;
-		if (s->end - p < 2)
-			return -1;
-		p += 2;
-	}
+	if ((q = jsonlex_string(s->p, s->end, esc)) == NULL)
+		return -1;
 	*body = s->p + 1;
-	*blen = p - (s->p + 1);
-	*esc = e;
-	s->p = p + 1;
+	*blen = q - 1 - *body;
+	s->p = q;
 	return 0;
 }
 
@@ -471,108 +451,21 @@ sc_string(struct scan *s, const char **body, size_t *blen, int *esc)
 static int
 sc_token(struct scan *s, const char **tok, size_t *len)
 {
-	const char	*p = s->p;
+	const char	*q;
 
-	while (p < s->end && *p != ',' && *p != '}' && *p != ']' &&
-	    *p != ':' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' &&
-	    *p != '"' && *p != '{' && *p != '[')
-		p++;
-	if (p == s->p)
+	if ((q = jsonlex_token(s->p, s->end)) == s->p)
 		return -1;
 	*tok = s->p;
-	*len = p - s->p;
-	s->p = p;
+	*len = q - s->p;
+	s->p = q;
 	return 0;
 }
 
-/* Skip one value of any kind, without recursion. */
+/* Skip one value of any kind. */
 static int
 sc_skip(struct scan *s)
 {
-	const char	*b;
-	size_t		 n;
-	int		 e;
-	size_t		 depth = 0;
-
-	for (;;) {
-		sc_ws(s);
-		if (s->p >= s->end)
-			return -1;
-		switch (*s->p) {
-		case '"':
-			if (sc_string(s, &b, &n, &e) == -1)
-				return -1;
-			break;
-		case '{':
-		case '[':
-			depth++;
-			s->p++;
-			continue;
-		case '}':
-		case ']':
-			if (depth == 0)
-				return -1;
-			depth--;
-			s->p++;
-			break;
-		case ',':
-		case ':':
-			if (depth == 0)
-				return -1;
-			s->p++;
-			continue;
-		default:
-			if (sc_token(s, &b, &n) == -1)
-				return -1;
-			break;
-		}
-		if (depth == 0)
-			return 0;
-	}
-}
-
-/* The kinds of JSON value, told by their first character. */
-enum jkind {
-	J_OBJECT,
-	J_ARRAY,
-	J_STRING,
-	J_NUMBER,
-	J_TRUE,
-	J_FALSE,
-	J_NULL,
-	J_BAD
-};
-
-static enum jkind
-sc_kind(const struct scan *s)
-{
-	size_t	left = s->end - s->p;
-
-	if (left == 0)
-		return J_BAD;
-	switch (*s->p) {
-	case '{':
-		return J_OBJECT;
-	case '[':
-		return J_ARRAY;
-	case '"':
-		return J_STRING;
-	case 't':
-		return left >= 4 && memcmp(s->p, "true", 4) == 0 ? J_TRUE :
-		    J_BAD;
-	case 'f':
-		return left >= 5 && memcmp(s->p, "false", 5) == 0 ? J_FALSE :
-		    J_BAD;
-	case 'n':
-		return left >= 4 && memcmp(s->p, "null", 4) == 0 ? J_NULL :
-		    J_BAD;
-	case '-':
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		return J_NUMBER;
-	default:
-		return J_BAD;
-	}
+	return (s->p = jsonlex_skip(s->p, s->end)) == NULL ? -1 : 0;
 }
 
 /*
@@ -594,7 +487,7 @@ static int
 sc_object_next(struct scan *s, int *first, const char **key, size_t *klen,
     int *kesc)
 {
-	sc_ws(s);
+	s->p = jsonlex_ws(s->p, s->end);
 	if (s->p >= s->end)
 		return -1;
 	if (*s->p == '}') {
@@ -605,111 +498,19 @@ sc_object_next(struct scan *s, int *first, const char **key, size_t *klen,
 		if (*s->p != ',')
 			return -1;
 		s->p++;
-		sc_ws(s);
+		s->p = jsonlex_ws(s->p, s->end);
 		if (s->p >= s->end)
 			return -1;
 	}
 	*first = 0;
 	if (*s->p != '"' || sc_string(s, key, klen, kesc) == -1)
 		return -1;
-	sc_ws(s);
+	s->p = jsonlex_ws(s->p, s->end);
 	if (s->p >= s->end || *s->p != ':')
 		return -1;
 	s->p++;
-	sc_ws(s);
+	s->p = jsonlex_ws(s->p, s->end);
 	return 1;
-}
-
-/* Read the 4 hex digits at p (n bytes available), or -1. */
-static long
-hex4(const char *p, size_t n)
-{
-	long	v = 0;
-	int	i, h;
-
-	if (n < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		if ((h = utf8_hexdigit((unsigned char)p[i])) == -1)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
-/*
- * Decode the escaped string body b (blen bytes) into dst, which has room
- * for blen bytes; remove U+0000 when strip is set (§4).  A lone surrogate
- * escape becomes U+FFFD, so the result is always valid UTF-8 when the
- * input is.  Return the decoded length.
- */
-static size_t
-str_decode(const char *b, size_t blen, int esc, int strip, char *dst)
-{
-	const char	*p = b, *end = b + blen, *q;
-	char		*d = dst;
-	long		 cp, lo;
-
-	if (!esc) {
-		memcpy(dst, b, blen);
-		return blen;
-	}
-	while (p < end) {
-		q = memchr(p, '\\', end - p);
-		if (q == NULL)
-			q = end;
-		memcpy(d, p, q - p);
-		d += q - p;
-		p = q;
-		if (p >= end)
-			break;
-		if (end - p < 2) {
-			*d++ = *p++;
-			break;
-		}
-		switch (p[1]) {
-		case 'b':
-			*d++ = '\b';
-			break;
-		case 'f':
-			*d++ = '\f';
-			break;
-		case 'n':
-			*d++ = '\n';
-			break;
-		case 'r':
-			*d++ = '\r';
-			break;
-		case 't':
-			*d++ = '\t';
-			break;
-		case 'u':
-			cp = hex4(p + 2, end - p - 2);
-			if (cp == -1) {
-				*d++ = p[1];
-				break;
-			}
-			p += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 8 &&
-			    p[2] == '\\' && p[3] == 'u' &&
-			    (lo = hex4(p + 4, end - p - 4)) >= 0xdc00 &&
-			    lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			} else if (cp >= 0xd800 && cp <= 0xdfff)
-				cp = 0xfffd;
-			if (cp == 0 && strip)
-				break;
-			d += utf8_encode((uint32_t)cp, d);
-			break;
-		default:
-			*d++ = p[1];
-			break;
-		}
-		p += 2;
-	}
-	return d - dst;
 }
 
 /* Decode a string body into the arena, NUL-terminated; set *len. */
@@ -721,7 +522,12 @@ str_arena(struct event_arena **ap, const char *b, size_t blen, int esc,
 	size_t	 n;
 
 	d = arena_alloc(ap, blen + 1, 1);
-	n = str_decode(b, blen, esc, strip, d);
+	if (esc)
+		n = jsonlex_decode(b, blen, strip ? JSONLEX_STRIP_NUL : 0, d);
+	else {
+		memcpy(d, b, blen);
+		n = blen;
+	}
 	d[n] = '\0';
 	*len = n;
 	return d;
@@ -747,7 +553,7 @@ key_decode(const char *b, size_t blen, int esc, char *buf)
 	}
 	if (blen > sizeof(tmp))
 		return KEYBUF;
-	n = str_decode(b, blen, 1, 0, tmp);
+	n = jsonlex_decode(b, blen, 0, tmp);
 	if (n >= KEYBUF)
 		return KEYBUF;
 	memcpy(buf, tmp, n);
@@ -868,16 +674,16 @@ rd_string(struct scan *s, struct event_arena **ap, const char **out,
 	size_t		 blen;
 	int		 esc;
 
-	switch (sc_kind(s)) {
-	case J_NULL:
+	switch (jsonlex_kind(s->p, s->end)) {
+	case JSONLEX_NULL:
 		s->p += 4;
 		return RD_ABSENT;
-	case J_STRING:
+	case JSONLEX_STRING:
 		if (sc_string(s, &b, &blen, &esc) == -1)
 			return RD_SYNTAX;
 		*out = str_arena(ap, b, blen, esc, 1, len);
 		return *len == 0 ? RD_ABSENT : RD_VALUE;
-	case J_BAD:
+	case JSONLEX_BAD:
 		return RD_SYNTAX;
 	default:
 		return RD_TYPE;
@@ -888,19 +694,19 @@ rd_string(struct scan *s, struct event_arena **ap, const char **out,
 static enum rd
 rd_bool(struct scan *s, int *v)
 {
-	switch (sc_kind(s)) {
-	case J_NULL:
+	switch (jsonlex_kind(s->p, s->end)) {
+	case JSONLEX_NULL:
 		s->p += 4;
 		return RD_ABSENT;
-	case J_TRUE:
+	case JSONLEX_TRUE:
 		s->p += 4;
 		*v = 1;
 		return RD_VALUE;
-	case J_FALSE:
+	case JSONLEX_FALSE:
 		s->p += 5;
 		*v = 0;
 		return RD_VALUE;
-	case J_BAD:
+	case JSONLEX_BAD:
 		return RD_SYNTAX;
 	default:
 		return RD_TYPE;
@@ -911,13 +717,13 @@ rd_bool(struct scan *s, int *v)
 static enum rd
 rd_number(struct scan *s, const char **tok, size_t *len)
 {
-	switch (sc_kind(s)) {
-	case J_NULL:
+	switch (jsonlex_kind(s->p, s->end)) {
+	case JSONLEX_NULL:
 		s->p += 4;
 		return RD_ABSENT;
-	case J_NUMBER:
+	case JSONLEX_NUMBER:
 		return sc_token(s, tok, len) == -1 ? RD_SYNTAX : RD_VALUE;
-	case J_BAD:
+	case JSONLEX_BAD:
 		return RD_SYNTAX;
 	default:
 		return RD_TYPE;
@@ -936,7 +742,7 @@ rd_int(struct scan *s, struct event_arena **ap, int strings, int64_t *v)
 	size_t		 n, i;
 	enum rd		 r;
 
-	if (strings && sc_kind(s) == J_STRING) {
+	if (strings && jsonlex_kind(s->p, s->end) == JSONLEX_STRING) {
 		if ((r = rd_string(s, ap, &t, &n)) != RD_VALUE)
 			return r == RD_ABSENT ? RD_TYPE : r;
 		i = n > 0 && t[0] == '-';
@@ -963,11 +769,11 @@ rd_object(struct scan *s, struct event_arena **ap, const char **out,
 	const char	*start;
 	char		*d;
 
-	switch (sc_kind(s)) {
-	case J_NULL:
+	switch (jsonlex_kind(s->p, s->end)) {
+	case JSONLEX_NULL:
 		s->p += 4;
 		return RD_ABSENT;
-	case J_OBJECT:
+	case JSONLEX_OBJECT:
 		start = s->p;
 		if (sc_skip(s) == -1)
 			return RD_SYNTAX;
@@ -976,7 +782,7 @@ rd_object(struct scan *s, struct event_arena **ap, const char **out,
 		d[*len] = '\0';
 		*out = d;
 		return RD_VALUE;
-	case J_BAD:
+	case JSONLEX_BAD:
 		return RD_SYNTAX;
 	default:
 		return RD_TYPE;
@@ -1125,13 +931,13 @@ section_decode(struct scan *s, struct cdec *d, struct event_context *c,
 	size_t		 kl, n;
 	int		 first = 1, ke, r, f, found;
 
-	switch (sc_kind(s)) {
-	case J_NULL:
+	switch (jsonlex_kind(s->p, s->end)) {
+	case JSONLEX_NULL:
 		s->p += 4;
 		return 0;
-	case J_OBJECT:
+	case JSONLEX_OBJECT:
 		break;
-	case J_BAD:
+	case JSONLEX_BAD:
 		return syntax(d);
 	default:
 		return fail(d->ap, d->errp,
@@ -1199,13 +1005,13 @@ consents_decode(struct scan *s, struct cdec *d, struct event_context *c)
 	int			 first = 1, ke, r, b, ret = -1;
 	enum rd			 rd;
 
-	switch (sc_kind(s)) {
-	case J_NULL:
+	switch (jsonlex_kind(s->p, s->end)) {
+	case JSONLEX_NULL:
 		s->p += 4;
 		return 0;
-	case J_OBJECT:
+	case JSONLEX_OBJECT:
 		break;
-	case J_BAD:
+	case JSONLEX_BAD:
 		return syntax(d);
 	default:
 		return fail(d->ap, d->errp,
@@ -1435,8 +1241,8 @@ event_context_new(const char *text, size_t len, char **errp)
 	const char		*err = NULL;
 
 	*errp = NULL;
-	sc_ws(&s);
-	if (sc_kind(&s) != J_OBJECT) {
+	s.p = jsonlex_ws(s.p, s.end);
+	if (jsonlex_kind(s.p, s.end) != JSONLEX_OBJECT) {
 		*errp = xstrdup("property 'context' is not a valid object");
 		return NULL;
 	}
@@ -1926,7 +1732,7 @@ raw_message_id(const char *raw, size_t len, struct event_arena **ap)
 	size_t		 kl, n;
 	int		 first = 1, ke;
 
-	sc_ws(&s);
+	s.p = jsonlex_ws(s.p, s.end);
 	if (sc_object_begin(&s) == -1)
 		return NULL;
 	while (sc_object_next(&s, &first, &kb, &kl, &ke) == 1) {
@@ -2104,17 +1910,17 @@ member_pass(struct scan *s, struct event *ev, struct top *t)
 				    m->name);
 			break;
 		case MEMBER_CONTEXT:
-			switch (sc_kind(s)) {
-			case J_NULL:
+			switch (jsonlex_kind(s->p, s->end)) {
+			case JSONLEX_NULL:
 				s->p += 4;
 				rd = RD_ABSENT;
 				break;
-			case J_OBJECT:
+			case JSONLEX_OBJECT:
 				if (ctx_decode(s, &d, &ev->ctx) == -1)
 					return -1;
 				rd = RD_VALUE;
 				break;
-			case J_BAD:
+			case JSONLEX_BAD:
 				rd = RD_SYNTAX;
 				break;
 			default:
@@ -2295,7 +2101,7 @@ decode(const struct event_req *req, const char *text, size_t len,
 	};
 	struct scan	 s = { text, text + len };
 	struct top	 t;
-	enum jkind	 k;
+	enum jsonlex_kind k;
 	char		 uuid[IDS_UUID_LEN + 1];
 	char		*p;
 
@@ -2313,9 +2119,9 @@ decode(const struct event_req *req, const char *text, size_t len,
 		    "of %zu bytes", req->max_event_bytes);
 		goto rejected;
 	}
-	sc_ws(&s);
-	if ((k = sc_kind(&s)) != J_OBJECT) {
-		if (k == J_BAD)
+	s.p = jsonlex_ws(s.p, s.end);
+	if ((k = jsonlex_kind(s.p, s.end)) != JSONLEX_OBJECT) {
+		if (k == JSONLEX_BAD)
 			ev->error = MSG_SYNTAX;
 		else
 			fail(&ev->arena, &ev->error, "expected an object for "
@@ -2436,7 +2242,7 @@ json_number(const char *t, size_t n)
 
 /* A jansson string for the escaped string body b, U+0000 kept. */
 static json_t *
-json_strbody(const char *b, size_t blen, int esc, char **tmp, size_t *cap)
+json_strbody(const char *b, size_t blen, char **tmp, size_t *cap)
 {
 	size_t	n;
 
@@ -2444,7 +2250,7 @@ json_strbody(const char *b, size_t blen, int esc, char **tmp, size_t *cap)
 		*cap = blen + 64;
 		*tmp = xreallocarray(*tmp, *cap, 1);
 	}
-	n = str_decode(b, blen, esc, 0, *tmp);
+	n = jsonlex_decode(b, blen, 0, *tmp);
 	return json_stringn_nocheck(*tmp, n);
 }
 
@@ -2461,37 +2267,36 @@ json_build(const char *t, size_t n)
 	const char	 *b;
 	size_t		  depth = 0, cap = 0, tmpcap = 0, keycap = 0;
 	size_t		  blen, klen = 0;
-	int		  esc;
 
 	for (;;) {
 		/* At a value; when top is an object, key holds its name. */
-		sc_ws(&s);
-		switch (sc_kind(&s)) {
-		case J_OBJECT:
+		s.p = jsonlex_ws(s.p, s.end);
+		switch (jsonlex_kind(s.p, s.end)) {
+		case JSONLEX_OBJECT:
 			v = json_object();
 			break;
-		case J_ARRAY:
+		case JSONLEX_ARRAY:
 			v = json_array();
 			break;
-		case J_STRING:
-			if (sc_string(&s, &b, &blen, &esc) == -1)
+		case JSONLEX_STRING:
+			if (sc_string(&s, &b, &blen, NULL) == -1)
 				goto bad;
-			v = json_strbody(b, blen, esc, &tmp, &tmpcap);
+			v = json_strbody(b, blen, &tmp, &tmpcap);
 			break;
-		case J_NUMBER:
+		case JSONLEX_NUMBER:
 			if (sc_token(&s, &b, &blen) == -1)
 				goto bad;
 			v = json_number(b, blen);
 			break;
-		case J_TRUE:
+		case JSONLEX_TRUE:
 			s.p += 4;
 			v = json_true();
 			break;
-		case J_FALSE:
+		case JSONLEX_FALSE:
 			s.p += 5;
 			v = json_false();
 			break;
-		case J_NULL:
+		case JSONLEX_NULL:
 			s.p += 4;
 			v = json_null();
 			break;
@@ -2515,7 +2320,7 @@ json_build(const char *t, size_t n)
 			}
 			stack[depth++] = v;
 			s.p++;
-			sc_ws(&s);
+			s.p = jsonlex_ws(s.p, s.end);
 			if (s.p < s.end && (*s.p == '}' || *s.p == ']')) {
 				s.p++;
 				depth--;
@@ -2526,7 +2331,7 @@ json_build(const char *t, size_t n)
 		}
 		/* After a value: close containers, find the next value. */
 		for (;;) {
-			sc_ws(&s);
+			s.p = jsonlex_ws(s.p, s.end);
 			if (depth == 0)
 				goto done;
 			if (s.p >= s.end)
@@ -2540,7 +2345,7 @@ json_build(const char *t, size_t n)
 			if (*s.p != ',')
 				goto bad;
 			s.p++;
-			sc_ws(&s);
+			s.p = jsonlex_ws(s.p, s.end);
 			if (json_is_object(top))
 				goto key;
 			break;
@@ -2548,14 +2353,14 @@ json_build(const char *t, size_t n)
 		continue;
 key:
 		if (s.p >= s.end || *s.p != '"' ||
-		    sc_string(&s, &b, &blen, &esc) == -1)
+		    sc_string(&s, &b, &blen, NULL) == -1)
 			goto bad;
 		if (keycap < blen + 1) {
 			keycap = blen + 64;
 			key = xreallocarray(key, keycap, 1);
 		}
-		klen = str_decode(b, blen, esc, 0, key);
-		sc_ws(&s);
+		klen = jsonlex_decode(b, blen, 0, key);
+		s.p = jsonlex_ws(s.p, s.end);
 		if (s.p >= s.end || *s.p != ':')
 			goto bad;
 		s.p++;
