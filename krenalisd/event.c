@@ -10,11 +10,6 @@
  * §14.1), drives the decoding of context sections, the JSON output, the
  * jansson form and the row binding.
  */
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -29,6 +24,7 @@
 
 #include "buf.h"
 #include "ids.h"
+#include "ipaddr.h"
 #include "jsonlex.h"
 #include "timestamp.h"
 #include "xmalloc.h"
@@ -1290,142 +1286,14 @@ event_context_free(struct event_context *c)
 
 /* IP addresses (§10) */
 
-struct ipaddr {
-	int		 v6;
-	unsigned char	 a[16];		/* IPv4 in a[0..3] */
-};
-
-/* Four decimal numbers 0-255 without leading zeros. */
-static int
-ip_parse4(const char *s, size_t n, unsigned char out[4])
-{
-	size_t		 i = 0, digits;
-	unsigned	 v;
-	int		 part;
-
-	for (part = 0; part < 4; part++) {
-		if (part > 0) {
-			if (i >= n || s[i] != '.')
-				return -1;
-			i++;
-		}
-		v = 0;
-		for (digits = 0; i < n && s[i] >= '0' && s[i] <= '9';
-		    digits++, i++) {
-			if (digits == 3 || (digits == 1 && v == 0))
-				return -1;
-			v = v * 10 + (s[i] - '0');
-		}
-		if (digits == 0 || v > 255)
-			return -1;
-		out[part] = (unsigned char)v;
-	}
-	return i == n ? 0 : -1;
-}
-
-/*
- * An IPv4 address in dotted-decimal form, or an IPv6 address in any form
- * of RFC 4291 without a zone.  IPv4-mapped addresses stay IPv6 here.
- */
-static int
-ip_parse(const char *s, size_t n, struct ipaddr *ip)
-{
-	char	buf[INET6_ADDRSTRLEN];
-
-	memset(ip, 0, sizeof(*ip));
-	if (ip_parse4(s, n, ip->a) == 0)
-		return 0;
-	if (n == 0 || n >= sizeof(buf) || memchr(s, '%', n) != NULL ||
-	    memchr(s, ':', n) == NULL)
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET6, buf, ip->a) != 1)
-		return -1;
-	ip->v6 = 1;
-	return 0;
-}
-
-/* Turn an IPv4-mapped IPv6 address into its IPv4 address. */
-static void
-ip_unmap(struct ipaddr *ip)
-{
-	static const unsigned char	prefix[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	if (ip->v6 && memcmp(ip->a, prefix, 12) == 0) {
-		memmove(ip->a, ip->a + 12, 4);
-		memset(ip->a + 4, 0, 12);
-		ip->v6 = 0;
-	}
-}
-
-/* Keep the first bits bits of the address (a /bits network address). */
-static void
-ip_mask(struct ipaddr *ip, int bits)
-{
-	int	i;
-
-	for (i = bits / 8; i < 16; i++)
-		ip->a[i] = 0;
-}
-
-/*
- * The canonical text of §10: dotted decimal, or RFC 5952 (lower case, no
- * leading zeros, the first longest run of two or more zero groups as
- * "::").
- */
-static size_t
-ip_format(const struct ipaddr *ip, char buf[INET6_ADDRSTRLEN])
-{
-	unsigned	 w[8];
-	int		 i, best = -1, bestlen = 0, run;
-	size_t		 n = 0;
-
-	if (!ip->v6)
-		return snprintf(buf, INET6_ADDRSTRLEN, "%u.%u.%u.%u",
-		    ip->a[0], ip->a[1], ip->a[2], ip->a[3]);
-	for (i = 0; i < 8; i++)
-		w[i] = (unsigned)ip->a[2 * i] << 8 | ip->a[2 * i + 1];
-	for (i = 0; i < 8; i += run > 0 ? run : 1) {
-		for (run = 0; i + run < 8 && w[i + run] == 0; run++)
-			;
-		if (run >= 2 && run > bestlen) {
-			best = i;
-			bestlen = run;
-		}
-	}
-	for (i = 0; i < 8; ) {
-		if (i == best) {
-			buf[n++] = ':';
-			buf[n++] = ':';
-			i += bestlen;
-			continue;
-		}
-		if (i > 0 && i != best + bestlen)
-			buf[n++] = ':';
-		n += snprintf(buf + n, INET6_ADDRSTRLEN - n, "%x", w[i]);
-		i++;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
-static int
-ip_multicast(const struct ipaddr *ip)
-{
-	return ip->v6 ? ip->a[0] == 0xff : (ip->a[0] & 0xf0) == 0xe0;
-}
-
 /* The request IP of ingest.md §7.2, or -1 when unknown. */
 static int
 ip_request(const struct event_req *req, struct ipaddr *ip)
 {
 	if (req->request_ip == NULL ||
-	    ip_parse(req->request_ip, strlen(req->request_ip), ip) == -1)
+	    ipaddr_parse(req->request_ip, strlen(req->request_ip), ip) == -1)
 		return -1;
-	ip_unmap(ip);
+	ipaddr_unmap(ip);
 	return 0;
 }
 
@@ -1438,7 +1306,7 @@ ip_settle(const struct event_req *req, struct event_context *c,
     struct event_arena **ap, const char **errp)
 {
 	struct ipaddr	 ip;
-	char		 buf[INET6_ADDRSTRLEN];
+	char		 buf[IPADDR_BUFSZ];
 	const char	*s;
 	size_t		 n;
 	int		 mask = 0;
@@ -1448,7 +1316,7 @@ ip_settle(const struct event_req *req, struct event_context *c,
 			return 0;
 	} else {
 		s = c->v[EVENT_IP].s;
-		if (ip_parse(s, strlen(s), &ip) == -1) {
+		if (ipaddr_parse(s, strlen(s), &ip) == -1) {
 			*errp = "property 'ip' is not a valid IP address";
 			return -1;
 		}
@@ -1467,19 +1335,19 @@ ip_settle(const struct event_req *req, struct event_context *c,
 				return 0;
 			}
 			if (mask == 1)
-				ip_mask(&ip, ip.v6 ? 48 : 24);
+				ipaddr_mask(&ip, ip.v6 ? 48 : 24);
 			else if (mask == 2)
-				ip_mask(&ip, ip.v6 ? 32 : 16);
+				ipaddr_mask(&ip, ip.v6 ? 32 : 16);
 		} else {
-			ip_unmap(&ip);
-			if (ip_multicast(&ip)) {
+			ipaddr_unmap(&ip);
+			if (ipaddr_multicast(&ip)) {
 				*errp = "property 'ip' cannot be a multicast "
 				    "IP address";
 				return -1;
 			}
 		}
 	}
-	n = ip_format(&ip, buf);
+	n = ipaddr_format(&ip, buf);
 	c->v[EVENT_IP].s = arena_strndup(ap, buf, n);
 	c->present |= BIT(EVENT_IP);
 	return 0;
