@@ -37,6 +37,16 @@ jsonlex_kind(const char *p, const char *end)
 }
 
 const char *
+jsonlex_kind_name(enum jsonlex_kind k)
+{
+	static const char *const names[] = {
+		"object", "array", "string", "number", "true", "false", "null"
+	};
+
+	return (unsigned)k < JSONLEX_BAD ? names[k] : "bad";
+}
+
+const char *
 jsonlex_string(const char *p, const char *end, int *esc)
 {
 	int	e = 0;

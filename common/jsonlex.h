@@ -26,6 +26,9 @@ enum jsonlex_kind {
 	JSONLEX_BAD		/* the end, or no value starts here */
 };
 
+/* The name of a kind as events.md §2 writes it ("array", "true", ...). */
+const char	*jsonlex_kind_name(enum jsonlex_kind);
+
 /* Past the blanks (space, tab, LF, CR) at p. */
 static inline const char *
 jsonlex_ws(const char *p, const char *end)

@@ -515,13 +515,14 @@ jsonscan_member(const struct jsonscan *js, const char *key)
 	return NULL;
 }
 
+/* The two enums list the kinds in the same order. */
+_Static_assert((int)JSONSCAN_NULL == (int)JSONLEX_NULL,
+    "jsonscan_kind and jsonlex_kind differ");
+
 const char *
 jsonscan_kind_name(enum jsonscan_kind k)
 {
-	static const char *const names[] = { "object", "array", "string",
-	    "number", "true", "false", "null" };
-
-	return names[k];
+	return jsonlex_kind_name((enum jsonlex_kind)k);
 }
 
 char *
