@@ -8,15 +8,12 @@
 
 #include "utf8.h"
 
-/*
- * The length of the well-formed sequence at s (at most len bytes), or 0
- * when it is not one.
- */
-static size_t
-utf8_seqlen(const unsigned char *s, size_t len)
+size_t
+utf8_seqlen(const char *cs, size_t len)
 {
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		n, i;
+	const unsigned char	*s = (const unsigned char *)cs;
+	unsigned char		 lo = 0x80, hi = 0xbf;
+	size_t			 n, i;
 
 	if (s[0] < 0x80)
 		return 1;
@@ -53,7 +50,7 @@ utf8_valid(const char *s, size_t len, size_t *runes)
 	size_t			 n, count = 0;
 
 	while (len > 0) {
-		n = utf8_seqlen(p, len);
+		n = utf8_seqlen((const char *)p, len);
 		if (n == 0)
 			return 0;
 		p += n;

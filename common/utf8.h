@@ -13,6 +13,12 @@
 int	utf8_valid(const char *s, size_t len, size_t *runes);
 
 /*
+ * The length of the well-formed sequence at s (len > 0 bytes left), or 0
+ * when none starts there.
+ */
+size_t	utf8_seqlen(const char *s, size_t len);
+
+/*
  * The largest n <= max such that the first n bytes of the valid UTF-8
  * string s (of length len) end on a character boundary.
  */

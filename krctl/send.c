@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "buf.h"
 #include "ids.h"
 #include "xmalloc.h"
 #include "send.h"
@@ -74,11 +75,7 @@ send_build(const json_t *opts, char *err, size_t errlen)
 	return ev;
 }
 
-struct buf {
-	char	*p;
-	size_t	 len;
-};
-
+/* Gather the response body, at most 1 MiB of it. */
 static size_t
 collect(char *data, size_t size, size_t n, void *arg)
 {
@@ -86,10 +83,7 @@ collect(char *data, size_t size, size_t n, void *arg)
 
 	if (b->len + size * n > 1024 * 1024)
 		return 0;
-	b->p = xreallocarray(b->p, b->len + size * n + 1, 1);
-	memcpy(b->p + b->len, data, size * n);
-	b->len += size * n;
-	b->p[b->len] = '\0';
+	buf_add(b, data, size * n);
 	return size * n;
 }
 
@@ -99,7 +93,7 @@ send_post(const json_t *source, const json_t *event, char **body, char *err,
 {
 	const char		*url, *key;
 	struct curl_slist	*h = NULL;
-	struct buf		 b = { NULL, 0 };
+	struct buf		 b;
 	char			*payload, *auth;
 	CURL			*curl;
 	CURLcode		 rc;
@@ -116,6 +110,7 @@ send_post(const json_t *source, const json_t *event, char **body, char *err,
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return -1;
 	}
+	buf_init(&b);
 	payload = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	xasprintf(&auth, "Authorization: Bearer %s", key);
 	h = curl_slist_append(h, auth);
@@ -134,10 +129,9 @@ send_post(const json_t *source, const json_t *event, char **body, char *err,
 		    curl_easy_strerror(rc));
 	else {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-		*body = b.p ? b.p : xstrdup("");
-		b.p = NULL;
+		*body = buf_finish(&b);
 	}
-	free(b.p);
+	buf_release(&b);
 	free(payload);
 	free(auth);
 	curl_slist_free_all(h);

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "compat.h"
-#include "jsonstr.h"
 #include "log.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -127,52 +127,14 @@ debugger_reserve(struct batch *b)
 	b->slot = sl;
 }
 
-/* A growing text buffer. */
-struct sbuf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
+/* The decimal text of v. */
 static void
-sb_reserve(struct sbuf *sb, size_t n)
+add_uint(struct buf *b, unsigned long long v)
 {
-	if (sb->len + n <= sb->cap)
-		return;
-	while (sb->len + n > sb->cap)
-		sb->cap = sb->cap ? sb->cap * 2 : 1024;
-	sb->p = xreallocarray(sb->p, sb->cap, 1);
-}
+	char	num[32];
+	int	n = snprintf(num, sizeof(num), "%llu", v);
 
-static void
-sb_add(struct sbuf *sb, const char *s, size_t n)
-{
-	sb_reserve(sb, n);
-	memcpy(sb->p + sb->len, s, n);
-	sb->len += n;
-}
-
-static void
-sb_str(struct sbuf *sb, const char *s)
-{
-	sb_add(sb, s, strlen(s));
-}
-
-/* s as a JSON string with the escaping of spec/ingest.md §1. */
-static void
-sb_json(struct sbuf *sb, const char *s, size_t n)
-{
-	sb_reserve(sb, JSONSTR_MAX(n));
-	sb->len += jsonstr_quote(sb->p + sb->len, s, n);
-}
-
-static void
-sb_int(struct sbuf *sb, unsigned long long v)
-{
-	char	buf[32];
-	int	n = snprintf(buf, sizeof(buf), "%llu", v);
-
-	sb_add(sb, buf, (size_t)n);
+	buf_add(b, num, (size_t)n);
 }
 
 static const char *const outcome_names[] = {
@@ -252,7 +214,7 @@ const char *
 dbg_record_text(struct dbg_record *r, size_t *len)
 {
 	const struct snap_pipeline	*p;
-	struct sbuf			 sb = { NULL, 0, 0 };
+	struct buf			 sb;
 	const char			*ctext;
 	size_t				 j;
 	int32_t				 cond;
@@ -261,68 +223,68 @@ dbg_record_text(struct dbg_record *r, size_t *len)
 		*len = r->len;
 		return r->text;
 	}
-	sb_reserve(&sb, r->rawcut + r->eventlen + 512);
-	sb_str(&sb, "{\"seq\":");
-	sb_int(&sb, r->seq);
-	sb_str(&sb, ",\"receivedAt\":\"");
-	sb_str(&sb, r->received_at);
-	sb_str(&sb, "\",\"source\":\"");
-	sb_str(&sb, r->source);
-	sb_str(&sb, "\",\"requestId\":\"");
-	sb_str(&sb, r->request_id);
-	sb_str(&sb, "\",\"index\":");
-	sb_int(&sb, r->index);
-	sb_str(&sb, ",\"raw\":");
-	sb_json(&sb, r->raw, r->rawcut);
-	sb_str(&sb, ",\"rawBytes\":");
-	sb_int(&sb, r->rawlen);
-	sb_str(&sb, r->rawcut < r->rawlen ? ",\"rawTruncated\":true" :
+	buf_init(&sb);
+	buf_reserve(&sb, r->rawcut + r->eventlen + 512);
+	buf_adds(&sb, "{\"seq\":");
+	add_uint(&sb, r->seq);
+	buf_adds(&sb, ",\"receivedAt\":\"");
+	buf_adds(&sb, r->received_at);
+	buf_adds(&sb, "\",\"source\":\"");
+	buf_adds(&sb, r->source);
+	buf_adds(&sb, "\",\"requestId\":\"");
+	buf_adds(&sb, r->request_id);
+	buf_adds(&sb, "\",\"index\":");
+	add_uint(&sb, r->index);
+	buf_adds(&sb, ",\"raw\":");
+	buf_addquoted(&sb, r->raw, r->rawcut);
+	buf_adds(&sb, ",\"rawBytes\":");
+	add_uint(&sb, r->rawlen);
+	buf_adds(&sb, r->rawcut < r->rawlen ? ",\"rawTruncated\":true" :
 	    ",\"rawTruncated\":false");
-	sb_str(&sb, ",\"event\":");
+	buf_adds(&sb, ",\"event\":");
 	if (r->event != NULL)
-		sb_add(&sb, r->event, r->eventlen);
+		buf_add(&sb, r->event, r->eventlen);
 	else
-		sb_str(&sb, "null");
-	sb_str(&sb, ",\"outcome\":\"");
-	sb_str(&sb, outcome_names[r->outcome]);
-	sb_str(&sb, "\"");
+		buf_adds(&sb, "null");
+	buf_adds(&sb, ",\"outcome\":\"");
+	buf_adds(&sb, outcome_names[r->outcome]);
+	buf_adds(&sb, "\"");
 	if (r->error != NULL) {
-		sb_str(&sb, ",\"error\":");
-		sb_json(&sb, r->error, strlen(r->error));
+		buf_adds(&sb, ",\"error\":");
+		buf_addquoted(&sb, r->error, strlen(r->error));
 	}
-	sb_str(&sb, ",\"pipelines\":[");
+	buf_adds(&sb, ",\"pipelines\":[");
 	for (j = 0; j < r->npipelines; j++) {
 		p = &r->src->pipelines[j];
 		if (j > 0)
-			sb_str(&sb, ",");
-		sb_str(&sb, "{\"id\":\"");
-		sb_str(&sb, p->id);
-		sb_str(&sb, "\",\"name\":");
-		sb_json(&sb, p->name, strlen(p->name));
-		sb_str(&sb, ",\"result\":\"");
-		sb_str(&sb, result_names[r->results[j]]);
-		sb_str(&sb, "\"");
+			buf_adds(&sb, ",");
+		buf_adds(&sb, "{\"id\":\"");
+		buf_adds(&sb, p->id);
+		buf_adds(&sb, "\",\"name\":");
+		buf_addquoted(&sb, p->name, strlen(p->name));
+		buf_adds(&sb, ",\"result\":\"");
+		buf_adds(&sb, result_names[r->results[j]]);
+		buf_adds(&sb, "\"");
 		if (r->results[j] == PRESULT_FILTERED) {
 			cond = r->conds[j];
 			if (cond < 0)
-				sb_str(&sb, ",\"reason\":\"no condition "
+				buf_adds(&sb, ",\"reason\":\"no condition "
 				    "matched\"");
 			else {
 				ctext = filter_condition_text(p->filter,
 				    (size_t)cond);
-				sb_str(&sb, ",\"condition\":{\"index\":");
-				sb_int(&sb, (unsigned long long)cond);
-				sb_str(&sb, ",\"text\":");
-				sb_json(&sb, ctext, strlen(ctext));
-				sb_str(&sb, "}");
+				buf_adds(&sb, ",\"condition\":{\"index\":");
+				add_uint(&sb, (unsigned long long)cond);
+				buf_adds(&sb, ",\"text\":");
+				buf_addquoted(&sb, ctext, strlen(ctext));
+				buf_adds(&sb, "}");
 			}
 		}
-		sb_str(&sb, "}");
+		buf_adds(&sb, "}");
 	}
-	sb_str(&sb, "]}");
-	sb_add(&sb, "", 1);
-	r->text = sb.p;
-	r->len = sb.len - 1;
+	buf_adds(&sb, "]}");
+	r->len = sb.len;
+	r->text = buf_finish(&sb);
 	*len = r->len;
 	return r->text;
 }

@@ -143,7 +143,7 @@ struct event_context {
 	const char		*consents_json;	/* compact, sorted; or NULL */
 	const char		*traits;	/* compact context.traits */
 	size_t			 traits_len;
-	struct event_arena	*arena;		/* by event_context_new only */
+	struct arena		*arena;		/* by event_context_new only */
 };
 
 /* The name of a type ("track"), the column and JSON name of a field. */
@@ -232,7 +232,7 @@ struct event {
 	char			*text;		/* see event_text */
 	size_t			 text_len;
 	json_t			*json;		/* see event_json */
-	struct event_arena	*arena;
+	struct arena		*arena;
 };
 
 void	event_init(struct event *);

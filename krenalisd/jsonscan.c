@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "jsonlex.h"
 #include "utf8.h"
 #include "xmalloc.h"
 #include "jsonscan.h"
@@ -80,38 +81,6 @@ skip_ws(struct scan *s)
 		s->i++;
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char	c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && p[1] < 0xa0)
-			return 0;		/* overlong */
-		if (c == 0xed && p[1] >= 0xa0)
-			return 0;		/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && p[1] < 0x90)
-			return 0;
-		if (c == 0xf4 && p[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /*
  * Scan a string starting at its opening quote; set *escaped when it holds
  * a backslash escape.  On return s->i is past the closing quote.
@@ -166,74 +135,20 @@ scan_string(struct scan *s, int *escaped)
 			s->i++;
 			continue;
 		}
-		if ((n = utf8_seq(s->p + s->i, s->len - s->i)) == 0)
+		if ((n = utf8_seqlen((const char *)s->p + s->i,
+		    s->len - s->i)) == 0)
 			return fail(s, "invalid UTF-8 at offset %zu", s->i);
 		s->i += n;
 	}
 }
 
-static unsigned long
-hex4(const unsigned char *p)
-{
-	return (unsigned long)utf8_hexdigit(p[0]) << 12 | utf8_hexdigit(p[1]) << 8 |
-	    utf8_hexdigit(p[2]) << 4 | utf8_hexdigit(p[3]);
-}
-
-/*
- * Decode the already validated string body at raw (without quotes) into
- * out, which has room for len bytes; return the decoded length.  A lone
- * surrogate escape becomes U+FFFD, as it has no UTF-8 form.
- */
-static size_t
-decode_string(const unsigned char *raw, size_t len, char *out)
-{
-	size_t		i = 0, n = 0;
-	unsigned long	cp, lo;
-
-	while (i < len) {
-		if (raw[i] != '\\') {
-			out[n++] = raw[i++];
-			continue;
-		}
-		switch (raw[i + 1]) {
-		case 'b': out[n++] = '\b'; break;
-		case 'f': out[n++] = '\f'; break;
-		case 'n': out[n++] = '\n'; break;
-		case 'r': out[n++] = '\r'; break;
-		case 't': out[n++] = '\t'; break;
-		case 'u':
-			cp = hex4(raw + i + 2);
-			i += 6;
-			if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= len &&
-			    raw[i] == '\\' && raw[i + 1] == 'u' &&
-			    (lo = hex4(raw + i + 2)) >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				i += 6;
-			} else if (cp >= 0xd800 && cp <= 0xdfff)
-				cp = 0xfffd;
-			n += utf8_encode((uint32_t)cp, out + n);
-			continue;
-		default: out[n++] = raw[i + 1]; break;
-		}
-		i += 2;
-	}
-	return n;
-}
-
 /* Decode a key's raw text into a malloc'd buffer; *outlen its length. */
 static char *
-key_decode(const struct scan *s, size_t off, size_t len, int escaped,
-    size_t *outlen)
+key_decode(const struct scan *s, size_t off, size_t len, size_t *outlen)
 {
 	char	*k = xmalloc(len + 1);
 
-	if (escaped)
-		*outlen = decode_string(s->p + off, len, k);
-	else {
-		memcpy(k, s->p + off, len);
-		*outlen = len;
-	}
+	*outlen = jsonlex_decode((const char *)s->p + off, len, 0, k);
 	k[*outlen] = '\0';
 	return k;
 }
@@ -251,12 +166,8 @@ key_same(const struct scan *s, const struct keyent *a, const struct keyent *b)
 		    memcmp(s->p + a->off, s->p + b->off, a->len) == 0;
 	da = a->len < sizeof(sa) ? sa : xmalloc(a->len + 1);
 	db = b->len < sizeof(sb) ? sb : xmalloc(b->len + 1);
-	la = a->escaped ? decode_string(s->p + a->off, a->len, da) : a->len;
-	if (!a->escaped)
-		memcpy(da, s->p + a->off, la);
-	lb = b->escaped ? decode_string(s->p + b->off, b->len, db) : b->len;
-	if (!b->escaped)
-		memcpy(db, s->p + b->off, lb);
+	la = jsonlex_decode((const char *)s->p + a->off, a->len, 0, da);
+	lb = jsonlex_decode((const char *)s->p + b->off, b->len, 0, db);
 	same = la == lb && memcmp(da, db, la) == 0;
 	if (da != sa)
 		free(da);
@@ -309,7 +220,7 @@ key_add(struct scan *s, struct keyset *ks, size_t off, size_t len,
 
 	if (escaped) {
 		dec = len < sizeof(small) ? small : xmalloc(len + 1);
-		dlen = decode_string(s->p + off, len, dec);
+		dlen = jsonlex_decode((const char *)s->p + off, len, 0, dec);
 		e.hash = hash_bytes(dec, dlen);
 		if (dec != small)
 			free(dec);
@@ -447,7 +358,7 @@ scan_members(struct scan *s, int depth, int record_elems, int is_obj,
 				char *k;
 				size_t n;
 
-				k = key_decode(s, koff, klen, escaped, &n);
+				k = key_decode(s, koff, klen, &n);
 				fail(s, "duplicate member \"%.60s\" at offset "
 				    "%zu", k, koff - 1);
 				free(k);
@@ -463,8 +374,7 @@ scan_members(struct scan *s, int depth, int record_elems, int is_obj,
 				}
 				m = &s->js->members[s->js->nmembers++];
 				memset(m, 0, sizeof(*m));
-				m->key = key_decode(s, koff, klen, escaped,
-				    &m->keylen);
+				m->key = key_decode(s, koff, klen, &m->keylen);
 			}
 			skip_ws(s);
 			if (s->i >= s->len || s->p[s->i] != ':') {
@@ -605,13 +515,14 @@ jsonscan_member(const struct jsonscan *js, const char *key)
 	return NULL;
 }
 
+/* The two enums list the kinds in the same order. */
+_Static_assert((int)JSONSCAN_NULL == (int)JSONLEX_NULL,
+    "jsonscan_kind and jsonlex_kind differ");
+
 const char *
 jsonscan_kind_name(enum jsonscan_kind k)
 {
-	static const char *const names[] = { "object", "array", "string",
-	    "number", "true", "false", "null" };
-
-	return names[k];
+	return jsonlex_kind_name((enum jsonlex_kind)k);
 }
 
 char *
@@ -619,8 +530,7 @@ jsonscan_string(const char *buf, const struct jsonscan_span *sp, size_t *len)
 {
 	char	*out = xmalloc(sp->len + 1);
 
-	*len = decode_string((const unsigned char *)buf + sp->off + 1,
-	    sp->len - 2, out);
+	*len = jsonlex_decode(buf + sp->off + 1, sp->len - 2, 0, out);
 	out[*len] = '\0';
 	return out;
 }

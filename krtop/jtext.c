@@ -2,40 +2,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "xmalloc.h"
 #include "jtext.h"
 
 #define JTEXT_NONE	((size_t)-1)
 
-/* A growing output string. */
-struct jbuf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-jbuf_add(struct jbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 256;
-		b->s = xreallocarray(b->s, 1, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /* A newline and the indentation of depth. */
 static void
-jbuf_newline(struct jbuf *b, size_t depth, int indent)
+jtext_newline(struct buf *b, size_t depth, int indent)
 {
 	size_t	i;
 
-	jbuf_add(b, "\n", 1);
+	buf_add(b, "\n", 1);
 	for (i = 0; i < depth * (size_t)indent; i++)
-		jbuf_add(b, " ", 1);
+		buf_add(b, " ", 1);
 }
 
 static int
@@ -79,13 +60,13 @@ char *
 jtext_pretty(const char *text, size_t len, int indent,
     enum jtext_status *status)
 {
-	struct jbuf		 b = { NULL, 0, 0 };
+	struct buf		 b;
 	enum jtext_status	 st = JTEXT_OK;
 	char			*stack = NULL, close;
 	size_t			 depth = 0, cap = 0, i = 0, j;
 	int			 done = 0;
 
-	jbuf_add(&b, "", 0);
+	buf_init(&b);
 	while (i < len) {
 		if (jtext_blank(text[i])) {
 			i++;
@@ -94,8 +75,8 @@ jtext_pretty(const char *text, size_t len, int indent,
 		if (done && depth == 0) {
 			/* Text after the value: show it as it is. */
 			st = JTEXT_INVALID;
-			jbuf_newline(&b, 0, indent);
-			jbuf_add(&b, text + i, len - i);
+			jtext_newline(&b, 0, indent);
+			buf_add(&b, text + i, len - i);
 			break;
 		}
 		switch (text[i]) {
@@ -105,7 +86,7 @@ jtext_pretty(const char *text, size_t len, int indent,
 				st = JTEXT_PARTIAL;
 				j = len;
 			}
-			jbuf_add(&b, text + i, j - i);
+			buf_add(&b, text + i, j - i);
 			i = j;
 			done = depth == 0;
 			break;
@@ -114,8 +95,8 @@ jtext_pretty(const char *text, size_t len, int indent,
 			close = text[i] == '{' ? '}' : ']';
 			j = jtext_skip_blanks(text, len, i + 1);
 			if (j < len && text[j] == close) {
-				jbuf_add(&b, text + i, 1);
-				jbuf_add(&b, &close, 1);
+				buf_add(&b, text + i, 1);
+				buf_add(&b, &close, 1);
 				i = j + 1;
 				done = depth == 0;
 				break;
@@ -125,40 +106,40 @@ jtext_pretty(const char *text, size_t len, int indent,
 				stack = xreallocarray(stack, cap, 1);
 			}
 			stack[depth++] = close;
-			jbuf_add(&b, text + i, 1);
-			jbuf_newline(&b, depth, indent);
+			buf_add(&b, text + i, 1);
+			jtext_newline(&b, depth, indent);
 			i++;
 			break;
 		case '}':
 		case ']':
 			if (depth == 0 || stack[depth - 1] != text[i]) {
 				st = JTEXT_INVALID;
-				jbuf_add(&b, text + i, 1);
+				buf_add(&b, text + i, 1);
 				i++;
 				break;
 			}
 			depth--;
-			jbuf_newline(&b, depth, indent);
-			jbuf_add(&b, text + i, 1);
+			jtext_newline(&b, depth, indent);
+			buf_add(&b, text + i, 1);
 			i++;
 			done = depth == 0;
 			break;
 		case ',':
-			jbuf_add(&b, ",", 1);
+			buf_add(&b, ",", 1);
 			if (depth > 0)
-				jbuf_newline(&b, depth, indent);
+				jtext_newline(&b, depth, indent);
 			else
 				st = JTEXT_INVALID;
 			i++;
 			break;
 		case ':':
-			jbuf_add(&b, ": ", 2);
+			buf_add(&b, ": ", 2);
 			i++;
 			break;
 		default:
 			for (j = i + 1; j < len && !jtext_delim(text[j]); j++)
 				;
-			jbuf_add(&b, text + i, j - i);
+			buf_add(&b, text + i, j - i);
 			i = j;
 			done = depth == 0;
 			break;
@@ -168,7 +149,7 @@ jtext_pretty(const char *text, size_t len, int indent,
 		st = JTEXT_PARTIAL;
 	free(stack);
 	*status = st;
-	return b.s;
+	return buf_finish(&b);
 }
 
 size_t

@@ -250,6 +250,21 @@ test_encode(void)
 	CHECK_INT(utf8_hexdigit('/'), -1);
 }
 
+/* utf8_seqlen reads one sequence and stops at len. */
+static void
+test_seqlen(void)
+{
+	CHECK_INT(utf8_seqlen("a\xc3\xa9", 3), 1);
+	CHECK_INT(utf8_seqlen("\xc3\xa9", 2), 2);
+	CHECK_INT(utf8_seqlen("\xc3\xa9", 1), 0);
+	CHECK_INT(utf8_seqlen("\xe2\x82\xac", 3), 3);
+	CHECK_INT(utf8_seqlen("\xf0\x9f\x98\x80", 4), 4);
+	CHECK_INT(utf8_seqlen("\xf0\x9f\x98\x80", 3), 0);
+	CHECK_INT(utf8_seqlen("\xed\xa0\x80", 3), 0);	/* surrogate */
+	CHECK_INT(utf8_seqlen("\xc0\x80", 2), 0);		/* overlong */
+	CHECK_INT(utf8_seqlen("\x80", 1), 0);
+}
+
 int
 main(void)
 {
@@ -260,5 +275,6 @@ main(void)
 	UNIT_RUN(test_cut);
 	UNIT_RUN(test_cut_keeps_valid);
 	UNIT_RUN(test_encode);
+	UNIT_RUN(test_seqlen);
 	return UNIT_END();
 }
