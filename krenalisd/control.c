@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "compat.h"
 #include "log.h"
@@ -25,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "debugger.h"
+#include "warehouse.h"
 
 #define MAX_CLIENTS	256
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
@@ -59,8 +59,6 @@ struct request {
 	char			*raw_data;	/* data already as JSON text */
 	struct catalog_error	 err;
 };
-
-static sqlite3	*warehouse;		/* read-only, opened when needed */
 
 int
 control_listen(const char *path, char *err, size_t errlen)
@@ -566,10 +564,8 @@ cmd_rejected(struct request *r)
 {
 	const char	*src = NULL, *id = NULL;
 	long long	 count = 20;
-	sqlite3_stmt	*st = NULL;
-	json_t		*a, *o;
-	const char	*mid;
-	int		 rc;
+	json_t		*a;
+	char		 why[512];
 
 	ARGS("source", "count");
 	if (arg_string(r, "source", 0, &src, NULL) == -1 ||
@@ -578,58 +574,13 @@ cmd_rejected(struct request *r)
 	if (src != NULL &&
 	    (id = catalog_source_id(r->ctx->cat, src, &r->err)) == NULL)
 		return NULL;
-	if (warehouse == NULL && sqlite3_open_v2(r->ctx->warehouse,
-	    &warehouse, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		log_warnx("control: %s: %s", r->ctx->warehouse,
-		    sqlite3_errmsg(warehouse));
-		sqlite3_close(warehouse);
-		warehouse = NULL;
-		goto fail;
-	}
-	sqlite3_busy_timeout(warehouse, 2000);
-	if (sqlite3_prepare_v2(warehouse, "SELECT * FROM (SELECT rowid, "
-	    "received_at, connection_id, request_id, batch_index, message_id, "
-	    "error, raw FROM krenalis_rejected WHERE ?1 IS NULL OR "
-	    "connection_id = ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY rowid",
-	    -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, count);
-	a = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		mid = (const char *)sqlite3_column_text(st, 5);
-		o = json_object();
-		json_object_set_new(o, "receivedAt", json_string(
-		    (const char *)sqlite3_column_text(st, 1)));
-		json_object_set_new(o, "source", json_string(
-		    (const char *)sqlite3_column_text(st, 2)));
-		json_object_set_new(o, "requestId", json_string(
-		    (const char *)sqlite3_column_text(st, 3)));
-		json_object_set_new(o, "index",
-		    json_integer(sqlite3_column_int64(st, 4)));
-		json_object_set_new(o, "messageId",
-		    mid ? json_string(mid) : json_null());
-		json_object_set_new(o, "error", json_string(
-		    (const char *)sqlite3_column_text(st, 6)));
-		json_object_set_new(o, "raw", json_stringn(
-		    (const char *)sqlite3_column_text(st, 7),
-		    sqlite3_column_bytes(st, 7)));
-		json_array_append_new(a, o);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(a);
-		goto fail2;
+	if ((a = warehouse_rejects(r->ctx->warehouse, id, count, why,
+	    sizeof(why))) == NULL) {
+		r->err.code = "InternalError";
+		snprintf(r->err.message, sizeof(r->err.message), "cannot read "
+		    "the quarantine: %s", why);
 	}
 	return a;
-fail:
-	sqlite3_finalize(st);
-fail2:
-	r->err.code = "InternalError";
-	snprintf(r->err.message, sizeof(r->err.message), "cannot read the "
-	    "quarantine: %s", warehouse ? sqlite3_errmsg(warehouse) :
-	    "cannot open the warehouse");
-	return NULL;
 }
 
 static const struct command {
@@ -975,6 +926,4 @@ out:
 	while ((c = TAILQ_FIRST(&clients)) != NULL)
 		client_close(c);
 	free(pfd);
-	sqlite3_close(warehouse);
-	warehouse = NULL;
 }

@@ -12,6 +12,7 @@
 
 struct catalog;
 struct config;
+struct warehouse;
 
 struct control_ctx {
 	const struct config	*cf;
@@ -19,7 +20,7 @@ struct control_ctx {
 	const char		*endpoint;
 	const char		*version;
 	int64_t			 started_at;
-	const char		*warehouse;	/* path, read for "rejected" */
+	struct warehouse	*warehouse;	/* read for "rejected" */
 	int			 dbgfd;		/* the debugger's wake fd */
 };
 

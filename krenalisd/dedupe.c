@@ -3,13 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "log.h"
 #include "xmalloc.h"
 #include "dedupe.h"
 
-#define BUCKET_MS	60000
 #define EXPIRE_MS	(5 * 60000)	/* how often old ids are dropped */
 
 /* A slot of the in-memory table; hash 0 marks an empty slot. */
@@ -24,7 +21,7 @@ struct pending {
 };
 
 struct dedupe {
-	sqlite3		*db;
+	const struct dedupe_table *table;
 	int64_t		 window;
 	struct slot	*slots;
 	size_t		 mask;
@@ -33,16 +30,7 @@ struct dedupe {
 	size_t		 npending;
 	size_t		 pendcap;
 	int64_t		 expired_at;
-	sqlite3_stmt	*st_probe;
-	sqlite3_stmt	*st_insert;
 };
-
-static const char dedupe_schema[] =
-	"CREATE TABLE IF NOT EXISTS krenalis_dedupe ("
-	" bucket INTEGER NOT NULL,"
-	" message_id TEXT NOT NULL,"
-	" received_at INTEGER NOT NULL,"
-	" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID";
 
 /* A 64-bit hash of the id (never 0). */
 static uint64_t
@@ -135,63 +123,27 @@ oldest_bucket(const struct dedupe *d, int64_t now)
 {
 	if (d->window == 0 || now - d->window < 0)
 		return 0;
-	return (uint32_t)((now - d->window) / BUCKET_MS);
+	return (uint32_t)((now - d->window) / DEDUPE_BUCKET_MS);
 }
 
 struct dedupe *
-dedupe_open(sqlite3 *db, int64_t window, int64_t now, char *err,
-    size_t errlen)
+dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 {
 	struct dedupe	*d = xcalloc(1, sizeof(*d));
-	sqlite3_stmt	*st = NULL;
-	uint32_t	 oldest;
-	size_t		 n = 0;
+	int64_t		 n;
 
-	d->db = db;
+	d->table = t;
 	d->window = window;
 	d->expired_at = now;
-	oldest = oldest_bucket(d, now);
-	if (sqlite3_exec(db, dedupe_schema, NULL, NULL, NULL) != SQLITE_OK)
+	if ((window != 0 && t->drop(t->arg, oldest_bucket(d, now)) == -1) ||
+	    (n = t->count(t->arg)) == -1)
 		goto fail;
-	if (window != 0) {
-		if (sqlite3_prepare_v2(db, "DELETE FROM krenalis_dedupe WHERE "
-		    "bucket < ?", -1, &st, NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_bind_int64(st, 1, oldest);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto fail;
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM krenalis_dedupe", -1,
-	    &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+	table_rebuild(d, (size_t)n + 1024, 0);
+	if (t->load(t->arg, d) == -1)
 		goto fail;
-	table_rebuild(d, (size_t)sqlite3_column_int64(st, 0) + 1024, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT bucket, message_id FROM "
-	    "krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		mem_add(d, id_hash((const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_bytes(st, 1)),
-		    (uint32_t)sqlite3_column_int64(st, 0));
-		n++;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT received_at FROM krenalis_dedupe "
-	    "WHERE bucket = ? AND message_id = ?", -1, &d->st_probe,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO krenalis_dedupe (bucket, "
-	    "message_id, received_at) VALUES (?, ?, ?)", -1, &d->st_insert,
-	    NULL) != SQLITE_OK)
-		goto fail;
-	log_info("dedupe: %zu message ids within the window", n);
+	log_info("dedupe: %zu message ids within the window", d->count);
 	return d;
 fail:
-	snprintf(err, errlen, "dedupe index: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	dedupe_free(d);
 	return NULL;
 }
@@ -201,11 +153,15 @@ dedupe_free(struct dedupe *d)
 {
 	if (d == NULL)
 		return;
-	sqlite3_finalize(d->st_probe);
-	sqlite3_finalize(d->st_insert);
 	free(d->slots);
 	free(d->pending);
 	free(d);
+}
+
+void
+dedupe_load(struct dedupe *d, const char *id, size_t len, uint32_t bucket)
+{
+	mem_add(d, id_hash(id, len), bucket);
 }
 
 int
@@ -220,20 +176,12 @@ dedupe_seen(struct dedupe *d, const char *id, size_t len, int64_t received)
 		if (d->slots[i].hash != h)
 			continue;
 		/* A candidate: confirm it exactly. */
-		sqlite3_reset(d->st_probe);
-		sqlite3_bind_int64(d->st_probe, 1, d->slots[i].bucket);
-		sqlite3_bind_text(d->st_probe, 2, id, len, SQLITE_STATIC);
-		rc = sqlite3_step(d->st_probe);
-		if (rc == SQLITE_ROW) {
-			at = sqlite3_column_int64(d->st_probe, 0);
-			sqlite3_reset(d->st_probe);
-			if (d->window == 0 || at >= received - d->window)
-				return 1;
-			continue;
-		}
-		sqlite3_reset(d->st_probe);
-		if (rc != SQLITE_DONE)
+		rc = d->table->find(d->table->arg, d->slots[i].bucket, id, len,
+		    &at);
+		if (rc == -1)
 			return -1;
+		if (rc == 1 && (d->window == 0 || at >= received - d->window))
+			return 1;
 	}
 	return 0;
 }
@@ -241,37 +189,18 @@ dedupe_seen(struct dedupe *d, const char *id, size_t len, int64_t received)
 int
 dedupe_add(struct dedupe *d, const char *id, size_t len, int64_t received)
 {
-	uint32_t	bucket = (uint32_t)(received / BUCKET_MS);
+	uint32_t	bucket = (uint32_t)(received / DEDUPE_BUCKET_MS);
 	uint64_t	h = id_hash(id, len);
 	int		rc;
 
-	sqlite3_reset(d->st_insert);
-	sqlite3_bind_int64(d->st_insert, 1, bucket);
-	sqlite3_bind_text(d->st_insert, 2, id, len, SQLITE_STATIC);
-	sqlite3_bind_int64(d->st_insert, 3, received);
-	rc = sqlite3_step(d->st_insert);
-	sqlite3_reset(d->st_insert);
 	/*
 	 * The same id in the same minute can only be a row whose dedupe
 	 * check said "outside the window", which needs window < 1 minute:
-	 * keep the newer time.
+	 * the table keeps the newer time, and memory has it already.
 	 */
-	if (rc == SQLITE_CONSTRAINT) {
-		sqlite3_stmt *st;
-
-		if (sqlite3_prepare_v2(d->db, "UPDATE krenalis_dedupe SET "
-		    "received_at = ? WHERE bucket = ? AND message_id = ?", -1,
-		    &st, NULL) != SQLITE_OK)
-			return -1;
-		sqlite3_bind_int64(st, 1, received);
-		sqlite3_bind_int64(st, 2, bucket);
-		sqlite3_bind_text(st, 3, id, len, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		return rc == SQLITE_DONE ? 0 : -1;
-	}
-	if (rc != SQLITE_DONE)
-		return -1;
+	if ((rc = d->table->put(d->table->arg, bucket, id, len,
+	    received)) != 0)
+		return rc == 1 ? 0 : -1;
 	mem_add(d, h, bucket);
 	if (d->npending == d->pendcap) {
 		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
@@ -303,9 +232,7 @@ dedupe_rollback(struct dedupe *d)
 int
 dedupe_expire(struct dedupe *d, int64_t now)
 {
-	sqlite3_stmt	*st;
-	uint32_t	 oldest;
-	int		 rc;
+	uint32_t	oldest;
 
 	if (d->window == 0 || now - d->expired_at < EXPIRE_MS)
 		return 0;
@@ -313,20 +240,8 @@ dedupe_expire(struct dedupe *d, int64_t now)
 	/* Keep one bucket more than the window needs: bucket edges. */
 	oldest = oldest_bucket(d, now);
 	oldest = oldest > 0 ? oldest - 1 : 0;
-	if (sqlite3_prepare_v2(d->db, "DELETE FROM krenalis_dedupe WHERE "
-	    "bucket < ?", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, oldest);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (d->table->drop(d->table->arg, oldest) == -1)
 		return -1;
 	table_rebuild(d, d->count + 1024, oldest);
 	return 0;
-}
-
-size_t
-dedupe_count(const struct dedupe *d)
-{
-	return d->count;
 }

@@ -1,15 +1,18 @@
 /*
  * The dedupe index of spec/ingest.md §11.1: which messageIds were stored
- * within the dedupe window.  Owned by the writer thread.
+ * within the dedupe window, for a warehouse engine that cannot tell by
+ * itself (SQLite, whose message_id has no index: spec/events.md §14.4).
+ * Owned by that engine's writer session, on the writer thread.
  *
- * It has two parts.  The table krenalis_dedupe (bucket, message_id,
- * received_at) in the warehouse is written in the same transaction as the
- * rows it describes, so it is right after a restart or a crash; its key
- * starts with a one-minute time bucket, so inserts stay in a few pages
- * however large the warehouse grows.  In memory, a hash table holds a
- * 64-bit hash and the bucket of every id in the window: a miss (the
- * common case) answers at once; a hit is confirmed by one exact lookup of
- * (bucket, message_id) in the table, so there are no false positives.
+ * It has two parts.  A table of (bucket, message_id, received_at) in the
+ * warehouse, kept by the engine through struct dedupe_table, is written
+ * in the same transaction as the rows it describes, so it is right after
+ * a restart or a crash; its key starts with a one-minute time bucket, so
+ * inserts stay in a few pages however large the warehouse grows.  In
+ * memory, a hash table holds a 64-bit hash and the bucket of every id in
+ * the window: a miss (the common case) answers at once; a hit is
+ * confirmed by one exact lookup of (bucket, message_id) in the table, so
+ * there are no false positives.
  */
 #ifndef DEDUPE_H
 #define DEDUPE_H
@@ -17,17 +20,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
+#define DEDUPE_BUCKET_MS	60000
 
 struct dedupe;
 
 /*
- * Create the table if needed, drop rows older than the window and load
- * the window into memory.  window_ms 0 means forever.  NULL with err.
+ * The engine's table, whose functions are called with arg by the writer
+ * thread and return -1 on a database error.
  */
-struct dedupe	*dedupe_open(sqlite3 *db, int64_t window_ms, int64_t now,
-		    char *err, size_t errlen);
+struct dedupe_table {
+	void	*arg;
+	/* Delete the rows whose bucket is before oldest. */
+	int	 (*drop)(void *arg, uint32_t oldest);
+	/* The number of rows. */
+	int64_t	 (*count)(void *arg);
+	/* Call dedupe_load for every row. */
+	int	 (*load)(void *arg, struct dedupe *);
+	/* 1 with *at when (bucket, id) is a row, else 0. */
+	int	 (*find)(void *arg, uint32_t bucket, const char *id,
+		    size_t len, int64_t *at);
+	/* Insert (bucket, id, at); 1 when the row existed: it now has at. */
+	int	 (*put)(void *arg, uint32_t bucket, const char *id,
+		    size_t len, int64_t at);
+};
+
+/*
+ * Drop the rows older than the window from the table and load the rest
+ * into memory.  window_ms 0 means forever.  The table is borrowed for the
+ * life of the index.  NULL on a database error.
+ */
+struct dedupe	*dedupe_open(const struct dedupe_table *, int64_t window_ms,
+		    int64_t now);
 void		 dedupe_free(struct dedupe *);
+
+/* A row of the table, for the table's load. */
+void		 dedupe_load(struct dedupe *, const char *id, size_t len,
+		    uint32_t bucket);
 
 /*
  * Whether id was stored within the window before received_at: 1 yes,
@@ -51,8 +79,5 @@ void		 dedupe_rollback(struct dedupe *);
  * Return -1 on a database error.
  */
 int		 dedupe_expire(struct dedupe *, int64_t now);
-
-/* Number of ids held in memory. */
-size_t		 dedupe_count(const struct dedupe *);
 
 #endif

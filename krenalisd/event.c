@@ -7,10 +7,10 @@
  * (event_check.c) then run in their fixed order and the server-set
  * fields are filled in.  The normalised JSON of §13 (event_text.c) and
  * the jansson form (event_json.c) are built from the decoded fields on
- * demand.  Also the warehouse side: the DDL and the binding of an event
- * to a row.  One table, field_specs, in the order of §7.7 (which is also
- * the column order of §14.1), drives the decoding of context sections,
- * both output forms and the row binding.
+ * demand.  Also the warehouse side: an event's column values, which a
+ * warehouse engine binds.  One table, field_specs, in the order of §7.7
+ * (which is also the column order of §14.1), drives the decoding of
+ * context sections, both output forms and the columns.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "buf.h"
 #include "ids.h"
@@ -493,211 +492,81 @@ event_decode_json(const struct event_req *req, const json_t *raw,
 
 /* Warehouse */
 
-const char event_schema_sql[] =
-"CREATE TABLE IF NOT EXISTS krenalis_events (\n"
-"    \"kpid\" TEXT,\n"
-"    \"connection_id\" TEXT NOT NULL,\n"
-"    \"anonymous_id\" TEXT NOT NULL,\n"
-"    \"channel\" TEXT,\n"
-"    \"category\" TEXT,\n"
-"    \"context_app_name\" TEXT,\n"
-"    \"context_app_version\" TEXT,\n"
-"    \"context_app_build\" TEXT,\n"
-"    \"context_app_namespace\" TEXT,\n"
-"    \"context_browser_name\" TEXT CHECK (\"context_browser_name\" IN "
-"('Chrome','Safari','Edge','Firefox','Samsung Internet','Opera','Other')),\n"
-"    \"context_browser_other\" TEXT,\n"
-"    \"context_browser_version\" TEXT,\n"
-"    \"context_campaign_name\" TEXT,\n"
-"    \"context_campaign_source\" TEXT,\n"
-"    \"context_campaign_medium\" TEXT,\n"
-"    \"context_campaign_term\" TEXT,\n"
-"    \"context_campaign_content\" TEXT,\n"
-"    \"context_consents\" TEXT,\n"
-"    \"context_device_id\" TEXT,\n"
-"    \"context_device_advertising_id\" TEXT,\n"
-"    \"context_device_ad_tracking_enabled\" INTEGER,\n"
-"    \"context_device_manufacturer\" TEXT,\n"
-"    \"context_device_model\" TEXT,\n"
-"    \"context_device_name\" TEXT,\n"
-"    \"context_device_type\" TEXT,\n"
-"    \"context_device_token\" TEXT,\n"
-"    \"context_ip\" TEXT,\n"
-"    \"context_library_name\" TEXT,\n"
-"    \"context_library_version\" TEXT,\n"
-"    \"context_locale\" TEXT,\n"
-"    \"context_location_city\" TEXT,\n"
-"    \"context_location_country\" TEXT,\n"
-"    \"context_location_latitude\" REAL,\n"
-"    \"context_location_longitude\" REAL,\n"
-"    \"context_location_speed\" REAL,\n"
-"    \"context_network_bluetooth\" INTEGER,\n"
-"    \"context_network_carrier\" TEXT,\n"
-"    \"context_network_cellular\" INTEGER,\n"
-"    \"context_network_wifi\" INTEGER,\n"
-"    \"context_os_name\" TEXT CHECK (\"context_os_name\" IN "
-"('Android','Windows','iOS','macOS','Linux','Chrome OS','Other')),\n"
-"    \"context_os_other\" TEXT,\n"
-"    \"context_os_version\" TEXT,\n"
-"    \"context_page_path\" TEXT,\n"
-"    \"context_page_referrer\" TEXT,\n"
-"    \"context_page_search\" TEXT,\n"
-"    \"context_page_title\" TEXT,\n"
-"    \"context_page_url\" TEXT,\n"
-"    \"context_referrer_id\" TEXT,\n"
-"    \"context_referrer_type\" TEXT,\n"
-"    \"context_screen_width\" INTEGER,\n"
-"    \"context_screen_height\" INTEGER,\n"
-"    \"context_screen_density\" REAL,\n"
-"    \"context_session_id\" INTEGER,\n"
-"    \"context_session_start\" INTEGER,\n"
-"    \"context_timezone\" TEXT,\n"
-"    \"context_user_agent\" TEXT,\n"
-"    \"event\" TEXT,\n"
-"    \"group_id\" TEXT,\n"
-"    \"message_id\" TEXT NOT NULL,\n"
-"    \"name\" TEXT,\n"
-"    \"properties\" TEXT,\n"
-"    \"received_at\" TEXT NOT NULL,\n"
-"    \"sent_at\" TEXT NOT NULL,\n"
-"    \"timestamp\" TEXT NOT NULL,\n"
-"    \"traits\" TEXT NOT NULL,\n"
-"    \"type\" TEXT NOT NULL CHECK (\"type\" IN "
-"('alias','identify','group','page','screen','track')),\n"
-"    \"previous_id\" TEXT,\n"
-"    \"user_id\" TEXT\n"
-");\n"
-"CREATE INDEX IF NOT EXISTS \"krenalis_events_received_at\" "
-"ON krenalis_events (\"received_at\");\n"
-"CREATE VIEW IF NOT EXISTS events AS SELECT * FROM krenalis_events;\n";
-
-const char event_rejected_schema_sql[] =
-"CREATE TABLE IF NOT EXISTS krenalis_rejected (\n"
-"    \"received_at\" TEXT NOT NULL,\n"
-"    \"connection_id\" TEXT NOT NULL,\n"
-"    \"request_id\" TEXT NOT NULL,\n"
-"    \"batch_index\" INTEGER NOT NULL,\n"
-"    \"message_id\" TEXT,\n"
-"    \"error\" TEXT NOT NULL,\n"
-"    \"raw\" TEXT NOT NULL,\n"
-"    PRIMARY KEY (\"request_id\", \"batch_index\")\n"
-");\n"
-"CREATE INDEX IF NOT EXISTS \"krenalis_rejected_received_at\" "
-"ON krenalis_rejected (\"received_at\");\n";
-
-const char event_insert_sql[] =
-"INSERT INTO krenalis_events (\"connection_id\",\"anonymous_id\","
-"\"channel\",\"category\",\"context_app_name\",\"context_app_version\","
-"\"context_app_build\",\"context_app_namespace\",\"context_browser_name\","
-"\"context_browser_other\",\"context_browser_version\","
-"\"context_campaign_name\",\"context_campaign_source\","
-"\"context_campaign_medium\",\"context_campaign_term\","
-"\"context_campaign_content\",\"context_consents\",\"context_device_id\","
-"\"context_device_advertising_id\",\"context_device_ad_tracking_enabled\","
-"\"context_device_manufacturer\",\"context_device_model\","
-"\"context_device_name\",\"context_device_type\",\"context_device_token\","
-"\"context_ip\",\"context_library_name\",\"context_library_version\","
-"\"context_locale\",\"context_location_city\",\"context_location_country\","
-"\"context_location_latitude\",\"context_location_longitude\","
-"\"context_location_speed\",\"context_network_bluetooth\","
-"\"context_network_carrier\",\"context_network_cellular\","
-"\"context_network_wifi\",\"context_os_name\",\"context_os_other\","
-"\"context_os_version\",\"context_page_path\",\"context_page_referrer\","
-"\"context_page_search\",\"context_page_title\",\"context_page_url\","
-"\"context_referrer_id\",\"context_referrer_type\","
-"\"context_screen_width\",\"context_screen_height\","
-"\"context_screen_density\",\"context_session_id\","
-"\"context_session_start\",\"context_timezone\",\"context_user_agent\","
-"\"event\",\"group_id\",\"message_id\",\"name\",\"properties\","
-"\"received_at\",\"sent_at\",\"timestamp\",\"traits\",\"type\","
-"\"previous_id\",\"user_id\") VALUES ("
-"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-
-const char event_rejected_insert_sql[] =
-"INSERT INTO krenalis_rejected (\"received_at\",\"connection_id\","
-"\"request_id\",\"batch_index\",\"message_id\",\"error\",\"raw\") "
-"VALUES (?,?,?,?,?,?,?)";
-
-/* Bind a text parameter, or NULL when s is NULL. */
-static int
-bind_text(sqlite3_stmt *st, int i, const char *s, size_t n)
+/* Set a text column, NULL when s is NULL. */
+static void
+col_text(struct event_col *c, const char *s, size_t n)
 {
-	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
+	if (s == NULL) {
+		c->type = EVENT_COL_NULL;
+		return;
+	}
+	c->type = EVENT_COL_TEXT;
+	c->v.s = s;
+	c->len = n;
 }
 
-static int
-bind_str(sqlite3_stmt *st, int i, const char *s)
+static void
+col_str(struct event_col *c, const char *s)
 {
-	return bind_text(st, i, s, s != NULL ? strlen(s) : 0);
+	col_text(c, s, s != NULL ? strlen(s) : 0);
 }
 
-/* Bind context field f as parameter i (§14.1 representations). */
-static int
-bind_field(sqlite3_stmt *st, int i, const struct event_context *c, int f)
+/* The column of context field f (§14.1 representations). */
+static void
+col_field(struct event_col *c, const struct event_context *ctx, int f)
 {
-	if (!event_has(c, f))
-		return sqlite3_bind_null(st, i);
+	if (!event_has(ctx, f)) {
+		c->type = EVENT_COL_NULL;
+		return;
+	}
 	switch (field_specs[f].kind) {
 	case EVENT_KIND_STRING:
-		return bind_str(st, i, c->v[f].s);
+		col_str(c, ctx->v[f].s);
+		break;
 	case EVENT_KIND_BOOL:
-		return sqlite3_bind_int(st, i, c->v[f].b ? 1 : 0);
+		c->type = EVENT_COL_INT;
+		c->v.i = ctx->v[f].b ? 1 : 0;
+		break;
 	case EVENT_KIND_INT:
 	case EVENT_KIND_INT64:
-		return sqlite3_bind_int64(st, i, c->v[f].i);
+		c->type = EVENT_COL_INT;
+		c->v.i = ctx->v[f].i;
+		break;
 	case EVENT_KIND_FLOAT:
 	case EVENT_KIND_DECIMAL:
-		return sqlite3_bind_double(st, i, c->v[f].f);
+		c->type = EVENT_COL_REAL;
+		c->v.f = ctx->v[f].f;
+		break;
 	case EVENT_KIND_CONSENTS:
-		return bind_str(st, i, c->consents_json);
+		col_str(c, ctx->consents_json);
+		break;
 	}
-	return SQLITE_MISUSE;
 }
 
-int
-event_bind_row(const struct event *ev, sqlite3_stmt *st)
+void
+event_columns(const struct event *ev, struct event_col cols[EVENT_NCOLUMNS])
 {
-	int	i = 1, f, rc = SQLITE_OK;
+	struct event_col	*c = cols;
+	int			 f;
 
-#define B(x)	do { if (rc == SQLITE_OK) rc = (x); i++; } while (0)
-	B(bind_str(st, i, ev->connection_id));
-	B(bind_str(st, i, ev->anonymous_id));
-	B(bind_str(st, i, ev->channel));
-	B(bind_str(st, i, ev->category));
+	_Static_assert(4 + EVENT_NFIELDS + 12 == EVENT_NCOLUMNS,
+	    "a column is missing");
+	col_str(c++, ev->connection_id);
+	col_str(c++, ev->anonymous_id);
+	col_str(c++, ev->channel);
+	col_str(c++, ev->category);
 	for (f = 0; f < EVENT_NFIELDS; f++)
-		B(bind_field(st, i, &ev->ctx, f));
-	B(bind_str(st, i, ev->event));
-	B(bind_str(st, i, ev->group_id));
-	B(bind_str(st, i, ev->message_id));
-	B(bind_str(st, i, ev->name));
-	B(bind_text(st, i, ev->properties, ev->properties_len));
-	B(bind_str(st, i, ev->received_at_text));
-	B(bind_str(st, i, ev->sent_at_text));
-	B(bind_str(st, i, ev->timestamp_text));
-	B(bind_text(st, i, ev->traits, ev->traits_len));
-	B(bind_str(st, i, type_names[ev->type]));
-	B(bind_str(st, i, ev->previous_id));
-	B(bind_str(st, i, ev->user_id));
-#undef B
-	return rc;
-}
-
-int
-event_bind_rejected(const struct event *ev, const char *request_id,
-    int64_t index, const char *raw, size_t rawlen, sqlite3_stmt *st)
-{
-	int	rc;
-
-	if ((rc = bind_str(st, 1, ev->received_at_text)) != SQLITE_OK ||
-	    (rc = bind_str(st, 2, ev->connection_id)) != SQLITE_OK ||
-	    (rc = bind_str(st, 3, request_id)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 4, index)) != SQLITE_OK ||
-	    (rc = bind_str(st, 5, ev->message_id)) != SQLITE_OK ||
-	    (rc = bind_str(st, 6, ev->error)) != SQLITE_OK)
-		return rc;
-	return bind_text(st, 7, raw != NULL ? raw : "", raw != NULL ?
-	    rawlen : 0);
+		col_field(c++, &ev->ctx, f);
+	col_str(c++, ev->event);
+	col_str(c++, ev->group_id);
+	col_str(c++, ev->message_id);
+	col_str(c++, ev->name);
+	col_text(c++, ev->properties, ev->properties_len);
+	col_str(c++, ev->received_at_text);
+	col_str(c++, ev->sent_at_text);
+	col_str(c++, ev->timestamp_text);
+	col_text(c++, ev->traits, ev->traits_len);
+	col_str(c++, type_names[ev->type]);
+	col_str(c++, ev->previous_id);
+	col_str(c, ev->user_id);
 }

@@ -1,9 +1,9 @@
 /*
  * The event decoder and normaliser of spec/events.md: one received event
  * (its raw JSON text) becomes a normalised event, or is rejected with the
- * exact message of the spec.  Also the warehouse side: the DDL of
- * krenalis_events and krenalis_rejected (§14.2, §15) and the binding of a
- * normalised event to a row.
+ * exact message of the spec.  Also the values of a normalised event's
+ * warehouse columns (§14.1), which every warehouse engine writes its own
+ * way (warehouse.h).
  *
  * The decoder reads the raw text itself (not a parsed jansson value),
  * because properties and traits are kept verbatim (§6: number spelling
@@ -23,7 +23,6 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "timestamp.h"
 
@@ -283,34 +282,34 @@ json_t	*event_json(struct event *ev);
  */
 char	*event_raw_message_id(const char *raw, size_t len);
 
-/* The SQLite DDL of §14.2 (table, index, view), for sqlite3_exec. */
-extern const char	event_schema_sql[];
-/* The SQLite DDL of §15 (table and index). */
-extern const char	event_rejected_schema_sql[];
+/* How a column value is held. */
+enum event_coltype {
+	EVENT_COL_NULL,
+	EVENT_COL_TEXT,		/* v.s, len bytes */
+	EVENT_COL_INT,		/* v.i */
+	EVENT_COL_REAL		/* v.f */
+};
+
+/* The value of one column of a krenalis_events row. */
+struct event_col {
+	enum event_coltype	 type;
+	size_t			 len;
+	union {
+		const char	*s;
+		int64_t		 i;
+		double		 f;
+	}			 v;
+};
+
+/* The columns of §14.1 that ingest writes: all but kpid. */
+#define EVENT_NCOLUMNS	67
 
 /*
- * INSERT INTO krenalis_events of every column but kpid (never written by
- * ingest), with one "?" per column in DDL order; plain INSERT (§14.4).
+ * The values of the columns of the valid event ev, in the order of §14.1
+ * without kpid (the DDL order of §14.2 and §14.3).  Text points into ev,
+ * which must outlive the use of cols.
  */
-extern const char	event_insert_sql[];
-#define EVENT_INSERT_PARAMS	67
-
-/*
- * Bind every parameter of event_insert_sql from the valid event ev.
- * Text is bound SQLITE_STATIC: the event must outlive the step.  Return
- * SQLITE_OK or the first sqlite3_bind_* error.
- */
-int	event_bind_row(const struct event *ev, sqlite3_stmt *);
-
-/* INSERT INTO krenalis_rejected, the seven columns of §15 in order. */
-extern const char	event_rejected_insert_sql[];
-
-/*
- * Bind event_rejected_insert_sql for the rejected event ev: request_id
- * and index (ingest.md §14, §8.3) and its complete raw text, all bound
- * SQLITE_STATIC.  Return SQLITE_OK or the first bind error.
- */
-int	event_bind_rejected(const struct event *ev, const char *request_id,
-	    int64_t index, const char *raw, size_t rawlen, sqlite3_stmt *);
+void	event_columns(const struct event *ev,
+	    struct event_col cols[EVENT_NCOLUMNS]);
 
 #endif

@@ -37,7 +37,7 @@
 #include "jarena.h"
 #include "jsonscan.h"
 #include "snapshot.h"
-#include "store.h"
+#include "warehouse.h"
 #include "writer.h"
 
 #define STOP_WAIT_MS	30000	/* longest wait for requests in flight */
@@ -53,7 +53,7 @@ struct code_count {
 struct http {
 	struct MHD_Daemon	*mhd;
 	const struct config	*cf;
-	struct store		*store;
+	struct warehouse	*store;
 	struct writer		*writer;
 	atomic_int		 inflight;
 	atomic_int		 stopping;
@@ -263,7 +263,7 @@ static enum MHD_Result
 serve_healthz(struct MHD_Connection *conn, struct request *rq)
 {
 	if (atomic_load(&rq->http->stopping) ||
-	    !store_writable(rq->http->store))
+	    !warehouse_writable(rq->http->store))
 		return respond_503(conn, rq, "5", "store is not writable");
 	/* libmicrohttpd sends the headers of a HEAD without the body. */
 	return respond(conn, rq, 200, "text/plain; charset=utf-8", "ok\n", 3,
@@ -1083,7 +1083,7 @@ completed(void *cls, struct MHD_Connection *conn, void **ctx,
 }
 
 struct http *
-http_start(int fd, const struct config *cf, struct store *st,
+http_start(int fd, const struct config *cf, struct warehouse *st,
     struct writer *w, char *err, size_t errlen)
 {
 	struct http	*http = xcalloc(1, sizeof(*http));

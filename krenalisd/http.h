@@ -11,15 +11,16 @@
 
 struct config;
 struct http;
-struct store;
+struct warehouse;
 struct writer;
 
 /*
  * Serve HTTP on the listening socket fd (taken over).  cf, st and w are
  * borrowed for the life of the server.  NULL with err.
  */
-struct http	*http_start(int fd, const struct config *cf, struct store *st,
-		    struct writer *w, char *err, size_t errlen);
+struct http	*http_start(int fd, const struct config *cf,
+		    struct warehouse *st, struct writer *w, char *err,
+		    size_t errlen);
 
 /*
  * Stop: new requests get 503 "server is shutting down", the requests in

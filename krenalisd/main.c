@@ -32,7 +32,7 @@
 #include "http.h"
 #include "jarena.h"
 #include "listen.h"
-#include "store.h"
+#include "warehouse.h"
 #include "writer.h"
 #include "version.h"
 
@@ -139,9 +139,8 @@ main(int argc, char *argv[])
 	struct control_ctx	 ctx;
 	struct catalog		*cat;
 	struct http		*http;
-	struct store		*store;
+	struct warehouse	*wh;
 	struct writer		*writer;
-	char			*whpath;
 	struct sigaction	 sa;
 	const char		*conffile = CONFIG_DEFAULT_PATH;
 	const char		*opt_datadir = NULL, *opt_listen = NULL;
@@ -253,9 +252,8 @@ main(int argc, char *argv[])
 	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
 		fatalx("catalog: %s", err);
 	free(path);
-	xasprintf(&whpath, "%s/warehouse.db", cf.data_dir);
-	if ((store = store_open(whpath, cf.synchronous, err, sizeof(err))) ==
-	    NULL)
+	if ((wh = warehouse_open("sqlite", &cf, err, sizeof(err))) == NULL ||
+	    warehouse_ensure_schema(wh, err, sizeof(err)) == -1)
 		fatalx("store: %s", err);
 	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
 		fatalx("control: %s", err);
@@ -284,17 +282,16 @@ main(int argc, char *argv[])
 	sigaction(SIGPIPE, &sa, NULL);
 
 	ctx.dbgfd = debugger_init((size_t)cf.debugger_records);
-	if ((writer = writer_start(whpath, &cf, store, err, sizeof(err))) ==
-	    NULL)
+	if ((writer = writer_start(wh, &cf, err, sizeof(err))) == NULL)
 		fatalx("writer: %s", err);
-	if ((http = http_start(httpfd, &cf, store, writer, err,
+	if ((http = http_start(httpfd, &cf, wh, writer, err,
 	    sizeof(err))) == NULL)
 		fatalx("http: %s", err);
 	log_info("krenalisd %s listening on %s, socket %s, data %s",
 	    KRENALIS_VERSION, cf.listen, sockpath, cf.data_dir);
 
 	ctx.cf = &cf;
-	ctx.warehouse = whpath;
+	ctx.warehouse = wh;
 	ctx.cat = cat;
 	ctx.endpoint = endpoint;
 	ctx.version = KRENALIS_VERSION;
@@ -308,7 +305,7 @@ main(int argc, char *argv[])
 	close(ctlfd);
 	unlink(sockpath);
 	catalog_close(cat);
-	store_close(store);
+	warehouse_close(wh);
 	log_info("stopped");
 	if (ftruncate(lockfd, 0) == -1)
 		log_warn("cannot clear the pid file");
@@ -316,7 +313,6 @@ main(int argc, char *argv[])
 	close(sp[0]);
 	close(sp[1]);
 	free(sockpath);
-	free(whpath);
 	free(endpoint);
 	config_release(&cf);
 	return 0;

@@ -7,30 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "log.h"
-#include "timestamp.h"
 #include "xmalloc.h"
 #include "batch.h"
 #include "config.h"
 #include "counters.h"
 #include "debugger.h"
-#include "dedupe.h"
 #include "event.h"
 #include "snapshot.h"
-#include "store.h"
+#include "warehouse.h"
 #include "writer.h"
 
 TAILQ_HEAD(batchq, batch);
 
 struct writer {
-	sqlite3			*db;
+	struct wh_session	*session;
 	const struct config	*cf;
-	struct store		*store;
-	struct dedupe		*dedupe;
-	sqlite3_stmt		*st_event;
-	sqlite3_stmt		*st_rejected;
 	pthread_t		 thread;
 
 	pthread_mutex_t		 mtx;		/* guards what follows */
@@ -89,21 +81,22 @@ static int
 write_batch(struct writer *w, struct batch *b)
 {
 	struct batch_event	*be;
+	struct wh_reject	 r;
 	size_t			 i;
-	int			 rc, seen;
 
 	for (i = 0; i < b->n; i++) {
 		be = &b->events[i];
 		if (!be->valid) {
 			be->outcome = OUTCOME_REJECTED;
-			sqlite3_reset(w->st_rejected);
-			if (event_bind_rejected(&be->ev, b->request_id,
-			    (int64_t)i, be->raw, be->rawlen,
-			    w->st_rejected) != SQLITE_OK)
-				return -1;
-			rc = sqlite3_step(w->st_rejected);
-			sqlite3_reset(w->st_rejected);
-			if (rc != SQLITE_DONE)
+			r.received_at = be->ev.received_at_text;
+			r.connection_id = be->ev.connection_id;
+			r.request_id = b->request_id;
+			r.index = (int64_t)i;
+			r.message_id = be->ev.message_id;
+			r.error = be->ev.error;
+			r.raw = be->raw;
+			r.rawlen = be->rawlen;
+			if (warehouse_reject(w->session, &r) == -1)
 				return -1;
 			continue;
 		}
@@ -111,29 +104,10 @@ write_batch(struct writer *w, struct batch *b)
 			be->outcome = OUTCOME_DUPLICATE;
 			continue;
 		}
-		seen = dedupe_seen(w->dedupe, be->ev.message_id,
-		    strlen(be->ev.message_id), b->received_at);
-		if (seen == -1)
+		be->outcome = be->passed ? OUTCOME_STORED : OUTCOME_FILTERED;
+		if (warehouse_add(w->session, &be->ev, be->passed,
+		    &be->outcome) == -1)
 			return -1;
-		if (seen) {
-			be->outcome = OUTCOME_DUPLICATE;
-			continue;
-		}
-		if (!be->passed) {
-			be->outcome = OUTCOME_FILTERED;
-			continue;
-		}
-		sqlite3_reset(w->st_event);
-		if (event_bind_row(&be->ev, w->st_event) != SQLITE_OK)
-			return -1;
-		rc = sqlite3_step(w->st_event);
-		sqlite3_reset(w->st_event);
-		if (rc != SQLITE_DONE)
-			return -1;
-		if (dedupe_add(w->dedupe, be->ev.message_id,
-		    strlen(be->ev.message_id), b->received_at) == -1)
-			return -1;
-		be->outcome = OUTCOME_STORED;
 	}
 	return 0;
 }
@@ -189,26 +163,21 @@ commit_batches(struct writer *w, struct batchq *q)
 {
 	struct batch	*b;
 
-	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL) != SQLITE_OK) {
+	if (warehouse_begin(w->session) == -1) {
 		log_warnx("writer: cannot begin a transaction: %s",
-		    sqlite3_errmsg(w->db));
+		    warehouse_error(w->session));
 		return -1;
 	}
 	TAILQ_FOREACH(b, q, entry)
 		if (write_batch(w, b) == -1)
 			goto fail;
-	if (dedupe_expire(w->dedupe, timestamp_now()) == -1)
+	if (warehouse_commit(w->session) == -1)
 		goto fail;
-	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	dedupe_commit(w->dedupe);
 	return 0;
 fail:
 	log_warnx("writer: transaction failed, nothing of it is kept: %s",
-	    sqlite3_errmsg(w->db));
-	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-	dedupe_rollback(w->dedupe);
+	    warehouse_error(w->session));
+	warehouse_rollback(w->session);
 	return -1;
 }
 
@@ -241,10 +210,9 @@ writer_main(void *arg)
 				debugger_reserve(b);
 			}
 		}
-		if (rc == 0) {
+		if (rc == 0)
 			atomic_fetch_add(&w->commits, 1);
-			store_committed(w->store);
-		} else
+		else
 			atomic_fetch_add(&w->failures, 1);
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
 
@@ -261,51 +229,28 @@ writer_main(void *arg)
 }
 
 struct writer *
-writer_start(const char *path, const struct config *cf, struct store *st,
-    char *err, size_t errlen)
+writer_start(struct warehouse *wh, const struct config *cf, char *err,
+    size_t errlen)
 {
 	struct writer	*w = xcalloc(1, sizeof(*w));
-	char		*sql;
 	int		 rc;
 
 	w->cf = cf;
-	w->store = st;
 	TAILQ_INIT(&w->queue);
 	pthread_mutex_init(&w->mtx, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	if ((w->session = warehouse_session_new(wh, err, errlen)) == NULL)
 		goto fail;
-	/* spec/ingest.md §11.2: a lock not obtained within 5 s fails. */
-	sqlite3_busy_timeout(w->db, 5000);
-	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
-	    "PRAGMA cache_size=-16384;", cf->synchronous);
-	rc = sqlite3_exec(w->db, sql, NULL, NULL, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
-		goto fail;
-	if (sqlite3_prepare_v2(w->db, event_insert_sql, -1, &w->st_event,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->db, event_rejected_insert_sql, -1,
-	    &w->st_rejected, NULL) != SQLITE_OK)
-		goto fail;
-	if ((w->dedupe = dedupe_open(w->db, cf->dedupe_window_ms,
-	    timestamp_now(), err, errlen)) == NULL)
-		goto fail2;
 	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "cannot start the writer: %s",
 		    strerror(rc));
-		goto fail2;
+		goto fail;
 	}
 	return w;
 fail:
-	snprintf(err, errlen, "%s: %s", path, w->db ? sqlite3_errmsg(w->db) :
-	    "cannot open");
-fail2:
-	dedupe_free(w->dedupe);
-	sqlite3_finalize(w->st_event);
-	sqlite3_finalize(w->st_rejected);
-	sqlite3_close(w->db);
+	warehouse_session_free(w->session);
+	pthread_mutex_destroy(&w->mtx);
+	pthread_cond_destroy(&w->cv);
 	free(w);
 	return NULL;
 }
@@ -320,10 +265,7 @@ writer_stop(struct writer *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mtx);
 	pthread_join(w->thread, NULL);
-	dedupe_free(w->dedupe);
-	sqlite3_finalize(w->st_event);
-	sqlite3_finalize(w->st_rejected);
-	sqlite3_close(w->db);
+	warehouse_session_free(w->session);
 	pthread_mutex_destroy(&w->mtx);
 	pthread_cond_destroy(&w->cv);
 	free(w);

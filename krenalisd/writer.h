@@ -1,8 +1,8 @@
 /*
  * The writer: one thread that commits the batches of many requests in one
- * transaction (group commit, spec/ingest.md §11.2) into the warehouse,
- * settles duplicates with the dedupe index (§11.1), and only then updates
- * the counters and wakes the requests.
+ * transaction (group commit, spec/ingest.md §11.2) through its warehouse
+ * session, which settles duplicates (§11.1), and only then updates the
+ * counters and wakes the requests.
  */
 #ifndef WRITER_H
 #define WRITER_H
@@ -12,12 +12,12 @@
 
 struct batch;
 struct config;
-struct store;
+struct warehouse;
 struct writer;
 
-/* Open the writer's connection to the warehouse and start its thread. */
-struct writer	*writer_start(const char *path, const struct config *,
-		    struct store *, char *err, size_t errlen);
+/* Open the writer's session of the warehouse and start its thread. */
+struct writer	*writer_start(struct warehouse *, const struct config *,
+		    char *err, size_t errlen);
 
 /*
  * Step 14: admit n more events into the queue; -1 when that would pass

@@ -7,9 +7,9 @@
  *   decode	what an HTTP thread of krenalisd does to a body before the
  *		writer: jsonscan_parse, then event_decode of every event.
  *   sqlite	the writer's inserts alone: a fresh database with
- *		event_schema_sql, WAL, synchronous=FULL and the writer's
- *		cache size, the prepared event_insert_sql bound with
- *		event_bind_row from events decoded once up front, one
+ *		wh_sqlite_schema_sql, WAL, synchronous=FULL and the writer's
+ *		cache size, the prepared wh_sqlite_insert_sql bound with
+ *		wh_sqlite_bind_event from events decoded once up front, one
  *		transaction per 500 rows, no dedupe.
  *   dedupe	the same plus, as the writer does, one row of
  *		krenalis_dedupe per event (each with its own messageId).
@@ -29,10 +29,12 @@
 #include <sqlite3.h>
 
 #include "compat.h"
+#include "dedupe.h"
 #include "event.h"
 #include "jsonscan.h"
 #include "timestamp.h"
 #include "xmalloc.h"
+#include "wh_sqlite.h"
 #include "payload.h"
 #include "rows.h"
 
@@ -141,12 +143,10 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	db = rows_db_create(path);
 	rows_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
 	    "PRAGMA cache_size=-65536;");
-	rows_exec(db, event_schema_sql);
+	rows_exec(db, wh_sqlite_schema_sql);
+	ins = rows_prepare(db, wh_sqlite_insert_sql);
 	if (dedupe)
-		rows_exec(db, rows_dedupe_schema_sql);
-	ins = rows_prepare(db, event_insert_sql);
-	if (dedupe)
-		ded = rows_prepare(db, rows_dedupe_insert_sql);
+		ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
 
 	clock_start(&c);
 	do {
@@ -157,13 +157,13 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 				evs[i].message_id = id;
 			}
 			sqlite3_reset(ins);
-			if (event_bind_row(&evs[i], ins) != SQLITE_OK ||
+			if (wh_sqlite_bind_event(ins, &evs[i]) != SQLITE_OK ||
 			    sqlite3_step(ins) != SQLITE_DONE)
 				errx(1, "insert: %s", sqlite3_errmsg(db));
 			if (!dedupe)
 				continue;
 			sqlite3_reset(ded);
-			sqlite3_bind_int64(ded, 1, received / ROWS_BUCKET_MS);
+			sqlite3_bind_int64(ded, 1, received / DEDUPE_BUCKET_MS);
 			sqlite3_bind_text(ded, 2, id, PAYLOAD_ID_LEN,
 			    SQLITE_STATIC);
 			sqlite3_bind_int64(ded, 3, received);

@@ -3,7 +3,7 @@
  * of a daemon in front of a large warehouse.
  *
  * Every row is the seed event decoded once by event_decode and bound by
- * event_bind_row, with its own messageId (run 0 of payload.h, which
+ * wh_sqlite_bind_event, with its own messageId (run 0 of payload.h, which
  * loadgen never uses) and a received time that grows from 20 hours ago
  * to a minute ago, as a warehouse filled over a day would have.  Each
  * row has its krenalis_dedupe twin with the same time, so all of them
@@ -23,9 +23,11 @@
 #include <sqlite3.h>
 
 #include "compat.h"
+#include "dedupe.h"
 #include "event.h"
 #include "timestamp.h"
 #include "xmalloc.h"
+#include "wh_sqlite.h"
 #include "payload.h"
 #include "rows.h"
 
@@ -80,11 +82,9 @@ main(int argc, char *argv[])
 	db = rows_db_create(tmp);
 	rows_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
 	    "PRAGMA cache_size=-262144;");
-	rows_exec(db, event_schema_sql);
-	rows_exec(db, event_rejected_schema_sql);
-	rows_exec(db, rows_dedupe_schema_sql);
-	ins = rows_prepare(db, event_insert_sql);
-	ded = rows_prepare(db, rows_dedupe_insert_sql);
+	rows_exec(db, wh_sqlite_schema_sql);
+	ins = rows_prepare(db, wh_sqlite_insert_sql);
+	ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
 
 	rows_exec(db, "BEGIN");
 	for (i = 0; i < n; i++) {
@@ -94,11 +94,11 @@ main(int argc, char *argv[])
 		ev->message_id = id;
 		rows_set_received(ev, at);
 		sqlite3_reset(ins);
-		if (event_bind_row(ev, ins) != SQLITE_OK ||
+		if (wh_sqlite_bind_event(ins, ev) != SQLITE_OK ||
 		    sqlite3_step(ins) != SQLITE_DONE)
 			errx(1, "insert: %s", sqlite3_errmsg(db));
 		sqlite3_reset(ded);
-		sqlite3_bind_int64(ded, 1, at / ROWS_BUCKET_MS);
+		sqlite3_bind_int64(ded, 1, at / DEDUPE_BUCKET_MS);
 		sqlite3_bind_text(ded, 2, id, PAYLOAD_ID_LEN, SQLITE_STATIC);
 		sqlite3_bind_int64(ded, 3, at);
 		if (sqlite3_step(ded) != SQLITE_DONE)

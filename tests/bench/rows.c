@@ -12,17 +12,6 @@
 #include "xmalloc.h"
 #include "rows.h"
 
-const char rows_dedupe_schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS krenalis_dedupe ("
-	" bucket INTEGER NOT NULL,"
-	" message_id TEXT NOT NULL,"
-	" received_at INTEGER NOT NULL,"
-	" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID";
-
-const char rows_dedupe_insert_sql[] =
-	"INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
-	"VALUES (?, ?, ?)";
-
 struct event *
 rows_decode(const struct payload *p, const char *body, int64_t received_at)
 {

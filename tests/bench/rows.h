@@ -1,7 +1,7 @@
 /*
  * Warehouse rows for the in-process measurements: the events of a
  * payload decoded once by the daemon's own event_decode, ready for
- * event_bind_row, and the dedupe table of krenalisd/dedupe.c.
+ * wh_sqlite_bind_event, and SQLite helpers.
  */
 #ifndef ROWS_H
 #define ROWS_H
@@ -13,16 +13,6 @@
 
 #include "event.h"
 #include "payload.h"
-
-/*
- * The DDL and INSERT of krenalis_dedupe, as krenalisd/dedupe.c has them
- * (they are private to that file).  The daemon creates the table with
- * IF NOT EXISTS, so a table made from this text is taken as it is.
- */
-extern const char	rows_dedupe_schema_sql[];
-extern const char	rows_dedupe_insert_sql[];
-
-#define ROWS_BUCKET_MS	60000		/* the dedupe index's bucket */
 
 /*
  * Decode the p->n events of the batch body p (a copy of p->body may be

@@ -17,6 +17,7 @@
 #include "unit.h"
 #include "timestamp.h"
 #include "../../krenalisd/event.h"
+#include "../../krenalisd/wh_sqlite.h"
 
 #define SOURCE	"7bXk2mQp9RtL"
 #define R_TEXT	"2025-10-20T16:15:25.001Z"
@@ -1462,9 +1463,7 @@ db_open(void)
 
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
 		return NULL;
-	if (sqlite3_exec(db, event_schema_sql, NULL, NULL, &err) !=
-	    SQLITE_OK ||
-	    sqlite3_exec(db, event_rejected_schema_sql, NULL, NULL, &err) !=
+	if (sqlite3_exec(db, wh_sqlite_schema_sql, NULL, NULL, &err) !=
 	    SQLITE_OK) {
 		printf("  schema: %s\n", err);
 		sqlite3_free(err);
@@ -1488,13 +1487,13 @@ row_of(sqlite3 *db, const struct event *ev)
 	int		 i, type;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, event_insert_sql, -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(db, wh_sqlite_insert_sql, -1, &st, NULL) !=
 	    SQLITE_OK) {
 		printf("  prepare: %s\n", sqlite3_errmsg(db));
 		return out;
 	}
-	CHECK_INT(sqlite3_bind_parameter_count(st), EVENT_INSERT_PARAMS);
-	CHECK_INT(event_bind_row(ev, st), SQLITE_OK);
+	CHECK_INT(sqlite3_bind_parameter_count(st), EVENT_NCOLUMNS);
+	CHECK_INT(wh_sqlite_bind_event(st, ev), SQLITE_OK);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		printf("  insert: %s\n", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -1643,66 +1642,10 @@ test_row_kinds(void)
 	CHECK_INT(sqlite3_column_int(st, 0), 1);
 	CHECK_INT(sqlite3_column_int(st, 1), 0);
 	sqlite3_finalize(st);
-	CHECK(strstr(event_insert_sql, "OR IGNORE") == NULL);
-	CHECK(strstr(event_insert_sql, "OR REPLACE") == NULL);
-	CHECK(strncmp(event_insert_sql, "INSERT INTO krenalis_events ",
+	CHECK(strstr(wh_sqlite_insert_sql, "OR IGNORE") == NULL);
+	CHECK(strstr(wh_sqlite_insert_sql, "OR REPLACE") == NULL);
+	CHECK(strncmp(wh_sqlite_insert_sql, "INSERT INTO krenalis_events ",
 	    28) == 0);
-	sqlite3_close(db);
-}
-
-/* §15: a rejected event's quarantine row. */
-static void
-test_rejected_row(void)
-{
-	struct event_req	 r;
-	struct event		 ev;
-	sqlite3			*db;
-	sqlite3_stmt		*st = NULL;
-	const char		*raw;
-	int			 i;
-
-	req_init(&r);
-	if ((db = db_open()) == NULL) {
-		CHECK(0);
-		return;
-	}
-	for (i = 0; i < 3; i++) {
-		raw = i == 0 ? J("{'type':'track','userId':'u1',"
-		    "'messageId':'m-\\u00e9'}") : i == 1 ?
-		    J("{'type':'track','userId':'u1','messageId':''}") :
-		    J("[1,2]");
-		CHECK_INT(event_decode(&r, raw, strlen(raw), &ev), -1);
-		CHECK_STR(ev.connection_id, SOURCE);
-		CHECK_STR(ev.received_at_text, R_TEXT);
-		sqlite3_prepare_v2(db, event_rejected_insert_sql, -1, &st,
-		    NULL);
-		CHECK_INT(event_bind_rejected(&ev, "3yVqKp8ZtW1mN4cR", i, raw,
-		    strlen(raw), st), SQLITE_OK);
-		CHECK_INT(sqlite3_step(st), SQLITE_DONE);
-		sqlite3_finalize(st);
-		event_release(&ev);
-	}
-	sqlite3_prepare_v2(db, "SELECT received_at, connection_id, "
-	    "request_id, batch_index, quote(message_id), error, raw "
-	    "FROM krenalis_rejected ORDER BY batch_index", -1, &st, NULL);
-	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-	CHECK_STR((const char *)sqlite3_column_text(st, 0), R_TEXT);
-	CHECK_STR((const char *)sqlite3_column_text(st, 1), SOURCE);
-	CHECK_STR((const char *)sqlite3_column_text(st, 2),
-	    "3yVqKp8ZtW1mN4cR");
-	CHECK_INT(sqlite3_column_int(st, 3), 0);
-	CHECK_STR((const char *)sqlite3_column_text(st, 4), "'m-\xc3\xa9'");
-	CHECK_STR((const char *)sqlite3_column_text(st, 5),
-	    "property 'event' is required for a track event");
-	CHECK_STR((const char *)sqlite3_column_text(st, 6),
-	    J("{'type':'track','userId':'u1','messageId':'m-\\u00e9'}"));
-	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-	CHECK_STR((const char *)sqlite3_column_text(st, 4), "NULL");
-	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-	CHECK_STR((const char *)sqlite3_column_text(st, 4), "NULL");
-	CHECK_STR((const char *)sqlite3_column_text(st, 5),
-	    "expected an object for the event, but found array instead");
-	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
 
@@ -2121,7 +2064,6 @@ main(void)
 	UNIT_RUN(test_generated);
 	UNIT_RUN(test_seed);
 	UNIT_RUN(test_row_kinds);
-	UNIT_RUN(test_rejected_row);
 	UNIT_RUN(test_raw_message_id);
 	UNIT_RUN(test_strings);
 	UNIT_RUN(test_clients);

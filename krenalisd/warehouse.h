@@ -1,0 +1,154 @@
+/*
+ * The warehouse: where events are stored (spec/events.md §14) and
+ * rejected events quarantined (§15), behind one interface whatever the
+ * engine.  warehouse.c picks the engine by name from its table of engines
+ * and dispatches to it; each engine is one file filling a struct
+ * wh_engine (wh_sqlite.c: DATA_DIR/warehouse.db).
+ *
+ * The main thread opens the warehouse, ensures its schema and closes it
+ * after every other thread is done.  The writer thread writes through a
+ * session of its own.  warehouse_writable is called from any HTTP thread,
+ * warehouse_rejects from the control thread only.
+ */
+#ifndef WAREHOUSE_H
+#define WAREHOUSE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "batch.h"
+
+struct config;
+struct event;
+
+/*
+ * A quarantine row (§15), as the writer adds it and as warehouse_rejects
+ * reads it back; strings are NUL-terminated but raw, which has rawlen
+ * bytes.
+ */
+struct wh_reject {
+	const char	*received_at;	/* events.md §11.3 text */
+	const char	*connection_id;
+	const char	*request_id;
+	int64_t		 index;		/* in the request's batch */
+	const char	*message_id;	/* or NULL */
+	const char	*error;
+	const char	*raw;
+	size_t		 rawlen;
+};
+
+/*
+ * An open warehouse.  An engine's own state begins with it (the engine
+ * casts), so that warehouse.c can keep what all engines share.
+ */
+struct warehouse {
+	const struct wh_engine	*engine;
+	_Atomic int64_t		 last_commit;	/* ms of the last good one */
+};
+
+/* The writer's connection; an engine's state begins with it likewise. */
+struct wh_session {
+	struct warehouse	*wh;
+};
+
+/*
+ * An engine.  Each function returns 0 (or a pointer) on success and -1
+ * (or NULL) on failure, with the reason in err when it takes one, else
+ * in what error gives for the session.
+ */
+struct wh_engine {
+	const char	*name;
+
+	struct warehouse *(*open)(const struct config *, char *err,
+			    size_t errlen);
+	void		 (*close)(struct warehouse *);
+	int		 (*ensure_schema)(struct warehouse *, char *err,
+			    size_t errlen);
+	/* Whether a write transaction can be had now; logs why not. */
+	int		 (*probe)(struct warehouse *);
+	/*
+	 * Call fn for the count newest rejects (of the source whose id is
+	 * source_id, unless NULL), oldest first; the row is borrowed for
+	 * the length of the call.
+	 */
+	int		 (*rejects)(struct warehouse *, const char *source_id,
+			    int64_t count,
+			    void (*fn)(void *, const struct wh_reject *),
+			    void *arg, char *err, size_t errlen);
+
+	struct wh_session *(*session_new)(struct warehouse *, char *err,
+			    size_t errlen);
+	void		 (*session_free)(struct wh_session *);
+	const char	*(*error)(struct wh_session *);
+	int		 (*begin)(struct wh_session *);
+	int		 (*reject)(struct wh_session *,
+			    const struct wh_reject *);
+	int		 (*add)(struct wh_session *, const struct event *,
+			    int store, enum outcome *);
+	int		 (*commit)(struct wh_session *);
+	void		 (*rollback)(struct wh_session *);
+};
+
+extern const struct wh_engine	wh_sqlite;
+
+/*
+ * Open the warehouse of the engine called name ("sqlite") as cf
+ * configures it; NULL with err.
+ */
+struct warehouse *warehouse_open(const char *name, const struct config *cf,
+		    char *err, size_t errlen);
+void		 warehouse_close(struct warehouse *);
+
+/* Create what is missing of the tables, indexes and view; -1 with err. */
+int		 warehouse_ensure_schema(struct warehouse *, char *err,
+		    size_t errlen);
+
+/*
+ * Whether the warehouse is writable (spec/ingest.md §13.1): a commit
+ * succeeded less than a second ago, or the engine's probe succeeds (in
+ * SQLite, BEGIN IMMEDIATE; COMMIT within 2 seconds).
+ */
+int		 warehouse_writable(struct warehouse *);
+
+/*
+ * The count newest quarantined events of the source whose id is
+ * source_id (all sources when NULL), oldest first, as the array of
+ * spec/pipelines.md §7.5 (a new reference); NULL with err.
+ */
+json_t		*warehouse_rejects(struct warehouse *, const char *source_id,
+		    int64_t count, char *err, size_t errlen);
+
+/* The writer's session, and the last error of its database. */
+struct wh_session *warehouse_session_new(struct warehouse *, char *err,
+		    size_t errlen);
+void		 warehouse_session_free(struct wh_session *);
+const char	*warehouse_error(struct wh_session *);
+
+/*
+ * One transaction: begin, any number of rejects and adds, then commit or
+ * rollback.  Nothing of a transaction that is rolled back is kept.
+ */
+int		 warehouse_begin(struct wh_session *);
+/* Quarantine r. */
+int		 warehouse_reject(struct wh_session *,
+		    const struct wh_reject *r);
+
+/*
+ * Settle the duplicate check of the valid event ev (spec/pipelines.md §5
+ * step 3) and, when store is set, insert its row unless it is a
+ * duplicate.  *outcome becomes OUTCOME_DUPLICATE when ev's messageId is
+ * already stored (in this transaction too) and is left alone otherwise;
+ * an engine may settle it as late as its commit, so ev and outcome must
+ * live until warehouse_commit or warehouse_rollback returns.
+ */
+int		 warehouse_add(struct wh_session *, const struct event *ev,
+		    int store, enum outcome *outcome);
+
+/* Commit; when that fails (-1), the caller rolls back. */
+int		 warehouse_commit(struct wh_session *);
+void		 warehouse_rollback(struct wh_session *);
+
+#endif

@@ -1,0 +1,600 @@
+/*
+ * The SQLite engine of the warehouse: DATA_DIR/warehouse.db in WAL mode
+ * (spec/events.md §14.2, §15), with the daemon's dedupe index
+ * (dedupe.h) in its table krenalis_dedupe.  See warehouse.h.
+ *
+ * Three connections, each used by one thread at a time: the health
+ * probe's (any HTTP thread, behind a mutex), the writer's session, and a
+ * read-only one for the quarantine, opened on first use by the control
+ * thread.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "timestamp.h"
+#include "xmalloc.h"
+#include "config.h"
+#include "dedupe.h"
+#include "event.h"
+#include "warehouse.h"
+#include "wh_sqlite.h"
+
+struct sqlite_wh {
+	struct warehouse	 wh;		/* first: see warehouse.h */
+	char			*path;
+	char			*synchronous;
+	int64_t			 window;	/* dedupe_window */
+	sqlite3			*probe;		/* the health probe's */
+	pthread_mutex_t		 probe_mtx;
+	sqlite3			*ro;		/* the quarantine reader */
+};
+
+struct sqlite_session {
+	struct wh_session	 s;		/* first: see warehouse.h */
+	sqlite3			*db;
+	sqlite3_stmt		*st_event;
+	sqlite3_stmt		*st_rejected;
+	sqlite3_stmt		*st_find;
+	sqlite3_stmt		*st_put;
+	struct dedupe_table	 table;
+	struct dedupe		*dedupe;
+};
+
+const char wh_sqlite_schema_sql[] =
+"CREATE TABLE IF NOT EXISTS krenalis_events (\n"
+"    \"kpid\" TEXT,\n"
+"    \"connection_id\" TEXT NOT NULL,\n"
+"    \"anonymous_id\" TEXT NOT NULL,\n"
+"    \"channel\" TEXT,\n"
+"    \"category\" TEXT,\n"
+"    \"context_app_name\" TEXT,\n"
+"    \"context_app_version\" TEXT,\n"
+"    \"context_app_build\" TEXT,\n"
+"    \"context_app_namespace\" TEXT,\n"
+"    \"context_browser_name\" TEXT CHECK (\"context_browser_name\" IN "
+"('Chrome','Safari','Edge','Firefox','Samsung Internet','Opera','Other')),\n"
+"    \"context_browser_other\" TEXT,\n"
+"    \"context_browser_version\" TEXT,\n"
+"    \"context_campaign_name\" TEXT,\n"
+"    \"context_campaign_source\" TEXT,\n"
+"    \"context_campaign_medium\" TEXT,\n"
+"    \"context_campaign_term\" TEXT,\n"
+"    \"context_campaign_content\" TEXT,\n"
+"    \"context_consents\" TEXT,\n"
+"    \"context_device_id\" TEXT,\n"
+"    \"context_device_advertising_id\" TEXT,\n"
+"    \"context_device_ad_tracking_enabled\" INTEGER,\n"
+"    \"context_device_manufacturer\" TEXT,\n"
+"    \"context_device_model\" TEXT,\n"
+"    \"context_device_name\" TEXT,\n"
+"    \"context_device_type\" TEXT,\n"
+"    \"context_device_token\" TEXT,\n"
+"    \"context_ip\" TEXT,\n"
+"    \"context_library_name\" TEXT,\n"
+"    \"context_library_version\" TEXT,\n"
+"    \"context_locale\" TEXT,\n"
+"    \"context_location_city\" TEXT,\n"
+"    \"context_location_country\" TEXT,\n"
+"    \"context_location_latitude\" REAL,\n"
+"    \"context_location_longitude\" REAL,\n"
+"    \"context_location_speed\" REAL,\n"
+"    \"context_network_bluetooth\" INTEGER,\n"
+"    \"context_network_carrier\" TEXT,\n"
+"    \"context_network_cellular\" INTEGER,\n"
+"    \"context_network_wifi\" INTEGER,\n"
+"    \"context_os_name\" TEXT CHECK (\"context_os_name\" IN "
+"('Android','Windows','iOS','macOS','Linux','Chrome OS','Other')),\n"
+"    \"context_os_other\" TEXT,\n"
+"    \"context_os_version\" TEXT,\n"
+"    \"context_page_path\" TEXT,\n"
+"    \"context_page_referrer\" TEXT,\n"
+"    \"context_page_search\" TEXT,\n"
+"    \"context_page_title\" TEXT,\n"
+"    \"context_page_url\" TEXT,\n"
+"    \"context_referrer_id\" TEXT,\n"
+"    \"context_referrer_type\" TEXT,\n"
+"    \"context_screen_width\" INTEGER,\n"
+"    \"context_screen_height\" INTEGER,\n"
+"    \"context_screen_density\" REAL,\n"
+"    \"context_session_id\" INTEGER,\n"
+"    \"context_session_start\" INTEGER,\n"
+"    \"context_timezone\" TEXT,\n"
+"    \"context_user_agent\" TEXT,\n"
+"    \"event\" TEXT,\n"
+"    \"group_id\" TEXT,\n"
+"    \"message_id\" TEXT NOT NULL,\n"
+"    \"name\" TEXT,\n"
+"    \"properties\" TEXT,\n"
+"    \"received_at\" TEXT NOT NULL,\n"
+"    \"sent_at\" TEXT NOT NULL,\n"
+"    \"timestamp\" TEXT NOT NULL,\n"
+"    \"traits\" TEXT NOT NULL,\n"
+"    \"type\" TEXT NOT NULL CHECK (\"type\" IN "
+"('alias','identify','group','page','screen','track')),\n"
+"    \"previous_id\" TEXT,\n"
+"    \"user_id\" TEXT\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS \"krenalis_events_received_at\" "
+"ON krenalis_events (\"received_at\");\n"
+"CREATE VIEW IF NOT EXISTS events AS SELECT * FROM krenalis_events;\n"
+"CREATE TABLE IF NOT EXISTS krenalis_rejected (\n"
+"    \"received_at\" TEXT NOT NULL,\n"
+"    \"connection_id\" TEXT NOT NULL,\n"
+"    \"request_id\" TEXT NOT NULL,\n"
+"    \"batch_index\" INTEGER NOT NULL,\n"
+"    \"message_id\" TEXT,\n"
+"    \"error\" TEXT NOT NULL,\n"
+"    \"raw\" TEXT NOT NULL,\n"
+"    PRIMARY KEY (\"request_id\", \"batch_index\")\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS \"krenalis_rejected_received_at\" "
+"ON krenalis_rejected (\"received_at\");\n"
+"CREATE TABLE IF NOT EXISTS krenalis_dedupe ("
+" bucket INTEGER NOT NULL,"
+" message_id TEXT NOT NULL,"
+" received_at INTEGER NOT NULL,"
+" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID";
+
+const char wh_sqlite_insert_sql[] =
+"INSERT INTO krenalis_events (\"connection_id\",\"anonymous_id\","
+"\"channel\",\"category\",\"context_app_name\",\"context_app_version\","
+"\"context_app_build\",\"context_app_namespace\",\"context_browser_name\","
+"\"context_browser_other\",\"context_browser_version\","
+"\"context_campaign_name\",\"context_campaign_source\","
+"\"context_campaign_medium\",\"context_campaign_term\","
+"\"context_campaign_content\",\"context_consents\",\"context_device_id\","
+"\"context_device_advertising_id\",\"context_device_ad_tracking_enabled\","
+"\"context_device_manufacturer\",\"context_device_model\","
+"\"context_device_name\",\"context_device_type\",\"context_device_token\","
+"\"context_ip\",\"context_library_name\",\"context_library_version\","
+"\"context_locale\",\"context_location_city\",\"context_location_country\","
+"\"context_location_latitude\",\"context_location_longitude\","
+"\"context_location_speed\",\"context_network_bluetooth\","
+"\"context_network_carrier\",\"context_network_cellular\","
+"\"context_network_wifi\",\"context_os_name\",\"context_os_other\","
+"\"context_os_version\",\"context_page_path\",\"context_page_referrer\","
+"\"context_page_search\",\"context_page_title\",\"context_page_url\","
+"\"context_referrer_id\",\"context_referrer_type\","
+"\"context_screen_width\",\"context_screen_height\","
+"\"context_screen_density\",\"context_session_id\","
+"\"context_session_start\",\"context_timezone\",\"context_user_agent\","
+"\"event\",\"group_id\",\"message_id\",\"name\",\"properties\","
+"\"received_at\",\"sent_at\",\"timestamp\",\"traits\",\"type\","
+"\"previous_id\",\"user_id\") VALUES ("
+"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+static const char rejected_insert_sql[] =
+"INSERT INTO krenalis_rejected (\"received_at\",\"connection_id\","
+"\"request_id\",\"batch_index\",\"message_id\",\"error\",\"raw\") "
+"VALUES (?,?,?,?,?,?,?)";
+
+const char wh_sqlite_dedupe_insert_sql[] =
+"INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
+"VALUES (?, ?, ?)";
+
+int
+wh_sqlite_bind_event(sqlite3_stmt *st, const struct event *ev)
+{
+	struct event_col	cols[EVENT_NCOLUMNS], *c;
+	int			i, rc = SQLITE_OK;
+
+	event_columns(ev, cols);
+	for (i = 0; i < EVENT_NCOLUMNS && rc == SQLITE_OK; i++) {
+		c = &cols[i];
+		switch (c->type) {
+		case EVENT_COL_NULL:
+			rc = sqlite3_bind_null(st, i + 1);
+			break;
+		case EVENT_COL_TEXT:
+			rc = sqlite3_bind_text(st, i + 1, c->v.s, (int)c->len,
+			    SQLITE_STATIC);
+			break;
+		case EVENT_COL_INT:
+			rc = sqlite3_bind_int64(st, i + 1, c->v.i);
+			break;
+		case EVENT_COL_REAL:
+			rc = sqlite3_bind_double(st, i + 1, c->v.f);
+			break;
+		}
+	}
+	return rc;
+}
+
+/* Bind a text parameter, or NULL when s is NULL. */
+static int
+bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void
+sq_close(struct warehouse *wh)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+
+	sqlite3_close(sw->ro);
+	sqlite3_close(sw->probe);
+	pthread_mutex_destroy(&sw->probe_mtx);
+	free(sw->synchronous);
+	free(sw->path);
+	free(sw);
+}
+
+static struct warehouse *
+sq_open(const struct config *cf, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = xcalloc(1, sizeof(*sw));
+	char			*sql;
+
+	xasprintf(&sw->path, "%s/warehouse.db", cf->data_dir);
+	sw->synchronous = xstrdup(cf->synchronous);
+	sw->window = cf->dedupe_window_ms;
+	pthread_mutex_init(&sw->probe_mtx, NULL);
+	if (sqlite3_open_v2(sw->path, &sw->probe, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		goto fail;
+	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+	    sw->synchronous);
+	if (sqlite3_exec(sw->probe, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		free(sql);
+		goto fail;
+	}
+	free(sql);
+	sqlite3_busy_timeout(sw->probe, 2000);
+	return &sw->wh;
+fail:
+	snprintf(err, errlen, "%s: %s", sw->path, sw->probe ?
+	    sqlite3_errmsg(sw->probe) : "cannot open");
+	sq_close(&sw->wh);
+	return NULL;
+}
+
+static int
+sq_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+
+	if (sqlite3_exec(sw->probe, wh_sqlite_schema_sql, NULL, NULL,
+	    NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s: %s", sw->path, sqlite3_errmsg(sw->probe));
+	return -1;
+}
+
+static int
+sq_probe(struct warehouse *wh)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	int			 ok;
+
+	pthread_mutex_lock(&sw->probe_mtx);
+	ok = sqlite3_exec(sw->probe, "BEGIN IMMEDIATE; COMMIT;", NULL, NULL,
+	    NULL) == SQLITE_OK;
+	if (!ok) {
+		log_warnx("store: health probe failed: %s",
+		    sqlite3_errmsg(sw->probe));
+		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(&sw->probe_mtx);
+	return ok;
+}
+
+static int
+sq_rejects(struct warehouse *wh, const char *source_id, int64_t count,
+    void (*fn)(void *, const struct wh_reject *), void *arg, char *err,
+    size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	struct wh_reject	 r;
+	sqlite3_stmt		*st = NULL;
+	int			 rc;
+
+	if (sw->ro == NULL && sqlite3_open_v2(sw->path, &sw->ro,
+	    SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		log_warnx("control: %s: %s", sw->path, sqlite3_errmsg(sw->ro));
+		sqlite3_close(sw->ro);
+		sw->ro = NULL;
+		snprintf(err, errlen, "cannot open the warehouse");
+		return -1;
+	}
+	sqlite3_busy_timeout(sw->ro, 2000);
+	if (sqlite3_prepare_v2(sw->ro, "SELECT * FROM (SELECT rowid, "
+	    "received_at, connection_id, request_id, batch_index, message_id, "
+	    "error, raw FROM krenalis_rejected WHERE ?1 IS NULL OR "
+	    "connection_id = ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY rowid",
+	    -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, source_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, count);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.received_at = (const char *)sqlite3_column_text(st, 1);
+		r.connection_id = (const char *)sqlite3_column_text(st, 2);
+		r.request_id = (const char *)sqlite3_column_text(st, 3);
+		r.index = sqlite3_column_int64(st, 4);
+		r.message_id = (const char *)sqlite3_column_text(st, 5);
+		r.error = (const char *)sqlite3_column_text(st, 6);
+		r.raw = (const char *)sqlite3_column_text(st, 7);
+		r.rawlen = sqlite3_column_bytes(st, 7);
+		fn(arg, &r);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
+		return -1;
+	}
+	return 0;
+}
+
+/* The dedupe index's table: see struct dedupe_table. */
+static int
+table_drop(void *arg, uint32_t oldest)
+{
+	struct sqlite_session	*ss = arg;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(ss->db, "DELETE FROM krenalis_dedupe WHERE "
+	    "bucket < ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, oldest);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int64_t
+table_count(void *arg)
+{
+	struct sqlite_session	*ss = arg;
+	sqlite3_stmt		*st = NULL;
+	int64_t			 n = -1;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT count(*) FROM krenalis_dedupe",
+	    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+table_load(void *arg, struct dedupe *d)
+{
+	struct sqlite_session	*ss = arg;
+	sqlite3_stmt		*st;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT bucket, message_id FROM "
+	    "krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		dedupe_load(d, (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_bytes(st, 1),
+		    (uint32_t)sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+table_find(void *arg, uint32_t bucket, const char *id, size_t len,
+    int64_t *at)
+{
+	struct sqlite_session	*ss = arg;
+	int			 rc;
+
+	sqlite3_reset(ss->st_find);
+	sqlite3_bind_int64(ss->st_find, 1, bucket);
+	sqlite3_bind_text(ss->st_find, 2, id, len, SQLITE_STATIC);
+	rc = sqlite3_step(ss->st_find);
+	if (rc == SQLITE_ROW)
+		*at = sqlite3_column_int64(ss->st_find, 0);
+	sqlite3_reset(ss->st_find);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+table_put(void *arg, uint32_t bucket, const char *id, size_t len,
+    int64_t at)
+{
+	struct sqlite_session	*ss = arg;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	sqlite3_reset(ss->st_put);
+	sqlite3_bind_int64(ss->st_put, 1, bucket);
+	sqlite3_bind_text(ss->st_put, 2, id, len, SQLITE_STATIC);
+	sqlite3_bind_int64(ss->st_put, 3, at);
+	rc = sqlite3_step(ss->st_put);
+	sqlite3_reset(ss->st_put);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_CONSTRAINT)
+		return -1;
+	if (sqlite3_prepare_v2(ss->db, "UPDATE krenalis_dedupe SET "
+	    "received_at = ? WHERE bucket = ? AND message_id = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, bucket);
+	sqlite3_bind_text(st, 3, id, len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+static void
+sq_session_free(struct wh_session *s)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+
+	dedupe_free(ss->dedupe);
+	sqlite3_finalize(ss->st_event);
+	sqlite3_finalize(ss->st_rejected);
+	sqlite3_finalize(ss->st_find);
+	sqlite3_finalize(ss->st_put);
+	sqlite3_close(ss->db);
+	free(ss);
+}
+
+static struct wh_session *
+sq_session_new(struct warehouse *wh, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	struct sqlite_session	*ss = xcalloc(1, sizeof(*ss));
+	char			*sql;
+	int			 rc;
+
+	if (sqlite3_open_v2(sw->path, &ss->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	/* spec/ingest.md §11.2: a lock not obtained within 5 s fails. */
+	sqlite3_busy_timeout(ss->db, 5000);
+	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
+	    "PRAGMA cache_size=-16384;", sw->synchronous);
+	rc = sqlite3_exec(ss->db, sql, NULL, NULL, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(ss->db, wh_sqlite_insert_sql, -1,
+	    &ss->st_event, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, rejected_insert_sql, -1,
+	    &ss->st_rejected, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, "SELECT received_at FROM "
+	    "krenalis_dedupe WHERE bucket = ? AND message_id = ?", -1,
+	    &ss->st_find, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, wh_sqlite_dedupe_insert_sql, -1,
+	    &ss->st_put, NULL) != SQLITE_OK)
+		goto fail;
+	ss->table.arg = ss;
+	ss->table.drop = table_drop;
+	ss->table.count = table_count;
+	ss->table.load = table_load;
+	ss->table.find = table_find;
+	ss->table.put = table_put;
+	if ((ss->dedupe = dedupe_open(&ss->table, sw->window,
+	    timestamp_now())) == NULL) {
+		snprintf(err, errlen, "dedupe index: %s",
+		    sqlite3_errmsg(ss->db));
+		sq_session_free(&ss->s);
+		return NULL;
+	}
+	return &ss->s;
+fail:
+	snprintf(err, errlen, "%s: %s", sw->path, ss->db ?
+	    sqlite3_errmsg(ss->db) : "cannot open");
+	sq_session_free(&ss->s);
+	return NULL;
+}
+
+static const char *
+sq_error(struct wh_session *s)
+{
+	return sqlite3_errmsg(((struct sqlite_session *)s)->db);
+}
+
+static int
+sq_begin(struct wh_session *s)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+
+	return sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+sq_reject(struct wh_session *s, const struct wh_reject *r)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+	sqlite3_stmt		*st = ss->st_rejected;
+	int			 rc;
+
+	sqlite3_reset(st);
+	if (bind_str(st, 1, r->received_at) != SQLITE_OK ||
+	    bind_str(st, 2, r->connection_id) != SQLITE_OK ||
+	    bind_str(st, 3, r->request_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, r->index) != SQLITE_OK ||
+	    bind_str(st, 5, r->message_id) != SQLITE_OK ||
+	    bind_str(st, 6, r->error) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 7, r->raw != NULL ? r->raw : "",
+	    r->raw != NULL ? (int)r->rawlen : 0, SQLITE_STATIC) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The dedupe index settles the duplicate at once (spec/pipelines.md §5
+ * steps 3-4): it sees the rows of the open transaction too.
+ */
+static int
+sq_add(struct wh_session *s, const struct event *ev, int store,
+    enum outcome *outcome)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+	size_t			 len = strlen(ev->message_id);
+	int			 rc;
+
+	if ((rc = dedupe_seen(ss->dedupe, ev->message_id, len,
+	    ev->received_at)) != 0) {
+		if (rc == 1)
+			*outcome = OUTCOME_DUPLICATE;
+		return rc == 1 ? 0 : -1;
+	}
+	if (!store)
+		return 0;
+	sqlite3_reset(ss->st_event);
+	if (wh_sqlite_bind_event(ss->st_event, ev) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(ss->st_event);
+	sqlite3_reset(ss->st_event);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return dedupe_add(ss->dedupe, ev->message_id, len, ev->received_at);
+}
+
+static int
+sq_commit(struct wh_session *s)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+
+	if (dedupe_expire(ss->dedupe, timestamp_now()) == -1 ||
+	    sqlite3_exec(ss->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	dedupe_commit(ss->dedupe);
+	return 0;
+}
+
+static void
+sq_rollback(struct wh_session *s)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+
+	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+	dedupe_rollback(ss->dedupe);
+}
+
+const struct wh_engine wh_sqlite = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.ensure_schema = sq_ensure_schema,
+	.probe = sq_probe,
+	.rejects = sq_rejects,
+	.session_new = sq_session_new,
+	.session_free = sq_session_free,
+	.error = sq_error,
+	.begin = sq_begin,
+	.reject = sq_reject,
+	.add = sq_add,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+};

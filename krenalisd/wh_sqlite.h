@@ -1,0 +1,36 @@
+/*
+ * The SQLite engine's statements and row binding, for the benchmark
+ * tools that fill a warehouse.db without the daemon.  The daemon reaches
+ * the engine through warehouse.h only.
+ */
+#ifndef WH_SQLITE_H
+#define WH_SQLITE_H
+
+#include <sqlite3.h>
+
+struct event;
+
+/*
+ * The DDL of krenalis_events, its index and the events view
+ * (spec/events.md §14.2), of krenalis_rejected (§15) and of the dedupe
+ * index's krenalis_dedupe (dedupe.h), for sqlite3_exec.
+ */
+extern const char	wh_sqlite_schema_sql[];
+
+/*
+ * INSERT INTO krenalis_events of every column but kpid (never written by
+ * ingest), with one "?" per column in DDL order; a plain INSERT (§14.4).
+ */
+extern const char	wh_sqlite_insert_sql[];
+
+/* INSERT INTO krenalis_dedupe: bucket, message_id, received_at. */
+extern const char	wh_sqlite_dedupe_insert_sql[];
+
+/*
+ * Bind every parameter of wh_sqlite_insert_sql from the valid event ev.
+ * Text is bound SQLITE_STATIC: the event must outlive the step.  Return
+ * SQLITE_OK or the first sqlite3_bind_* error.
+ */
+int	wh_sqlite_bind_event(sqlite3_stmt *, const struct event *ev);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * Unit tests of the warehouse interface (krenalisd/warehouse.h) on its
+ * SQLite engine, in a fresh data directory: the schema, transactions,
+ * duplicates settled within and across transactions and after reopening,
+ * rollback, the quarantine written and read back, the health probe.
+ */
+#include <sys/stat.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "unit.h"
+#include "timestamp.h"
+#include "xmalloc.h"
+#include "../../krenalisd/batch.h"
+#include "../../krenalisd/config.h"
+#include "../../krenalisd/event.h"
+#include "../../krenalisd/warehouse.h"
+
+#define SOURCE	"7bXk2mQp9RtL"
+#define R_TEXT	"2025-10-20T16:15:25.001Z"
+#define REQID	"3yVqKp8ZtW1mN4cR"
+
+static struct config	cf;
+static char		datadir[] = "/tmp/krenalis-wh.XXXXXX";
+
+static void
+req_init(struct event_req *r)
+{
+	int64_t	ms = 0;
+
+	timestamp_parse(R_TEXT, strlen(R_TEXT), &ms);
+	memset(r, 0, sizeof(*r));
+	r->received_at = ms;
+	r->source_id = SOURCE;
+	r->shape = EVENT_SHAPE_BATCH;
+	r->request_ip = "203.0.113.7";
+	r->max_event_bytes = 32768;
+}
+
+/* Decode a valid track event with messageId id into ev. */
+static void
+decode(const char *id, struct event *ev)
+{
+	struct event_req	 r;
+	char			 raw[256];
+
+	req_init(&r);
+	snprintf(raw, sizeof(raw), "{\"type\":\"track\",\"event\":\"e\","
+	    "\"userId\":\"u1\",\"messageId\":\"%s\"}", id);
+	event_init(ev);
+	CHECK_INT(event_decode(&r, raw, strlen(raw), ev), 0);
+}
+
+/*
+ * Add the event with messageId id (inserting it when store is set) and
+ * return its outcome.
+ */
+static enum outcome
+add(struct wh_session *s, const char *id, int store, struct event *ev)
+{
+	enum outcome	o = store ? OUTCOME_STORED : OUTCOME_FILTERED;
+
+	decode(id, ev);
+	CHECK_INT(warehouse_add(s, ev, store, &o), 0);
+	return o;
+}
+
+/* The result of one integer query on the warehouse file. */
+static long long
+query_int(const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*path;
+	long long	 n = -1;
+
+	xasprintf(&path, "%s/warehouse.db", datadir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	free(path);
+	return n;
+}
+
+static struct warehouse *
+open_wh(void)
+{
+	struct warehouse	*wh;
+	char			 err[512];
+
+	if ((wh = warehouse_open("sqlite", &cf, err, sizeof(err))) == NULL)
+		printf("  open: %s\n", err);
+	return wh;
+}
+
+/* Open the warehouse into *whp and a session of it; NULL on failure. */
+static struct wh_session *
+open_session(struct warehouse **whp)
+{
+	struct wh_session	*s = NULL;
+	char			 err[512];
+
+	if ((*whp = open_wh()) != NULL &&
+	    (s = warehouse_session_new(*whp, err, sizeof(err))) == NULL) {
+		printf("  session: %s\n", err);
+		warehouse_close(*whp);
+	}
+	CHECK(s != NULL);
+	return s;
+}
+
+static void
+test_engines(void)
+{
+	char	err[512];
+
+	CHECK(warehouse_open("oracle", &cf, err, sizeof(err)) == NULL);
+	CHECK_STR(err, "no warehouse engine is called oracle");
+}
+
+/* The schema of events.md §14.2 and §15, ensured twice. */
+static void
+test_schema(void)
+{
+	struct warehouse	*wh;
+	char			 err[512];
+
+	if ((wh = open_wh()) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
+	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
+	CHECK_INT(query_int("SELECT count(*) FROM sqlite_master WHERE name IN "
+	    "('krenalis_events', 'krenalis_events_received_at', 'events', "
+	    "'krenalis_rejected', 'krenalis_rejected_received_at', "
+	    "'krenalis_dedupe')"), 6);
+	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
+	    "'krenalis_events')"), EVENT_NCOLUMNS + 1);
+	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
+	    "'events')"), EVENT_NCOLUMNS + 1);
+	CHECK_INT(warehouse_writable(wh), 1);
+	warehouse_close(wh);
+}
+
+/* Rows, duplicates and rollback, across transactions and a reopening. */
+static void
+test_transactions(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct event		 ev[8];
+	int			 i, n = 0;
+
+	if ((s = open_session(&wh)) == NULL)
+		return;
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "m1", 1, &ev[n++]), OUTCOME_STORED);
+	CHECK_INT(add(s, "m2", 1, &ev[n++]), OUTCOME_STORED);
+	/* In the same transaction: the first one wins. */
+	CHECK_INT(add(s, "m1", 1, &ev[n++]), OUTCOME_DUPLICATE);
+	/* Looked up only: never recorded. */
+	CHECK_INT(add(s, "m3", 0, &ev[n++]), OUTCOME_FILTERED);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(query_int("SELECT count(*) FROM events"), 2);
+	CHECK_INT(query_int("SELECT count(*) FROM krenalis_dedupe"), 2);
+
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "m2", 0, &ev[n++]), OUTCOME_DUPLICATE);
+	CHECK_INT(add(s, "m3", 1, &ev[n++]), OUTCOME_STORED);
+	warehouse_rollback(s);
+	CHECK_INT(query_int("SELECT count(*) FROM events"), 2);
+	CHECK_INT(query_int("SELECT count(*) FROM krenalis_dedupe"), 2);
+	for (i = 0; i < n; i++)
+		event_release(&ev[i]);
+	warehouse_session_free(s);
+	warehouse_close(wh);
+
+	/* A new session loads what was committed, and nothing else. */
+	n = 0;
+	if ((s = open_session(&wh)) == NULL)
+		return;
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "m1", 1, &ev[n++]), OUTCOME_DUPLICATE);
+	CHECK_INT(add(s, "m3", 1, &ev[n++]), OUTCOME_STORED);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(query_int("SELECT count(*) FROM events"), 3);
+	CHECK_INT(query_int("SELECT count(*) FROM events WHERE message_id = "
+	    "'m3' AND type = 'track' AND event = 'e' AND user_id = 'u1' AND "
+	    "received_at = '" R_TEXT "' AND connection_id = '" SOURCE "'"), 1);
+	CHECK_INT(warehouse_writable(wh), 1);
+	for (i = 0; i < n; i++)
+		event_release(&ev[i]);
+	warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
+/* §15: rejected events quarantined and read back, newest last. */
+static void
+test_rejects(void)
+{
+	static const char *const raws[] = {
+		"{\"type\":\"track\",\"userId\":\"u1\","
+		"\"messageId\":\"m-\\u00e9\"}",
+		"{\"type\":\"track\",\"userId\":\"u1\",\"messageId\":\"\"}",
+		"[1,2]"
+	};
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_reject	 r;
+	struct event_req	 er;
+	struct event		 ev;
+	json_t			*a;
+	char			 err[512], *text;
+	size_t			 i;
+
+	if ((s = open_session(&wh)) == NULL)
+		return;
+	req_init(&er);
+	CHECK_INT(warehouse_begin(s), 0);
+	for (i = 0; i < 3; i++) {
+		event_init(&ev);
+		CHECK_INT(event_decode(&er, raws[i], strlen(raws[i]), &ev), -1);
+		r.received_at = ev.received_at_text;
+		r.connection_id = ev.connection_id;
+		r.request_id = REQID;
+		r.index = (int64_t)i;
+		r.message_id = ev.message_id;
+		r.error = ev.error;
+		r.raw = raws[i];
+		r.rawlen = strlen(raws[i]);
+		CHECK_INT(warehouse_reject(s, &r), 0);
+		event_release(&ev);
+	}
+	CHECK_INT(warehouse_commit(s), 0);
+
+	a = warehouse_rejects(wh, NULL, 2, err, sizeof(err));
+	CHECK(a != NULL);
+	text = json_dumps(a, JSON_COMPACT);
+	CHECK_STR(text, "[{\"receivedAt\":\"" R_TEXT "\",\"source\":\""
+	    SOURCE "\",\"requestId\":\"" REQID "\",\"index\":1,"
+	    "\"messageId\":null,\"error\":\"property 'event' is required for a "
+	    "track event\","
+	    "\"raw\":\"{\\\"type\\\":\\\"track\\\",\\\"userId\\\":\\\"u1\\\","
+	    "\\\"messageId\\\":\\\"\\\"}\"},"
+	    "{\"receivedAt\":\"" R_TEXT "\",\"source\":\"" SOURCE "\","
+	    "\"requestId\":\"" REQID "\",\"index\":2,\"messageId\":null,"
+	    "\"error\":\"expected an object for the event, but found array "
+	    "instead\",\"raw\":\"[1,2]\"}]");
+	free(text);
+	json_decref(a);
+
+	a = warehouse_rejects(wh, SOURCE, 20, err, sizeof(err));
+	CHECK_INT(json_array_size(a), 3);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0),
+	    "messageId")), "m-\xc3\xa9");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0),
+	    "error")), "property 'event' is required for a track event");
+	json_decref(a);
+	a = warehouse_rejects(wh, "another", 20, err, sizeof(err));
+	CHECK_INT(json_array_size(a), 0);
+	json_decref(a);
+	warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
+int
+main(void)
+{
+	char	*cmd;
+	int	 rc;
+
+	config_init(&cf);
+	if (mkdtemp(datadir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	free(cf.data_dir);
+	cf.data_dir = xstrdup(datadir);
+	/* The events are of 2025: keep them in the window. */
+	cf.dedupe_window_ms = 0;
+	UNIT_RUN(test_engines);
+	UNIT_RUN(test_schema);
+	UNIT_RUN(test_transactions);
+	UNIT_RUN(test_rejects);
+	rc = UNIT_END();
+	xasprintf(&cmd, "rm -rf '%s'", datadir);
+	if (system(cmd) != 0)
+		rc = 1;
+	free(cmd);
+	config_release(&cf);
+	return rc;
+}
