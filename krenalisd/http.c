@@ -31,11 +31,11 @@
 #include "counters.h"
 #include "debugger.h"
 #include "event.h"
-#include "filter.h"
 #include "http.h"
 #include "ingest.h"
 #include "jarena.h"
 #include "jsonscan.h"
+#include "pipeline.h"
 #include "snapshot.h"
 #include "store.h"
 #include "writer.h"
@@ -625,54 +625,6 @@ idset_add(struct idset *set, const char *id)
 }
 
 /*
- * Each pipeline of the source, in creation order, on the valid event i
- * (spec/pipelines.md §5 step 2): disabled, filtered (with the false
- * condition), consent, or passed.  The JSON form of the event is built
- * only when a filter needs it.
- */
-static void
-evaluate(struct batch *b, size_t i, const struct snap_source *src)
-{
-	const struct snap_pipeline	*p;
-	struct batch_event		*be = &b->events[i];
-	struct filter_event		 fe;
-	struct filter_result		 fr;
-	size_t				 j, k;
-	int				 pass;
-
-	memset(&fe, 0, sizeof(fe));
-	for (j = 0; j < b->npipelines; j++) {
-		p = &src->pipelines[j];
-		k = i * b->npipelines + j;
-		if (!p->enabled) {
-			b->results[k] = PRESULT_DISABLED;
-			continue;
-		}
-		pass = 1;
-		if (p->filter != NULL) {
-			if (fe.json == NULL) {
-				fe.json = event_json(&be->ev);
-				fe.properties = be->ev.properties;
-				fe.properties_len = be->ev.properties_len;
-				fe.traits = be->ev.traits;
-				fe.traits_len = be->ev.traits_len;
-			}
-			pass = filter_eval_event(p->filter, &fe, &fr);
-		}
-		if (!pass) {
-			b->results[k] = PRESULT_FILTERED;
-			b->conds[k] = fr.reason == FILTER_FAILED_CONDITION ?
-			    (int32_t)fr.index : -1;
-		} else if (!consents_satisfied(&p->consents, &be->ev.ctx))
-			b->results[k] = PRESULT_CONSENT;
-		else {
-			b->results[k] = PRESULT_PASSED;
-			be->passed = 1;
-		}
-	}
-}
-
-/*
  * Steps 15-17: decode and evaluate every event, hand the batch to the
  * writer, and answer.  spans are the raw texts of the events.
  */
@@ -742,7 +694,7 @@ ingest_events(struct MHD_Connection *conn, struct request *rq,
 			continue;
 		}
 		be->dup_in_request = idset_add(&set, be->ev.message_id);
-		evaluate(&b, i, src);
+		pipeline_evaluate(&b, i, src);
 	}
 	free(set.ids);
 	/* The JSON forms the filters read go with the arena. */
