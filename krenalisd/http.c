@@ -43,13 +43,6 @@
 #define STOP_WAIT_MS	30000	/* longest wait for requests in flight */
 #define MAX_CODES	64	/* route x status pairs counted */
 
-/* krenalis_http_requests_total: one counter per (route, status). */
-struct code_count {
-	const char	*route;
-	unsigned int	 status;
-	uint64_t	 n;
-};
-
 struct http {
 	struct MHD_Daemon	*mhd;
 	const struct config	*cf;
@@ -59,7 +52,7 @@ struct http {
 	atomic_int		 stopping;
 	int64_t			 started_at;
 	pthread_mutex_t		 codes_mtx;
-	struct code_count	 codes[MAX_CODES];
+	struct route_count	 codes[MAX_CODES];	/* /metrics */
 	size_t			 ncodes;
 	struct budget		 bodies;	/* request bodies held */
 	struct budget		 decoding;	/* decoded, uncommitted events */
@@ -270,85 +263,24 @@ serve_healthz(struct MHD_Connection *conn, struct request *rq)
 	    NULL);
 }
 
-/* Append a Prometheus label value, escaped (§13.2). */
-static void
-prom_escape(FILE *fp, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(fp, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", fp);
-		else
-			fputc(*s, fp);
-	}
-}
-
-static void
-prom_family(FILE *fp, const char *name, const char *help)
-{
-	fprintf(fp, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-}
-
-/* GET /metrics (spec/ingest.md §13.2). */
+/* GET /metrics (spec/ingest.md §13.2), with the text counters.c writes. */
 static enum MHD_Result
 serve_metrics(struct MHD_Connection *conn, struct request *rq)
 {
 	struct http		*http = rq->http;
 	struct snapshot		*snap = snapshot_current();
-	struct snap_source	*s;
-	FILE			*fp;
-	char			*buf = NULL;
-	size_t			 len = 0, i, j, k;
+	struct route_count	 codes[MAX_CODES];
+	char			*buf;
+	size_t			 ncodes, len;
 	enum MHD_Result		 ret;
 
-	fp = open_memstream(&buf, &len);
-	prom_family(fp, "krenalis_http_requests_total", "HTTP responses by "
-	    "route and status code.");
 	pthread_mutex_lock(&http->codes_mtx);
-	for (i = 0; i < http->ncodes; i++) {
-		fputs("krenalis_http_requests_total{route=\"", fp);
-		prom_escape(fp, http->codes[i].route);
-		fprintf(fp, "\",code=\"%u\"} %llu\n", http->codes[i].status,
-		    (unsigned long long)http->codes[i].n);
-	}
+	ncodes = http->ncodes;
+	memcpy(codes, http->codes, ncodes * sizeof(codes[0]));
 	pthread_mutex_unlock(&http->codes_mtx);
-	for (k = 0; k < SRC_NFIELDS; k++) {
-		prom_family(fp, src_fields[k].metric, src_fields[k].help);
-		for (i = 0; snap != NULL && i < snap->nsources; i++)
-			fprintf(fp, "%s{source=\"%s\"} %llu\n",
-			    src_fields[k].metric, snap->sources[i].id,
-			    (unsigned long long)counter_field_get(
-			    snap->sources[i].counters, &src_fields[k]));
-	}
-	prom_family(fp, "krenalis_pipeline_events_total", "Per-pipeline "
-	    "counters by step and result.");
-	for (i = 0; snap != NULL && i < snap->nsources; i++) {
-		s = &snap->sources[i];
-		for (j = 0; j < s->npipelines; j++)
-			for (k = 0; k < PIPE_NFIELDS; k++)
-				fprintf(fp, "krenalis_pipeline_events_total{"
-				    "source=\"%s\",pipeline=\"%s\",step=\"%s\","
-				    "result=\"%s\"} %llu\n", s->id,
-				    s->pipelines[j].id, pipe_fields[k].metric,
-				    pipe_fields[k].help, (unsigned long long)
-				    counter_field_get(s->pipelines[j].counters,
-				    &pipe_fields[k]));
-	}
-	prom_family(fp, "krenalis_rate_limited_requests_total", "429 answers.");
-	for (i = 0; snap != NULL && i < snap->nsources; i++)
-		fprintf(fp, "krenalis_rate_limited_requests_total{source=\"%s\"} "
-		    "%llu\n", snap->sources[i].id, (unsigned long long)
-		    counter_get(&snap->sources[i].counters->rate_limited));
-	prom_family(fp, "krenalis_store_commits_total", "Successful writer "
-	    "transactions.");
-	fprintf(fp, "krenalis_store_commits_total %llu\n",
-	    (unsigned long long)writer_commits(http->writer));
-	prom_family(fp, "krenalis_store_commit_failures_total", "Failed "
-	    "writer transactions.");
-	fprintf(fp, "krenalis_store_commit_failures_total %llu\n",
-	    (unsigned long long)writer_commit_failures(http->writer));
-	fclose(fp);
+	buf = counters_metrics(codes, ncodes, snap,
+	    writer_commits(http->writer), writer_commit_failures(http->writer),
+	    &len);
 	snapshot_unref(snap);
 	ret = respond(conn, rq, 200,
 	    "text/plain; version=0.0.4; charset=utf-8", buf, len, NULL);
