@@ -48,7 +48,6 @@ struct http {
 	struct ingest		*ingest;
 	atomic_int		 inflight;
 	atomic_int		 stopping;
-	int64_t			 started_at;
 	pthread_mutex_t		 codes_mtx;
 	struct route_count	 codes[MAX_CODES];	/* /metrics */
 	size_t			 ncodes;
@@ -496,7 +495,6 @@ http_start(int fd, const struct config *cf, struct store *st,
 	http->cf = cf;
 	http->store = st;
 	http->writer = w;
-	http->started_at = timestamp_now();
 	pthread_mutex_init(&http->codes_mtx, NULL);
 	http->ingest = ingest_new(cf, w);
 	http->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
