@@ -1,10 +1,13 @@
-/* Counters and rate-limit buckets; see counters.h. */
+/* Counters, rate-limit buckets and the /metrics text; see counters.h. */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "xmalloc.h"
 #include "counters.h"
+#include "snapshot.h"
 
 const struct counter_field src_fields[SRC_NFIELDS] = {
 	{ "received", "krenalis_events_received_total",
@@ -138,4 +141,84 @@ counters_give(struct src_counters *c, int64_t n, int64_t burst,
 	if (c->tokens > burst)
 		c->tokens = burst;
 	pthread_mutex_unlock(&c->bucket_mtx);
+}
+
+/* Append a Prometheus label value, escaped (spec/ingest.md §13.2). */
+static void
+prom_escape(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(fp, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+static void
+prom_family(FILE *fp, const char *name, const char *help)
+{
+	fprintf(fp, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+}
+
+char *
+counters_metrics(const struct route_count *codes, size_t ncodes,
+    const struct snapshot *snap, uint64_t commits, uint64_t failures,
+    size_t *len)
+{
+	const struct snap_source	*s;
+	FILE				*fp;
+	char				*buf = NULL;
+	size_t				 i, j, k;
+
+	*len = 0;
+	if ((fp = open_memstream(&buf, len)) == NULL)
+		fatal("open_memstream");
+	prom_family(fp, "krenalis_http_requests_total", "HTTP responses by "
+	    "route and status code.");
+	for (i = 0; i < ncodes; i++) {
+		fputs("krenalis_http_requests_total{route=\"", fp);
+		prom_escape(fp, codes[i].route);
+		fprintf(fp, "\",code=\"%u\"} %llu\n", codes[i].status,
+		    (unsigned long long)codes[i].n);
+	}
+	for (k = 0; k < SRC_NFIELDS; k++) {
+		prom_family(fp, src_fields[k].metric, src_fields[k].help);
+		for (i = 0; snap != NULL && i < snap->nsources; i++)
+			fprintf(fp, "%s{source=\"%s\"} %llu\n",
+			    src_fields[k].metric, snap->sources[i].id,
+			    (unsigned long long)counter_field_get(
+			    snap->sources[i].counters, &src_fields[k]));
+	}
+	prom_family(fp, "krenalis_pipeline_events_total", "Per-pipeline "
+	    "counters by step and result.");
+	for (i = 0; snap != NULL && i < snap->nsources; i++) {
+		s = &snap->sources[i];
+		for (j = 0; j < s->npipelines; j++)
+			for (k = 0; k < PIPE_NFIELDS; k++)
+				fprintf(fp, "krenalis_pipeline_events_total{"
+				    "source=\"%s\",pipeline=\"%s\",step=\"%s\","
+				    "result=\"%s\"} %llu\n", s->id,
+				    s->pipelines[j].id, pipe_fields[k].metric,
+				    pipe_fields[k].help, (unsigned long long)
+				    counter_field_get(s->pipelines[j].counters,
+				    &pipe_fields[k]));
+	}
+	prom_family(fp, "krenalis_rate_limited_requests_total", "429 answers.");
+	for (i = 0; snap != NULL && i < snap->nsources; i++)
+		fprintf(fp, "krenalis_rate_limited_requests_total{source=\"%s\"} "
+		    "%llu\n", snap->sources[i].id, (unsigned long long)
+		    counter_get(&snap->sources[i].counters->rate_limited));
+	prom_family(fp, "krenalis_store_commits_total", "Successful writer "
+	    "transactions.");
+	fprintf(fp, "krenalis_store_commits_total %llu\n",
+	    (unsigned long long)commits);
+	prom_family(fp, "krenalis_store_commit_failures_total", "Failed "
+	    "writer transactions.");
+	fprintf(fp, "krenalis_store_commit_failures_total %llu\n",
+	    (unsigned long long)failures);
+	fclose(fp);
+	return buf;
 }

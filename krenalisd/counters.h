@@ -6,14 +6,18 @@
  * disappears with the last reference after its source or pipeline is
  * deleted.  The writer thread adds to the counters after each commit; the
  * control and HTTP threads read them (relaxed atomics: each counter is
- * exact, a set read while a commit lands may mix before and after).
+ * exact, a set read while a commit lands may mix before and after), and
+ * write them out as the Prometheus text of /metrics.
  */
 #ifndef COUNTERS_H
 #define COUNTERS_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct snapshot;
 
 struct src_counters {
 	atomic_int		 refs;
@@ -81,6 +85,23 @@ int64_t	counters_take(struct src_counters *, int64_t n, int64_t burst,
 /* Give n tokens back (not above burst). */
 void	counters_give(struct src_counters *, int64_t n, int64_t burst,
 	    int64_t per_minute);
+
+/* The responses of one route with one status (spec/ingest.md §13.2). */
+struct route_count {
+	const char	*route;
+	unsigned int	 status;
+	uint64_t	 n;
+};
+
+/*
+ * The text of GET /metrics (spec/ingest.md §13.2), malloc'd, *len its
+ * length: the HTTP responses counted in codes, the counters of every
+ * source and pipeline of snap (or none when NULL), and the writer's
+ * commits and failed commits.
+ */
+char	*counters_metrics(const struct route_count *codes, size_t ncodes,
+	    const struct snapshot *snap, uint64_t commits, uint64_t failures,
+	    size_t *len);
 
 /* Add v to a counter. */
 static inline void

@@ -1,4 +1,8 @@
-/* HTTP routing, ingest and responses of krenalisd; see spec/ingest.md. */
+/*
+ * The HTTP server of krenalisd on libmicrohttpd: routes, responses and
+ * their common headers, CORS, the settings endpoints, /healthz and
+ * /metrics; ingest requests are handed to ingest.c.  See spec/ingest.md.
+ */
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -8,6 +12,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +24,15 @@
 #include <microhttpd.h>
 
 #include "compat.h"
-#include "hash.h"
 #include "ids.h"
 #include "log.h"
 #include "timestamp.h"
 #include "xmalloc.h"
-#include "batch.h"
-#include "body.h"
-#include "budget.h"
 #include "config.h"
 #include "counters.h"
-#include "debugger.h"
-#include "event.h"
-#include "filter.h"
 #include "http.h"
 #include "ingest.h"
-#include "jarena.h"
-#include "jsonscan.h"
+#include "reply.h"
 #include "snapshot.h"
 #include "warehouse.h"
 #include "writer.h"
@@ -43,51 +40,25 @@
 #define STOP_WAIT_MS	30000	/* longest wait for requests in flight */
 #define MAX_CODES	64	/* route x status pairs counted */
 
-/* krenalis_http_requests_total: one counter per (route, status). */
-struct code_count {
-	const char	*route;
-	unsigned int	 status;
-	uint64_t	 n;
-};
-
 struct http {
 	struct MHD_Daemon	*mhd;
 	const struct config	*cf;
 	struct warehouse	*store;
 	struct writer		*writer;
+	struct ingest		*ingest;
 	atomic_int		 inflight;
 	atomic_int		 stopping;
-	int64_t			 started_at;
 	pthread_mutex_t		 codes_mtx;
-	struct code_count	 codes[MAX_CODES];
+	struct route_count	 codes[MAX_CODES];	/* /metrics */
 	size_t			 ncodes;
-	struct budget		 bodies;	/* request bodies held */
-	struct budget		 decoding;	/* decoded, uncommitted events */
 };
 
-/*
- * The budgets, as multiples of max_body_bytes (16 MiB at least): with the
- * default 4 MiB, 56 MiB of bodies and 56 MiB of decoded events, which
- * measured about 6 times the size of their raw text.
- */
-#define BODIES_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
-#define DECODE_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
-#define DECODE_FACTOR		6
-
 /* One request's state, from its first callback to its completion. */
-struct request {
+struct http_request {
 	struct http		*http;
-	struct route		 route;
-	char			 id[IDS_REQID_MAX + 1];
-	int64_t			 received_at;
+	struct ingest_request	 in;		/* route, id, ingest state */
 	int			 answered;	/* a response is queued */
 	int			 reading;	/* the body is being read */
-	struct snapshot		*snap;		/* taken at authentication */
-	const struct snap_key	*key;		/* from the header, or NULL */
-	enum auth_scheme	 scheme;
-	char			 ip[INET6_ADDRSTRLEN];
-	struct body		 body;
-	size_t			 body_share;	/* taken from http->bodies */
 	const char		*origin;	/* borrowed from MHD */
 	int			 v1;		/* the path starts with /v1/ */
 };
@@ -135,43 +106,33 @@ count_status(struct http *http, const char *route, unsigned int status)
 	pthread_mutex_unlock(&http->codes_mtx);
 }
 
-/* Extra headers of one response, name and value pairs. */
-struct hdrs {
-	const char	*kv[12];
-	size_t		 n;
-};
-
-static void
-hdr(struct hdrs *h, const char *name, const char *value)
-{
-	if (h->n + 2 <= sizeof(h->kv) / sizeof(h->kv[0])) {
-		h->kv[h->n++] = name;
-		h->kv[h->n++] = value;
-	}
-}
-
 /*
- * Queue a response with the headers of spec/ingest.md §3: Request-Id
- * always; CORS on /v1/ paths; no-cache on ingest paths (not on the 204
- * preflight) and on every error.
+ * Queue the reply r, then release it, with the headers of spec/ingest.md
+ * §3: Request-Id always; CORS on /v1/ paths; no-cache on ingest paths
+ * (not on the 204 preflight) and on every error.  A reply that could not
+ * be made (status 0) closes the connection.
  */
 static enum MHD_Result
-respond(struct MHD_Connection *conn, struct request *rq, unsigned int status,
-    const char *ctype, const char *body, size_t len, const struct hdrs *extra)
+respond(struct MHD_Connection *conn, struct http_request *rq,
+    struct reply *r)
 {
 	struct MHD_Response	*resp;
 	enum MHD_Result		 ret;
-	enum route_kind		 k = rq->route.kind;
+	enum route_kind		 k = rq->in.route.kind;
+	unsigned int		 status = r->status;
 	size_t			 i;
 
-	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	resp = status == 0 ? NULL : MHD_create_response_from_buffer(r->len,
+	    (void *)(uintptr_t)(r->body != NULL ? r->body : ""),
 	    MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL)
+	if (resp == NULL) {
+		reply_release(r);
 		return MHD_NO;
-	MHD_add_response_header(resp, "Request-Id", rq->id);
-	if (ctype != NULL)
+	}
+	MHD_add_response_header(resp, "Request-Id", rq->in.id);
+	if (r->ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    ctype);
+		    r->ctype);
 	if (rq->v1) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
 		    rq->origin ? rq->origin : "*");
@@ -190,221 +151,107 @@ respond(struct MHD_Connection *conn, struct request *rq, unsigned int status,
 		    "no-cache");
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, "0");
 	}
-	for (i = 0; extra != NULL && i < extra->n; i += 2)
-		MHD_add_response_header(resp, extra->kv[i], extra->kv[i + 1]);
+	for (i = 0; i < r->nhdrs; i++)
+		MHD_add_response_header(resp, r->names[i], r->values[i]);
+	reply_release(r);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	rq->answered = 1;
-	count_status(rq->http, rq->route.label, status);
+	count_status(rq->http, rq->in.route.label, status);
 	return ret;
-}
-
-/* An error response of spec/ingest.md §4. */
-static enum MHD_Result
-respond_error_h(struct MHD_Connection *conn, struct request *rq,
-    unsigned int status, const struct hdrs *extra, const char *fmt, ...)
-    __attribute__((__format__(printf, 5, 6)));
-
-static enum MHD_Result
-respond_error_h(struct MHD_Connection *conn, struct request *rq,
-    unsigned int status, const struct hdrs *extra, const char *fmt, ...)
-{
-	char		 msg[1024], *body;
-	const char	*code;
-	va_list		 ap;
-	json_t		*o;
-	enum MHD_Result	 ret;
-	size_t		 len;
-
-	switch (status) {
-	case 400: code = "BadRequest"; break;
-	case 401: code = "Unauthorized"; break;
-	case 404: code = "NotFound"; break;
-	case 405: code = "MethodNotAllowed"; break;
-	case 413: code = "PayloadTooLarge"; break;
-	case 415: code = "UnsupportedMediaType"; break;
-	case 429: code = "TooManyRequests"; break;
-	case 503: code = "ServiceUnavailable"; break;
-	default: code = "InternalServerError"; break;
-	}
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* jansson's compact output is the JSON of spec/ingest.md §1. */
-	o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (body == NULL)
-		return MHD_NO;
-	len = strlen(body);
-	body = xreallocarray(body, len + 2, 1);
-	body[len++] = '\n';
-	ret = respond(conn, rq, status, "application/json; charset=utf-8",
-	    body, len, extra);
-	free(body);
-	return ret;
-}
-
-#define respond_error(conn, rq, status, ...)				\
-	respond_error_h(conn, rq, status, NULL, __VA_ARGS__)
-
-static enum MHD_Result
-respond_503(struct MHD_Connection *conn, struct request *rq,
-    const char *retry, const char *msg)
-{
-	struct hdrs	h = { { 0 }, 0 };
-
-	hdr(&h, MHD_HTTP_HEADER_RETRY_AFTER, retry);
-	return respond_error_h(conn, rq, 503, &h, "%s", msg);
 }
 
 /* GET /healthz (spec/ingest.md §13.1). */
 static enum MHD_Result
-serve_healthz(struct MHD_Connection *conn, struct request *rq)
+serve_healthz(struct MHD_Connection *conn, struct http_request *rq)
 {
+	struct reply	r;
+
 	if (atomic_load(&rq->http->stopping) ||
 	    !warehouse_writable(rq->http->store))
-		return respond_503(conn, rq, "5", "store is not writable");
-	/* libmicrohttpd sends the headers of a HEAD without the body. */
-	return respond(conn, rq, 200, "text/plain; charset=utf-8", "ok\n", 3,
-	    NULL);
-}
-
-/* Append a Prometheus label value, escaped (§13.2). */
-static void
-prom_escape(FILE *fp, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(fp, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", fp);
-		else
-			fputc(*s, fp);
+		reply_unavailable(&r, "5", "store is not writable");
+	else {
+		/* libmicrohttpd sends a HEAD the headers without the body. */
+		reply_init(&r, 200);
+		r.ctype = "text/plain; charset=utf-8";
+		r.body = xstrdup("ok\n");
+		r.len = 3;
 	}
+	return respond(conn, rq, &r);
 }
 
-static void
-prom_family(FILE *fp, const char *name, const char *help)
-{
-	fprintf(fp, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-}
-
-/* GET /metrics (spec/ingest.md §13.2). */
+/* GET /metrics (spec/ingest.md §13.2), with the text counters.c writes. */
 static enum MHD_Result
-serve_metrics(struct MHD_Connection *conn, struct request *rq)
+serve_metrics(struct MHD_Connection *conn, struct http_request *rq)
 {
 	struct http		*http = rq->http;
 	struct snapshot		*snap = snapshot_current();
-	struct snap_source	*s;
-	FILE			*fp;
-	char			*buf = NULL;
-	size_t			 len = 0, i, j, k;
-	enum MHD_Result		 ret;
+	struct route_count	 codes[MAX_CODES];
+	struct reply		 r;
+	size_t			 ncodes;
 
-	fp = open_memstream(&buf, &len);
-	prom_family(fp, "krenalis_http_requests_total", "HTTP responses by "
-	    "route and status code.");
 	pthread_mutex_lock(&http->codes_mtx);
-	for (i = 0; i < http->ncodes; i++) {
-		fputs("krenalis_http_requests_total{route=\"", fp);
-		prom_escape(fp, http->codes[i].route);
-		fprintf(fp, "\",code=\"%u\"} %llu\n", http->codes[i].status,
-		    (unsigned long long)http->codes[i].n);
-	}
+	ncodes = http->ncodes;
+	memcpy(codes, http->codes, ncodes * sizeof(codes[0]));
 	pthread_mutex_unlock(&http->codes_mtx);
-	for (k = 0; k < SRC_NFIELDS; k++) {
-		prom_family(fp, src_fields[k].metric, src_fields[k].help);
-		for (i = 0; snap != NULL && i < snap->nsources; i++)
-			fprintf(fp, "%s{source=\"%s\"} %llu\n",
-			    src_fields[k].metric, snap->sources[i].id,
-			    (unsigned long long)counter_field_get(
-			    snap->sources[i].counters, &src_fields[k]));
-	}
-	prom_family(fp, "krenalis_pipeline_events_total", "Per-pipeline "
-	    "counters by step and result.");
-	for (i = 0; snap != NULL && i < snap->nsources; i++) {
-		s = &snap->sources[i];
-		for (j = 0; j < s->npipelines; j++)
-			for (k = 0; k < PIPE_NFIELDS; k++)
-				fprintf(fp, "krenalis_pipeline_events_total{"
-				    "source=\"%s\",pipeline=\"%s\",step=\"%s\","
-				    "result=\"%s\"} %llu\n", s->id,
-				    s->pipelines[j].id, pipe_fields[k].metric,
-				    pipe_fields[k].help, (unsigned long long)
-				    counter_field_get(s->pipelines[j].counters,
-				    &pipe_fields[k]));
-	}
-	prom_family(fp, "krenalis_rate_limited_requests_total", "429 answers.");
-	for (i = 0; snap != NULL && i < snap->nsources; i++)
-		fprintf(fp, "krenalis_rate_limited_requests_total{source=\"%s\"} "
-		    "%llu\n", snap->sources[i].id, (unsigned long long)
-		    counter_get(&snap->sources[i].counters->rate_limited));
-	prom_family(fp, "krenalis_store_commits_total", "Successful writer "
-	    "transactions.");
-	fprintf(fp, "krenalis_store_commits_total %llu\n",
-	    (unsigned long long)writer_commits(http->writer));
-	prom_family(fp, "krenalis_store_commit_failures_total", "Failed "
-	    "writer transactions.");
-	fprintf(fp, "krenalis_store_commit_failures_total %llu\n",
-	    (unsigned long long)writer_commit_failures(http->writer));
-	fclose(fp);
+	reply_init(&r, 200);
+	r.ctype = "text/plain; version=0.0.4; charset=utf-8";
+	r.body = counters_metrics(codes, ncodes, snap,
+	    writer_commits(http->writer), writer_commit_failures(http->writer),
+	    &r.len);
 	snapshot_unref(snap);
-	ret = respond(conn, rq, 200,
-	    "text/plain; version=0.0.4; charset=utf-8", buf, len, NULL);
-	free(buf);
-	return ret;
+	return respond(conn, rq, &r);
 }
 
 /* OPTIONS on an ingest or settings path (spec/ingest.md §12.3). */
 static enum MHD_Result
-serve_preflight(struct MHD_Connection *conn, struct request *rq)
+serve_preflight(struct MHD_Connection *conn, struct http_request *rq)
 {
-	struct hdrs	h = { { 0 }, 0 };
+	struct reply	r;
+	enum route_kind	k = rq->in.route.kind;
 
-	if (rq->route.kind == ROUTE_BATCH || rq->route.kind == ROUTE_SINGLE) {
-		hdr(&h, "Access-Control-Allow-Methods", "POST");
-		hdr(&h, "Access-Control-Allow-Credentials", "true");
-		hdr(&h, "Access-Control-Allow-Headers",
+	reply_init(&r, 204);
+	if (k == ROUTE_BATCH || k == ROUTE_SINGLE) {
+		reply_header(&r, "Access-Control-Allow-Methods", "POST");
+		reply_header(&r, "Access-Control-Allow-Credentials", "true");
+		reply_header(&r, "Access-Control-Allow-Headers",
 		    "Authorization, Content-Type");
-		hdr(&h, "Access-Control-Max-Age", "86400");
-		hdr(&h, MHD_HTTP_HEADER_CACHE_CONTROL,
+		reply_header(&r, "Access-Control-Max-Age", "86400");
+		reply_header(&r, MHD_HTTP_HEADER_CACHE_CONTROL,
 		    "public, max-age=86400, immutable");
 	} else {
-		hdr(&h, "Access-Control-Allow-Methods", "GET");
-		hdr(&h, "Access-Control-Max-Age", "900");
-		hdr(&h, MHD_HTTP_HEADER_CACHE_CONTROL,
+		reply_header(&r, "Access-Control-Allow-Methods", "GET");
+		reply_header(&r, "Access-Control-Max-Age", "900");
+		reply_header(&r, MHD_HTTP_HEADER_CACHE_CONTROL,
 		    "public, max-age=900, immutable");
 	}
-	return respond(conn, rq, 204, NULL, "", 0, &h);
+	return respond(conn, rq, &r);
 }
 
 /* The two settings endpoints (spec/ingest.md §12.1, §12.2). */
 static enum MHD_Result
-serve_settings(struct MHD_Connection *conn, struct request *rq)
+serve_settings(struct MHD_Connection *conn, struct http_request *rq)
 {
 	struct snapshot		*snap = snapshot_current();
+	const struct route	*route = &rq->in.route;
 	const struct snap_key	*k = NULL;
-	struct hdrs		 h = { { 0 }, 0 };
+	struct reply		 r;
 	const char		*proto, *host, *p;
-	char			*body = NULL, scheme[16], hostbuf[256];
-	char			 apihost[300];
-	json_t			*o = NULL;
-	enum MHD_Result		 ret;
+	char			 scheme[16], hostbuf[256], apihost[300];
+	json_t			*o;
 	size_t			 len;
 
-	if (!rq->route.key_too_long && snap != NULL)
-		k = snapshot_lookup_key(snap, rq->route.key,
-		    strlen(rq->route.key));
+	if (!route->key_too_long && snap != NULL)
+		k = snapshot_lookup_key(snap, route->key, strlen(route->key));
 	if (k != NULL)
-		atomic_store(&k->usage->last_used, rq->received_at);
-	if (k == NULL || (rq->route.kind == ROUTE_SETTINGS &&
+		atomic_store(&k->usage->last_used, rq->in.received_at);
+	if (k == NULL || (route->kind == ROUTE_SETTINGS &&
 	    k->source->strategy == NULL)) {
 		snapshot_unref(snap);
-		return respond_error(conn, rq, 401, "event write key in the "
-		    "path is invalid");
+		reply_error(&r, 401, "event write key in the path is invalid");
+		return respond(conn, rq, &r);
 	}
-	if (rq->route.kind == ROUTE_SETTINGS)
+	if (route->kind == ROUTE_SETTINGS)
 		o = json_pack("{s:s,s:{s:{s:s}}}", "strategy",
 		    k->source->strategy, "integrations", "Krenalis", "apiKey",
 		    k->key);
@@ -440,19 +287,14 @@ serve_settings(struct MHD_Connection *conn, struct request *rq)
 		    "remotePlugins");
 	}
 	snapshot_unref(snap);
-	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	reply_json(&r, 200, "application/json", o);
 	json_decref(o);
-	len = strlen(body);
-	body = xreallocarray(body, len + 2, 1);
-	body[len++] = '\n';
-	hdr(&h, MHD_HTTP_HEADER_CACHE_CONTROL,
+	reply_header(&r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "public, max-age=3600, stale-while-revalidate=10800");
-	ret = respond(conn, rq, 200, "application/json", body, len, &h);
-	free(body);
-	return ret;
+	return respond(conn, rq, &r);
 }
 
-/* Count the Authorization headers of a request. */
+/* Count the non-blank Authorization headers of a request. */
 static enum MHD_Result
 count_auth(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
@@ -496,466 +338,37 @@ peer_ip(struct MHD_Connection *conn, char *ip, size_t len)
 }
 
 /*
- * Steps 2-8 of spec/ingest.md §5 that need only the headers; on failure
- * the response is queued here.
+ * The headers of a POST to an ingest path: step 2 of spec/ingest.md §5
+ * here, steps 3-7 in ingest_start; on failure the answer is queued.
  */
 static enum MHD_Result
-ingest_headers(struct MHD_Connection *conn, struct request *rq)
+start_ingest(struct MHD_Connection *conn, struct http_request *rq)
 {
-	const struct config	*cf = rq->http->cf;
-	const char		*v;
-	char			 key[IDS_KEY_LEN + 2];
-	int			 nauth = 0, encoding, rc;
-	unsigned long long	 clen;
-	char			*end;
+	struct ingest_request	*in = &rq->in;
+	struct reply		 r;
 
-	if (atomic_load(&rq->http->stopping))
-		return respond_503(conn, rq, "5", "server is shutting down; "
-		    "try again later");
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_auth, &nauth);
-	if (nauth > 1)
-		return respond_error(conn, rq, 400, "request contains multiple "
-		    "Authorization headers");
-	rq->snap = snapshot_current();
-	if (nauth == 1) {
-		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_AUTHORIZATION);
-		rc = ingest_auth(v ? v : "", key, sizeof(key));
-		if (rc == -1)
-			return respond_error(conn, rq, 400, "Authorization "
-			    "header is invalid; use \"Authorization: Bearer "
-			    "<KEY>\" or \"Authorization: Basic <BASE64(KEY:)>\" "
-			    "with an event write key");
-		rq->scheme = rc;
-		if (rq->snap != NULL)
-			rq->key = snapshot_lookup_key(rq->snap, key,
-			    strlen(key));
-		if (rq->key == NULL)
-			return respond_error(conn, rq, 401, rc == AUTH_BASIC ?
-			    "event write key in the Basic Authorization header "
-			    "is not valid" : "event write key in the "
-			    "Authorization header is not valid");
-		atomic_store(&rq->key->usage->last_used, rq->received_at);
+	if (atomic_load(&rq->http->stopping)) {
+		reply_unavailable(&r, "5", "server is shutting down; try again "
+		    "later");
+		return respond(conn, rq, &r);
 	}
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_auth,
+	    &in->nauth);
+	in->authorization = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	in->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!ingest_charset_ok(v))
-		return respond_error(conn, rq, 400, "request's content type "
-		    "charset must be 'utf-8'");
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    "X-Forwarded-For");
-	rc = v != NULL ? ingest_forwarded_for(v, rq->ip, sizeof(rq->ip)) : 0;
-	if (rc == -1)
-		return respond_error(conn, rq, 400, "address specified in the "
-		    "'X-Forwarded-For' header is not a valid IP address");
-	if (rc == 0)
-		peer_ip(conn, rq->ip, sizeof(rq->ip));
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_ENCODING);
-	encoding = ingest_encoding(v);
-	if (encoding == ENCODING_UNSUPPORTED)
-		return respond_error(conn, rq, 415, "content encoding \"%s\" is "
-		    "not supported", v);
-	clen = 0;
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (v != NULL) {
-		errno = 0;
-		clen = strtoull(v, &end, 10);
-		if (errno == ERANGE || (unsigned long long)cf->max_body_bytes <
-		    clen)
-			return respond_error(conn, rq, 413, "request's body "
-			    "exceeds the limit of %lld bytes",
-			    (long long)cf->max_body_bytes);
-	}
-	body_init(&rq->body, (size_t)cf->max_body_bytes, cf->max_gzip_ratio,
-	    (size_t)clen, encoding == ENCODING_GZIP);
+	in->forwarded_for = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, "X-Forwarded-For");
+	in->content_encoding = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	in->content_length = MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	peer_ip(conn, in->peer, sizeof(in->peer));
+	if (ingest_start(rq->http->ingest, in, &r) == -1)
+		return respond(conn, rq, &r);
 	rq->reading = 1;
-	/*
-	 * The body's share of memory, taken once, before a byte is read:
-	 * its length when declared and plain, else the most it may grow to.
-	 * While the budget is spent this thread waits here, and its client's
-	 * upload waits in the kernel.
-	 */
-	rq->body_share = encoding != ENCODING_GZIP && clen > 0 ? (size_t)clen :
-	    (size_t)cf->max_body_bytes;
-	budget_take(&rq->http->bodies, rq->body_share);
 	return MHD_YES;
-}
-
-/* The 413/415 of a body that broke a limit while being read. */
-static enum MHD_Result
-body_error(struct MHD_Connection *conn, struct request *rq)
-{
-	const struct config	*cf = rq->http->cf;
-
-	switch (rq->body.error) {
-	case BODY_TOO_LARGE:
-		return respond_error(conn, rq, 413, "request's body exceeds the "
-		    "limit of %lld bytes", (long long)cf->max_body_bytes);
-	case BODY_RATIO:
-		return respond_error(conn, rq, 413, "request's body exceeds the "
-		    "decompression ratio limit of %lld",
-		    (long long)cf->max_gzip_ratio);
-	default:
-		return respond_error(conn, rq, 415, "request's body is not "
-		    "valid gzip data");
-	}
-}
-
-/* A small set of message ids, for the duplicates within one request. */
-struct idset {
-	const char	**ids;
-	size_t		  mask;
-};
-
-/* Add id; 1 when it was already there. */
-static int
-idset_add(struct idset *set, const char *id)
-{
-	size_t	i = hash_bytes(id, strlen(id)) & set->mask;
-
-	while (set->ids[i] != NULL) {
-		if (strcmp(set->ids[i], id) == 0)
-			return 1;
-		i = (i + 1) & set->mask;
-	}
-	set->ids[i] = id;
-	return 0;
-}
-
-/*
- * Each pipeline of the source, in creation order, on the valid event i
- * (spec/pipelines.md §5 step 2): disabled, filtered (with the false
- * condition), consent, or passed.  The JSON form of the event is built
- * only when a filter needs it.
- */
-static void
-evaluate(struct batch *b, size_t i, const struct snap_source *src)
-{
-	const struct snap_pipeline	*p;
-	struct batch_event		*be = &b->events[i];
-	struct filter_event		 fe;
-	struct filter_result		 fr;
-	size_t				 j, k;
-	int				 pass;
-
-	memset(&fe, 0, sizeof(fe));
-	for (j = 0; j < b->npipelines; j++) {
-		p = &src->pipelines[j];
-		k = i * b->npipelines + j;
-		if (!p->enabled) {
-			b->results[k] = PRESULT_DISABLED;
-			continue;
-		}
-		pass = 1;
-		if (p->filter != NULL) {
-			if (fe.json == NULL) {
-				fe.json = event_json(&be->ev);
-				fe.properties = be->ev.properties;
-				fe.properties_len = be->ev.properties_len;
-				fe.traits = be->ev.traits;
-				fe.traits_len = be->ev.traits_len;
-			}
-			pass = filter_eval_event(p->filter, &fe, &fr);
-		}
-		if (!pass) {
-			b->results[k] = PRESULT_FILTERED;
-			b->conds[k] = fr.reason == FILTER_FAILED_CONDITION ?
-			    (int32_t)fr.index : -1;
-		} else if (!consents_satisfied(&p->consents, &be->ev.ctx))
-			b->results[k] = PRESULT_CONSENT;
-		else {
-			b->results[k] = PRESULT_PASSED;
-			be->passed = 1;
-		}
-	}
-}
-
-/*
- * Steps 15-17: decode and evaluate every event, hand the batch to the
- * writer, and answer.  spans are the raw texts of the events.
- */
-static enum MHD_Result
-ingest_events(struct MHD_Connection *conn, struct request *rq,
-    const struct snap_source *src, const struct event_req *er,
-    const struct jsonscan_span *spans, size_t n)
-{
-	const struct config	*cf = rq->http->cf;
-	struct batch		 b;
-	struct batch_event	*be;
-	struct idset		 set;
-	enum MHD_Result		 ret;
-	char			*resp;
-	size_t			 i, size, nrejected = 0, len, share;
-	int64_t			 wait;
-	char			 retry[32];
-	struct hdrs		 h = { { 0 }, 0 };
-	int			 rc;
-
-	/* Step 13: the source's token bucket, counted in events. */
-	wait = counters_take(src->counters, (int64_t)n, cf->rate_limit_burst,
-	    cf->rate_limit_events_per_minute, timestamp_now());
-	if (wait > 0) {
-		counter_add(&src->counters->rate_limited, 1);
-		snprintf(retry, sizeof(retry), "%lld", (long long)wait);
-		hdr(&h, MHD_HTTP_HEADER_RETRY_AFTER, retry);
-		hdr(&h, "X-RateLimit-Reset", retry);
-		return respond_error_h(conn, rq, 429, &h, "rate limit exceeded; "
-		    "retry according to the Retry-After header");
-	}
-	/* Step 14: room in the writer's queue. */
-	if (writer_admit(rq->http->writer, n) == -1) {
-		counters_give(src->counters, (int64_t)n, cf->rate_limit_burst,
-		    cf->rate_limit_events_per_minute);
-		return respond_503(conn, rq, "1", "request cannot be processed "
-		    "at this time; try again later");
-	}
-
-	/* Step 15: decode, validate, normalise; evaluate the pipelines. */
-	share = DECODE_FACTOR * (rq->body.len + 1024);
-	budget_take(&rq->http->decoding, share);
-	jarena_begin();
-	memset(&b, 0, sizeof(b));
-	b.snap = rq->snap;
-	b.src = src;
-	memcpy(b.request_id, rq->id, sizeof(b.request_id));
-	b.received_at = rq->received_at;
-	b.n = n;
-	b.npipelines = src->npipelines;
-	b.events = xcalloc(n, sizeof(*b.events));
-	b.results = xcalloc(n * (b.npipelines ? b.npipelines : 1), 1);
-	b.conds = xcalloc(n * (b.npipelines ? b.npipelines : 1),
-	    sizeof(*b.conds));
-	for (size = 16; size < n * 2; size <<= 1)
-		;
-	set.ids = xcalloc(size, sizeof(*set.ids));
-	set.mask = size - 1;
-	for (i = 0; i < n; i++) {
-		be = &b.events[i];
-		be->raw = rq->body.buf + spans[i].off;
-		be->rawlen = spans[i].len;
-		event_init(&be->ev);
-		be->valid = event_decode(er, be->raw, be->rawlen, &be->ev) == 0;
-		if (!be->valid) {
-			nrejected++;
-			continue;
-		}
-		be->dup_in_request = idset_add(&set, be->ev.message_id);
-		evaluate(&b, i, src);
-	}
-	free(set.ids);
-	/* The JSON forms the filters read go with the arena. */
-	for (i = 0; i < n; i++)
-		if (b.events[i].ev.json != NULL) {
-			json_decref(b.events[i].ev.json);
-			b.events[i].ev.json = NULL;
-		}
-	jarena_end();
-	/* Tokens of rejected events are given back (§10). */
-	counters_give(src->counters, (int64_t)nrejected, cf->rate_limit_burst,
-	    cf->rate_limit_events_per_minute);
-
-	/* Step 16: the commit; the writer takes the batch off the queue. */
-	rc = writer_submit(rq->http->writer, &b);
-	if (rc == -1) {
-		counters_give(src->counters, (int64_t)(n - nrejected),
-		    cf->rate_limit_burst, cf->rate_limit_events_per_minute);
-		ret = respond_503(conn, rq, "5", "events cannot be stored at "
-		    "this time; try again later");
-	} else {
-		/* Step 17, and the debugger's records of the request. */
-		debugger_publish(&b);
-		resp = ingest_response(&b, &len);
-		ret = respond(conn, rq, 200, "application/json; charset=utf-8",
-		    resp, len, NULL);
-		free(resp);
-	}
-	for (i = 0; i < n; i++)
-		event_release(&b.events[i].ev);
-	free(b.events);
-	free(b.results);
-	free(b.conds);
-	budget_give(&rq->http->decoding, share);
-	return ret;
-}
-
-/* Decode the string member at m, or NULL when it is not a string. */
-static char *
-member_string(const struct request *rq, const struct jsonscan_member *m,
-    size_t *len)
-{
-	if (m->value.kind != JSONSCAN_STRING)
-		return NULL;
-	return jsonscan_string(rq->body.buf, &m->value, len);
-}
-
-/* Steps 9-17, once the whole body is in. */
-static enum MHD_Result
-ingest_body(struct MHD_Connection *conn, struct request *rq)
-{
-	const struct config		*cf = rq->http->cf;
-	const struct jsonscan_member	*batchm = NULL, *m;
-	const struct snap_key		*k;
-	const struct snap_source	*src;
-	const struct jsonscan_span	*spans;
-	struct event_context		*ctx = NULL;
-	struct jsonscan			 js;
-	struct event_req		 er;
-	enum MHD_Result			 ret;
-	char				*text, *s, *cerr = NULL;
-	size_t				 len, n, slen;
-	enum timestamp_error		 te;
-
-	if (body_finish(&rq->body) == -1)
-		return body_error(conn, rq);
-	/* Step 9: one BOM is removed; blank is empty. */
-	text = rq->body.buf;
-	len = rq->body.len;
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
-		text += 3;
-		len -= 3;
-	}
-	if (strspn(text, " \t\r\n") == len)
-		return respond_error(conn, rq, 400, "request's body is empty");
-	/* Step 10. */
-	if (jsonscan_parse(&js, text, len) == -1) {
-		ret = respond_error(conn, rq, 400, "error parsing the request "
-		    "body as JSON: %s", js.detail);
-		jsonscan_release(&js);
-		return ret;
-	}
-	/* Offsets are relative to text; make them relative to the buffer. */
-	memset(&er, 0, sizeof(er));
-	er.received_at = rq->received_at;
-	er.max_event_bytes = (size_t)cf->max_event_bytes;
-	er.request_ip = rq->ip[0] ? rq->ip : NULL;
-
-	/* Step 11: body shape, envelope, batch size. */
-	if (rq->route.kind == ROUTE_SINGLE) {
-		er.shape = EVENT_SHAPE_SINGLE;
-		er.default_type = rq->route.type;
-		spans = &js.root;
-		n = 1;
-	} else if (js.root.kind == JSONSCAN_ARRAY) {
-		er.shape = EVENT_SHAPE_BATCH;
-		spans = js.elems;
-		n = js.root_count;
-	} else if (js.root.kind == JSONSCAN_OBJECT) {
-		batchm = jsonscan_member(&js, "batch");
-		if (batchm == NULL) {
-			er.shape = EVENT_SHAPE_OBJECT;
-			spans = &js.root;
-			n = 1;
-		} else {
-			er.shape = EVENT_SHAPE_BATCH;
-			if (batchm->value.kind != JSONSCAN_ARRAY) {
-				ret = respond_error(conn, rq, 400, "property "
-				    "'batch' is not a valid array");
-				goto out;
-			}
-			spans = js.elems + batchm->first;
-			n = batchm->count;
-		}
-	} else {
-		ret = respond_error(conn, rq, 400, "request's content is not a "
-		    "valid JSON object or array");
-		goto out;
-	}
-	if (er.shape == EVENT_SHAPE_BATCH && n == 0) {
-		ret = respond_error(conn, rq, 400, "batch must contain at least "
-		    "one event");
-		goto out;
-	}
-	if (er.shape == EVENT_SHAPE_BATCH &&
-	    n > (size_t)cf->max_batch_events) {
-		ret = respond_error(conn, rq, 400, "batch contains too many "
-		    "events");
-		goto out;
-	}
-	if (batchm != NULL && (m = jsonscan_member(&js, "sentAt")) != NULL) {
-		if ((s = member_string(rq, m, &slen)) == NULL) {
-			ret = respond_error(conn, rq, 400, "property 'sentAt' "
-			    "is not a valid string");
-			goto out;
-		}
-		te = timestamp_parse(s, slen, &er.sent_at);
-		free(s);
-		if (te == TIMESTAMP_INVALID) {
-			ret = respond_error(conn, rq, 400, "property 'sentAt' "
-			    "is not a valid ISO 8601 timestamp");
-			goto out;
-		}
-		if (te == TIMESTAMP_BAD_YEAR) {
-			ret = respond_error(conn, rq, 400, "property 'sentAt' "
-			    "has an invalid year value");
-			goto out;
-		}
-		er.has_sent_at = 1;
-	}
-	if (batchm != NULL && (m = jsonscan_member(&js, "context")) != NULL) {
-		ctx = event_context_new(rq->body.buf + m->value.off,
-		    m->value.len, &cerr);
-		if (ctx == NULL) {
-			ret = respond_error(conn, rq, 400, "%s", cerr);
-			free(cerr);
-			goto out;
-		}
-		er.context = ctx;
-	}
-
-	/* Step 12: the body's write key, when no header named one. */
-	if (rq->key == NULL) {
-		m = js.root.kind == JSONSCAN_OBJECT ?
-		    jsonscan_member(&js, "writeKey") : NULL;
-		if (m == NULL) {
-			ret = respond_error(conn, rq, 401, "Authorization "
-			    "header is missing");
-			goto out;
-		}
-		if ((s = member_string(rq, m, &slen)) == NULL) {
-			ret = respond_error(conn, rq, 400, "property 'writeKey' "
-			    "is not a valid string");
-			goto out;
-		}
-		if (slen == 0) {
-			free(s);
-			ret = respond_error(conn, rq, 400, "property 'writeKey' "
-			    "cannot be empty");
-			goto out;
-		}
-		k = rq->snap != NULL ? snapshot_lookup_key(rq->snap, s, slen) :
-		    NULL;
-		free(s);
-		if (k == NULL) {
-			ret = respond_error(conn, rq, 401, "the event write key "
-			    "in the request body does not exist");
-			goto out;
-		}
-		atomic_store(&k->usage->last_used, rq->received_at);
-		rq->key = k;
-	}
-	src = rq->key->source;
-	er.source_id = src->id;
-	er.ip_fallback = src->ip_fallback;
-
-	/* The spans are relative to text, which may follow a BOM. */
-	if (text != rq->body.buf) {
-		struct jsonscan_span *sp = xcalloc(n, sizeof(*sp));
-		size_t i;
-
-		for (i = 0; i < n; i++) {
-			sp[i] = spans[i];
-			sp[i].off += (size_t)(text - rq->body.buf);
-		}
-		ret = ingest_events(conn, rq, src, &er, sp, n);
-		free(sp);
-	} else
-		ret = ingest_events(conn, rq, src, &er, spans, n);
-out:
-	event_context_free(ctx);
-	jsonscan_release(&js);
-	return ret;
 }
 
 /*
@@ -980,27 +393,28 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **ctx)
 {
-	struct http	*http = cls;
-	struct request	*rq = *ctx;
-	enum route_kind	 k;
-	int		 get, head, post, options;
+	struct http		*http = cls;
+	struct http_request	*rq = *ctx;
+	struct reply		 r;
+	enum route_kind		 k;
+	int			 get, head, post, options;
 
 	if (rq == NULL) {
 		lower_priority();
 		rq = xcalloc(1, sizeof(*rq));
 		rq->http = http;
-		rq->received_at = timestamp_now();
-		ids_new_request_id(rq->id);
-		ingest_route(url, &rq->route);
+		rq->in.received_at = timestamp_now();
+		ids_new_request_id(rq->in.id);
+		ingest_route(url, &rq->in.route);
 		rq->v1 = strncmp(url, "/v1/", 4) == 0;
 		rq->origin = MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, "Origin");
 		atomic_fetch_add(&http->inflight, 1);
 		*ctx = rq;
-		k = rq->route.kind;
+		k = rq->in.route.kind;
 		post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 		if ((k == ROUTE_BATCH || k == ROUTE_SINGLE) && post)
-			return ingest_headers(conn, rq);
+			return start_ingest(conn, rq);
 		return MHD_YES;
 	}
 	if (rq->answered) {
@@ -1009,32 +423,28 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		/*
-		 * After a limit is passed nothing more is kept or inflated;
-		 * the rest is read and dropped so that the client, still
-		 * sending, gets the answer instead of a reset.  A client
-		 * that goes on for another max_body_bytes is answered at once
-		 * and the connection closed.
-		 */
-		if (rq->reading &&
-		    body_feed(&rq->body, upload, *upload_size) == -1 &&
-		    rq->body.received > 2 * rq->body.max + rq->body.declared) {
+		/* Past a limit, ingest_read drops the rest, then answers. */
+		if (rq->reading && ingest_read(http->ingest, &rq->in, upload,
+		    *upload_size, &r) == -1) {
 			*upload_size = 0;
-			return body_error(conn, rq);
+			return respond(conn, rq, &r);
 		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (rq->reading)
-		return ingest_body(conn, rq);
+	if (rq->reading) {
+		ingest_finish(http->ingest, &rq->in, &r);
+		return respond(conn, rq, &r);
+	}
 
-	k = rq->route.kind;
+	k = rq->in.route.kind;
 	get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	options = strcmp(method, MHD_HTTP_METHOD_OPTIONS) == 0;
 	switch (k) {
 	case ROUTE_OTHER:
-		return respond_error(conn, rq, 404, "%s", "");
+		reply_error(&r, 404, "%s", "");
+		return respond(conn, rq, &r);
 	case ROUTE_HEALTHZ:
 		if (get || head)
 			return serve_healthz(conn, rq);
@@ -1056,27 +466,21 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 			return serve_settings(conn, rq);
 		break;
 	}
-	{
-		struct hdrs h = { { 0 }, 0 };
-
-		hdr(&h, MHD_HTTP_HEADER_ALLOW, ingest_allow(k));
-		return respond_error_h(conn, rq, 405, &h, "Method not allowed");
-	}
+	reply_error(&r, 405, "Method not allowed");
+	reply_header(&r, MHD_HTTP_HEADER_ALLOW, ingest_allow(k));
+	return respond(conn, rq, &r);
 }
 
 static void
 completed(void *cls, struct MHD_Connection *conn, void **ctx,
     enum MHD_RequestTerminationCode toe)
 {
-	struct http	*http = cls;
-	struct request	*rq = *ctx;
+	struct http		*http = cls;
+	struct http_request	*rq = *ctx;
 
 	if (rq == NULL)
 		return;
-	if (rq->reading)
-		body_release(&rq->body);
-	budget_give(&http->bodies, rq->body_share);
-	snapshot_unref(rq->snap);
+	ingest_request_release(http->ingest, &rq->in);
 	free(rq);
 	*ctx = NULL;
 	atomic_fetch_sub(&http->inflight, 1);
@@ -1091,10 +495,8 @@ http_start(int fd, const struct config *cf, struct warehouse *st,
 	http->cf = cf;
 	http->store = st;
 	http->writer = w;
-	http->started_at = timestamp_now();
 	pthread_mutex_init(&http->codes_mtx, NULL);
-	budget_init(&http->bodies, BODIES_BUDGET(cf->max_body_bytes));
-	budget_init(&http->decoding, DECODE_BUDGET(cf->max_body_bytes));
+	http->ingest = ingest_new(cf, w);
 	http->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, http,
@@ -1109,8 +511,7 @@ http_start(int fd, const struct config *cf, struct warehouse *st,
 	if (http->mhd == NULL) {
 		snprintf(err, errlen, "cannot start the HTTP server");
 		pthread_mutex_destroy(&http->codes_mtx);
-		budget_release(&http->bodies);
-		budget_release(&http->decoding);
+		ingest_free(http->ingest);
 		free(http);
 		return NULL;
 	}
@@ -1135,7 +536,6 @@ http_stop(struct http *http)
 	}
 	MHD_stop_daemon(http->mhd);
 	pthread_mutex_destroy(&http->codes_mtx);
-	budget_release(&http->bodies);
-	budget_release(&http->decoding);
+	ingest_free(http->ingest);
 	free(http);
 }

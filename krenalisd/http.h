@@ -1,8 +1,8 @@
 /*
  * The HTTP side of krenalisd (spec/ingest.md), on libmicrohttpd with one
  * thread per connection: each HTTP thread reads, decodes and evaluates its
- * own request, then waits for the writer's commit (only its own thread
- * waits), so decoding spreads over the cores.
+ * own request (with ingest.c), then waits for the writer's commit (only
+ * its own thread waits), so decoding spreads over the cores.
  */
 #ifndef HTTP_H
 #define HTTP_H

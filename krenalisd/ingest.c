@@ -1,6 +1,8 @@
-/* Routes, headers and the success body of ingest requests; see ingest.h. */
+/* Ingest requests from their headers to their answer; see ingest.h. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +11,37 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "hash.h"
+#include "timestamp.h"
 #include "xmalloc.h"
 #include "batch.h"
+#include "budget.h"
+#include "config.h"
+#include "counters.h"
+#include "debugger.h"
 #include "ingest.h"
+#include "jarena.h"
+#include "jsonscan.h"
+#include "pipeline.h"
+#include "reply.h"
+#include "snapshot.h"
+#include "writer.h"
+
+/*
+ * The budgets, as multiples of max_body_bytes (16 MiB at least): with the
+ * default 4 MiB, 56 MiB of bodies and 56 MiB of decoded events, which
+ * measured about 6 times the size of their raw text.
+ */
+#define BODIES_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
+#define DECODE_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
+#define DECODE_FACTOR		6
+
+struct ingest {
+	const struct config	*cf;
+	struct writer		*writer;
+	struct budget		 bodies;	/* request bodies held */
+	struct budget		 decoding;	/* decoded, uncommitted events */
+};
 
 static const struct {
 	const char	*path;
@@ -330,13 +360,13 @@ ingest_encoding(const char *value)
 	return ENCODING_UNSUPPORTED;
 }
 
-char *
-ingest_response(const struct batch *b, size_t *len)
+/* The 200 answer (§9) for a committed batch. */
+static void
+success_reply(const struct batch *b, struct reply *r)
 {
 	json_t				*o, *rej = NULL, *e;
 	const struct batch_event	*be;
 	size_t				 i, dups = 0, nrej = 0;
-	char				*s;
 
 	for (i = 0; i < b->n; i++) {
 		be = &b->events[i];
@@ -363,11 +393,449 @@ ingest_response(const struct batch *b, size_t *len)
 	json_object_set_new(o, "duplicates", json_integer((json_int_t)dups));
 	if (rej != NULL)
 		json_object_set_new(o, "rejected", rej);
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	reply_json(r, 200, "application/json; charset=utf-8", o);
 	json_decref(o);
-	*len = strlen(s);
-	s = xreallocarray(s, *len + 2, 1);
-	s[(*len)++] = '\n';
-	s[*len] = '\0';
-	return s;
+}
+
+struct ingest *
+ingest_new(const struct config *cf, struct writer *w)
+{
+	struct ingest	*ing = xcalloc(1, sizeof(*ing));
+
+	ing->cf = cf;
+	ing->writer = w;
+	budget_init(&ing->bodies, BODIES_BUDGET(cf->max_body_bytes));
+	budget_init(&ing->decoding, DECODE_BUDGET(cf->max_body_bytes));
+	return ing;
+}
+
+void
+ingest_free(struct ingest *ing)
+{
+	if (ing == NULL)
+		return;
+	budget_release(&ing->bodies);
+	budget_release(&ing->decoding);
+	free(ing);
+}
+
+int
+ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
+{
+	const struct config	*cf = ing->cf;
+	char			 key[IDS_KEY_LEN + 2], *end;
+	int			 encoding, rc;
+	unsigned long long	 clen;
+
+	if (rq->nauth > 1) {
+		reply_error(r, 400, "request contains multiple Authorization "
+		    "headers");
+		return -1;
+	}
+	rq->snap = snapshot_current();
+	if (rq->nauth == 1) {
+		rc = ingest_auth(rq->authorization ? rq->authorization : "",
+		    key, sizeof(key));
+		if (rc == -1) {
+			reply_error(r, 400, "Authorization header is invalid; "
+			    "use \"Authorization: Bearer <KEY>\" or "
+			    "\"Authorization: Basic <BASE64(KEY:)>\" with an "
+			    "event write key");
+			return -1;
+		}
+		if (rq->snap != NULL)
+			rq->key = snapshot_lookup_key(rq->snap, key,
+			    strlen(key));
+		if (rq->key == NULL) {
+			reply_error(r, 401, rc == AUTH_BASIC ? "event write "
+			    "key in the Basic Authorization header is not "
+			    "valid" : "event write key in the Authorization "
+			    "header is not valid");
+			return -1;
+		}
+		atomic_store(&rq->key->usage->last_used, rq->received_at);
+	}
+	if (!ingest_charset_ok(rq->content_type)) {
+		reply_error(r, 400, "request's content type charset must be "
+		    "'utf-8'");
+		return -1;
+	}
+	rc = rq->forwarded_for != NULL ? ingest_forwarded_for(
+	    rq->forwarded_for, rq->ip, sizeof(rq->ip)) : 0;
+	if (rc == -1) {
+		reply_error(r, 400, "address specified in the "
+		    "'X-Forwarded-For' header is not a valid IP address");
+		return -1;
+	}
+	if (rc == 0)
+		strlcpy(rq->ip, rq->peer, sizeof(rq->ip));
+	encoding = ingest_encoding(rq->content_encoding);
+	if (encoding == ENCODING_UNSUPPORTED) {
+		reply_error(r, 415, "content encoding \"%s\" is not supported",
+		    rq->content_encoding);
+		return -1;
+	}
+	clen = 0;
+	if (rq->content_length != NULL) {
+		errno = 0;
+		clen = strtoull(rq->content_length, &end, 10);
+		if (errno == ERANGE || (unsigned long long)cf->max_body_bytes <
+		    clen) {
+			reply_error(r, 413, "request's body exceeds the "
+			    "limit of %lld bytes",
+			    (long long)cf->max_body_bytes);
+			return -1;
+		}
+	}
+	body_init(&rq->body, (size_t)cf->max_body_bytes, cf->max_gzip_ratio,
+	    (size_t)clen, encoding == ENCODING_GZIP);
+	/*
+	 * The body's share of memory, taken once, before a byte is read:
+	 * its length when declared and plain, else the most it may grow to.
+	 * While the budget is spent this thread waits here, and its client's
+	 * upload waits in the kernel.
+	 */
+	rq->body_share = encoding != ENCODING_GZIP && clen > 0 ? (size_t)clen :
+	    (size_t)cf->max_body_bytes;
+	budget_take(&ing->bodies, rq->body_share);
+	return 0;
+}
+
+/* The 413/415 of a body that broke a limit while being read. */
+static void
+body_reply(struct ingest *ing, const struct ingest_request *rq,
+    struct reply *r)
+{
+	switch (rq->body.error) {
+	case BODY_TOO_LARGE:
+		reply_error(r, 413, "request's body exceeds the limit of %lld "
+		    "bytes", (long long)ing->cf->max_body_bytes);
+		break;
+	case BODY_RATIO:
+		reply_error(r, 413, "request's body exceeds the decompression "
+		    "ratio limit of %lld", (long long)ing->cf->max_gzip_ratio);
+		break;
+	default:
+		reply_error(r, 415, "request's body is not valid gzip data");
+		break;
+	}
+}
+
+int
+ingest_read(struct ingest *ing, struct ingest_request *rq, const char *buf,
+    size_t n, struct reply *r)
+{
+	if (body_feed(&rq->body, buf, n) == 0 ||
+	    rq->body.received <= 2 * rq->body.max + rq->body.declared)
+		return 0;
+	body_reply(ing, rq, r);
+	return -1;
+}
+
+/* A small set of message ids, for the duplicates within one request. */
+struct idset {
+	const char	**ids;
+	size_t		  mask;
+};
+
+/* Add id; 1 when it was already there. */
+static int
+idset_add(struct idset *set, const char *id)
+{
+	size_t	i = hash_bytes(id, strlen(id)) & set->mask;
+
+	while (set->ids[i] != NULL) {
+		if (strcmp(set->ids[i], id) == 0)
+			return 1;
+		i = (i + 1) & set->mask;
+	}
+	set->ids[i] = id;
+	return 0;
+}
+
+/*
+ * Steps 13-17: the rate limit and the writer's queue, then decode and
+ * evaluate every event, hand the batch to the writer, and answer.  spans
+ * are the raw texts of the events, relative to the body's buffer.
+ */
+static void
+commit_events(struct ingest *ing, struct ingest_request *rq,
+    const struct event_req *er, const struct jsonscan_span *spans, size_t n,
+    struct reply *r)
+{
+	const struct config		*cf = ing->cf;
+	const struct snap_source	*src = rq->key->source;
+	struct batch			 b;
+	struct batch_event		*be;
+	struct idset			 set;
+	size_t				 i, size, nrejected = 0, share;
+	int64_t				 wait;
+	char				 retry[32];
+
+	/* Step 13: the source's token bucket, counted in events. */
+	wait = counters_take(src->counters, (int64_t)n, cf->rate_limit_burst,
+	    cf->rate_limit_events_per_minute, timestamp_now());
+	if (wait > 0) {
+		counter_add(&src->counters->rate_limited, 1);
+		snprintf(retry, sizeof(retry), "%lld", (long long)wait);
+		reply_error(r, 429, "rate limit exceeded; retry according to "
+		    "the Retry-After header");
+		reply_header(r, "Retry-After", retry);
+		reply_header(r, "X-RateLimit-Reset", retry);
+		return;
+	}
+	/* Step 14: room in the writer's queue. */
+	if (writer_admit(ing->writer, n) == -1) {
+		counters_give(src->counters, (int64_t)n, cf->rate_limit_burst,
+		    cf->rate_limit_events_per_minute);
+		reply_unavailable(r, "1", "request cannot be processed at this "
+		    "time; try again later");
+		return;
+	}
+
+	/* Step 15: decode, validate, normalise; evaluate the pipelines. */
+	share = DECODE_FACTOR * (rq->body.len + 1024);
+	budget_take(&ing->decoding, share);
+	jarena_begin();
+	memset(&b, 0, sizeof(b));
+	b.snap = rq->snap;
+	b.src = src;
+	memcpy(b.request_id, rq->id, sizeof(b.request_id));
+	b.received_at = rq->received_at;
+	b.n = n;
+	b.npipelines = src->npipelines;
+	b.events = xcalloc(n, sizeof(*b.events));
+	b.results = xcalloc(n * (b.npipelines ? b.npipelines : 1), 1);
+	b.conds = xcalloc(n * (b.npipelines ? b.npipelines : 1),
+	    sizeof(*b.conds));
+	for (size = 16; size < n * 2; size <<= 1)
+		;
+	set.ids = xcalloc(size, sizeof(*set.ids));
+	set.mask = size - 1;
+	for (i = 0; i < n; i++) {
+		be = &b.events[i];
+		be->raw = rq->body.buf + spans[i].off;
+		be->rawlen = spans[i].len;
+		event_init(&be->ev);
+		be->valid = event_decode(er, be->raw, be->rawlen, &be->ev) == 0;
+		if (!be->valid) {
+			nrejected++;
+			continue;
+		}
+		be->dup_in_request = idset_add(&set, be->ev.message_id);
+		pipeline_evaluate(&b, i, src);
+	}
+	free(set.ids);
+	/* The JSON forms the filters read go with the arena. */
+	for (i = 0; i < n; i++)
+		if (b.events[i].ev.json != NULL) {
+			json_decref(b.events[i].ev.json);
+			b.events[i].ev.json = NULL;
+		}
+	jarena_end();
+	/* Tokens of rejected events are given back (§10). */
+	counters_give(src->counters, (int64_t)nrejected, cf->rate_limit_burst,
+	    cf->rate_limit_events_per_minute);
+
+	/* Step 16: the commit; the writer takes the batch off the queue. */
+	if (writer_submit(ing->writer, &b) == -1) {
+		counters_give(src->counters, (int64_t)(n - nrejected),
+		    cf->rate_limit_burst, cf->rate_limit_events_per_minute);
+		reply_unavailable(r, "5", "events cannot be stored at this "
+		    "time; try again later");
+	} else {
+		/* Step 17, and the debugger's records of the request. */
+		debugger_publish(&b);
+		success_reply(&b, r);
+	}
+	for (i = 0; i < n; i++)
+		event_release(&b.events[i].ev);
+	free(b.events);
+	free(b.results);
+	free(b.conds);
+	budget_give(&ing->decoding, share);
+}
+
+/* Decode the string member at m, or NULL when it is not a string. */
+static char *
+member_string(const struct ingest_request *rq,
+    const struct jsonscan_member *m, size_t *len)
+{
+	if (m->value.kind != JSONSCAN_STRING)
+		return NULL;
+	return jsonscan_string(rq->body.buf, &m->value, len);
+}
+
+void
+ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
+{
+	const struct config		*cf = ing->cf;
+	const struct jsonscan_member	*batchm = NULL, *m;
+	const struct snap_key		*k;
+	const struct snap_source	*src;
+	const struct jsonscan_span	*spans;
+	struct jsonscan_span		*moved;
+	struct event_context		*ctx = NULL;
+	struct jsonscan			 js;
+	struct event_req		 er;
+	char				*text, *s, *cerr = NULL;
+	size_t				 len, n, slen, i;
+	enum timestamp_error		 te;
+
+	if (body_finish(&rq->body) == -1) {
+		body_reply(ing, rq, r);
+		return;
+	}
+	/* Step 9: one BOM is removed; blank is empty. */
+	text = rq->body.buf;
+	len = rq->body.len;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if (strspn(text, " \t\r\n") == len) {
+		reply_error(r, 400, "request's body is empty");
+		return;
+	}
+	/* Step 10. */
+	if (jsonscan_parse(&js, text, len) == -1) {
+		reply_error(r, 400, "error parsing the request body as JSON: "
+		    "%s", js.detail);
+		jsonscan_release(&js);
+		return;
+	}
+	memset(&er, 0, sizeof(er));
+	er.received_at = rq->received_at;
+	er.max_event_bytes = (size_t)cf->max_event_bytes;
+	er.request_ip = rq->ip[0] ? rq->ip : NULL;
+
+	/* Step 11: body shape, envelope, batch size. */
+	if (rq->route.kind == ROUTE_SINGLE) {
+		er.shape = EVENT_SHAPE_SINGLE;
+		er.default_type = rq->route.type;
+		spans = &js.root;
+		n = 1;
+	} else if (js.root.kind == JSONSCAN_ARRAY) {
+		er.shape = EVENT_SHAPE_BATCH;
+		spans = js.elems;
+		n = js.root_count;
+	} else if (js.root.kind == JSONSCAN_OBJECT) {
+		batchm = jsonscan_member(&js, "batch");
+		if (batchm == NULL) {
+			er.shape = EVENT_SHAPE_OBJECT;
+			spans = &js.root;
+			n = 1;
+		} else {
+			er.shape = EVENT_SHAPE_BATCH;
+			if (batchm->value.kind != JSONSCAN_ARRAY) {
+				reply_error(r, 400, "property 'batch' is not a "
+				    "valid array");
+				goto out;
+			}
+			spans = js.elems + batchm->first;
+			n = batchm->count;
+		}
+	} else {
+		reply_error(r, 400, "request's content is not a valid JSON "
+		    "object or array");
+		goto out;
+	}
+	if (er.shape == EVENT_SHAPE_BATCH && n == 0) {
+		reply_error(r, 400, "batch must contain at least one event");
+		goto out;
+	}
+	if (er.shape == EVENT_SHAPE_BATCH &&
+	    n > (size_t)cf->max_batch_events) {
+		reply_error(r, 400, "batch contains too many events");
+		goto out;
+	}
+	if (batchm != NULL && (m = jsonscan_member(&js, "sentAt")) != NULL) {
+		if ((s = member_string(rq, m, &slen)) == NULL) {
+			reply_error(r, 400, "property 'sentAt' is not a valid "
+			    "string");
+			goto out;
+		}
+		te = timestamp_parse(s, slen, &er.sent_at);
+		free(s);
+		if (te == TIMESTAMP_INVALID) {
+			reply_error(r, 400, "property 'sentAt' is not a valid "
+			    "ISO 8601 timestamp");
+			goto out;
+		}
+		if (te == TIMESTAMP_BAD_YEAR) {
+			reply_error(r, 400, "property 'sentAt' has an invalid "
+			    "year value");
+			goto out;
+		}
+		er.has_sent_at = 1;
+	}
+	if (batchm != NULL && (m = jsonscan_member(&js, "context")) != NULL) {
+		ctx = event_context_new(rq->body.buf + m->value.off,
+		    m->value.len, &cerr);
+		if (ctx == NULL) {
+			reply_error(r, 400, "%s", cerr);
+			free(cerr);
+			goto out;
+		}
+		er.context = ctx;
+	}
+
+	/* Step 12: the body's write key, when no header named one. */
+	if (rq->key == NULL) {
+		m = js.root.kind == JSONSCAN_OBJECT ?
+		    jsonscan_member(&js, "writeKey") : NULL;
+		if (m == NULL) {
+			reply_error(r, 401, "Authorization header is missing");
+			goto out;
+		}
+		if ((s = member_string(rq, m, &slen)) == NULL) {
+			reply_error(r, 400, "property 'writeKey' is not a "
+			    "valid string");
+			goto out;
+		}
+		if (slen == 0) {
+			free(s);
+			reply_error(r, 400, "property 'writeKey' cannot be "
+			    "empty");
+			goto out;
+		}
+		k = rq->snap != NULL ? snapshot_lookup_key(rq->snap, s, slen) :
+		    NULL;
+		free(s);
+		if (k == NULL) {
+			reply_error(r, 401, "the event write key in the "
+			    "request body does not exist");
+			goto out;
+		}
+		atomic_store(&k->usage->last_used, rq->received_at);
+		rq->key = k;
+	}
+	src = rq->key->source;
+	er.source_id = src->id;
+	er.ip_fallback = src->ip_fallback;
+
+	/* The spans are relative to text, which may follow a BOM. */
+	if (text != rq->body.buf) {
+		moved = xcalloc(n, sizeof(*moved));
+		for (i = 0; i < n; i++) {
+			moved[i] = spans[i];
+			moved[i].off += (size_t)(text - rq->body.buf);
+		}
+		commit_events(ing, rq, &er, moved, n, r);
+		free(moved);
+	} else
+		commit_events(ing, rq, &er, spans, n, r);
+out:
+	event_context_free(ctx);
+	jsonscan_release(&js);
+}
+
+void
+ingest_request_release(struct ingest *ing, struct ingest_request *rq)
+{
+	body_release(&rq->body);
+	budget_give(&ing->bodies, rq->body_share);
+	rq->body_share = 0;
+	snapshot_unref(rq->snap);
+	rq->snap = NULL;
 }

@@ -1,16 +1,28 @@
 /*
- * The pure parts of an ingest request (spec/ingest.md): routes, the
- * Authorization, Content-Type, X-Forwarded-For and Content-Encoding
- * headers, and the success body.  No I/O: http.c drives them.
+ * Ingest requests (spec/ingest.md), apart from HTTP: routes, the header
+ * checks, reading the body within its limits, and steps 9-17 of §5 from
+ * the body to the answer.  http.c fills a struct ingest_request from the
+ * request and sends the struct reply it gets back.
+ *
+ * Threads: one struct ingest is shared by every HTTP thread (its memory
+ * budgets lock); a struct ingest_request belongs to its request's thread.
  */
 #ifndef INGEST_H
 #define INGEST_H
 
+#include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "ids.h"
+#include "body.h"
 #include "event.h"
 
-struct batch;
+struct config;
+struct reply;
+struct snap_key;
+struct snapshot;
+struct writer;
 
 enum route_kind {
 	ROUTE_OTHER = 0,
@@ -67,9 +79,61 @@ enum encoding {
 enum encoding ingest_encoding(const char *value);
 
 /*
- * The body of the 200 answer (§9) for a committed batch, with its
- * newline; malloc'd, *len its length.
+ * One ingest request.  The caller fills the first part from the request;
+ * the header values are borrowed until ingest_start returns.
  */
-char	*ingest_response(const struct batch *, size_t *len);
+struct ingest_request {
+	struct route		 route;
+	char			 id[IDS_REQID_MAX + 1];
+	int64_t			 received_at;	/* ms */
+	int			 nauth;	/* non-blank Authorization headers */
+	const char		*authorization;	/* the first one, or NULL */
+	const char		*content_type;	/* each NULL when absent */
+	const char		*forwarded_for;
+	const char		*content_encoding;
+	const char		*content_length;
+	char			 peer[INET6_ADDRSTRLEN];	/* or "" */
+
+	/* Set by ingest_start and ingest_finish. */
+	struct snapshot		*snap;		/* reference held */
+	const struct snap_key	*key;		/* from a header or the body */
+	char			 ip[INET6_ADDRSTRLEN];	/* request IP, or "" */
+	struct body		 body;
+	size_t			 body_share;	/* of the bodies budget */
+};
+
+/*
+ * What the requests share: the settings, the writer (both borrowed for
+ * the life of the struct ingest) and the memory budgets.
+ */
+struct ingest	*ingest_new(const struct config *, struct writer *);
+void		 ingest_free(struct ingest *);
+
+/*
+ * Steps 3-7 of §5 on the headers of rq, then the body's share of memory,
+ * taken before a byte is read (this waits while the budget is spent).
+ * Return 0 when the body is to be read, or -1 with the answer in *r.
+ */
+int	ingest_start(struct ingest *, struct ingest_request *, struct reply *);
+
+/*
+ * The next n bytes of the body as sent (step 8).  Past a limit, nothing
+ * more is kept and the rest is dropped, so that the client, still
+ * sending, gets the answer when it is done; return -1 with the answer in
+ * *r once it has sent another max_body_bytes beyond.
+ */
+int	ingest_read(struct ingest *, struct ingest_request *, const char *,
+	    size_t n, struct reply *);
+
+/*
+ * The body is complete: steps 8 (its end) to 17 of §5, which decode and
+ * evaluate the events and wait for the writer's commit.  The answer is
+ * in *r.
+ */
+void	ingest_finish(struct ingest *, struct ingest_request *,
+	    struct reply *);
+
+/* Give back what rq holds (after ingest_start, or on a zeroed rq). */
+void	ingest_request_release(struct ingest *, struct ingest_request *);
 
 #endif

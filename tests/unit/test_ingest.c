@@ -1,17 +1,34 @@
-/* Unit tests of the body scanner, body reading and ingest headers. */
+/*
+ * Unit tests of the body scanner, body reading and ingest headers, and of
+ * whole ingest requests, from their headers to their answer, against a
+ * real catalog, writer and warehouse in a temporary directory.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <jansson.h>
+#include <sqlite3.h>
 #include <zlib.h>
 
 #include "compat.h"
+#include "ids.h"
 #include "jsonstr.h"
+#include "timestamp.h"
+#include "xmalloc.h"
 
 #include "unit.h"
 #include "../../krenalisd/body.h"
+#include "../../krenalisd/catalog.h"
+#include "../../krenalisd/config.h"
+#include "../../krenalisd/debugger.h"
 #include "../../krenalisd/ingest.h"
+#include "../../krenalisd/jarena.h"
 #include "../../krenalisd/jsonscan.h"
+#include "../../krenalisd/reply.h"
+#include "../../krenalisd/warehouse.h"
+#include "../../krenalisd/writer.h"
 
 static int
 scan_ok(const char *text)
@@ -395,6 +412,278 @@ test_jsonstr(void)
 	}
 }
 
+/* The daemon's parts that an ingest request goes through. */
+static struct {
+	char		 dir[64];
+	char		*warehouse;
+	struct config	 cf;
+	struct catalog	*cat;
+	struct warehouse *wh;
+	struct writer	*writer;
+	struct ingest	*ingest;
+	char		 key[IDS_KEY_LEN + 1];
+	char		 bearer[IDS_KEY_LEN + 8];
+} d;
+
+static void
+daemon_up(void)
+{
+	struct catalog_error	 ce;
+	json_t			*o, *f;
+	char			 err[256], *path;
+
+	strlcpy(d.dir, "/tmp/krenalis-unit.XXXXXX", sizeof(d.dir));
+	if (mkdtemp(d.dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	config_init(&d.cf);
+	d.cf.max_body_bytes = 4096;
+	d.cf.max_batch_events = 5;
+	d.cf.writer_queue_events = 100;
+	d.cf.rate_limit_events_per_minute = 0;
+	debugger_init(16);
+	xasprintf(&path, "%s/state.db", d.dir);
+	d.cat = catalog_open(path, "http://127.0.0.1/v1/events", err,
+	    sizeof(err));
+	free(path);
+	xasprintf(&d.warehouse, "%s/warehouse.db", d.dir);
+	free(d.cf.data_dir);
+	d.cf.data_dir = xstrdup(d.dir);
+	d.wh = warehouse_open("sqlite", &d.cf, err, sizeof(err));
+	if (d.wh != NULL && warehouse_ensure_schema(d.wh, err,
+	    sizeof(err)) == -1) {
+		warehouse_close(d.wh);
+		d.wh = NULL;
+	}
+	d.writer = d.wh == NULL ? NULL : writer_start(d.wh, &d.cf, err,
+	    sizeof(err));
+	if (d.cat == NULL || d.writer == NULL) {
+		printf("  set-up: %s\n", err);
+		exit(1);
+	}
+	o = catalog_source_add(d.cat, "S", 1, NULL, NULL, &ce);
+	strlcpy(d.key, json_string_value(json_array_get(json_object_get(o,
+	    "writeKeys"), 0)), sizeof(d.key));
+	json_decref(o);
+	/* One pipeline, which stores the track events. */
+	f = json_string("type is 'track'");
+	o = catalog_pipeline_add(d.cat, "S", "tracks", 6, 1, f, NULL, &ce);
+	json_decref(f);
+	if (o == NULL) {
+		printf("  set-up: %s\n", ce.message);
+		exit(1);
+	}
+	json_decref(o);
+	snprintf(d.bearer, sizeof(d.bearer), "Bearer %s", d.key);
+	d.ingest = ingest_new(&d.cf, d.writer);
+}
+
+static void
+daemon_down(void)
+{
+	char	*cmd;
+
+	ingest_free(d.ingest);
+	writer_stop(d.writer);
+	debugger_shutdown();
+	catalog_close(d.cat);
+	warehouse_close(d.wh);
+	config_release(&d.cf);
+	xasprintf(&cmd, "rm -rf '%s'", d.dir);
+	if (system(cmd) != 0)
+		printf("  cannot remove %s\n", d.dir);
+	free(cmd);
+	free(d.warehouse);
+}
+
+/*
+ * POST body to /v1/batch with the Authorization header auth (or none)
+ * and Content-Length clen (or none), as http.c would; the answer is in
+ * *r, its status returned.
+ */
+static unsigned int
+post(const char *auth, const char *clen, const char *body, struct reply *r)
+{
+	struct ingest_request	rq;
+
+	memset(&rq, 0, sizeof(rq));
+	ingest_route("/v1/batch", &rq.route);
+	ids_new_request_id(rq.id);
+	rq.received_at = timestamp_now();
+	rq.nauth = auth != NULL;
+	rq.authorization = auth;
+	rq.content_type = "application/json";
+	rq.content_length = clen;
+	strlcpy(rq.peer, "192.0.2.1", sizeof(rq.peer));
+	if (ingest_start(d.ingest, &rq, r) == 0 &&
+	    ingest_read(d.ingest, &rq, body, strlen(body), r) == 0)
+		ingest_finish(d.ingest, &rq, r);
+	ingest_request_release(d.ingest, &rq);
+	return r->status;
+}
+
+/* Check the status and body of a request's answer. */
+#define CHECK_POST(auth, clen, text, status, answer) do {		\
+	struct reply unit_r_;						\
+									\
+	CHECK_INT(post(auth, clen, text, &unit_r_), status);		\
+	CHECK_STR(unit_r_.body, answer);				\
+	reply_release(&unit_r_);					\
+} while (0)
+
+#define ERRBODY(code, msg)						\
+	"{\"error\":{\"code\":\"" code "\",\"message\":\"" msg "\"}}\n"
+
+/* The rows of krenalis_events with a message id. */
+static long long
+stored(const char *message_id)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	long long	 n = -1;
+
+	if (sqlite3_open_v2(d.warehouse, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+	    "krenalis_events WHERE message_id = ?", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_request_good(void)
+{
+	CHECK_POST(d.bearer, NULL, "[{\"type\":\"track\",\"event\":\"e\","
+	    "\"userId\":\"u\",\"messageId\":\"good-1\"},{\"type\":\"track\","
+	    "\"userId\":\"u\",\"messageId\":\"bad-1\"}]", 200,
+	    "{\"success\":true,\"received\":2,\"accepted\":1,"
+	    "\"duplicates\":0,\"rejected\":[{\"index\":1,\"messageId\":"
+	    "\"bad-1\",\"error\":\"property 'event' is required for a track "
+	    "event\"}]}\n");
+	CHECK_INT(stored("good-1"), 1);
+	CHECK_INT(stored("bad-1"), 0);
+	/* Accepted, but the pipeline's filter does not pass it. */
+	CHECK_POST(d.bearer, NULL, "{\"type\":\"identify\",\"userId\":\"u\","
+	    "\"messageId\":\"filtered-1\"}", 200, "{\"success\":true,"
+	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
+	CHECK_INT(stored("filtered-1"), 0);
+}
+
+static void
+test_request_key(void)
+{
+	char	body[256];
+
+	CHECK_POST("Bearer nope", NULL, "[{}]", 401, ERRBODY("Unauthorized",
+	    "event write key in the Authorization header is not valid"));
+	CHECK_POST("Bearer", NULL, "[{}]", 400, ERRBODY("BadRequest",
+	    "Authorization header is invalid; use \\\"Authorization: Bearer "
+	    "<KEY>\\\" or \\\"Authorization: Basic <BASE64(KEY:)>\\\" with "
+	    "an event write key"));
+	CHECK_POST(NULL, NULL, "[{}]", 401, ERRBODY("Unauthorized",
+	    "Authorization header is missing"));
+	CHECK_POST(NULL, NULL, "{\"writeKey\":\"nope\",\"batch\":[{}]}", 401,
+	    ERRBODY("Unauthorized", "the event write key in the request body "
+	    "does not exist"));
+	snprintf(body, sizeof(body), "{\"writeKey\":\"%s\",\"type\":"
+	    "\"track\",\"event\":\"e\",\"userId\":\"u\",\"messageId\":"
+	    "\"body-key\"}", d.key);
+	CHECK_POST(NULL, NULL, body, 200, "{\"success\":true,\"received\":1,"
+	    "\"accepted\":1,\"duplicates\":0}\n");
+	CHECK_INT(stored("body-key"), 1);
+}
+
+static void
+test_request_malformed(void)
+{
+	CHECK_POST(d.bearer, NULL, " \r\n", 400, ERRBODY("BadRequest",
+	    "request's body is empty"));
+	CHECK_POST(d.bearer, NULL, "[{\"type\":", 400, ERRBODY("BadRequest",
+	    "error parsing the request body as JSON: unexpected end of JSON "
+	    "input"));
+	CHECK_POST(d.bearer, NULL, "\"x\"", 400, ERRBODY("BadRequest",
+	    "request's content is not a valid JSON object or array"));
+	CHECK_POST(d.bearer, NULL, "{\"batch\":{}}", 400, ERRBODY("BadRequest",
+	    "property 'batch' is not a valid array"));
+	CHECK_POST(d.bearer, NULL, "[]", 400, ERRBODY("BadRequest",
+	    "batch must contain at least one event"));
+	CHECK_POST(d.bearer, NULL, "{\"batch\":[{}],\"sentAt\":\"yesterday\"}",
+	    400, ERRBODY("BadRequest", "property 'sentAt' is not a valid ISO "
+	    "8601 timestamp"));
+}
+
+static void
+test_request_limits(void)
+{
+	struct reply	 r;
+	char		*big;
+
+	CHECK_POST(d.bearer, "4097", "[{}]", 413, ERRBODY("PayloadTooLarge",
+	    "request's body exceeds the limit of 4096 bytes"));
+	/*
+	 * Past the limit the rest is read and dropped, then answered; past
+	 * twice the limit the answer comes while the body is being read.
+	 */
+	big = xmalloc(10000);
+	memset(big, ' ', 9999);
+	big[0] = '[';
+	big[9998] = ']';
+	big[9999] = '\0';
+	CHECK_POST(d.bearer, NULL, big + 5000, 413, ERRBODY("PayloadTooLarge",
+	    "request's body exceeds the limit of 4096 bytes"));
+	CHECK_POST(d.bearer, NULL, big, 413, ERRBODY("PayloadTooLarge",
+	    "request's body exceeds the limit of 4096 bytes"));
+	free(big);
+	CHECK_POST(d.bearer, NULL, "[{},{},{},{},{},{}]", 400,
+	    ERRBODY("BadRequest", "batch contains too many events"));
+
+	/* A bucket of 2 events refilled at 1 a second. */
+	d.cf.rate_limit_events_per_minute = 60;
+	d.cf.rate_limit_burst = 2;
+	CHECK_INT(post(d.bearer, NULL, "[{},{},{}]", &r), 429);
+	CHECK_STR(r.body, ERRBODY("TooManyRequests", "rate limit exceeded; "
+	    "retry according to the Retry-After header"));
+	CHECK_INT(r.nhdrs, 2);
+	CHECK_STR(r.names[0], "Retry-After");
+	CHECK_STR(r.values[0], "1");
+	CHECK_STR(r.names[1], "X-RateLimit-Reset");
+	CHECK_STR(r.values[1], "1");
+	reply_release(&r);
+	d.cf.rate_limit_events_per_minute = 0;
+
+	/* More events than the writer's queue holds. */
+	d.cf.writer_queue_events = 2;
+	CHECK_INT(post(d.bearer, NULL, "[{},{},{}]", &r), 503);
+	CHECK_STR(r.body, ERRBODY("ServiceUnavailable", "request cannot be "
+	    "processed at this time; try again later"));
+	CHECK_INT(r.nhdrs, 1);
+	CHECK_STR(r.values[0], "1");
+	reply_release(&r);
+	d.cf.writer_queue_events = 100;
+}
+
+static void
+test_request_duplicates(void)
+{
+	static const char	*body = "[{\"type\":\"track\",\"event\":\"e\","
+	    "\"userId\":\"u\",\"messageId\":\"dup-1\"},{\"type\":\"track\","
+	    "\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"dup-1\"}]";
+
+	CHECK_POST(d.bearer, NULL, body, 200, "{\"success\":true,"
+	    "\"received\":2,\"accepted\":1,\"duplicates\":1}\n");
+	CHECK_INT(stored("dup-1"), 1);
+	/* Again: now both are duplicates of the stored event. */
+	CHECK_POST(d.bearer, NULL, body, 200, "{\"success\":true,"
+	    "\"received\":2,\"accepted\":0,\"duplicates\":2}\n");
+	CHECK_INT(stored("dup-1"), 1);
+}
+
 int
 main(void)
 {
@@ -408,5 +697,14 @@ main(void)
 	UNIT_RUN(test_auth);
 	UNIT_RUN(test_headers);
 	UNIT_RUN(test_jsonstr);
+
+	jarena_install();
+	daemon_up();
+	UNIT_RUN(test_request_good);
+	UNIT_RUN(test_request_key);
+	UNIT_RUN(test_request_malformed);
+	UNIT_RUN(test_request_limits);
+	UNIT_RUN(test_request_duplicates);
+	daemon_down();
 	return UNIT_END();
 }

@@ -1,0 +1,25 @@
+/*
+ * The pipelines of a source on one event (spec/pipelines.md §5 step 2):
+ * for each, whether it is enabled, then its filter, then its consents.
+ * Called by the HTTP thread that decodes the event.
+ */
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+#include <stddef.h>
+
+struct batch;
+struct snap_source;
+
+/*
+ * Evaluate each pipeline of src, in creation order, on the valid event i
+ * of b: its result (disabled, filtered with the false condition, consent
+ * or passed) goes into b->results and b->conds, and the event is marked
+ * passed when a pipeline passed it.  The JSON form of the event is built
+ * (into the event) only when a filter needs it: call between
+ * jarena_begin and jarena_end, and drop it before jarena_end.
+ */
+void	pipeline_evaluate(struct batch *b, size_t i,
+	    const struct snap_source *src);
+
+#endif
