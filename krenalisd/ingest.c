@@ -560,8 +560,8 @@ idset_add(struct idset *set, const char *id)
  */
 static void
 commit_events(struct ingest *ing, struct ingest_request *rq,
-    const struct event_req *er, const struct jsonscan_span *spans, size_t n,
-    struct reply *r)
+    const char *text, const struct event_req *er,
+    const struct jsonscan_span *spans, size_t n, struct reply *r)
 {
 	const struct config		*cf = ing->cf;
 	const struct snap_source	*src = rq->key->source;
@@ -614,7 +614,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	set.mask = size - 1;
 	for (i = 0; i < n; i++) {
 		be = &b.events[i];
-		be->raw = rq->body.buf + spans[i].off;
+		be->raw = text + spans[i].off;
 		be->rawlen = spans[i].len;
 		event_init(&be->ev);
 		be->valid = event_decode(er, be->raw, be->rawlen, &be->ev) == 0;
@@ -656,14 +656,77 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	budget_give(&ing->decoding, share);
 }
 
-/* Decode the string member at m, or NULL when it is not a string. */
-static char *
-member_string(const struct ingest_request *rq,
-    const struct jsonscan_member *m, size_t *len)
+/*
+ * The body's writeKey member m in *key (malloc'd), or -1 with the 400 of
+ * §6.2 when it is not a string or is empty.
+ */
+static int
+body_key(const char *text, const struct jsonscan_member *m, char **key,
+    size_t *len, struct reply *r)
 {
-	if (m->value.kind != JSONSCAN_STRING)
-		return NULL;
-	return jsonscan_string(rq->body.buf, &m->value, len);
+	if (m->value.kind != JSONSCAN_STRING) {
+		reply_error(r, 400, "property 'writeKey' is not a valid string");
+		return -1;
+	}
+	*key = jsonscan_string(text, &m->value, len);
+	if (*len == 0) {
+		free(*key);
+		*key = NULL;
+		reply_error(r, 400, "property 'writeKey' cannot be empty");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The members of a batch envelope (spec/ingest.md §8.1 checks 4-6): the
+ * default sentAt and context of its events, and the form of its
+ * writeKey when no Authorization header named a key.  -1 with the 400.
+ */
+static int
+envelope(const char *text, const struct jsonscan *js,
+    const struct ingest_request *rq, struct event_req *er,
+    struct event_context **ctx, char **key, size_t *keylen, struct reply *r)
+{
+	const struct jsonscan_member	*m;
+	enum timestamp_error		 te;
+	char				*s, *cerr = NULL;
+	size_t				 slen;
+
+	if ((m = jsonscan_member(js, "sentAt")) != NULL) {
+		if (m->value.kind != JSONSCAN_STRING) {
+			reply_error(r, 400, "property 'sentAt' is not a valid "
+			    "string");
+			return -1;
+		}
+		s = jsonscan_string(text, &m->value, &slen);
+		te = timestamp_parse(s, slen, &er->sent_at);
+		free(s);
+		if (te == TIMESTAMP_INVALID) {
+			reply_error(r, 400, "property 'sentAt' is not a valid "
+			    "ISO 8601 timestamp");
+			return -1;
+		}
+		if (te == TIMESTAMP_BAD_YEAR) {
+			reply_error(r, 400, "property 'sentAt' has an invalid "
+			    "year value");
+			return -1;
+		}
+		er->has_sent_at = 1;
+	}
+	if ((m = jsonscan_member(js, "context")) != NULL) {
+		*ctx = event_context_new(text + m->value.off, m->value.len,
+		    &cerr);
+		if (*ctx == NULL) {
+			reply_error(r, 400, "%s", cerr);
+			free(cerr);
+			return -1;
+		}
+		er->context = *ctx;
+	}
+	if (rq->key == NULL && (m = jsonscan_member(js, "writeKey")) != NULL)
+		return body_key(text, m, key, keylen, r);
+	return 0;
 }
 
 void
@@ -673,20 +736,21 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 	const struct jsonscan_member	*batchm = NULL, *m;
 	const struct snap_key		*k;
 	const struct snap_source	*src;
-	const struct jsonscan_span	*spans;
-	struct jsonscan_span		*moved;
+	const struct jsonscan_span	*spans = NULL;
 	struct event_context		*ctx = NULL;
 	struct jsonscan			 js;
 	struct event_req		 er;
-	char				*text, *s, *cerr = NULL;
-	size_t				 len, n, slen, i;
-	enum timestamp_error		 te;
+	char				*text, *key = NULL;
+	size_t				 len, n = 0, keylen = 0;
 
 	if (body_finish(&rq->body) == -1) {
 		body_reply(ing, rq, r);
 		return;
 	}
-	/* Step 9: one BOM is removed; blank is empty. */
+	/*
+	 * Step 9: one BOM is removed; blank is empty.  From here on every
+	 * span is relative to text.
+	 */
 	text = rq->body.buf;
 	len = rq->body.len;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
@@ -709,7 +773,10 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 	er.max_event_bytes = (size_t)cf->max_event_bytes;
 	er.request_ip = rq->ip[0] ? rq->ip : NULL;
 
-	/* Step 11: body shape, envelope, batch size. */
+	/*
+	 * Step 11: body shape, then an envelope's members, then the batch
+	 * size (§8.1 checks 1, 4, 5, 6, 2, 3).
+	 */
 	if (rq->route.kind == ROUTE_SINGLE) {
 		er.shape = EVENT_SHAPE_SINGLE;
 		er.default_type = rq->route.type;
@@ -717,8 +784,9 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 		n = 1;
 	} else if (js.root.kind == JSONSCAN_ARRAY) {
 		er.shape = EVENT_SHAPE_BATCH;
-		spans = js.elems;
 		n = js.root_count;
+		if (n > 0)
+			spans = js.elems;
 	} else if (js.root.kind == JSONSCAN_OBJECT) {
 		batchm = jsonscan_member(&js, "batch");
 		if (batchm == NULL) {
@@ -732,8 +800,12 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 				    "valid array");
 				goto out;
 			}
-			spans = js.elems + batchm->first;
 			n = batchm->count;
+			if (n > 0)
+				spans = js.elems + batchm->first;
+			if (envelope(text, &js, rq, &er, &ctx, &key, &keylen,
+			    r) == -1)
+				goto out;
 		}
 	} else {
 		reply_error(r, 400, "request's content is not a valid JSON "
@@ -749,59 +821,22 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 		reply_error(r, 400, "batch contains too many events");
 		goto out;
 	}
-	if (batchm != NULL && (m = jsonscan_member(&js, "sentAt")) != NULL) {
-		if ((s = member_string(rq, m, &slen)) == NULL) {
-			reply_error(r, 400, "property 'sentAt' is not a valid "
-			    "string");
-			goto out;
-		}
-		te = timestamp_parse(s, slen, &er.sent_at);
-		free(s);
-		if (te == TIMESTAMP_INVALID) {
-			reply_error(r, 400, "property 'sentAt' is not a valid "
-			    "ISO 8601 timestamp");
-			goto out;
-		}
-		if (te == TIMESTAMP_BAD_YEAR) {
-			reply_error(r, 400, "property 'sentAt' has an invalid "
-			    "year value");
-			goto out;
-		}
-		er.has_sent_at = 1;
-	}
-	if (batchm != NULL && (m = jsonscan_member(&js, "context")) != NULL) {
-		ctx = event_context_new(rq->body.buf + m->value.off,
-		    m->value.len, &cerr);
-		if (ctx == NULL) {
-			reply_error(r, 400, "%s", cerr);
-			free(cerr);
-			goto out;
-		}
-		er.context = ctx;
-	}
 
 	/* Step 12: the body's write key, when no header named one. */
 	if (rq->key == NULL) {
-		m = js.root.kind == JSONSCAN_OBJECT ?
-		    jsonscan_member(&js, "writeKey") : NULL;
-		if (m == NULL) {
-			reply_error(r, 401, "Authorization header is missing");
-			goto out;
+		if (key == NULL) {
+			m = js.root.kind == JSONSCAN_OBJECT ?
+			    jsonscan_member(&js, "writeKey") : NULL;
+			if (m == NULL) {
+				reply_error(r, 401, "Authorization header is "
+				    "missing");
+				goto out;
+			}
+			if (body_key(text, m, &key, &keylen, r) == -1)
+				goto out;
 		}
-		if ((s = member_string(rq, m, &slen)) == NULL) {
-			reply_error(r, 400, "property 'writeKey' is not a "
-			    "valid string");
-			goto out;
-		}
-		if (slen == 0) {
-			free(s);
-			reply_error(r, 400, "property 'writeKey' cannot be "
-			    "empty");
-			goto out;
-		}
-		k = rq->snap != NULL ? snapshot_lookup_key(rq->snap, s, slen) :
-		    NULL;
-		free(s);
+		k = rq->snap != NULL ? snapshot_lookup_key(rq->snap, key,
+		    keylen) : NULL;
 		if (k == NULL) {
 			reply_error(r, 401, "the event write key in the "
 			    "request body does not exist");
@@ -813,19 +848,9 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 	src = rq->key->source;
 	er.source_id = src->id;
 	er.ip_fallback = src->ip_fallback;
-
-	/* The spans are relative to text, which may follow a BOM. */
-	if (text != rq->body.buf) {
-		moved = xcalloc(n, sizeof(*moved));
-		for (i = 0; i < n; i++) {
-			moved[i] = spans[i];
-			moved[i].off += (size_t)(text - rq->body.buf);
-		}
-		commit_events(ing, rq, &er, moved, n, r);
-		free(moved);
-	} else
-		commit_events(ing, rq, &er, spans, n, r);
+	commit_events(ing, rq, text, &er, spans, n, r);
 out:
+	free(key);
 	event_context_free(ctx);
 	jsonscan_release(&js);
 }

@@ -122,6 +122,11 @@ post /v1/batch '{"batch":[{}],"sentAt":""}' -H "$AUTH"
 expect_http "sentAt empty" 400 "$(errbody BadRequest "property 'sentAt' is not a valid ISO 8601 timestamp")"
 post /v1/batch '{"batch":[{}],"sentAt":"0000-01-01T00:00:00Z"}' -H "$AUTH"
 expect_http "sentAt year" 400 "$(errbody BadRequest "property 'sentAt' has an invalid year value")"
+# The envelope's members come before the batch's size (§8.1).
+post /v1/batch '{"batch":[],"sentAt":""}' -H "$AUTH"
+expect_http "sentAt before size" 400 "$(errbody BadRequest "property 'sentAt' is not a valid ISO 8601 timestamp")"
+post /v1/batch '{"batch":[],"writeKey":""}'
+expect_http "writeKey before size" 400 "$(errbody BadRequest "property 'writeKey' cannot be empty")"
 post /v1/batch '{"batch":[{}],"context":null}' -H "$AUTH"
 expect_http "context null" 400 "$(errbody BadRequest "property 'context' is not a valid object")"
 post /v1/batch '{"batch":[{}],"context":{"ip":5}}' -H "$AUTH"

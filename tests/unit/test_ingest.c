@@ -618,6 +618,42 @@ test_request_malformed(void)
 	    "8601 timestamp"));
 }
 
+/* §8.1: an envelope's members are checked before the batch's size. */
+static void
+test_request_envelope_order(void)
+{
+	char	body[256];
+
+	CHECK_POST(d.bearer, NULL, "{\"batch\":[],\"sentAt\":\"\"}", 400,
+	    ERRBODY("BadRequest", "property 'sentAt' is not a valid ISO 8601 "
+	    "timestamp"));
+	CHECK_POST(d.bearer, NULL, "{\"sentAt\":1,\"batch\":[]}", 400,
+	    ERRBODY("BadRequest", "property 'sentAt' is not a valid string"));
+	CHECK_POST(d.bearer, NULL, "{\"batch\":[],\"context\":null}", 400,
+	    ERRBODY("BadRequest", "property 'context' is not a valid object"));
+	CHECK_POST(d.bearer, NULL, "{\"batch\":[{},{},{},{},{},{}],"
+	    "\"context\":[]}", 400, ERRBODY("BadRequest", "property 'context' "
+	    "is not a valid object"));
+	CHECK_POST(NULL, NULL, "{\"batch\":[],\"writeKey\":1}", 400,
+	    ERRBODY("BadRequest", "property 'writeKey' is not a valid string"));
+	CHECK_POST(NULL, NULL, "{\"batch\":[],\"writeKey\":\"\"}", 400,
+	    ERRBODY("BadRequest", "property 'writeKey' cannot be empty"));
+	/* The key's lookup stays at step 12, after the size. */
+	CHECK_POST(NULL, NULL, "{\"batch\":[],\"writeKey\":\"nope\"}", 400,
+	    ERRBODY("BadRequest", "batch must contain at least one event"));
+	/* With an Authorization header, the body's key is not looked at. */
+	CHECK_POST(d.bearer, NULL, "{\"batch\":[],\"writeKey\":1}", 400,
+	    ERRBODY("BadRequest", "batch must contain at least one event"));
+	/* Every check holds after a BOM, whose 3 bytes shift nothing. */
+	snprintf(body, sizeof(body), "\xef\xbb\xbf{\"writeKey\":\"%s\","
+	    "\"sentAt\":\"2025-01-02T03:04:05Z\",\"context\":{\"ip\":"
+	    "\"192.0.2.9\"},\"batch\":[{\"type\":\"track\",\"event\":\"e\","
+	    "\"userId\":\"u\",\"messageId\":\"bom-1\"}]}", d.key);
+	CHECK_POST(NULL, NULL, body, 200, "{\"success\":true,\"received\":1,"
+	    "\"accepted\":1,\"duplicates\":0}\n");
+	CHECK_INT(stored("bom-1"), 1);
+}
+
 static void
 test_request_limits(void)
 {
@@ -703,6 +739,7 @@ main(void)
 	UNIT_RUN(test_request_good);
 	UNIT_RUN(test_request_key);
 	UNIT_RUN(test_request_malformed);
+	UNIT_RUN(test_request_envelope_order);
 	UNIT_RUN(test_request_limits);
 	UNIT_RUN(test_request_duplicates);
 	daemon_down();
