@@ -12,6 +12,7 @@
 static const char	*log_name = "krenalis";
 static int		 log_foreground = 1;
 static int		 log_verbose;
+static int		 log_stamped = 1;
 static pthread_mutex_t	 log_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 void
@@ -22,6 +23,12 @@ log_init(const char *name, int foreground, int verbose)
 	log_verbose = verbose;
 	if (!foreground)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_stamp(int on)
+{
+	log_stamped = on;
 }
 
 void
@@ -56,7 +63,13 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	struct tm	 tm;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_foreground) {
+	if (log_foreground && !log_stamped) {
+		pthread_mutex_lock(&log_mtx);
+		fprintf(stderr, "%s: %s%s%s\n", log_name, msg,
+		    suffix ? ": " : "", suffix ? suffix : "");
+		fflush(stderr);
+		pthread_mutex_unlock(&log_mtx);
+	} else if (log_foreground) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		pthread_mutex_lock(&log_mtx);

@@ -10,6 +10,8 @@
 #include "compat.h"
 
 void	log_init(const char *, int, int);	/* name, foreground, verbose */
+/* Whether stderr lines start with a timestamp (the default). */
+void	log_stamp(int);
 void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_reopen(void);

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,7 +42,7 @@ static int	sigpipe_w = -1;
 static __dead void
 usage_to(FILE *fp, int status)
 {
-	fprintf(fp, "usage: krenalisd [-dnv] [-f config] [-D datadir] "
+	fprintf(fp, "usage: krenalisd [-dhnVv] [-f config] [-D datadir] "
 	    "[-l address:port] [-s socket]\n");
 	exit(status);
 }
@@ -65,13 +66,17 @@ on_signal(int sig)
 	errno = saved;
 }
 
-/* Create the data directory (mode 0700) if needed; -1 with err. */
+/*
+ * Create the data directory (mode 0700) if needed, setting *created;
+ * -1 with err.
+ */
 static int
-datadir_make(const char *dir, char *err, size_t errlen)
+datadir_make(const char *dir, int *created, char *err, size_t errlen)
 {
 	struct stat	st;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	*created = mkdir(dir, 0700) == 0;
+	if (!*created && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create data directory %s: %s",
 		    dir, strerror(errno));
 		return -1;
@@ -86,6 +91,32 @@ datadir_make(const char *dir, char *err, size_t errlen)
 		    "%03o): it holds the write keys; chmod 700 it", dir,
 		    (unsigned)(st.st_mode & 0777));
 	return 0;
+}
+
+/*
+ * A start that failed: remove the socket it made (when sockpath is set),
+ * the pid file, and the data directory when it made it, then exit 1 with
+ * the message.
+ */
+static __dead void __attribute__((__format__(__printf__, 4, 5)))
+startup_fail(const struct config *cf, int created, const char *sockpath,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1200], *pid;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sockpath != NULL)
+		unlink(sockpath);
+	/* The pid file is ours: its lock is held until the exit. */
+	xasprintf(&pid, "%s/krenalisd.pid", cf->data_dir);
+	unlink(pid);
+	free(pid);
+	if (created)
+		rmdir(cf->data_dir);
+	fatalx("%s", msg);
 }
 
 /*
@@ -147,14 +178,17 @@ main(int argc, char *argv[])
 	const char		*opt_socket = NULL;
 	char			 err[1024], *path, *sockpath, *endpoint;
 	int			 ch, debug = 0, noaction = 0, verbose = 0;
-	int			 conf_given = 0, lockfd, ctlfd, httpfd;
-	int			 sp[2];
+	int			 conf_given = 0, lockfd, ctlfd = -1, httpfd;
+	int			 sp[2], created;
 
 	argv[0] = (char *)(uintptr_t)"krenalisd";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "dD:f:hl:ns:v")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:f:hl:ns:Vv")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage_to(stdout, 0);
+		case 'V':
+			printf("krenalisd %s\n", KRENALIS_VERSION);
+			return 0;
 		case 'd':
 			debug = 1;
 			break;
@@ -181,12 +215,17 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "krenalisd: unexpected argument \"%s\"; "
+		    "krenalisd takes only options\n", argv[optind]);
 		usage();
+	}
 	/* Everything the daemon creates is its own: keys are in state.db. */
 	umask(077);
 
+	/* Until it serves, its messages are an operator's: no timestamps. */
 	log_init("krenalisd", 1, verbose);
+	log_stamp(0);
 	/*
 	 * Every SQLite connection is used by one thread at a time (the
 	 * health probe's behind its own mutex), so SQLite's own mutexes and
@@ -244,21 +283,30 @@ main(int argc, char *argv[])
 		free(base);
 	}
 
-	/* Everything that can fail on the operator's input fails here. */
-	if (datadir_make(cf.data_dir, err, sizeof(err)) == -1 ||
+	/*
+	 * Everything that can fail on the operator's input fails here, the
+	 * address first, so that a start that fails leaves nothing behind:
+	 * no socket, no database files, no data directory it made.
+	 */
+	if (datadir_make(cf.data_dir, &created, err, sizeof(err)) == -1 ||
 	    (lockfd = datadir_lock(cf.data_dir, err, sizeof(err))) == -1)
 		fatalx("%s", err);
+	cat = NULL;
+	wh = NULL;
+	if ((httpfd = listen_open(cf.listen, err, sizeof(err))) == -1)
+		startup_fail(&cf, created, NULL, "http: %s", err);
+	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
+		startup_fail(&cf, created, NULL, "control: %s", err);
 	xasprintf(&path, "%s/state.db", cf.data_dir);
 	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
-		fatalx("catalog: %s", err);
+		startup_fail(&cf, created, sockpath, "catalog: %s", err);
 	free(path);
 	if ((wh = warehouse_open("sqlite", &cf, err, sizeof(err))) == NULL ||
-	    warehouse_ensure_schema(wh, err, sizeof(err)) == -1)
-		fatalx("store: %s", err);
-	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
-		fatalx("control: %s", err);
-	if ((httpfd = listen_open(cf.listen, err, sizeof(err))) == -1)
-		fatalx("http: %s", err);
+	    warehouse_ensure_schema(wh, err, sizeof(err)) == -1) {
+		warehouse_close(wh);
+		catalog_close(cat);
+		startup_fail(&cf, created, sockpath, "store: %s", err);
+	}
 
 	if (!debug) {
 		if (daemon(1, 0) == -1)
@@ -287,6 +335,7 @@ main(int argc, char *argv[])
 	if ((http = http_start(httpfd, &cf, wh, writer, err,
 	    sizeof(err))) == NULL)
 		fatalx("http: %s", err);
+	log_stamp(1);
 	log_info("krenalisd %s listening on %s, socket %s, data %s",
 	    KRENALIS_VERSION, cf.listen, sockpath, cf.data_dir);
 
