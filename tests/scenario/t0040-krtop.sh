@@ -2,21 +2,31 @@
 # krtop, driven in tmux: an event posted over HTTP appears within a second;
 # Enter shows its payload, its outcome and the condition that failed;
 # Tab, o, /, p and s change what is shown; q gives the terminal back.
-# Also its command line, and colours or plain attributes by terminal.
+# Also its command line (-h, -V), and colours or plain attributes by terminal.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/krtop-lib.sh"
 
 # The command line: the usage line is the manual's SYNOPSIS.
 "$KRTOP" -x >/dev/null 2>"$T/err"
 expect_eq "bad option status" 1 $?
-expect_eq "usage" "usage: krtop [-s socket] [source]" \
+expect_eq "usage" "usage: krtop [-hV] [-s socket] [source]" \
     "$(sed -n 's/^usage: /usage: /p' "$T/err")"
+"$KRTOP" -h >"$T/out" 2>"$T/err"
+expect_eq "-h status" 0 $?
+expect_eq "-h prints the usage" "usage: krtop [-hV] [-s socket] [source]" \
+    "$(cat "$T/out")"
+"$KRTOP" -V >"$T/out" 2>"$T/err"
+expect_eq "-V status" 0 $?
+expect_eq "-V prints the version" \
+    "krtop $(sed -n 's/.*KRENALIS_VERSION[^"]*"\(.*\)".*/\1/p' \
+    "$TOP/common/version.h")" "$(cat "$T/out")"
+expect_eq "-V without a terminal" "" "$(cat "$T/err")"
 synopsis=$(groff -mdoc -rLL=1000n -Tascii -P-c -P-b -P-u \
     "$TOP/man/krtop.1" 2>/dev/null | awk '
 	/^SYNOPSIS$/ { on = 1; next }
 	on && /^[^ \t]/ { exit }
 	on { print }' | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//')
-expect_eq "krtop.1 SYNOPSIS is the usage" "krtop [-s socket] [source]" \
+expect_eq "krtop.1 SYNOPSIS is the usage" "krtop [-hV] [-s socket] [source]" \
     "$synopsis"
 "$KRTOP" a b >/dev/null 2>"$T/err"
 expect_eq "two sources" 1 $?
