@@ -307,17 +307,29 @@ fmt_clock(char *buf, size_t bufsz, const char *ts)
 }
 
 void
-fmt_columns(struct fmt_cols *c, int width, int nmarks)
+fmt_columns(struct fmt_cols *c, int width, int nmarks, int errors)
 {
-	int	flex, x, narrow;
+	int	avail, flex, x, narrow;
 
 	memset(c, 0, sizeof(*c));
 	c->time = 12;
 	c->type = 8;
 	c->outcome = 9;
 	c->marks = nmarks < 5 ? 5 : nmarks > 16 ? 16 : nmarks;
-	/* What is left for source, name and user, and the 6 blanks. */
-	flex = width - (c->time + c->type + c->outcome + c->marks + 6);
+	c->errors = errors;
+	/* What is left for source, name, user and the last column. */
+	avail = width - (c->time + c->type + c->outcome + 6);
+	/*
+	 * Errors take a third of that, but not the source column from a
+	 * screen that has room for it.
+	 */
+	if (errors && avail / 3 > c->marks) {
+		if (avail - c->marks >= 30 && avail - avail / 3 < 30)
+			c->marks = avail - 30;
+		else
+			c->marks = avail / 3;
+	}
+	flex = avail - c->marks;
 	/* Narrow: no source column (one blank less), and no milliseconds. */
 	narrow = flex < 30;
 	if (narrow) {
@@ -406,7 +418,8 @@ fmt_header(char *dst, size_t dstsz, const struct fmt_cols *c, int width)
 	fmt_cell(dst, dstsz, &off, &cols, c->x_user, c->user, "USER", 0);
 	fmt_cell(dst, dstsz, &off, &cols, c->x_outcome, c->outcome,
 	    "OUTCOME", 0);
-	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks, "PIPES", 0);
+	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks,
+	    c->errors ? "PIPES/ERROR" : "PIPES", 0);
 	fmt_pad(dst, dstsz, off, cols, width);
 }
 
@@ -436,6 +449,8 @@ fmt_row(char *dst, size_t dstsz, const struct fmt_cols *c,
 		marks[c->marks - 1] = '>';
 		marks[c->marks] = '\0';
 	}
-	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks, marks, utf8);
+	/* A rejected event went through no pipeline: its error instead. */
+	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks,
+	    r->error != NULL ? r->error : marks, utf8);
 	fmt_pad(dst, dstsz, off, cols, width);
 }

@@ -83,21 +83,29 @@ char	*fmt_duration(char *buf, size_t bufsz, long long secs);
  */
 char	*fmt_clock(char *buf, size_t bufsz, const char *ts);
 
-/* The columns of the event list for a screen width (spaces between). */
+/*
+ * The columns of the event list for a screen width (spaces between).  The
+ * last holds a record's pipeline marks, or a rejected event's error.
+ */
 struct fmt_cols {
 	int	time, source, type, name, user, outcome, marks;
 	/* where each column starts */
 	int	x_time, x_source, x_type, x_name, x_user, x_outcome, x_marks;
+	int	errors;		/* the last column shows errors too */
 };
 
-/* Lay out the columns in width, with room for nmarks pipeline marks. */
-void	fmt_columns(struct fmt_cols *, int width, int nmarks);
+/*
+ * Lay out the columns in width, with room for nmarks pipeline marks, and
+ * with errors, for the start of rejected events' errors.
+ */
+void	fmt_columns(struct fmt_cols *, int width, int nmarks, int errors);
 /* The header row of the list, exactly width columns. */
 void	fmt_header(char *dst, size_t dstsz, const struct fmt_cols *,
 	    int width);
 /*
  * The list row of r, whose source is called srcname (NULL: its id),
- * exactly width columns.
+ * exactly width columns: what its event says (of a rejected event, what
+ * its raw text says), its outcome, and its marks or its error.
  */
 void	fmt_row(char *dst, size_t dstsz, const struct fmt_cols *,
 	    const struct rec *r, const char *srcname, int width, int utf8);

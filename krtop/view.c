@@ -391,7 +391,22 @@ view_shown(const struct state *s, const struct session *sess, int cols)
 	}
 }
 
-/* The list: column header, rows, the selection, coloured outcomes. */
+/* Give the n columns from (y, x) look k, up to column cols. */
+static void
+view_paint(int y, int x, int n, int cols, enum view_look k)
+{
+	attr_t	a = view_attr(k);
+
+	if (n > cols - x)
+		n = cols - x;
+	if (n > 0)
+		mvchgat(y, x, n, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+}
+
+/*
+ * The list: column header, rows, the selection, coloured outcomes, marks
+ * and errors.
+ */
 static void
 view_list(const struct state *s, const struct session *sess,
     const struct state_layout *L, int cols)
@@ -400,13 +415,16 @@ view_list(const struct state *s, const struct session *sess,
 	struct rec	*r;
 	char		 line[FMT_LINESZ];
 	size_t		 i, nmarks = 0, m;
-	int		 y;
+	int		 y, errors = 0;
 
 	for (i = s->first; i < s->nvis && i < s->first +
-	    (size_t)L->list_rows; i++)
+	    (size_t)L->list_rows; i++) {
 		if (strlen(s->vis[i]->marks) > nmarks)
 			nmarks = strlen(s->vis[i]->marks);
-	fmt_columns(&c, cols, (int)nmarks);
+		if (s->vis[i]->error != NULL)
+			errors = 1;
+	}
+	fmt_columns(&c, cols, (int)nmarks, errors);
 	fmt_header(line, sizeof(line), &c, cols);
 	view_put(L->list_y - 1, 0, cols, line, LOOK_COLHDR, 1);
 	if (s->nvis == 0) {
@@ -430,21 +448,17 @@ view_list(const struct state *s, const struct session *sess,
 			view_put(L->list_y + y, 0, cols, line, LOOK_SEL, 1);
 			continue;
 		}
+		/* The row as it is, then the looks of its parts over it. */
 		view_put(L->list_y + y, 0, cols, line, LOOK_TEXT, 1);
-		if (c.x_outcome < cols)
-			view_put(L->list_y + y, c.x_outcome, c.outcome,
-			    reclist_outcome_name(r->outcome),
-			    view_outcome_look(r->outcome), 0);
-		for (m = 0; r->marks[m] != '\0' && m < (size_t)c.marks; m++) {
-			if (c.x_marks + (int)m >= cols)
-				break;
-			/* The row shows '>' for marks that do not fit. */
-			line[0] = m + 1 == (size_t)c.marks &&
-			    r->marks[m + 1] != '\0' ? '>' : r->marks[m];
-			line[1] = '\0';
-			view_put(L->list_y + y, c.x_marks + (int)m, 1, line,
-			    view_mark_look(r->marks[m]), 0);
-		}
+		view_paint(L->list_y + y, c.x_outcome, c.outcome, cols,
+		    view_outcome_look(r->outcome));
+		if (r->error != NULL)
+			view_paint(L->list_y + y, c.x_marks, c.marks, cols,
+			    LOOK_REJECTED);
+		for (m = 0; r->error == NULL && r->marks[m] != '\0' &&
+		    m < (size_t)c.marks; m++)
+			view_paint(L->list_y + y, c.x_marks + (int)m, 1, cols,
+			    view_mark_look(r->marks[m]));
 	}
 }
 

@@ -61,7 +61,9 @@ post /v1/events '[{"type":"track","event":"Order Completed","userId":"u2","prope
 post /v1/events '{"type":"page","name":"Home","anonymousId":"anon-7"}' \
     -H "Authorization: Bearer $KEY2"
 see_re top "filtered row" 'track +Order Completed +u2 +filtered +xx *$'
-see_re top "rejected row" 'track +u3 +rejected *$'
+# A rejected event's row: what its raw text says, and its error's start.
+see_re top "rejected row" '^[0-9:.]{12} Segment prod +track +u3 +rejected +property .event. is requir'
+see_re top "errors' column" '^TIME .* USER +OUTCOME   PIPES/ERROR *$'
 see_re top "other source" 'Mobile +page +Home +anon-7 +filtered *$'
 see top "counts" "Source all (2)   Shown 4 of 4   Omitted 0"
 see_re top "rates" '^ Events/s   received [0-9.]+   stored [0-9.]+   rejected [0-9.]+   duplicates [0-9.]+   filtered [0-9.]+'

@@ -277,7 +277,7 @@ test_columns(void)
 	int		w;
 
 	for (w = 40; w <= 300; w += 7) {
-		fmt_columns(&c, w, 3);
+		fmt_columns(&c, w, 3, 0);
 		fmt_header(line, sizeof(line), &c, w);
 		CHECK_INT(fmt_width(line, strlen(line), 1), w);
 		if (w >= 80) {
@@ -287,7 +287,7 @@ test_columns(void)
 			CHECK_INT(c.time, 12);
 		}
 	}
-	fmt_columns(&c, 80, 2);
+	fmt_columns(&c, 80, 2, 0);
 	CHECK_INT(c.x_time, 0);
 	CHECK_INT(c.x_source, 13);
 	CHECK_INT(c.x_type, c.x_source + c.source + 1);
@@ -297,12 +297,33 @@ test_columns(void)
 	CHECK(strstr(line, "EVENT/NAME") != NULL);
 	CHECK(strstr(line, "OUTCOME   PIPES") != NULL);
 	/* Narrow: no source, the time without milliseconds. */
-	fmt_columns(&c, 60, 2);
+	fmt_columns(&c, 60, 2, 0);
 	CHECK_INT(c.source, 0);
 	CHECK_INT(c.time, 8);
 	CHECK_INT(c.x_marks + c.marks, 60);
 	fmt_header(line, sizeof(line), &c, 60);
 	CHECK(strstr(line, "SOURCE") == NULL);
+	/* Errors to show: a third of what is left, the source kept at 80. */
+	for (w = 40; w <= 300; w += 7) {
+		fmt_columns(&c, w, 3, 1);
+		if (w >= 80) {
+			CHECK_INT(c.x_marks + c.marks, w);
+			CHECK(c.source > 0);
+		}
+		fmt_header(line, sizeof(line), &c, w);
+		CHECK_INT(fmt_width(line, strlen(line), 1), w);
+	}
+	fmt_columns(&c, 80, 2, 1);
+	CHECK_INT(c.marks, 15);
+	CHECK(c.source > 0);
+	CHECK_INT(c.time, 12);
+	CHECK_INT(c.x_marks + c.marks, 80);
+	fmt_header(line, sizeof(line), &c, 80);
+	CHECK(strstr(line, "OUTCOME   PIPES/ERROR") != NULL);
+	fmt_columns(&c, 120, 2, 1);
+	CHECK_INT(c.marks, 28);
+	fmt_columns(&c, 120, 2, 0);
+	CHECK_INT(c.marks, 5);
 }
 
 static void
@@ -316,7 +337,7 @@ test_row(void)
 	CHECK(r != NULL);
 	if (r == NULL)
 		return;
-	fmt_columns(&c, 80, (int)strlen(r->marks));
+	fmt_columns(&c, 80, (int)strlen(r->marks), 0);
 	fmt_row(line, sizeof(line), &c, r, "Segment prod", 80, 1);
 	CHECK_INT(fmt_width(line, strlen(line), 1), 80);
 	CHECK(strncmp(line, "16:15:25.001 Segment prod track    Signed Up",
@@ -329,22 +350,41 @@ test_row(void)
 	/* Fewer columns for marks than pipelines: the last says so. */
 	free(r->marks);
 	r->marks = strdup("++++++++++++++++++++");
-	fmt_columns(&c, 80, 20);
+	fmt_columns(&c, 80, 20, 0);
 	CHECK_INT(c.marks, 16);
 	fmt_row(line, sizeof(line), &c, r, "S", 80, 1);
 	CHECK(strcmp(line + c.x_marks, "+++++++++++++++>") == 0);
 	/* Narrow. */
-	fmt_columns(&c, 50, 1);
+	fmt_columns(&c, 50, 1, 0);
 	fmt_row(line, sizeof(line), &c, r, "S", 50, 1);
 	CHECK_INT(fmt_width(line, strlen(line), 1), 50);
 	CHECK(strncmp(line, "16:15:25 track", 14) == 0);
 	/* A name with control characters cannot reach the terminal. */
 	free(r->name);
 	r->name = strdup("bad\x1b]0;title\x07");
-	fmt_columns(&c, 120, 1);
+	fmt_columns(&c, 120, 1, 0);
 	fmt_row(line, sizeof(line), &c, r, "S", 120, 1);
 	CHECK(strchr(line, '\x1b') == NULL && strchr(line, '\x07') == NULL);
 	CHECK(strstr(line, "bad?]0;title?") != NULL);
+	reclist_rec_free(r);
+
+	/* A rejected event: what its raw text says, and its error. */
+	r = make_rec(rec_rejected, 1);
+	CHECK(r != NULL);
+	if (r == NULL)
+		return;
+	fmt_columns(&c, 120, 0, 1);
+	fmt_row(line, sizeof(line), &c, r, "Segment prod", 120, 1);
+	CHECK_INT(fmt_width(line, strlen(line), 1), 120);
+	CHECK(strncmp(line + c.x_type, "track ", 6) == 0);
+	CHECK(strncmp(line + c.x_user, "u2 ", 3) == 0);
+	CHECK(strncmp(line + c.x_outcome, "rejected  property 'event' is "
+	    "requi", 35) == 0);
+	fmt_columns(&c, 80, 0, 1);
+	fmt_row(line, sizeof(line), &c, r, "Segment prod", 80, 1);
+	CHECK_INT(fmt_width(line, strlen(line), 1), 80);
+	CHECK(strncmp(line + c.x_outcome, "rejected  property 'eve", 23) ==
+	    0);
 	reclist_rec_free(r);
 }
 
