@@ -32,13 +32,18 @@ int	fmt_cpwidth(uint32_t cp, int utf8);
 /* The columns the len bytes at s take. */
 int	fmt_width(const char *s, size_t len, int utf8);
 
+/* What fmt_fit does besides fitting. */
+#define FMT_PAD		0x01	/* add blanks up to the width */
+#define FMT_CUT		0x02	/* end a text that does not fit with a mark */
+
+/* The mark of a cut text: U+2026 on a UTF-8 terminal, else '>'. */
+const char *fmt_cutmark(int utf8);
 /*
  * Copy the NUL-terminated src into dst (dstsz bytes, NUL included) as at
- * most width columns, and with pad, add blanks up to width.  Return the
- * columns written.
+ * most width columns, as flags say (FMT_).  Return the columns written.
  */
-int	fmt_fit(char *dst, size_t dstsz, const char *src, int width, int pad,
-	    int utf8);
+int	fmt_fit(char *dst, size_t dstsz, const char *src, int width,
+	    int flags, int utf8);
 
 /* Lines of text, each with a style of the caller's (0 by default). */
 struct fmt_line {
@@ -99,9 +104,12 @@ struct fmt_cols {
  * with errors, for the start of rejected events' errors.
  */
 void	fmt_columns(struct fmt_cols *, int width, int nmarks, int errors);
-/* The header row of the list, exactly width columns. */
+/*
+ * The header row of the list, exactly width columns.  In it and in the
+ * rows, a text cut to its column ends with the cut mark.
+ */
 void	fmt_header(char *dst, size_t dstsz, const struct fmt_cols *,
-	    int width);
+	    int width, int utf8);
 /*
  * The list row of r, whose source is called srcname (NULL: its id),
  * exactly width columns: what its event says (of a rejected event, what

@@ -158,7 +158,7 @@ view_style_look(int style)
 
 /*
  * Write s at (y, x) in at most w columns with look k, padded to w with
- * pad; return the columns written.
+ * pad; return the columns written.  A text cut ends with the cut mark.
  */
 static int
 view_put(int y, int x, int w, const char *s, enum view_look k, int pad)
@@ -170,17 +170,27 @@ view_put(int y, int x, int w, const char *s, enum view_look k, int pad)
 		return 0;
 	if (w > FMT_MAXW)
 		w = FMT_MAXW;
-	n = fmt_fit(buf, sizeof(buf), s, w, pad, view_utf8);
+	n = fmt_fit(buf, sizeof(buf), s, w, FMT_CUT | (pad ? FMT_PAD : 0),
+	    view_utf8);
 	attrset(view_attr(k));
 	mvaddstr(y, x, buf);
 	attrset(A_NORMAL);
 	return n;
 }
 
-/* Write s after *x on row y, up to column cols; advance *x. */
+/*
+ * Write s after *x on row y, up to column cols; advance *x.  A text with
+ * no room left is cut there: the last column shows the cut mark.
+ */
 static void
 view_seg(int y, int *x, int cols, const char *s, enum view_look k)
 {
+	if (*x >= cols && *s != '\0') {
+		attrset(view_attr(k));
+		mvaddstr(y, cols - 1, fmt_cutmark(view_utf8));
+		attrset(A_NORMAL);
+		return;
+	}
 	*x += view_put(y, *x, cols - *x, s, k, 0);
 }
 
@@ -425,7 +435,7 @@ view_list(const struct state *s, const struct session *sess,
 			errors = 1;
 	}
 	fmt_columns(&c, cols, (int)nmarks, errors);
-	fmt_header(line, sizeof(line), &c, cols);
+	fmt_header(line, sizeof(line), &c, cols, view_utf8);
 	view_put(L->list_y - 1, 0, cols, line, LOOK_COLHDR, 1);
 	if (s->nvis == 0) {
 		if (s->list.n == 0 && s->held == 0)
