@@ -1,7 +1,8 @@
 #!/bin/sh
 # krtop, driven in tmux: an event posted over HTTP appears within a second;
 # Enter shows its payload, its outcome and the condition that failed;
-# Tab, o, /, p and s change what is shown; q gives the terminal back.
+# Tab, o, /, p and s change what is shown (the rates stay known when the
+# source changes); q gives the terminal back.
 # Also its command line (-h, -V), and colours or plain attributes by terminal.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/krtop-lib.sh"
@@ -149,6 +150,19 @@ see_re top "picker names" '[0-9]  Mobile'
 d=$(grep -oE '[0-9]  Mobile' "$T/screen" | cut -c1)
 keys top "$d"
 see top "one source" "Source Mobile   Shown 1 of 5"
+# Before the first rate sample of the new subscription: 0, not "-".
+i=0
+while [ $i -lt 20 ]; do
+	screen top
+	if grep -q "received -" "$T/screen"; then
+		fail "rates unknown after choosing a source"
+		show_screen
+		break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+see_re top "rates after choosing" '^ Events/s   received [0-9]'
 not_see top "one source" "Order Completed"
 post /v1/events '{"type":"screen","name":"Settings","userId":"m1"}' \
     -H "Authorization: Bearer $KEY2"

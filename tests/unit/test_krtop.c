@@ -1,9 +1,9 @@
 /*
  * krtop's parts without a terminal: widths, fitting and wrapping text,
  * numbers, the rows of the list, the JSON pretty-printer, the record
- * list and its filters, the detail pane's lines, and the keys: their
- * table against the manual's key list, the ? screen, and what they do
- * to the state.
+ * list and its filters, the detail pane's lines, the rates of the
+ * sources, and the keys: their table against the manual's key list, the
+ * ? screen, and what they do to the state.
  */
 #include <locale.h>
 #include <stdint.h>
@@ -995,6 +995,36 @@ test_keys_press(void)
 	session_release(&sess);
 }
 
+static void
+test_rates(void)
+{
+	struct reclist	l;
+	struct session	sess;
+	double		rate[SESSION_NCOUNTERS];
+
+	reclist_init(&l, 10, 0);
+	session_init(&sess, "/nonexistent", NULL, &l);
+	/* Not connected: the rates are not known. */
+	CHECK_INT(session_rates(&sess, NULL, rate), 0);
+	sess.connected = 1;
+	sess.nsrc = 2;
+	sess.src = calloc(2, sizeof(*sess.src));
+	sess.src[0].id = strdup("a");
+	sess.src[1].id = strdup("b");
+	/* Connected, a source not sampled twice yet: 0, not unknown. */
+	CHECK_INT(session_rates(&sess, "a", rate), 1);
+	CHECK(rate[SESSION_RECEIVED] == 0.0 && rate[SESSION_STORED] == 0.0);
+	CHECK_INT(session_rates(&sess, NULL, rate), 1);
+	sess.src[0].rate[SESSION_RECEIVED] = 2.0;
+	sess.src[1].rate[SESSION_RECEIVED] = 3.0;
+	session_rates(&sess, NULL, rate);
+	CHECK(rate[SESSION_RECEIVED] == 5.0);
+	session_rates(&sess, "b", rate);
+	CHECK(rate[SESSION_RECEIVED] == 3.0);
+	session_release(&sess);
+	reclist_release(&l);
+}
+
 int
 main(void)
 {
@@ -1016,5 +1046,6 @@ main(void)
 	UNIT_RUN(test_keys_manual);
 	UNIT_RUN(test_keys_help);
 	UNIT_RUN(test_keys_press);
+	UNIT_RUN(test_rates);
 	return UNIT_END();
 }
