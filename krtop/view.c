@@ -231,8 +231,22 @@ view_init(int utf8)
 void
 view_end(void)
 {
+	const char	*rmcup;
+
 	if (view_screen == NULL)
 		return;
+	/*
+	 * A terminal without an alternate screen (vt100) has no screen of
+	 * before to go back to: clear krtop's, as reset would, so that the
+	 * shell's prompt comes on a clean screen; endwin then puts the
+	 * cursor at the bottom left.
+	 */
+	rmcup = tigetstr("rmcup");
+	if (rmcup == NULL || rmcup == (char *)-1 || *rmcup == '\0') {
+		attrset(A_NORMAL);
+		clear();
+		refresh();
+	}
 	curs_set(1);
 	endwin();
 	delscreen(view_screen);

@@ -2,7 +2,8 @@
 # krtop, driven in tmux: an event posted over HTTP appears within a second;
 # Enter shows its payload, its outcome and the condition that failed;
 # Tab, o, /, p and s change what is shown (the rates stay known when the
-# source changes); q gives the terminal back.
+# source changes); q gives the terminal back, also on a vt100, which has
+# no alternate screen.
 # Also its command line (-h, -V), and colours or plain attributes by terminal.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/krtop-lib.sh"
