@@ -1,7 +1,8 @@
 /*
- * krtop's text formatting: display widths, fitting text into columns,
- * wrapping, numbers, and the rows of the event list.  Everything here is
- * pure (no terminal, no globals), so that it is unit-tested on its own.
+ * krtop's text formatting: display widths, fitting text into columns
+ * (marking what is cut), wrapping, numbers, and the rows of the event
+ * list.  Everything here is pure (no terminal, no globals), so that it
+ * is unit-tested on its own.
  *
  * Widths are counted in terminal columns.  Text is UTF-8; with utf8 false
  * (a terminal that is not UTF-8) every non-ASCII character shows as '?'.

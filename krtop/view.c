@@ -1,8 +1,10 @@
 /*
  * krtop's terminal; see view.h.  Every line is formatted by fmt.c into the
- * exact width first, then written with one attribute, so that nothing
- * from the network reaches the terminal unchecked and nothing wraps.
- * Colours where the terminal has them, bold and reverse where not.
+ * exact width first (what is cut says so), then written with one
+ * attribute, so that nothing from the network reaches the terminal
+ * unchecked and nothing wraps; a list row's outcome, marks and error are
+ * given their looks after.  Colours where the terminal has them, bold and
+ * reverse where not.
  */
 #include <sys/ioctl.h>
 
