@@ -67,7 +67,8 @@ detail_pipeline(struct fmt_lines *out, const json_t *p, int namew,
 	name = json_string_value(json_object_get(p, "name"));
 	if (res == NULL)
 		res = "?";
-	fmt_fit(pad, sizeof(pad), name ? name : "?", namew, 1, utf8);
+	fmt_fit(pad, sizeof(pad), name ? name : "?", namew,
+	    FMT_PAD | FMT_CUT, utf8);
 	cond = json_object_get(p, "condition");
 	reason = json_string_value(json_object_get(p, "reason"));
 	if (strcmp(res, "passed") == 0) {

@@ -89,20 +89,31 @@ fmt_width(const char *s, size_t len, int utf8)
 	return w;
 }
 
+const char *
+fmt_cutmark(int utf8)
+{
+	return utf8 ? "\xe2\x80\xa6" : ">";
+}
+
 int
-fmt_fit(char *dst, size_t dstsz, const char *src, int width, int pad,
+fmt_fit(char *dst, size_t dstsz, const char *src, int width, int flags,
     int utf8)
 {
-	uint32_t	cp;
-	size_t		i, n, o = 0, len = strlen(src);
-	int		w, cols = 0;
+	const char	*mark = fmt_cutmark(utf8);
+	uint32_t	 cp;
+	size_t		 i, n, o = 0, len = strlen(src);
+	int		 w, cols = 0, cut, room;
 
 	if (dstsz == 0)
 		return 0;
+	/* A text cut short keeps its last column for the mark. */
+	cut = (flags & FMT_CUT) && width > 0 && fmt_width(src, len, utf8) >
+	    width;
+	room = cut ? width - 1 : width;
 	for (i = 0; i < len; i += n) {
 		n = fmt_decode(src + i, len - i, &cp);
 		w = fmt_cpwidth(cp, utf8);
-		if (cols + w > width)
+		if (cols + w > room)
 			break;
 		if (!fmt_printable(cp, utf8) || cp == '\t') {
 			if (o + 1 >= dstsz)
@@ -116,7 +127,12 @@ fmt_fit(char *dst, size_t dstsz, const char *src, int width, int pad,
 		}
 		cols += w;
 	}
-	while (pad && cols < width && o + 1 < dstsz) {
+	if (cut && o + strlen(mark) < dstsz) {
+		memcpy(dst + o, mark, strlen(mark));
+		o += strlen(mark);
+		cols++;
+	}
+	while ((flags & FMT_PAD) && cols < width && o + 1 < dstsz) {
 		dst[o++] = ' ';
 		cols++;
 	}
@@ -307,17 +323,29 @@ fmt_clock(char *buf, size_t bufsz, const char *ts)
 }
 
 void
-fmt_columns(struct fmt_cols *c, int width, int nmarks)
+fmt_columns(struct fmt_cols *c, int width, int nmarks, int errors)
 {
-	int	flex, x, narrow;
+	int	avail, flex, x, narrow;
 
 	memset(c, 0, sizeof(*c));
 	c->time = 12;
 	c->type = 8;
 	c->outcome = 9;
 	c->marks = nmarks < 5 ? 5 : nmarks > 16 ? 16 : nmarks;
-	/* What is left for source, name and user, and the 6 blanks. */
-	flex = width - (c->time + c->type + c->outcome + c->marks + 6);
+	c->errors = errors;
+	/* What is left for source, name, user and the last column. */
+	avail = width - (c->time + c->type + c->outcome + 6);
+	/*
+	 * Errors take a third of that, but not the source column from a
+	 * screen that has room for it.
+	 */
+	if (errors && avail / 3 > c->marks) {
+		if (avail - c->marks >= 30 && avail - avail / 3 < 30)
+			c->marks = avail - 30;
+		else
+			c->marks = avail / 3;
+	}
+	flex = avail - c->marks;
 	/* Narrow: no source column (one blank less), and no milliseconds. */
 	narrow = flex < 30;
 	if (narrow) {
@@ -365,7 +393,8 @@ fmt_cell(char *dst, size_t dstsz, size_t *off, int *cols, int x, int w,
 		dst[(*off)++] = ' ';
 		(*cols)++;
 	}
-	*cols += fmt_fit(cell, sizeof(cell), text, w, 1, utf8);
+	*cols += fmt_fit(cell, sizeof(cell), text, w, FMT_PAD | FMT_CUT,
+	    utf8);
 	*off += strlcpy(dst + *off, cell, dstsz - *off);
 	if (*off >= dstsz)
 		*off = dstsz - 1;
@@ -373,7 +402,7 @@ fmt_cell(char *dst, size_t dstsz, size_t *off, int *cols, int x, int w,
 
 /* Pad the row at dst to width columns. */
 static void
-fmt_pad(char *dst, size_t dstsz, size_t off, int cols, int width)
+fmt_pad(char *dst, size_t dstsz, size_t off, int cols, int width, int utf8)
 {
 	char	*p;
 
@@ -385,29 +414,31 @@ fmt_pad(char *dst, size_t dstsz, size_t off, int cols, int width)
 	/* A narrow screen cuts the last columns: keep the row to width. */
 	if (cols > width) {
 		p = xstrdup(dst);
-		fmt_fit(dst, dstsz, p, width, 1, 1);
+		fmt_fit(dst, dstsz, p, width, FMT_PAD | FMT_CUT, utf8);
 		free(p);
 	}
 }
 
 void
-fmt_header(char *dst, size_t dstsz, const struct fmt_cols *c, int width)
+fmt_header(char *dst, size_t dstsz, const struct fmt_cols *c, int width,
+    int utf8)
 {
 	size_t	off = 0;
 	int	cols = 0;
 
 	dst[0] = '\0';
-	fmt_cell(dst, dstsz, &off, &cols, c->x_time, c->time, "TIME", 0);
+	fmt_cell(dst, dstsz, &off, &cols, c->x_time, c->time, "TIME", utf8);
 	fmt_cell(dst, dstsz, &off, &cols, c->x_source, c->source, "SOURCE",
-	    0);
-	fmt_cell(dst, dstsz, &off, &cols, c->x_type, c->type, "TYPE", 0);
+	    utf8);
+	fmt_cell(dst, dstsz, &off, &cols, c->x_type, c->type, "TYPE", utf8);
 	fmt_cell(dst, dstsz, &off, &cols, c->x_name, c->name, "EVENT/NAME",
-	    0);
-	fmt_cell(dst, dstsz, &off, &cols, c->x_user, c->user, "USER", 0);
+	    utf8);
+	fmt_cell(dst, dstsz, &off, &cols, c->x_user, c->user, "USER", utf8);
 	fmt_cell(dst, dstsz, &off, &cols, c->x_outcome, c->outcome,
-	    "OUTCOME", 0);
-	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks, "PIPES", 0);
-	fmt_pad(dst, dstsz, off, cols, width);
+	    "OUTCOME", utf8);
+	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks,
+	    c->errors ? "PIPES/ERROR" : "PIPES", utf8);
+	fmt_pad(dst, dstsz, off, cols, width, utf8);
 }
 
 void
@@ -436,6 +467,8 @@ fmt_row(char *dst, size_t dstsz, const struct fmt_cols *c,
 		marks[c->marks - 1] = '>';
 		marks[c->marks] = '\0';
 	}
-	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks, marks, utf8);
-	fmt_pad(dst, dstsz, off, cols, width);
+	/* A rejected event went through no pipeline: its error instead. */
+	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks,
+	    r->error != NULL ? r->error : marks, utf8);
+	fmt_pad(dst, dstsz, off, cols, width, utf8);
 }

@@ -1,7 +1,8 @@
 /*
- * krtop's text formatting: display widths, fitting text into columns,
- * wrapping, numbers, and the rows of the event list.  Everything here is
- * pure (no terminal, no globals), so that it is unit-tested on its own.
+ * krtop's text formatting: display widths, fitting text into columns
+ * (marking what is cut), wrapping, numbers, and the rows of the event
+ * list.  Everything here is pure (no terminal, no globals), so that it
+ * is unit-tested on its own.
  *
  * Widths are counted in terminal columns.  Text is UTF-8; with utf8 false
  * (a terminal that is not UTF-8) every non-ASCII character shows as '?'.
@@ -32,13 +33,18 @@ int	fmt_cpwidth(uint32_t cp, int utf8);
 /* The columns the len bytes at s take. */
 int	fmt_width(const char *s, size_t len, int utf8);
 
+/* What fmt_fit does besides fitting. */
+#define FMT_PAD		0x01	/* add blanks up to the width */
+#define FMT_CUT		0x02	/* end a text that does not fit with a mark */
+
+/* The mark of a cut text: U+2026 on a UTF-8 terminal, else '>'. */
+const char *fmt_cutmark(int utf8);
 /*
  * Copy the NUL-terminated src into dst (dstsz bytes, NUL included) as at
- * most width columns, and with pad, add blanks up to width.  Return the
- * columns written.
+ * most width columns, as flags say (FMT_).  Return the columns written.
  */
-int	fmt_fit(char *dst, size_t dstsz, const char *src, int width, int pad,
-	    int utf8);
+int	fmt_fit(char *dst, size_t dstsz, const char *src, int width,
+	    int flags, int utf8);
 
 /* Lines of text, each with a style of the caller's (0 by default). */
 struct fmt_line {
@@ -83,21 +89,32 @@ char	*fmt_duration(char *buf, size_t bufsz, long long secs);
  */
 char	*fmt_clock(char *buf, size_t bufsz, const char *ts);
 
-/* The columns of the event list for a screen width (spaces between). */
+/*
+ * The columns of the event list for a screen width (spaces between).  The
+ * last holds a record's pipeline marks, or a rejected event's error.
+ */
 struct fmt_cols {
 	int	time, source, type, name, user, outcome, marks;
 	/* where each column starts */
 	int	x_time, x_source, x_type, x_name, x_user, x_outcome, x_marks;
+	int	errors;		/* the last column shows errors too */
 };
 
-/* Lay out the columns in width, with room for nmarks pipeline marks. */
-void	fmt_columns(struct fmt_cols *, int width, int nmarks);
-/* The header row of the list, exactly width columns. */
+/*
+ * Lay out the columns in width, with room for nmarks pipeline marks, and
+ * with errors, for the start of rejected events' errors.
+ */
+void	fmt_columns(struct fmt_cols *, int width, int nmarks, int errors);
+/*
+ * The header row of the list, exactly width columns.  In it and in the
+ * rows, a text cut to its column ends with the cut mark.
+ */
 void	fmt_header(char *dst, size_t dstsz, const struct fmt_cols *,
-	    int width);
+	    int width, int utf8);
 /*
  * The list row of r, whose source is called srcname (NULL: its id),
- * exactly width columns.
+ * exactly width columns: what its event says (of a rejected event, what
+ * its raw text says), its outcome, and its marks or its error.
  */
 void	fmt_row(char *dst, size_t dstsz, const struct fmt_cols *,
 	    const struct rec *r, const char *srcname, int width, int utf8);

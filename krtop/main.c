@@ -16,14 +16,21 @@
 #include <unistd.h>
 
 #include "top.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
 
 static __attribute__((__noreturn__)) void
+usage_to(FILE *fp, int status)
+{
+	fprintf(fp, "usage: krtop [-hV] [-s socket] [source]\n");
+	exit(status);
+}
+
+static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: krtop [-s socket] [source]\n");
-	exit(1);
+	usage_to(stderr, 1);
 }
 
 int
@@ -37,10 +44,12 @@ main(int argc, char *argv[])
 	if (sock == NULL || *sock == '\0')
 		sock = DEFAULT_SOCKET;
 	argv[0] = (char *)(uintptr_t)"krtop";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "hs:")) != -1) {
+	while ((ch = getopt(argc, argv, "hs:V")) != -1) {
 		switch (ch) {
 		case 'h':
-			printf("usage: krtop [-s socket] [source]\n");
+			usage_to(stdout, 0);
+		case 'V':
+			printf("krtop %s\n", KRENALIS_VERSION);
 			return 0;
 		case 's':
 			sock = optarg;

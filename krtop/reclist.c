@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "record.h"
 #include "xmalloc.h"
 #include "reclist.h"
 
@@ -52,7 +53,7 @@ rec_either(const json_t *o, const char *k1, const char *k2)
 	return NULL;
 }
 
-/* Set the type, name and user of r from the event object ev. */
+/* Set the type, name and user of r from the event object ev (or NULL). */
 static void
 rec_summary(struct rec *r, const json_t *ev)
 {
@@ -89,8 +90,8 @@ reclist_rec_new(const json_t *o, const char *text, size_t len,
     unsigned epoch)
 {
 	struct rec	*r;
-	const json_t	*v, *ev, *pl;
-	json_t		*parsed = NULL;
+	const json_t	*v, *pl;
+	json_t		*ev;
 	size_t		 i;
 	int		 oc;
 
@@ -114,13 +115,10 @@ reclist_rec_new(const json_t *o, const char *text, size_t len,
 		r->raw = xstrndup(json_string_value(v), r->rawlen);
 	} else
 		r->raw = xstrdup("");
-	/* A rejected event has no normalised form: look into its raw text. */
-	ev = json_object_get(o, "event");
-	if (!json_is_object(ev) && r->rawlen > 0 &&
-	    (parsed = json_loadb(r->raw, r->rawlen, 0, NULL)) != NULL)
-		ev = parsed;
+	/* A rejected event has no normalised form: its raw text may tell. */
+	ev = record_event(o);
 	rec_summary(r, ev);
-	json_decref(parsed);
+	json_decref(ev);
 	pl = json_object_get(o, "pipelines");
 	r->marks = xmalloc(json_array_size(pl) + 1);
 	for (i = 0; i < json_array_size(pl); i++)

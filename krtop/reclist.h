@@ -7,7 +7,8 @@
  * own.  The list keeps at most maxn records and maxbytes of text; past
  * that the oldest go, a tenth at a time.
  *
- * It calls only jansson, to read the records.
+ * It calls jansson to read the records, and record.h (common) for what
+ * a rejected event's raw text says of it.
  */
 #ifndef RECLIST_H
 #define RECLIST_H

@@ -104,20 +104,17 @@ session_rates(const struct session *s, const char *id,
     double rate[SESSION_NCOUNTERS])
 {
 	size_t	i, k;
-	int	have = 0;
 
 	memset(rate, 0, sizeof(double) * SESSION_NCOUNTERS);
 	if (!s->connected)
 		return 0;
 	for (i = 0; i < s->nsrc; i++) {
-		if (!s->src[i].have_rate ||
-		    (id != NULL && strcmp(s->src[i].id, id) != 0))
+		if (id != NULL && strcmp(s->src[i].id, id) != 0)
 			continue;
 		for (k = 0; k < SESSION_NCOUNTERS; k++)
 			rate[k] += s->src[i].rate[k];
-		have = 1;
 	}
-	return have;
+	return 1;
 }
 
 /* Ask for status and stats, unless their last requests are pending. */
@@ -283,7 +280,6 @@ session_stats(struct session *s, const json_t *d, int64_t now)
 				n->rate[k] = n->count[k] >= old[j].count[k] ?
 				    (double)(n->count[k] - old[j].count[k]) /
 				    dt : 0.0;
-			n->have_rate = 1;
 		}
 	}
 	session_sources_free(old, nold);

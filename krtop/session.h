@@ -39,8 +39,7 @@ struct session_source {
 	char		*id;
 	char		*name;
 	uint64_t	 count[SESSION_NCOUNTERS];
-	double		 rate[SESSION_NCOUNTERS];	/* per second */
-	int		 have_rate;		/* two samples were taken */
+	double		 rate[SESSION_NCOUNTERS];	/* per second, or 0 */
 };
 
 struct session {
@@ -102,8 +101,9 @@ const char	*session_source_name(const struct session *, const char *id);
  */
 const char	*session_source_id(const struct session *, const char *source);
 /*
- * The rates of source id (NULL: the sum of all) in rate; return 0 if
- * there are none yet (not two samples on this connection).
+ * The rates of source id (NULL: the sum of all) in rate, 0 for a source
+ * not sampled twice yet on this connection; return 0 if they are not
+ * known (not connected).
  */
 int		 session_rates(const struct session *, const char *id,
 		    double rate[SESSION_NCOUNTERS]);

@@ -1,8 +1,10 @@
 /*
  * krtop's terminal; see view.h.  Every line is formatted by fmt.c into the
- * exact width first, then written with one attribute, so that nothing
- * from the network reaches the terminal unchecked and nothing wraps.
- * Colours where the terminal has them, bold and reverse where not.
+ * exact width first (what is cut says so), then written with one
+ * attribute, so that nothing from the network reaches the terminal
+ * unchecked and nothing wraps; a list row's outcome, marks and error are
+ * given their looks after.  Colours where the terminal has them, bold and
+ * reverse where not.
  */
 #include <sys/ioctl.h>
 
@@ -158,7 +160,7 @@ view_style_look(int style)
 
 /*
  * Write s at (y, x) in at most w columns with look k, padded to w with
- * pad; return the columns written.
+ * pad; return the columns written.  A text cut ends with the cut mark.
  */
 static int
 view_put(int y, int x, int w, const char *s, enum view_look k, int pad)
@@ -170,17 +172,27 @@ view_put(int y, int x, int w, const char *s, enum view_look k, int pad)
 		return 0;
 	if (w > FMT_MAXW)
 		w = FMT_MAXW;
-	n = fmt_fit(buf, sizeof(buf), s, w, pad, view_utf8);
+	n = fmt_fit(buf, sizeof(buf), s, w, FMT_CUT | (pad ? FMT_PAD : 0),
+	    view_utf8);
 	attrset(view_attr(k));
 	mvaddstr(y, x, buf);
 	attrset(A_NORMAL);
 	return n;
 }
 
-/* Write s after *x on row y, up to column cols; advance *x. */
+/*
+ * Write s after *x on row y, up to column cols; advance *x.  A text with
+ * no room left is cut there: the last column shows the cut mark.
+ */
 static void
 view_seg(int y, int *x, int cols, const char *s, enum view_look k)
 {
+	if (*x >= cols && *s != '\0') {
+		attrset(view_attr(k));
+		mvaddstr(y, cols - 1, fmt_cutmark(view_utf8));
+		attrset(A_NORMAL);
+		return;
+	}
 	*x += view_put(y, *x, cols - *x, s, k, 0);
 }
 
@@ -221,8 +233,22 @@ view_init(int utf8)
 void
 view_end(void)
 {
+	const char	*rmcup;
+
 	if (view_screen == NULL)
 		return;
+	/*
+	 * A terminal without an alternate screen (vt100) has no screen of
+	 * before to go back to: clear krtop's, as reset would, so that the
+	 * shell's prompt comes on a clean screen; endwin then puts the
+	 * cursor at the bottom left.
+	 */
+	rmcup = tigetstr("rmcup");
+	if (rmcup == NULL || rmcup == (char *)-1 || *rmcup == '\0') {
+		attrset(A_NORMAL);
+		clear();
+		refresh();
+	}
 	curs_set(1);
 	endwin();
 	delscreen(view_screen);
@@ -391,7 +417,22 @@ view_shown(const struct state *s, const struct session *sess, int cols)
 	}
 }
 
-/* The list: column header, rows, the selection, coloured outcomes. */
+/* Give the n columns from (y, x) look k, up to column cols. */
+static void
+view_paint(int y, int x, int n, int cols, enum view_look k)
+{
+	attr_t	a = view_attr(k);
+
+	if (n > cols - x)
+		n = cols - x;
+	if (n > 0)
+		mvchgat(y, x, n, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+}
+
+/*
+ * The list: column header, rows, the selection, coloured outcomes, marks
+ * and errors.
+ */
 static void
 view_list(const struct state *s, const struct session *sess,
     const struct state_layout *L, int cols)
@@ -400,14 +441,17 @@ view_list(const struct state *s, const struct session *sess,
 	struct rec	*r;
 	char		 line[FMT_LINESZ];
 	size_t		 i, nmarks = 0, m;
-	int		 y;
+	int		 y, errors = 0;
 
 	for (i = s->first; i < s->nvis && i < s->first +
-	    (size_t)L->list_rows; i++)
+	    (size_t)L->list_rows; i++) {
 		if (strlen(s->vis[i]->marks) > nmarks)
 			nmarks = strlen(s->vis[i]->marks);
-	fmt_columns(&c, cols, (int)nmarks);
-	fmt_header(line, sizeof(line), &c, cols);
+		if (s->vis[i]->error != NULL)
+			errors = 1;
+	}
+	fmt_columns(&c, cols, (int)nmarks, errors);
+	fmt_header(line, sizeof(line), &c, cols, view_utf8);
 	view_put(L->list_y - 1, 0, cols, line, LOOK_COLHDR, 1);
 	if (s->nvis == 0) {
 		if (s->list.n == 0 && s->held == 0)
@@ -430,21 +474,17 @@ view_list(const struct state *s, const struct session *sess,
 			view_put(L->list_y + y, 0, cols, line, LOOK_SEL, 1);
 			continue;
 		}
+		/* The row as it is, then the looks of its parts over it. */
 		view_put(L->list_y + y, 0, cols, line, LOOK_TEXT, 1);
-		if (c.x_outcome < cols)
-			view_put(L->list_y + y, c.x_outcome, c.outcome,
-			    reclist_outcome_name(r->outcome),
-			    view_outcome_look(r->outcome), 0);
-		for (m = 0; r->marks[m] != '\0' && m < (size_t)c.marks; m++) {
-			if (c.x_marks + (int)m >= cols)
-				break;
-			/* The row shows '>' for marks that do not fit. */
-			line[0] = m + 1 == (size_t)c.marks &&
-			    r->marks[m + 1] != '\0' ? '>' : r->marks[m];
-			line[1] = '\0';
-			view_put(L->list_y + y, c.x_marks + (int)m, 1, line,
-			    view_mark_look(r->marks[m]), 0);
-		}
+		view_paint(L->list_y + y, c.x_outcome, c.outcome, cols,
+		    view_outcome_look(r->outcome));
+		if (r->error != NULL)
+			view_paint(L->list_y + y, c.x_marks, c.marks, cols,
+			    LOOK_REJECTED);
+		for (m = 0; r->error == NULL && r->marks[m] != '\0' &&
+		    m < (size_t)c.marks; m++)
+			view_paint(L->list_y + y, c.x_marks + (int)m, 1, cols,
+			    view_mark_look(r->marks[m]));
 	}
 }
 

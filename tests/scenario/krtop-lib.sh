@@ -17,6 +17,7 @@
 #   not_see NAME "what" TEXT          TEXT is not on the screen now
 #   pane NAME FORMAT     a tmux format of the pane, e.g. #{alternate_on}
 #   krtop_pid NAME       the process ID of krtop in session NAME
+#   krtop_quit_check NAME "what"      krtop ended well (see below)
 #   KRTOP_WRAP           run krtop under this command, e.g.
 #                        "valgrind -q --error-exitcode=3"
 
@@ -157,10 +158,22 @@ krtop_pid() {
 }
 
 # krtop_quit_check NAME "what": krtop has exited 0 and given the terminal
-# back: no alternate screen, the cursor shown, the tty modes as before.
+# back as reset would, with or without an alternate screen: nothing of
+# krtop's left on the screen, no alternate screen, the cursor shown, no
+# scrolling region, the tty modes as before, and what is typed next
+# shows plainly at the start of a line.
 krtop_quit_check() {
 	see "$1" "$2: exit" "KRTOP-EXIT rc=0 stty=same" || return 1
+	not_see "$1" "$2: krtop's header left" "Events/s"
+	not_see "$1" "$2: krtop's status line left" " quit"
 	expect_eq "$2: alternate screen" 0 "$(pane "$1" '#{alternate_on}')"
 	expect_eq "$2: cursor" 1 "$(pane "$1" '#{cursor_flag}')"
 	expect_eq "$2: keypad" 0 "$(pane "$1" '#{keypad_flag}')"
+	expect_eq "$2: scrolling region" \
+	    "0 $(($(pane "$1" '#{pane_height}') - 1))" \
+	    "$(pane "$1" '#{scroll_region_upper} #{scroll_region_lower}')"
+	typed "$1" "typed-after-krtop"
+	see_re "$1" "$2: typing after" '^typed-after-krtop$' || return 1
+	tm capture-pane -e -p -t "$1" | grep -qx 'typed-after-krtop' ||
+	    fail "$2: what is typed after krtop has attributes"
 }

@@ -1,22 +1,34 @@
 #!/bin/sh
 # krtop, driven in tmux: an event posted over HTTP appears within a second;
 # Enter shows its payload, its outcome and the condition that failed;
-# Tab, o, /, p and s change what is shown; q gives the terminal back.
-# Also its command line, and colours or plain attributes by terminal.
+# Tab, o, /, p and s change what is shown (the rates stay known when the
+# source changes); q gives the terminal back, also on a vt100, which has
+# no alternate screen.
+# Also its command line (-h, -V), and colours or plain attributes by terminal.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/krtop-lib.sh"
 
 # The command line: the usage line is the manual's SYNOPSIS.
 "$KRTOP" -x >/dev/null 2>"$T/err"
 expect_eq "bad option status" 1 $?
-expect_eq "usage" "usage: krtop [-s socket] [source]" \
+expect_eq "usage" "usage: krtop [-hV] [-s socket] [source]" \
     "$(sed -n 's/^usage: /usage: /p' "$T/err")"
+"$KRTOP" -h >"$T/out" 2>"$T/err"
+expect_eq "-h status" 0 $?
+expect_eq "-h prints the usage" "usage: krtop [-hV] [-s socket] [source]" \
+    "$(cat "$T/out")"
+"$KRTOP" -V >"$T/out" 2>"$T/err"
+expect_eq "-V status" 0 $?
+expect_eq "-V prints the version" \
+    "krtop $(sed -n 's/.*KRENALIS_VERSION[^"]*"\(.*\)".*/\1/p' \
+    "$TOP/common/version.h")" "$(cat "$T/out")"
+expect_eq "-V without a terminal" "" "$(cat "$T/err")"
 synopsis=$(groff -mdoc -rLL=1000n -Tascii -P-c -P-b -P-u \
     "$TOP/man/krtop.1" 2>/dev/null | awk '
 	/^SYNOPSIS$/ { on = 1; next }
 	on && /^[^ \t]/ { exit }
 	on { print }' | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//')
-expect_eq "krtop.1 SYNOPSIS is the usage" "krtop [-s socket] [source]" \
+expect_eq "krtop.1 SYNOPSIS is the usage" "krtop [-hV] [-s socket] [source]" \
     "$synopsis"
 "$KRTOP" a b >/dev/null 2>"$T/err"
 expect_eq "two sources" 1 $?
@@ -51,7 +63,9 @@ post /v1/events '[{"type":"track","event":"Order Completed","userId":"u2","prope
 post /v1/events '{"type":"page","name":"Home","anonymousId":"anon-7"}' \
     -H "Authorization: Bearer $KEY2"
 see_re top "filtered row" 'track +Order Completed +u2 +filtered +xx *$'
-see_re top "rejected row" 'track +u3 +rejected *$'
+# A rejected event's row: what its raw text says, and its error's start.
+see_re top "rejected row" '^[0-9:.]{12} Segment prod +track +u3 +rejected +property .event. is requir'
+see_re top "errors' column" '^TIME .* USER +OUTCOME   PIPES/ERROR *$'
 see_re top "other source" 'Mobile +page +Home +anon-7 +filtered *$'
 see top "counts" "Source all (2)   Shown 4 of 4   Omitted 0"
 see_re top "rates" '^ Events/s   received [0-9.]+   stored [0-9.]+   rejected [0-9.]+   duplicates [0-9.]+   filtered [0-9.]+'
@@ -137,6 +151,19 @@ see_re top "picker names" '[0-9]  Mobile'
 d=$(grep -oE '[0-9]  Mobile' "$T/screen" | cut -c1)
 keys top "$d"
 see top "one source" "Source Mobile   Shown 1 of 5"
+# Before the first rate sample of the new subscription: 0, not "-".
+i=0
+while [ $i -lt 20 ]; do
+	screen top
+	if grep -q "received -" "$T/screen"; then
+		fail "rates unknown after choosing a source"
+		show_screen
+		break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+see_re top "rates after choosing" '^ Events/s   received [0-9]'
 not_see top "one source" "Order Completed"
 post /v1/events '{"type":"screen","name":"Settings","userId":"m1"}' \
     -H "Authorization: Bearer $KEY2"

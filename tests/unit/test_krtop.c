@@ -1,9 +1,9 @@
 /*
  * krtop's parts without a terminal: widths, fitting and wrapping text,
  * numbers, the rows of the list, the JSON pretty-printer, the record
- * list and its filters, the detail pane's lines, and the keys: their
- * table against the manual's key list, the ? screen, and what they do
- * to the state.
+ * list and its filters, the detail pane's lines, the rates of the
+ * sources, and the keys: their table against the manual's key list, the
+ * ? screen, and what they do to the state.
  */
 #include <locale.h>
 #include <stdint.h>
@@ -173,6 +173,30 @@ test_fit(void)
 	CHECK_STR(buf, "abc");
 	CHECK_INT(fmt_fit(buf, sizeof(buf), "", 0, 1, 1), 0);
 	CHECK_STR(buf, "");
+
+	/* A text cut ends with a mark: an ellipsis, or '>' without UTF-8. */
+	CHECK_INT(fmt_fit(buf, sizeof(buf), "hello", 4, FMT_CUT, 1), 4);
+	CHECK_STR(buf, "hel\xe2\x80\xa6");
+	CHECK_INT(fmt_fit(buf, sizeof(buf), "hello", 4, FMT_CUT, 0), 4);
+	CHECK_STR(buf, "hel>");
+	CHECK_INT(fmt_fit(buf, sizeof(buf), "hello", 5, FMT_CUT, 0), 5);
+	CHECK_STR(buf, "hello");
+	CHECK_INT(fmt_fit(buf, sizeof(buf), "hello", 1, FMT_CUT, 0), 1);
+	CHECK_STR(buf, ">");
+	CHECK_INT(fmt_fit(buf, sizeof(buf), "hi", 6, FMT_CUT | FMT_PAD, 0),
+	    6);
+	CHECK_STR(buf, "hi    ");
+	CHECK_INT(fmt_fit(buf, sizeof(buf), "hello", 0, FMT_CUT, 0), 0);
+	CHECK_STR(buf, "");
+	if (have_utf8_locale) {
+		/* A wide character is left out whole for the mark. */
+		CHECK_INT(fmt_fit(buf, sizeof(buf),
+		    "\xe4\xb8\xad\xe6\x96\x87x", 4, FMT_CUT | FMT_PAD, 1),
+		    4);
+		CHECK_STR(buf, "\xe4\xb8\xad\xe2\x80\xa6 ");
+	}
+	CHECK_STR(fmt_cutmark(0), ">");
+	CHECK_STR(fmt_cutmark(1), "\xe2\x80\xa6");
 }
 
 static void
@@ -277,8 +301,8 @@ test_columns(void)
 	int		w;
 
 	for (w = 40; w <= 300; w += 7) {
-		fmt_columns(&c, w, 3);
-		fmt_header(line, sizeof(line), &c, w);
+		fmt_columns(&c, w, 3, 0);
+		fmt_header(line, sizeof(line), &c, w, 1);
 		CHECK_INT(fmt_width(line, strlen(line), 1), w);
 		if (w >= 80) {
 			/* Everything fits: the marks end by the edge. */
@@ -287,22 +311,43 @@ test_columns(void)
 			CHECK_INT(c.time, 12);
 		}
 	}
-	fmt_columns(&c, 80, 2);
+	fmt_columns(&c, 80, 2, 0);
 	CHECK_INT(c.x_time, 0);
 	CHECK_INT(c.x_source, 13);
 	CHECK_INT(c.x_type, c.x_source + c.source + 1);
 	CHECK_INT(c.x_marks + c.marks, 80);
-	fmt_header(line, sizeof(line), &c, 80);
+	fmt_header(line, sizeof(line), &c, 80, 1);
 	CHECK(strncmp(line, "TIME         SOURCE", 19) == 0);
 	CHECK(strstr(line, "EVENT/NAME") != NULL);
 	CHECK(strstr(line, "OUTCOME   PIPES") != NULL);
 	/* Narrow: no source, the time without milliseconds. */
-	fmt_columns(&c, 60, 2);
+	fmt_columns(&c, 60, 2, 0);
 	CHECK_INT(c.source, 0);
 	CHECK_INT(c.time, 8);
 	CHECK_INT(c.x_marks + c.marks, 60);
-	fmt_header(line, sizeof(line), &c, 60);
+	fmt_header(line, sizeof(line), &c, 60, 1);
 	CHECK(strstr(line, "SOURCE") == NULL);
+	/* Errors to show: a third of what is left, the source kept at 80. */
+	for (w = 40; w <= 300; w += 7) {
+		fmt_columns(&c, w, 3, 1);
+		if (w >= 80) {
+			CHECK_INT(c.x_marks + c.marks, w);
+			CHECK(c.source > 0);
+		}
+		fmt_header(line, sizeof(line), &c, w, 1);
+		CHECK_INT(fmt_width(line, strlen(line), 1), w);
+	}
+	fmt_columns(&c, 80, 2, 1);
+	CHECK_INT(c.marks, 15);
+	CHECK(c.source > 0);
+	CHECK_INT(c.time, 12);
+	CHECK_INT(c.x_marks + c.marks, 80);
+	fmt_header(line, sizeof(line), &c, 80, 1);
+	CHECK(strstr(line, "OUTCOME   PIPES/ERROR") != NULL);
+	fmt_columns(&c, 120, 2, 1);
+	CHECK_INT(c.marks, 28);
+	fmt_columns(&c, 120, 2, 0);
+	CHECK_INT(c.marks, 5);
 }
 
 static void
@@ -316,7 +361,7 @@ test_row(void)
 	CHECK(r != NULL);
 	if (r == NULL)
 		return;
-	fmt_columns(&c, 80, (int)strlen(r->marks));
+	fmt_columns(&c, 80, (int)strlen(r->marks), 0);
 	fmt_row(line, sizeof(line), &c, r, "Segment prod", 80, 1);
 	CHECK_INT(fmt_width(line, strlen(line), 1), 80);
 	CHECK(strncmp(line, "16:15:25.001 Segment prod track    Signed Up",
@@ -329,22 +374,59 @@ test_row(void)
 	/* Fewer columns for marks than pipelines: the last says so. */
 	free(r->marks);
 	r->marks = strdup("++++++++++++++++++++");
-	fmt_columns(&c, 80, 20);
+	fmt_columns(&c, 80, 20, 0);
 	CHECK_INT(c.marks, 16);
 	fmt_row(line, sizeof(line), &c, r, "S", 80, 1);
 	CHECK(strcmp(line + c.x_marks, "+++++++++++++++>") == 0);
 	/* Narrow. */
-	fmt_columns(&c, 50, 1);
+	fmt_columns(&c, 50, 1, 0);
 	fmt_row(line, sizeof(line), &c, r, "S", 50, 1);
 	CHECK_INT(fmt_width(line, strlen(line), 1), 50);
 	CHECK(strncmp(line, "16:15:25 track", 14) == 0);
+	/* A cell cut to its column, and a row cut at the edge, say so. */
+	free(r->name);
+	r->name = strdup("Order Completed In The Mobile App");
+	fmt_columns(&c, 80, 5, 0);
+	fmt_row(line, sizeof(line), &c, r, "Segment production", 80, 1);
+	CHECK_INT(fmt_width(line, strlen(line), 1), 80);
+	CHECK(strncmp(line + c.x_source, "Segment pro\xe2\x80\xa6 track",
+	    20) == 0);
+	CHECK(strstr(line, " Order Completed\xe2\x80\xa6 u1 ") != NULL);
+	fmt_row(line, sizeof(line), &c, r, "Segment production", 80, 0);
+	CHECK(strncmp(line + c.x_source, "Segment pro> track", 18) == 0);
+	fmt_columns(&c, 40, 5, 0);
+	fmt_row(line, sizeof(line), &c, r, "S", 40, 0);
+	CHECK_INT(fmt_width(line, strlen(line), 0), 40);
+	CHECK_INT(line[39], '>');
+	fmt_header(line, sizeof(line), &c, 40, 0);
+	CHECK_INT((int)strlen(line), 40);
+	CHECK_INT(line[39], '>');
 	/* A name with control characters cannot reach the terminal. */
 	free(r->name);
 	r->name = strdup("bad\x1b]0;title\x07");
-	fmt_columns(&c, 120, 1);
+	fmt_columns(&c, 120, 1, 0);
 	fmt_row(line, sizeof(line), &c, r, "S", 120, 1);
 	CHECK(strchr(line, '\x1b') == NULL && strchr(line, '\x07') == NULL);
 	CHECK(strstr(line, "bad?]0;title?") != NULL);
+	reclist_rec_free(r);
+
+	/* A rejected event: what its raw text says, and its error. */
+	r = make_rec(rec_rejected, 1);
+	CHECK(r != NULL);
+	if (r == NULL)
+		return;
+	fmt_columns(&c, 120, 0, 1);
+	fmt_row(line, sizeof(line), &c, r, "Segment prod", 120, 1);
+	CHECK_INT(fmt_width(line, strlen(line), 1), 120);
+	CHECK(strncmp(line + c.x_type, "track ", 6) == 0);
+	CHECK(strncmp(line + c.x_user, "u2 ", 3) == 0);
+	CHECK(strncmp(line + c.x_outcome, "rejected  property 'event' is "
+	    "require\xe2\x80\xa6", 40) == 0);
+	fmt_columns(&c, 80, 0, 1);
+	fmt_row(line, sizeof(line), &c, r, "Segment prod", 80, 1);
+	CHECK_INT(fmt_width(line, strlen(line), 1), 80);
+	CHECK(strstr(line, " u2        rejected  property 'even\xe2\x80\xa6") !=
+	    NULL);
 	reclist_rec_free(r);
 }
 
@@ -913,6 +995,36 @@ test_keys_press(void)
 	session_release(&sess);
 }
 
+static void
+test_rates(void)
+{
+	struct reclist	l;
+	struct session	sess;
+	double		rate[SESSION_NCOUNTERS];
+
+	reclist_init(&l, 10, 0);
+	session_init(&sess, "/nonexistent", NULL, &l);
+	/* Not connected: the rates are not known. */
+	CHECK_INT(session_rates(&sess, NULL, rate), 0);
+	sess.connected = 1;
+	sess.nsrc = 2;
+	sess.src = calloc(2, sizeof(*sess.src));
+	sess.src[0].id = strdup("a");
+	sess.src[1].id = strdup("b");
+	/* Connected, a source not sampled twice yet: 0, not unknown. */
+	CHECK_INT(session_rates(&sess, "a", rate), 1);
+	CHECK(rate[SESSION_RECEIVED] == 0.0 && rate[SESSION_STORED] == 0.0);
+	CHECK_INT(session_rates(&sess, NULL, rate), 1);
+	sess.src[0].rate[SESSION_RECEIVED] = 2.0;
+	sess.src[1].rate[SESSION_RECEIVED] = 3.0;
+	session_rates(&sess, NULL, rate);
+	CHECK(rate[SESSION_RECEIVED] == 5.0);
+	session_rates(&sess, "b", rate);
+	CHECK(rate[SESSION_RECEIVED] == 3.0);
+	session_release(&sess);
+	reclist_release(&l);
+}
+
 int
 main(void)
 {
@@ -934,5 +1046,6 @@ main(void)
 	UNIT_RUN(test_keys_manual);
 	UNIT_RUN(test_keys_help);
 	UNIT_RUN(test_keys_press);
+	UNIT_RUN(test_rates);
 	return UNIT_END();
 }
