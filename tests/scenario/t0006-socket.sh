@@ -65,6 +65,12 @@ expect_eq "null required" '{"id":16,"ok":false,"error":{"code":"BadRequest","mes
 expect_eq "null optional" '{"id":17,"ok":true,"data":[]}' "$(echo "$r" | sed -n 6p)"
 expect_eq "empty name" '{"id":18,"ok":false,"error":{"code":"BadRequest","message":"unknown argument \"\" for status"}}' "$(echo "$r" | sed -n 7p)"
 
+# A connection follows one stream of events at most.
+r=$(printf '%s\n' '{"v":1,"id":19,"cmd":"events","args":{"follow":true}}' \
+    '{"v":1,"id":20,"cmd":"events","args":{"follow":true,"count":0}}' | ctl_raw)
+expect_eq "follow" '{"id":19,"ok":true,"data":{"follow":true}}' "$(echo "$r" | sed -n 1p)"
+expect_eq "follow twice" '{"id":20,"ok":false,"error":{"code":"BadRequest","message":"this connection already follows events"}}' "$(echo "$r" | sed -n 2p)"
+
 # A 2 MiB line is refused and the next line is served.
 r=$(python3 -c '
 import sys
