@@ -1,4 +1,7 @@
-/* The admin socket and the control thread's loop; see control.h. */
+/*
+ * The admin socket and the control thread's loop: clients, line framing
+ * and replies; the commands themselves are in command.c.  See control.h.
+ */
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,19 +21,16 @@
 #include "compat.h"
 #include "log.h"
 #include "proto.h"
-#include "timestamp.h"
 #include "xmalloc.h"
 #include "catalog.h"
-#include "config.h"
+#include "command.h"
 #include "control.h"
 #include "debugger.h"
-#include "warehouse.h"
 
 #define MAX_CLIENTS	256
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
 #define TICK_MS		1000
 #define SUB_HIGH	(256 * 1024)	/* stream output held for a client */
-#define MAX_COUNT	100000		/* most records or rows asked for */
 
 struct client {
 	int			 fd;
@@ -48,17 +48,6 @@ struct client {
 
 static TAILQ_HEAD(, client)	clients = TAILQ_HEAD_INITIALIZER(clients);
 static size_t			nclients;
-
-/* A parsed request: what the handlers see. */
-struct request {
-	struct control_ctx	*ctx;
-	struct client		*client;
-	json_t			*id;		/* borrowed */
-	const char		*cmd;
-	json_t			*args;		/* borrowed; an object */
-	char			*raw_data;	/* data already as JSON text */
-	struct catalog_error	 err;
-};
 
 int
 control_listen(const char *path, char *err, size_t errlen)
@@ -173,441 +162,6 @@ client_error(struct client *c, json_t *id, const char *code,
 	json_decref(o);
 }
 
-/*
- * Argument helpers.  Each returns 0 when the argument is absent (and not
- * required), 1 when present, -1 with the error set.
- */
-static int
-arg_string(struct request *r, const char *name, int required,
-    const char **s, size_t *len)
-{
-	json_t	*v = json_object_get(r->args, name);
-
-	if (v == NULL || (json_is_null(v) && !required)) {
-		if (!required)
-			return 0;
-		r->err.code = "BadRequest";
-		snprintf(r->err.message, sizeof(r->err.message),
-		    "missing argument \"%s\"", name);
-		return -1;
-	}
-	if (!json_is_string(v)) {
-		r->err.code = "BadRequest";
-		snprintf(r->err.message, sizeof(r->err.message),
-		    "argument \"%s\" must be a string", name);
-		return -1;
-	}
-	*s = json_string_value(v);
-	if (len != NULL)
-		*len = json_string_length(v);
-	return 1;
-}
-
-static int
-arg_bool(struct request *r, const char *name, int *b)
-{
-	json_t	*v = json_object_get(r->args, name);
-
-	if (v == NULL)
-		return 0;
-	if (!json_is_boolean(v)) {
-		r->err.code = "BadRequest";
-		snprintf(r->err.message, sizeof(r->err.message),
-		    "argument \"%s\" must be true or false", name);
-		return -1;
-	}
-	*b = json_is_true(v);
-	return 1;
-}
-
-/* Fail on an argument the command does not take; names is NULL-ended. */
-static int
-args_only(struct request *r, const char *const *names)
-{
-	const char	*key;
-	json_t		*v;
-	size_t		 i;
-
-	json_object_foreach(r->args, key, v) {
-		for (i = 0; names[i] != NULL; i++)
-			if (strcmp(names[i], key) == 0)
-				break;
-		if (names[i] == NULL) {
-			r->err.code = "BadRequest";
-			snprintf(r->err.message, sizeof(r->err.message),
-			    "unknown argument \"%s\" for %s", key, r->cmd);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-#define ARGS(...) do {							\
-	static const char *const names_[] = { __VA_ARGS__, NULL };	\
-	if (args_only(r, names_) == -1)					\
-		return NULL;						\
-} while (0)
-
-static json_t *
-cmd_status(struct request *r)
-{
-	struct control_ctx	*ctx = r->ctx;
-	char			 buf[TIMESTAMP_BUFSZ];
-	size_t			 nsources, npipelines;
-	int64_t			 now = timestamp_now();
-
-	ARGS("");
-	catalog_counts(ctx->cat, &nsources, &npipelines);
-	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o}",
-	    "version", ctx->version,
-	    "pid", (int)getpid(),
-	    "startedAt", timestamp_format(ctx->started_at, buf),
-	    "uptime", (json_int_t)((now - ctx->started_at) / 1000),
-	    "endpoint", ctx->endpoint,
-	    "dataDir", ctx->cf->data_dir,
-	    "listen", ctx->cf->listen,
-	    "sources", (json_int_t)nsources,
-	    "pipelines", (json_int_t)npipelines,
-	    "totals", catalog_totals(ctx->cat));
-}
-
-static json_t *
-cmd_stats(struct request *r)
-{
-	const char	*src = NULL;
-
-	ARGS("source");
-	if (arg_string(r, "source", 0, &src, NULL) == -1)
-		return NULL;
-	return catalog_stats(r->ctx->cat, src, r->ctx->started_at, &r->err);
-}
-
-static json_t *
-cmd_source_add(struct request *r)
-{
-	const char	*name, *conn = NULL, *strategy = NULL;
-	size_t		 len;
-
-	ARGS("name", "connector", "strategy");
-	if (arg_string(r, "name", 1, &name, &len) == -1 ||
-	    arg_string(r, "connector", 0, &conn, NULL) == -1 ||
-	    arg_string(r, "strategy", 0, &strategy, NULL) == -1)
-		return NULL;
-	return catalog_source_add(r->ctx->cat, name, len, conn, strategy,
-	    &r->err);
-}
-
-static json_t *
-cmd_source_list(struct request *r)
-{
-	ARGS("");
-	return catalog_source_list(r->ctx->cat);
-}
-
-static json_t *
-cmd_source_show(struct request *r)
-{
-	const char	*src;
-
-	ARGS("source");
-	if (arg_string(r, "source", 1, &src, NULL) == -1)
-		return NULL;
-	return catalog_source_show(r->ctx->cat, src, &r->err);
-}
-
-static json_t *
-cmd_source_rename(struct request *r)
-{
-	const char	*src, *name;
-	size_t		 len;
-
-	ARGS("source", "name");
-	if (arg_string(r, "source", 1, &src, NULL) == -1 ||
-	    arg_string(r, "name", 1, &name, &len) == -1)
-		return NULL;
-	return catalog_source_rename(r->ctx->cat, src, name, len, &r->err);
-}
-
-static json_t *
-cmd_source_rm(struct request *r)
-{
-	const char	*src;
-
-	ARGS("source");
-	if (arg_string(r, "source", 1, &src, NULL) == -1)
-		return NULL;
-	return catalog_source_rm(r->ctx->cat, src, &r->err);
-}
-
-static json_t *
-cmd_key_list(struct request *r)
-{
-	const char	*src;
-
-	ARGS("source");
-	if (arg_string(r, "source", 1, &src, NULL) == -1)
-		return NULL;
-	return catalog_key_list(r->ctx->cat, src, &r->err);
-}
-
-static json_t *
-cmd_key_add(struct request *r)
-{
-	const char	*src;
-
-	ARGS("source");
-	if (arg_string(r, "source", 1, &src, NULL) == -1)
-		return NULL;
-	return catalog_key_add(r->ctx->cat, src, &r->err);
-}
-
-static json_t *
-cmd_key_rm(struct request *r)
-{
-	const char	*src, *key;
-
-	ARGS("source", "key");
-	if (arg_string(r, "source", 1, &src, NULL) == -1 ||
-	    arg_string(r, "key", 1, &key, NULL) == -1)
-		return NULL;
-	return catalog_key_rm(r->ctx->cat, src, key, &r->err);
-}
-
-/* A filter or consents argument: present (1) or not (0); -1 bad type. */
-static int
-arg_rule(struct request *r, const char *name, int objects_only,
-    json_t **v)
-{
-	*v = json_object_get(r->args, name);
-	if (*v == NULL)
-		return 0;
-	if (json_is_null(*v) || json_is_object(*v) ||
-	    (!objects_only && json_is_string(*v)))
-		return 1;
-	r->err.code = "BadRequest";
-	snprintf(r->err.message, sizeof(r->err.message), objects_only ?
-	    "argument \"%s\" must be an object or null" : "argument \"%s\" "
-	    "must be a string, an object or null", name);
-	return -1;
-}
-
-static json_t *
-cmd_pipeline_add(struct request *r)
-{
-	const char	*src, *name;
-	json_t		*filter, *consents;
-	size_t		 len;
-	int		 enabled = 1;
-
-	ARGS("source", "name", "enabled", "filter", "consents");
-	if (arg_string(r, "source", 1, &src, NULL) == -1 ||
-	    arg_string(r, "name", 1, &name, &len) == -1 ||
-	    arg_bool(r, "enabled", &enabled) == -1 ||
-	    arg_rule(r, "filter", 0, &filter) == -1 ||
-	    arg_rule(r, "consents", 1, &consents) == -1)
-		return NULL;
-	return catalog_pipeline_add(r->ctx->cat, src, name, len, enabled,
-	    filter, consents, &r->err);
-}
-
-static json_t *
-cmd_pipeline_list(struct request *r)
-{
-	const char	*src = NULL;
-
-	ARGS("source");
-	if (arg_string(r, "source", 0, &src, NULL) == -1)
-		return NULL;
-	return catalog_pipeline_list(r->ctx->cat, src, &r->err);
-}
-
-static json_t *
-cmd_pipeline_show(struct request *r)
-{
-	const char	*p;
-
-	ARGS("pipeline");
-	if (arg_string(r, "pipeline", 1, &p, NULL) == -1)
-		return NULL;
-	return catalog_pipeline_show(r->ctx->cat, p, &r->err);
-}
-
-static json_t *
-cmd_pipeline_set(struct request *r)
-{
-	const char	*p, *name = NULL;
-	json_t		*filter, *consents;
-	size_t		 len = 0;
-	int		 sf, sc;
-
-	ARGS("pipeline", "name", "filter", "consents");
-	if (arg_string(r, "pipeline", 1, &p, NULL) == -1 ||
-	    arg_string(r, "name", 0, &name, &len) == -1 ||
-	    (sf = arg_rule(r, "filter", 0, &filter)) == -1 ||
-	    (sc = arg_rule(r, "consents", 1, &consents)) == -1)
-		return NULL;
-	return catalog_pipeline_set(r->ctx->cat, p, name, len, sf, filter, sc,
-	    consents, &r->err);
-}
-
-static json_t *
-pipeline_enable(struct request *r, int enabled)
-{
-	const char	*p;
-
-	ARGS("pipeline");
-	if (arg_string(r, "pipeline", 1, &p, NULL) == -1)
-		return NULL;
-	return catalog_pipeline_enable(r->ctx->cat, p, enabled, &r->err);
-}
-
-static json_t *
-cmd_pipeline_enable(struct request *r)
-{
-	return pipeline_enable(r, 1);
-}
-
-static json_t *
-cmd_pipeline_disable(struct request *r)
-{
-	return pipeline_enable(r, 0);
-}
-
-static json_t *
-cmd_pipeline_rm(struct request *r)
-{
-	const char	*p;
-
-	ARGS("pipeline");
-	if (arg_string(r, "pipeline", 1, &p, NULL) == -1)
-		return NULL;
-	return catalog_pipeline_rm(r->ctx->cat, p, &r->err);
-}
-
-/* An optional count argument: 0 <= n <= MAX_COUNT; -1 on error. */
-static int
-arg_count(struct request *r, const char *name, long long *n)
-{
-	json_t	*v = json_object_get(r->args, name);
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > MAX_COUNT) {
-		r->err.code = "BadRequest";
-		snprintf(r->err.message, sizeof(r->err.message),
-		    "argument \"%s\" must be an integer from 0 to %d", name,
-		    MAX_COUNT);
-		return -1;
-	}
-	*n = json_integer_value(v);
-	return 1;
-}
-
-/* Debugger records (spec/pipelines.md §7.3-7.4): a list, or a stream. */
-static json_t *
-cmd_events(struct request *r)
-{
-	struct dbg_record	**recs;
-	const char		 *src = NULL, *id = NULL, *text;
-	long long		  count = 20;
-	size_t			  n, i, len, rlen;
-	int			  follow = 0;
-	char			 *out;
-
-	ARGS("source", "count", "follow");
-	if (arg_string(r, "source", 0, &src, NULL) == -1 ||
-	    arg_count(r, "count", &count) == -1 ||
-	    arg_bool(r, "follow", &follow) == -1)
-		return NULL;
-	if (src != NULL &&
-	    (id = catalog_source_id(r->ctx->cat, src, &r->err)) == NULL)
-		return NULL;
-	if (follow) {
-		if (r->client->sub != NULL) {
-			r->err.code = "BadRequest";
-			snprintf(r->err.message, sizeof(r->err.message),
-			    "this connection already follows events");
-			return NULL;
-		}
-		r->client->sub = debugger_subscribe(id, (size_t)count);
-		r->client->sub_id = json_dumps(r->id ? r->id : json_null(),
-		    JSON_ENCODE_ANY | JSON_COMPACT);
-		return json_pack("{s:b}", "follow", 1);
-	}
-	n = debugger_history(id, (size_t)count, &recs);
-	for (len = 2, i = 0; i < n; i++) {
-		dbg_record_text(recs[i], &rlen);
-		len += rlen + 1;
-	}
-	out = xmalloc(len + 1);
-	len = 0;
-	out[len++] = '[';
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			out[len++] = ',';
-		text = dbg_record_text(recs[i], &rlen);
-		memcpy(out + len, text, rlen);
-		len += rlen;
-		dbg_record_unref(recs[i]);
-	}
-	out[len++] = ']';
-	out[len] = '\0';
-	free(recs);
-	r->raw_data = out;
-	return json_null();
-}
-
-/* Quarantined events (spec/pipelines.md §7.5), newest last. */
-static json_t *
-cmd_rejected(struct request *r)
-{
-	const char	*src = NULL, *id = NULL;
-	long long	 count = 20;
-	json_t		*a;
-	char		 why[512];
-
-	ARGS("source", "count");
-	if (arg_string(r, "source", 0, &src, NULL) == -1 ||
-	    arg_count(r, "count", &count) == -1)
-		return NULL;
-	if (src != NULL &&
-	    (id = catalog_source_id(r->ctx->cat, src, &r->err)) == NULL)
-		return NULL;
-	if ((a = warehouse_rejects(r->ctx->warehouse, id, count, why,
-	    sizeof(why))) == NULL) {
-		r->err.code = "InternalError";
-		snprintf(r->err.message, sizeof(r->err.message), "cannot read "
-		    "the quarantine: %s", why);
-	}
-	return a;
-}
-
-static const struct command {
-	const char	*name;
-	json_t		*(*fn)(struct request *);
-} commands[] = {
-	{ "status",		cmd_status },
-	{ "source.add",		cmd_source_add },
-	{ "source.list",	cmd_source_list },
-	{ "source.show",	cmd_source_show },
-	{ "source.rename",	cmd_source_rename },
-	{ "source.rm",		cmd_source_rm },
-	{ "key.list",		cmd_key_list },
-	{ "key.add",		cmd_key_add },
-	{ "key.rm",		cmd_key_rm },
-	{ "pipeline.add",	cmd_pipeline_add },
-	{ "pipeline.list",	cmd_pipeline_list },
-	{ "pipeline.show",	cmd_pipeline_show },
-	{ "pipeline.set",	cmd_pipeline_set },
-	{ "pipeline.enable",	cmd_pipeline_enable },
-	{ "pipeline.disable",	cmd_pipeline_disable },
-	{ "pipeline.rm",	cmd_pipeline_rm },
-	{ "stats",		cmd_stats },
-	{ "events",		cmd_events },
-	{ "rejected",		cmd_rejected },
-};
-
 /* Answer one request line. */
 static void
 client_request(struct client *c, const char *line, size_t len,
@@ -615,8 +169,7 @@ client_request(struct client *c, const char *line, size_t len,
 {
 	json_error_t	 jerr;
 	json_t		*req, *id, *v, *cmd, *args, *data, *reply;
-	struct request	 r;
-	size_t		 i;
+	struct command	 r;
 
 	req = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
 	if (req == NULL) {
@@ -658,21 +211,23 @@ client_request(struct client *c, const char *line, size_t len,
 		client_error(c, id, "BadRequest", "\"args\" must be an object");
 		goto done;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, json_string_value(cmd)) == 0)
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
+	memset(&r, 0, sizeof(r));
+	if ((r.entry = command_find(json_string_value(cmd))) == NULL) {
 		client_error(c, id, "BadRequest", "unknown command \"%s\"",
 		    json_string_value(cmd));
 		goto done;
 	}
-	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
-	r.client = c;
 	r.id = id;
-	r.cmd = commands[i].name;
 	r.args = json_is_object(args) ? json_incref(args) : json_object();
-	if ((data = commands[i].fn(&r)) == NULL) {
+	r.following = c->sub != NULL;
+	data = command_exec(&r);
+	if (r.sub != NULL) {
+		c->sub = r.sub;
+		c->sub_id = json_dumps(id ? id : json_null(),
+		    JSON_ENCODE_ANY | JSON_COMPACT);
+	}
+	if (data == NULL) {
 		client_error(c, id, r.err.code ? r.err.code : "InternalError",
 		    "%s", r.err.code ? r.err.message : "internal error");
 	} else if (r.raw_data != NULL) {

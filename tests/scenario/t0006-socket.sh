@@ -47,6 +47,29 @@ r=$(printf '%s\n' '{"v":1,"id":10,"cmd":"source.show","args":[]}' | ctl_raw)
 expect_eq "args not object" '{"id":10,"ok":false,"error":{"code":"BadRequest","message":"\"args\" must be an object"}}' "$r"
 r=$(printf '%s\n' '{"v":1,"id":11,"cmd":"source.show"}' | ctl_raw)
 expect_eq "missing argument" '{"id":11,"ok":false,"error":{"code":"BadRequest","message":"missing argument \"source\""}}' "$r"
+# Each kind of argument is checked before the command runs, so neither
+# the source nor the pipeline named here needs to exist.
+r=$(printf '%s\n' \
+    '{"v":1,"id":12,"cmd":"pipeline.add","args":{"source":"s","name":"p","enabled":1}}' \
+    '{"v":1,"id":13,"cmd":"pipeline.set","args":{"pipeline":"p","filter":5}}' \
+    '{"v":1,"id":14,"cmd":"pipeline.set","args":{"pipeline":"p","consents":"x"}}' \
+    '{"v":1,"id":15,"cmd":"events","args":{"count":-1}}' \
+    '{"v":1,"id":16,"cmd":"source.show","args":{"source":null}}' \
+    '{"v":1,"id":17,"cmd":"pipeline.list","args":{"source":null}}' \
+    '{"v":1,"id":18,"cmd":"status","args":{"":1}}' | ctl_raw)
+expect_eq "bool argument" '{"id":12,"ok":false,"error":{"code":"BadRequest","message":"argument \"enabled\" must be true or false"}}' "$(echo "$r" | sed -n 1p)"
+expect_eq "filter argument" '{"id":13,"ok":false,"error":{"code":"BadRequest","message":"argument \"filter\" must be a string, an object or null"}}' "$(echo "$r" | sed -n 2p)"
+expect_eq "object argument" '{"id":14,"ok":false,"error":{"code":"BadRequest","message":"argument \"consents\" must be an object or null"}}' "$(echo "$r" | sed -n 3p)"
+expect_eq "count argument" '{"id":15,"ok":false,"error":{"code":"BadRequest","message":"argument \"count\" must be an integer from 0 to 100000"}}' "$(echo "$r" | sed -n 4p)"
+expect_eq "null required" '{"id":16,"ok":false,"error":{"code":"BadRequest","message":"argument \"source\" must be a string"}}' "$(echo "$r" | sed -n 5p)"
+expect_eq "null optional" '{"id":17,"ok":true,"data":[]}' "$(echo "$r" | sed -n 6p)"
+expect_eq "empty name" '{"id":18,"ok":false,"error":{"code":"BadRequest","message":"unknown argument \"\" for status"}}' "$(echo "$r" | sed -n 7p)"
+
+# A connection follows one stream of events at most.
+r=$(printf '%s\n' '{"v":1,"id":19,"cmd":"events","args":{"follow":true}}' \
+    '{"v":1,"id":20,"cmd":"events","args":{"follow":true,"count":0}}' | ctl_raw)
+expect_eq "follow" '{"id":19,"ok":true,"data":{"follow":true}}' "$(echo "$r" | sed -n 1p)"
+expect_eq "follow twice" '{"id":20,"ok":false,"error":{"code":"BadRequest","message":"this connection already follows events"}}' "$(echo "$r" | sed -n 2p)"
 
 # A 2 MiB line is refused and the next line is served.
 r=$(python3 -c '
