@@ -12,6 +12,7 @@
 #   expect_eq "what" expected actual
 #   expect_fail "what" "stderr line" command...
 #   wait_until SECONDS command...      poll until the command succeeds
+#   skip "reason"                      the test cannot run here: exit 77
 #   follow [krctl events options]      start krctl events -f (FOLLOWER)
 
 TOP=${KRENALIS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -226,6 +227,13 @@ header() {
 # sql QUERY: run a query against the warehouse.
 sql() {
 	sqlite3 "$DATA/warehouse.db" "$1"
+}
+
+# skip REASON: the test cannot run on this machine; tests/run prints SKIP
+# with the reason (and counts a failure when CI=true).
+skip() {
+	echo "skipped: $*"
+	exit 77
 }
 
 finish() {
