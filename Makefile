@@ -9,6 +9,9 @@
 #   make test            make deps, then build with -Werror and run every test
 #   make SANITIZE=1 test the same under AddressSanitizer and UBSan
 #   make install DESTDIR= PREFIX=/usr/local
+#                        programs in SBINDIR and BINDIR, manual pages, a
+#                        sample krenalisd.conf in DOCDIR (and in SYSCONFDIR
+#                        when it has none), the systemd unit in UNITDIR
 #   make V=1             show full command lines
 
 PREFIX ?=	/usr/local
@@ -16,6 +19,10 @@ DESTDIR ?=
 BINDIR ?=	$(PREFIX)/bin
 SBINDIR ?=	$(PREFIX)/sbin
 MANDIR ?=	$(PREFIX)/share/man
+DOCDIR ?=	$(PREFIX)/share/doc/krenalis
+UNITDIR ?=	$(PREFIX)/lib/systemd/system
+# krenalisd reads /etc/krenalisd.conf, whatever the prefix.
+SYSCONFDIR ?=	/etc
 
 CC ?=		cc
 PKGS =		libmicrohttpd jansson sqlite3 libcurl ncursesw zlib
@@ -145,16 +152,25 @@ deps:
 bench: $(PROGS)
 	$(Q)$(MAKE) -C tests/bench
 
+# The sample configuration goes to SYSCONFDIR only when there is none, so
+# that a reinstall keeps the operator's settings.
 install: $(PROGS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 krenalisd/krenalisd $(DESTDIR)$(SBINDIR)/krenalisd
-	install -m 755 krctl/krctl $(DESTDIR)$(BINDIR)/krctl
+	install -m 755 krctl/krctl $(DESTDIR)$(SBINDIR)/krctl
 	$(if $(TOP_SRC),install -m 755 krtop/krtop $(DESTDIR)$(BINDIR)/krtop)
 	for m in $(MANS); do \
 		s=$${m##*.}; \
 		install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
+	install -m 644 etc/krenalisd.conf $(DESTDIR)$(DOCDIR)/krenalisd.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/krenalisd.conf ] || \
+	    install -m 644 etc/krenalisd.conf $(DESTDIR)$(SYSCONFDIR)/krenalisd.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/krenalisd.service.in \
+	    >$(DESTDIR)$(UNITDIR)/krenalisd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/krenalisd.service
 
 clean:
 	rm -rf build $(PROGS) krtop/krtop
