@@ -1,10 +1,17 @@
 # krenalis: krenalisd, krctl and krtop.
 #
-#   make                 build everything
-#   make run             build and start krenalisd -d on ./var
-#   make test            build with -Werror and run every test
+#   make                 build everything (with the libraries installed:
+#                        a missing one is named, with a hint to make deps)
+#   make deps            install the missing Debian packages that the build
+#                        and the tests need (apt-get, through sudo if needed)
+#   make run             install what the build needs, build and start
+#                        krenalisd -d on ./var
+#   make test            make deps, then build with -Werror and run every test
 #   make SANITIZE=1 test the same under AddressSanitizer and UBSan
 #   make install DESTDIR= PREFIX=/usr/local
+#                        programs in SBINDIR and BINDIR, manual pages, a
+#                        sample krenalisd.conf in DOCDIR (and in SYSCONFDIR
+#                        when it has none), the systemd unit in UNITDIR
 #   make V=1             show full command lines
 
 PREFIX ?=	/usr/local
@@ -12,15 +19,30 @@ DESTDIR ?=
 BINDIR ?=	$(PREFIX)/bin
 SBINDIR ?=	$(PREFIX)/sbin
 MANDIR ?=	$(PREFIX)/share/man
+DOCDIR ?=	$(PREFIX)/share/doc/krenalis
+UNITDIR ?=	$(PREFIX)/lib/systemd/system
+# krenalisd reads /etc/krenalisd.conf, whatever the prefix.
+SYSCONFDIR ?=	/etc
 
 CC ?=		cc
 PKGS =		libmicrohttpd jansson sqlite3 libcurl ncursesw zlib
 
-# The dependency check runs before anything else is evaluated, so that a
-# fresh machine gets its -dev packages before pkg-config is asked for flags.
-ifeq ($(filter clean,$(MAKECMDGOALS)),)
-ifneq ($(shell sh .ci/deps $(if $(filter test check,$(MAKECMDGOALS)),test) >&2; echo $$?),0)
+# The dependencies are dealt with before anything else is evaluated, so
+# that pkg-config is asked for flags only once the libraries are there:
+# make deps, run and test install what is missing; the other goals (but
+# clean) stop at once on a missing library.
+ifneq ($(filter deps run test check,$(MAKECMDGOALS)),)
+ifneq ($(shell sh .ci/deps $(if $(filter deps test check,$(MAKECMDGOALS)),test) >&2; echo $$?),0)
 $(error installing the build dependencies failed)
+endif
+else ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v pkg-config 2>/dev/null),)
+$(error krenalis: missing pkg-config; run 'make deps')
+endif
+MISSING :=	$(shell for p in $(PKGS); do \
+		    pkg-config --exists $$p || echo $$p; done)
+ifneq ($(MISSING),)
+$(error krenalis: missing $(MISSING) (pkg-config); run 'make deps')
 endif
 endif
 
@@ -123,19 +145,32 @@ test check: $(PROGS) $(UNIT_BIN)
 run: $(PROGS)
 	./krenalisd/krenalisd -d -D var
 
+# .ci/deps ran while the Makefile was read.
+deps:
+	@:
+
 bench: $(PROGS)
 	$(Q)$(MAKE) -C tests/bench
 
+# The sample configuration goes to SYSCONFDIR only when there is none, so
+# that a reinstall keeps the operator's settings.
 install: $(PROGS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 krenalisd/krenalisd $(DESTDIR)$(SBINDIR)/krenalisd
-	install -m 755 krctl/krctl $(DESTDIR)$(BINDIR)/krctl
+	install -m 755 krctl/krctl $(DESTDIR)$(SBINDIR)/krctl
 	$(if $(TOP_SRC),install -m 755 krtop/krtop $(DESTDIR)$(BINDIR)/krtop)
 	for m in $(MANS); do \
 		s=$${m##*.}; \
 		install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
+	install -m 644 etc/krenalisd.conf $(DESTDIR)$(DOCDIR)/krenalisd.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/krenalisd.conf ] || \
+	    install -m 644 etc/krenalisd.conf $(DESTDIR)$(SYSCONFDIR)/krenalisd.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/krenalisd.service.in \
+	    >$(DESTDIR)$(UNITDIR)/krenalisd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/krenalisd.service
 
 clean:
 	rm -rf build $(PROGS) krtop/krtop
@@ -143,6 +178,6 @@ clean:
 # Keep the unit tests' objects: they are intermediate files otherwise.
 .SECONDARY:
 
-.PHONY: all test check run bench install clean FORCE
+.PHONY: all deps test check run bench install clean FORCE
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -11,6 +11,9 @@
 #   check "what" command...            the command must succeed
 #   expect_eq "what" expected actual
 #   expect_fail "what" "stderr line" command...
+#   wait_until SECONDS command...      poll until the command succeeds
+#   skip "reason"                      the test cannot run here: exit 77
+#   follow [krctl events options]      start krctl events -f (FOLLOWER)
 
 TOP=${KRENALIS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 KRENALISD=$TOP/krenalisd/krenalisd
@@ -89,6 +92,35 @@ stop_daemon() {
 
 kr() {
 	"$KRCTL" -s "${DSOCK:-$SOCK}" "$@"
+}
+
+# wait_until SECONDS command...: run the command every 0.05 s until it
+# succeeds; return 1 if it did not within SECONDS.  Tests wait for what
+# they need this way, never for a fixed time, which a loaded machine
+# would overrun.
+wait_until() {
+	wu_n=$(($1 * 20)); shift
+	until "$@"; do
+		[ $wu_n -gt 0 ] || return 1
+		sleep 0.05
+		wu_n=$((wu_n - 1))
+	done
+}
+
+# follow [options]: start "krctl events -f" in the background, its output
+# in $T/follow.out and $T/follow.err, its pid in FOLLOWER, and return once
+# the daemon has subscribed it.  krctl writes nothing before its request,
+# and the daemon reads its clients in the order they connected: once the
+# request is written, a later client's answer comes after the follow.
+follow() {
+	"$KRCTL" -s "${DSOCK:-$SOCK}" events -f "$@" >"$T/follow.out" \
+	    2>"$T/follow.err" &
+	FOLLOWER=$!
+	wait_until 30 follow_sent || fail "krctl events -f sent nothing"
+	kr status >/dev/null
+}
+follow_sent() {
+	! grep -q '^wchar: 0$' "/proc/$FOLLOWER/io" 2>/dev/null
 }
 
 check() {
@@ -195,6 +227,13 @@ header() {
 # sql QUERY: run a query against the warehouse.
 sql() {
 	sqlite3 "$DATA/warehouse.db" "$1"
+}
+
+# skip REASON: the test cannot run on this machine; tests/run prints SKIP
+# with the reason (and counts a failure when CI=true).
+skip() {
+	echo "skipped: $*"
+	exit 77
 }
 
 finish() {

@@ -93,17 +93,16 @@ check "first still serves" kr status
 
 # SIGHUP reopens the log and the daemon goes on.
 kill -HUP "$PID"
-sleep 0.2
+wait_until 30 grep -q "SIGHUP" "$T/daemon.log" || fail "SIGHUP not logged"
 check "after SIGHUP" kr status
-grep -q "SIGHUP" "$T/daemon.log" || fail "SIGHUP not logged"
 stop_daemon
 expect_eq "SIGTERM exit" 0 $?
 
 # A port in use is reported before detaching.
-python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(5)' >"$T/port" &
+python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/port" &
 busy=$!
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+echo "$busy" >>"$T/extra.pids"
+wait_until 60 test -s "$T/port" || fail "no port taken"
 "$KRENALISD" -D "$T/d2" -l "127.0.0.1:$(cat "$T/port")" 2>"$T/err"
 expect_eq "busy port status" 1 $?
 grep -q "cannot listen on 127.0.0.1:$(cat "$T/port"): Address already in use" "$T/err" || fail "busy port: $(cat "$T/err")"
@@ -114,8 +113,7 @@ kill $busy 2>/dev/null
 PORT2=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
 "$KRENALISD" -D "$T/d3" -l "127.0.0.1:$PORT2"
 expect_eq "detached start" 0 $?
-i=0
-while [ ! -S "$T/d3/krenalisd.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+wait_until 30 test -S "$T/d3/krenalisd.sock"
 # The daemon answers only once it has detached and written its pid.
 "$KRCTL" -s "$T/d3/krenalisd.sock" status >/dev/null || fail "detached daemon does not answer"
 dpid=$(cat "$T/d3/krenalisd.pid")
@@ -123,7 +121,6 @@ echo "$dpid" >>"$T/extra.pids"
 kill -0 "$dpid" 2>/dev/null || fail "detached daemon is not running"
 expect_eq "pid file of detached daemon" "$dpid" "$("$KRCTL" -j -s "$T/d3/krenalisd.sock" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')"
 kill "$dpid"
-i=0
-while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-kill -0 "$dpid" 2>/dev/null && fail "detached daemon did not stop"
+wait_until 30 eval '! kill -0 "$dpid" 2>/dev/null' ||
+    fail "detached daemon did not stop"
 finish

@@ -45,8 +45,7 @@ time.sleep(11)
 c.execute("ROLLBACK")
 PY
 locker=$!
-i=0
-while ! grep -q locked "$T/lock.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+wait_until 60 grep -q locked "$T/lock.out" || fail "lock not taken"
 sleep 1.1
 req GET /healthz
 expect_http "healthz while locked" 503 "$(errbody ServiceUnavailable 'store is not writable')"

@@ -20,13 +20,19 @@ n, p, valid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 print(json.dumps([dict({"type":"track","userId":"u","messageId":"%s-%d" % (p, i)}, **({"event":"e"} if valid else {})) for i in range(n)]))' "$@"
 }
 
+# The bodies are built first: the bucket refills while python3 starts.
+BAD=$(batch 10 bad 0)
+OK=$(batch 10 ok 1)
+MORE=$(batch 10 more 1)
+REFILL=$(batch 2 refill 1)
+
 # Tokens of rejected events are given back: 10 invalid, then 10 valid.
-post /v1/events "$(batch 10 bad 0)" -H "$AUTH"
+post /v1/events "$BAD" -H "$AUTH"
 expect_eq "invalid batch" 200 "$(cat "$T/status")"
-post /v1/events "$(batch 10 ok 1)" -H "$AUTH"
+post /v1/events "$OK" -H "$AUTH"
 expect_http "valid batch" 200 '{"success":true,"received":10,"accepted":10,"duplicates":0}'
 # The bucket is empty: 10 more need 10 s at one event a second.
-post /v1/events "$(batch 10 more 1)" -H "$AUTH"
+post /v1/events "$MORE" -H "$AUTH"
 expect_http "rate limited" 429 "$(errbody TooManyRequests 'rate limit exceeded; retry according to the Retry-After header')"
 case "$(header Retry-After)" in
 9|10) ;;
@@ -35,7 +41,7 @@ esac
 expect_eq "X-RateLimit-Reset" "$(header Retry-After)" "$(header X-RateLimit-Reset)"
 expect_eq "nothing stored" 0 "$(sql "select count(*) from events where message_id like 'more-%'")"
 sleep 2.1
-post /v1/events "$(batch 2 refill 1)" -H "$AUTH"
+post /v1/events "$REFILL" -H "$AUTH"
 expect_eq "refilled" 200 "$(cat "$T/status")"
 req GET /metrics
 grep -q "^krenalis_rate_limited_requests_total{source=\"$SID\"} 1$" "$T/body" || fail "429 counted"
@@ -54,22 +60,36 @@ post /v1/events "$(batch 3 q 1)" -H "$AUTH"
 expect_eq "within the queue" 200 "$(cat "$T/status")"
 
 # SIGTERM while a request waits for its commit: it is answered, then the
-# daemon exits 0.  Another process holds the lock for a moment.
-python3 - "$DATA/warehouse.db" >"$T/lock.out" 2>&1 <<'PY' &
-import sqlite3, sys, time
+# daemon exits 0.  Another process holds the lock until the daemon has
+# taken the request (the key's lastUsedAt moves, past the check that
+# refuses requests during a shutdown) and has begun shutting down.
+python3 - "$DATA/warehouse.db" "$T/release" >"$T/lock.out" 2>&1 <<'PY' &
+import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
-time.sleep(2)
+end = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.05)
 c.execute("ROLLBACK")
 PY
 locker=$!
-i=0
-while ! grep -q locked "$T/lock.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-post /v1/events "$(batch 1 inflight 1)" -H "$AUTH" &
+INFLIGHT=$(batch 1 inflight 1)
+wait_until 60 grep -q locked "$T/lock.out" || fail "lock not taken"
+key_used() {
+	[ "$(kr -j key list S)" != "$keys" ]
+}
+stopping() {
+	[ "$(grep -c 'SIGTERM: shutting down' "$T/daemon.log")" -gt "$stops" ]
+}
+keys=$(kr -j key list S)
+stops=$(grep -c 'SIGTERM: shutting down' "$T/daemon.log")
+post /v1/events "$INFLIGHT" -H "$AUTH" &
 poster=$!
-sleep 0.5
+wait_until 30 key_used || fail "request not taken"
 kill -TERM "$PID"
+wait_until 30 stopping || fail "SIGTERM not seen"
+touch "$T/release"
 wait $poster
 expect_http "in flight at SIGTERM" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
 wait "$PID"

@@ -19,9 +19,7 @@ check "p5" kr -j pipeline add "Segment prod" "Old import" --disabled
 P5=$(jget "$(cat "$T/out")" 'j["id"]')
 
 # A follower started before the events sees each of them once, in order.
-kr events -f -n 0 >"$T/follow.out" 2>"$T/follow.err" &
-follower=$!
-sleep 0.3
+follow -n 0
 post /v1/events '[{"type":"track","event":"Signed Up","userId":"u1","messageId":"m1","properties":{"plan":"team"}},{"type":"track","userId":"u1"}]' -H "Authorization: Bearer $KEY"
 expect_eq "batch" 200 "$(cat "$T/status")"
 RID=$(header Request-Id)
@@ -72,8 +70,11 @@ expect_eq "ring size" 5 "$(wc -l <"$T/out")"
 tail -n 1 "$T/out" | grep -q '  page  *Home  .*stored  *Import tracks=filtered (type is "track")  Pro plans=filtered (type is "track")  Pages or screens=passed  Consented=consent  Old import=disabled$' || fail "human line: $(tail -n 1 "$T/out")"
 
 # The follower saw every record exactly once.
-sleep 0.5
-kill "$follower"
+followed() {
+	[ "$(wc -l <"$T/follow.out")" -ge 6 ]
+}
+wait_until 30 followed
+kill "$FOLLOWER"
 expect_eq "followed" 6 "$(wc -l <"$T/follow.out")"
 expect_eq "no omissions" "" "$(cat "$T/follow.err")"
 # A rejected event shows what its raw text gives.
