@@ -51,7 +51,15 @@ expect_eq "missing -f file" 1 $?
 grep -qF "$T/missing.conf: No such file or directory" "$T/err" || fail "missing file message"
 "$KRENALISD" -x 2>"$T/err"
 expect_eq "bad option" 1 $?
-grep -q "^usage: krenalisd \[-dnv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\]$" "$T/err" || fail "usage: $(cat "$T/err")"
+grep -q "^usage: krenalisd \[-dhnVv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\]$" "$T/err" || fail "usage: $(cat "$T/err")"
+expect_eq "-V" "krenalisd 0.1.0" "$("$KRENALISD" -V)"
+"$KRENALISD" extra 2>"$T/err"
+expect_eq "stray argument" 1 $?
+expect_eq "stray argument message" 'krenalisd: unexpected argument "extra"; krenalisd takes only options' "$(head -n 1 "$T/err")"
+# Start-up errors read like a command's, without the log's timestamp.
+printf 'colour = blue\n' >"$conf"
+"$KRENALISD" -n -f "$conf" 2>"$T/err"
+expect_eq "start-up error line" "krenalisd: $conf:1: unknown setting \"colour\"" "$(cat "$T/err")"
 
 "$KRENALISD" -n -D '' 2>"$T/err"
 expect_eq "-n checks -D" 1 $?
@@ -105,7 +113,14 @@ echo "$busy" >>"$T/extra.pids"
 wait_until 60 test -s "$T/port" || fail "no port taken"
 "$KRENALISD" -D "$T/d2" -l "127.0.0.1:$(cat "$T/port")" 2>"$T/err"
 expect_eq "busy port status" 1 $?
-grep -q "cannot listen on 127.0.0.1:$(cat "$T/port"): Address already in use" "$T/err" || fail "busy port: $(cat "$T/err")"
+expect_eq "busy port message" "krenalisd: http: cannot listen on 127.0.0.1:$(cat "$T/port"): Address already in use" "$(cat "$T/err")"
+# The failed start left nothing: it made d2, and removed it.
+[ -e "$T/d2" ] && fail "a failed start left $(ls -A "$T/d2")"
+# In a data directory that exists, no socket, pid or database file.
+mkdir -m 700 "$T/d4"
+"$KRENALISD" -D "$T/d4" -l "127.0.0.1:$(cat "$T/port")" 2>"$T/err"
+expect_eq "busy port status, existing directory" 1 $?
+expect_eq "nothing left in an existing directory" "" "$(ls -A "$T/d4")"
 kill $busy 2>/dev/null
 
 # Without -d the daemon detaches: the command returns at once, the pid
