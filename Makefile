@@ -8,6 +8,9 @@
 #                        krenalisd -d on ./var
 #   make test            make deps, then build with -Werror and run every test
 #   make SANITIZE=1 test the same under AddressSanitizer and UBSan
+#                        (objects of a CC=clang build go to build/*-clang)
+#   make fuzz            build the libFuzzer targets of tests/fuzz with clang
+#                        and run each for FUZZ_SECONDS (60) on its corpus
 #   make install DESTDIR= PREFIX=/usr/local
 #                        programs in SBINDIR and BINDIR, manual pages, a
 #                        sample krenalisd.conf in DOCDIR (and in SYSCONFDIR
@@ -31,8 +34,10 @@ PKGS =		libmicrohttpd jansson sqlite3 libcurl ncursesw zlib
 # that pkg-config is asked for flags only once the libraries are there:
 # make deps, run and test install what is missing; the other goals (but
 # clean) stop at once on a missing library.
-ifneq ($(filter deps run test check,$(MAKECMDGOALS)),)
-ifneq ($(shell sh .ci/deps $(if $(filter deps test check,$(MAKECMDGOALS)),test) >&2; echo $$?),0)
+ifneq ($(filter deps run test check fuzz,$(MAKECMDGOALS)),)
+ifneq ($(shell sh .ci/deps $(if $(filter deps test check,$(MAKECMDGOALS)),test) \
+    $(if $(or $(filter fuzz,$(MAKECMDGOALS)),$(findstring clang,$(CC))),clang) \
+    >&2; echo $$?),0)
 $(error installing the build dependencies failed)
 endif
 else ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
@@ -60,6 +65,13 @@ SANFLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 BUILD =		build/asan
 else
 BUILD =		build/normal
+endif
+# gcc and clang have their own sanitizer runtimes: never mix their objects.
+# Two warnings of clang only are false alarms here: { NULL } ending a table
+# row, and a macro's string continuing a literal in an initializer.
+ifneq ($(findstring clang,$(notdir $(CC))),)
+BUILD :=	$(BUILD)-clang
+WARN +=		-Wno-missing-field-initializers -Wno-string-concatenation
 endif
 ifdef KRENALIS_TEST_HOOKS
 CPPFLAGS +=	-DKRENALIS_TEST_HOOKS
@@ -152,6 +164,10 @@ deps:
 bench: $(PROGS)
 	$(Q)$(MAKE) -C tests/bench
 
+# tests/fuzz builds its own objects, with clang, in build/fuzz.
+fuzz:
+	$(Q)$(MAKE) -C tests/fuzz
+
 # The sample configuration goes to SYSCONFDIR only when there is none, so
 # that a reinstall keeps the operator's settings.
 install: $(PROGS)
@@ -178,6 +194,6 @@ clean:
 # Keep the unit tests' objects: they are intermediate files otherwise.
 .SECONDARY:
 
-.PHONY: all deps test check run bench install clean FORCE
+.PHONY: all deps test check run bench fuzz install clean FORCE
 
 -include $(shell find build -name '*.d' 2>/dev/null)
