@@ -97,11 +97,11 @@ evaluate(const struct filter *f)
 }
 
 /*
- * The canonical forms of f compile again to the same forms; text and
- * json are f's, which the caller frees.
+ * The canonical forms of f compile again to the same forms, and f
+ * evaluates; then f is freed.
  */
 static void
-check_canonical(const struct filter *f, char **textp, char **jsonp)
+check_compiled(struct filter *f)
 {
 	struct filter	*g;
 	json_t		*j, *j2;
@@ -134,8 +134,11 @@ check_canonical(const struct filter *f, char **textp, char **jsonp)
 	json_decref(j2);
 	filter_free(g);
 	json_decref(j);
-	*textp = text;
-	*jsonp = json;
+	free(text);
+	free(json);
+	if (f != NULL)
+		evaluate(f);
+	filter_free(f);
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -145,19 +148,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct filter	*f;
 	json_t		*j;
-	char		 err[FILTER_ERRSZ], *in, *text, *json;
+	char		 err[FILTER_ERRSZ], *in;
 
 	in = malloc(size + 1);
 	memcpy(in, data, size);
 	in[size] = '\0';
 	err[0] = '\0';
-	if ((f = filter_parse(in, err, sizeof(err))) != NULL) {
-		check_canonical(f, &text, &json);
-		evaluate(f);
-		free(text);
-		free(json);
-		filter_free(f);
-	} else if (err[0] == '\0')
+	if ((f = filter_parse(in, err, sizeof(err))) != NULL)
+		check_compiled(f);
+	else if (err[0] == '\0')
 		fail("a text refused without a message", in, NULL);
 	free(in);
 
@@ -166,14 +165,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (j == NULL)
 		return 0;
 	err[0] = '\0';
-	if (filter_from_json(j, &f, err, sizeof(err)) == 0) {
-		check_canonical(f, &text, &json);
-		if (f != NULL)
-			evaluate(f);
-		free(text);
-		free(json);
-		filter_free(f);
-	} else if (err[0] == '\0')
+	if (filter_from_json(j, &f, err, sizeof(err)) == 0)
+		check_compiled(f);
+	else if (err[0] == '\0')
 		fail("a JSON form refused without a message", NULL, NULL);
 	json_decref(j);
 	return 0;
