@@ -126,9 +126,14 @@ main(int argc, char *argv[])
 			const char *e = json_string_value(json_object_get(
 			    json_array_get(json_object_get(data, "rejected"), 0),
 			    "error"));
+			char *safe = table_safe(e ? e : "?");
 
-			errx(1, "the event was rejected: %s",
-			    table_safe(e ? e : "?"));
+			/* Freed first, for the leak checkers. */
+			warnx("the event was rejected: %s", safe);
+			free(safe);
+			json_decref(data);
+			free(body);
+			exit(1);
 		}
 		json_decref(data);
 		free(body);
