@@ -96,6 +96,20 @@ evaluate(const struct filter *f)
 	(void)filter_eval(f, fe.json, NULL);
 }
 
+/* The JSON form of g is json; g is freed. */
+static void
+check_json(struct filter *g, const char *json, const char *why)
+{
+	json_t	*j = filter_to_json(g);
+	char	*s = dump(j);
+
+	if (strcmp(s, json) != 0)
+		fail(why, json, s);
+	free(s);
+	json_decref(j);
+	filter_free(g);
+}
+
 /*
  * The canonical forms of f compile again to the same forms, and f
  * evaluates; then f is freed.
@@ -104,7 +118,7 @@ static void
 check_compiled(struct filter *f)
 {
 	struct filter	*g;
-	json_t		*j, *j2;
+	json_t		*j;
 	char		 err[FILTER_ERRSZ], *text, *json, *s;
 
 	text = filter_to_text(f);
@@ -118,21 +132,11 @@ check_compiled(struct filter *f)
 		if (strcmp(s = filter_to_text(g), text) != 0)
 			fail("the canonical text changes", text, s);
 		free(s);
-		j2 = filter_to_json(g);
-		if (strcmp(s = dump(j2), json) != 0)
-			fail("the text form gives another JSON", json, s);
-		free(s);
-		json_decref(j2);
-		filter_free(g);
+		check_json(g, json, "the text form gives another JSON");
 	}
 	if (filter_from_json(j, &g, err, sizeof(err)) == -1)
 		fail("the canonical JSON does not compile", json, err);
-	j2 = filter_to_json(g);
-	if (strcmp(s = dump(j2), json) != 0)
-		fail("the canonical JSON changes", json, s);
-	free(s);
-	json_decref(j2);
-	filter_free(g);
+	check_json(g, json, "the canonical JSON changes");
 	json_decref(j);
 	free(text);
 	free(json);
