@@ -2,7 +2,6 @@
  * Internals of the filter module.  Its files call one another in one
  * direction only: each calls only files listed before it.
  *
- *	filter_buf.c	a growing string;
  *	filter_value.c	literals: numbers, decimals, ints, floats, instants,
  *			IP addresses and quoted strings, read and printed;
  *	filter_path.c	property paths: their syntax, their canonical text
@@ -22,19 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "filter.h"
-
-/* filter_buf.c: a growing string, always NUL-terminated once added to. */
-struct filter_buf {
-	char		*s;
-	size_t		 len;
-	size_t		 cap;
-};
-
-void	 filter_buf_add(struct filter_buf *, const char *, size_t);
-void	 filter_buf_addc(struct filter_buf *, char);
-void	 filter_buf_adds(struct filter_buf *, const char *);
-char	*filter_buf_finish(struct filter_buf *);
 
 /*
  * filter_value.c: the characters and literals of spec/filters.md §5, §8
@@ -135,18 +123,17 @@ char	*filter_ip_text(const struct filter_ip *);
 
 /*
  * Read the quoted string of the text form (§8.2) whose quote is at
- * s[*pos], unescaped, into out (NUL-terminated, possibly empty).  Return
- * 0 with *pos after the closing quote, or -1 with the description of the
- * syntax error in *why.
+ * s[*pos], unescaped, onto out.  Return 0 with *pos after the closing
+ * quote, or -1 with the description of the syntax error in *why.
  */
-int	 filter_string_scan(const char *, size_t, size_t *,
-	    struct filter_buf *, const char **);
+int	 filter_string_scan(const char *, size_t, size_t *, struct buf *,
+	    const char **);
 
-/* Append a string double-quoted, with the escapes of §9. */
-void	 filter_string_add(struct filter_buf *, const char *, size_t);
-
-/* Append a value as §9 prints it: bare when it is a number, else quoted. */
-void	 filter_literal_add(struct filter_buf *, const char *, size_t);
+/*
+ * Append a value as §9 prints it: bare when it is a number, else quoted;
+ * the quoting of §9 is that of a JSON string (buf_addquoted).
+ */
+void	 filter_literal_add(struct buf *, const char *, size_t);
 
 /* filter_path.c: property paths (§2) and the event schema (§2.3). */
 

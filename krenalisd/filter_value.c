@@ -1,8 +1,8 @@
 /*
  * The literals of filters (spec/filters.md §5, §8.1, §8.2, §9): numbers
  * and exact decimals, ints, floats, instants and IP addresses read and
- * compared, and strings read from the text form and printed in it.  Only
- * filter_buf.c is called from here.
+ * compared, and strings read from the text form and printed in it.  It
+ * calls no other filter file.
  */
 #include <sys/socket.h>
 
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonstr.h"
 #include "timestamp.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -292,26 +291,16 @@ filter_ip_text(const struct filter_ip *ip)
 	return xstrdup(s);
 }
 
-/* Append the UTF-8 encoding of the scalar value cp. */
-static void
-utf8_add(struct filter_buf *b, uint32_t cp)
-{
-	char	u[4];
-
-	filter_buf_add(b, u, utf8_encode(cp, u));
-}
-
 /* The string of §8.2: ' or " quotes, JSON escapes and \' and \UXXXXXXXX. */
 int
 filter_string_scan(const char *s, size_t len, size_t *pos,
-    struct filter_buf *out, const char **why)
+    struct buf *out, const char **why)
 {
 	size_t		 i = *pos + 1, k, ndig;
-	char		 q = s[*pos];
+	char		 q = s[*pos], u[4];
 	uint32_t	 cp;
 	int		 h;
 
-	filter_buf_add(out, "", 0);
 	for (;;) {
 		if (i >= len) {
 			*why = E_UNTERM;
@@ -324,7 +313,7 @@ filter_string_scan(const char *s, size_t len, size_t *pos,
 			return -1;
 		}
 		if (s[i] != '\\') {
-			filter_buf_addc(out, s[i++]);
+			buf_addc(out, s[i++]);
 			continue;
 		}
 		if (++i >= len) {
@@ -333,25 +322,25 @@ filter_string_scan(const char *s, size_t len, size_t *pos,
 		}
 		switch (s[i]) {
 		case 'n':
-			filter_buf_addc(out, '\n');
+			buf_addc(out, '\n');
 			break;
 		case 'r':
-			filter_buf_addc(out, '\r');
+			buf_addc(out, '\r');
 			break;
 		case 't':
-			filter_buf_addc(out, '\t');
+			buf_addc(out, '\t');
 			break;
 		case 'b':
-			filter_buf_addc(out, '\b');
+			buf_addc(out, '\b');
 			break;
 		case 'f':
-			filter_buf_addc(out, '\f');
+			buf_addc(out, '\f');
 			break;
 		case '\\':
 		case '"':
 		case '\'':
 		case '/':
-			filter_buf_addc(out, s[i]);
+			buf_addc(out, s[i]);
 			break;
 		case 'u':
 		case 'U':
@@ -370,7 +359,7 @@ filter_string_scan(const char *s, size_t len, size_t *pos,
 				*why = E_ESCAPE;
 				return -1;
 			}
-			utf8_add(out, cp);
+			buf_add(out, u, utf8_encode(cp, u));
 			i += ndig;
 			break;
 		default:
@@ -384,19 +373,10 @@ filter_string_scan(const char *s, size_t len, size_t *pos,
 }
 
 void
-filter_string_add(struct filter_buf *b, const char *s, size_t len)
-{
-	char	*q = xmalloc(JSONSTR_MAX(len));
-
-	filter_buf_add(b, q, jsonstr_quote(q, s, len));
-	free(q);
-}
-
-void
-filter_literal_add(struct filter_buf *b, const char *s, size_t len)
+filter_literal_add(struct buf *b, const char *s, size_t len)
 {
 	if (filter_is_number(s, len))
-		filter_buf_add(b, s, len);
+		buf_add(b, s, len);
 	else
-		filter_string_add(b, s, len);
+		buf_addquoted(b, s, len);
 }
