@@ -133,6 +133,7 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
     size_t errlen)
 {
 	const char	*kind = kind_names[c->kind];
+	char		 ip[IPADDR_BUFSZ];
 	int		 ok = 1;
 	enum filter_op	 pos = filter_ops[c->op].positive;
 
@@ -154,12 +155,13 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 		v->hastime = ok;
 		break;
 	case FK_IP:
-		ok = filter_ip_parse(v->str, v->len, &v->ip) == 0;
+		ok = ipaddr_parse(v->str, v->len, &v->ip) == 0;
 		if (ok) {
 			/* Kept in the canonical form of events.md §10. */
+			ipaddr_unmap(&v->ip);
+			v->len = ipaddr_format(&v->ip, ip);
 			free(v->str);
-			v->str = filter_ip_text(&v->ip);
-			v->len = strlen(v->str);
+			v->str = xstrndup(ip, v->len);
 		}
 		break;
 	case FK_JSON:

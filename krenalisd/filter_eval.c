@@ -346,7 +346,7 @@ typed_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v)
 {
 	struct filter_dec	 d;
 	struct filter_instant	 t;
-	struct filter_ip	 ip;
+	struct ipaddr		 ip;
 	struct bytes		 b;
 	char			 buf[DECBUF];
 	int64_t			 i;
@@ -384,11 +384,12 @@ typed_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v)
 			return 0;
 		return ordered_eval(c, pos, cmp_instant, &t);
 	case FK_IP:
-		if (!json_is_string(v) || filter_ip_parse(json_string_value(v),
+		if (!json_is_string(v) || ipaddr_parse(json_string_value(v),
 		    json_string_length(v), &ip) == -1)
 			return 0;
-		return pos == FOP_IS && ip.family == c->values[0].ip.family &&
-		    memcmp(ip.addr, c->values[0].ip.addr, 16) == 0;
+		ipaddr_unmap(&ip);
+		return pos == FOP_IS && ip.v6 == c->values[0].ip.v6 &&
+		    memcmp(ip.a, c->values[0].ip.a, 16) == 0;
 	case FK_BOOLEAN:
 		return pos == FOP_TRUE ? json_is_true(v) :
 		    pos == FOP_FALSE ? json_is_false(v) : 0;

@@ -2,8 +2,8 @@
  * Internals of the filter module.  Its files call one another in one
  * direction only: each calls only files listed before it.
  *
- *	filter_value.c	literals: numbers, decimals, ints, floats, instants,
- *			IP addresses and quoted strings, read and printed;
+ *	filter_value.c	literals: numbers, decimals, ints, floats, instants
+ *			and quoted strings, read and printed;
  *	filter_path.c	property paths: their syntax, their canonical text
  *			and the event schema they resolve against;
  *	filter.c	the compiled filter: operators, validation (§6),
@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "filter.h"
+#include "ipaddr.h"
 
 /*
  * filter_value.c: the characters and literals of spec/filters.md §5, §8
@@ -77,12 +78,6 @@ struct filter_instant {
 	int32_t		 ns;
 };
 
-/* A binary IP address: family 4 uses the first 4 bytes. */
-struct filter_ip {
-	int		 family;
-	unsigned char	 addr[16];
-};
-
 /* Whether s matches the number rule of §8.1. */
 int	 filter_is_number(const char *, size_t);
 
@@ -114,12 +109,6 @@ int	 filter_float_parse(const char *, size_t, double *);
  * full precision.  Return 0, or -1 when it is not valid.
  */
 int	 filter_instant_parse(const char *, size_t, struct filter_instant *);
-
-/* Parse an IP address of spec/events.md §10 step 1; 0 or -1. */
-int	 filter_ip_parse(const char *, size_t, struct filter_ip *);
-
-/* The canonical text of an address (spec/events.md §10), allocated. */
-char	*filter_ip_text(const struct filter_ip *);
 
 /*
  * Read the quoted string of the text form (§8.2) whose quote is at
@@ -254,7 +243,7 @@ struct filter_value {
 	double			 f;		/* float */
 	int			 hastime;	/* t is set */
 	struct filter_instant	 t;		/* datetime, json time ops */
-	struct filter_ip	 ip;		/* ip */
+	struct ipaddr		 ip;		/* ip, unmapped */
 };
 
 struct filter_cond {

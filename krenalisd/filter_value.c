@@ -1,12 +1,9 @@
 /*
  * The literals of filters (spec/filters.md §5, §8.1, §8.2, §9): numbers
- * and exact decimals, ints, floats, instants and IP addresses read and
- * compared, and strings read from the text form and printed in it.  It
- * calls no other filter file.
+ * and exact decimals, ints, floats and instants read and compared, and
+ * strings read from the text form and printed in it.  It calls no other
+ * filter file.
  */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -244,51 +241,6 @@ filter_instant_parse(const char *s, size_t len, struct filter_instant *t)
 	}
 	t->ns = ns;
 	return 0;
-}
-
-/*
- * An IPv4 dotted-decimal or IPv6 address without zone; an IPv4-mapped IPv6
- * address becomes its IPv4 address (spec/events.md §10).
- */
-int
-filter_ip_parse(const char *s, size_t len, struct filter_ip *ip)
-{
-	static const unsigned char mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	char		 buf[64];
-	unsigned char	 a[16];
-
-	if (len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(ip, 0, sizeof(*ip));
-	if (inet_pton(AF_INET, buf, a) == 1) {
-		ip->family = 4;
-		memcpy(ip->addr, a, 4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, a) != 1)
-		return -1;
-	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
-		ip->family = 4;
-		memcpy(ip->addr, a + 12, 4);
-	} else {
-		ip->family = 6;
-		memcpy(ip->addr, a, 16);
-	}
-	return 0;
-}
-
-char *
-filter_ip_text(const struct filter_ip *ip)
-{
-	char	 s[INET6_ADDRSTRLEN];
-
-	inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, s,
-	    sizeof(s));
-	return xstrdup(s);
 }
 
 /* The string of §8.2: ' or " quotes, JSON escapes and \' and \UXXXXXXXX. */
