@@ -139,7 +139,7 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 
 	switch (c->kind) {
 	case FK_INT:
-		ok = filter_int_parse(v->str, v->len, 1, &v->i) == 0;
+		ok = filter_int_parse(v->str, v->len, &v->i) == 0;
 		break;
 	case FK_FLOAT:
 		ok = filter_float_parse(v->str, v->len, &v->f) == 0;

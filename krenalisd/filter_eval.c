@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "jsonlex.h"
+#include "number.h"
 #include "utf8.h"
 
 #include "filter.h"
@@ -225,8 +226,8 @@ json_int(const json_t *v, int64_t *out)
 	}
 	if (!json_is_string(v))
 		return -1;
-	return filter_int_parse(json_string_value(v), json_string_length(v),
-	    0, out);
+	return number_parse_int(json_string_value(v), json_string_length(v),
+	    out);
 }
 
 static int

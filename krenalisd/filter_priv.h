@@ -92,16 +92,12 @@ int	 filter_dec_cmp(const struct filter_dec *,
 	    const struct filter_dec *);
 
 /*
- * Parse an integer within 64 bits: with literal set, the int literal of
- * §5, [+-]?(0|[1-9][0-9]*); otherwise the text of an int property held
- * as a string, -?[0-9]+.  Return 0, or -1 when it is not valid.
+ * Parse the int literal of §5, [+-]?(0|[1-9][0-9]*), within 64 bits.
+ * Return 0, or -1 when it is not valid.
  */
-int	 filter_int_parse(const char *, size_t, int, int64_t *);
+int	 filter_int_parse(const char *, size_t, int64_t *);
 
-/*
- * Parse the float literal of §5 into a finite double; the text is
- * NUL-terminated after its len bytes.  Return 0 or -1.
- */
+/* Parse the float literal of §5 into a finite double.  Return 0 or -1. */
 int	 filter_float_parse(const char *, size_t, double *);
 
 /*

@@ -4,14 +4,12 @@
  * strings read from the text form and printed in it.  It calls no other
  * filter file.
  */
-#include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "number.h"
 #include "timestamp.h"
 #include "utf8.h"
-#include "xmalloc.h"
 
 #include "filter_priv.h"
 
@@ -172,29 +170,17 @@ filter_dec_cmp(const struct filter_dec *a, const struct filter_dec *b)
 	return a->sign > 0 ? r : -r;
 }
 
+/* The int literal of §5: [+-]?(0|[1-9][0-9]*). */
 int
-filter_int_parse(const char *s, size_t len, int literal, int64_t *v)
+filter_int_parse(const char *s, size_t len, int64_t *v)
 {
-	size_t		 i = 0;
-	int		 neg = 0;
-	uint64_t	 u = 0, lim;
+	size_t	 i = len > 0 && (s[0] == '+' || s[0] == '-');
 
-	if (i < len && (s[i] == '-' || (literal && s[i] == '+')))
-		neg = s[i++] == '-';
-	if (i == len || (literal && s[i] == '0' && i + 1 < len))
+	if (i == len || !filter_isdigit(s[i]) || (s[i] == '0' && i + 1 < len))
 		return -1;
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < len; i++) {
-		if (!filter_isdigit(s[i]) ||
-		    u > (lim - (uint64_t)(s[i] - '0')) / 10)
-			return -1;
-		u = u * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (neg)
-		*v = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-	else
-		*v = (int64_t)u;
-	return 0;
+	if (s[0] == '+')
+		return number_parse_int(s + 1, len - 1, v);
+	return number_parse_int(s, len, v);
 }
 
 /*
@@ -209,8 +195,7 @@ filter_float_parse(const char *s, size_t len, double *d)
 	if (num_split(s, len, &n) == -1 || n.ib == n.ie ||
 	    (n.dot && n.fb == n.fe))
 		return -1;
-	*d = strtod(s, NULL);
-	return isfinite(*d) ? 0 : -1;
+	return number_parse_double(s, len, d);
 }
 
 /*
