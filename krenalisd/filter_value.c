@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "jsonlex.h"
 #include "number.h"
 #include "timestamp.h"
 #include "utf8.h"
@@ -228,15 +229,36 @@ filter_instant_parse(const char *s, size_t len, struct filter_instant *t)
 	return 0;
 }
 
-/* The string of §8.2: ' or " quotes, JSON escapes and \' and \UXXXXXXXX. */
+/* The escape \UXXXXXXXX whose backslash is at p: past it, or NULL. */
+static const char *
+ucs_escape(const char *p, const char *end, uint32_t *cp)
+{
+	int	i, h;
+
+	if (end - p < 10)
+		return NULL;
+	for (*cp = 0, i = 2; i < 10; i++) {
+		if ((h = utf8_hexdigit((unsigned char)p[i])) == -1)
+			return NULL;
+		*cp = *cp << 4 | (uint32_t)h;
+	}
+	return p + 10;
+}
+
+/*
+ * The string of §8.2: ' or " quotes, the escapes of JSON, \' and
+ * \UXXXXXXXX.  An escape gives a scalar value other than U+0000, and
+ * \uXXXX one of the BMP: a character beyond it is written \UXXXXXXXX, not
+ * as a JSON surrogate pair.
+ */
 int
 filter_string_scan(const char *s, size_t len, size_t *pos,
     struct buf *out, const char **why)
 {
-	size_t		 i = *pos + 1, k, ndig;
+	const char	*e, *end = s + len;
+	size_t		 i = *pos + 1;
 	char		 q = s[*pos], u[4];
 	uint32_t	 cp;
-	int		 h;
 
 	for (;;) {
 		if (i >= len) {
@@ -253,57 +275,25 @@ filter_string_scan(const char *s, size_t len, size_t *pos,
 			buf_addc(out, s[i++]);
 			continue;
 		}
-		if (++i >= len) {
+		if (i + 1 >= len) {
 			*why = E_UNTERM;
 			return -1;
 		}
-		switch (s[i]) {
-		case 'n':
-			buf_addc(out, '\n');
-			break;
-		case 'r':
-			buf_addc(out, '\r');
-			break;
-		case 't':
-			buf_addc(out, '\t');
-			break;
-		case 'b':
-			buf_addc(out, '\b');
-			break;
-		case 'f':
-			buf_addc(out, '\f');
-			break;
-		case '\\':
-		case '"':
-		case '\'':
-		case '/':
-			buf_addc(out, s[i]);
-			break;
-		case 'u':
-		case 'U':
-			ndig = s[i] == 'u' ? 4 : 8;
-			cp = 0;
-			for (k = 1; k <= ndig; k++) {
-				if (i + k >= len || (h = utf8_hexdigit(
-				    (unsigned char)s[i + k])) == -1) {
-					*why = E_ESCAPE;
-					return -1;
-				}
-				cp = cp << 4 | (uint32_t)h;
-			}
-			if (cp == 0 || cp > 0x10ffff ||
-			    (cp >= 0xd800 && cp <= 0xdfff)) {
-				*why = E_ESCAPE;
-				return -1;
-			}
-			buf_add(out, u, utf8_encode(cp, u));
-			i += ndig;
-			break;
-		default:
+		if (s[i + 1] == '\'') {
+			cp = '\'';
+			e = s + i + 2;
+		} else if (s[i + 1] == 'U')
+			e = ucs_escape(s + i, end, &cp);
+		else if ((e = jsonlex_escape(s + i, end, &cp)) != NULL &&
+		    cp > 0xffff)
+			e = NULL;
+		if (e == NULL || cp == 0 || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
 			*why = E_ESCAPE;
 			return -1;
 		}
-		i++;
+		buf_add(out, u, utf8_encode(cp, u));
+		i = e - s;
 	}
 	*pos = i + 1;
 	return 0;
