@@ -13,7 +13,9 @@
  *			one another.
  *
  * This header declares them in that order.  Nothing outside filter*.c
- * includes it.
+ * includes it.  Texts are built with common/buf, JSON escapes and raw
+ * JSON texts read with common/jsonlex, IP addresses handled by ipaddr and
+ * number texts converted by number.
  */
 #ifndef FILTER_PRIV_H
 #define FILTER_PRIV_H
