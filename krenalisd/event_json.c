@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "jsonlex.h"
+#include "number.h"
 #include "xmalloc.h"
 #include "event_priv.h"
 
@@ -22,9 +23,9 @@ json_number(const char *t, size_t n)
 	double	d;
 
 	if (memchr(t, '.', n) == NULL && memchr(t, 'e', n) == NULL &&
-	    memchr(t, 'E', n) == NULL && event_parse_int(t, n, 0, &i) == 0)
+	    memchr(t, 'E', n) == NULL && number_parse_int(t, n, &i) == 0)
 		return json_integer(i);
-	if (event_parse_float(t, n, &d) == -1)
+	if (number_parse_double(t, n, &d) == -1)
 		d = t[0] == '-' ? -DBL_MAX : DBL_MAX;
 	return json_real(d);
 }

@@ -5,8 +5,9 @@
  * decimals, timestamp strings as instants, IP texts as addresses).  The
  * structure and strings of properties and traits come from the jansson
  * object; their numbers, when the event gives its raw texts, come from
- * those, found by walking the text without building anything.  It calls
- * filter.c (the operator table) and filter_value.c.
+ * those, found by walking the text in place with jsonlex, without building
+ * anything; a text that does not walk falls back to jansson's values.  It
+ * calls filter.c (the operator table) and filter_value.c.
  */
 #include <math.h>
 #include <stdint.h>
@@ -16,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "jsonlex.h"
+#include "number.h"
 #include "utf8.h"
 
 #include "filter.h"
@@ -99,98 +102,21 @@ json_dec(const json_t *v, struct filter_dec *d, char *buf)
 	return 0;
 }
 
-/* Whether c ends a number or a literal. */
-static int
-raw_is_delim(int c)
-{
-	return c == ',' || c == ':' || c == ']' || c == '}' || c == '"' ||
-	    c == '{' || c == '[' || filter_isspace(c);
-}
-
-static const char *
-raw_ws(const char *p, const char *end)
-{
-	while (p < end && filter_isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
-/* Skip the JSON string whose quote is at p; NULL when it is cut. */
-static const char *
-raw_skip_string(const char *p, const char *end)
-{
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
-/*
- * Skip the JSON value at p, without recursion; NULL when the text is not
- * well formed (then the caller falls back to jansson's value).
- */
-static const char *
-raw_skip_value(const char *p, const char *end)
-{
-	size_t	 depth = 0;
-
-	for (;;) {
-		if (p >= end)
-			return NULL;
-		switch (*p) {
-		case '"':
-			if ((p = raw_skip_string(p, end)) == NULL)
-				return NULL;
-			break;
-		case '{':
-		case '[':
-			depth++;
-			p++;
-			continue;
-		case '}':
-		case ']':
-			if (depth-- == 0)
-				return NULL;
-			p++;
-			break;
-		case ',':
-		case ':':
-		case ' ':
-		case '\t':
-		case '\r':
-		case '\n':
-			if (depth == 0)
-				return NULL;
-			p++;
-			continue;
-		default:
-			/* A number, true, false or null. */
-			do
-				p++;
-			while (p < end && !raw_is_delim((unsigned char)*p));
-			break;
-		}
-		if (depth == 0)
-			return p;
-	}
-}
-
 /*
  * Compare the JSON string whose quote is at p, decoded, with key.  Return
  * 1 when equal, 0 when not, -1 when the text is not well formed; *next is
- * after the string.
+ * after the string.  A key never holds a lone surrogate, so a string that
+ * does is not equal to it.
  */
 static int
 raw_key_eq(const char *p, const char *end, const char *key,
     const char **next)
 {
-	unsigned char	 u[4];
-	uint32_t	 cp, lo;
+	char		 u[4];
+	const char	*c;
+	uint32_t	 cp;
 	size_t		 n, k;
-	int		 eq = 1, h;
+	int		 eq = 1;
 
 	for (p++;;) {
 		if (p >= end)
@@ -198,64 +124,20 @@ raw_key_eq(const char *p, const char *end, const char *key,
 		if (*p == '"')
 			break;
 		if (*p != '\\') {
-			u[0] = (unsigned char)*p++;
+			c = p++;
 			n = 1;
 		} else {
-			if (++p >= end)
+			if ((p = jsonlex_escape(p, end, &cp)) == NULL)
 				return -1;
-			n = 1;
-			switch (*p++) {
-			case 'b':
-				u[0] = '\b';
-				break;
-			case 'f':
-				u[0] = '\f';
-				break;
-			case 'n':
-				u[0] = '\n';
-				break;
-			case 'r':
-				u[0] = '\r';
-				break;
-			case 't':
-				u[0] = '\t';
-				break;
-			case 'u':
-				if (end - p < 4)
-					return -1;
-				for (cp = 0, k = 0; k < 4; k++) {
-					h = utf8_hexdigit((unsigned char)*p++);
-					if (h == -1)
-						return -1;
-					cp = cp << 4 | (uint32_t)h;
-				}
-				if (cp >= 0xd800 && cp <= 0xdbff &&
-				    end - p >= 6 && p[0] == '\\' &&
-				    p[1] == 'u') {
-					for (lo = 0, k = 2; k < 6; k++) {
-						if ((h = utf8_hexdigit(
-						    (unsigned char)p[k])) == -1)
-							return -1;
-						lo = lo << 4 | (uint32_t)h;
-					}
-					if (lo >= 0xdc00 && lo <= 0xdfff) {
-						cp = 0x10000 +
-						    ((cp - 0xd800) << 10) +
-						    (lo - 0xdc00);
-						p += 6;
-					}
-				}
-				if (cp >= 0xd800 && cp <= 0xdfff)
-					eq = 0;	/* a key never holds one */
-				n = utf8_encode(cp, (char *)u);
-				break;
-			default:
-				u[0] = (unsigned char)p[-1];	/* " \\ / */
-				break;
+			if (cp >= 0xd800 && cp <= 0xdfff) {
+				eq = 0;
+				continue;
 			}
+			c = u;
+			n = utf8_encode(cp, u);
 		}
 		for (k = 0; k < n; k++) {
-			if (eq && *key != '\0' && (unsigned char)*key == u[k])
+			if (eq && *key != '\0' && *key == c[k])
 				key++;
 			else
 				eq = 0;
@@ -276,26 +158,26 @@ raw_find(const char *p, const char *end, char *const *segs, size_t n)
 	int	 r;
 
 	for (i = 0; i < n; i++) {
-		p = raw_ws(p, end);
+		p = jsonlex_ws(p, end);
 		if (p >= end || *p != '{')
 			return NULL;
-		p = raw_ws(p + 1, end);
+		p = jsonlex_ws(p + 1, end);
 		for (;;) {
 			if (p >= end || *p != '"' ||
 			    (r = raw_key_eq(p, end, segs[i], &p)) == -1)
 				return NULL;
-			p = raw_ws(p, end);
+			p = jsonlex_ws(p, end);
 			if (p >= end || *p != ':')
 				return NULL;
-			p = raw_ws(p + 1, end);
+			p = jsonlex_ws(p + 1, end);
 			if (r == 1)
 				break;
-			if ((p = raw_skip_value(p, end)) == NULL)
+			if ((p = jsonlex_skip(p, end)) == NULL)
 				return NULL;
-			p = raw_ws(p, end);
+			p = jsonlex_ws(p, end);
 			if (p >= end || *p != ',')
 				return NULL;
-			p = raw_ws(p + 1, end);
+			p = jsonlex_ws(p + 1, end);
 		}
 	}
 	return p;
@@ -344,8 +226,8 @@ json_int(const json_t *v, int64_t *out)
 	}
 	if (!json_is_string(v))
 		return -1;
-	return filter_int_parse(json_string_value(v), json_string_length(v),
-	    0, out);
+	return number_parse_int(json_string_value(v), json_string_length(v),
+	    out);
 }
 
 static int
@@ -465,7 +347,7 @@ typed_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v)
 {
 	struct filter_dec	 d;
 	struct filter_instant	 t;
-	struct filter_ip	 ip;
+	struct ipaddr		 ip;
 	struct bytes		 b;
 	char			 buf[DECBUF];
 	int64_t			 i;
@@ -503,11 +385,12 @@ typed_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v)
 			return 0;
 		return ordered_eval(c, pos, cmp_instant, &t);
 	case FK_IP:
-		if (!json_is_string(v) || filter_ip_parse(json_string_value(v),
+		if (!json_is_string(v) || ipaddr_parse(json_string_value(v),
 		    json_string_length(v), &ip) == -1)
 			return 0;
-		return pos == FOP_IS && ip.family == c->values[0].ip.family &&
-		    memcmp(ip.addr, c->values[0].ip.addr, 16) == 0;
+		ipaddr_unmap(&ip);
+		return pos == FOP_IS && ip.v6 == c->values[0].ip.v6 &&
+		    memcmp(ip.a, c->values[0].ip.a, 16) == 0;
 	case FK_BOOLEAN:
 		return pos == FOP_TRUE ? json_is_true(v) :
 		    pos == FOP_FALSE ? json_is_false(v) : 0;
@@ -617,16 +500,16 @@ json_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v,
 		/* Walk the raw elements alongside jansson's. */
 		elem.end = raw->end;
 		elem.p = raw->p != NULL && *raw->p == '[' ?
-		    raw_ws(raw->p + 1, raw->end) : NULL;
+		    jsonlex_ws(raw->p + 1, raw->end) : NULL;
 		for (i = 0; i < json_array_size(v); i++) {
 			if (json_is_eq(json_array_get(v, i), &elem,
 			    &c->values[0]))
 				return 1;
-			if (elem.p != NULL && (elem.p = raw_skip_value(elem.p,
+			if (elem.p != NULL && (elem.p = jsonlex_skip(elem.p,
 			    elem.end)) != NULL) {
-				elem.p = raw_ws(elem.p, elem.end);
+				elem.p = jsonlex_ws(elem.p, elem.end);
 				elem.p = elem.p < elem.end && *elem.p == ',' ?
-				    raw_ws(elem.p + 1, elem.end) : NULL;
+				    jsonlex_ws(elem.p + 1, elem.end) : NULL;
 			}
 		}
 		return 0;

@@ -2,7 +2,7 @@
  * Property paths of filters (spec/filters.md §2): their syntax (§2.1),
  * shared by the text and the JSON forms, their canonical text (§2.4) and
  * the event schema they resolve against (§2.2, §2.3).  Only
- * filter_value.c and filter_buf.c are called from here.
+ * filter_value.c is called from here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,10 +167,10 @@ int
 filter_path_scan(const char *s, size_t len, size_t *pos,
     struct filter_path *path, size_t *errpos, const char **why)
 {
-	struct filter_buf	 key;
+	struct buf		 key;
 	size_t			 i = *pos, start, open;
 
-	memset(&key, 0, sizeof(key));
+	buf_init(&key);
 	memset(path, 0, sizeof(*path));
 	if (i >= len || !is_name_start((unsigned char)s[i])) {
 		*errpos = i;
@@ -210,15 +210,15 @@ filter_path_scan(const char *s, size_t len, size_t *pos,
 				goto fail;
 			}
 			i++;
-			seg_add(path, filter_buf_finish(&key));
+			seg_add(path, buf_finish(&key));
 		}
 	}
 done:
-	free(key.s);
+	buf_release(&key);
 	*pos = i;
 	return 0;
 fail:
-	free(key.s);
+	buf_release(&key);
 	filter_path_release(path);
 	return -1;
 }
@@ -257,26 +257,26 @@ filter_path_valid(const struct filter_path *path)
 char *
 filter_path_text(const struct filter_path *path, size_t n)
 {
-	struct filter_buf	 b;
+	struct buf		 b;
 	size_t			 i, len;
 	const char		*seg;
 
-	memset(&b, 0, sizeof(b));
+	buf_init(&b);
 	for (i = 0; i < n; i++) {
 		seg = path->segs[i];
 		len = strlen(seg);
 		if (i == 0)
-			filter_buf_add(&b, seg, len);
+			buf_add(&b, seg, len);
 		else if (is_name(seg, len)) {
-			filter_buf_addc(&b, '.');
-			filter_buf_add(&b, seg, len);
+			buf_addc(&b, '.');
+			buf_add(&b, seg, len);
 		} else {
-			filter_buf_addc(&b, '[');
-			filter_string_add(&b, seg, len);
-			filter_buf_addc(&b, ']');
+			buf_addc(&b, '[');
+			buf_addquoted(&b, seg, len);
+			buf_addc(&b, ']');
 		}
 	}
-	return filter_buf_finish(&b);
+	return buf_finish(&b);
 }
 
 /*

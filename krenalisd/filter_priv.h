@@ -2,9 +2,8 @@
  * Internals of the filter module.  Its files call one another in one
  * direction only: each calls only files listed before it.
  *
- *	filter_buf.c	a growing string;
- *	filter_value.c	literals: numbers, decimals, ints, floats, instants,
- *			IP addresses and quoted strings, read and printed;
+ *	filter_value.c	literals: numbers, decimals, ints, floats, instants
+ *			and quoted strings, read and printed;
  *	filter_path.c	property paths: their syntax, their canonical text
  *			and the event schema they resolve against;
  *	filter.c	the compiled filter: operators, validation (§6),
@@ -14,7 +13,9 @@
  *			one another.
  *
  * This header declares them in that order.  Nothing outside filter*.c
- * includes it.
+ * includes it.  Texts are built with common/buf, JSON escapes and raw
+ * JSON texts read with common/jsonlex, IP addresses handled by ipaddr and
+ * number texts converted by number.
  */
 #ifndef FILTER_PRIV_H
 #define FILTER_PRIV_H
@@ -22,19 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "filter.h"
-
-/* filter_buf.c: a growing string, always NUL-terminated once added to. */
-struct filter_buf {
-	char		*s;
-	size_t		 len;
-	size_t		 cap;
-};
-
-void	 filter_buf_add(struct filter_buf *, const char *, size_t);
-void	 filter_buf_addc(struct filter_buf *, char);
-void	 filter_buf_adds(struct filter_buf *, const char *);
-char	*filter_buf_finish(struct filter_buf *);
+#include "ipaddr.h"
 
 /*
  * filter_value.c: the characters and literals of spec/filters.md §5, §8
@@ -89,12 +80,6 @@ struct filter_instant {
 	int32_t		 ns;
 };
 
-/* A binary IP address: family 4 uses the first 4 bytes. */
-struct filter_ip {
-	int		 family;
-	unsigned char	 addr[16];
-};
-
 /* Whether s matches the number rule of §8.1. */
 int	 filter_is_number(const char *, size_t);
 
@@ -109,16 +94,12 @@ int	 filter_dec_cmp(const struct filter_dec *,
 	    const struct filter_dec *);
 
 /*
- * Parse an integer within 64 bits: with literal set, the int literal of
- * §5, [+-]?(0|[1-9][0-9]*); otherwise the text of an int property held
- * as a string, -?[0-9]+.  Return 0, or -1 when it is not valid.
+ * Parse the int literal of §5, [+-]?(0|[1-9][0-9]*), within 64 bits.
+ * Return 0, or -1 when it is not valid.
  */
-int	 filter_int_parse(const char *, size_t, int, int64_t *);
+int	 filter_int_parse(const char *, size_t, int64_t *);
 
-/*
- * Parse the float literal of §5 into a finite double; the text is
- * NUL-terminated after its len bytes.  Return 0 or -1.
- */
+/* Parse the float literal of §5 into a finite double.  Return 0 or -1. */
 int	 filter_float_parse(const char *, size_t, double *);
 
 /*
@@ -127,26 +108,19 @@ int	 filter_float_parse(const char *, size_t, double *);
  */
 int	 filter_instant_parse(const char *, size_t, struct filter_instant *);
 
-/* Parse an IP address of spec/events.md §10 step 1; 0 or -1. */
-int	 filter_ip_parse(const char *, size_t, struct filter_ip *);
-
-/* The canonical text of an address (spec/events.md §10), allocated. */
-char	*filter_ip_text(const struct filter_ip *);
-
 /*
  * Read the quoted string of the text form (§8.2) whose quote is at
- * s[*pos], unescaped, into out (NUL-terminated, possibly empty).  Return
- * 0 with *pos after the closing quote, or -1 with the description of the
- * syntax error in *why.
+ * s[*pos], unescaped, onto out.  Return 0 with *pos after the closing
+ * quote, or -1 with the description of the syntax error in *why.
  */
-int	 filter_string_scan(const char *, size_t, size_t *,
-	    struct filter_buf *, const char **);
+int	 filter_string_scan(const char *, size_t, size_t *, struct buf *,
+	    const char **);
 
-/* Append a string double-quoted, with the escapes of §9. */
-void	 filter_string_add(struct filter_buf *, const char *, size_t);
-
-/* Append a value as §9 prints it: bare when it is a number, else quoted. */
-void	 filter_literal_add(struct filter_buf *, const char *, size_t);
+/*
+ * Append a value as §9 prints it: bare when it is a number, else quoted;
+ * the quoting of §9 is that of a JSON string (buf_addquoted).
+ */
+void	 filter_literal_add(struct buf *, const char *, size_t);
 
 /* filter_path.c: property paths (§2) and the event schema (§2.3). */
 
@@ -267,7 +241,7 @@ struct filter_value {
 	double			 f;		/* float */
 	int			 hastime;	/* t is set */
 	struct filter_instant	 t;		/* datetime, json time ops */
-	struct filter_ip	 ip;		/* ip */
+	struct ipaddr		 ip;		/* ip, unmapped */
 };
 
 struct filter_cond {

@@ -1697,6 +1697,18 @@ test_roundtrip(void)
 		free(s);
 		filter_free(f);
 	}
+	/*
+	 * That form is the one an event's IP gets (events.md §10): an IPv6
+	 * address that is not IPv4-mapped is written in hex groups only.
+	 */
+	f = P("context.ip is '::10.0.0.1'");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		s = filter_to_text(f);
+		CHECK_STR(s, "context.ip is \"::a00:1\"");
+		free(s);
+		filter_free(f);
+	}
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		f = P(texts[i]);
 		CHECK(f != NULL);
