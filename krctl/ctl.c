@@ -58,7 +58,6 @@ ctl_close(struct ctl *c)
 json_t *
 ctl_read(struct ctl *c)
 {
-	json_error_t	 jerr;
 	json_t		*o;
 	char		*line;
 	size_t		 len;
@@ -70,10 +69,12 @@ ctl_read(struct ctl *c)
 		if (rc == PROTO_LINE_TOOLONG)
 			errx(1, "reply from krenalisd is too long");
 		if (rc == PROTO_LINE_OK) {
-			if ((o = json_loadb(line, len, JSON_ALLOW_NUL,
-			    &jerr)) == NULL || !json_is_object(o))
+			if ((o = proto_decode(line, len)) == NULL ||
+			    !json_is_object(o))
 				errx(1, "reply from krenalisd is not a JSON "
 				    "object");
+			c->line = line;
+			c->linelen = len;
 			return o;
 		}
 		n = proto_reader_read(&c->rd, c->fd);

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "jsonlex.h"
 #include "table.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -354,7 +355,7 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		print_rejected(fp, d);
 		break;
 	case PRINT_SENT:
-		print_json(fp, d);
+		/* main prints the endpoint's answer as it came. */
 		break;
 	case PRINT_STATS:
 		print_stats(fp, d);
@@ -400,14 +401,29 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 }
 
 void
-print_json(FILE *fp, const json_t *d)
+print_text(FILE *fp, const char *text, size_t len)
 {
-	char	*s = json_dumps(d, JSON_ENCODE_ANY | JSON_COMPACT |
-	    JSON_PRESERVE_ORDER);
+	if (text == NULL)
+		fputs("null", fp);
+	else
+		fwrite(text, 1, len, fp);
+	fputc('\n', fp);
+}
 
-	if (s != NULL) {
-		fputs(s, fp);
-		fputc('\n', fp);
-		free(s);
+void
+print_records(FILE *fp, const char *text, size_t len)
+{
+	const char	*p, *e, *end = text + len;
+
+	if (text == NULL || (p = jsonlex_ws(text, end)) >= end || *p != '[')
+		return;
+	for (p++;;) {
+		p = jsonlex_ws(p, end);
+		if (p >= end || *p == ']' || (e = jsonlex_skip(p, end)) == NULL)
+			return;
+		print_text(fp, p, e - p);
+		p = jsonlex_ws(e, end);
+		if (p < end && *p == ',')
+			p++;
 	}
 }

@@ -1,4 +1,4 @@
-/* JSON text indented and searched as text; see jtext.h. */
+/* JSON text indented as text; see jtext.h. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,46 +134,4 @@ jtext_pretty(const char *text, size_t len, int indent,
 	free(stack);
 	*status = st;
 	return buf_finish(&b);
-}
-
-size_t
-jtext_skip(const char *text, size_t len, size_t off)
-{
-	return jtext_index(text, jsonlex_skip(text + off, text + len));
-}
-
-int
-jtext_member(const char *text, size_t len, const char *name, size_t *off,
-    size_t *vlen)
-{
-	size_t	i, ks, k, v, e, nlen = strlen(name);
-
-	i = jtext_blanks(text, len, 0);
-	if (i >= len || text[i] != '{')
-		return -1;
-	i++;
-	for (;;) {
-		ks = jtext_blanks(text, len, i);
-		if (ks >= len || text[ks] != '"')
-			return -1;
-		if ((k = jtext_string(text, len, ks)) == JTEXT_NONE)
-			return -1;
-		i = jtext_blanks(text, len, k);
-		if (i >= len || text[i] != ':')
-			return -1;
-		v = jtext_blanks(text, len, i + 1);
-		if ((e = jtext_skip(text, len, v)) == JTEXT_NONE)
-			return -1;
-		/* The name is between the quotes at ks and k - 1. */
-		if (k - ks - 2 == nlen && memcmp(text + ks + 1, name,
-		    nlen) == 0) {
-			*off = v;
-			*vlen = e - v;
-			return 0;
-		}
-		i = jtext_blanks(text, len, e);
-		if (i >= len || text[i] != ',')
-			return -1;
-		i++;
-	}
 }
