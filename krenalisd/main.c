@@ -41,7 +41,7 @@ static int	sigpipe_w = -1;
 static __dead void
 usage_to(FILE *fp, int status)
 {
-	fprintf(fp, "usage: krenalisd [-dnv] [-f config] [-D datadir] "
+	fprintf(fp, "usage: krenalisd [-dFnv] [-f config] [-D datadir] "
 	    "[-l address:port] [-s socket]\n");
 	exit(status);
 }
@@ -132,6 +132,44 @@ pidfile_write(int fd)
 		log_warn("cannot write the pid file");
 }
 
+/*
+ * Open the warehouse, refusing any other than the one the catalog was
+ * used with, whose events would be lost from sight (krenalisd(8)
+ * DIAGNOSTICS); nothing is created or written before that check.  fresh
+ * (-F) goes on with the warehouse found, or a new one, and the catalog
+ * records its id.
+ */
+static struct warehouse *
+store_open(const struct config *cf, struct catalog *cat, int fresh)
+{
+	struct warehouse	*wh;
+	const char		*known = catalog_warehouse(cat);
+	const char		*dir = cf->data_dir;
+	char			 err[1024];
+
+	if (known != NULL && !fresh && !warehouse_exists("sqlite", cf))
+		fatalx("store: %s/warehouse.db is missing, but %s/state.db was "
+		    "used with warehouse %s, and its events are gone with it: "
+		    "put it back, or start krenalisd with -F to go on with a "
+		    "new empty warehouse", dir, dir, known);
+	if ((wh = warehouse_open("sqlite", cf, err, sizeof(err))) == NULL)
+		fatalx("store: %s", err);
+	if (known != NULL && !fresh && strcmp(wh->id, known) != 0)
+		fatalx("store: %s/warehouse.db is not warehouse %s, which "
+		    "%s/state.db was used with: put that one back, or start "
+		    "krenalisd with -F to go on with this one", dir, known, dir);
+	if (warehouse_ensure_schema(wh, err, sizeof(err)) == -1)
+		fatalx("store: %s", err);
+	if (known != NULL && strcmp(wh->id, known) == 0)
+		return wh;
+	if (known != NULL)
+		log_warnx("store: -F: going on with warehouse %s in place of "
+		    "warehouse %s", wh->id, known);
+	if (catalog_warehouse_set(cat, wh->id, err, sizeof(err)) == -1)
+		fatalx("catalog: %s", err);
+	return wh;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -146,12 +184,13 @@ main(int argc, char *argv[])
 	const char		*opt_datadir = NULL, *opt_listen = NULL;
 	const char		*opt_socket = NULL;
 	char			 err[1024], *path, *sockpath, *endpoint;
-	int			 ch, debug = 0, noaction = 0, verbose = 0;
+	int			 ch, debug = 0, fresh = 0, noaction = 0;
+	int			 verbose = 0;
 	int			 conf_given = 0, lockfd, ctlfd, httpfd;
 	int			 sp[2];
 
 	argv[0] = (char *)(uintptr_t)"krenalisd";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "dD:f:hl:ns:v")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:Ff:hl:ns:v")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage_to(stdout, 0);
@@ -160,6 +199,9 @@ main(int argc, char *argv[])
 			break;
 		case 'D':
 			opt_datadir = optarg;
+			break;
+		case 'F':
+			fresh = 1;
 			break;
 		case 'f':
 			conffile = optarg;
@@ -252,9 +294,7 @@ main(int argc, char *argv[])
 	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
 		fatalx("catalog: %s", err);
 	free(path);
-	if ((wh = warehouse_open("sqlite", &cf, err, sizeof(err))) == NULL ||
-	    warehouse_ensure_schema(wh, err, sizeof(err)) == -1)
-		fatalx("store: %s", err);
+	wh = store_open(&cf, cat, fresh);
 	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
 		fatalx("control: %s", err);
 	if ((httpfd = listen_open(cf.listen, err, sizeof(err))) == -1)

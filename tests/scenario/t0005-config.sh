@@ -51,7 +51,7 @@ expect_eq "missing -f file" 1 $?
 grep -qF "$T/missing.conf: No such file or directory" "$T/err" || fail "missing file message"
 "$KRENALISD" -x 2>"$T/err"
 expect_eq "bad option" 1 $?
-grep -q "^usage: krenalisd \[-dnv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\]$" "$T/err" || fail "usage: $(cat "$T/err")"
+grep -q "^usage: krenalisd \[-dFnv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\]$" "$T/err" || fail "usage: $(cat "$T/err")"
 
 "$KRENALISD" -n -D '' 2>"$T/err"
 expect_eq "-n checks -D" 1 $?
