@@ -5,9 +5,13 @@
 #   start_daemon [krenalisd options]   sets T (temp dir), DATA, SOCK, PORT, URL
 #                                      (KEEP_PORT=1: the same PORT again)
 #   stop_daemon                        SIGTERM and wait
+#   mount_tmpfs SIZE                   a tmpfs on $T/fs, unmounted at exit
 #   KRENALIS_WRAP                      run krenalisd under this command,
 #                                      e.g. "valgrind -q --error-exitcode=3"
 #   kr args...                         krctl against the test daemon
+#   store_source                       the source S storing every event:
+#                                      sets KEY and AUTH
+#   track ID                           post one event with messageId ID
 #   check "what" command...            the command must succeed
 #   expect_eq "what" expected actual
 #   expect_fail "what" "stderr line" command...
@@ -22,6 +26,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/krenalis-t.XXXXXX")
 DATA=$T/var
 SOCK=$DATA/krenalisd.sock
 PID=
+MOUNTED=
 failures=0
 
 cleanup() {
@@ -34,6 +39,9 @@ cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
+	fi
+	if [ -n "$MOUNTED" ]; then
+		umount "$MOUNTED"
 	fi
 	rm -rf "$T"
 }
@@ -90,6 +98,22 @@ stop_daemon() {
 	fi
 }
 
+# mount_tmpfs SIZE: mount a tmpfs of SIZE (as mount(8)'s size= takes it)
+# on $T/fs, unmounted when the test ends.  It needs root: a test that
+# cannot mount fails, for CI runs as root.
+mount_tmpfs() {
+	mkdir "$T/fs"
+	if [ "$(id -u)" -ne 0 ]; then
+		fail "mounting a tmpfs needs root"
+		finish
+	fi
+	if ! mount -t tmpfs -o "size=$1,mode=0700" tmpfs "$T/fs"; then
+		fail "cannot mount a tmpfs on $T/fs"
+		finish
+	fi
+	MOUNTED=$T/fs
+}
+
 kr() {
 	"$KRCTL" -s "${DSOCK:-$SOCK}" "$@"
 }
@@ -121,6 +145,16 @@ follow() {
 }
 follow_sent() {
 	! grep -q '^wchar: 0$' "/proc/$FOLLOWER/io" 2>/dev/null
+}
+
+# store_source: add the source S with a pipeline "all" without a filter,
+# which stores every valid event; KEY is its write key and AUTH the
+# Authorization header that carries it.
+store_source() {
+	check "source" kr -j source add "S"
+	KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
+	check "pipeline" kr pipeline add S all
+	AUTH="Authorization: Bearer $KEY"
 }
 
 check() {
@@ -216,6 +250,16 @@ expect_http() {
 # The error body of spec/ingest.md §4.
 errbody() {
 	printf '{"error":{"code":"%s","message":"%s"}}' "$1" "$2"
+}
+
+# The 503 bodies of a failed commit (spec/ingest.md §11.2) and of
+# /healthz (§13.1).
+STORE_FAILED=$(errbody ServiceUnavailable 'events cannot be stored at this time; try again later')
+NOT_WRITABLE=$(errbody ServiceUnavailable 'store is not writable')
+
+# track ID: post one track event whose messageId is ID, with AUTH.
+track() {
+	post /v1/events '[{"type":"track","event":"e","userId":"u","messageId":"'"$1"'"}]' -H "$AUTH"
 }
 
 # header NAME: the value of a header of the last response.

@@ -1,8 +1,10 @@
 /*
  * Unit tests of the warehouse interface (krenalisd/warehouse.h) on its
- * SQLite engine, in a fresh data directory: the schema, transactions,
- * duplicates settled within and across transactions and after reopening,
- * rollback, the quarantine written and read back, the health probe.
+ * SQLite engine, in a fresh data directory: the schema and the
+ * warehouse's id, transactions, duplicates settled within and across
+ * transactions and after reopening, rollback, the quarantine written and
+ * read back, health from commits and probes, and a warehouse file moved
+ * away under an open warehouse.
  */
 #include <sys/stat.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "compat.h"
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "../../krenalisd/batch.h"
@@ -129,28 +132,42 @@ test_engines(void)
 	CHECK_STR(err, "no warehouse engine is called oracle");
 }
 
-/* The schema of events.md §14.2 and §15, ensured twice. */
+/*
+ * The schema of events.md §14.2 and §15, ensured twice, and the id made
+ * with it, which a reopening reads back.
+ */
 static void
 test_schema(void)
 {
 	struct warehouse	*wh;
-	char			 err[512];
+	char			 err[512], id[sizeof(wh->id)];
 
+	CHECK_INT(warehouse_exists("sqlite", &cf), 0);
+	CHECK_INT(warehouse_exists("oracle", &cf), 0);
 	if ((wh = open_wh()) == NULL) {
 		CHECK(0);
 		return;
 	}
+	CHECK_INT(warehouse_exists("sqlite", &cf), 1);
+	CHECK_STR(wh->id, "");
 	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
+	CHECK_INT(strlen(wh->id), IDS_UUID_LEN);
+	strlcpy(id, wh->id, sizeof(id));
 	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
+	CHECK_STR(wh->id, id);
 	CHECK_INT(query_int("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('krenalis_events', 'krenalis_events_received_at', 'events', "
 	    "'krenalis_rejected', 'krenalis_rejected_received_at', "
-	    "'krenalis_dedupe')"), 6);
+	    "'krenalis_dedupe', 'krenalis_meta')"), 7);
 	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
 	    "'krenalis_events')"), EVENT_NCOLUMNS + 1);
 	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
 	    "'events')"), EVENT_NCOLUMNS + 1);
 	CHECK_INT(warehouse_writable(wh), 1);
+	warehouse_close(wh);
+	if ((wh = open_wh()) == NULL)
+		return;
+	CHECK_STR(wh->id, id);
 	warehouse_close(wh);
 }
 
@@ -275,6 +292,57 @@ test_rejects(void)
 	warehouse_close(wh);
 }
 
+/*
+ * spec/ingest.md §13.1: the last commit or probe decides for a second;
+ * the probe writes; a warehouse file moved away fails every probe and
+ * transaction, even once it is back.
+ */
+static void
+test_health(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct event		 ev[2];
+	char			*path, *moved;
+
+	if ((s = open_session(&wh)) == NULL)
+		return;
+	CHECK_INT(warehouse_writable(wh), 1);
+	CHECK_INT(query_int("SELECT count(*) FROM krenalis_meta WHERE name = "
+	    "'probed_at'"), 1);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "h1", 1, &ev[0]), OUTCOME_STORED);
+	warehouse_rollback(s);
+	CHECK_INT(warehouse_writable(wh), 0);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "h1", 1, &ev[1]), OUTCOME_STORED);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(warehouse_writable(wh), 1);
+	event_release(&ev[0]);
+	event_release(&ev[1]);
+
+	xasprintf(&path, "%s/warehouse.db", datadir);
+	xasprintf(&moved, "%s/moved.db", datadir);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "h2", 1, &ev[0]), OUTCOME_STORED);
+	CHECK_INT(rename(path, moved), 0);
+	CHECK_INT(warehouse_commit(s), -1);
+	CHECK_STR(warehouse_error(s),
+	    "the warehouse file was removed or replaced");
+	warehouse_rollback(s);
+	CHECK_INT(warehouse_writable(wh), 0);
+	CHECK_INT(warehouse_begin(s), -1);
+	CHECK_INT(rename(moved, path), 0);
+	CHECK_INT(warehouse_writable(wh), 0);
+	CHECK_INT(query_int("SELECT count(*) FROM events WHERE message_id "
+	    "LIKE 'h%'"), 1);
+	event_release(&ev[0]);
+	free(moved);
+	free(path);
+	warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
 int
 main(void)
 {
@@ -294,6 +362,7 @@ main(void)
 	UNIT_RUN(test_schema);
 	UNIT_RUN(test_transactions);
 	UNIT_RUN(test_rejects);
+	UNIT_RUN(test_health);
 	rc = UNIT_END();
 	xasprintf(&cmd, "rm -rf '%s'", datadir);
 	if (system(cmd) != 0)
