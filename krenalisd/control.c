@@ -27,7 +27,9 @@
 #include "control.h"
 #include "debugger.h"
 
-#define MAX_CLIENTS	256
+#define MAX_CLIENTS	256		/* served at once; see BUSY_MESSAGE */
+#define BUSY_MESSAGE	"too many admin clients: krenalisd serves at most " \
+			"256 at once; try again later"
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
 #define TICK_MS		1000
 #define SUB_HIGH	(256 * 1024)	/* stream output held for a client */
@@ -267,8 +269,32 @@ client_close(struct client *c)
 }
 
 /*
- * Accept every pending connection; refuse peers other than root and us.
- * Return -1 when out of descriptors, so that accepting pauses a tick.
+ * Answer a connection that is not served with one error line, and close
+ * it.  It never takes a client's place, so that no burst of connections
+ * can outgrow the clients' poll array.  Its socket is new and holds
+ * nothing yet: the line fits, or the peer is gone already.
+ */
+static void
+control_refuse(int fd, const char *code, const char *msg)
+{
+	json_t	*o;
+	char	*buf;
+	size_t	 len;
+
+	o = json_pack("{s:n,s:b,s:{s:s,s:s}}", "id", "ok", 0, "error",
+	    "code", code, "message", msg);
+	if ((buf = proto_encode(o, &len)) != NULL &&
+	    send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		log_warn("control: refusing a client");
+	free(buf);
+	json_decref(o);
+	close(fd);
+}
+
+/*
+ * Accept every pending connection; refuse peers other than root and us,
+ * and every client past MAX_CLIENTS.  Return -1 when out of descriptors,
+ * so that accepting pauses a tick.
  */
 static int
 control_accept(int lfd)
@@ -276,6 +302,7 @@ control_accept(int lfd)
 	struct client	*c;
 	struct ucred	 cred;
 	socklen_t	 len;
+	char		 msg[128];
 	int		 fd;
 
 	for (;;) {
@@ -297,23 +324,25 @@ control_accept(int lfd)
 			close(fd);
 			continue;
 		}
+		if (cred.uid != 0 && cred.uid != geteuid()) {
+			log_warnx("control: refused a client of uid %u",
+			    (unsigned)cred.uid);
+			snprintf(msg, sizeof(msg), "uid %u may not use this "
+			    "socket", (unsigned)cred.uid);
+			control_refuse(fd, "PermissionDenied", msg);
+			continue;
+		}
+		if (nclients >= MAX_CLIENTS) {
+			log_warnx("control: too many clients");
+			control_refuse(fd, "Busy", BUSY_MESSAGE);
+			continue;
+		}
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
 		c->uid = cred.uid;
 		proto_reader_init(&c->rd, PROTO_MAX_LINE);
 		TAILQ_INSERT_TAIL(&clients, c, entry);
 		nclients++;
-		if (cred.uid != 0 && cred.uid != geteuid()) {
-			log_warnx("control: refused a client of uid %u",
-			    (unsigned)cred.uid);
-			client_error(c, NULL, "PermissionDenied", "uid %u may "
-			    "not use this socket", (unsigned)cred.uid);
-			c->closing = 1;
-		} else if (nclients > MAX_CLIENTS) {
-			log_warnx("control: too many clients");
-			client_error(c, NULL, "Busy", "too many clients");
-			c->closing = 1;
-		}
 	}
 }
 
@@ -407,7 +436,8 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 	unsigned char	 sig;
 	int		 accept_paused = 0;
 
-	pfd = xreallocarray(NULL, MAX_CLIENTS + 64, sizeof(*pfd));
+	/* The signal pipe, the listening socket, the debugger, the clients. */
+	pfd = xreallocarray(NULL, 3 + MAX_CLIENTS, sizeof(*pfd));
 	for (;;) {
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
@@ -470,11 +500,8 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 			}
 			i++;
 		}
-		if (pfd[1].revents & POLLIN) {
-			if (nclients >= MAX_CLIENTS + 32 ||
-			    control_accept(lfd) == -1)
-				accept_paused = 1;
-		}
+		if ((pfd[1].revents & POLLIN) && control_accept(lfd) == -1)
+			accept_paused = 1;
 		catalog_flush_usage(ctx->cat, 0);
 	}
 out:
