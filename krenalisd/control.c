@@ -28,9 +28,7 @@
 #include "control.h"
 #include "debugger.h"
 
-#define MAX_CLIENTS	256		/* served at once; see BUSY_MESSAGE */
-#define BUSY_MESSAGE	"too many admin clients: krenalisd serves at most " \
-			"256 at once; try again later"
+#define MAX_CLIENTS	256		/* served at once */
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
 #define TICK_MS		1000
 #define SUB_HIGH	(256 * 1024)	/* stream or feed output held */
@@ -345,7 +343,10 @@ control_accept(int lfd)
 		}
 		if (nclients >= MAX_CLIENTS) {
 			log_warnx("control: too many clients");
-			control_refuse(fd, "Busy", BUSY_MESSAGE);
+			snprintf(msg, sizeof(msg), "too many admin clients: "
+			    "krenalisd serves at most %d at once; try again "
+			    "later", MAX_CLIENTS);
+			control_refuse(fd, "Busy", msg);
 			continue;
 		}
 		c = xcalloc(1, sizeof(*c));
