@@ -1,6 +1,10 @@
 /*
- * The JSON-lines control protocol of DESIGN.md: one JSON object per line,
- * at most PROTO_MAX_LINE bytes a line including the newline.
+ * The JSON-lines control protocol of DESIGN.md: one JSON object per line.
+ * A request line is at most PROTO_MAX_LINE bytes including the newline;
+ * a reply line has no limit, for the daemon sends long ones a piece at a
+ * time as the client reads them (the raw text of a quarantined event
+ * alone may be max_body_bytes long before escaping), and a client reads
+ * them whole.
  *
  *   request {"v":1,"id":7,"cmd":"source.add","args":{...}}
  *   reply   {"id":7,"ok":true,"data":{...}}

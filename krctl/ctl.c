@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <err.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,8 @@ ctl_open(struct ctl *c, const char *path)
 		}
 		err(1, "cannot connect to %s", path);
 	}
-	proto_reader_init(&c->rd, PROTO_MAX_LINE * 64);
+	/* Replies have no length limit: see proto.h. */
+	proto_reader_init(&c->rd, SIZE_MAX);
 	c->next_id = 1;
 }
 

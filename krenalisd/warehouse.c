@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "timestamp.h"
 #include "warehouse.h"
 
@@ -87,35 +85,21 @@ warehouse_writable(struct warehouse *wh)
 	return ok;
 }
 
-/* Append the reject r to the array arg, as spec/pipelines.md §7.5 has it. */
-static void
-reject_json(void *arg, const struct wh_reject *r)
+int
+warehouse_rejects_range(struct warehouse *wh, const char *source_id,
+    int64_t count, int64_t *after, int64_t *until, char *err, size_t errlen)
 {
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "receivedAt", json_string(r->received_at));
-	json_object_set_new(o, "source", json_string(r->connection_id));
-	json_object_set_new(o, "requestId", json_string(r->request_id));
-	json_object_set_new(o, "index", json_integer(r->index));
-	json_object_set_new(o, "messageId", r->message_id ?
-	    json_string(r->message_id) : json_null());
-	json_object_set_new(o, "error", json_string(r->error));
-	json_object_set_new(o, "raw", json_stringn(r->raw, r->rawlen));
-	json_array_append_new(arg, o);
+	return wh->engine->rejects_range(wh, source_id, count, after, until,
+	    err, errlen);
 }
 
-json_t *
-warehouse_rejects(struct warehouse *wh, const char *source_id, int64_t count,
-    char *err, size_t errlen)
+int
+warehouse_rejects(struct warehouse *wh, const char *source_id, int64_t after,
+    int64_t until, int64_t count, void (*fn)(void *, const struct wh_reject *),
+    void *arg, char *err, size_t errlen)
 {
-	json_t	*a = json_array();
-
-	if (wh->engine->rejects(wh, source_id, count, reject_json, a, err,
-	    errlen) == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return wh->engine->rejects(wh, source_id, after, until, count, fn, arg,
+	    err, errlen);
 }
 
 struct wh_session *

@@ -8,7 +8,8 @@
  * The main thread opens the warehouse, ensures its schema and closes it
  * after every other thread is done.  The writer thread writes through a
  * session of its own.  warehouse_writable is called from any HTTP thread,
- * warehouse_rejects from the control thread only.
+ * warehouse_rejects_range and warehouse_rejects from the control thread
+ * only.
  *
  * A warehouse is healthy while its last commit or health probe succeeded
  * (spec/ingest.md §13.1).  An engine whose warehouse is a file checks, at
@@ -22,8 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "ids.h"
 #include "batch.h"
 
@@ -33,7 +32,7 @@ struct event;
 /*
  * A quarantine row (§15), as the writer adds it and as warehouse_rejects
  * reads it back; strings are NUL-terminated but raw, which has rawlen
- * bytes.
+ * bytes.  Rows read back have an id, which grows with each row added.
  */
 struct wh_reject {
 	const char	*received_at;	/* events.md §11.3 text */
@@ -44,6 +43,7 @@ struct wh_reject {
 	const char	*error;
 	const char	*raw;
 	size_t		 rawlen;
+	int64_t		 id;		/* when read back */
 };
 
 /*
@@ -91,13 +91,13 @@ struct wh_engine {
 	int		 (*present)(struct warehouse *);
 	/* Whether a write of one row commits now; logs why not. */
 	int		 (*probe)(struct warehouse *);
-	/*
-	 * Call fn for the count newest rejects (of the source whose id is
-	 * source_id, unless NULL), oldest first; the row is borrowed for
-	 * the length of the call.
-	 */
+	/* See warehouse_rejects_range and warehouse_rejects. */
+	int		 (*rejects_range)(struct warehouse *,
+			    const char *source_id, int64_t count,
+			    int64_t *after, int64_t *until, char *err,
+			    size_t errlen);
 	int		 (*rejects)(struct warehouse *, const char *source_id,
-			    int64_t count,
+			    int64_t after, int64_t until, int64_t count,
 			    void (*fn)(void *, const struct wh_reject *),
 			    void *arg, char *err, size_t errlen);
 
@@ -147,12 +147,25 @@ int		 warehouse_ensure_schema(struct warehouse *, char *err,
 int		 warehouse_writable(struct warehouse *);
 
 /*
- * The count newest quarantined events of the source whose id is
- * source_id (all sources when NULL), oldest first, as the array of
- * spec/pipelines.md §7.5 (a new reference); NULL with err.
+ * The quarantine is read a few rows at a time, so that a long list is
+ * never held whole (spec/pipelines.md §7.5).  warehouse_rejects_range
+ * sets *after and *until so that the rows of ids in (after, until] are
+ * the count newest of the source whose id is source_id (every source when
+ * NULL); -1 with err.
  */
-json_t		*warehouse_rejects(struct warehouse *, const char *source_id,
-		    int64_t count, char *err, size_t errlen);
+int		 warehouse_rejects_range(struct warehouse *,
+		    const char *source_id, int64_t count, int64_t *after,
+		    int64_t *until, char *err, size_t errlen);
+
+/*
+ * Call fn for the first count rows of the source whose id is source_id
+ * (every source when NULL) of ids in (after, until], oldest first; the
+ * row is borrowed for the length of the call.  0, or -1 with err.
+ */
+int		 warehouse_rejects(struct warehouse *, const char *source_id,
+		    int64_t after, int64_t until, int64_t count,
+		    void (*fn)(void *, const struct wh_reject *), void *arg,
+		    char *err, size_t errlen);
 
 /* The writer's session, and the last error of its database. */
 struct wh_session *warehouse_session_new(struct warehouse *, char *err,

@@ -395,15 +395,15 @@ sq_probe(struct warehouse *wh)
 	return ok;
 }
 
-static int
-sq_rejects(struct warehouse *wh, const char *source_id, int64_t count,
-    void (*fn)(void *, const struct wh_reject *), void *arg, char *err,
+/*
+ * sql prepared on the quarantine reader, which is opened on first use;
+ * NULL with err.
+ */
+static sqlite3_stmt *
+sq_reader_prepare(struct sqlite_wh *sw, const char *sql, char *err,
     size_t errlen)
 {
-	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
-	struct wh_reject	 r;
-	sqlite3_stmt		*st = NULL;
-	int			 rc;
+	sqlite3_stmt	*st = NULL;
 
 	if (sw->ro == NULL && sqlite3_open_v2(sw->path, &sw->ro,
 	    SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -411,20 +411,68 @@ sq_rejects(struct warehouse *wh, const char *source_id, int64_t count,
 		sqlite3_close(sw->ro);
 		sw->ro = NULL;
 		snprintf(err, errlen, "cannot open the warehouse");
-		return -1;
+		return NULL;
 	}
 	sqlite3_busy_timeout(sw->ro, 2000);
-	if (sqlite3_prepare_v2(sw->ro, "SELECT * FROM (SELECT rowid, "
-	    "received_at, connection_id, request_id, batch_index, message_id, "
-	    "error, raw FROM krenalis_rejected WHERE ?1 IS NULL OR "
-	    "connection_id = ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY rowid",
-	    -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(sw->ro, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
+		return NULL;
+	}
+	return st;
+}
+
+/* The row ids are the rowids, which grow as rows are added. */
+static int
+sq_rejects_range(struct warehouse *wh, const char *source_id, int64_t count,
+    int64_t *after, int64_t *until, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = sq_reader_prepare(sw, "SELECT (SELECT min(rowid) FROM "
+	    "(SELECT rowid FROM krenalis_rejected WHERE ?1 IS NULL OR "
+	    "connection_id = ?1 ORDER BY rowid DESC LIMIT ?2)), (SELECT "
+	    "coalesce(max(rowid), 0) FROM krenalis_rejected)", err,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, source_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, count);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*until = sqlite3_column_int64(st, 1);
+		*after = sqlite3_column_type(st, 0) == SQLITE_NULL ? *until :
+		    sqlite3_column_int64(st, 0) - 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
 		return -1;
 	}
+	return 0;
+}
+
+static int
+sq_rejects(struct warehouse *wh, const char *source_id, int64_t after,
+    int64_t until, int64_t count, void (*fn)(void *, const struct wh_reject *),
+    void *arg, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	struct wh_reject	 r;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = sq_reader_prepare(sw, "SELECT rowid, received_at, "
+	    "connection_id, request_id, batch_index, message_id, error, raw "
+	    "FROM krenalis_rejected WHERE rowid > ?2 AND rowid <= ?3 AND "
+	    "(?1 IS NULL OR connection_id = ?1) ORDER BY rowid LIMIT ?4", err,
+	    errlen)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, source_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, count);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, until);
+	sqlite3_bind_int64(st, 4, count);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
 		r.received_at = (const char *)sqlite3_column_text(st, 1);
 		r.connection_id = (const char *)sqlite3_column_text(st, 2);
 		r.request_id = (const char *)sqlite3_column_text(st, 3);
@@ -707,6 +755,7 @@ const struct wh_engine wh_sqlite = {
 	.ensure_schema = sq_ensure_schema,
 	.present = sq_present,
 	.probe = sq_probe,
+	.rejects_range = sq_rejects_range,
 	.rejects = sq_rejects,
 	.session_new = sq_session_new,
 	.session_free = sq_session_free,

@@ -223,7 +223,37 @@ test_transactions(void)
 	warehouse_close(wh);
 }
 
-/* §15: rejected events quarantined and read back, newest last. */
+/* Append the row r to the array arg, with the members read back. */
+static void
+reject_row(void *arg, const struct wh_reject *r)
+{
+	json_array_append_new(arg, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s?,s:s,"
+	    "s:s%}", "id", (json_int_t)r->id, "receivedAt", r->received_at,
+	    "source", r->connection_id, "requestId", r->request_id,
+	    "index", (json_int_t)r->index, "messageId", r->message_id,
+	    "error", r->error, "raw", r->raw, r->rawlen));
+}
+
+/*
+ * The rows of ids in (after, until] of source_id, count at most, as a
+ * JSON array.
+ */
+static json_t *
+rejects(struct warehouse *wh, const char *source_id, int64_t after,
+    int64_t until, int64_t count)
+{
+	json_t	*a = json_array();
+	char	 err[512];
+
+	CHECK_INT(warehouse_rejects(wh, source_id, after, until, count,
+	    reject_row, a, err, sizeof(err)), 0);
+	return a;
+}
+
+/*
+ * §15: rejected events quarantined and read back, newest last, a few rows
+ * at a time from the range of the count newest.
+ */
 static void
 test_rejects(void)
 {
@@ -240,10 +270,15 @@ test_rejects(void)
 	struct event		 ev;
 	json_t			*a;
 	char			 err[512], *text;
+	int64_t			 after = -1, until = -1;
 	size_t			 i;
 
 	if ((s = open_session(&wh)) == NULL)
 		return;
+	CHECK_INT(warehouse_rejects_range(wh, NULL, 20, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, 0);
+	CHECK_INT(until, 0);
 	req_init(&er);
 	CHECK_INT(warehouse_begin(s), 0);
 	for (i = 0; i < 3; i++) {
@@ -262,32 +297,56 @@ test_rejects(void)
 	}
 	CHECK_INT(warehouse_commit(s), 0);
 
-	a = warehouse_rejects(wh, NULL, 2, err, sizeof(err));
-	CHECK(a != NULL);
-	text = json_dumps(a, JSON_COMPACT);
-	CHECK_STR(text, "[{\"receivedAt\":\"" R_TEXT "\",\"source\":\""
-	    SOURCE "\",\"requestId\":\"" REQID "\",\"index\":1,"
-	    "\"messageId\":null,\"error\":\"property 'event' is required for a "
-	    "track event\","
+	/* The 2 newest are rows 2 and 3, read one at a time. */
+	CHECK_INT(warehouse_rejects_range(wh, NULL, 2, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, 1);
+	CHECK_INT(until, 3);
+	a = rejects(wh, NULL, after, until, 1);
+	text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(text, "[{\"id\":2,\"receivedAt\":\"" R_TEXT "\","
+	    "\"source\":\"" SOURCE "\",\"requestId\":\"" REQID "\","
+	    "\"index\":1,\"messageId\":null,\"error\":\"property 'event' "
+	    "is required for a track event\","
 	    "\"raw\":\"{\\\"type\\\":\\\"track\\\",\\\"userId\\\":\\\"u1\\\","
-	    "\\\"messageId\\\":\\\"\\\"}\"},"
-	    "{\"receivedAt\":\"" R_TEXT "\",\"source\":\"" SOURCE "\","
-	    "\"requestId\":\"" REQID "\",\"index\":2,\"messageId\":null,"
-	    "\"error\":\"expected an object for the event, but found array "
-	    "instead\",\"raw\":\"[1,2]\"}]");
+	    "\\\"messageId\\\":\\\"\\\"}\"}]");
 	free(text);
 	json_decref(a);
+	a = rejects(wh, NULL, 2, until, 1);
+	text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(text, "[{\"id\":3,\"receivedAt\":\"" R_TEXT "\","
+	    "\"source\":\"" SOURCE "\",\"requestId\":\"" REQID "\","
+	    "\"index\":2,\"messageId\":null,\"error\":\"expected an object "
+	    "for the event, but found array instead\",\"raw\":\"[1,2]\"}]");
+	free(text);
+	json_decref(a);
+	a = rejects(wh, NULL, 3, until, 1);
+	CHECK_INT(json_array_size(a), 0);
+	json_decref(a);
 
-	a = warehouse_rejects(wh, SOURCE, 20, err, sizeof(err));
+	/* Of one source; of another, which has none. */
+	CHECK_INT(warehouse_rejects_range(wh, SOURCE, 20, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, 0);
+	CHECK_INT(until, 3);
+	a = rejects(wh, SOURCE, after, until, 20);
 	CHECK_INT(json_array_size(a), 3);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0),
 	    "messageId")), "m-\xc3\xa9");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0),
 	    "error")), "property 'event' is required for a track event");
 	json_decref(a);
-	a = warehouse_rejects(wh, "another", 20, err, sizeof(err));
+	CHECK_INT(warehouse_rejects_range(wh, "another", 20, &after, &until,
+	    err, sizeof(err)), 0);
+	CHECK_INT(after, 3);
+	CHECK_INT(until, 3);
+	a = rejects(wh, "another", 0, until, 20);
 	CHECK_INT(json_array_size(a), 0);
 	json_decref(a);
+	/* Count 0: nothing. */
+	CHECK_INT(warehouse_rejects_range(wh, NULL, 0, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, until);
 	warehouse_session_free(s);
 	warehouse_close(wh);
 }
