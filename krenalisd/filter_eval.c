@@ -131,6 +131,22 @@ raw_key_eq(const char *p, const char *end, const char *key, size_t klen,
 }
 
 /*
+ * Past the value at p and the comma after it, at the next member or
+ * element; NULL at the end of its object or array (or of a text that is
+ * not well formed).
+ */
+static const char *
+raw_next(const char *p, const char *end)
+{
+	if ((p = jsonlex_skip(p, end)) == NULL)
+		return NULL;
+	p = jsonlex_ws(p, end);
+	if (p >= end || *p != ',')
+		return NULL;
+	return jsonlex_ws(p + 1, end);
+}
+
+/*
  * The value of the member key (klen bytes) among the members of an object
  * text whose first key is at p; NULL when it is not there (or the text is
  * not well formed).
@@ -150,12 +166,8 @@ raw_member(const char *p, const char *end, const char *key, size_t klen)
 		p = jsonlex_ws(p + 1, end);
 		if (r == 1)
 			return p;
-		if ((p = jsonlex_skip(p, end)) == NULL)
+		if ((p = raw_next(p, end)) == NULL)
 			return NULL;
-		p = jsonlex_ws(p, end);
-		if (p >= end || *p != ',')
-			return NULL;
-		p = jsonlex_ws(p + 1, end);
 	}
 }
 
@@ -199,17 +211,12 @@ object_index(struct filter_object *o)
 		if (p >= end || *p != ':')
 			return;
 		o->m[o->n].value = p = jsonlex_ws(p + 1, end);
-		if ((p = jsonlex_skip(p, end)) == NULL)
-			goto last;
-		p = jsonlex_ws(p, end);
-		if (p >= end || *p != ',')
-			goto last;
-		p = jsonlex_ws(p + 1, end);
+		if ((p = raw_next(p, end)) == NULL) {
+			o->n++;
+			return;
+		}
 	}
 	o->rest = p;
-	return;
-last:
-	o->n++;
 }
 
 /* The value of the top-level member key of o (§7.2), or NULL. */
@@ -597,16 +604,10 @@ json_eval(const struct filter_cond *c, enum filter_op pos,
 			return pos == FOP_EMPTY;
 		if (pos != FOP_CONTAINS)
 			return 0;
-		for (;;) {
+		for (; q != NULL; q = raw_next(q, end))
 			if (raw_is_eq(q, end, &c->values[0]))
 				return 1;
-			if ((q = jsonlex_skip(q, end)) == NULL)
-				return 0;
-			q = jsonlex_ws(q, end);
-			if (q >= end || *q != ',')
-				return 0;
-			q = jsonlex_ws(q + 1, end);
-		}
+		return 0;
 	case JSONLEX_OBJECT:
 		q = jsonlex_ws(p + 1, end);
 		return pos == FOP_EMPTY && q < end && *q == '}';

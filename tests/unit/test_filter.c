@@ -51,10 +51,13 @@ struct tev {
 	char			*traits;
 };
 
-static const struct {
+/* A member of struct event and its name in the JSON form. */
+struct tev_member {
 	const char	*name;
 	size_t		 off;
-} tev_strings[] = {
+};
+
+static const struct tev_member tev_strings[] = {
 	{ "connectionId", offsetof(struct event, connection_id) },
 	{ "anonymousId", offsetof(struct event, anonymous_id) },
 	{ "channel", offsetof(struct event, channel) },
@@ -67,10 +70,7 @@ static const struct {
 	{ "userId", offsetof(struct event, user_id) },
 };
 
-static const struct {
-	const char	*name;
-	size_t		 off;
-} tev_times[] = {
+static const struct tev_member tev_times[] = {
 	{ "receivedAt", offsetof(struct event, received_at) },
 	{ "sentAt", offsetof(struct event, sent_at) },
 	{ "originalTimestamp", offsetof(struct event, original_timestamp) },
