@@ -35,8 +35,8 @@ struct field_spec {
 
 /*
  * The fields in the order of §7.7, which is also the column order of
- * §14.1: it drives the decoding of context sections, the JSON output,
- * the jansson form and the row binding.
+ * §14.1: it drives the decoding of context sections, the JSON output
+ * and the row binding.
  */
 extern const struct field_spec	field_specs[EVENT_NFIELDS];
 

@@ -16,6 +16,7 @@
 
 #include "filter.h"
 #include "filter_priv.h"
+#include "ipaddr.h"
 
 #define VALUE_MAX_RUNES	60
 
@@ -133,6 +134,7 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
     size_t errlen)
 {
 	const char	*kind = kind_names[c->kind];
+	struct ipaddr	 addr;
 	char		 ip[IPADDR_BUFSZ];
 	int		 ok = 1;
 	enum filter_op	 pos = filter_ops[c->op].positive;
@@ -155,11 +157,11 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 		v->hastime = ok;
 		break;
 	case FK_IP:
-		ok = ipaddr_parse(v->str, v->len, &v->ip) == 0;
+		ok = ipaddr_parse(v->str, v->len, &addr) == 0;
 		if (ok) {
 			/* Kept in the canonical form of events.md §10. */
-			ipaddr_unmap(&v->ip);
-			v->len = ipaddr_format(&v->ip, ip);
+			ipaddr_unmap(&addr);
+			v->len = ipaddr_format(&addr, ip);
 			free(v->str);
 			v->str = xstrndup(ip, v->len);
 		}
@@ -174,6 +176,8 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 		if (ok && filter_is_decimal(v->str, v->len)) {
 			filter_dec_parse(v->str, v->len, &v->num);
 			v->hasnum = 1;
+			v->hasint = filter_int_parse(v->str, v->len,
+			    &v->i) == 0;
 		}
 		break;
 	default:
@@ -264,9 +268,9 @@ cond_compile(struct filter_cond *c, const struct filter_input *in,
 	}
 	c->kind = fld.kind;
 	c->canon = filter_path_text(&c->path, c->path.nsegs);
-	if (c->kind == FK_JSON)
-		c->root = strcmp(c->path.segs[0], "properties") == 0 ?
-		    FILTER_ROOT_PROPERTIES : FILTER_ROOT_TRAITS;
+	c->src = fld.src;
+	c->at = fld.at;
+	c->fields = fld.fields;
 
 	for (i = 0; i < FOP_COUNT; i++)
 		if (strlen(filter_ops[i].name) == in->oplen &&
@@ -278,6 +282,7 @@ cond_compile(struct filter_cond *c, const struct filter_input *in,
 		return -1;
 	}
 	c->op = (enum filter_op)i;
+	c->pos = filter_ops[i].positive;
 	op = filter_ops[i].name;
 	row = op_matrix[i];
 	cell = row != NULL ? row[c->kind] : fld.ro ? 'Y' : 'X';

@@ -15,7 +15,9 @@
  * This header declares them in that order.  Nothing outside filter*.c
  * includes it.  Texts are built with common/buf, JSON escapes and raw
  * JSON texts read with common/jsonlex, IP addresses handled by ipaddr and
- * number texts converted by number.
+ * number texts converted by number; the schema binds each property to
+ * where the decoded events of event.h keep it, which is what evaluation
+ * reads.
  */
 #ifndef FILTER_PRIV_H
 #define FILTER_PRIV_H
@@ -25,7 +27,6 @@
 
 #include "buf.h"
 #include "filter.h"
-#include "ipaddr.h"
 
 /*
  * filter_value.c: the characters and literals of spec/filters.md §5, §8
@@ -146,11 +147,29 @@ struct filter_path {
 	size_t		  nsegs;
 };
 
+/*
+ * Where a property is kept in a decoded event (struct event of event.h),
+ * with the "at" and "fields" of struct filter_field.
+ */
+enum filter_src {
+	FSRC_STRING,		/* the const char * member at offset at */
+	FSRC_TYPE,		/* type */
+	FSRC_TIME,		/* the int64_t ms member at offset at */
+	FSRC_PROPERTIES,	/* in the compact text of properties */
+	FSRC_TRAITS,		/* in the compact text of traits */
+	FSRC_CONTEXT,		/* the context: has_context */
+	FSRC_SECTION,		/* a context section: any of fields */
+	FSRC_FIELD		/* the context field at, whose bit is fields */
+};
+
 /* What the schema says of a path. */
 struct filter_field {
 	enum filter_kind	 kind;
 	int			 ro;		/* read-optional, or in json */
 	const char *const	*enums;		/* FK_ENUM: NULL-terminated */
+	enum filter_src		 src;
+	size_t			 at;		/* member offset or field */
+	uint64_t		 fields;	/* bits of event_field */
 };
 
 /*
@@ -231,17 +250,21 @@ struct filter_opdef {
 
 extern const struct filter_opdef filter_ops[FOP_COUNT];
 
-/* One condition value, as given and as pre-parsed for its kind (§5). */
+/*
+ * One condition value, as given and as pre-parsed for its kind (§5).  An
+ * ip value is kept as its canonical text (events.md §10), the form of the
+ * IP of a decoded event.
+ */
 struct filter_value {
 	char			*str;		/* a NUL-terminated copy */
 	size_t			 len;
 	int			 hasnum;	/* num is set */
 	struct filter_dec	 num;		/* decimal, numeric copy */
-	int64_t			 i;		/* int */
+	int			 hasint;	/* json: i is num */
+	int64_t			 i;		/* int, json integer */
 	double			 f;		/* float */
 	int			 hastime;	/* t is set */
 	struct filter_instant	 t;		/* datetime, json time ops */
-	struct ipaddr		 ip;		/* ip, unmapped */
 };
 
 struct filter_cond {
@@ -249,16 +272,14 @@ struct filter_cond {
 	char			*canon;		/* canonical path (§2.4) */
 	char			*text;		/* canonical (§9) */
 	enum filter_op		 op;
+	enum filter_op		 pos;		/* op or what it negates */
 	enum filter_kind	 kind;
-	int			 root;		/* FILTER_ROOT_* */
+	enum filter_src		 src;		/* as struct filter_field */
+	size_t			 at;
+	uint64_t		 fields;
 	struct filter_value	*values;
 	size_t			 nvalues;
 };
-
-/* Which raw text of struct filter_event holds a json property. */
-#define FILTER_ROOT_NONE	0
-#define FILTER_ROOT_PROPERTIES	1
-#define FILTER_ROOT_TRAITS	2
 
 struct filter {
 	int			 logical;	/* FILTER_LOGICAL_* */

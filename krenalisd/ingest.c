@@ -20,7 +20,6 @@
 #include "counters.h"
 #include "debugger.h"
 #include "ingest.h"
-#include "jarena.h"
 #include "jsonscan.h"
 #include "pipeline.h"
 #include "reply.h"
@@ -596,7 +595,6 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	/* Step 15: decode, validate, normalise; evaluate the pipelines. */
 	share = DECODE_FACTOR * (rq->body.len + 1024);
 	budget_take(&ing->decoding, share);
-	jarena_begin();
 	memset(&b, 0, sizeof(b));
 	b.snap = rq->snap;
 	b.src = src;
@@ -626,13 +624,6 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 		pipeline_evaluate(&b, i, src);
 	}
 	free(set.ids);
-	/* The JSON forms the filters read go with the arena. */
-	for (i = 0; i < n; i++)
-		if (b.events[i].ev.json != NULL) {
-			json_decref(b.events[i].ev.json);
-			b.events[i].ev.json = NULL;
-		}
-	jarena_end();
 	/* Tokens of rejected events are given back (§10). */
 	counters_give(src->counters, (int64_t)nrejected, cf->rate_limit_burst,
 	    cf->rate_limit_events_per_minute);

@@ -31,7 +31,6 @@
 #include "control.h"
 #include "debugger.h"
 #include "http.h"
-#include "jarena.h"
 #include "listen.h"
 #include "warehouse.h"
 #include "writer.h"
@@ -299,7 +298,6 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	mallopt(M_ARENA_MAX, 4);
-	jarena_install();
 	config_init(&cf);
 	if (config_load(&cf, conffile, conf_given, err, sizeof(err)) == -1)
 		fatalx("%s", err);

@@ -29,7 +29,6 @@
 #include "../../krenalisd/config.h"
 #include "../../krenalisd/debugger.h"
 #include "../../krenalisd/ingest.h"
-#include "../../krenalisd/jarena.h"
 #include "../../krenalisd/jsonscan.h"
 #include "../../krenalisd/reply.h"
 #include "../../krenalisd/warehouse.h"
@@ -1013,7 +1012,6 @@ main(void)
 	UNIT_RUN(test_headers);
 	UNIT_RUN(test_jsonstr);
 
-	jarena_install();
 	daemon_up();
 	UNIT_RUN(test_request_good);
 	UNIT_RUN(test_request_key);
