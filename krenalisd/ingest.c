@@ -1,5 +1,4 @@
 /* Ingest requests from their headers to their answer; see ingest.h. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -20,6 +19,7 @@
 #include "config.h"
 #include "counters.h"
 #include "debugger.h"
+#include "ipaddr.h"
 #include "ingest.h"
 #include "jarena.h"
 #include "jsonscan.h"
@@ -307,8 +307,8 @@ int
 ingest_forwarded_for(const char *value, char *ip, size_t iplen)
 {
 	const char	*p = value, *end, *c;
-	char		 buf[INET6_ADDRSTRLEN + 8];
-	unsigned char	 addr[16];
+	struct ipaddr	 addr;
+	char		 buf[IPADDR_BUFSZ];
 	size_t		 len;
 
 	while (is_blank(*p))
@@ -330,22 +330,12 @@ ingest_forwarded_for(const char *value, char *ip, size_t iplen)
 	} else if ((c = memchr(p, ':', len)) != NULL &&
 	    memchr(c + 1, ':', len - (c + 1 - p)) == NULL)
 		len = c - p;		/* v4:port */
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1) {
-		strlcpy(ip, buf, iplen);
-		return 1;
-	}
-	if (strchr(buf, '%') != NULL || inet_pton(AF_INET6, buf, addr) != 1)
+	if (ipaddr_parse(p, len, &addr) == -1)
 		return -1;
 	/* An IPv4-mapped address becomes the IPv4 address. */
-	if (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		inet_ntop(AF_INET, addr + 12, ip, iplen);
-		return 1;
-	}
-	inet_ntop(AF_INET6, addr, ip, iplen);
+	ipaddr_unmap(&addr);
+	ipaddr_format(&addr, buf);
+	strlcpy(ip, buf, iplen);
 	return 1;
 }
 
