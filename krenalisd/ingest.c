@@ -238,10 +238,10 @@ ingest_auth(const char *value, char *key, size_t keylen)
 			return -1;
 		if (n >= sizeof(dec))
 			n = sizeof(dec) - 1;
+		if (memchr(dec, '\0', n) != NULL)
+			return -1;	/* a NUL cannot be in a credential */
 		dec[n] = '\0';
 		n = strcspn(dec, ":");
-		if (memchr(dec, '\0', n) != NULL)
-			n = 0;		/* a NUL cannot be in a key */
 		if (n >= keylen)
 			n = keylen - 1;
 		memcpy(key, dec, n);

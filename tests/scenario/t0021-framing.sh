@@ -1,7 +1,7 @@
 #!/bin/sh
-# Requests whose framing is hostile: conflicting Content-Length headers,
-# transfer codings other than chunked, a chunked body far over the
-# limit, garbage.
+# Requests whose framing or credential is hostile: conflicting
+# Content-Length headers, transfer codings other than chunked, a chunked
+# body far over the limit, a NUL in a Basic credential, garbage.
 . "$(dirname "$0")/lib.sh"
 printf 'max_body_bytes = 1048576\n' >"$T/k.conf"
 start_daemon -f "$T/k.conf"
@@ -59,6 +59,11 @@ req POST /v1/batch -H "$AUTH" -H "Transfer-Encoding: chunked" --data-binary "@$T
 expect_http "chunked far over the limit" 413 "$(errbody PayloadTooLarge "request's body exceeds the limit of 1048576 bytes")"
 expect_eq "413 closes" close "$(header Connection)"
 expect_eq "413 Request-Id" 1 "$(grep -c '^Request-Id: ' "$T/headers")"
+
+# A NUL in the Basic credential is no key.
+CRED=$(printf '%s\0:' "$KEY" | base64 -w0)
+post /v1/batch "$EV" -H "Authorization: Basic $CRED"
+expect_http "NUL in a Basic credential" 400 "$(errbody BadRequest 'Authorization header is invalid; use \"Authorization: Bearer <KEY>\" or \"Authorization: Basic <BASE64(KEY:)>\" with an event write key')"
 
 # A garbage request line is closed at once.
 raw 'GARBAGE\r\n\r\n' 2>"$T/ms"

@@ -364,6 +364,11 @@ test_auth(void)
 	CHECK_STR(key, "key");
 	CHECK_INT(ingest_auth("Basic a2V5O*==", key, sizeof(key)), -1);
 	CHECK_INT(ingest_auth("Basic a", key, sizeof(key)), -1);
+	/* A NUL anywhere in the decoded credential: "key\0:", "k\0ey:". */
+	CHECK_INT(ingest_auth("Basic a2V5ADo=", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic awBleTo=", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic a2V5OgBwdw==", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic AA==", key, sizeof(key)), -1);
 }
 
 static void
