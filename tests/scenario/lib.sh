@@ -18,6 +18,7 @@
 #   wait_until SECONDS command...      poll until the command succeeds
 #   skip "reason"                      the test cannot run here: exit 77
 #   follow [krctl events options]      start krctl events -f (FOLLOWER)
+#   trickle N SECS TICK HEAD [UNIT]    N slow clients (see below)
 
 TOP=${KRENALIS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 KRENALISD=$TOP/krenalisd/krenalisd
@@ -278,6 +279,86 @@ sql() {
 skip() {
 	echo "skipped: $*"
 	exit 77
+}
+
+# trickle N SECS TICK HEAD [UNIT]: open N connections to $PORT; on each,
+# send HEAD (with \r\n escapes) at once and then UNIT every TICK seconds,
+# or, without UNIT, HEAD one byte every TICK seconds, for SECS seconds.
+# Then one line per connection on the standard output: "answer STATUS" when
+# the daemon answered, "closed" when it closed the connection without an
+# answer, "open".  With READY=FILE, FILE is made once every connection
+# has its HEAD (or first byte); ready FILE waits for it (at most 20 s).
+cat >"$T/trickle.py" <<'PY'
+import os, select, socket, sys, time
+port, n, secs, tick = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+dec = lambda s: s.encode().decode("unicode_escape").encode("latin-1")
+head = dec(sys.argv[5])
+unit = dec(sys.argv[6]) if len(sys.argv) > 6 else None
+conns = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    conns.append({"s": s, "state": "open", "got": b""})
+def send(c, data):
+    try:
+        c["s"].send(data)
+    except OSError:
+        c["state"] = "closed"
+def poll(c):
+    r, _, _ = select.select([c["s"]], [], [], 0)
+    if not r:
+        return
+    try:
+        d = c["s"].recv(65536)
+    except OSError:
+        d = b""
+    if d:
+        c["got"] += d
+        return
+    if c["got"]:
+        c["state"] = "answer " + c["got"].split(b" ")[1].decode()
+    else:
+        c["state"] = "closed"
+time.sleep(0.2)
+for c in conns:
+    poll(c)
+    if c["state"] == "open" and unit is not None:
+        send(c, head)
+    elif c["state"] == "open":
+        send(c, head[:1])
+if os.environ.get("READY"):
+    open(os.environ["READY"], "w").close()
+end = time.time() + secs
+pos = 1 if unit is None else 0
+while time.time() < end:
+    for c in conns:
+        if c["state"] != "open":
+            continue
+        poll(c)
+        if c["state"] != "open":
+            continue
+        if unit is not None:
+            send(c, unit)
+        elif pos < len(head):
+            send(c, head[pos:pos + 1])
+    pos += 1
+    time.sleep(tick)
+for c in conns:
+    if c["state"] == "open":
+        poll(c)
+    if c["state"] == "open" and c["got"]:
+        c["state"] = "answer " + c["got"].split(b" ")[1].decode()
+    print(c["state"])
+PY
+trickle() {
+	python3 "$T/trickle.py" "$PORT" "$@"
+}
+ready() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ] || fail "not ready: $1"
 }
 
 finish() {

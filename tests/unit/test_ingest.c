@@ -25,6 +25,7 @@
 
 #include "unit.h"
 #include "../../krenalisd/body.h"
+#include "../../krenalisd/budget.h"
 #include "../../krenalisd/catalog.h"
 #include "../../krenalisd/config.h"
 #include "../../krenalisd/debugger.h"
@@ -232,22 +233,23 @@ test_body(void)
 	unsigned char	*z, *z2;
 	size_t		 zlen, z2len, i;
 	char		*big;
+	struct budget	 bu;
 
-	body_init(&b, 10, 100, 0, 0);
+	body_init(&b, 10, 100, 0, 0, NULL);
 	CHECK_INT(body_feed(&b, "12345", 5), 0);
 	CHECK_INT(body_feed(&b, "67890", 5), 0);
 	CHECK_INT(body_finish(&b), 0);
 	CHECK_STR(b.buf, "1234567890");
 	body_release(&b);
 
-	body_init(&b, 10, 100, 0, 0);
+	body_init(&b, 10, 100, 0, 0, NULL);
 	CHECK_INT(body_feed(&b, "12345678901", 11), -1);
 	CHECK_INT(b.error, BODY_TOO_LARGE);
 	body_release(&b);
 
 	z = gz("hello", 5, &zlen);
 	z2 = gz(" world", 6, &z2len);
-	body_init(&b, 100, 100, 0, 1);
+	body_init(&b, 100, 100, 0, 1, NULL);
 	/* Byte by byte, two members. */
 	for (i = 0; i < zlen; i++)
 		CHECK_INT(body_feed(&b, (char *)z + i, 1), 0);
@@ -256,13 +258,13 @@ test_body(void)
 	CHECK_STR(b.buf, "hello world");
 	body_release(&b);
 
-	body_init(&b, 100, 100, 0, 1);
+	body_init(&b, 100, 100, 0, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen - 3), 0);
 	CHECK_INT(body_finish(&b), -1);
 	CHECK_INT(b.error, BODY_BAD_GZIP);
 	body_release(&b);
 
-	body_init(&b, 100, 100, 0, 1);
+	body_init(&b, 100, 100, 0, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), 0);
 	CHECK_INT(body_feed(&b, "xx", 2), -1);
 	CHECK_INT(b.error, BODY_BAD_GZIP);
@@ -273,18 +275,37 @@ test_body(void)
 	/* 3 MiB of zeros: over the ratio once past 1 MiB. */
 	big = calloc(3 << 20, 1);
 	z = gz(big, 3 << 20, &zlen);
-	body_init(&b, 4 << 20, 100, zlen, 1);
+	body_init(&b, 4 << 20, 100, zlen, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), -1);
 	CHECK_INT(b.error, BODY_RATIO);
 	CHECK(b.len <= (2 << 20));
 	body_release(&b);
 	/* The same with a ratio that allows it, but a smaller limit. */
-	body_init(&b, 2 << 20, 100000, zlen, 1);
+	body_init(&b, 2 << 20, 100000, zlen, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), -1);
 	CHECK_INT(b.error, BODY_TOO_LARGE);
 	body_release(&b);
 	free(z);
 	free(big);
+
+	/*
+	 * With a budget, a declared length takes nothing before bytes come;
+	 * the buffer grows from the budget and gives it back.
+	 */
+	budget_init(&bu, 20000);
+	body_init(&b, 100000, 100, 100000, 0, &bu);
+	CHECK(b.buf == NULL);
+	CHECK_INT(bu.used, 0);
+	CHECK_INT(body_feed(&b, "x", 1), 0);
+	CHECK_INT(bu.used, 16384);
+	big = calloc(8192, 1);
+	CHECK_INT(body_feed(&b, big, 8192), 0);
+	CHECK_INT(body_feed(&b, big, 8192), -1);
+	CHECK_INT(b.error, BODY_BUSY);
+	body_release(&b);
+	CHECK_INT(bu.used, 0);
+	free(big);
+	budget_release(&bu);
 }
 
 static void
@@ -352,6 +373,11 @@ test_auth(void)
 	CHECK_STR(key, "key");
 	CHECK_INT(ingest_auth("Basic a2V5O*==", key, sizeof(key)), -1);
 	CHECK_INT(ingest_auth("Basic a", key, sizeof(key)), -1);
+	/* A NUL anywhere in the decoded credential: "key\0:", "k\0ey:". */
+	CHECK_INT(ingest_auth("Basic a2V5ADo=", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic awBleTo=", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic a2V5OgBwdw==", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic AA==", key, sizeof(key)), -1);
 }
 
 static void
