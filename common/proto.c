@@ -1,6 +1,7 @@
 /*
  * The JSON-lines framing of the control protocol (DESIGN.md, "Control
- * protocol"): a bounded line reader, and the encoder and writer of lines.
+ * protocol"): a bounded line reader, the encoder and writer of lines, and
+ * for the clients the decoder of lines and the finder of a member's text.
  */
 #include <sys/types.h>
 
@@ -12,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+#include "jsonlex.h"
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
@@ -318,4 +321,146 @@ proto_write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * Whether jansson holds the number token of n bytes at p.  Jansson judges
+ * it itself, so that its rules (json_int_t, a double's range, the
+ * locale's decimal point) are followed exactly.
+ */
+static int
+decode_number_fits(const char *p, size_t n)
+{
+	json_t	*v = json_loadb(p, n, JSON_DECODE_ANY, NULL);
+	int	 fits = v != NULL;
+
+	json_decref(v);
+	return fits;
+}
+
+/*
+ * Copy the string token [p, q) into b, with "\uFFFD" for each escape of a
+ * lone surrogate and, in a member name, each escape of U+0000.
+ */
+static void
+decode_mend_string(struct buf *b, const char *p, const char *q, int name)
+{
+	const char	*s, *e;
+	uint32_t	 cp;
+
+	while ((s = memchr(p, '\\', q - p)) != NULL) {
+		buf_add(b, p, s - p);
+		if ((e = jsonlex_escape(s, q, &cp)) == NULL)
+			e = s + 2;
+		else if ((cp >= 0xd800 && cp <= 0xdfff) || (name && cp == 0)) {
+			buf_adds(b, "\\uFFFD");
+			p = e;
+			continue;
+		}
+		buf_add(b, s, e - s);
+		p = e;
+	}
+	buf_add(b, p, q - p);
+}
+
+/*
+ * A copy of the JSON text of len bytes at text with the rewrites of
+ * proto_decode (proto.h); its length in *n.
+ */
+static char *
+decode_mend(const char *text, size_t len, size_t *n)
+{
+	const char	*p = text, *end = text + len, *q, *r;
+	struct buf	 b;
+	size_t		 depth = 0;
+
+	buf_init(&b);
+	buf_reserve(&b, len);
+	while (p < end) {
+		switch (jsonlex_kind(p, end)) {
+		case JSONLEX_STRING:
+			if ((q = jsonlex_string(p, end, NULL)) == NULL)
+				q = end;
+			r = jsonlex_ws(q, end);
+			decode_mend_string(&b, p, q, r < end && *r == ':');
+			break;
+		case JSONLEX_OBJECT:
+		case JSONLEX_ARRAY:
+			/* Jansson counts a value's depth from 1 at the top. */
+			if (depth + 1 < JSON_PARSER_MAX_DEPTH) {
+				depth++;
+				q = p + 1;
+				buf_add(&b, p, 1);
+			} else if ((q = jsonlex_skip(p, end)) != NULL)
+				buf_addquoted(&b, p, q - p);
+			else {
+				q = end;
+				buf_add(&b, p, q - p);
+			}
+			break;
+		case JSONLEX_NUMBER:
+			q = jsonlex_token(p, end);
+			if (decode_number_fits(p, q - p))
+				buf_add(&b, p, q - p);
+			else
+				buf_addquoted(&b, p, q - p);
+			break;
+		default:
+			if ((*p == '}' || *p == ']') && depth > 0)
+				depth--;
+			q = p + 1;
+			buf_add(&b, p, 1);
+			break;
+		}
+		p = q;
+	}
+	*n = b.len;
+	return buf_finish(&b);
+}
+
+json_t *
+proto_decode(const char *text, size_t len)
+{
+	json_t	*o;
+	char	*mended;
+	size_t	 n;
+
+	if ((o = json_loadb(text, len, JSON_ALLOW_NUL, NULL)) != NULL)
+		return o;
+	mended = decode_mend(text, len, &n);
+	o = json_loadb(mended, n, JSON_ALLOW_NUL, NULL);
+	free(mended);
+	return o;
+}
+
+const char *
+proto_member(const char *text, size_t len, const char *name, size_t *vlen)
+{
+	const char	*p, *end = text + len, *k, *ke, *v, *ve;
+	size_t		 n = strlen(name);
+
+	p = jsonlex_ws(text, end);
+	if (p >= end || *p != '{')
+		return NULL;
+	for (p++;;) {
+		k = jsonlex_ws(p, end);
+		if (k >= end || *k != '"' ||
+		    (ke = jsonlex_string(k, end, NULL)) == NULL)
+			return NULL;
+		p = jsonlex_ws(ke, end);
+		if (p >= end || *p != ':')
+			return NULL;
+		v = jsonlex_ws(p + 1, end);
+		if ((ve = jsonlex_skip(v, end)) == NULL)
+			return NULL;
+		/* The name is between the quotes at k and ke - 1. */
+		if ((size_t)(ke - k) == n + 2 && memcmp(k + 1, name, n) == 0) {
+			*vlen = ve - v;
+			return v;
+		}
+		p = jsonlex_ws(ve, end);
+		if (p >= end || *p != ',')
+			return NULL;
+		p++;
+	}
 }

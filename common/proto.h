@@ -1,6 +1,10 @@
 /*
- * The JSON-lines control protocol of DESIGN.md: one JSON object per line,
- * at most PROTO_MAX_LINE bytes a line including the newline.
+ * The JSON-lines control protocol of DESIGN.md: one JSON object per line.
+ * A request line is at most PROTO_MAX_LINE bytes including the newline;
+ * a reply line has no limit, for the daemon sends long ones a piece at a
+ * time as the client reads them (the raw text of a quarantined event
+ * alone may be max_body_bytes long before escaping), and a client reads
+ * them whole.
  *
  *   request {"v":1,"id":7,"cmd":"source.add","args":{...}}
  *   reply   {"id":7,"ok":true,"data":{...}}
@@ -54,6 +58,33 @@ enum proto_line proto_reader_line(struct proto_reader *, char **line,
  * return its length in *len.  The caller frees it.
  */
 char	*proto_encode(const json_t *obj, size_t *len);
+
+/*
+ * The object or array of the JSON text of len bytes at text (a line from
+ * krenalisd, or a text in one), as a new reference, or NULL when it is not
+ * JSON.  The daemon keeps what events hold verbatim (spec/events.md §13),
+ * some of which jansson refuses; then a copy is read instead, in which:
+ *
+ *   - a number jansson cannot hold (an integer outside 64 bits, a real
+ *     past a double's range: 18446744073709551615, 1e999) becomes a
+ *     string of its text ("18446744073709551615");
+ *   - an escape of a lone surrogate ("\ud800"), and one of U+0000 in a
+ *     member name, becomes "\uFFFD" (U+0000 in a string value is kept);
+ *   - an object or array as deep as jansson's limit
+ *     (JSON_PARSER_MAX_DEPTH) becomes a string of its text.
+ *
+ * So nothing shown from the result is a different number than was sent:
+ * what needs a number's text shows the text itself (proto_member).
+ */
+json_t	*proto_decode(const char *text, size_t len);
+
+/*
+ * The text of the member name of the JSON object text (len bytes): its
+ * value's first byte, with the value's length in *vlen, or NULL when the
+ * object has no such member.  Names are compared as written, unescaped.
+ */
+const char *proto_member(const char *text, size_t len, const char *name,
+	    size_t *vlen);
 
 /*
  * Write all len bytes to the blocking fd, retrying on EINTR; 0 or -1.

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "proto.h"
 #include "record.h"
 
 json_t *
@@ -19,8 +20,7 @@ record_event(const json_t *rec)
 	raw = json_string_value(json_object_get(rec, "raw"));
 	if (raw == NULL || json_is_true(json_object_get(rec, "rawTruncated")))
 		return NULL;
-	o = json_loadb(raw, json_string_length(json_object_get(rec, "raw")),
-	    JSON_DECODE_ANY, NULL);
+	o = proto_decode(raw, json_string_length(json_object_get(rec, "raw")));
 	if (json_is_object(o))
 		return o;
 	json_decref(o);

@@ -10,8 +10,8 @@
 /*
  * The event of a record, as a new reference: its "event" member when that
  * is an object, else (a rejected event) the object that its complete raw
- * text parses to, so that its type, name and user can still be shown.
- * NULL when neither gives an object.
+ * text parses to (with proto_decode), so that its type, name and user can
+ * still be shown.  NULL when neither gives an object.
  */
 json_t	*record_event(const json_t *rec);
 

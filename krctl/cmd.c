@@ -66,6 +66,8 @@ static const struct cmd cmds[] = {
 	      { "-n", NULL, "count", OPT_COUNT } }, PRINT_EVENTS, 0 },
 	{ "rejected", NULL, "rejected", "[-n count] [source]", { "source" },
 	    0, 1, { { "-n", NULL, "count", OPT_COUNT } }, PRINT_REJECTED, 0 },
+	{ "rejected", "show", "rejected.show", "id", { "id" }, 1, 1,
+	    { { NULL } }, PRINT_REJECT, 0 },
 	{ "send", NULL, "source.show",
 	    "source [-t type] [-e event] [-u userId] [-p properties-json]",
 	    { "source" }, 1, 1,
@@ -194,22 +196,27 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 		    list);
 		return NULL;
 	}
+	/*
+	 * A command of one word ("rejected") may share it with commands of
+	 * two ("rejected show"), which come after it: the second word picks
+	 * one of those first.
+	 */
 	for (i = 0; i < NCMDS; i++) {
 		if (strcmp(cmds[i].word1, argv[0]) != 0)
 			continue;
 		if (cmds[i].word2 == NULL) {
 			c = &cmds[i];
+			continue;
+		}
+		if (argc >= 2 && strcmp(cmds[i].word2, argv[1]) == 0) {
+			c = &cmds[i];
 			break;
 		}
-		if (argc < 2) {
+		if (argc < 2 && c == NULL) {
 			choices(argv[0], list, sizeof(list));
 			snprintf(err, errlen, "\"%s\" needs one of: %s",
 			    argv[0], list);
 			return NULL;
-		}
-		if (strcmp(cmds[i].word2, argv[1]) == 0) {
-			c = &cmds[i];
-			break;
 		}
 	}
 	if (c == NULL) {

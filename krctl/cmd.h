@@ -23,6 +23,7 @@ enum cmd_print {
 	PRINT_STATS,
 	PRINT_EVENTS,
 	PRINT_REJECTED,
+	PRINT_REJECT,
 	PRINT_SENT,
 };
 

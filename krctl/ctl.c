@@ -4,6 +4,7 @@
 #include <sys/un.h>
 #include <err.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,8 @@ ctl_open(struct ctl *c, const char *path)
 		}
 		err(1, "cannot connect to %s", path);
 	}
-	proto_reader_init(&c->rd, PROTO_MAX_LINE * 64);
+	/* Replies have no length limit: see proto.h. */
+	proto_reader_init(&c->rd, SIZE_MAX);
 	c->next_id = 1;
 }
 
@@ -58,7 +60,6 @@ ctl_close(struct ctl *c)
 json_t *
 ctl_read(struct ctl *c)
 {
-	json_error_t	 jerr;
 	json_t		*o;
 	char		*line;
 	size_t		 len;
@@ -70,10 +71,12 @@ ctl_read(struct ctl *c)
 		if (rc == PROTO_LINE_TOOLONG)
 			errx(1, "reply from krenalisd is too long");
 		if (rc == PROTO_LINE_OK) {
-			if ((o = json_loadb(line, len, JSON_ALLOW_NUL,
-			    &jerr)) == NULL || !json_is_object(o))
+			if ((o = proto_decode(line, len)) == NULL ||
+			    !json_is_object(o))
 				errx(1, "reply from krenalisd is not a JSON "
 				    "object");
+			c->line = line;
+			c->linelen = len;
 			return o;
 		}
 		n = proto_reader_read(&c->rd, c->fd);

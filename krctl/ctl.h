@@ -12,6 +12,8 @@ struct ctl {
 	struct proto_reader	 rd;
 	int			 next_id;
 	char			 error[1024];	/* the daemon's last error */
+	const char		*line;		/* the last line read, valid */
+	size_t			 linelen;	/* until the next read or close */
 };
 
 /* Connect to the socket at path; exits with a clear message on failure. */
@@ -26,8 +28,9 @@ void	 ctl_close(struct ctl *);
 json_t	*ctl_call(struct ctl *, const char *cmd, json_t *args);
 
 /*
- * The next line from the daemon as a JSON object (a new reference); exits
- * when the daemon closes the connection or sends something else.
+ * The next line from the daemon as a JSON object (a new reference, read
+ * with proto_decode), its text in c->line; exits when the daemon closes
+ * the connection or sends something else.
  */
 json_t	*ctl_read(struct ctl *);
 

@@ -1,7 +1,7 @@
 /*
  * krctl: administer krenalisd over its admin socket.  The whole command
  * line is parsed before connecting; the daemon sends data and krctl
- * formats it (a table, or JSON with -j).
+ * formats it (a table), or with -j prints its JSON text as it came.
  */
 #include <err.h>
 #include <signal.h>
@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "cmd.h"
 #include "print.h"
+#include "proto.h"
 #include "send.h"
 #include "table.h"
 #include "version.h"
@@ -45,8 +46,9 @@ main(int argc, char *argv[])
 	const struct cmd	*c;
 	struct ctl		 ctl;
 	json_t			*args, *data, *event = NULL, *src;
-	const char		*sock;
+	const char		*sock, *text;
 	char			 errbuf[512], *body;
+	size_t			 len;
 	long			 status;
 	int			 ch, jflag = 0, follow;
 
@@ -152,9 +154,11 @@ main(int argc, char *argv[])
 					fprintf(stderr, "krctl: %lld records "
 					    "omitted\n", (long long)
 					    json_integer_value(om));
-				if (jflag)
-					print_json(stdout, rec);
-				else
+				if (jflag) {
+					text = proto_member(ctl.line,
+					    ctl.linelen, "record", &len);
+					print_text(stdout, text, len);
+				} else
 					print_record_line(stdout, rec);
 			}
 			json_decref(line);
@@ -162,18 +166,16 @@ main(int argc, char *argv[])
 				err(1, "stdout");
 		}
 	}
-	ctl_close(&ctl);
-	if (jflag && c->print == PRINT_EVENTS) {
-		/* One JSON record per line. */
-		json_t	*rec;
-		size_t	 i;
-
-		json_array_foreach(data, i, rec)
-			print_json(stdout, rec);
-	} else if (jflag)
-		print_json(stdout, data);
-	else
+	if (jflag) {
+		/* The reply's data as the daemon wrote it; records one a line. */
+		text = proto_member(ctl.line, ctl.linelen, "data", &len);
+		if (c->print == PRINT_EVENTS)
+			print_records(stdout, text, len);
+		else
+			print_text(stdout, text, len);
+	} else
 		print_human(stdout, c->print, data);
+	ctl_close(&ctl);
 	json_decref(data);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "jsonlex.h"
 #include "table.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -310,13 +311,16 @@ print_record_line(FILE *fp, const json_t *rec)
 	fputc('\n', fp);
 }
 
-/* Quarantined events: a table, the raw text cut to fit a line. */
+/*
+ * Quarantined events: a table, the raw text cut to fit a line (the daemon
+ * sends at most its first 1024 bytes).
+ */
 static void
 print_rejected(FILE *fp, const json_t *a)
 {
-	static const char *const h[] = { "RECEIVED", "SOURCE", "REQUEST",
-	    "INDEX", "MESSAGE ID", "ERROR", "RAW" };
-	struct table	*t = table_new(7, h);
+	static const char *const h[] = { "ID", "RECEIVED", "SOURCE",
+	    "REQUEST", "INDEX", "MESSAGE ID", "ERROR", "RAW" };
+	struct table	*t = table_new(8, h);
 	const json_t	*r;
 	size_t		 i, n;
 	char		 b[5][64], raw[84];
@@ -327,7 +331,7 @@ print_rejected(FILE *fp, const json_t *a)
 		n = utf8_cut(s, strlen(s), 80);
 		snprintf(raw, sizeof(raw), "%.*s%s", (int)n, s,
 		    n < strlen(s) ? "..." : "");
-		const char *row[] = {
+		const char *row[] = { member(r, "id"),
 			str(r, "receivedAt", b[0], 64), str(r, "source", b[1], 64),
 			str(r, "requestId", b[2], 64), str(r, "index", b[3], 64),
 			str(r, "messageId", b[4], 64), member(r, "error"), raw
@@ -336,6 +340,28 @@ print_rejected(FILE *fp, const json_t *a)
 	}
 	table_print(t, fp);
 	table_free(t);
+}
+
+/* One quarantined event: its members, then its whole raw text. */
+static void
+print_reject(FILE *fp, const json_t *r)
+{
+	char		 b[2][64], *raw;
+	const char	*pairs[] = {
+		"id", member(r, "id"),
+		"received", member(r, "receivedAt"),
+		"source", member(r, "source"),
+		"request", member(r, "requestId"),
+		"index", str(r, "index", b[0], 64),
+		"message id", member(r, "messageId"),
+		"error", member(r, "error"),
+		"raw bytes", str(r, "rawBytes", b[1], 64),
+	};
+
+	table_print_pairs(fp, pairs, sizeof(pairs) / sizeof(pairs[0]) / 2);
+	raw = table_safe(member(r, "raw"));
+	fprintf(fp, "\n%s\n", raw);
+	free(raw);
 }
 
 void
@@ -353,8 +379,11 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 	case PRINT_REJECTED:
 		print_rejected(fp, d);
 		break;
+	case PRINT_REJECT:
+		print_reject(fp, d);
+		break;
 	case PRINT_SENT:
-		print_json(fp, d);
+		/* main prints the endpoint's answer as it came. */
 		break;
 	case PRINT_STATS:
 		print_stats(fp, d);
@@ -400,14 +429,29 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 }
 
 void
-print_json(FILE *fp, const json_t *d)
+print_text(FILE *fp, const char *text, size_t len)
 {
-	char	*s = json_dumps(d, JSON_ENCODE_ANY | JSON_COMPACT |
-	    JSON_PRESERVE_ORDER);
+	if (text == NULL)
+		fputs("null", fp);
+	else
+		fwrite(text, 1, len, fp);
+	fputc('\n', fp);
+}
 
-	if (s != NULL) {
-		fputs(s, fp);
-		fputc('\n', fp);
-		free(s);
+void
+print_records(FILE *fp, const char *text, size_t len)
+{
+	const char	*p, *e, *end = text + len;
+
+	if (text == NULL || (p = jsonlex_ws(text, end)) >= end || *p != '[')
+		return;
+	for (p++;;) {
+		p = jsonlex_ws(p, end);
+		if (p >= end || *p == ']' || (e = jsonlex_skip(p, end)) == NULL)
+			return;
+		print_text(fp, p, e - p);
+		p = jsonlex_ws(e, end);
+		if (p < end && *p == ',')
+			p++;
 	}
 }

@@ -5,20 +5,22 @@
 #include <zlib.h>
 
 #include "xmalloc.h"
+#include "budget.h"
 #include "body.h"
 
 #define RATIO_FLOOR	(1024 * 1024)	/* the ratio applies above 1 MiB */
 
 void
 body_init(struct body *b, size_t max, int64_t ratio, size_t declared,
-    int gzip)
+    int gzip, struct budget *budget)
 {
 	memset(b, 0, sizeof(*b));
 	b->max = max;
 	b->ratio = ratio;
 	b->declared = declared;
 	b->gzip = gzip;
-	if (!gzip && declared > 0 && declared <= max) {
+	b->budget = budget;
+	if (budget == NULL && !gzip && declared > 0 && declared <= max) {
 		b->cap = declared;
 		b->buf = xmalloc(b->cap + 1);
 	}
@@ -29,24 +31,10 @@ body_release(struct body *b)
 {
 	if (b->zinit)
 		inflateEnd(&b->zs);
+	if (b->budget != NULL)
+		budget_give(b->budget, b->cap);
 	free(b->buf);
 	memset(b, 0, sizeof(*b));
-}
-
-/* Make room for at least n more bytes, never past max (+1 to detect). */
-static void
-body_reserve(struct body *b, size_t n)
-{
-	size_t	want = b->len + n, cap = b->cap ? b->cap : 16384;
-
-	if (want <= b->cap)
-		return;
-	while (cap < want)
-		cap *= 2;
-	if (cap > b->max + 1)
-		cap = b->max + 1;
-	b->buf = xreallocarray(b->buf, cap + 1, 1);
-	b->cap = cap;
 }
 
 static int
@@ -54,6 +42,30 @@ body_fail(struct body *b, enum body_error e)
 {
 	b->error = e;
 	return -1;
+}
+
+/*
+ * Make room for at least n more bytes, never past max (+1 to detect) nor
+ * past a plain body's declared length; -1 when the budget refuses.
+ */
+static int
+body_reserve(struct body *b, size_t n)
+{
+	size_t	want = b->len + n, cap = b->cap ? b->cap : 16384;
+
+	if (want <= b->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (cap > b->max + 1)
+		cap = b->max + 1;
+	if (!b->gzip && b->declared >= want && cap > b->declared)
+		cap = b->declared;
+	if (b->budget != NULL && budget_try(b->budget, cap - b->cap) == -1)
+		return body_fail(b, BODY_BUSY);
+	b->buf = xreallocarray(b->buf, cap + 1, 1);
+	b->cap = cap;
+	return 0;
 }
 
 /* Inflate n bytes into the buffer, checking both limits as we go. */
@@ -80,7 +92,8 @@ body_inflate(struct body *b, const char *data, size_t n)
 		if (b->len == b->cap) {
 			if (b->len > b->max)
 				return body_fail(b, BODY_TOO_LARGE);
-			body_reserve(b, 65536);
+			if (body_reserve(b, 65536) == -1)
+				return -1;
 		}
 		b->zs.next_out = (Bytef *)b->buf + b->len;
 		b->zs.avail_out = b->cap - b->len;
@@ -113,7 +126,8 @@ body_feed(struct body *b, const char *data, size_t n)
 		return body_inflate(b, data, n);
 	if (b->len + n > b->max)
 		return body_fail(b, BODY_TOO_LARGE);
-	body_reserve(b, n);
+	if (body_reserve(b, n) == -1)
+		return -1;
 	memcpy(b->buf + b->len, data, n);
 	b->len += n;
 	return 0;

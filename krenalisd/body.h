@@ -1,7 +1,9 @@
 /*
  * A request body as it arrives: kept as sent, or gunzipped on the fly
  * (RFC 1952, several members allowed), within the limits of
- * spec/ingest.md §7.3.  Reading stops at the first limit passed.
+ * spec/ingest.md §7.3.  Reading stops at the first limit passed.  Its
+ * memory is either allocated at once for a declared length, or grows
+ * with the bytes received, each step taken from a memory budget.
  */
 #ifndef BODY_H
 #define BODY_H
@@ -11,11 +13,14 @@
 
 #include <zlib.h>
 
+struct budget;
+
 enum body_error {
 	BODY_OK = 0,
 	BODY_TOO_LARGE,		/* over max_body_bytes */
 	BODY_RATIO,		/* over the decompression ratio */
-	BODY_BAD_GZIP		/* not valid gzip data */
+	BODY_BAD_GZIP,		/* not valid gzip data */
+	BODY_BUSY		/* the memory budget is spent */
 };
 
 struct body {
@@ -30,15 +35,20 @@ struct body {
 	int		 zinit;
 	int		 zend;		/* at the end of a gzip member */
 	z_stream	 zs;
+	struct budget	*budget;	/* charged with cap, or NULL */
 	enum body_error	 error;
 };
 
 /*
  * Prepare for a body of at most max bytes; declared is the Content-Length
- * (0 when absent), gzip whether the body is to be gunzipped.
+ * (0 when absent), gzip whether the body is to be gunzipped.  Without a
+ * budget, a plain body of a declared length is allocated at once; with
+ * one, the buffer grows as bytes arrive and each growth is taken from
+ * the budget without waiting (BODY_BUSY when it does not fit), and given
+ * back by body_release.
  */
 void	body_init(struct body *, size_t max, int64_t ratio, size_t declared,
-	    int gzip);
+	    int gzip, struct budget *);
 void	body_release(struct body *);
 /* Take the next n bytes as sent; -1 once an error is set. */
 int	body_feed(struct body *, const char *, size_t n);

@@ -79,6 +79,7 @@ struct catalog {
 	sqlite3			*db;
 	char			*endpoint;
 	int64_t			 flushed_at;
+	char			*warehouse;	/* its id, or NULL */
 	TAILQ_HEAD(, source)	 sources;
 };
 
@@ -101,7 +102,10 @@ static const char schema[] =
 	" enabled INTEGER NOT NULL,"
 	" filter TEXT,"
 	" consents TEXT,"
-	" created_at INTEGER NOT NULL);";
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS meta ("
+	" name TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL);";
 
 const struct connector *
 catalog_connector(const char *code)
@@ -1174,6 +1178,14 @@ catalog_load(struct catalog *cat)
 		TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
 	}
 	sqlite3_finalize(st);
+
+	if (sqlite3_prepare_v2(cat->db, "SELECT value FROM meta WHERE name = "
+	    "'warehouse'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		cat->warehouse = xstrdup((const char *)sqlite3_column_text(st,
+		    0));
+	sqlite3_finalize(st);
 	return 0;
 }
 
@@ -1206,6 +1218,27 @@ fail:
 	return NULL;
 }
 
+const char *
+catalog_warehouse(const struct catalog *cat)
+{
+	return cat->warehouse;
+}
+
+int
+catalog_warehouse_set(struct catalog *cat, const char *id, char *err,
+    size_t errlen)
+{
+	if (db_exec(cat, "INSERT INTO meta (name, value) VALUES ('warehouse', "
+	    "?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", 1,
+	    id) == -1) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(cat->db));
+		return -1;
+	}
+	free(cat->warehouse);
+	cat->warehouse = xstrdup(id);
+	return 0;
+}
+
 void
 catalog_close(struct catalog *cat)
 {
@@ -1220,6 +1253,7 @@ catalog_close(struct catalog *cat)
 		source_free(s);
 	}
 	sqlite3_close(cat->db);
+	free(cat->warehouse);
 	free(cat->endpoint);
 	free(cat);
 }

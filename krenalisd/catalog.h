@@ -1,9 +1,10 @@
 /*
  * The catalog: sources, their event write keys and their pipelines
  * (spec/pipelines.md §2-4), stored in DATA_DIR/state.db and mirrored in
- * memory.  Owned by the control thread: every function here is called from
- * it alone.  After each change the catalog publishes a new snapshot
- * (snapshot.h) for the HTTP threads.
+ * memory, and the id of the warehouse they were used with.  Owned by the
+ * control thread: every function here is called from it alone.  After
+ * each change the catalog publishes a new snapshot (snapshot.h) for the
+ * HTTP threads.
  *
  * Operations return a new json_t reference in the form of spec/pipelines.md
  * §8 (the caller owns it), or NULL with the error in *ce.
@@ -41,6 +42,15 @@ struct catalog	*catalog_open(const char *path, const char *endpoint,
 		    char *err, size_t errlen);
 /* Write every pending lastUsedAt and close. */
 void		 catalog_close(struct catalog *);
+
+/*
+ * The id of the warehouse that the catalog was last used with (borrowed),
+ * or NULL when none is recorded; catalog_warehouse_set records id, -1
+ * with err on a write error.
+ */
+const char	*catalog_warehouse(const struct catalog *);
+int		 catalog_warehouse_set(struct catalog *, const char *id,
+		    char *err, size_t errlen);
 
 /* Write the lastUsedAt values that changed, if force or a minute passed. */
 void		 catalog_flush_usage(struct catalog *, int force);

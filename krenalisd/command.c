@@ -10,8 +10,11 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+#include "jsonstr.h"
 #include "log.h"
 #include "timestamp.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "catalog.h"
 #include "command.h"
@@ -22,6 +25,9 @@
 
 #define MAX_COUNT	100000		/* most records or rows asked for */
 #define MAX_COUNT_TEXT	"100000"	/* the same, for messages */
+#define LIST_RAW_MAX	1024		/* raw bytes of a listed reject */
+#define FEED_ROWS	16		/* listed rejects read at a time */
+#define FEED_RAW	(64 * 1024)	/* raw bytes shown at a time */
 
 
 static int	bad_request(struct catalog_error *, const char *, ...)
@@ -351,27 +357,247 @@ cmd_events(struct command *r)
 	return json_null();
 }
 
-/* Quarantined events (spec/pipelines.md §7.5), newest last. */
+/*
+ * The quarantine's rows, listed or shown whole, as a feed: listed, rows
+ * are read FEED_ROWS at a time from after to until, each with its raw
+ * text cut at LIST_RAW_MAX bytes; shown, the one row is read at once and
+ * its raw text escaped FEED_RAW bytes at a time.
+ */
+struct command_feed {
+	int			 (*fill)(struct command_feed *, struct buf *);
+	struct warehouse	*wh;
+	char			*source_id;	/* NULL: every source */
+	int64_t			 after;
+	int64_t			 until;
+	size_t			 nrows;		/* rows listed */
+	struct buf		*out;		/* what fill appends to */
+	char			*head;		/* shown: up to the raw text */
+	char			*raw;
+	size_t			 rawlen;
+	size_t			 rawoff;	/* raw bytes sent */
+};
+
+/* Append the n bytes at s as the inside of a JSON string. */
+static void
+add_escaped(struct buf *b, const char *s, size_t n)
+{
+	size_t	len;
+
+	buf_reserve(b, JSONSTR_MAX(n));
+	len = jsonstr_quote(b->p + b->len, s, n);
+	memmove(b->p + b->len, b->p + b->len + 1, len - 2);
+	b->len += len - 2;
+	b->p[b->len] = '\0';
+}
+
+/*
+ * Append the row r as spec/pipelines.md §7.5 has it up to the opening
+ * quote of its raw text, with its id (a string, for rejected.show) first.
+ */
+static void
+reject_head(struct buf *b, const struct wh_reject *r)
+{
+	char	num[24];
+
+	snprintf(num, sizeof(num), "%lld", (long long)r->id);
+	buf_adds(b, "{\"id\":");
+	buf_addquoted(b, num, strlen(num));
+	buf_adds(b, ",\"receivedAt\":");
+	buf_addquoted(b, r->received_at, strlen(r->received_at));
+	buf_adds(b, ",\"source\":");
+	buf_addquoted(b, r->connection_id, strlen(r->connection_id));
+	buf_adds(b, ",\"requestId\":");
+	buf_addquoted(b, r->request_id, strlen(r->request_id));
+	snprintf(num, sizeof(num), "%lld", (long long)r->index);
+	buf_adds(b, ",\"index\":");
+	buf_adds(b, num);
+	buf_adds(b, ",\"messageId\":");
+	if (r->message_id != NULL)
+		buf_addquoted(b, r->message_id, strlen(r->message_id));
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"error\":");
+	buf_addquoted(b, r->error, strlen(r->error));
+	buf_adds(b, ",\"raw\":\"");
+}
+
+/* Close the row whose raw text, of rawlen bytes, has been appended. */
+static void
+reject_tail(struct buf *b, size_t rawlen, int truncated)
+{
+	char	num[24];
+
+	snprintf(num, sizeof(num), "%zu", rawlen);
+	buf_adds(b, "\",\"rawBytes\":");
+	buf_adds(b, num);
+	buf_adds(b, truncated ? ",\"rawTruncated\":true}" :
+	    ",\"rawTruncated\":false}");
+}
+
+static struct command_feed *
+feed_new(struct warehouse *wh, int (*fill)(struct command_feed *,
+    struct buf *))
+{
+	struct command_feed	*f = xcalloc(1, sizeof(*f));
+
+	f->wh = wh;
+	f->fill = fill;
+	return f;
+}
+
+/* A listed row, its raw text cut on a character boundary. */
+static void
+feed_row(void *arg, const struct wh_reject *r)
+{
+	struct command_feed	*f = arg;
+	size_t			 cut = utf8_cut(r->raw, r->rawlen,
+				    LIST_RAW_MAX);
+
+	if (f->nrows++ > 0)
+		buf_addc(f->out, ',');
+	reject_head(f->out, r);
+	add_escaped(f->out, r->raw, cut);
+	reject_tail(f->out, r->rawlen, cut < r->rawlen);
+	f->after = r->id;
+}
+
+static int
+feed_list(struct command_feed *f, struct buf *b)
+{
+	size_t	before = f->nrows;
+	char	why[512];
+
+	if (f->out == NULL)
+		buf_addc(b, '[');
+	f->out = b;
+	if (warehouse_rejects(f->wh, f->source_id, f->after, f->until,
+	    FEED_ROWS, feed_row, f, why, sizeof(why)) == -1) {
+		log_warnx("control: cannot read the quarantine: %s", why);
+		return -1;
+	}
+	if (f->nrows - before == FEED_ROWS)
+		return 1;
+	buf_addc(b, ']');
+	return 0;
+}
+
+/* The shown row: its text up to the raw text, and a copy of that. */
+static void
+feed_copy(void *arg, const struct wh_reject *r)
+{
+	struct command_feed	*f = arg;
+	struct buf		 b;
+
+	buf_init(&b);
+	reject_head(&b, r);
+	f->head = buf_finish(&b);
+	f->raw = xmalloc(r->rawlen + 1);
+	memcpy(f->raw, r->raw, r->rawlen);
+	f->rawlen = r->rawlen;
+}
+
+static int
+feed_show(struct command_feed *f, struct buf *b)
+{
+	size_t	n;
+
+	if (f->head != NULL) {
+		buf_adds(b, f->head);
+		free(f->head);
+		f->head = NULL;
+	}
+	n = f->rawlen - f->rawoff < FEED_RAW ? f->rawlen - f->rawoff :
+	    FEED_RAW;
+	add_escaped(b, f->raw + f->rawoff, n);
+	f->rawoff += n;
+	if (f->rawoff < f->rawlen)
+		return 1;
+	reject_tail(b, f->rawlen, 0);
+	return 0;
+}
+
+int
+command_feed_fill(struct command_feed *f, struct buf *b)
+{
+	return f->fill(f, b);
+}
+
+void
+command_feed_free(struct command_feed *f)
+{
+	if (f == NULL)
+		return;
+	free(f->source_id);
+	free(f->head);
+	free(f->raw);
+	free(f);
+}
+
+/* Set r's error to the quarantine that cannot be read; return NULL. */
+static json_t *
+quarantine_error(struct command *r, const char *why)
+{
+	r->err.code = "InternalError";
+	snprintf(r->err.message, sizeof(r->err.message), "cannot read the "
+	    "quarantine: %s", why);
+	return NULL;
+}
+
+/*
+ * Quarantined events (spec/pipelines.md §7.5), newest last, fed as the
+ * client reads them: however many, the daemon holds a few at a time.
+ */
 static json_t *
 cmd_rejected(struct command *r)
 {
-	const char	*src, *id = NULL;
-	long long	 count;
-	json_t		*a;
-	char		 why[512];
+	struct command_feed	*f;
+	const char		*src, *id = NULL;
+	char			 why[512];
 
 	src = arg_string(r, "source", NULL);
-	count = arg_count(r, "count", 20);
 	if (src != NULL &&
 	    (id = catalog_source_id(r->ctx->cat, src, &r->err)) == NULL)
 		return NULL;
-	if ((a = warehouse_rejects(r->ctx->warehouse, id, count, why,
-	    sizeof(why))) == NULL) {
-		r->err.code = "InternalError";
-		snprintf(r->err.message, sizeof(r->err.message), "cannot read "
-		    "the quarantine: %s", why);
+	f = feed_new(r->ctx->warehouse, feed_list);
+	if (warehouse_rejects_range(r->ctx->warehouse, id,
+	    arg_count(r, "count", 20), &f->after, &f->until, why,
+	    sizeof(why)) == -1) {
+		command_feed_free(f);
+		return quarantine_error(r, why);
 	}
-	return a;
+	f->source_id = id != NULL ? xstrdup(id) : NULL;
+	r->feed = f;
+	return json_null();
+}
+
+/* One quarantined event with its whole raw text, by the id listed. */
+static json_t *
+cmd_rejected_show(struct command *r)
+{
+	struct command_feed	*f;
+	const char		*id;
+	char			 why[512];
+	long long		 n;
+	size_t			 len;
+
+	id = arg_string(r, "id", &len);
+	n = len > 0 && len <= 18 && strspn(id, "0123456789") == len ?
+	    strtoll(id, NULL, 10) : 0;
+	f = feed_new(r->ctx->warehouse, feed_show);
+	if (n > 0 && warehouse_rejects(r->ctx->warehouse, NULL, n - 1, n, 1,
+	    feed_copy, f, why, sizeof(why)) == -1) {
+		command_feed_free(f);
+		return quarantine_error(r, why);
+	}
+	if (f->raw == NULL) {
+		command_feed_free(f);
+		r->err.code = "NotFound";
+		snprintf(r->err.message, sizeof(r->err.message), "rejected "
+		    "event \"%.64s\" does not exist", id);
+		return NULL;
+	}
+	r->feed = f;
+	return json_null();
 }
 
 /*
@@ -445,7 +671,10 @@ static const struct command_entry commands[] = {
 	{ "rejected", {
 		{ "source", CMD_ARG_STRING, 0 },
 		{ "count", CMD_ARG_COUNT, 0 },
-		{ NULL } }, cmd_rejected }
+		{ NULL } }, cmd_rejected },
+	{ "rejected.show", {
+		{ "id", CMD_ARG_STRING, 1 },
+		{ NULL } }, cmd_rejected_show }
 };
 
 const struct command_entry *

@@ -12,6 +12,8 @@
 
 #include "catalog.h"
 
+struct buf;
+struct command_feed;
 struct control_ctx;
 struct dbg_sub;
 
@@ -44,7 +46,7 @@ struct command_entry {
 /*
  * One request being answered.  The caller fills the first five fields and
  * zeroes the others, which command_exec sets; the caller then owns sub (a
- * stream of events the client now follows) and raw_data.
+ * stream of events the client now follows), raw_data and feed.
  */
 struct command {
 	const struct command_entry *entry;
@@ -54,11 +56,22 @@ struct command {
 	int			 following;	/* the client follows events */
 	struct dbg_sub		*sub;
 	char			*raw_data;	/* the data as JSON text */
+	struct command_feed	*feed;		/* or made as it is read */
 	struct catalog_error	 err;
 };
 
 /* The table entry of the command called name, or NULL. */
 const struct command_entry *command_find(const char *name);
+
+/*
+ * Data too long to be held whole (the rows of "rejected", the raw text of
+ * "rejected.show") is made as the client reads it: command_feed_fill
+ * appends the next piece of its JSON text to b and returns 1 while more
+ * follows, 0 after the last piece, or -1 when the rest cannot be read
+ * (logged), which leaves the data unfinished.
+ */
+int	command_feed_fill(struct command_feed *, struct buf *b);
+void	command_feed_free(struct command_feed *);
 
 /*
  * Check args against the template of e: 0, or -1 with the BadRequest
@@ -69,8 +82,8 @@ int	command_check(const struct command_entry *e, json_t *args,
 
 /*
  * Check the arguments of r, then run its command: the reply's data (a new
- * reference, JSON null when r->raw_data holds it as text), or NULL with
- * the error in r->err (a NULL code means an internal error).
+ * reference, JSON null when r->raw_data or r->feed holds it as text), or
+ * NULL with the error in r->err (a NULL code means an internal error).
  */
 json_t	*command_exec(struct command *r);
 

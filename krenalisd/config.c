@@ -46,6 +46,14 @@ static const struct setting {
 	    offsetof(struct config, debugger_records), 1, 1000000 },
 	{ "dedupe_window", SET_DURATION,
 	    offsetof(struct config, dedupe_window_ms), 0, 0 },
+	{ "header_timeout", SET_DURATION,
+	    offsetof(struct config, header_timeout_ms), 0, 0 },
+	{ "body_timeout", SET_DURATION,
+	    offsetof(struct config, body_timeout_ms), 0, 0 },
+	{ "body_min_rate", SET_SIZE,
+	    offsetof(struct config, body_min_rate), 0, 1LL << 30 },
+	{ "max_connections_per_ip", SET_SIZE,
+	    offsetof(struct config, max_connections_per_ip), 0, 4096 },
 };
 
 void
@@ -64,6 +72,10 @@ config_init(struct config *cf)
 	cf->writer_queue_events = 200000;
 	cf->debugger_records = 1000;
 	cf->dedupe_window_ms = 7LL * 24 * 3600 * 1000;
+	cf->header_timeout_ms = 10000;
+	cf->body_timeout_ms = 10000;
+	cf->body_min_rate = 4096;
+	cf->max_connections_per_ip = 256;
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * krenalisd.conf(5): "key = value" lines, "#" comments.  Every setting of
- * spec/ingest.md §15 plus listen, socket, data_dir and synchronous.
+ * spec/ingest.md §15 plus listen, socket, data_dir, synchronous and the
+ * HTTP server's guards against slow and greedy clients.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -28,6 +29,10 @@ struct config {
 	int64_t		 debugger_records;
 	int64_t		 dedupe_window_ms;	/* 0: forever */
 	char		*synchronous;		/* warehouse PRAGMA synchronous */
+	int64_t		 header_timeout_ms;	/* 0: none */
+	int64_t		 body_timeout_ms;	/* 0: none */
+	int64_t		 body_min_rate;		/* bytes a second */
+	int64_t		 max_connections_per_ip;	/* 0: no limit */
 };
 
 /* Fill cf with the defaults. */

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "compat.h"
 #include "log.h"
 #include "proto.h"
@@ -27,10 +28,10 @@
 #include "control.h"
 #include "debugger.h"
 
-#define MAX_CLIENTS	256
+#define MAX_CLIENTS	256		/* served at once */
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
 #define TICK_MS		1000
-#define SUB_HIGH	(256 * 1024)	/* stream output held for a client */
+#define SUB_HIGH	(256 * 1024)	/* stream or feed output held */
 
 struct client {
 	int			 fd;
@@ -43,6 +44,7 @@ struct client {
 	int			 closing;	/* close once out is written */
 	struct dbg_sub		*sub;		/* a live event stream */
 	char			*sub_id;	/* its request id, as JSON */
+	struct command_feed	*feed;		/* a reply being made */
 	TAILQ_ENTRY(client)	 entry;
 };
 
@@ -230,14 +232,22 @@ client_request(struct client *c, const char *line, size_t len,
 	if (data == NULL) {
 		client_error(c, id, r.err.code ? r.err.code : "InternalError",
 		    "%s", r.err.code ? r.err.message : "internal error");
-	} else if (r.raw_data != NULL) {
-		/* The data is JSON text already: wrap it, do not reparse. */
+	} else if (r.raw_data != NULL || r.feed != NULL) {
+		/*
+		 * The data is JSON text already, or follows as client_feed
+		 * makes it: wrap it, do not reparse.
+		 */
 		char *ids = json_dumps(id ? id : json_null(),
 		    JSON_ENCODE_ANY | JSON_COMPACT), *out;
 		int n = xasprintf(&out, "{\"id\":%s,\"ok\":true,"
-		    "\"data\":%s}\n", ids ? ids : "null", r.raw_data);
+		    "\"data\":", ids ? ids : "null");
 
 		client_queue(c, out, (size_t)n);
+		if (r.raw_data != NULL) {
+			client_queue(c, r.raw_data, strlen(r.raw_data));
+			client_queue(c, "}\n", 2);
+		}
+		c->feed = r.feed;
 		free(out);
 		free(ids);
 		free(r.raw_data);
@@ -258,6 +268,7 @@ client_close(struct client *c)
 {
 	debugger_unsubscribe(c->sub);
 	free(c->sub_id);
+	command_feed_free(c->feed);
 	TAILQ_REMOVE(&clients, c, entry);
 	nclients--;
 	close(c->fd);
@@ -267,8 +278,32 @@ client_close(struct client *c)
 }
 
 /*
- * Accept every pending connection; refuse peers other than root and us.
- * Return -1 when out of descriptors, so that accepting pauses a tick.
+ * Answer a connection that is not served with one error line, and close
+ * it.  It never takes a client's place, so that no burst of connections
+ * can outgrow the clients' poll array.  Its socket is new and holds
+ * nothing yet: the line fits, or the peer is gone already.
+ */
+static void
+control_refuse(int fd, const char *code, const char *msg)
+{
+	json_t	*o;
+	char	*buf;
+	size_t	 len;
+
+	o = json_pack("{s:n,s:b,s:{s:s,s:s}}", "id", "ok", 0, "error",
+	    "code", code, "message", msg);
+	if ((buf = proto_encode(o, &len)) != NULL &&
+	    send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		log_warn("control: refusing a client");
+	free(buf);
+	json_decref(o);
+	close(fd);
+}
+
+/*
+ * Accept every pending connection; refuse peers other than root and us,
+ * and every client past MAX_CLIENTS.  Return -1 when out of descriptors,
+ * so that accepting pauses a tick.
  */
 static int
 control_accept(int lfd)
@@ -276,6 +311,7 @@ control_accept(int lfd)
 	struct client	*c;
 	struct ucred	 cred;
 	socklen_t	 len;
+	char		 msg[128];
 	int		 fd;
 
 	for (;;) {
@@ -297,43 +333,80 @@ control_accept(int lfd)
 			close(fd);
 			continue;
 		}
+		if (cred.uid != 0 && cred.uid != geteuid()) {
+			log_warnx("control: refused a client of uid %u",
+			    (unsigned)cred.uid);
+			snprintf(msg, sizeof(msg), "uid %u may not use this "
+			    "socket", (unsigned)cred.uid);
+			control_refuse(fd, "PermissionDenied", msg);
+			continue;
+		}
+		if (nclients >= MAX_CLIENTS) {
+			log_warnx("control: too many clients");
+			snprintf(msg, sizeof(msg), "too many admin clients: "
+			    "krenalisd serves at most %d at once; try again "
+			    "later", MAX_CLIENTS);
+			control_refuse(fd, "Busy", msg);
+			continue;
+		}
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
 		c->uid = cred.uid;
 		proto_reader_init(&c->rd, PROTO_MAX_LINE);
 		TAILQ_INSERT_TAIL(&clients, c, entry);
 		nclients++;
-		if (cred.uid != 0 && cred.uid != geteuid()) {
-			log_warnx("control: refused a client of uid %u",
-			    (unsigned)cred.uid);
-			client_error(c, NULL, "PermissionDenied", "uid %u may "
-			    "not use this socket", (unsigned)cred.uid);
-			c->closing = 1;
-		} else if (nclients > MAX_CLIENTS) {
-			log_warnx("control: too many clients");
-			client_error(c, NULL, "Busy", "too many clients");
-			c->closing = 1;
-		}
 	}
 }
 
-/* Read what the client sent and answer every whole line; -1 to close. */
-static int
-client_read(struct client *c, struct control_ctx *ctx)
+/*
+ * Make more of the client's feed while its output stays under SUB_HIGH,
+ * so that a long reply is held a piece at a time; end the reply when the
+ * feed is done, or the connection when it fails.
+ */
+static void
+client_feed(struct client *c)
+{
+	struct buf	b;
+	int		rc;
+
+	buf_init(&b);
+	while (!c->closing && c->feed != NULL &&
+	    c->outlen - c->outoff < SUB_HIGH) {
+		b.len = 0;
+		rc = command_feed_fill(c->feed, &b);
+		if (b.len > 0)
+			client_queue(c, b.p, b.len);
+		if (rc == 1)
+			continue;
+		command_feed_free(c->feed);
+		c->feed = NULL;
+		if (rc == 0)
+			client_queue(c, "}\n", 2);
+		else
+			c->closing = 1;
+	}
+	buf_release(&b);
+}
+
+/*
+ * Answer the whole lines the client sent, one after the other: while a
+ * reply is being fed, the next lines wait for it to end.
+ */
+static void
+client_lines(struct client *c, struct control_ctx *ctx)
 {
 	char	*line;
 	size_t	 len;
-	ssize_t	 n;
 	int	 rc;
 
-	n = proto_reader_read(&c->rd, c->fd);
-	if (n == -1)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0)
-		return -1;
-	while ((rc = proto_reader_line(&c->rd, &line, &len)) !=
-	    PROTO_LINE_NONE) {
-		if (c->closing)
+	while (!c->closing) {
+		if (c->feed != NULL) {
+			client_feed(c);
+			if (c->feed != NULL)
+				break;
+		}
+		if ((rc = proto_reader_line(&c->rd, &line, &len)) ==
+		    PROTO_LINE_NONE)
 			break;
 		if (rc == PROTO_LINE_TOOLONG)
 			client_error(c, NULL, "BadRequest", "request line is "
@@ -341,6 +414,20 @@ client_read(struct client *c, struct control_ctx *ctx)
 		else if (len > 0)
 			client_request(c, line, len, ctx);
 	}
+}
+
+/* Read what the client sent and answer every whole line; -1 to close. */
+static int
+client_read(struct client *c, struct control_ctx *ctx)
+{
+	ssize_t	 n;
+
+	n = proto_reader_read(&c->rd, c->fd);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
+	client_lines(c, ctx);
 	return 0;
 }
 
@@ -366,8 +453,9 @@ client_write(struct client *c)
 /*
  * Move a subscriber's queued records into its output, as stream lines
  * {"id":ID,"record":{...}} (with "omitted":N after drops), while its
- * output stays under SUB_HIGH; what stays queued in the debugger is
- * dropped there once the queue is full, never here.
+ * output stays under SUB_HIGH and no reply is being fed; what stays
+ * queued in the debugger is dropped there once the queue is full, never
+ * here.
  */
 static void
 client_deliver(struct client *c)
@@ -378,7 +466,8 @@ client_deliver(struct client *c)
 	size_t		 n, i, len;
 	int		 hl, tl;
 
-	while (!c->closing && c->outlen - c->outoff < SUB_HIGH &&
+	while (!c->closing && c->feed == NULL &&
+	    c->outlen - c->outoff < SUB_HIGH &&
 	    (n = debugger_take(c->sub, items, 64)) > 0) {
 		for (i = 0; i < n; i++) {
 			hl = snprintf(head, sizeof(head), "{\"id\":%s,"
@@ -407,7 +496,8 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 	unsigned char	 sig;
 	int		 accept_paused = 0;
 
-	pfd = xreallocarray(NULL, MAX_CLIENTS + 64, sizeof(*pfd));
+	/* The signal pipe, the listening socket, the debugger, the clients. */
+	pfd = xreallocarray(NULL, 3 + MAX_CLIENTS, sizeof(*pfd));
 	for (;;) {
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
@@ -418,7 +508,8 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		n = 3;
 		TAILQ_FOREACH(c, &clients, entry) {
 			pfd[n].fd = c->fd;
-			pfd[n].events = (c->closing ? 0 : POLLIN) |
+			/* A fed reply reads no more until it ends. */
+			pfd[n].events = (c->closing || c->feed ? 0 : POLLIN) |
 			    (c->outlen > c->outoff ? POLLOUT : 0);
 			n++;
 		}
@@ -460,21 +551,21 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 			    ((c->outlen > c->outoff || c->closing) &&
 			    client_write(c) == -1))
 				client_close(c);
-			else if (c->sub != NULL) {
+			else {
 				/*
 				 * Its output drained: refill it now, not at the
 				 * next tick, or a backlog would crawl out at
 				 * SUB_HIGH bytes a second.
 				 */
-				client_deliver(c);
+				if (c->feed != NULL)
+					client_lines(c, ctx);
+				if (c->sub != NULL)
+					client_deliver(c);
 			}
 			i++;
 		}
-		if (pfd[1].revents & POLLIN) {
-			if (nclients >= MAX_CLIENTS + 32 ||
-			    control_accept(lfd) == -1)
-				accept_paused = 1;
-		}
+		if ((pfd[1].revents & POLLIN) && control_accept(lfd) == -1)
+			accept_paused = 1;
 		catalog_flush_usage(ctx->cat, 0);
 	}
 out:

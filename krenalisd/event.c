@@ -5,12 +5,12 @@
  * event: decoded strings go to a per-event arena, properties and traits
  * are copied in compact form.  The cross-field checks of §5
  * (event_check.c) then run in their fixed order and the server-set
- * fields are filled in.  The normalised JSON of §13 (event_text.c) and
- * the jansson form (event_json.c) are built from the decoded fields on
- * demand.  Also the warehouse side: an event's column values, which a
- * warehouse engine binds.  One table, field_specs, in the order of §7.7
- * (which is also the column order of §14.1), drives the decoding of
- * context sections, both output forms and the columns.
+ * fields are filled in.  The normalised JSON of §13 (event_text.c) is
+ * built from the decoded fields on demand.  Also the warehouse side: an
+ * event's column values, which a warehouse engine binds.  One table,
+ * field_specs, in the order of §7.7 (which is also the column order of
+ * §14.1), drives the decoding of context sections, the output and the
+ * columns.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -178,8 +178,6 @@ event_release(struct event *ev)
 {
 	arena_free(ev->arena);
 	free(ev->text);
-	if (ev->json != NULL)
-		json_decref(ev->json);
 	event_init(ev);
 }
 

@@ -198,8 +198,8 @@ struct event_req {
  * and received_at, received_at_text and connection_id are set.
  *
  * Everything is owned by the event and freed by event_release: strings
- * point into its arena (or are static), json is one reference held by the
- * event.  Absent optional strings are NULL.
+ * point into its arena (or are static).  Absent optional strings are
+ * NULL.
  */
 struct event {
 	const char		*error;
@@ -230,7 +230,6 @@ struct event {
 	struct event_context	 ctx;
 	char			*text;		/* see event_text */
 	size_t			 text_len;
-	json_t			*json;		/* see event_json */
 	struct arena		*arena;
 };
 
@@ -262,17 +261,6 @@ int	event_decode_json(const struct event_req *, const json_t *raw,
  * being needed, so the decoder does not build it.
  */
 const char *event_text(struct event *ev, size_t *len);
-
-/*
- * The normalised event as a jansson object, members in the order of §13,
- * built on first use and kept in ev->json (a borrowed reference: the
- * event holds it), for the filters.  properties and traits are parsed
- * from their compact text; numbers that a double cannot hold are clamped,
- * so exact numeric work should read ev->properties.  Dumping it is not
- * the text of §13 (jansson prints reals its own way): ev->text is.  NULL
- * for a rejected event.
- */
-json_t	*event_json(struct event *ev);
 
 /*
  * The messageId of a raw event, as the response and krenalis_rejected

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "jsonlex.h"
+#include "number.h"
 #include "xmalloc.h"
 #include "event_priv.h"
 
@@ -203,7 +204,7 @@ field_decode(struct event_scan *s, struct cdec *d, struct event_context *c,
 			    fs->section, fs->member);
 		if (rd != RD_VALUE)
 			break;
-		if (event_parse_float(t, n, &v.f) == -1)
+		if (number_parse_double(t, n, &v.f) == -1)
 			return arena_error(d->ap, d->errp, "property "
 			    "'context.%s.%s' is not a valid 64-bit "
 			    "floating-point number",

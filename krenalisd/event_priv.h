@@ -35,8 +35,8 @@ struct field_spec {
 
 /*
  * The fields in the order of §7.7, which is also the column order of
- * §14.1: it drives the decoding of context sections, the JSON output,
- * the jansson form and the row binding.
+ * §14.1: it drives the decoding of context sections, the JSON output
+ * and the row binding.
  */
 extern const struct field_spec	field_specs[EVENT_NFIELDS];
 
@@ -125,13 +125,6 @@ size_t	event_scan_key(const char *b, size_t blen, int esc, char *buf);
 char	*event_scan_str(struct arena **, const char *b, size_t blen, int esc,
 	    int strip, size_t *len);
 
-/*
- * Parse a JSON number text as a 64-bit integer (§7.4): one trailing ".0"
- * is allowed when dot0 is set.  0 and *v, or -1.
- */
-int	event_parse_int(const char *t, size_t n, int dot0, int64_t *v);
-/* Convert a JSON number text to a double; -1 when not finite. */
-int	event_parse_float(const char *t, size_t n, double *v);
 
 /* The outcome of reading one member value. */
 enum event_rd {

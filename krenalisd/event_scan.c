@@ -4,14 +4,11 @@
  * member values, which decode strings into the owner's arena and keep
  * objects as compact text (§6).  The JSON primitives are common/jsonlex.
  */
-#include <errno.h>
-#include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "jsonlex.h"
-#include "xmalloc.h"
+#include "number.h"
 #include "event_priv.h"
 
 int
@@ -178,57 +175,6 @@ json_compact(const char *src, size_t len, char *dst)
 	return d - dst;
 }
 
-int
-event_parse_int(const char *t, size_t n, int dot0, int64_t *v)
-{
-	uint64_t	 acc = 0, limit;
-	size_t		 i = 0;
-	int		 neg = 0, d;
-
-	if (dot0 && n >= 2 && t[n - 2] == '.' && t[n - 1] == '0')
-		n -= 2;
-	if (n > 0 && t[0] == '-') {
-		neg = 1;
-		i = 1;
-	}
-	if (i >= n)
-		return -1;
-	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < n; i++) {
-		if (t[i] < '0' || t[i] > '9')
-			return -1;
-		d = t[i] - '0';
-		if (acc > (limit - d) / 10)
-			return -1;
-		acc = acc * 10 + d;
-	}
-	if (neg)
-		*v = acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
-		    -(int64_t)acc;
-	else
-		*v = (int64_t)acc;
-	return 0;
-}
-
-int
-event_parse_float(const char *t, size_t n, double *v)
-{
-	char	 small[64], *buf, *ep;
-	double	 d;
-
-	buf = n < sizeof(small) ? small : xmalloc(n + 1);
-	memcpy(buf, t, n);
-	buf[n] = '\0';
-	errno = 0;
-	d = strtod(buf, &ep);
-	if (buf != small)
-		free(buf);
-	if (!isfinite(d))
-		return -1;
-	*v = d;
-	return 0;
-}
-
 enum event_rd
 event_read_open(struct event_scan *s, unsigned kinds)
 {
@@ -301,12 +247,15 @@ event_read_int(struct event_scan *s, struct arena **ap, int strings,
 		for (; i < n; i++)
 			if (t[i] < '0' || t[i] > '9')
 				return RD_TYPE;
-		return event_parse_int(t, n, 0, v) == -1 ? RD_NOTINT :
+		return number_parse_int(t, n, v) == -1 ? RD_NOTINT :
 		    RD_VALUE;
 	}
 	if ((r = event_read_number(s, &t, &n)) != RD_VALUE)
 		return r;
-	return event_parse_int(t, n, 1, v) == -1 ? RD_NOTINT : RD_VALUE;
+	/* One trailing ".0" is allowed (§7.4). */
+	if (n >= 2 && t[n - 2] == '.' && t[n - 1] == '0')
+		n -= 2;
+	return number_parse_int(t, n, v) == -1 ? RD_NOTINT : RD_VALUE;
 }
 
 enum event_rd

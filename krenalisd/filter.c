@@ -2,8 +2,8 @@
  * Compiled filters (spec/filters.md): the operators (§3) and what each
  * allows on each kind of property (§4), validation of conditions from the
  * path on (§5, §6), canonical texts (§9), the accessors of filter.h and
- * freeing.  It calls filter_path.c, filter_value.c and filter_buf.c; the
- * text form, the JSON form and evaluation call it.
+ * freeing.  It calls filter_path.c and filter_value.c; the text form,
+ * the JSON form and evaluation call it.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 
 #include "filter.h"
 #include "filter_priv.h"
+#include "ipaddr.h"
 
 #define VALUE_MAX_RUNES	60
 
@@ -103,28 +104,28 @@ filter_err(char *err, size_t errlen, const char *fmt, ...)
 static char *
 cond_text(const struct filter_cond *c)
 {
-	struct filter_buf	 b;
+	struct buf		 b;
 	size_t			 i;
 	int			 nvals = filter_ops[c->op].nvals;
 
-	memset(&b, 0, sizeof(b));
-	filter_buf_adds(&b, c->canon);
-	filter_buf_addc(&b, ' ');
-	filter_buf_adds(&b, filter_ops[c->op].name);
+	buf_init(&b);
+	buf_adds(&b, c->canon);
+	buf_addc(&b, ' ');
+	buf_adds(&b, filter_ops[c->op].name);
 	if (nvals == FVALS_ONE) {
-		filter_buf_addc(&b, ' ');
+		buf_addc(&b, ' ');
 		filter_literal_add(&b, c->values[0].str, c->values[0].len);
 	} else if (nvals != FVALS_NONE) {
-		filter_buf_add(&b, " (", 2);
+		buf_add(&b, " (", 2);
 		for (i = 0; i < c->nvalues; i++) {
 			if (i > 0)
-				filter_buf_add(&b, ", ", 2);
+				buf_add(&b, ", ", 2);
 			filter_literal_add(&b, c->values[i].str,
 			    c->values[i].len);
 		}
-		filter_buf_addc(&b, ')');
+		buf_addc(&b, ')');
 	}
-	return filter_buf_finish(&b);
+	return buf_finish(&b);
 }
 
 /* Check the kind literal of one value (§5 step 3) and pre-parse it. */
@@ -133,12 +134,14 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
     size_t errlen)
 {
 	const char	*kind = kind_names[c->kind];
+	struct ipaddr	 addr;
+	char		 ip[IPADDR_BUFSZ];
 	int		 ok = 1;
 	enum filter_op	 pos = filter_ops[c->op].positive;
 
 	switch (c->kind) {
 	case FK_INT:
-		ok = filter_int_parse(v->str, v->len, 1, &v->i) == 0;
+		ok = filter_int_parse(v->str, v->len, &v->i) == 0;
 		break;
 	case FK_FLOAT:
 		ok = filter_float_parse(v->str, v->len, &v->f) == 0;
@@ -154,12 +157,13 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 		v->hastime = ok;
 		break;
 	case FK_IP:
-		ok = filter_ip_parse(v->str, v->len, &v->ip) == 0;
+		ok = ipaddr_parse(v->str, v->len, &addr) == 0;
 		if (ok) {
 			/* Kept in the canonical form of events.md §10. */
+			ipaddr_unmap(&addr);
+			v->len = ipaddr_format(&addr, ip);
 			free(v->str);
-			v->str = filter_ip_text(&v->ip);
-			v->len = strlen(v->str);
+			v->str = xstrndup(ip, v->len);
 		}
 		break;
 	case FK_JSON:
@@ -172,6 +176,8 @@ value_compile(struct filter_cond *c, struct filter_value *v, char *err,
 		if (ok && filter_is_decimal(v->str, v->len)) {
 			filter_dec_parse(v->str, v->len, &v->num);
 			v->hasnum = 1;
+			v->hasint = filter_int_parse(v->str, v->len,
+			    &v->i) == 0;
 		}
 		break;
 	default:
@@ -262,9 +268,9 @@ cond_compile(struct filter_cond *c, const struct filter_input *in,
 	}
 	c->kind = fld.kind;
 	c->canon = filter_path_text(&c->path, c->path.nsegs);
-	if (c->kind == FK_JSON)
-		c->root = strcmp(c->path.segs[0], "properties") == 0 ?
-		    FILTER_ROOT_PROPERTIES : FILTER_ROOT_TRAITS;
+	c->src = fld.src;
+	c->at = fld.at;
+	c->fields = fld.fields;
 
 	for (i = 0; i < FOP_COUNT; i++)
 		if (strlen(filter_ops[i].name) == in->oplen &&
@@ -276,6 +282,7 @@ cond_compile(struct filter_cond *c, const struct filter_input *in,
 		return -1;
 	}
 	c->op = (enum filter_op)i;
+	c->pos = filter_ops[i].positive;
 	op = filter_ops[i].name;
 	row = op_matrix[i];
 	cell = row != NULL ? row[c->kind] : fld.ro ? 'Y' : 'X';
@@ -403,19 +410,19 @@ filter_free(struct filter *f)
 char *
 filter_to_text(const struct filter *f)
 {
-	struct filter_buf	 b;
+	struct buf		 b;
 	size_t			 i;
 
 	if (f == NULL)
 		return NULL;
-	memset(&b, 0, sizeof(b));
+	buf_init(&b);
 	for (i = 0; i < f->nconds; i++) {
 		if (i > 0)
-			filter_buf_adds(&b, f->logical == FILTER_LOGICAL_OR ?
+			buf_adds(&b, f->logical == FILTER_LOGICAL_OR ?
 			    " or " : " and ");
-		filter_buf_adds(&b, f->conds[i].text);
+		buf_adds(&b, f->conds[i].text);
 	}
-	return filter_buf_finish(&b);
+	return buf_finish(&b);
 }
 
 size_t

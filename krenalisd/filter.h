@@ -6,9 +6,9 @@
  * A filter is compiled once, from its JSON form (§1) or its text form (§8),
  * and validated completely (§6) on the way; it is then immutable and may be
  * evaluated any number of times, by any number of threads at once, against
- * normalised events.  Evaluation neither parses a condition nor
- * allocates: paths are resolved to key arrays and values to numbers,
- * instants and IP addresses at compile time.
+ * decoded events.  Evaluation does not parse a condition: paths are
+ * resolved at compile time to where a decoded event keeps the property,
+ * and values to numbers, instants and IP addresses.
  *
  * Ownership: a struct filter belongs to whoever compiled it and is freed
  * with filter_free().  Strings returned by filter_condition_text() and the
@@ -81,32 +81,56 @@ size_t		 filter_count(const struct filter *f);
 /* The canonical text of condition i (from 0), borrowed from f. */
 const char	*filter_condition_text(const struct filter *f, size_t i);
 
+struct event;
+
+/* How many members of an object struct filter_event indexes. */
+#define FILTER_MEMBERS	32
+
 /*
- * An event to evaluate, all borrowed: the normalised event as a JSON
- * object in the form of spec/events.md §13, and optionally the compact
- * texts of its properties and traits (events.md §6, as the event keeps
- * them verbatim).  jansson holds numbers as 64-bit integers or doubles;
- * with the texts, the JSON numbers of properties and traits are compared
- * exactly as written, at any size and precision (filters.md §7.5).
+ * The top-level members of the compact text of properties or traits, in
+ * their order, indexed by the first condition that reads one: each key as
+ * it stands in the text (without quotes) and where its value starts.
+ * rest is where the members past the first FILTER_MEMBERS start.
  */
-struct filter_event {
-	const json_t	*json;
-	const char	*properties;	/* or NULL */
-	size_t		 properties_len;
-	const char	*traits;	/* or NULL */
-	size_t		 traits_len;
+struct filter_object {
+	const char	*text;		/* NULL when absent */
+	const char	*end;
+	int		 indexed;
+	size_t		 n;
+	struct {
+		const char	*key;
+		size_t		 klen;
+		int		 esc;	/* the key holds escapes */
+		const char	*value;
+	}		 m[FILTER_MEMBERS];
+	const char	*rest;		/* or NULL */
 };
 
 /*
- * Evaluate f on an event.  Return 1 when the filter is true and 0
- * otherwise; when res is not NULL it says why (§7.1).  A NULL filter is
- * true.  Evaluation allocates nothing.
+ * An event under evaluation: a valid decoded event (event.h), borrowed,
+ * and what the filters found in its properties and traits so far, which
+ * the next filter evaluated on it reuses.  One thread uses it at a time.
  */
-int		 filter_eval_event(const struct filter *f,
-		    const struct filter_event *ev, struct filter_result *res);
+struct filter_event {
+	const struct event	*ev;
+	struct filter_object	 properties;
+	struct filter_object	 traits;
+};
 
-/* filter_eval_event() with the JSON object only. */
-int		 filter_eval(const struct filter *f, const json_t *event,
+/* Start the evaluation of ev, which must outlive fe. */
+void		 filter_event_init(struct filter_event *fe,
+		    const struct event *ev);
+
+/*
+ * Evaluate f on the event of fe.  Conditions read the decoded members and
+ * context fields of the event and the compact texts of its properties and
+ * traits, whose JSON numbers compare exactly as written, at any size and
+ * precision (filters.md §7.5).  Return 1 when the filter is true and 0
+ * otherwise; when res is not NULL it says why (§7.1).  A NULL filter is
+ * true (fe may then be NULL).  Evaluation allocates nothing, except to
+ * decode a property string longer than 256 bytes that holds escapes.
+ */
+int		 filter_eval(const struct filter *f, struct filter_event *fe,
 		    struct filter_result *res);
 
 /* Free f; filter_free(NULL) does nothing. */

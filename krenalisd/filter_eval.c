@@ -1,11 +1,13 @@
 /*
- * Evaluation of compiled filters on normalised events (spec/filters.md §7).
- * Nothing here allocates or parses a condition: values were pre-parsed by
- * filter_compile(); only the event's own values are read (numbers as exact
- * decimals, timestamp strings as instants, IP texts as addresses).  The
- * structure and strings of properties and traits come from the jansson
- * object; their numbers, when the event gives its raw texts, come from
- * those, found by walking the text without building anything.  It calls
+ * Evaluation of compiled filters on decoded events (spec/filters.md §7).
+ * Each condition reads its property where the schema bound it in struct
+ * event (event.h): a member, a context field, or a value inside the
+ * compact JSON text of properties or traits, found by walking the text in
+ * place with jsonlex.  Nothing is built: a JSON number compares as the
+ * exact decimal of its text, a JSON string as it stands in the text,
+ * decoded only when it holds escapes.  Nothing here parses a condition
+ * (filter_compile() pre-parsed the values), and nothing allocates but the
+ * decoding of an escaped string longer than STRBUF bytes.  It calls
  * filter.c (the operator table) and filter_value.c.
  */
 #include <math.h>
@@ -14,45 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "jsonlex.h"
 #include "utf8.h"
+#include "xmalloc.h"
 
+#include "event.h"
 #include "filter.h"
 #include "filter_priv.h"
 
-#define DECBUF	40	/* a jansson number as "%.16e" or an int64 */
+#define DECBUF	40	/* a double as "%.16e" */
+#define STRBUF	256	/* an escaped JSON string decoded on the stack */
 
 /* A borrowed byte string of the event. */
 struct bytes {
 	const char	*s;
 	size_t		 len;
 };
-
-/*
- * A value inside the raw text of properties or traits: p is its first
- * byte (NULL when unknown) and end the end of the whole text.
- */
-struct raw {
-	const char	*p;
-	const char	*end;
-};
-
-/* Follow the path through JSON objects; NULL when missing (§7.2). */
-static const json_t *
-prop_read(const json_t *event, const struct filter_cond *c)
-{
-	const json_t	*v = event;
-	size_t		 i;
-
-	for (i = 0; i < c->path.nsegs; i++) {
-		if (!json_is_object(v))
-			return NULL;
-		if ((v = json_object_get(v, c->path.segs[i])) == NULL)
-			return NULL;
-	}
-	return v;
-}
 
 /* Byte-wise order; a proper prefix is smaller. */
 static int
@@ -67,285 +46,235 @@ bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 /*
- * A JSON number as an exact decimal, written in buf[DECBUF] (d points into
- * it).  jansson keeps integers as 64-bit integers and other numbers as
- * doubles; a double is taken as the shortest decimal that reads back as
- * the same double, which is the text it came from whenever that text has
- * at most 15 significant digits.
+ * A finite double as an exact decimal, written in buf[DECBUF] (d points
+ * into it): the shortest decimal that reads back as the same double,
+ * which is the text it came from whenever that text has at most 15
+ * significant digits.  The decimals of events have two decimal places
+ * (events.md §7.3), so a value that is some c / 100 is c "e-2" without
+ * printf.
  */
 static int
-json_dec(const json_t *v, struct filter_dec *d, char *buf)
+double_dec(double x, struct filter_dec *d, char *buf)
 {
-	double	 x;
-	int	 n = 0, prec;
+	long long	 c;
+	int		 n = 0, prec;
+	char		*p;
 
-	if (json_is_integer(v))
-		n = snprintf(buf, DECBUF, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-	else if (json_is_real(v)) {
-		x = json_real_value(v);
-		if (!isfinite(x))
-			return -1;
-		for (prec = 15; prec <= 17; prec++) {
-			n = snprintf(buf, DECBUF, "%.*e", prec - 1, x);
-			if (strtod(buf, NULL) == x)
-				break;
-		}
-	} else
+	if (!isfinite(x))
 		return -1;
+	if (fabs(x) < 1e13 && (double)(c = llround(x * 100)) / 100 == x) {
+		p = buf + DECBUF;
+		*--p = '2';
+		*--p = '-';
+		*--p = 'e';
+		do {
+			*--p = (char)('0' + llabs(c % 10));
+			c /= 10;
+		} while (c != 0);
+		if (x < 0)
+			*--p = '-';
+		filter_dec_parse(p, (size_t)(buf + DECBUF - p), d);
+		return 0;
+	}
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, DECBUF, "%.*e", prec - 1, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
 	if (n <= 0 || n >= DECBUF)
 		return -1;
 	filter_dec_parse(buf, (size_t)n, d);
 	return 0;
 }
 
-/* Whether c ends a number or a literal. */
-static int
-raw_is_delim(int c)
-{
-	return c == ',' || c == ':' || c == ']' || c == '}' || c == '"' ||
-	    c == '{' || c == '[' || filter_isspace(c);
-}
-
-static const char *
-raw_ws(const char *p, const char *end)
-{
-	while (p < end && filter_isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
-/* Skip the JSON string whose quote is at p; NULL when it is cut. */
-static const char *
-raw_skip_string(const char *p, const char *end)
-{
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
 /*
- * Skip the JSON value at p, without recursion; NULL when the text is not
- * well formed (then the caller falls back to jansson's value).
- */
-static const char *
-raw_skip_value(const char *p, const char *end)
-{
-	size_t	 depth = 0;
-
-	for (;;) {
-		if (p >= end)
-			return NULL;
-		switch (*p) {
-		case '"':
-			if ((p = raw_skip_string(p, end)) == NULL)
-				return NULL;
-			break;
-		case '{':
-		case '[':
-			depth++;
-			p++;
-			continue;
-		case '}':
-		case ']':
-			if (depth-- == 0)
-				return NULL;
-			p++;
-			break;
-		case ',':
-		case ':':
-		case ' ':
-		case '\t':
-		case '\r':
-		case '\n':
-			if (depth == 0)
-				return NULL;
-			p++;
-			continue;
-		default:
-			/* A number, true, false or null. */
-			do
-				p++;
-			while (p < end && !raw_is_delim((unsigned char)*p));
-			break;
-		}
-		if (depth == 0)
-			return p;
-	}
-}
-
-/*
- * Compare the JSON string whose quote is at p, decoded, with key.  Return
+ * Compare the JSON string whose quote is at p, decoded as jsonlex_decode
+ * does (a lone surrogate is U+FFFD), with the key of klen bytes.  Return
  * 1 when equal, 0 when not, -1 when the text is not well formed; *next is
  * after the string.
  */
 static int
-raw_key_eq(const char *p, const char *end, const char *key,
+raw_key_eq(const char *p, const char *end, const char *key, size_t klen,
     const char **next)
 {
-	unsigned char	 u[4];
-	uint32_t	 cp, lo;
+	char		 u[4];
+	const char	*c;
+	uint32_t	 cp;
 	size_t		 n, k;
-	int		 eq = 1, h;
+	int		 eq = 1, esc;
 
-	for (p++;;) {
-		if (p >= end)
-			return -1;
-		if (*p == '"')
-			break;
+	if ((*next = jsonlex_string(p, end, &esc)) == NULL)
+		return -1;
+	if (!esc)
+		return (size_t)(*next - p) - 2 == klen && p[1] == key[0] &&
+		    memcmp(p + 1, key, klen) == 0;
+	for (p++, end = *next - 1; p < end;) {
 		if (*p != '\\') {
-			u[0] = (unsigned char)*p++;
+			c = p++;
 			n = 1;
 		} else {
-			if (++p >= end)
+			if ((p = jsonlex_escape(p, end, &cp)) == NULL)
 				return -1;
-			n = 1;
-			switch (*p++) {
-			case 'b':
-				u[0] = '\b';
-				break;
-			case 'f':
-				u[0] = '\f';
-				break;
-			case 'n':
-				u[0] = '\n';
-				break;
-			case 'r':
-				u[0] = '\r';
-				break;
-			case 't':
-				u[0] = '\t';
-				break;
-			case 'u':
-				if (end - p < 4)
-					return -1;
-				for (cp = 0, k = 0; k < 4; k++) {
-					h = utf8_hexdigit((unsigned char)*p++);
-					if (h == -1)
-						return -1;
-					cp = cp << 4 | (uint32_t)h;
-				}
-				if (cp >= 0xd800 && cp <= 0xdbff &&
-				    end - p >= 6 && p[0] == '\\' &&
-				    p[1] == 'u') {
-					for (lo = 0, k = 2; k < 6; k++) {
-						if ((h = utf8_hexdigit(
-						    (unsigned char)p[k])) == -1)
-							return -1;
-						lo = lo << 4 | (uint32_t)h;
-					}
-					if (lo >= 0xdc00 && lo <= 0xdfff) {
-						cp = 0x10000 +
-						    ((cp - 0xd800) << 10) +
-						    (lo - 0xdc00);
-						p += 6;
-					}
-				}
-				if (cp >= 0xd800 && cp <= 0xdfff)
-					eq = 0;	/* a key never holds one */
-				n = utf8_encode(cp, (char *)u);
-				break;
-			default:
-				u[0] = (unsigned char)p[-1];	/* " \\ / */
-				break;
-			}
+			if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0xfffd;
+			c = u;
+			n = utf8_encode(cp, u);
 		}
 		for (k = 0; k < n; k++) {
-			if (eq && *key != '\0' && (unsigned char)*key == u[k])
+			if (eq && *key != '\0' && *key == c[k])
 				key++;
 			else
 				eq = 0;
 		}
 	}
-	*next = p + 1;
 	return eq && *key == '\0';
 }
 
 /*
- * Find the value at the keys segs[0..n) inside the raw object text; NULL
- * when it is not there (or the text is not well formed).
+ * Past the value at p and the comma after it, at the next member or
+ * element; NULL at the end of its object or array (or of a text that is
+ * not well formed).
+ */
+static const char *
+raw_next(const char *p, const char *end)
+{
+	if ((p = jsonlex_skip(p, end)) == NULL)
+		return NULL;
+	p = jsonlex_ws(p, end);
+	if (p >= end || *p != ',')
+		return NULL;
+	return jsonlex_ws(p + 1, end);
+}
+
+/*
+ * The value of the member key (klen bytes) among the members of an object
+ * text whose first key is at p; NULL when it is not there (or the text is
+ * not well formed).
+ */
+static const char *
+raw_member(const char *p, const char *end, const char *key, size_t klen)
+{
+	int	 r;
+
+	for (;;) {
+		if (p >= end || *p != '"' ||
+		    (r = raw_key_eq(p, end, key, klen, &p)) == -1)
+			return NULL;
+		p = jsonlex_ws(p, end);
+		if (p >= end || *p != ':')
+			return NULL;
+		p = jsonlex_ws(p + 1, end);
+		if (r == 1)
+			return p;
+		if ((p = raw_next(p, end)) == NULL)
+			return NULL;
+	}
+}
+
+/*
+ * Find the value at the keys segs[0..n) inside the value text at p
+ * (§7.2); NULL when it is not there (or the text is not well formed).
  */
 static const char *
 raw_find(const char *p, const char *end, char *const *segs, size_t n)
 {
 	size_t	 i;
-	int	 r;
 
-	for (i = 0; i < n; i++) {
-		p = raw_ws(p, end);
+	for (i = 0; i < n && p != NULL; i++) {
 		if (p >= end || *p != '{')
 			return NULL;
-		p = raw_ws(p + 1, end);
-		for (;;) {
-			if (p >= end || *p != '"' ||
-			    (r = raw_key_eq(p, end, segs[i], &p)) == -1)
-				return NULL;
-			p = raw_ws(p, end);
-			if (p >= end || *p != ':')
-				return NULL;
-			p = raw_ws(p + 1, end);
-			if (r == 1)
-				break;
-			if ((p = raw_skip_value(p, end)) == NULL)
-				return NULL;
-			p = raw_ws(p, end);
-			if (p >= end || *p != ',')
-				return NULL;
-			p = raw_ws(p + 1, end);
-		}
+		p = raw_member(jsonlex_ws(p + 1, end), end, segs[i],
+		    strlen(segs[i]));
 	}
 	return p;
 }
 
-/*
- * The exact decimal of the JSON number v: its raw text when there is one,
- * otherwise what jansson holds.
- */
-static int
-num_dec(const json_t *v, const struct raw *raw, struct filter_dec *d,
-    char *buf)
+/* Index the first FILTER_MEMBERS members of the object text of o. */
+static void
+object_index(struct filter_object *o)
 {
-	const char	*q;
+	const char	*p, *q, *end = o->end;
+	int		 esc;
 
-	if (raw != NULL && raw->p != NULL) {
-		for (q = raw->p; q < raw->end && *q != '\0' &&
-		    strchr("+-0123456789.eE", *q) != NULL; q++)
-			;
-		if (q > raw->p && filter_is_decimal(raw->p,
-		    (size_t)(q - raw->p))) {
-			filter_dec_parse(raw->p, (size_t)(q - raw->p), d);
-			return 0;
+	o->indexed = 1;
+	p = jsonlex_ws(o->text, end);
+	if (p >= end || *p != '{')
+		return;
+	for (p = jsonlex_ws(p + 1, end); o->n < FILTER_MEMBERS; o->n++) {
+		if (p >= end || *p != '"' ||
+		    (q = jsonlex_string(p, end, &esc)) == NULL)
+			return;
+		o->m[o->n].key = p + 1;
+		o->m[o->n].klen = (size_t)(q - p) - 2;
+		o->m[o->n].esc = esc;
+		p = jsonlex_ws(q, end);
+		if (p >= end || *p != ':')
+			return;
+		o->m[o->n].value = p = jsonlex_ws(p + 1, end);
+		if ((p = raw_next(p, end)) == NULL) {
+			o->n++;
+			return;
 		}
 	}
-	return json_dec(v, d, buf);
+	o->rest = p;
 }
 
-/* An int property: a JSON integer, a string of digits or an integral real. */
-static int
-json_int(const json_t *v, int64_t *out)
+/* The value of the top-level member key of o (§7.2), or NULL. */
+static const char *
+object_get(struct filter_object *o, const char *key)
 {
-	double	 x;
+	const char	*next;
+	size_t		 i, klen = strlen(key);
 
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return 0;
+	if (!o->indexed)
+		object_index(o);
+	for (i = 0; i < o->n; i++) {
+		if (o->m[i].esc ? raw_key_eq(o->m[i].key - 1, o->end, key,
+		    klen, &next) == 1 : o->m[i].klen == klen &&
+		    memcmp(o->m[i].key, key, klen) == 0)
+			return o->m[i].value;
 	}
-	if (json_is_real(v)) {
-		x = json_real_value(v);
-		if (x != floor(x) || x < -9223372036854775808.0 ||
-		    x >= 9223372036854775808.0)
-			return -1;
-		*out = (int64_t)x;
-		return 0;
-	}
-	if (!json_is_string(v))
+	return o->rest != NULL ? raw_member(o->rest, o->end, key, klen) :
+	    NULL;
+}
+
+/* The JSON number at p as an exact decimal pointing into the text. */
+static int
+raw_number(const char *p, const char *end, struct filter_dec *d)
+{
+	const char	*q = jsonlex_token(p, end);
+
+	if (q == p || !filter_is_decimal(p, (size_t)(q - p)))
 		return -1;
-	return filter_int_parse(json_string_value(v), json_string_length(v),
-	    0, out);
+	filter_dec_parse(p, (size_t)(q - p), d);
+	return 0;
+}
+
+/*
+ * The JSON string whose quote is at p, decoded (U+0000 kept): in place
+ * when it has no escape, otherwise into buf[STRBUF] or, when longer, into
+ * a new *heap for the caller to free.
+ */
+static int
+raw_string(const char *p, const char *end, char *buf, char **heap,
+    struct bytes *b)
+{
+	const char	*q;
+	size_t		 blen;
+	int		 esc;
+
+	if ((q = jsonlex_string(p, end, &esc)) == NULL)
+		return -1;
+	blen = (size_t)(q - p) - 2;
+	b->s = p + 1;
+	b->len = blen;
+	if (esc) {
+		if (blen > STRBUF)
+			buf = *heap = xmalloc(blen);
+		b->len = jsonlex_decode(p + 1, blen, 0, buf);
+		b->s = buf;
+	}
+	return 0;
 }
 
 static int
@@ -354,6 +283,14 @@ cmp_str(const void *ev, const struct filter_value *v)
 	const struct bytes	*b = ev;
 
 	return bytes_cmp(b->s, b->len, v->str, v->len);
+}
+
+static int
+cmp_cstr(const void *ev, const struct filter_value *v)
+{
+	int	 r = strcmp(ev, v->str);
+
+	return r < 0 ? -1 : r > 0;
 }
 
 static int
@@ -437,12 +374,17 @@ ordered_eval(const struct filter_cond *c, enum filter_op pos,
 	}
 }
 
-/* contains, starts with, ends with on a string. */
+/* A present JSON string (§7.5). */
 static int
-affix_eval(enum filter_op pos, const struct bytes *b,
-    const struct filter_value *v)
+string_eval(const struct filter_cond *c, enum filter_op pos,
+    const struct bytes *b)
 {
+	const struct filter_value	*v = &c->values[0];
+	struct filter_instant		 t;
+
 	switch (pos) {
+	case FOP_EMPTY:
+		return b->len == 0;
 	case FOP_CONTAINS:
 		return memmem(b->s, b->len, v->str, v->len) != NULL;
 	case FOP_STARTS_WITH:
@@ -450,103 +392,142 @@ affix_eval(enum filter_op pos, const struct bytes *b,
 	case FOP_ENDS_WITH:
 		return b->len >= v->len &&
 		    memcmp(b->s + b->len - v->len, v->str, v->len) == 0;
+	case FOP_BEFORE:
+	case FOP_ON_OR_BEFORE:
+	case FOP_AFTER:
+	case FOP_ON_OR_AFTER:
+		if (filter_instant_parse(b->s, b->len, &t) == -1)
+			return 0;
+		return ordered_eval(c, pos, cmp_instant, &t);
+	case FOP_TRUE:
+	case FOP_FALSE:
+		return 0;
+	default:
+		return ordered_eval(c, pos, cmp_str, b);
+	}
+}
+
+/*
+ * A typed string (§7.4), NUL-terminated as the event keeps it, which holds
+ * no U+0000, and nor does a condition value: the C string functions
+ * compare them byte by byte without measuring them first.  Validation
+ * left the string operators only.
+ */
+static int
+cstring_eval(const struct filter_cond *c, enum filter_op pos, const char *s)
+{
+	const struct filter_value	*v = &c->values[0];
+	size_t				 n;
+
+	switch (pos) {
+	case FOP_EMPTY:
+		return *s == '\0';
+	case FOP_CONTAINS:
+		return strstr(s, v->str) != NULL;
+	case FOP_STARTS_WITH:
+		return strncmp(s, v->str, v->len) == 0;
+	case FOP_ENDS_WITH:
+		n = strlen(s);
+		return n >= v->len &&
+		    memcmp(s + n - v->len, v->str, v->len) == 0;
+	default:
+		return ordered_eval(c, pos, cmp_cstr, s);
+	}
+}
+
+/* A present context field (§7.4). */
+static int
+field_eval(const struct filter_cond *c, enum filter_op pos,
+    const struct event_context *ctx)
+{
+	const union event_value	*v = &ctx->v[c->at];
+	struct filter_dec	 d;
+	char			 buf[DECBUF];
+
+	switch (c->kind) {
+	case FK_STRING:
+	case FK_ENUM:
+		return cstring_eval(c, pos, v->s);
+	case FK_INT:
+		return ordered_eval(c, pos, cmp_int, &v->i);
+	case FK_FLOAT:
+		return ordered_eval(c, pos, cmp_float, &v->f);
+	case FK_DECIMAL:
+		if (double_dec(v->f, &d, buf) == -1)
+			return 0;
+		return ordered_eval(c, pos, cmp_dec, &d);
+	case FK_IP:
+		/* Both canonical (events.md §10): equal texts, equal IPs. */
+		return pos == FOP_IS && strcmp(v->s, c->values[0].str) == 0;
+	case FK_BOOLEAN:
+		return pos == FOP_TRUE ? v->b != 0 :
+		    pos == FOP_FALSE ? v->b == 0 : 0;
+	case FK_MAP:
+		return pos == FOP_EMPTY && ctx->nconsents == 0;
 	default:
 		return 0;
 	}
 }
 
 /*
- * A present, non-null value of a typed (not json) property (§7.4).  A
- * value of an unexpected JSON type, which a normalised event never has,
- * satisfies no positive operator.
+ * A JSON number of the event.  One of at most 18 digits, without fraction
+ * or exponent, is read as an integer, which compares with an integer
+ * condition value as is; its exact decimal is parsed only for the other
+ * values.  Any other number is parsed as a decimal at once.
  */
-static int
-typed_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v)
-{
-	struct filter_dec	 d;
-	struct filter_instant	 t;
-	struct filter_ip	 ip;
-	struct bytes		 b;
-	char			 buf[DECBUF];
+struct num {
+	int			 isint;
 	int64_t			 i;
-	double			 f;
+	int			 hasdec;
+	struct filter_dec	 d;
+	const char		*p;	/* the integer's text */
+	size_t			 len;
+};
 
-	switch (c->kind) {
-	case FK_STRING:
-	case FK_ENUM:
-		if (!json_is_string(v))
-			return 0;
-		b.s = json_string_value(v);
-		b.len = json_string_length(v);
-		if (pos == FOP_EMPTY)
-			return b.len == 0;
-		if (pos == FOP_CONTAINS || pos == FOP_STARTS_WITH ||
-		    pos == FOP_ENDS_WITH)
-			return affix_eval(pos, &b, &c->values[0]);
-		return ordered_eval(c, pos, cmp_str, &b);
-	case FK_INT:
-		if (json_int(v, &i) == -1)
-			return 0;
-		return ordered_eval(c, pos, cmp_int, &i);
-	case FK_FLOAT:
-		if (!json_is_number(v))
-			return 0;
-		f = json_number_value(v);
-		return ordered_eval(c, pos, cmp_float, &f);
-	case FK_DECIMAL:
-		if (json_dec(v, &d, buf) == -1)
-			return 0;
-		return ordered_eval(c, pos, cmp_dec, &d);
-	case FK_DATETIME:
-		if (!json_is_string(v) || filter_instant_parse(
-		    json_string_value(v), json_string_length(v), &t) == -1)
-			return 0;
-		return ordered_eval(c, pos, cmp_instant, &t);
-	case FK_IP:
-		if (!json_is_string(v) || filter_ip_parse(json_string_value(v),
-		    json_string_length(v), &ip) == -1)
-			return 0;
-		return pos == FOP_IS && ip.family == c->values[0].ip.family &&
-		    memcmp(ip.addr, c->values[0].ip.addr, 16) == 0;
-	case FK_BOOLEAN:
-		return pos == FOP_TRUE ? json_is_true(v) :
-		    pos == FOP_FALSE ? json_is_false(v) : 0;
-	case FK_MAP:
-		return pos == FOP_EMPTY && json_is_object(v) &&
-		    json_object_size(v) == 0;
-	default:
+/* Read the JSON number at p into n; -1 when it is not one. */
+static int
+num_read(struct num *n, const char *p, const char *end)
+{
+	const char	*q = p < end && *p == '-' ? p + 1 : p;
+	uint64_t	 v = 0;
+	size_t		 k = 0;
+
+	while (q < end && *q >= '0' && *q <= '9' && k++ < 18)
+		v = v * 10 + (uint64_t)(*q++ - '0');
+	n->isint = k >= 1 && k <= 18 && (q >= end || *q == ',' ||
+	    *q == '}' || *q == ']');
+	n->hasdec = 0;
+	if (!n->isint) {
+		if (raw_number(p, end, &n->d) == -1)
+			return -1;
+		n->hasdec = 1;
 		return 0;
 	}
+	n->i = *p == '-' ? -(int64_t)v : (int64_t)v;
+	n->p = p;
+	n->len = (size_t)(q - p);
+	return 0;
 }
 
-/* "is" between a JSON value and a condition value (§7.5). */
+/* Compare n with a condition value that has a numeric copy. */
 static int
-json_is_eq(const json_t *v, const struct raw *raw,
-    const struct filter_value *cv)
+num_cmp(struct num *n, const struct filter_value *v)
 {
-	struct filter_dec	 d;
-	char			 buf[DECBUF];
-
-	if (json_is_number(v))
-		return cv->hasnum && num_dec(v, raw, &d, buf) == 0 &&
-		    filter_dec_cmp(&d, &cv->num) == 0;
-	if (json_is_string(v))
-		return json_string_length(v) == cv->len &&
-		    memcmp(json_string_value(v), cv->str, cv->len) == 0;
-	return 0;
+	if (n->isint && v->hasint)
+		return n->i < v->i ? -1 : n->i > v->i;
+	if (!n->hasdec) {
+		filter_dec_parse(n->p, n->len, &n->d);
+		n->hasdec = 1;
+	}
+	return filter_dec_cmp(&n->d, &v->num);
 }
 
 /* A JSON number of a json property (§7.5): numbers compare exactly. */
 static int
-json_number_eval(const struct filter_cond *c, enum filter_op pos,
-    const json_t *v, const struct raw *raw)
+number_eval(const struct filter_cond *c, enum filter_op pos, struct num *n)
 {
-	struct filter_dec	 d;
-	char			 buf[DECBUF];
-	size_t			 i;
+	size_t	 i;
 
-	if (num_dec(v, raw, &d, buf) == -1)
-		return 0;
 	switch (pos) {
 	case FOP_IS:
 	case FOP_LT:
@@ -554,15 +535,15 @@ json_number_eval(const struct filter_cond *c, enum filter_op pos,
 	case FOP_GT:
 	case FOP_GE:
 		return c->values[0].hasnum &&
-		    cmp_holds(pos, filter_dec_cmp(&d, &c->values[0].num));
+		    cmp_holds(pos, num_cmp(n, &c->values[0]));
 	case FOP_BETWEEN:
 		return c->values[0].hasnum && c->values[1].hasnum &&
-		    filter_dec_cmp(&d, &c->values[0].num) >= 0 &&
-		    filter_dec_cmp(&d, &c->values[1].num) <= 0;
+		    num_cmp(n, &c->values[0]) >= 0 &&
+		    num_cmp(n, &c->values[1]) <= 0;
 	case FOP_ONE_OF:
 		for (i = 0; i < c->nvalues; i++)
 			if (c->values[i].hasnum &&
-			    filter_dec_cmp(&d, &c->values[i].num) == 0)
+			    num_cmp(n, &c->values[i]) == 0)
 				return 1;
 		return 0;
 	default:
@@ -570,143 +551,195 @@ json_number_eval(const struct filter_cond *c, enum filter_op pos,
 	}
 }
 
-/*
- * A present, non-null value of a json property (§7.5); raw is its raw
- * text when known, for exact numbers.
- */
+/* "is" between the JSON value at p and a condition value (§7.5). */
 static int
-json_eval(const struct filter_cond *c, enum filter_op pos, const json_t *v,
-    const struct raw *raw)
+raw_is_eq(const char *p, const char *end, const struct filter_value *cv)
 {
-	struct filter_instant	 t;
-	struct bytes		 b;
-	struct raw		 elem;
-	size_t			 i;
+	struct num	 n;
+	struct bytes	 b;
+	char		 buf[STRBUF], *heap = NULL;
+	int		 r;
 
-	if (json_is_number(v))
-		return json_number_eval(c, pos, v, raw);
-	if (json_is_string(v)) {
-		b.s = json_string_value(v);
-		b.len = json_string_length(v);
-		switch (pos) {
-		case FOP_EMPTY:
-			return b.len == 0;
-		case FOP_CONTAINS:
-		case FOP_STARTS_WITH:
-		case FOP_ENDS_WITH:
-			return affix_eval(pos, &b, &c->values[0]);
-		case FOP_BEFORE:
-		case FOP_ON_OR_BEFORE:
-		case FOP_AFTER:
-		case FOP_ON_OR_AFTER:
-			if (filter_instant_parse(b.s, b.len, &t) == -1)
-				return 0;
-			return ordered_eval(c, pos, cmp_instant, &t);
-		case FOP_TRUE:
-		case FOP_FALSE:
+	switch (jsonlex_kind(p, end)) {
+	case JSONLEX_NUMBER:
+		return cv->hasnum && num_read(&n, p, end) == 0 &&
+		    num_cmp(&n, cv) == 0;
+	case JSONLEX_STRING:
+		if (raw_string(p, end, buf, &heap, &b) == -1)
 			return 0;
-		default:
-			return ordered_eval(c, pos, cmp_str, &b);
-		}
-	}
-	if (json_is_array(v)) {
-		if (pos == FOP_EMPTY)
-			return json_array_size(v) == 0;
-		if (pos != FOP_CONTAINS)
-			return 0;
-		/* Walk the raw elements alongside jansson's. */
-		elem.end = raw->end;
-		elem.p = raw->p != NULL && *raw->p == '[' ?
-		    raw_ws(raw->p + 1, raw->end) : NULL;
-		for (i = 0; i < json_array_size(v); i++) {
-			if (json_is_eq(json_array_get(v, i), &elem,
-			    &c->values[0]))
-				return 1;
-			if (elem.p != NULL && (elem.p = raw_skip_value(elem.p,
-			    elem.end)) != NULL) {
-				elem.p = raw_ws(elem.p, elem.end);
-				elem.p = elem.p < elem.end && *elem.p == ',' ?
-				    raw_ws(elem.p + 1, elem.end) : NULL;
-			}
-		}
+		r = b.len == cv->len && memcmp(b.s, cv->str, cv->len) == 0;
+		free(heap);
+		return r;
+	default:
 		return 0;
 	}
-	if (json_is_object(v))
-		return pos == FOP_EMPTY && json_object_size(v) == 0;
-	if (pos == FOP_TRUE)
-		return json_is_true(v);
-	if (pos == FOP_FALSE)
-		return json_is_false(v);
-	return 0;
 }
 
-/* Locate the raw text of a json property's value, when the event has it. */
-static void
-raw_locate(const struct filter_cond *c, const struct filter_event *ev,
-    struct raw *raw)
+/*
+ * A present, non-null JSON value of a json property at p, of the given
+ * kind (§7.5).
+ */
+static int
+json_eval(const struct filter_cond *c, enum filter_op pos,
+    enum jsonlex_kind kind, const char *p, const char *end)
 {
-	const char	*text = NULL;
-	size_t		 len = 0;
+	struct num	 n;
+	struct bytes	 b;
+	const char	*q;
+	char		 buf[STRBUF], *heap = NULL;
+	int		 r;
 
-	if (c->root == FILTER_ROOT_PROPERTIES) {
-		text = ev->properties;
-		len = ev->properties_len;
-	} else if (c->root == FILTER_ROOT_TRAITS) {
-		text = ev->traits;
-		len = ev->traits_len;
+	switch (kind) {
+	case JSONLEX_NUMBER:
+		return num_read(&n, p, end) == 0 && number_eval(c, pos, &n);
+	case JSONLEX_STRING:
+		if (raw_string(p, end, buf, &heap, &b) == -1)
+			return 0;
+		r = string_eval(c, pos, &b);
+		free(heap);
+		return r;
+	case JSONLEX_ARRAY:
+		q = jsonlex_ws(p + 1, end);
+		if (q < end && *q == ']')
+			return pos == FOP_EMPTY;
+		if (pos != FOP_CONTAINS)
+			return 0;
+		for (; q != NULL; q = raw_next(q, end))
+			if (raw_is_eq(q, end, &c->values[0]))
+				return 1;
+		return 0;
+	case JSONLEX_OBJECT:
+		q = jsonlex_ws(p + 1, end);
+		return pos == FOP_EMPTY && q < end && *q == '}';
+	case JSONLEX_TRUE:
+		return pos == FOP_TRUE;
+	case JSONLEX_FALSE:
+		return pos == FOP_FALSE;
+	default:
+		return 0;
 	}
-	if (text == NULL)
-		return;
-	raw->end = text + len;
-	raw->p = raw_find(text, raw->end, c->path.segs + 1,
-	    c->path.nsegs - 1);
 }
+
+/* The string member of struct event at offset at. */
+static const char *
+member_string(const struct event *ev, size_t at)
+{
+	const char	*s;
+
+	memcpy(&s, (const char *)ev + at, sizeof(s));
+	return s;
+}
+
+/* A present typed (not json) property (§7.4). */
+static int
+typed_eval(const struct filter_cond *c, enum filter_op pos,
+    const struct event *ev)
+{
+	struct filter_instant	 t;
+
+	switch (c->src) {
+	case FSRC_STRING:
+		return cstring_eval(c, pos, member_string(ev, c->at));
+	case FSRC_TYPE:
+		return cstring_eval(c, pos, event_type_name(ev->type));
+	case FSRC_TIME:
+		memcpy(&t.ms, (const char *)ev + c->at, sizeof(t.ms));
+		t.ns = 0;
+		return ordered_eval(c, pos, cmp_instant, &t);
+	case FSRC_FIELD:
+		return field_eval(c, pos, &ev->ctx);
+	default:
+		return 0;	/* objects have exists only */
+	}
+}
+
+/* What a property is on an event: missing, JSON null or a value. */
+#define PROP_MISSING	0
+#define PROP_NULL	1
+#define PROP_VALUE	2
 
 /*
  * One condition: missing and null properties by the table of §7.3, and
  * each negative operator as the negation of its positive form.
  */
 static int
-cond_eval(const struct filter_cond *c, const struct filter_event *ev)
+cond_eval(const struct filter_cond *c, struct filter_event *fe)
 {
-	const json_t	*v = prop_read(ev->json, c);
-	enum filter_op	 pos = filter_ops[c->op].positive;
-	struct raw	 raw;
-	int		 r;
+	const struct event	*ev = fe->ev;
+	struct filter_object	*o;
+	enum filter_op		 pos = c->pos;
+	enum jsonlex_kind	 kind = JSONLEX_BAD;
+	const char		*p = NULL, *end = NULL;
+	int			 prop, r;
 
-	if (v == NULL)
+	switch (c->src) {
+	case FSRC_STRING:
+		prop = member_string(ev, c->at) != NULL ? PROP_VALUE :
+		    PROP_MISSING;
+		break;
+	case FSRC_TYPE:
+	case FSRC_TIME:
+		prop = PROP_VALUE;
+		break;
+	case FSRC_PROPERTIES:
+	case FSRC_TRAITS:
+		o = c->src == FSRC_PROPERTIES ? &fe->properties : &fe->traits;
+		if (o->text == NULL)
+			p = NULL;
+		else if (c->path.nsegs == 1)
+			p = jsonlex_ws(o->text, o->end);
+		else if ((p = object_get(o, c->path.segs[1])) != NULL)
+			p = raw_find(p, o->end, c->path.segs + 2,
+			    c->path.nsegs - 2);
+		end = o->end;
+		if (p != NULL)
+			kind = jsonlex_kind(p, end);
+		prop = p == NULL ? PROP_MISSING : kind == JSONLEX_NULL ?
+		    PROP_NULL : PROP_VALUE;
+		break;
+	case FSRC_CONTEXT:
+		prop = ev->has_context ? PROP_VALUE : PROP_MISSING;
+		break;
+	default:
+		prop = ev->has_context && (ev->ctx.present & c->fields) != 0 ?
+		    PROP_VALUE : PROP_MISSING;
+		break;
+	}
+	if (prop == PROP_MISSING)
 		r = pos == FOP_EMPTY;
-	else if (json_is_null(v))
+	else if (prop == PROP_NULL)
 		r = pos == FOP_EMPTY || pos == FOP_NULL || pos == FOP_EXISTS;
 	else if (pos == FOP_EXISTS)
 		r = 1;
 	else if (pos == FOP_NULL)
 		r = 0;
-	else if (c->kind == FK_JSON) {
-		/* Only numbers, alone or in an array, need the raw text. */
-		raw.p = raw.end = NULL;
-		if (json_is_number(v) || (json_is_array(v) &&
-		    pos == FOP_CONTAINS))
-			raw_locate(c, ev, &raw);
-		r = json_eval(c, pos, v, &raw);
-	} else
-		r = typed_eval(c, pos, v);
+	else if (p != NULL)
+		r = json_eval(c, pos, kind, p, end);
+	else
+		r = typed_eval(c, pos, ev);
 	return c->op != pos ? !r : r;
 }
 
-int
-filter_eval(const struct filter *f, const json_t *event,
-    struct filter_result *res)
+static void
+object_init(struct filter_object *o, const char *text, size_t len)
 {
-	struct filter_event	 ev;
+	o->text = text;
+	o->end = text != NULL ? text + len : NULL;
+	o->indexed = 0;
+	o->n = 0;
+	o->rest = NULL;
+}
 
-	memset(&ev, 0, sizeof(ev));
-	ev.json = event;
-	return filter_eval_event(f, &ev, res);
+void
+filter_event_init(struct filter_event *fe, const struct event *ev)
+{
+	fe->ev = ev;
+	object_init(&fe->properties, ev->properties, ev->properties_len);
+	object_init(&fe->traits, ev->traits, ev->traits_len);
 }
 
 int
-filter_eval_event(const struct filter *f, const struct filter_event *ev,
+filter_eval(const struct filter *f, struct filter_event *fe,
     struct filter_result *res)
 {
 	size_t	 i;
@@ -720,7 +753,7 @@ filter_eval_event(const struct filter *f, const struct filter_event *ev,
 	if (f == NULL)
 		return 1;
 	for (i = 0; i < f->nconds; i++) {
-		r = cond_eval(&f->conds[i], ev);
+		r = cond_eval(&f->conds[i], fe);
 		if (f->logical == FILTER_LOGICAL_AND && !r) {
 			if (res != NULL) {
 				res->reason = FILTER_FAILED_CONDITION;

@@ -1,8 +1,8 @@
 /*
  * The text form of filters (spec/filters.md §8).  A text is parsed
  * completely into inputs first; only then is it validated, by
- * filter_compile() (§6).  It calls filter.c, filter_path.c,
- * filter_value.c and filter_buf.c.
+ * filter_compile() (§6).  It calls filter.c, filter_path.c and
+ * filter_value.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,20 +115,20 @@ static int
 value_scan(struct parser *p, size_t *pos)
 {
 	struct filter_input	*in = &p->in[p->n - 1];
-	struct filter_buf	 b;
+	struct buf		 b;
 	const char		*why;
 	size_t			 i = *pos, end;
 	char			*v;
 	int			 c = i < p->len ? (unsigned char)p->s[i] : 0;
 
-	memset(&b, 0, sizeof(b));
+	buf_init(&b);
 	if (c == '\'' || c == '"') {
 		end = i;
 		if (filter_string_scan(p->s, p->len, &end, &b, &why) == -1) {
-			free(b.s);
+			buf_release(&b);
 			return perr(p, i, "%s", why);
 		}
-		v = filter_buf_finish(&b);
+		v = buf_finish(&b);
 	} else if (filter_isdigit(c) || c == '+' || c == '-' || c == '.') {
 		for (end = i; end < p->len && (filter_isword((unsigned char)
 		    p->s[end]) || p->s[end] == '.' || p->s[end] == '+' ||

@@ -2,9 +2,8 @@
  * Internals of the filter module.  Its files call one another in one
  * direction only: each calls only files listed before it.
  *
- *	filter_buf.c	a growing string;
- *	filter_value.c	literals: numbers, decimals, ints, floats, instants,
- *			IP addresses and quoted strings, read and printed;
+ *	filter_value.c	literals: numbers, decimals, ints, floats, instants
+ *			and quoted strings, read and printed;
  *	filter_path.c	property paths: their syntax, their canonical text
  *			and the event schema they resolve against;
  *	filter.c	the compiled filter: operators, validation (§6),
@@ -14,7 +13,11 @@
  *			one another.
  *
  * This header declares them in that order.  Nothing outside filter*.c
- * includes it.
+ * includes it.  Texts are built with common/buf, JSON escapes and raw
+ * JSON texts read with common/jsonlex, IP addresses handled by ipaddr and
+ * number texts converted by number; the schema binds each property to
+ * where the decoded events of event.h keep it, which is what evaluation
+ * reads.
  */
 #ifndef FILTER_PRIV_H
 #define FILTER_PRIV_H
@@ -22,19 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "filter.h"
-
-/* filter_buf.c: a growing string, always NUL-terminated once added to. */
-struct filter_buf {
-	char		*s;
-	size_t		 len;
-	size_t		 cap;
-};
-
-void	 filter_buf_add(struct filter_buf *, const char *, size_t);
-void	 filter_buf_addc(struct filter_buf *, char);
-void	 filter_buf_adds(struct filter_buf *, const char *);
-char	*filter_buf_finish(struct filter_buf *);
 
 /*
  * filter_value.c: the characters and literals of spec/filters.md §5, §8
@@ -89,12 +81,6 @@ struct filter_instant {
 	int32_t		 ns;
 };
 
-/* A binary IP address: family 4 uses the first 4 bytes. */
-struct filter_ip {
-	int		 family;
-	unsigned char	 addr[16];
-};
-
 /* Whether s matches the number rule of §8.1. */
 int	 filter_is_number(const char *, size_t);
 
@@ -109,16 +95,12 @@ int	 filter_dec_cmp(const struct filter_dec *,
 	    const struct filter_dec *);
 
 /*
- * Parse an integer within 64 bits: with literal set, the int literal of
- * §5, [+-]?(0|[1-9][0-9]*); otherwise the text of an int property held
- * as a string, -?[0-9]+.  Return 0, or -1 when it is not valid.
+ * Parse the int literal of §5, [+-]?(0|[1-9][0-9]*), within 64 bits.
+ * Return 0, or -1 when it is not valid.
  */
-int	 filter_int_parse(const char *, size_t, int, int64_t *);
+int	 filter_int_parse(const char *, size_t, int64_t *);
 
-/*
- * Parse the float literal of §5 into a finite double; the text is
- * NUL-terminated after its len bytes.  Return 0 or -1.
- */
+/* Parse the float literal of §5 into a finite double.  Return 0 or -1. */
 int	 filter_float_parse(const char *, size_t, double *);
 
 /*
@@ -127,26 +109,19 @@ int	 filter_float_parse(const char *, size_t, double *);
  */
 int	 filter_instant_parse(const char *, size_t, struct filter_instant *);
 
-/* Parse an IP address of spec/events.md §10 step 1; 0 or -1. */
-int	 filter_ip_parse(const char *, size_t, struct filter_ip *);
-
-/* The canonical text of an address (spec/events.md §10), allocated. */
-char	*filter_ip_text(const struct filter_ip *);
-
 /*
  * Read the quoted string of the text form (§8.2) whose quote is at
- * s[*pos], unescaped, into out (NUL-terminated, possibly empty).  Return
- * 0 with *pos after the closing quote, or -1 with the description of the
- * syntax error in *why.
+ * s[*pos], unescaped, onto out.  Return 0 with *pos after the closing
+ * quote, or -1 with the description of the syntax error in *why.
  */
-int	 filter_string_scan(const char *, size_t, size_t *,
-	    struct filter_buf *, const char **);
+int	 filter_string_scan(const char *, size_t, size_t *, struct buf *,
+	    const char **);
 
-/* Append a string double-quoted, with the escapes of §9. */
-void	 filter_string_add(struct filter_buf *, const char *, size_t);
-
-/* Append a value as §9 prints it: bare when it is a number, else quoted. */
-void	 filter_literal_add(struct filter_buf *, const char *, size_t);
+/*
+ * Append a value as §9 prints it: bare when it is a number, else quoted;
+ * the quoting of §9 is that of a JSON string (buf_addquoted).
+ */
+void	 filter_literal_add(struct buf *, const char *, size_t);
 
 /* filter_path.c: property paths (§2) and the event schema (§2.3). */
 
@@ -172,11 +147,29 @@ struct filter_path {
 	size_t		  nsegs;
 };
 
+/*
+ * Where a property is kept in a decoded event (struct event of event.h),
+ * with the "at" and "fields" of struct filter_field.
+ */
+enum filter_src {
+	FSRC_STRING,		/* the const char * member at offset at */
+	FSRC_TYPE,		/* type */
+	FSRC_TIME,		/* the int64_t ms member at offset at */
+	FSRC_PROPERTIES,	/* in the compact text of properties */
+	FSRC_TRAITS,		/* in the compact text of traits */
+	FSRC_CONTEXT,		/* the context: has_context */
+	FSRC_SECTION,		/* a context section: any of fields */
+	FSRC_FIELD		/* the context field at, whose bit is fields */
+};
+
 /* What the schema says of a path. */
 struct filter_field {
 	enum filter_kind	 kind;
 	int			 ro;		/* read-optional, or in json */
 	const char *const	*enums;		/* FK_ENUM: NULL-terminated */
+	enum filter_src		 src;
+	size_t			 at;		/* member offset or field */
+	uint64_t		 fields;	/* bits of event_field */
 };
 
 /*
@@ -257,17 +250,21 @@ struct filter_opdef {
 
 extern const struct filter_opdef filter_ops[FOP_COUNT];
 
-/* One condition value, as given and as pre-parsed for its kind (§5). */
+/*
+ * One condition value, as given and as pre-parsed for its kind (§5).  An
+ * ip value is kept as its canonical text (events.md §10), the form of the
+ * IP of a decoded event.
+ */
 struct filter_value {
 	char			*str;		/* a NUL-terminated copy */
 	size_t			 len;
 	int			 hasnum;	/* num is set */
 	struct filter_dec	 num;		/* decimal, numeric copy */
-	int64_t			 i;		/* int */
+	int			 hasint;	/* json: i is num */
+	int64_t			 i;		/* int, json integer */
 	double			 f;		/* float */
 	int			 hastime;	/* t is set */
 	struct filter_instant	 t;		/* datetime, json time ops */
-	struct filter_ip	 ip;		/* ip */
 };
 
 struct filter_cond {
@@ -275,16 +272,14 @@ struct filter_cond {
 	char			*canon;		/* canonical path (§2.4) */
 	char			*text;		/* canonical (§9) */
 	enum filter_op		 op;
+	enum filter_op		 pos;		/* op or what it negates */
 	enum filter_kind	 kind;
-	int			 root;		/* FILTER_ROOT_* */
+	enum filter_src		 src;		/* as struct filter_field */
+	size_t			 at;
+	uint64_t		 fields;
 	struct filter_value	*values;
 	size_t			 nvalues;
 };
-
-/* Which raw text of struct filter_event holds a json property. */
-#define FILTER_ROOT_NONE	0
-#define FILTER_ROOT_PROPERTIES	1
-#define FILTER_ROOT_TRAITS	2
 
 struct filter {
 	int			 logical;	/* FILTER_LOGICAL_* */

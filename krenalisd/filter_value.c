@@ -1,21 +1,16 @@
 /*
  * The literals of filters (spec/filters.md §5, §8.1, §8.2, §9): numbers
- * and exact decimals, ints, floats, instants and IP addresses read and
- * compared, and strings read from the text form and printed in it.  Only
- * filter_buf.c is called from here.
+ * and exact decimals, ints, floats and instants read and compared, and
+ * strings read from the text form and printed in it.  It calls no other
+ * filter file.
  */
-#include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "jsonstr.h"
+#include "jsonlex.h"
+#include "number.h"
 #include "timestamp.h"
 #include "utf8.h"
-#include "xmalloc.h"
 
 #include "filter_priv.h"
 
@@ -176,29 +171,17 @@ filter_dec_cmp(const struct filter_dec *a, const struct filter_dec *b)
 	return a->sign > 0 ? r : -r;
 }
 
+/* The int literal of §5: [+-]?(0|[1-9][0-9]*). */
 int
-filter_int_parse(const char *s, size_t len, int literal, int64_t *v)
+filter_int_parse(const char *s, size_t len, int64_t *v)
 {
-	size_t		 i = 0;
-	int		 neg = 0;
-	uint64_t	 u = 0, lim;
+	size_t	 i = len > 0 && (s[0] == '+' || s[0] == '-');
 
-	if (i < len && (s[i] == '-' || (literal && s[i] == '+')))
-		neg = s[i++] == '-';
-	if (i == len || (literal && s[i] == '0' && i + 1 < len))
+	if (i == len || !filter_isdigit(s[i]) || (s[i] == '0' && i + 1 < len))
 		return -1;
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < len; i++) {
-		if (!filter_isdigit(s[i]) ||
-		    u > (lim - (uint64_t)(s[i] - '0')) / 10)
-			return -1;
-		u = u * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (neg)
-		*v = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-	else
-		*v = (int64_t)u;
-	return 0;
+	if (s[0] == '+')
+		return number_parse_int(s + 1, len - 1, v);
+	return number_parse_int(s, len, v);
 }
 
 /*
@@ -213,8 +196,7 @@ filter_float_parse(const char *s, size_t len, double *d)
 	if (num_split(s, len, &n) == -1 || n.ib == n.ie ||
 	    (n.dot && n.fb == n.fe))
 		return -1;
-	*d = strtod(s, NULL);
-	return isfinite(*d) ? 0 : -1;
+	return number_parse_double(s, len, d);
 }
 
 /*
@@ -247,71 +229,37 @@ filter_instant_parse(const char *s, size_t len, struct filter_instant *t)
 	return 0;
 }
 
+/* The escape \UXXXXXXXX whose backslash is at p: past it, or NULL. */
+static const char *
+ucs_escape(const char *p, const char *end, uint32_t *cp)
+{
+	int	i, h;
+
+	if (end - p < 10)
+		return NULL;
+	for (*cp = 0, i = 2; i < 10; i++) {
+		if ((h = utf8_hexdigit((unsigned char)p[i])) == -1)
+			return NULL;
+		*cp = *cp << 4 | (uint32_t)h;
+	}
+	return p + 10;
+}
+
 /*
- * An IPv4 dotted-decimal or IPv6 address without zone; an IPv4-mapped IPv6
- * address becomes its IPv4 address (spec/events.md §10).
+ * The string of §8.2: ' or " quotes, the escapes of JSON, \' and
+ * \UXXXXXXXX.  An escape gives a scalar value other than U+0000, and
+ * \uXXXX one of the BMP: a character beyond it is written \UXXXXXXXX, not
+ * as a JSON surrogate pair.
  */
 int
-filter_ip_parse(const char *s, size_t len, struct filter_ip *ip)
-{
-	static const unsigned char mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	char		 buf[64];
-	unsigned char	 a[16];
-
-	if (len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(ip, 0, sizeof(*ip));
-	if (inet_pton(AF_INET, buf, a) == 1) {
-		ip->family = 4;
-		memcpy(ip->addr, a, 4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, a) != 1)
-		return -1;
-	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
-		ip->family = 4;
-		memcpy(ip->addr, a + 12, 4);
-	} else {
-		ip->family = 6;
-		memcpy(ip->addr, a, 16);
-	}
-	return 0;
-}
-
-char *
-filter_ip_text(const struct filter_ip *ip)
-{
-	char	 s[INET6_ADDRSTRLEN];
-
-	inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, s,
-	    sizeof(s));
-	return xstrdup(s);
-}
-
-/* Append the UTF-8 encoding of the scalar value cp. */
-static void
-utf8_add(struct filter_buf *b, uint32_t cp)
-{
-	char	u[4];
-
-	filter_buf_add(b, u, utf8_encode(cp, u));
-}
-
-/* The string of §8.2: ' or " quotes, JSON escapes and \' and \UXXXXXXXX. */
-int
 filter_string_scan(const char *s, size_t len, size_t *pos,
-    struct filter_buf *out, const char **why)
+    struct buf *out, const char **why)
 {
-	size_t		 i = *pos + 1, k, ndig;
-	char		 q = s[*pos];
+	const char	*e, *end = s + len;
+	size_t		 i = *pos + 1;
+	char		 q = s[*pos], u[4];
 	uint32_t	 cp;
-	int		 h;
 
-	filter_buf_add(out, "", 0);
 	for (;;) {
 		if (i >= len) {
 			*why = E_UNTERM;
@@ -324,79 +272,38 @@ filter_string_scan(const char *s, size_t len, size_t *pos,
 			return -1;
 		}
 		if (s[i] != '\\') {
-			filter_buf_addc(out, s[i++]);
+			buf_addc(out, s[i++]);
 			continue;
 		}
-		if (++i >= len) {
+		if (i + 1 >= len) {
 			*why = E_UNTERM;
 			return -1;
 		}
-		switch (s[i]) {
-		case 'n':
-			filter_buf_addc(out, '\n');
-			break;
-		case 'r':
-			filter_buf_addc(out, '\r');
-			break;
-		case 't':
-			filter_buf_addc(out, '\t');
-			break;
-		case 'b':
-			filter_buf_addc(out, '\b');
-			break;
-		case 'f':
-			filter_buf_addc(out, '\f');
-			break;
-		case '\\':
-		case '"':
-		case '\'':
-		case '/':
-			filter_buf_addc(out, s[i]);
-			break;
-		case 'u':
-		case 'U':
-			ndig = s[i] == 'u' ? 4 : 8;
-			cp = 0;
-			for (k = 1; k <= ndig; k++) {
-				if (i + k >= len || (h = utf8_hexdigit(
-				    (unsigned char)s[i + k])) == -1) {
-					*why = E_ESCAPE;
-					return -1;
-				}
-				cp = cp << 4 | (uint32_t)h;
-			}
-			if (cp == 0 || cp > 0x10ffff ||
-			    (cp >= 0xd800 && cp <= 0xdfff)) {
-				*why = E_ESCAPE;
-				return -1;
-			}
-			utf8_add(out, cp);
-			i += ndig;
-			break;
-		default:
+		if (s[i + 1] == '\'') {
+			cp = '\'';
+			e = s + i + 2;
+		} else if (s[i + 1] == 'U')
+			e = ucs_escape(s + i, end, &cp);
+		else if ((e = jsonlex_escape(s + i, end, &cp)) != NULL &&
+		    cp > 0xffff)
+			e = NULL;
+		if (e == NULL || cp == 0 || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
 			*why = E_ESCAPE;
 			return -1;
 		}
-		i++;
+		buf_add(out, u, utf8_encode(cp, u));
+		i = e - s;
 	}
 	*pos = i + 1;
 	return 0;
 }
 
 void
-filter_string_add(struct filter_buf *b, const char *s, size_t len)
-{
-	char	*q = xmalloc(JSONSTR_MAX(len));
-
-	filter_buf_add(b, q, jsonstr_quote(q, s, len));
-	free(q);
-}
-
-void
-filter_literal_add(struct filter_buf *b, const char *s, size_t len)
+filter_literal_add(struct buf *b, const char *s, size_t len)
 {
 	if (filter_is_number(s, len))
-		filter_buf_add(b, s, len);
+		buf_add(b, s, len);
 	else
-		filter_string_add(b, s, len);
+		buf_addquoted(b, s, len);
 }

@@ -2,6 +2,11 @@
  * The HTTP server of krenalisd on libmicrohttpd: routes, responses and
  * their common headers, CORS, the settings endpoints, /healthz and
  * /metrics; ingest requests are handed to ingest.c.  See spec/ingest.md.
+ * Also the guards against slow clients: a watchdog thread closes the
+ * connections whose request headers are late, libmicrohttpd's timeout
+ * of each connection follows the deadline of the body being read, and
+ * answers libmicrohttpd cannot send in the middle of a body are written
+ * on the socket here.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -9,6 +14,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -39,6 +45,19 @@
 
 #define STOP_WAIT_MS	30000	/* longest wait for requests in flight */
 #define MAX_CODES	64	/* route x status pairs counted */
+#define IDLE_TIMEOUT	120	/* s, libmicrohttpd's timeout of a connection */
+#define LINGER_MS	2000	/* longest read after an answer on the socket */
+
+/*
+ * One connection, known to the watchdog from its opening to its closing:
+ * headers_since is when its next request's headers began to be awaited
+ * (its opening, or the previous answer), 0 while a request is handled.
+ */
+struct http_conn {
+	struct http_conn	*prev, *next;
+	int			 fd;
+	_Atomic int64_t		 headers_since;	/* monotonic ms */
+};
 
 struct http {
 	struct MHD_Daemon	*mhd;
@@ -51,6 +70,14 @@ struct http {
 	pthread_mutex_t		 codes_mtx;
 	struct route_count	 codes[MAX_CODES];	/* /metrics */
 	size_t			 ncodes;
+
+	/* The watchdog of header_timeout, when there is one. */
+	pthread_t		 watchdog;
+	int			 watching;
+	pthread_mutex_t		 conns_mtx;	/* conns, the socket fds */
+	pthread_cond_t		 conns_cv;	/* wakes the watchdog to stop */
+	struct http_conn	*conns;
+	int			 watchdog_stop;
 };
 
 /* One request's state, from its first callback to its completion. */
@@ -61,6 +88,7 @@ struct http_request {
 	int			 reading;	/* the body is being read */
 	const char		*origin;	/* borrowed from MHD */
 	int			 v1;		/* the path starts with /v1/ */
+	unsigned int		 timeout;	/* s, of the connection */
 };
 
 /*
@@ -106,11 +134,50 @@ count_status(struct http *http, const char *route, unsigned int status)
 	pthread_mutex_unlock(&http->codes_mtx);
 }
 
+typedef void	header_fn(void *, const char *, const char *);
+
 /*
- * Queue the reply r, then release it, with the headers of spec/ingest.md
- * §3: Request-Id always; CORS on /v1/ paths; no-cache on ingest paths
- * (not on the 204 preflight) and on every error.  A reply that could not
- * be made (status 0) closes the connection.
+ * Give each header of the reply r to add, with the headers of
+ * spec/ingest.md §3: Request-Id always; CORS on /v1/ paths; no-cache on
+ * ingest paths (not on the 204 preflight) and on every error.
+ */
+static void
+reply_headers(const struct http_request *rq, const struct reply *r,
+    header_fn *add, void *arg)
+{
+	enum route_kind	k = rq->in.route.kind;
+	size_t		i;
+
+	add(arg, "Request-Id", rq->in.id);
+	if (r->ctype != NULL)
+		add(arg, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+	if (rq->v1) {
+		add(arg, "Access-Control-Allow-Origin",
+		    rq->origin ? rq->origin : "*");
+		if (rq->origin != NULL)
+			add(arg, "Vary", "Origin");
+	}
+	if (r->status >= 400)
+		add(arg, "X-Content-Type-Options", "nosniff");
+	if (r->status >= 400 || ((k == ROUTE_BATCH || k == ROUTE_SINGLE) &&
+	    r->status != 204)) {
+		add(arg, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store, max-age=0");
+		add(arg, MHD_HTTP_HEADER_PRAGMA, "no-cache");
+		add(arg, MHD_HTTP_HEADER_EXPIRES, "0");
+	}
+	for (i = 0; i < r->nhdrs; i++)
+		add(arg, r->names[i], r->values[i]);
+}
+
+static void
+add_mhd_header(void *resp, const char *name, const char *value)
+{
+	MHD_add_response_header(resp, name, value);
+}
+
+/*
+ * Queue the reply r, then release it.  A reply that could not be made
+ * (status 0) closes the connection.
  */
 static enum MHD_Result
 respond(struct MHD_Connection *conn, struct http_request *rq,
@@ -118,9 +185,7 @@ respond(struct MHD_Connection *conn, struct http_request *rq,
 {
 	struct MHD_Response	*resp;
 	enum MHD_Result		 ret;
-	enum route_kind		 k = rq->in.route.kind;
 	unsigned int		 status = r->status;
-	size_t			 i;
 
 	resp = status == 0 ? NULL : MHD_create_response_from_buffer(r->len,
 	    (void *)(uintptr_t)(r->body != NULL ? r->body : ""),
@@ -129,36 +194,133 @@ respond(struct MHD_Connection *conn, struct http_request *rq,
 		reply_release(r);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, "Request-Id", rq->in.id);
-	if (r->ctype != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    r->ctype);
-	if (rq->v1) {
-		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
-		    rq->origin ? rq->origin : "*");
-		if (rq->origin != NULL)
-			MHD_add_response_header(resp, "Vary", "Origin");
-	}
-	if (status >= 400) {
-		MHD_add_response_header(resp, "X-Content-Type-Options",
-		    "nosniff");
-	}
-	if (status >= 400 || ((k == ROUTE_BATCH || k == ROUTE_SINGLE) &&
-	    status != 204)) {
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-		    "no-store, max-age=0");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_PRAGMA,
-		    "no-cache");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, "0");
-	}
-	for (i = 0; i < r->nhdrs; i++)
-		MHD_add_response_header(resp, r->names[i], r->values[i]);
+	reply_headers(rq, r, add_mhd_header, resp);
 	reply_release(r);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	rq->answered = 1;
 	count_status(rq->http, rq->in.route.label, status);
 	return ret;
+}
+
+/* A response written by hand, headers first. */
+struct raw_response {
+	char	buf[4096];
+	size_t	len;
+};
+
+static void
+add_raw_header(void *arg, const char *name, const char *value)
+{
+	struct raw_response	*raw = arg;
+	int			 n;
+
+	/* Room is left for the empty line. */
+	n = snprintf(raw->buf + raw->len, sizeof(raw->buf) - 2 - raw->len,
+	    "%s: %s\r\n", name, value);
+	if (n > 0)
+		raw->len += (size_t)n;
+	if (raw->len > sizeof(raw->buf) - 3)
+		raw->len = sizeof(raw->buf) - 3;
+}
+
+/* Write n bytes on the non-blocking socket fd within deadline (ms). */
+static int
+write_all(int fd, const char *p, size_t n, int64_t deadline)
+{
+	struct pollfd	pfd = { fd, POLLOUT, 0 };
+	ssize_t		w;
+
+	while (n > 0) {
+		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (ingest_now() >= deadline ||
+		    poll(&pfd, 1, (int)(deadline - ingest_now())) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Answer r on the socket and close the connection, when libmicrohttpd
+ * cannot queue a response: in the middle of a body, or as a timed-out
+ * connection closes.  The socket is shut for writing, then what the
+ * client still sends is read and dropped for a while, so that the
+ * answer is not lost in a reset of the connection.  r is released;
+ * MHD_NO makes libmicrohttpd close the connection.
+ */
+static enum MHD_Result
+respond_raw(struct MHD_Connection *conn, struct http_request *rq,
+    struct reply *r)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct raw_response		 raw;
+	struct pollfd			 pfd;
+	char				 date[64], drop[16384];
+	const char			*reason;
+	int64_t				 deadline = ingest_now() + LINGER_MS;
+	time_t				 now = time(NULL);
+	struct tm			 tm;
+	int				 fd;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL || r->status == 0) {
+		reply_release(r);
+		return MHD_NO;
+	}
+	fd = ci->connect_fd;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	reason = MHD_get_reason_phrase_for(r->status);
+	raw.len = (size_t)snprintf(raw.buf, sizeof(raw.buf),
+	    "HTTP/1.1 %u %s\r\nDate: %s\r\nConnection: close\r\n"
+	    "Content-Length: %zu\r\n", r->status, reason, date, r->len);
+	reply_headers(rq, r, add_raw_header, &raw);
+	memcpy(raw.buf + raw.len, "\r\n", 2);
+	raw.len += 2;
+	if (write_all(fd, raw.buf, raw.len, deadline) == 0 &&
+	    write_all(fd, r->body != NULL ? r->body : "", r->len,
+	    deadline) == 0 && shutdown(fd, SHUT_WR) == 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while (ingest_now() < deadline && poll(&pfd, 1,
+		    (int)(deadline - ingest_now())) > 0 &&
+		    recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0)
+			;
+	}
+	rq->answered = 1;
+	count_status(rq->http, rq->in.route.label, r->status);
+	reply_release(r);
+	return MHD_NO;
+}
+
+/*
+ * libmicrohttpd closes a connection that has been silent for its
+ * timeout: while a body is read, that is the body's deadline (rounded up
+ * to a second), else IDLE_TIMEOUT.
+ */
+static void
+set_timeout(struct MHD_Connection *conn, struct http_request *rq)
+{
+	unsigned int	secs = IDLE_TIMEOUT;
+	int64_t		left;
+
+	if (rq->reading && rq->in.deadline > 0) {
+		left = rq->in.deadline - ingest_now();
+		secs = left <= 1000 ? 1 : left >= IDLE_TIMEOUT * 1000 ?
+		    IDLE_TIMEOUT : (unsigned int)((left + 999) / 1000);
+	}
+	if (secs != rq->timeout) {
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+		    secs);
+		rq->timeout = secs;
+	}
 }
 
 /* GET /healthz (spec/ingest.md §13.1). */
@@ -294,22 +456,62 @@ serve_settings(struct MHD_Connection *conn, struct http_request *rq)
 	return respond(conn, rq, &r);
 }
 
-/* Count the non-blank Authorization headers of a request. */
+/* What one pass over a request's headers finds. */
+struct header_scan {
+	int		 nauth;		/* non-blank Authorization headers */
+	const char	*clen;		/* the first Content-Length */
+	int		 clen_differ;	/* another one has another value */
+};
+
 static enum MHD_Result
-count_auth(void *cls, enum MHD_ValueKind kind, const char *key,
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
-	int	*n = cls;
+	struct header_scan	*hs = cls;
+	const char		*p = value;
 
-	if (strcasecmp(key, "Authorization") == 0 && value != NULL) {
-		const char *p = value;
-
+	if (value == NULL)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0) {
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p != '\0')
-			(*n)++;
+			hs->nauth++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (hs->clen == NULL)
+			hs->clen = value;
+		else if (strcmp(hs->clen, value) != 0)
+			hs->clen_differ = 1;
 	}
 	return MHD_YES;
+}
+
+/*
+ * The framing of the body (RFC 9112 §6): Content-Length headers that
+ * disagree are a 400; a transfer coding other than chunked alone, which
+ * libmicrohttpd would read until the connection closes, is a 501 (§6.1:
+ * a coding the server does not understand).  0, or -1 with the answer.
+ */
+static int
+check_framing(struct MHD_Connection *conn, struct header_scan *hs,
+    struct reply *r)
+{
+	const char	*te;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, hs);
+	te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te != NULL && strcasecmp(te, "chunked") != 0) {
+		reply_error(r, 501, "transfer encoding \"%s\" is not supported",
+		    te);
+		return -1;
+	}
+	if (hs->clen_differ) {
+		reply_error(r, 400, "request contains multiple Content-Length "
+		    "headers with different values");
+		return -1;
+	}
+	return 0;
 }
 
 /* The TCP peer's address, IPv4-mapped addresses as IPv4. */
@@ -342,18 +544,17 @@ peer_ip(struct MHD_Connection *conn, char *ip, size_t len)
  * here, steps 3-7 in ingest_start; on failure the answer is queued.
  */
 static enum MHD_Result
-start_ingest(struct MHD_Connection *conn, struct http_request *rq)
+start_ingest(struct MHD_Connection *conn, struct http_request *rq,
+    const struct header_scan *hs)
 {
 	struct ingest_request	*in = &rq->in;
 	struct reply		 r;
 
 	if (atomic_load(&rq->http->stopping)) {
-		reply_unavailable(&r, "5", "server is shutting down; try again "
-		    "later");
+		ingest_shutdown_reply(&r);
 		return respond(conn, rq, &r);
 	}
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_auth,
-	    &in->nauth);
+	in->nauth = hs->nauth;
 	in->authorization = MHD_lookup_connection_value(conn,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	in->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -362,13 +563,117 @@ start_ingest(struct MHD_Connection *conn, struct http_request *rq)
 	    MHD_HEADER_KIND, "X-Forwarded-For");
 	in->content_encoding = MHD_lookup_connection_value(conn,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
-	in->content_length = MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	in->content_length = hs->clen;
 	peer_ip(conn, in->peer, sizeof(in->peer));
 	if (ingest_start(rq->http->ingest, in, &r) == -1)
 		return respond(conn, rq, &r);
 	rq->reading = 1;
+	set_timeout(conn, rq);
 	return MHD_YES;
+}
+
+/* The watchdog's record of the connection, or NULL without a watchdog. */
+static struct http_conn *
+conn_record(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* A request's headers are complete: its connection is not watched. */
+static void
+headers_done(struct MHD_Connection *conn)
+{
+	struct http_conn	*c = conn_record(conn);
+
+	if (c != NULL)
+		atomic_store(&c->headers_since, 0);
+}
+
+/* A request was answered: the next one's headers are awaited. */
+static void
+headers_awaited(struct MHD_Connection *conn)
+{
+	struct http_conn	*c = conn_record(conn);
+
+	if (c != NULL)
+		atomic_store(&c->headers_since, ingest_now());
+}
+
+/* Connections opening and closing, for the watchdog. */
+static void
+notify_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http			*http = cls;
+	struct http_conn		*c;
+	const union MHD_ConnectionInfo	*ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL)
+			return;
+		c = xcalloc(1, sizeof(*c));
+		c->fd = ci->connect_fd;
+		atomic_store(&c->headers_since, ingest_now());
+		pthread_mutex_lock(&http->conns_mtx);
+		c->next = http->conns;
+		if (c->next != NULL)
+			c->next->prev = c;
+		http->conns = c;
+		pthread_mutex_unlock(&http->conns_mtx);
+		*socket_ctx = c;
+		return;
+	}
+	if ((c = *socket_ctx) == NULL)
+		return;
+	/* Before libmicrohttpd closes the socket. */
+	pthread_mutex_lock(&http->conns_mtx);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		http->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&http->conns_mtx);
+	free(c);
+	*socket_ctx = NULL;
+}
+
+/*
+ * Once a second, shut the sockets of the connections whose request
+ * headers are not complete after header_timeout; their threads then
+ * read the end of the stream and close them.
+ */
+static void *
+watchdog(void *arg)
+{
+	struct http		*http = arg;
+	struct http_conn	*c;
+	struct timespec		 ts;
+	int64_t			 now, since;
+
+	pthread_mutex_lock(&http->conns_mtx);
+	while (!http->watchdog_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec++;
+		pthread_cond_timedwait(&http->conns_cv, &http->conns_mtx, &ts);
+		now = ingest_now();
+		for (c = http->conns; c != NULL; c = c->next) {
+			since = atomic_load(&c->headers_since);
+			if (since == 0 ||
+			    now - since <= http->cf->header_timeout_ms)
+				continue;
+			atomic_store(&c->headers_since, 0);
+			shutdown(c->fd, SHUT_RDWR);
+		}
+	}
+	pthread_mutex_unlock(&http->conns_mtx);
+	return NULL;
 }
 
 /*
@@ -395,14 +700,17 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http		*http = cls;
 	struct http_request	*rq = *ctx;
+	struct header_scan	 hs;
 	struct reply		 r;
 	enum route_kind		 k;
 	int			 get, head, post, options;
 
 	if (rq == NULL) {
 		lower_priority();
+		headers_done(conn);
 		rq = xcalloc(1, sizeof(*rq));
 		rq->http = http;
+		rq->timeout = IDLE_TIMEOUT;
 		rq->in.received_at = timestamp_now();
 		ids_new_request_id(rq->in.id);
 		ingest_route(url, &rq->in.route);
@@ -411,10 +719,13 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		    MHD_HEADER_KIND, "Origin");
 		atomic_fetch_add(&http->inflight, 1);
 		*ctx = rq;
+		memset(&hs, 0, sizeof(hs));
+		if (check_framing(conn, &hs, &r) == -1)
+			return respond(conn, rq, &r);
 		k = rq->in.route.kind;
 		post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 		if ((k == ROUTE_BATCH || k == ROUTE_SINGLE) && post)
-			return start_ingest(conn, rq);
+			return start_ingest(conn, rq, &hs);
 		return MHD_YES;
 	}
 	if (rq->answered) {
@@ -423,16 +734,23 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		/* Past a limit, ingest_read drops the rest, then answers. */
+		/*
+		 * Past a limit, ingest_read drops the rest, then answers;
+		 * libmicrohttpd cannot queue an answer before the body's end.
+		 */
 		if (rq->reading && ingest_read(http->ingest, &rq->in, upload,
 		    *upload_size, &r) == -1) {
 			*upload_size = 0;
-			return respond(conn, rq, &r);
+			return respond_raw(conn, rq, &r);
 		}
 		*upload_size = 0;
+		if (rq->reading)
+			set_timeout(conn, rq);
 		return MHD_YES;
 	}
 	if (rq->reading) {
+		rq->reading = 0;
+		set_timeout(conn, rq);
 		ingest_finish(http->ingest, &rq->in, &r);
 		return respond(conn, rq, &r);
 	}
@@ -477,25 +795,49 @@ completed(void *cls, struct MHD_Connection *conn, void **ctx,
 {
 	struct http		*http = cls;
 	struct http_request	*rq = *ctx;
+	struct reply		 r;
 
+	headers_awaited(conn);
 	if (rq == NULL)
 		return;
+	/* A body that stopped coming: libmicrohttpd's timeout. */
+	if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && rq->reading &&
+	    !rq->answered) {
+		ingest_timeout_reply(&r);
+		respond_raw(conn, rq, &r);
+	}
 	ingest_request_release(http->ingest, &rq->in);
 	free(rq);
 	*ctx = NULL;
 	atomic_fetch_sub(&http->inflight, 1);
 }
 
+static void
+http_free(struct http *http)
+{
+	pthread_mutex_destroy(&http->codes_mtx);
+	pthread_mutex_destroy(&http->conns_mtx);
+	pthread_cond_destroy(&http->conns_cv);
+	ingest_free(http->ingest);
+	free(http);
+}
+
 struct http *
 http_start(int fd, const struct config *cf, struct warehouse *st,
     struct writer *w, char *err, size_t errlen)
 {
-	struct http	*http = xcalloc(1, sizeof(*http));
+	struct http		*http = xcalloc(1, sizeof(*http));
+	pthread_condattr_t	 ca;
 
 	http->cf = cf;
 	http->store = st;
 	http->writer = w;
 	pthread_mutex_init(&http->codes_mtx, NULL);
+	pthread_mutex_init(&http->conns_mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&http->conns_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	http->ingest = ingest_new(cf, w);
 	http->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
@@ -503,17 +845,24 @@ http_start(int fd, const struct config *cf, struct warehouse *st,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, http,
+	    MHD_OPTION_NOTIFY_CONNECTION, cf->header_timeout_ms > 0 ?
+	    notify_connection : NULL, http,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)cf->max_connections_per_ip,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_END);
 	if (http->mhd == NULL) {
 		snprintf(err, errlen, "cannot start the HTTP server");
-		pthread_mutex_destroy(&http->codes_mtx);
-		ingest_free(http->ingest);
-		free(http);
+		http_free(http);
 		return NULL;
+	}
+	if (cf->header_timeout_ms > 0) {
+		if (pthread_create(&http->watchdog, NULL, watchdog, http) != 0)
+			fatalx("http: cannot start the watchdog thread");
+		http->watching = 1;
 	}
 	return http;
 }
@@ -527,6 +876,7 @@ http_stop(struct http *http)
 	if (http == NULL)
 		return;
 	atomic_store(&http->stopping, 1);
+	ingest_shutdown(http->ingest);
 	fd = MHD_quiesce_daemon(http->mhd);
 	if (fd != -1)
 		close(fd);
@@ -535,7 +885,12 @@ http_stop(struct http *http)
 		waited += 10;
 	}
 	MHD_stop_daemon(http->mhd);
-	pthread_mutex_destroy(&http->codes_mtx);
-	ingest_free(http->ingest);
-	free(http);
+	if (http->watching) {
+		pthread_mutex_lock(&http->conns_mtx);
+		http->watchdog_stop = 1;
+		pthread_cond_signal(&http->conns_cv);
+		pthread_mutex_unlock(&http->conns_mtx);
+		pthread_join(http->watchdog, NULL);
+	}
+	http_free(http);
 }

@@ -23,8 +23,9 @@ struct http	*http_start(int fd, const struct config *cf,
 		    size_t errlen);
 
 /*
- * Stop: new requests get 503 "server is shutting down", the requests in
- * flight finish (up to a bound), then every HTTP thread stops.
+ * Stop: new requests, and those waiting for memory, get 503 "server is
+ * shutting down", the other requests in flight finish (up to a bound),
+ * then every HTTP thread stops.
  */
 void		 http_stop(struct http *);
 

@@ -1,5 +1,4 @@
 /* Ingest requests from their headers to their answer; see ingest.h. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdatomic.h>
@@ -7,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -19,8 +19,8 @@
 #include "config.h"
 #include "counters.h"
 #include "debugger.h"
+#include "ipaddr.h"
 #include "ingest.h"
-#include "jarena.h"
 #include "jsonscan.h"
 #include "pipeline.h"
 #include "reply.h"
@@ -28,18 +28,28 @@
 #include "writer.h"
 
 /*
- * The budgets, as multiples of max_body_bytes (16 MiB at least): with the
- * default 4 MiB, 56 MiB of bodies and 56 MiB of decoded events, which
+ * The budgets, as multiples of max_body_bytes (4 MiB at least): with the
+ * default 4 MiB, 56 MiB of bodies of requests a header authenticated,
+ * 16 MiB of the others' bodies, and 56 MiB of decoded events, which
  * measured about 6 times the size of their raw text.
  */
-#define BODIES_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
-#define DECODE_BUDGET(max)	(14 * (size_t)((max) < 4194304 ? 4194304 : (max)))
+#define BUDGET_UNIT(max)	((size_t)((max) < 4194304 ? 4194304 : (max)))
+#define BODIES_BUDGET(max)	(14 * BUDGET_UNIT(max))
+#define ANON_BUDGET(max)	(4 * BUDGET_UNIT(max))
+#define DECODE_BUDGET(max)	(14 * BUDGET_UNIT(max))
 #define DECODE_FACTOR		6
 
+/*
+ * A request's body is reserved from bodies, once and before it is read,
+ * when an Authorization header named a valid key; the body of any other
+ * request grows in anon with the bytes it receives and never waits, so
+ * that requests without a valid key never make others wait.
+ */
 struct ingest {
 	const struct config	*cf;
 	struct writer		*writer;
-	struct budget		 bodies;	/* request bodies held */
+	struct budget		 bodies;	/* bodies of authenticated requests */
+	struct budget		 anon;		/* bodies of the others */
 	struct budget		 decoding;	/* decoded, uncommitted events */
 };
 
@@ -227,10 +237,10 @@ ingest_auth(const char *value, char *key, size_t keylen)
 			return -1;
 		if (n >= sizeof(dec))
 			n = sizeof(dec) - 1;
+		if (memchr(dec, '\0', n) != NULL)
+			return -1;	/* a NUL cannot be in a credential */
 		dec[n] = '\0';
 		n = strcspn(dec, ":");
-		if (memchr(dec, '\0', n) != NULL)
-			n = 0;		/* a NUL cannot be in a key */
 		if (n >= keylen)
 			n = keylen - 1;
 		memcpy(key, dec, n);
@@ -296,8 +306,8 @@ int
 ingest_forwarded_for(const char *value, char *ip, size_t iplen)
 {
 	const char	*p = value, *end, *c;
-	char		 buf[INET6_ADDRSTRLEN + 8];
-	unsigned char	 addr[16];
+	struct ipaddr	 addr;
+	char		 buf[IPADDR_BUFSZ];
 	size_t		 len;
 
 	while (is_blank(*p))
@@ -319,22 +329,12 @@ ingest_forwarded_for(const char *value, char *ip, size_t iplen)
 	} else if ((c = memchr(p, ':', len)) != NULL &&
 	    memchr(c + 1, ':', len - (c + 1 - p)) == NULL)
 		len = c - p;		/* v4:port */
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	if (inet_pton(AF_INET, buf, addr) == 1) {
-		strlcpy(ip, buf, iplen);
-		return 1;
-	}
-	if (strchr(buf, '%') != NULL || inet_pton(AF_INET6, buf, addr) != 1)
+	if (ipaddr_parse(p, len, &addr) == -1)
 		return -1;
 	/* An IPv4-mapped address becomes the IPv4 address. */
-	if (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		inet_ntop(AF_INET, addr + 12, ip, iplen);
-		return 1;
-	}
-	inet_ntop(AF_INET6, addr, ip, iplen);
+	ipaddr_unmap(&addr);
+	ipaddr_format(&addr, buf);
+	strlcpy(ip, buf, iplen);
 	return 1;
 }
 
@@ -405,8 +405,16 @@ ingest_new(const struct config *cf, struct writer *w)
 	ing->cf = cf;
 	ing->writer = w;
 	budget_init(&ing->bodies, BODIES_BUDGET(cf->max_body_bytes));
+	budget_init(&ing->anon, ANON_BUDGET(cf->max_body_bytes));
 	budget_init(&ing->decoding, DECODE_BUDGET(cf->max_body_bytes));
 	return ing;
+}
+
+void
+ingest_shutdown(struct ingest *ing)
+{
+	budget_close(&ing->bodies);
+	budget_close(&ing->decoding);
 }
 
 void
@@ -415,8 +423,36 @@ ingest_free(struct ingest *ing)
 	if (ing == NULL)
 		return;
 	budget_release(&ing->bodies);
+	budget_release(&ing->anon);
 	budget_release(&ing->decoding);
 	free(ing);
+}
+
+int64_t
+ingest_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A new window of the body's receive rate starts now: by the deadline,
+ * the client must have sent body_min_rate bytes a second of it.
+ */
+static void
+window_start(const struct ingest *ing, struct ingest_request *rq)
+{
+	rq->window_bytes = 0;
+	rq->deadline = ing->cf->body_timeout_ms > 0 ? ingest_now() +
+	    ing->cf->body_timeout_ms : 0;
+}
+
+void
+ingest_shutdown_reply(struct reply *r)
+{
+	reply_unavailable(r, "5", "server is shutting down; try again later");
 }
 
 int
@@ -426,6 +462,7 @@ ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 	char			 key[IDS_KEY_LEN + 2], *end;
 	int			 encoding, rc;
 	unsigned long long	 clen;
+	size_t			 share;
 
 	if (rq->nauth > 1) {
 		reply_error(r, 400, "request contains multiple Authorization "
@@ -487,17 +524,29 @@ ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 			return -1;
 		}
 	}
-	body_init(&rq->body, (size_t)cf->max_body_bytes, cf->max_gzip_ratio,
-	    (size_t)clen, encoding == ENCODING_GZIP);
+	if (rq->key == NULL) {
+		body_init(&rq->body, (size_t)cf->max_body_bytes,
+		    cf->max_gzip_ratio, (size_t)clen, encoding == ENCODING_GZIP,
+		    &ing->anon);
+		window_start(ing, rq);
+		return 0;
+	}
 	/*
-	 * The body's share of memory, taken once, before a byte is read:
-	 * its length when declared and plain, else the most it may grow to.
-	 * While the budget is spent this thread waits here, and its client's
-	 * upload waits in the kernel.
+	 * The share of memory of an authenticated body, taken once, before a
+	 * byte is read: its length when declared and plain, else the most it
+	 * may grow to.  While the budget is spent this thread waits here,
+	 * and its client's upload waits in the kernel.
 	 */
-	rq->body_share = encoding != ENCODING_GZIP && clen > 0 ? (size_t)clen :
+	share = encoding != ENCODING_GZIP && clen > 0 ? (size_t)clen :
 	    (size_t)cf->max_body_bytes;
-	budget_take(&ing->bodies, rq->body_share);
+	if (budget_take(&ing->bodies, share) == -1) {
+		ingest_shutdown_reply(r);
+		return -1;
+	}
+	rq->body_share = share;
+	body_init(&rq->body, (size_t)cf->max_body_bytes, cf->max_gzip_ratio,
+	    (size_t)clen, encoding == ENCODING_GZIP, NULL);
+	window_start(ing, rq);
 	return 0;
 }
 
@@ -515,16 +564,38 @@ body_reply(struct ingest *ing, const struct ingest_request *rq,
 		reply_error(r, 413, "request's body exceeds the decompression "
 		    "ratio limit of %lld", (long long)ing->cf->max_gzip_ratio);
 		break;
+	case BODY_BUSY:
+		reply_unavailable(r, "1", "request cannot be processed at this "
+		    "time; try again later");
+		break;
 	default:
 		reply_error(r, 415, "request's body is not valid gzip data");
 		break;
 	}
 }
 
+void
+ingest_timeout_reply(struct reply *r)
+{
+	reply_error(r, 408, "request's body was not received in time");
+}
+
 int
 ingest_read(struct ingest *ing, struct ingest_request *rq, const char *buf,
     size_t n, struct reply *r)
 {
+	const struct config	*cf = ing->cf;
+
+	if (rq->deadline > 0) {
+		if (ingest_now() > rq->deadline) {
+			ingest_timeout_reply(r);
+			return -1;
+		}
+		rq->window_bytes += n;
+		if (rq->window_bytes >= (uint64_t)cf->body_min_rate *
+		    (uint64_t)cf->body_timeout_ms / 1000)
+			window_start(ing, rq);
+	}
 	if (body_feed(&rq->body, buf, n) == 0 ||
 	    rq->body.received <= 2 * rq->body.max + rq->body.declared)
 		return 0;
@@ -595,8 +666,13 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 
 	/* Step 15: decode, validate, normalise; evaluate the pipelines. */
 	share = DECODE_FACTOR * (rq->body.len + 1024);
-	budget_take(&ing->decoding, share);
-	jarena_begin();
+	if (budget_take(&ing->decoding, share) == -1) {
+		writer_unadmit(ing->writer, n);
+		counters_give(src->counters, (int64_t)n, cf->rate_limit_burst,
+		    cf->rate_limit_events_per_minute);
+		ingest_shutdown_reply(r);
+		return;
+	}
 	memset(&b, 0, sizeof(b));
 	b.snap = rq->snap;
 	b.src = src;
@@ -626,13 +702,6 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 		pipeline_evaluate(&b, i, src);
 	}
 	free(set.ids);
-	/* The JSON forms the filters read go with the arena. */
-	for (i = 0; i < n; i++)
-		if (b.events[i].ev.json != NULL) {
-			json_decref(b.events[i].ev.json);
-			b.events[i].ev.json = NULL;
-		}
-	jarena_end();
 	/* Tokens of rejected events are given back (§10). */
 	counters_give(src->counters, (int64_t)nrejected, cf->rate_limit_burst,
 	    cf->rate_limit_events_per_minute);

@@ -100,6 +100,8 @@ struct ingest_request {
 	char			 ip[INET6_ADDRSTRLEN];	/* request IP, or "" */
 	struct body		 body;
 	size_t			 body_share;	/* of the bodies budget */
+	int64_t			 deadline;	/* ingest_now() ms, or 0 */
+	uint64_t		 window_bytes;	/* received since the window began */
 };
 
 /*
@@ -110,9 +112,19 @@ struct ingest	*ingest_new(const struct config *, struct writer *);
 void		 ingest_free(struct ingest *);
 
 /*
- * Steps 3-7 of §5 on the headers of rq, then the body's share of memory,
- * taken before a byte is read (this waits while the budget is spent).
- * Return 0 when the body is to be read, or -1 with the answer in *r.
+ * At shutdown: the requests waiting for memory, and those that would
+ * wait, are answered 503 (§5 step 2).  Any thread.
+ */
+void	ingest_shutdown(struct ingest *);
+
+/*
+ * Steps 3-7 of §5 on the headers of rq.  Then, when a header named a
+ * valid key, the body's share of memory is taken before a byte is read
+ * (this waits while the budget is spent); the body of any other request
+ * takes memory as it grows.  The first window of the body's receive rate
+ * starts: rq->deadline is when the client must have sent body_min_rate
+ * bytes a second of body_timeout (0 when body_timeout is 0).  Return 0
+ * when the body is to be read, or -1 with the answer in *r.
  */
 int	ingest_start(struct ingest *, struct ingest_request *, struct reply *);
 
@@ -120,10 +132,21 @@ int	ingest_start(struct ingest *, struct ingest_request *, struct reply *);
  * The next n bytes of the body as sent (step 8).  Past a limit, nothing
  * more is kept and the rest is dropped, so that the client, still
  * sending, gets the answer when it is done; return -1 with the answer in
- * *r once it has sent another max_body_bytes beyond.
+ * *r once it has sent another max_body_bytes beyond, when the bytes came
+ * after rq->deadline (408), or when a request without a valid key finds
+ * no memory for its body (503).  Otherwise rq->deadline may move on.
  */
 int	ingest_read(struct ingest *, struct ingest_request *, const char *,
 	    size_t n, struct reply *);
+
+/* Milliseconds of the monotonic clock of rq->deadline. */
+int64_t	ingest_now(void);
+
+/* The 408 of a body that did not arrive by rq->deadline. */
+void	ingest_timeout_reply(struct reply *);
+
+/* The 503 of §5 step 2. */
+void	ingest_shutdown_reply(struct reply *);
 
 /*
  * The body is complete: steps 8 (its end) to 17 of §5, which decode and

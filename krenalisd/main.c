@@ -31,7 +31,6 @@
 #include "control.h"
 #include "debugger.h"
 #include "http.h"
-#include "jarena.h"
 #include "listen.h"
 #include "warehouse.h"
 #include "writer.h"
@@ -42,7 +41,7 @@ static int	sigpipe_w = -1;
 static __dead void
 usage_to(FILE *fp, int status)
 {
-	fprintf(fp, "usage: krenalisd [-dhnVv] [-f config] [-D datadir] "
+	fprintf(fp, "usage: krenalisd [-dFhnVv] [-f config] [-D datadir] "
 	    "[-l address:port] [-s socket]\n");
 	exit(status);
 }
@@ -163,6 +162,59 @@ pidfile_write(int fd)
 		log_warn("cannot write the pid file");
 }
 
+/*
+ * Open the warehouse, refusing any other than the one the catalog was
+ * used with, whose events would be lost from sight (krenalisd(8)
+ * DIAGNOSTICS); nothing is created or written before that check.  fresh
+ * (-F) goes on with the warehouse found, or a new one, and the catalog
+ * records its id.
+ */
+static struct warehouse *
+store_open(const struct config *cf, struct catalog *cat, int fresh, char *err,
+    size_t errlen)
+{
+	struct warehouse	*wh;
+	const char		*known = catalog_warehouse(cat);
+	const char		*dir = cf->data_dir;
+	char			 why[1000];
+
+	if (known != NULL && !fresh && !warehouse_exists("sqlite", cf)) {
+		snprintf(err, errlen, "store: %s/warehouse.db is missing, but "
+		    "%s/state.db was used with warehouse %s, and its events "
+		    "are gone with it: put it back, or start krenalisd with -F "
+		    "to go on with a new empty warehouse", dir, dir, known);
+		return NULL;
+	}
+	if ((wh = warehouse_open("sqlite", cf, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "store: %s", why);
+		return NULL;
+	}
+	if (known != NULL && !fresh && strcmp(wh->id, known) != 0) {
+		snprintf(err, errlen, "store: %s/warehouse.db is not warehouse "
+		    "%s, which %s/state.db was used with: put that one back, or "
+		    "start krenalisd with -F to go on with this one", dir, known,
+		    dir);
+		goto fail;
+	}
+	if (warehouse_ensure_schema(wh, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "store: %s", why);
+		goto fail;
+	}
+	if (known != NULL && strcmp(wh->id, known) == 0)
+		return wh;
+	if (known != NULL)
+		log_warnx("store: -F: going on with warehouse %s in place of "
+		    "warehouse %s", wh->id, known);
+	if (catalog_warehouse_set(cat, wh->id, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "catalog: %s", why);
+		goto fail;
+	}
+	return wh;
+fail:
+	warehouse_close(wh);
+	return NULL;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -177,12 +229,13 @@ main(int argc, char *argv[])
 	const char		*opt_datadir = NULL, *opt_listen = NULL;
 	const char		*opt_socket = NULL;
 	char			 err[1024], *path, *sockpath, *endpoint;
-	int			 ch, debug = 0, noaction = 0, verbose = 0;
+	int			 ch, debug = 0, fresh = 0, noaction = 0;
+	int			 verbose = 0;
 	int			 conf_given = 0, lockfd, ctlfd = -1, httpfd;
 	int			 sp[2], created;
 
 	argv[0] = (char *)(uintptr_t)"krenalisd";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "dD:f:hl:ns:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:Ff:hl:ns:Vv")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage_to(stdout, 0);
@@ -194,6 +247,9 @@ main(int argc, char *argv[])
 			break;
 		case 'D':
 			opt_datadir = optarg;
+			break;
+		case 'F':
+			fresh = 1;
 			break;
 		case 'f':
 			conffile = optarg;
@@ -242,7 +298,6 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	mallopt(M_ARENA_MAX, 4);
-	jarena_install();
 	config_init(&cf);
 	if (config_load(&cf, conffile, conf_given, err, sizeof(err)) == -1)
 		fatalx("%s", err);
@@ -301,11 +356,9 @@ main(int argc, char *argv[])
 	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
 		startup_fail(&cf, created, sockpath, "catalog: %s", err);
 	free(path);
-	if ((wh = warehouse_open("sqlite", &cf, err, sizeof(err))) == NULL ||
-	    warehouse_ensure_schema(wh, err, sizeof(err)) == -1) {
-		warehouse_close(wh);
+	if ((wh = store_open(&cf, cat, fresh, err, sizeof(err))) == NULL) {
 		catalog_close(cat);
-		startup_fail(&cf, created, sockpath, "store: %s", err);
+		startup_fail(&cf, created, sockpath, "%s", err);
 	}
 
 	if (!debug) {

@@ -1,6 +1,4 @@
 /* Pipeline evaluation of one event; see pipeline.h. */
-#include <string.h>
-
 #include "batch.h"
 #include "consents.h"
 #include "event.h"
@@ -16,9 +14,8 @@ pipeline_evaluate(struct batch *b, size_t i, const struct snap_source *src)
 	struct filter_event		 fe;
 	struct filter_result		 fr;
 	size_t				 j, k;
-	int				 pass;
 
-	memset(&fe, 0, sizeof(fe));
+	filter_event_init(&fe, &be->ev);
 	for (j = 0; j < b->npipelines; j++) {
 		p = &src->pipelines[j];
 		k = i * b->npipelines + j;
@@ -26,18 +23,7 @@ pipeline_evaluate(struct batch *b, size_t i, const struct snap_source *src)
 			b->results[k] = PRESULT_DISABLED;
 			continue;
 		}
-		pass = 1;
-		if (p->filter != NULL) {
-			if (fe.json == NULL) {
-				fe.json = event_json(&be->ev);
-				fe.properties = be->ev.properties;
-				fe.properties_len = be->ev.properties_len;
-				fe.traits = be->ev.traits;
-				fe.traits_len = be->ev.traits_len;
-			}
-			pass = filter_eval_event(p->filter, &fe, &fr);
-		}
-		if (!pass) {
+		if (!filter_eval(p->filter, &fe, &fr)) {
 			b->results[k] = PRESULT_FILTERED;
 			b->conds[k] = fr.reason == FILTER_FAILED_CONDITION ?
 			    (int32_t)fr.index : -1;

@@ -73,9 +73,11 @@ reply_error(struct reply *r, unsigned int status, const char *fmt, ...)
 	case 401: code = "Unauthorized"; break;
 	case 404: code = "NotFound"; break;
 	case 405: code = "MethodNotAllowed"; break;
+	case 408: code = "RequestTimeout"; break;
 	case 413: code = "PayloadTooLarge"; break;
 	case 415: code = "UnsupportedMediaType"; break;
 	case 429: code = "TooManyRequests"; break;
+	case 501: code = "NotImplemented"; break;
 	case 503: code = "ServiceUnavailable"; break;
 	default: code = "InternalServerError"; break;
 	}

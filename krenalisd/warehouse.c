@@ -1,9 +1,10 @@
-/* The engines' table and what they share; see warehouse.h. */
+/*
+ * The engines' table and what they share, the health of spec/ingest.md
+ * §13.1 among it; see warehouse.h.
+ */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "timestamp.h"
 #include "warehouse.h"
@@ -12,22 +13,48 @@ static const struct wh_engine *const engines[] = {
 	&wh_sqlite,
 };
 
+/* The engine called name, or NULL. */
+static const struct wh_engine *
+engine_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
+		if (strcmp(engines[i]->name, name) == 0)
+			return engines[i];
+	return NULL;
+}
+
+/* Record the outcome of a commit or probe that ended now. */
+static void
+health_set(struct warehouse *wh, int ok)
+{
+	atomic_store(&wh->health, timestamp_now() * 2 + (ok != 0));
+}
+
+int
+warehouse_exists(const char *name, const struct config *cf)
+{
+	const struct wh_engine	*e = engine_find(name);
+
+	return e != NULL && e->exists(cf);
+}
+
 struct warehouse *
 warehouse_open(const char *name, const struct config *cf, char *err,
     size_t errlen)
 {
+	const struct wh_engine	*e = engine_find(name);
 	struct warehouse	*wh;
-	size_t			 i;
 
-	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
-		if (strcmp(engines[i]->name, name) != 0)
-			continue;
-		if ((wh = engines[i]->open(cf, err, errlen)) != NULL)
-			wh->engine = engines[i];
-		return wh;
+	if (e == NULL) {
+		snprintf(err, errlen, "no warehouse engine is called %s",
+		    name);
+		return NULL;
 	}
-	snprintf(err, errlen, "no warehouse engine is called %s", name);
-	return NULL;
+	if ((wh = e->open(cf, err, errlen)) != NULL)
+		wh->engine = e;
+	return wh;
 }
 
 void
@@ -46,43 +73,33 @@ warehouse_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 int
 warehouse_writable(struct warehouse *wh)
 {
-	if (timestamp_now() - atomic_load(&wh->last_commit) < 1000)
-		return 1;
-	if (!wh->engine->probe(wh))
+	int64_t	h = atomic_load(&wh->health);
+	int	ok;
+
+	if (!wh->engine->present(wh))
 		return 0;
-	atomic_store(&wh->last_commit, timestamp_now());
-	return 1;
+	if (timestamp_now() - h / 2 < 1000)
+		return h % 2;
+	ok = wh->engine->probe(wh);
+	health_set(wh, ok);
+	return ok;
 }
 
-/* Append the reject r to the array arg, as spec/pipelines.md §7.5 has it. */
-static void
-reject_json(void *arg, const struct wh_reject *r)
+int
+warehouse_rejects_range(struct warehouse *wh, const char *source_id,
+    int64_t count, int64_t *after, int64_t *until, char *err, size_t errlen)
 {
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "receivedAt", json_string(r->received_at));
-	json_object_set_new(o, "source", json_string(r->connection_id));
-	json_object_set_new(o, "requestId", json_string(r->request_id));
-	json_object_set_new(o, "index", json_integer(r->index));
-	json_object_set_new(o, "messageId", r->message_id ?
-	    json_string(r->message_id) : json_null());
-	json_object_set_new(o, "error", json_string(r->error));
-	json_object_set_new(o, "raw", json_stringn(r->raw, r->rawlen));
-	json_array_append_new(arg, o);
+	return wh->engine->rejects_range(wh, source_id, count, after, until,
+	    err, errlen);
 }
 
-json_t *
-warehouse_rejects(struct warehouse *wh, const char *source_id, int64_t count,
-    char *err, size_t errlen)
+int
+warehouse_rejects(struct warehouse *wh, const char *source_id, int64_t after,
+    int64_t until, int64_t count, void (*fn)(void *, const struct wh_reject *),
+    void *arg, char *err, size_t errlen)
 {
-	json_t	*a = json_array();
-
-	if (wh->engine->rejects(wh, source_id, count, reject_json, a, err,
-	    errlen) == -1) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return wh->engine->rejects(wh, source_id, after, until, count, fn, arg,
+	    err, errlen);
 }
 
 struct wh_session *
@@ -111,7 +128,11 @@ warehouse_error(struct wh_session *s)
 int
 warehouse_begin(struct wh_session *s)
 {
-	return s->wh->engine->begin(s);
+	if (s->wh->engine->begin(s) == -1) {
+		health_set(s->wh, 0);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -130,9 +151,9 @@ warehouse_add(struct wh_session *s, const struct event *ev, int store,
 int
 warehouse_commit(struct wh_session *s)
 {
-	if (s->wh->engine->commit(s) == -1)
+	if (!s->wh->engine->present(s->wh) || s->wh->engine->commit(s) == -1)
 		return -1;
-	atomic_store(&s->wh->last_commit, timestamp_now());
+	health_set(s->wh, 1);
 	return 0;
 }
 
@@ -140,4 +161,5 @@ void
 warehouse_rollback(struct wh_session *s)
 {
 	s->wh->engine->rollback(s);
+	health_set(s->wh, 0);
 }

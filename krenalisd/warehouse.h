@@ -8,7 +8,13 @@
  * The main thread opens the warehouse, ensures its schema and closes it
  * after every other thread is done.  The writer thread writes through a
  * session of its own.  warehouse_writable is called from any HTTP thread,
- * warehouse_rejects from the control thread only.
+ * warehouse_rejects_range and warehouse_rejects from the control thread
+ * only.
+ *
+ * A warehouse is healthy while its last commit or health probe succeeded
+ * (spec/ingest.md §13.1).  An engine whose warehouse is a file checks, at
+ * each commit and probe, that the file is still the one at its path: once
+ * it is not, every commit and probe fails.
  */
 #ifndef WAREHOUSE_H
 #define WAREHOUSE_H
@@ -17,8 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "ids.h"
 #include "batch.h"
 
 struct config;
@@ -27,7 +32,7 @@ struct event;
 /*
  * A quarantine row (§15), as the writer adds it and as warehouse_rejects
  * reads it back; strings are NUL-terminated but raw, which has rawlen
- * bytes.
+ * bytes.  Rows read back have an id, which grows with each row added.
  */
 struct wh_reject {
 	const char	*received_at;	/* events.md §11.3 text */
@@ -38,6 +43,7 @@ struct wh_reject {
 	const char	*error;
 	const char	*raw;
 	size_t		 rawlen;
+	int64_t		 id;		/* when read back */
 };
 
 /*
@@ -46,7 +52,13 @@ struct wh_reject {
  */
 struct warehouse {
 	const struct wh_engine	*engine;
-	_Atomic int64_t		 last_commit;	/* ms of the last good one */
+	/* Its id, a UUID; "" until its schema is ensured, when it has none. */
+	char			 id[IDS_UUID_LEN + 1];
+	/*
+	 * The outcome of the last commit or probe: its time in ms times two,
+	 * plus one when it succeeded.
+	 */
+	_Atomic int64_t		 health;
 };
 
 /* The writer's connection; an engine's state begins with it likewise. */
@@ -62,20 +74,30 @@ struct wh_session {
 struct wh_engine {
 	const char	*name;
 
+	/* Whether cf's warehouse exists, without creating it. */
+	int		 (*exists)(const struct config *cf);
+	/* Open, and read the warehouse's id when it has one. */
 	struct warehouse *(*open)(const struct config *, char *err,
 			    size_t errlen);
 	void		 (*close)(struct warehouse *);
+	/* Create what is missing of the schema, the id included. */
 	int		 (*ensure_schema)(struct warehouse *, char *err,
 			    size_t errlen);
-	/* Whether a write transaction can be had now; logs why not. */
-	int		 (*probe)(struct warehouse *);
 	/*
-	 * Call fn for the count newest rejects (of the source whose id is
-	 * source_id, unless NULL), oldest first; the row is borrowed for
-	 * the length of the call.
+	 * Whether the warehouse is still the one opened (a file: not
+	 * removed or replaced); says so once when it is not, and fails
+	 * every begin from then on.
 	 */
+	int		 (*present)(struct warehouse *);
+	/* Whether a write of one row commits now; logs why not. */
+	int		 (*probe)(struct warehouse *);
+	/* See warehouse_rejects_range and warehouse_rejects. */
+	int		 (*rejects_range)(struct warehouse *,
+			    const char *source_id, int64_t count,
+			    int64_t *after, int64_t *until, char *err,
+			    size_t errlen);
 	int		 (*rejects)(struct warehouse *, const char *source_id,
-			    int64_t count,
+			    int64_t after, int64_t until, int64_t count,
 			    void (*fn)(void *, const struct wh_reject *),
 			    void *arg, char *err, size_t errlen);
 
@@ -95,31 +117,55 @@ struct wh_engine {
 extern const struct wh_engine	wh_sqlite;
 
 /*
- * Open the warehouse of the engine called name ("sqlite") as cf
- * configures it; NULL with err.
+ * Whether the warehouse of the engine called name ("sqlite") as cf
+ * configures it exists; 0 for an unknown engine.  Nothing is created.
+ */
+int		 warehouse_exists(const char *name, const struct config *cf);
+
+/*
+ * Open the warehouse of the engine called name as cf configures it,
+ * creating it when it does not exist; NULL with err.  Its id is read
+ * (warehouse.id), and is "" when it has none.
  */
 struct warehouse *warehouse_open(const char *name, const struct config *cf,
 		    char *err, size_t errlen);
 void		 warehouse_close(struct warehouse *);
 
-/* Create what is missing of the tables, indexes and view; -1 with err. */
+/*
+ * Create what is missing of the tables, indexes and view, and give the
+ * warehouse an id when it has none; -1 with err.
+ */
 int		 warehouse_ensure_schema(struct warehouse *, char *err,
 		    size_t errlen);
 
 /*
- * Whether the warehouse is writable (spec/ingest.md §13.1): a commit
- * succeeded less than a second ago, or the engine's probe succeeds (in
- * SQLite, BEGIN IMMEDIATE; COMMIT within 2 seconds).
+ * Whether the warehouse is writable (spec/ingest.md §13.1): it is still
+ * the one opened, and the last commit or probe succeeded less than a
+ * second ago or else a new probe succeeds, which writes one row (in
+ * SQLite an upsert in krenalis_meta that must commit within 2 seconds).
  */
 int		 warehouse_writable(struct warehouse *);
 
 /*
- * The count newest quarantined events of the source whose id is
- * source_id (all sources when NULL), oldest first, as the array of
- * spec/pipelines.md §7.5 (a new reference); NULL with err.
+ * The quarantine is read a few rows at a time, so that a long list is
+ * never held whole (spec/pipelines.md §7.5).  warehouse_rejects_range
+ * sets *after and *until so that the rows of ids in (after, until] are
+ * the count newest of the source whose id is source_id (every source when
+ * NULL); -1 with err.
  */
-json_t		*warehouse_rejects(struct warehouse *, const char *source_id,
-		    int64_t count, char *err, size_t errlen);
+int		 warehouse_rejects_range(struct warehouse *,
+		    const char *source_id, int64_t count, int64_t *after,
+		    int64_t *until, char *err, size_t errlen);
+
+/*
+ * Call fn for the first count rows of the source whose id is source_id
+ * (every source when NULL) of ids in (after, until], oldest first; the
+ * row is borrowed for the length of the call.  0, or -1 with err.
+ */
+int		 warehouse_rejects(struct warehouse *, const char *source_id,
+		    int64_t after, int64_t until, int64_t count,
+		    void (*fn)(void *, const struct wh_reject *), void *arg,
+		    char *err, size_t errlen);
 
 /* The writer's session, and the last error of its database. */
 struct wh_session *warehouse_session_new(struct warehouse *, char *err,
@@ -129,7 +175,9 @@ const char	*warehouse_error(struct wh_session *);
 
 /*
  * One transaction: begin, any number of rejects and adds, then commit or
- * rollback.  Nothing of a transaction that is rolled back is kept.
+ * rollback.  Nothing of a transaction that is rolled back is kept.  A
+ * transaction that cannot begin, or is rolled back, makes the warehouse
+ * unhealthy until a commit or probe succeeds.
  */
 int		 warehouse_begin(struct wh_session *);
 /* Quarantine r. */
@@ -147,7 +195,10 @@ int		 warehouse_reject(struct wh_session *,
 int		 warehouse_add(struct wh_session *, const struct event *ev,
 		    int store, enum outcome *outcome);
 
-/* Commit; when that fails (-1), the caller rolls back. */
+/*
+ * Commit, after checking that the warehouse is still the one opened; when
+ * that fails (-1), the caller rolls back.
+ */
 int		 warehouse_commit(struct wh_session *);
 void		 warehouse_rollback(struct wh_session *);
 

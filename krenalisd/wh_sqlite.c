@@ -1,20 +1,26 @@
 /*
  * The SQLite engine of the warehouse: DATA_DIR/warehouse.db in WAL mode
  * (spec/events.md §14.2, §15), with the daemon's dedupe index
- * (dedupe.h) in its table krenalis_dedupe.  See warehouse.h.
+ * (dedupe.h) in its table krenalis_dedupe, and the warehouse's id and
+ * the health probe's row in krenalis_meta.  See warehouse.h.
  *
  * Three connections, each used by one thread at a time: the health
  * probe's (any HTTP thread, behind a mutex), the writer's session, and a
  * read-only one for the quarantine, opened on first use by the control
  * thread.
  */
+#include <sys/stat.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "compat.h"
+#include "ids.h"
 #include "log.h"
 #include "timestamp.h"
 #include "xmalloc.h"
@@ -32,6 +38,14 @@ struct sqlite_wh {
 	sqlite3			*probe;		/* the health probe's */
 	pthread_mutex_t		 probe_mtx;
 	sqlite3			*ro;		/* the quarantine reader */
+	dev_t			 dev;		/* the file opened at path */
+	ino_t			 ino;
+	_Atomic int		 gone;		/* it is no longer there */
+	/*
+	 * The last transaction failed on a corrupt page: a probe, which
+	 * writes elsewhere, cannot tell when that is over; a commit can.
+	 */
+	_Atomic int		 corrupt;
 };
 
 struct sqlite_session {
@@ -138,7 +152,16 @@ const char wh_sqlite_schema_sql[] =
 " bucket INTEGER NOT NULL,"
 " message_id TEXT NOT NULL,"
 " received_at INTEGER NOT NULL,"
-" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID";
+" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID;\n"
+"CREATE TABLE IF NOT EXISTS krenalis_meta ("
+" name TEXT PRIMARY KEY,"
+" value TEXT NOT NULL) WITHOUT ROWID";
+
+/* The health probe's write (spec/ingest.md §13.1). */
+static const char probe_sql[] =
+"INSERT INTO krenalis_meta (name, value) VALUES ('probed_at', "
+"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) "
+"ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 const char wh_sqlite_insert_sql[] =
 "INSERT INTO krenalis_events (\"connection_id\",\"anonymous_id\","
@@ -215,6 +238,60 @@ bind_str(sqlite3_stmt *st, int i, const char *s)
 	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
+/* Read the warehouse's id into wh.id, leaving it "" when there is none. */
+static void
+id_read(struct sqlite_wh *sw)
+{
+	sqlite3_stmt	*st;
+
+	sw->wh.id[0] = '\0';
+	if (sqlite3_prepare_v2(sw->probe, "SELECT value FROM krenalis_meta "
+	    "WHERE name = 'id'", -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		strlcpy(sw->wh.id, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(sw->wh.id));
+	sqlite3_finalize(st);
+}
+
+/*
+ * Whether the file opened is still the one at the path: not removed,
+ * renamed or replaced (spec/ingest.md §13.1).  As it is held open, its
+ * inode cannot be reused.  A stat per call, which is per commit: not a row
+ * more goes into a file that no one can open again.
+ */
+static int
+sq_present(struct warehouse *wh)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	struct stat		 st;
+
+	if (atomic_load(&sw->gone))
+		return 0;
+	if (stat(sw->path, &st) == 0 ? st.st_dev == sw->dev &&
+	    st.st_ino == sw->ino : errno != ENOENT && errno != ENOTDIR)
+		return 1;
+	if (atomic_exchange(&sw->gone, 1) == 0)
+		log_warnx("store: %s was removed or replaced while krenalisd "
+		    "was running: no event can be stored from now on; see "
+		    "DIAGNOSTICS in krenalisd(8) to recover the events stored "
+		    "in it", sw->path);
+	return 0;
+}
+
+static int
+sq_exists(const struct config *cf)
+{
+	struct stat	 st;
+	char		*path;
+	int		 rc;
+
+	xasprintf(&path, "%s/warehouse.db", cf->data_dir);
+	rc = stat(path, &st) == 0 || errno != ENOENT;
+	free(path);
+	return rc;
+}
+
 static void
 sq_close(struct warehouse *wh)
 {
@@ -232,6 +309,7 @@ static struct warehouse *
 sq_open(const struct config *cf, char *err, size_t errlen)
 {
 	struct sqlite_wh	*sw = xcalloc(1, sizeof(*sw));
+	struct stat		 st;
 	char			*sql;
 
 	xasprintf(&sw->path, "%s/warehouse.db", cf->data_dir);
@@ -249,6 +327,14 @@ sq_open(const struct config *cf, char *err, size_t errlen)
 	}
 	free(sql);
 	sqlite3_busy_timeout(sw->probe, 2000);
+	if (stat(sw->path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", sw->path, strerror(errno));
+		sq_close(&sw->wh);
+		return NULL;
+	}
+	sw->dev = st.st_dev;
+	sw->ino = st.st_ino;
+	id_read(sw);
 	return &sw->wh;
 fail:
 	snprintf(err, errlen, "%s: %s", sw->path, sw->probe ?
@@ -261,10 +347,28 @@ static int
 sq_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 {
 	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	sqlite3_stmt		*st;
+	char			 id[IDS_UUID_LEN + 1];
 
 	if (sqlite3_exec(sw->probe, wh_sqlite_schema_sql, NULL, NULL,
-	    NULL) == SQLITE_OK)
+	    NULL) != SQLITE_OK)
+		goto fail;
+	if (wh->id[0] != '\0')
 		return 0;
+	ids_new_uuid(id);
+	if (sqlite3_prepare_v2(sw->probe, "INSERT OR IGNORE INTO "
+	    "krenalis_meta (name, value) VALUES ('id', ?)", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	id_read(sw);
+	return 0;
+fail:
 	snprintf(err, errlen, "%s: %s", sw->path, sqlite3_errmsg(sw->probe));
 	return -1;
 }
@@ -275,9 +379,13 @@ sq_probe(struct warehouse *wh)
 	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
 	int			 ok;
 
+	if (atomic_load(&sw->corrupt)) {
+		log_warnx("store: health probe failed: the last transaction "
+		    "found %s corrupt", sw->path);
+		return 0;
+	}
 	pthread_mutex_lock(&sw->probe_mtx);
-	ok = sqlite3_exec(sw->probe, "BEGIN IMMEDIATE; COMMIT;", NULL, NULL,
-	    NULL) == SQLITE_OK;
+	ok = sqlite3_exec(sw->probe, probe_sql, NULL, NULL, NULL) == SQLITE_OK;
 	if (!ok) {
 		log_warnx("store: health probe failed: %s",
 		    sqlite3_errmsg(sw->probe));
@@ -287,15 +395,15 @@ sq_probe(struct warehouse *wh)
 	return ok;
 }
 
-static int
-sq_rejects(struct warehouse *wh, const char *source_id, int64_t count,
-    void (*fn)(void *, const struct wh_reject *), void *arg, char *err,
+/*
+ * sql prepared on the quarantine reader, which is opened on first use;
+ * NULL with err.
+ */
+static sqlite3_stmt *
+sq_reader_prepare(struct sqlite_wh *sw, const char *sql, char *err,
     size_t errlen)
 {
-	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
-	struct wh_reject	 r;
-	sqlite3_stmt		*st = NULL;
-	int			 rc;
+	sqlite3_stmt	*st = NULL;
 
 	if (sw->ro == NULL && sqlite3_open_v2(sw->path, &sw->ro,
 	    SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -303,20 +411,68 @@ sq_rejects(struct warehouse *wh, const char *source_id, int64_t count,
 		sqlite3_close(sw->ro);
 		sw->ro = NULL;
 		snprintf(err, errlen, "cannot open the warehouse");
-		return -1;
+		return NULL;
 	}
 	sqlite3_busy_timeout(sw->ro, 2000);
-	if (sqlite3_prepare_v2(sw->ro, "SELECT * FROM (SELECT rowid, "
-	    "received_at, connection_id, request_id, batch_index, message_id, "
-	    "error, raw FROM krenalis_rejected WHERE ?1 IS NULL OR "
-	    "connection_id = ?1 ORDER BY rowid DESC LIMIT ?2) ORDER BY rowid",
-	    -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(sw->ro, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
+		return NULL;
+	}
+	return st;
+}
+
+/* The row ids are the rowids, which grow as rows are added. */
+static int
+sq_rejects_range(struct warehouse *wh, const char *source_id, int64_t count,
+    int64_t *after, int64_t *until, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = sq_reader_prepare(sw, "SELECT (SELECT min(rowid) FROM "
+	    "(SELECT rowid FROM krenalis_rejected WHERE ?1 IS NULL OR "
+	    "connection_id = ?1 ORDER BY rowid DESC LIMIT ?2)), (SELECT "
+	    "coalesce(max(rowid), 0) FROM krenalis_rejected)", err,
+	    errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, source_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, count);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*until = sqlite3_column_int64(st, 1);
+		*after = sqlite3_column_type(st, 0) == SQLITE_NULL ? *until :
+		    sqlite3_column_int64(st, 0) - 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
 		return -1;
 	}
+	return 0;
+}
+
+static int
+sq_rejects(struct warehouse *wh, const char *source_id, int64_t after,
+    int64_t until, int64_t count, void (*fn)(void *, const struct wh_reject *),
+    void *arg, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	struct wh_reject	 r;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = sq_reader_prepare(sw, "SELECT rowid, received_at, "
+	    "connection_id, request_id, batch_index, message_id, error, raw "
+	    "FROM krenalis_rejected WHERE rowid > ?2 AND rowid <= ?3 AND "
+	    "(?1 IS NULL OR connection_id = ?1) ORDER BY rowid LIMIT ?4", err,
+	    errlen)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, source_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, count);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, until);
+	sqlite3_bind_int64(st, 4, count);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
 		r.received_at = (const char *)sqlite3_column_text(st, 1);
 		r.connection_id = (const char *)sqlite3_column_text(st, 2);
 		r.request_id = (const char *)sqlite3_column_text(st, 3);
@@ -497,6 +653,8 @@ fail:
 static const char *
 sq_error(struct wh_session *s)
 {
+	if (atomic_load(&((struct sqlite_wh *)s->wh)->gone))
+		return "the warehouse file was removed or replaced";
 	return sqlite3_errmsg(((struct sqlite_session *)s)->db);
 }
 
@@ -505,6 +663,8 @@ sq_begin(struct wh_session *s)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 
+	if (atomic_load(&((struct sqlite_wh *)s->wh)->gone))
+		return -1;
 	return sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL) == SQLITE_OK ? 0 : -1;
 }
@@ -570,24 +730,32 @@ sq_commit(struct wh_session *s)
 	    sqlite3_exec(ss->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	dedupe_commit(ss->dedupe);
+	atomic_store(&((struct sqlite_wh *)s->wh)->corrupt, 0);
 	return 0;
 }
 
+/* The failure that led here is still the connection's error. */
 static void
 sq_rollback(struct wh_session *s)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
+	int			 rc = sqlite3_errcode(ss->db);
 
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+		atomic_store(&((struct sqlite_wh *)s->wh)->corrupt, 1);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	dedupe_rollback(ss->dedupe);
 }
 
 const struct wh_engine wh_sqlite = {
 	.name = "sqlite",
+	.exists = sq_exists,
 	.open = sq_open,
 	.close = sq_close,
 	.ensure_schema = sq_ensure_schema,
+	.present = sq_present,
 	.probe = sq_probe,
+	.rejects_range = sq_rejects_range,
 	.rejects = sq_rejects,
 	.session_new = sq_session_new,
 	.session_free = sq_session_free,

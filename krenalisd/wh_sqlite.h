@@ -12,8 +12,9 @@ struct event;
 
 /*
  * The DDL of krenalis_events, its index and the events view
- * (spec/events.md §14.2), of krenalis_rejected (§15) and of the dedupe
- * index's krenalis_dedupe (dedupe.h), for sqlite3_exec.
+ * (spec/events.md §14.2), of krenalis_rejected (§15), of the dedupe
+ * index's krenalis_dedupe (dedupe.h) and of krenalis_meta (the
+ * warehouse's id and the health probe's row), for sqlite3_exec.
  */
 extern const char	wh_sqlite_schema_sql[];
 

@@ -10,6 +10,7 @@
 #include "detail.h"
 #include "fmt.h"
 #include "jtext.h"
+#include "proto.h"
 #include "reclist.h"
 
 #define DETAIL_INDENT	2	/* blanks a level of JSON */
@@ -128,12 +129,12 @@ detail_build(struct fmt_lines *out, const struct rec *r, const char *srcname,
 {
 	json_t		*o;
 	const json_t	*pl, *p, *v;
-	const char	*s;
-	size_t		 i, off, len;
+	const char	*s, *text;
+	size_t		 i, len;
 	long long	 rawbytes;
 	int		 w, namew = 4;
 
-	o = json_loadb(r->text, r->textlen, 0, NULL);
+	o = proto_decode(r->text, r->textlen);
 	detail_line(out, width, utf8, DETAIL_TITLE, "Event %lld  received %s",
 	    r->seq, r->at);
 	if (srcname != NULL && strcmp(srcname, r->source) != 0)
@@ -188,9 +189,9 @@ detail_build(struct fmt_lines *out, const struct rec *r, const char *srcname,
 		detail_line(out, width, utf8, DETAIL_TITLE,
 		    "Normalised event  (Tab: raw payload)");
 		v = json_object_get(o, "event");
-		if (json_is_object(v) && jtext_member(r->text, r->textlen,
-		    "event", &off, &len) == 0)
-			detail_json(out, r->text + off, len, width, utf8);
+		if (json_is_object(v) && (text = proto_member(r->text,
+		    r->textlen, "event", &len)) != NULL)
+			detail_json(out, text, len, width, utf8);
 		else
 			detail_line(out, width, utf8, DETAIL_DIM, "none: %s",
 			    r->outcome == REC_REJECTED ? "the event was "

@@ -1,8 +1,9 @@
-/* JSON text indented and searched as text; see jtext.h. */
+/* JSON text indented as text; see jtext.h. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "jsonlex.h"
 #include "xmalloc.h"
 #include "jtext.h"
 
@@ -19,17 +20,18 @@ jtext_newline(struct buf *b, size_t depth, int indent)
 		buf_add(b, " ", 1);
 }
 
-static int
-jtext_blank(char c)
+/* The index of q in text, or JTEXT_NONE when q is NULL. */
+static size_t
+jtext_index(const char *text, const char *q)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return q == NULL ? JTEXT_NONE : (size_t)(q - text);
 }
 
-/* Whether c ends a scalar (a number, true, false, null). */
-static int
-jtext_delim(char c)
+/* The index past the blanks at text[i]. */
+static size_t
+jtext_blanks(const char *text, size_t len, size_t i)
 {
-	return jtext_blank(c) || strchr(",:[]{}\"", c) != NULL;
+	return jsonlex_ws(text + i, text + len) - text;
 }
 
 /*
@@ -37,23 +39,9 @@ jtext_delim(char c)
  * or JTEXT_NONE when it is not closed within len.
  */
 static size_t
-jtext_string_end(const char *text, size_t len, size_t i)
+jtext_string(const char *text, size_t len, size_t i)
 {
-	for (i++; i < len; i++) {
-		if (text[i] == '\\')
-			i++;
-		else if (text[i] == '"')
-			return i + 1;
-	}
-	return JTEXT_NONE;
-}
-
-static size_t
-jtext_skip_blanks(const char *text, size_t len, size_t i)
-{
-	while (i < len && jtext_blank(text[i]))
-		i++;
-	return i;
+	return jtext_index(text, jsonlex_string(text + i, text + len, NULL));
 }
 
 char *
@@ -67,11 +55,7 @@ jtext_pretty(const char *text, size_t len, int indent,
 	int			 done = 0;
 
 	buf_init(&b);
-	while (i < len) {
-		if (jtext_blank(text[i])) {
-			i++;
-			continue;
-		}
+	while ((i = jtext_blanks(text, len, i)) < len) {
 		if (done && depth == 0) {
 			/* Text after the value: show it as it is. */
 			st = JTEXT_INVALID;
@@ -81,7 +65,7 @@ jtext_pretty(const char *text, size_t len, int indent,
 		}
 		switch (text[i]) {
 		case '"':
-			j = jtext_string_end(text, len, i);
+			j = jtext_string(text, len, i);
 			if (j == JTEXT_NONE) {
 				st = JTEXT_PARTIAL;
 				j = len;
@@ -93,7 +77,7 @@ jtext_pretty(const char *text, size_t len, int indent,
 		case '{':
 		case '[':
 			close = text[i] == '{' ? '}' : ']';
-			j = jtext_skip_blanks(text, len, i + 1);
+			j = jtext_blanks(text, len, i + 1);
 			if (j < len && text[j] == close) {
 				buf_add(&b, text + i, 1);
 				buf_add(&b, &close, 1);
@@ -137,8 +121,8 @@ jtext_pretty(const char *text, size_t len, int indent,
 			i++;
 			break;
 		default:
-			for (j = i + 1; j < len && !jtext_delim(text[j]); j++)
-				;
+			/* Not a delimiter, so the scalar is not empty. */
+			j = jsonlex_token(text + i, text + len) - text;
 			buf_add(&b, text + i, j - i);
 			i = j;
 			done = depth == 0;
@@ -150,78 +134,4 @@ jtext_pretty(const char *text, size_t len, int indent,
 	free(stack);
 	*status = st;
 	return buf_finish(&b);
-}
-
-size_t
-jtext_skip(const char *text, size_t len, size_t off)
-{
-	size_t	i, depth = 0;
-
-	i = jtext_skip_blanks(text, len, off);
-	if (i >= len)
-		return JTEXT_NONE;
-	if (text[i] == '"')
-		return jtext_string_end(text, len, i);
-	if (text[i] != '{' && text[i] != '[') {
-		if (jtext_delim(text[i]))
-			return JTEXT_NONE;
-		for (i++; i < len && !jtext_delim(text[i]); i++)
-			;
-		return i;
-	}
-	for (; i < len; i++) {
-		switch (text[i]) {
-		case '"':
-			if ((i = jtext_string_end(text, len, i)) == JTEXT_NONE)
-				return JTEXT_NONE;
-			i--;
-			break;
-		case '{':
-		case '[':
-			depth++;
-			break;
-		case '}':
-		case ']':
-			if (--depth == 0)
-				return i + 1;
-			break;
-		}
-	}
-	return JTEXT_NONE;
-}
-
-int
-jtext_member(const char *text, size_t len, const char *name, size_t *off,
-    size_t *vlen)
-{
-	size_t	i, ks, k, v, e, nlen = strlen(name);
-
-	i = jtext_skip_blanks(text, len, 0);
-	if (i >= len || text[i] != '{')
-		return -1;
-	i++;
-	for (;;) {
-		ks = jtext_skip_blanks(text, len, i);
-		if (ks >= len || text[ks] != '"')
-			return -1;
-		if ((k = jtext_string_end(text, len, ks)) == JTEXT_NONE)
-			return -1;
-		i = jtext_skip_blanks(text, len, k);
-		if (i >= len || text[i] != ':')
-			return -1;
-		v = jtext_skip_blanks(text, len, i + 1);
-		if ((e = jtext_skip(text, len, v)) == JTEXT_NONE)
-			return -1;
-		/* The name is between the quotes at ks and k - 1. */
-		if (k - ks - 2 == nlen && memcmp(text + ks + 1, name,
-		    nlen) == 0) {
-			*off = v;
-			*vlen = e - v;
-			return 0;
-		}
-		i = jtext_skip_blanks(text, len, e);
-		if (i >= len || text[i] != ',')
-			return -1;
-		i++;
-	}
 }

@@ -24,18 +24,4 @@ enum jtext_status {
 char	*jtext_pretty(const char *text, size_t len, int indent,
 	    enum jtext_status *status);
 
-/*
- * The end of the JSON value that starts at text[off] (after blanks), or
- * (size_t)-1 if it does not end within len.
- */
-size_t	 jtext_skip(const char *text, size_t len, size_t off);
-
-/*
- * Find the member name of the JSON object text: set *off and *vlen to
- * its value's place and return 0, or return -1.  Member names are
- * compared as written (no escapes).
- */
-int	 jtext_member(const char *text, size_t len, const char *name,
-	    size_t *off, size_t *vlen);
-
 #endif

@@ -215,7 +215,7 @@ link_next(struct link *l, struct link_msg *m)
 			return 0;
 		if (rc == PROTO_LINE_TOOLONG || len == 0)
 			continue;
-		o = json_loadb(line, len, 0, NULL);
+		o = proto_decode(line, len);
 		if (!json_is_object(o)) {
 			json_decref(o);
 			continue;

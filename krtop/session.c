@@ -1,8 +1,9 @@
 /*
  * krtop's session with krenalisd; see session.h.  Requests are status,
  * stats and events (the record stream); link.c frames them and matches
- * the replies, reclist.c holds the records, jtext.c finds each record's
- * text in its line so that the details show it as the daemon wrote it.
+ * the replies, reclist.c holds the records, and proto_member finds each
+ * record's text in its line so that the details show it as the daemon
+ * wrote it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,8 +13,8 @@
 
 #include <jansson.h>
 
+#include "proto.h"
 #include "xmalloc.h"
-#include "jtext.h"
 #include "link.h"
 #include "reclist.h"
 #include "session.h"
@@ -292,13 +293,14 @@ static int
 session_record(struct session *s, const struct link_msg *m)
 {
 	const json_t	*o = json_object_get(m->obj, "record");
+	const char	*text;
 	struct rec	*r;
-	size_t		 off, len;
+	size_t		 len;
 
 	s->omitted += (unsigned long long)json_integer_value(
 	    json_object_get(m->obj, "omitted"));
-	if (jtext_member(m->line, m->len, "record", &off, &len) == -1 ||
-	    (r = reclist_rec_new(o, m->line + off, len, s->epoch)) == NULL)
+	if ((text = proto_member(m->line, m->len, "record", &len)) == NULL ||
+	    (r = reclist_rec_new(o, text, len, s->epoch)) == NULL)
 		return 0;
 	return reclist_add(s->list, r);
 }

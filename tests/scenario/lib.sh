@@ -5,15 +5,20 @@
 #   start_daemon [krenalisd options]   sets T (temp dir), DATA, SOCK, PORT, URL
 #                                      (KEEP_PORT=1: the same PORT again)
 #   stop_daemon                        SIGTERM and wait
+#   mount_tmpfs SIZE                   a tmpfs on $T/fs, unmounted at exit
 #   KRENALIS_WRAP                      run krenalisd under this command,
 #                                      e.g. "valgrind -q --error-exitcode=3"
 #   kr args...                         krctl against the test daemon
+#   store_source                       the source S storing every event:
+#                                      sets KEY and AUTH
+#   track ID                           post one event with messageId ID
 #   check "what" command...            the command must succeed
 #   expect_eq "what" expected actual
 #   expect_fail "what" "stderr line" command...
 #   wait_until SECONDS command...      poll until the command succeeds
 #   skip "reason"                      the test cannot run here: exit 77
 #   follow [krctl events options]      start krctl events -f (FOLLOWER)
+#   trickle N SECS TICK HEAD [UNIT]    N slow clients (see below)
 
 TOP=${KRENALIS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 KRENALISD=$TOP/krenalisd/krenalisd
@@ -22,6 +27,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/krenalis-t.XXXXXX")
 DATA=$T/var
 SOCK=$DATA/krenalisd.sock
 PID=
+MOUNTED=
 failures=0
 
 cleanup() {
@@ -34,6 +40,9 @@ cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
+	fi
+	if [ -n "$MOUNTED" ]; then
+		umount "$MOUNTED"
 	fi
 	rm -rf "$T"
 }
@@ -90,6 +99,22 @@ stop_daemon() {
 	fi
 }
 
+# mount_tmpfs SIZE: mount a tmpfs of SIZE (as mount(8)'s size= takes it)
+# on $T/fs, unmounted when the test ends.  It needs root: a test that
+# cannot mount fails, for CI runs as root.
+mount_tmpfs() {
+	mkdir "$T/fs"
+	if [ "$(id -u)" -ne 0 ]; then
+		fail "mounting a tmpfs needs root"
+		finish
+	fi
+	if ! mount -t tmpfs -o "size=$1,mode=0700" tmpfs "$T/fs"; then
+		fail "cannot mount a tmpfs on $T/fs"
+		finish
+	fi
+	MOUNTED=$T/fs
+}
+
 kr() {
 	"$KRCTL" -s "${DSOCK:-$SOCK}" "$@"
 }
@@ -121,6 +146,16 @@ follow() {
 }
 follow_sent() {
 	! grep -q '^wchar: 0$' "/proc/$FOLLOWER/io" 2>/dev/null
+}
+
+# store_source: add the source S with a pipeline "all" without a filter,
+# which stores every valid event; KEY is its write key and AUTH the
+# Authorization header that carries it.
+store_source() {
+	check "source" kr -j source add "S"
+	KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
+	check "pipeline" kr pipeline add S all
+	AUTH="Authorization: Bearer $KEY"
 }
 
 check() {
@@ -218,6 +253,16 @@ errbody() {
 	printf '{"error":{"code":"%s","message":"%s"}}' "$1" "$2"
 }
 
+# The 503 bodies of a failed commit (spec/ingest.md §11.2) and of
+# /healthz (§13.1).
+STORE_FAILED=$(errbody ServiceUnavailable 'events cannot be stored at this time; try again later')
+NOT_WRITABLE=$(errbody ServiceUnavailable 'store is not writable')
+
+# track ID: post one track event whose messageId is ID, with AUTH.
+track() {
+	post /v1/events '[{"type":"track","event":"e","userId":"u","messageId":"'"$1"'"}]' -H "$AUTH"
+}
+
 # header NAME: the value of a header of the last response.
 header() {
 	grep -i "^$1:" "$T/headers" | head -n 1 | cut -d: -f2- |
@@ -234,6 +279,86 @@ sql() {
 skip() {
 	echo "skipped: $*"
 	exit 77
+}
+
+# trickle N SECS TICK HEAD [UNIT]: open N connections to $PORT; on each,
+# send HEAD (with \r\n escapes) at once and then UNIT every TICK seconds,
+# or, without UNIT, HEAD one byte every TICK seconds, for SECS seconds.
+# Then one line per connection on the standard output: "answer STATUS" when
+# the daemon answered, "closed" when it closed the connection without an
+# answer, "open".  With READY=FILE, FILE is made once every connection
+# has its HEAD (or first byte); ready FILE waits for it (at most 20 s).
+cat >"$T/trickle.py" <<'PY'
+import os, select, socket, sys, time
+port, n, secs, tick = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+dec = lambda s: s.encode().decode("unicode_escape").encode("latin-1")
+head = dec(sys.argv[5])
+unit = dec(sys.argv[6]) if len(sys.argv) > 6 else None
+conns = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    conns.append({"s": s, "state": "open", "got": b""})
+def send(c, data):
+    try:
+        c["s"].send(data)
+    except OSError:
+        c["state"] = "closed"
+def poll(c):
+    r, _, _ = select.select([c["s"]], [], [], 0)
+    if not r:
+        return
+    try:
+        d = c["s"].recv(65536)
+    except OSError:
+        d = b""
+    if d:
+        c["got"] += d
+        return
+    if c["got"]:
+        c["state"] = "answer " + c["got"].split(b" ")[1].decode()
+    else:
+        c["state"] = "closed"
+time.sleep(0.2)
+for c in conns:
+    poll(c)
+    if c["state"] == "open" and unit is not None:
+        send(c, head)
+    elif c["state"] == "open":
+        send(c, head[:1])
+if os.environ.get("READY"):
+    open(os.environ["READY"], "w").close()
+end = time.time() + secs
+pos = 1 if unit is None else 0
+while time.time() < end:
+    for c in conns:
+        if c["state"] != "open":
+            continue
+        poll(c)
+        if c["state"] != "open":
+            continue
+        if unit is not None:
+            send(c, unit)
+        elif pos < len(head):
+            send(c, head[pos:pos + 1])
+    pos += 1
+    time.sleep(tick)
+for c in conns:
+    if c["state"] == "open":
+        poll(c)
+    if c["state"] == "open" and c["got"]:
+        c["state"] = "answer " + c["got"].split(b" ")[1].decode()
+    print(c["state"])
+PY
+trickle() {
+	python3 "$T/trickle.py" "$PORT" "$@"
+}
+ready() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ] || fail "not ready: $1"
 }
 
 finish() {

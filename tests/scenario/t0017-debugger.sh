@@ -95,7 +95,7 @@ expect_eq "rings are lost" "" "$(cat "$T/out")"
 check "rejected" kr -j rejected
 expect_eq "quarantine" "[\"$SID\",\"$RID\",1,null,\"property 'event' is required for a track event\",\"{\\\"type\\\":\\\"track\\\",\\\"userId\\\":\\\"u1\\\"}\"]" "$(jget "$(cat "$T/out")" '[j[0][k] for k in ("source","requestId","index","messageId","error","raw")]')"
 check "rejected table" kr rejected "Segment prod"
-grep -q "^RECEIVED  *SOURCE  *REQUEST  *INDEX  *MESSAGE ID  *ERROR  *RAW$" "$T/out" || fail "rejected header"
+grep -q "^ID  *RECEIVED  *SOURCE  *REQUEST  *INDEX  *MESSAGE ID  *ERROR  *RAW$" "$T/out" || fail "rejected header"
 expect_fail "rejected unknown source" 'krctl: source "nope" does not exist' kr rejected nope
 expect_fail "bad count" 'krctl: -n: count must be a number from 0 to 100000' kr events -n many
 # A deleted source's ring goes with it.

@@ -42,6 +42,10 @@ test_defaults(void)
 	CHECK_INT(cf.debugger_records, 1000);
 	CHECK_INT(cf.dedupe_window_ms, 7LL * 86400 * 1000);
 	CHECK_STR(cf.synchronous, "full");
+	CHECK_INT(cf.header_timeout_ms, 10000);
+	CHECK_INT(cf.body_timeout_ms, 10000);
+	CHECK_INT(cf.body_min_rate, 4096);
+	CHECK_INT(cf.max_connections_per_ip, 256);
 	config_release(&cf);
 }
 
@@ -61,6 +65,15 @@ test_file(void)
 	CHECK_STR(cf.public_url, "https://e.example.com");
 	CHECK_STR(cf.synchronous, "normal");
 	CHECK_INT(config_check(&cf, err, sizeof(err)), 0);
+	config_release(&cf);
+
+	CHECK_INT(load(&cf, "header_timeout = 0\nbody_timeout = 2m\n"
+	    "body_min_rate = 0\nmax_connections_per_ip = 0\n", err,
+	    sizeof(err)), 0);
+	CHECK_INT(cf.header_timeout_ms, 0);
+	CHECK_INT(cf.body_timeout_ms, 120000);
+	CHECK_INT(cf.body_min_rate, 0);
+	CHECK_INT(cf.max_connections_per_ip, 0);
 	config_release(&cf);
 }
 
@@ -87,6 +100,11 @@ test_errors(void)
 		{ "synchronous = fast\n", "1: synchronous: \"fast\" is not "
 		    "one of off, normal, full, extra" },
 		{ "data_dir =\n", "1: data_dir: value is empty" },
+		{ "header_timeout = 10\n", "1: header_timeout: \"10\" is not "
+		    "a duration (a number with s, m, h or d, or 0)" },
+		{ "max_connections_per_ip = 5000\n",
+		    "1: max_connections_per_ip: \"5000\" is too large "
+		    "(0 to 4096)" },
 		{ "oops\n", "1: expected \"key = value\"" },
 		{ "socket = a\nsocket = b\n", "2: socket is set twice" },
 	};

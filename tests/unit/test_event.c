@@ -1700,7 +1700,6 @@ test_raw_message_id(void)
 	CHECK_INT(event_decode(&r, t, strlen(t), &ev), -1);
 	CHECK(ev.message_id == NULL);
 	CHECK(ev.text == NULL);
-	CHECK(event_json(&ev) == NULL);
 	event_release(&ev);
 }
 
@@ -1864,64 +1863,15 @@ test_clients(void)
 	    "Gecko) Chrome/120.0.0.0 Safari/537.36\"}");
 }
 
-/* The jansson form, and decoding from a jansson value. */
+/* Decoding from a jansson value gives the same normalised event. */
 static void
 test_json_forms(void)
 {
 	struct event_req	 r;
-	struct event		 ev, ev2;
-	json_t			*j, *v;
-	char			*s, *p;
-	const char		*text;
+	struct event		 ev2;
+	json_t			*v;
 
 	req_init(&r);
-	if (decode_ok(&r, seed_doc_in, &ev) == 0) {
-		j = event_json(&ev);
-		CHECK(j != NULL);
-		CHECK(event_json(&ev) == j);
-		/* The same members in the same order; density is a real. */
-		s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		CHECK(s != NULL && strstr(s, "\"density\":2.0}") != NULL);
-		if (s != NULL && (p = strstr(s, "2.0}")) != NULL)
-			memmove(p + 1, p + 3, strlen(p + 3) + 1);
-		CHECK_STR(s, seed_doc_out);
-		free(s);
-		CHECK_INT(json_integer_value(json_object_get(json_object_get(
-		    json_object_get(j, "context"), "screen"), "width")), 3024);
-		CHECK_STR(json_string_value(json_object_get(json_object_get(
-		    json_object_get(j, "context"), "session"), "id")),
-		    "1766272512048");
-	}
-	event_release(&ev);
-
-	/* Numbers a double cannot hold, deep nesting, \u0000 in keys. */
-	text = J("{'type':'track','event':'e','userId':'u','messageId':'m',"
-	    "'anonymousId':'a','properties':{'big':123456789012345678901,"
-	    "'inf':-1e400,'f':1.5,'i':-7,'n':null,'t':true,'a':[[],{}],"
-	    "'k\\u0000':'v\\u0000w'},'context':{'consents':{'x':true},"
-	    "'location':{'latitude':1.5},'screen':{'density':2.5}}}");
-	if (decode_ok(&r, text, &ev) == 0) {
-		j = event_json(&ev);
-		v = json_object_get(j, "properties");
-		CHECK(json_is_real(json_object_get(v, "big")));
-		CHECK(json_real_value(json_object_get(v, "inf")) < -1e308);
-		CHECK(json_real_value(json_object_get(v, "f")) == 1.5);
-		CHECK_INT(json_integer_value(json_object_get(v, "i")), -7);
-		CHECK(json_is_null(json_object_get(v, "n")));
-		CHECK(json_is_true(json_object_get(v, "t")));
-		CHECK_INT(json_array_size(json_object_get(v, "a")), 2);
-		CHECK_INT(json_object_size(v), 8);
-		CHECK(json_object_getn(v, "k\0", 2) != NULL);
-		CHECK_INT(json_string_length(json_object_getn(v, "k\0", 2)), 3);
-		s = json_dumps(json_object_get(j, "context"),
-		    JSON_COMPACT | JSON_PRESERVE_ORDER);
-		CHECK_STR(s, "{\"consents\":{\"x\":true},\"location\":"
-		    "{\"latitude\":1.5},\"screen\":{\"density\":2.5}}");
-		free(s);
-	}
-	event_release(&ev);
-
-	/* event_decode_json gives the same normalised event. */
 	v = json_loads(seed_doc_in, 0, NULL);
 	CHECK(v != NULL);
 	CHECK_INT(event_decode_json(&r, v, strlen(seed_doc_in), &ev2), 0);
@@ -1949,7 +1899,6 @@ test_deep(void)
 	struct event		 ev;
 	char			*buf;
 	size_t			 n, i, depth = 20000;
-	json_t			*j, *v;
 
 	req_init(&r);
 	r.max_event_bytes = 0;
@@ -1963,11 +1912,6 @@ test_deep(void)
 	n += sprintf(buf + n, "}}");
 	CHECK_INT(event_decode(&r, buf, n, &ev), 0);
 	CHECK_INT(ev.properties_len, 2 * depth + 6);
-	j = event_json(&ev);
-	v = json_object_get(json_object_get(j, "properties"), "p");
-	for (i = 1; i < depth && json_is_array(v); i++)
-		v = json_array_get(v, 0);
-	CHECK_INT(i, depth);
 	event_release(&ev);
 	free(buf);
 }

@@ -1,8 +1,12 @@
 /*
  * Unit tests of the body scanner, body reading and ingest headers, and of
  * whole ingest requests, from their headers to their answer, against a
- * real catalog, writer and warehouse in a temporary directory.
+ * real catalog, writer and warehouse in a temporary directory, and on to
+ * the debugger records that krctl and krtop read.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +19,26 @@
 #include "compat.h"
 #include "ids.h"
 #include "jsonstr.h"
+#include "proto.h"
 #include "timestamp.h"
 #include "xmalloc.h"
 
 #include "unit.h"
 #include "../../krenalisd/body.h"
+#include "../../krenalisd/budget.h"
 #include "../../krenalisd/catalog.h"
 #include "../../krenalisd/config.h"
 #include "../../krenalisd/debugger.h"
 #include "../../krenalisd/ingest.h"
-#include "../../krenalisd/jarena.h"
 #include "../../krenalisd/jsonscan.h"
 #include "../../krenalisd/reply.h"
 #include "../../krenalisd/warehouse.h"
 #include "../../krenalisd/writer.h"
+#include "../../krctl/ctl.h"
+#include "../../krctl/print.h"
+#include "../../krtop/detail.h"
+#include "../../krtop/link.h"
+#include "../../krtop/reclist.h"
 
 static int
 scan_ok(const char *text)
@@ -223,22 +233,23 @@ test_body(void)
 	unsigned char	*z, *z2;
 	size_t		 zlen, z2len, i;
 	char		*big;
+	struct budget	 bu;
 
-	body_init(&b, 10, 100, 0, 0);
+	body_init(&b, 10, 100, 0, 0, NULL);
 	CHECK_INT(body_feed(&b, "12345", 5), 0);
 	CHECK_INT(body_feed(&b, "67890", 5), 0);
 	CHECK_INT(body_finish(&b), 0);
 	CHECK_STR(b.buf, "1234567890");
 	body_release(&b);
 
-	body_init(&b, 10, 100, 0, 0);
+	body_init(&b, 10, 100, 0, 0, NULL);
 	CHECK_INT(body_feed(&b, "12345678901", 11), -1);
 	CHECK_INT(b.error, BODY_TOO_LARGE);
 	body_release(&b);
 
 	z = gz("hello", 5, &zlen);
 	z2 = gz(" world", 6, &z2len);
-	body_init(&b, 100, 100, 0, 1);
+	body_init(&b, 100, 100, 0, 1, NULL);
 	/* Byte by byte, two members. */
 	for (i = 0; i < zlen; i++)
 		CHECK_INT(body_feed(&b, (char *)z + i, 1), 0);
@@ -247,13 +258,13 @@ test_body(void)
 	CHECK_STR(b.buf, "hello world");
 	body_release(&b);
 
-	body_init(&b, 100, 100, 0, 1);
+	body_init(&b, 100, 100, 0, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen - 3), 0);
 	CHECK_INT(body_finish(&b), -1);
 	CHECK_INT(b.error, BODY_BAD_GZIP);
 	body_release(&b);
 
-	body_init(&b, 100, 100, 0, 1);
+	body_init(&b, 100, 100, 0, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), 0);
 	CHECK_INT(body_feed(&b, "xx", 2), -1);
 	CHECK_INT(b.error, BODY_BAD_GZIP);
@@ -264,18 +275,37 @@ test_body(void)
 	/* 3 MiB of zeros: over the ratio once past 1 MiB. */
 	big = calloc(3 << 20, 1);
 	z = gz(big, 3 << 20, &zlen);
-	body_init(&b, 4 << 20, 100, zlen, 1);
+	body_init(&b, 4 << 20, 100, zlen, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), -1);
 	CHECK_INT(b.error, BODY_RATIO);
 	CHECK(b.len <= (2 << 20));
 	body_release(&b);
 	/* The same with a ratio that allows it, but a smaller limit. */
-	body_init(&b, 2 << 20, 100000, zlen, 1);
+	body_init(&b, 2 << 20, 100000, zlen, 1, NULL);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), -1);
 	CHECK_INT(b.error, BODY_TOO_LARGE);
 	body_release(&b);
 	free(z);
 	free(big);
+
+	/*
+	 * With a budget, a declared length takes nothing before bytes come;
+	 * the buffer grows from the budget and gives it back.
+	 */
+	budget_init(&bu, 20000);
+	body_init(&b, 100000, 100, 100000, 0, &bu);
+	CHECK(b.buf == NULL);
+	CHECK_INT(bu.used, 0);
+	CHECK_INT(body_feed(&b, "x", 1), 0);
+	CHECK_INT(bu.used, 16384);
+	big = calloc(8192, 1);
+	CHECK_INT(body_feed(&b, big, 8192), 0);
+	CHECK_INT(body_feed(&b, big, 8192), -1);
+	CHECK_INT(b.error, BODY_BUSY);
+	body_release(&b);
+	CHECK_INT(bu.used, 0);
+	free(big);
+	budget_release(&bu);
 }
 
 static void
@@ -343,6 +373,11 @@ test_auth(void)
 	CHECK_STR(key, "key");
 	CHECK_INT(ingest_auth("Basic a2V5O*==", key, sizeof(key)), -1);
 	CHECK_INT(ingest_auth("Basic a", key, sizeof(key)), -1);
+	/* A NUL anywhere in the decoded credential: "key\0:", "k\0ey:". */
+	CHECK_INT(ingest_auth("Basic a2V5ADo=", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic awBleTo=", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic a2V5OgBwdw==", key, sizeof(key)), -1);
+	CHECK_INT(ingest_auth("Basic AA==", key, sizeof(key)), -1);
 }
 
 static void
@@ -720,6 +755,275 @@ test_request_duplicates(void)
 	CHECK_INT(stored("dup-1"), 1);
 }
 
+/* The text of the newest debugger record (malloc'd), or NULL. */
+static char *
+last_record(void)
+{
+	struct dbg_record	**recs;
+	const char		 *text;
+	char			 *s = NULL;
+	size_t			  len;
+
+	if (debugger_history(NULL, 1, &recs) == 1) {
+		text = dbg_record_text(recs[0], &len);
+		s = xstrndup(text, len);
+		dbg_record_unref(recs[0]);
+	}
+	free(recs);
+	return s;
+}
+
+/*
+ * Stand in for krenalisd's admin socket: a listening socket at path, for
+ * a client to open, and to be taken by served().
+ */
+static int
+serve(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			lfd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	unlink(path);
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, 4) == -1) {
+		perror("serve");
+		exit(1);
+	}
+	return lfd;
+}
+
+/*
+ * Accept the client's connection on lfd, close lfd, and send line as
+ * krenalisd would; return the daemon's end, which the caller closes.
+ */
+static int
+served(int lfd, const char *line)
+{
+	int	fd = accept(lfd, NULL, NULL);
+
+	close(lfd);
+	if (fd == -1 || write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		perror("served");
+		exit(1);
+	}
+	return fd;
+}
+
+/* What call printed on fp, a memory stream, as a string in out. */
+#define PRINTED(out, call) do {						\
+	size_t	 unit_n_;						\
+	FILE	*fp = open_memstream(&(out), &unit_n_);			\
+									\
+	call;								\
+	fclose(fp);							\
+} while (0)
+
+/* Whether out, which is freed, has the text has. */
+static int
+shows(char *out, const char *has)
+{
+	int	yes = strstr(out, has) != NULL;
+
+	if (!yes)
+		printf("  [%s] has no [%s]\n", out, has);
+	free(out);
+	return yes;
+}
+
+/* Whether out, which is freed, is text and a newline. */
+static int
+is_line(char *out, const char *text)
+{
+	int	yes = strlen(out) == strlen(text) + 1 &&
+		    strncmp(out, text, strlen(text)) == 0;
+
+	free(out);
+	return yes;
+}
+
+/* Open c on a stand-in daemon at path that sends line; its end returned. */
+static int
+ctl_sent(struct ctl *c, const char *path, const char *line)
+{
+	int	lfd = serve(path);
+
+	ctl_open(c, path);
+	return served(lfd, line);
+}
+
+/*
+ * What krctl shows of the record text, sent as the reply to "krctl
+ * events" and as a line of "krctl events -f": its line, which must have
+ * line_has, and the text that -j prints, the daemon's byte for byte.
+ */
+static void
+odd_krctl(const char *text, const char *line_has)
+{
+	static const char *const forms[] = {
+		"{\"id\":1,\"ok\":true,\"data\":[%s]}\n",
+		"{\"id\":1,\"record\":%s}\n"
+	};
+	struct ctl	 c;
+	json_t		*o;
+	const char	*t;
+	char		*line, *out, path[128];
+	size_t		 len, k;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/ctl.sock", d.dir);
+	for (k = 0; k < 2; k++) {
+		xasprintf(&line, forms[k], text);
+		fd = ctl_sent(&c, path, line);
+		free(line);
+		if (k == 0) {
+			o = ctl_call(&c, "events", NULL);
+			CHECK(json_array_size(o) == 1);
+			PRINTED(out, print_human(fp, PRINT_EVENTS, o));
+		} else {
+			o = ctl_read(&c);
+			PRINTED(out, print_record_line(fp,
+			    json_object_get(o, "record")));
+		}
+		CHECK(shows(out, line_has));
+		t = proto_member(c.line, c.linelen, k == 0 ? "data" : "record",
+		    &len);
+		if (k == 0)
+			PRINTED(out, print_records(fp, t, len));
+		else
+			PRINTED(out, print_text(fp, t, len));
+		CHECK(is_line(out, text));
+		json_decref(o);
+		ctl_close(&c);
+		close(fd);
+	}
+}
+
+/*
+ * The record of krtop's list that the stream line of text makes: its type,
+ * name and user must be these, and its details show detail_has.
+ */
+static void
+odd_krtop(const char *text, const char *type, const char *name,
+    const char *user, const char *detail_has)
+{
+	struct link		 l;
+	struct link_msg		 m;
+	struct fmt_lines	 fl;
+	struct rec		*r = NULL;
+	const char		*t;
+	char			*line, path[128];
+	size_t			 len, i;
+	int			 lfd, fd, found = 0;
+
+	snprintf(path, sizeof(path), "%s/top.sock", d.dir);
+	xasprintf(&line, "{\"id\":1,\"record\":%s}\n", text);
+	lfd = serve(path);
+	link_init(&l);
+	CHECK_INT(link_open(&l, path), 0);
+	fd = served(lfd, line);
+	free(line);
+	CHECK_INT(link_read(&l), 1);
+	if (link_next(&l, &m) == 1) {
+		CHECK_INT(m.type, LINK_RECORD);
+		t = proto_member(m.line, m.len, "record", &len);
+		CHECK(t != NULL && len == strlen(text));
+		r = reclist_rec_new(json_object_get(m.obj, "record"), t, len,
+		    1);
+		json_decref(m.obj);
+	}
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(r->type, type);
+		CHECK_STR(r->name, name);
+		CHECK_STR(r->user, user);
+		fmt_lines_init(&fl);
+		detail_build(&fl, r, NULL, DETAIL_EVENT, 200, 1);
+		detail_build(&fl, r, NULL, DETAIL_RAW, 200, 1);
+		for (i = 0; i < fl.n; i++)
+			if (strstr(fl.v[i].text, detail_has) != NULL)
+				found = 1;
+		CHECK(found);
+		fmt_lines_release(&fl);
+		reclist_rec_free(r);
+	}
+	link_release(&l);
+	close(fd);
+}
+
+/*
+ * Events that are valid but that jansson refuses as they are (a number
+ * past 64 bits or past a double, a lone surrogate, U+0000 in a member
+ * name, nesting deeper than jansson reads) are stored verbatim; their
+ * debugger records must reach krctl and krtop, with every number shown as
+ * it was sent.
+ */
+static void
+test_odd_events(void)
+{
+	static const struct {
+		const char	*props;
+		const char	*detail;	/* a line of krtop's details */
+	} odd[] = {
+		{ "{\"n\":18446744073709551615}", "\"n\": 18446744073709551615" },
+		{ "{\"n\":1e999}", "\"n\": 1e999" },
+		{ "{\"s\":\"\\ud800\"}", "\"s\": \"\\ud800\"" },
+		{ "{\"a\\u0000b\":1}", "\"a\\u0000b\": 1" },
+		{ "{\"x\":1.36}", "\"x\": 1.36" },
+		{ "{\"s\":\"a\\u0000b\",\"m\":-1e999}", "\"m\": -1e999" },
+		{ NULL, "\"d\": [" },
+	};
+	const char	*props;
+	char		*body, *text, *want, deep[2 * 2044 + 16];
+	size_t		 i, k;
+
+	/* Arrays to the depth that a request's body allows. */
+	k = (size_t)snprintf(deep, sizeof(deep), "{\"d\":");
+	for (i = 0; i < 2044; i++)
+		deep[k++] = '[';
+	for (i = 0; i < 2044; i++)
+		deep[k++] = ']';
+	strlcpy(deep + k, "}", sizeof(deep) - k);
+	d.cf.max_body_bytes = 16384;
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		props = odd[i].props ? odd[i].props : deep;
+		xasprintf(&body, "{\"type\":\"track\",\"event\":\"odd\","
+		    "\"userId\":\"u\",\"messageId\":\"odd-%zu\",\"properties\":%s}",
+		    i, props);
+		CHECK_POST(d.bearer, NULL, body, 200, "{\"success\":true,"
+		    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
+		free(body);
+		if ((text = last_record()) == NULL) {
+			CHECK(text != NULL);
+			continue;
+		}
+		/* The properties are in the record as they were sent. */
+		xasprintf(&want, "\"properties\":%s,", props);
+		CHECK(strstr(text, want) != NULL);
+		free(want);
+		odd_krctl(text, "  track     odd ");
+		odd_krtop(text, "track", "odd", "u", odd[i].detail);
+		free(text);
+	}
+	d.cf.max_body_bytes = 4096;
+
+	/* A rejected one: what its raw text says is still shown. */
+	CHECK_POST(d.bearer, NULL, "{\"type\":\"track\",\"userId\":\"u9\","
+	    "\"properties\":{\"n\":1e999,\"s\":\"\\udc00\"}}", 200,
+	    "{\"success\":true,\"received\":1,\"accepted\":0,\"duplicates\":0,"
+	    "\"rejected\":[{\"index\":0,\"error\":\"property 'event' is "
+	    "required for a track event\"}]}\n");
+	if ((text = last_record()) != NULL) {
+		odd_krctl(text, "  track     -                         u9  ");
+		odd_krtop(text, "track", "", "u9", "\"n\": 1e999,");
+		free(text);
+	}
+	CHECK(text != NULL);
+}
+
 int
 main(void)
 {
@@ -734,7 +1038,6 @@ main(void)
 	UNIT_RUN(test_headers);
 	UNIT_RUN(test_jsonstr);
 
-	jarena_install();
 	daemon_up();
 	UNIT_RUN(test_request_good);
 	UNIT_RUN(test_request_key);
@@ -742,6 +1045,7 @@ main(void)
 	UNIT_RUN(test_request_envelope_order);
 	UNIT_RUN(test_request_limits);
 	UNIT_RUN(test_request_duplicates);
+	UNIT_RUN(test_odd_events);
 	daemon_down();
 	return UNIT_END();
 }

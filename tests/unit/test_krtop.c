@@ -500,34 +500,6 @@ test_pretty(void)
 }
 
 static void
-test_member(void)
-{
-	const char	*t;
-	size_t		 off, len;
-
-	t = "{\"seq\":1,\"raw\":\"{\\\"event\\\":1}\",\"event\":{\"a\":[1,"
-	    "\"}\"]},\"outcome\":\"stored\"}";
-	CHECK_INT(jtext_member(t, strlen(t), "event", &off, &len), 0);
-	CHECK_INT(len, 13);
-	CHECK(strncmp(t + off, "{\"a\":[1,\"}\"]}", len) == 0);
-	CHECK_INT(jtext_member(t, strlen(t), "seq", &off, &len), 0);
-	CHECK(strncmp(t + off, "1", len) == 0 && len == 1);
-	CHECK_INT(jtext_member(t, strlen(t), "outcome", &off, &len), 0);
-	CHECK(strncmp(t + off, "\"stored\"", len) == 0 && len == 8);
-	CHECK_INT(jtext_member(t, strlen(t), "ev", &off, &len), -1);
-	CHECK_INT(jtext_member(t, strlen(t), "missing", &off, &len), -1);
-	CHECK_INT(jtext_member("[1]", 3, "a", &off, &len), -1);
-	CHECK_INT(jtext_member("{\"a\":", 5, "a", &off, &len), -1);
-	CHECK_INT(jtext_member("{\"a\":}", 6, "a", &off, &len), -1);
-	t = "{\"id\":3,\"record\":{\"seq\":1},\"omitted\":2}";
-	CHECK_INT(jtext_member(t, strlen(t), "record", &off, &len), 0);
-	CHECK(strncmp(t + off, "{\"seq\":1}", len) == 0 && len == 9);
-	CHECK_INT(jtext_skip("  null,", 7, 0), 6);
-	CHECK_INT(jtext_skip("\"a\\\"b\" ", 7, 0), 6);
-	CHECK_INT(jtext_skip("[[]", 3, 0), (long long)(size_t)-1);
-}
-
-static void
 test_rec(void)
 {
 	struct rec	*r;
@@ -1038,7 +1010,6 @@ main(void)
 	UNIT_RUN(test_columns);
 	UNIT_RUN(test_row);
 	UNIT_RUN(test_pretty);
-	UNIT_RUN(test_member);
 	UNIT_RUN(test_rec);
 	UNIT_RUN(test_reclist_order);
 	UNIT_RUN(test_reclist_view);

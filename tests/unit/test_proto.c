@@ -1,4 +1,7 @@
-/* Unit tests of common/proto.c: line framing, encoding, writing. */
+/*
+ * Unit tests of common/proto.c: line framing, encoding, writing, and the
+ * clients' decoding of lines and finding of members.
+ */
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -497,6 +500,120 @@ test_encode(void)
 	json_decref(req);
 }
 
+/* The compact JSON of what proto_decode gives for text, or "NULL". */
+static char *
+decoded(const char *text)
+{
+	json_t	*o = proto_decode(text, strlen(text));
+	char	*s;
+
+	if (o == NULL)
+		return strdup("NULL");
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+#define CHECK_DECODED(text, want) do {					\
+	char *unit_s_ = decoded(text);					\
+									\
+	CHECK_STR(unit_s_, want);					\
+	free(unit_s_);							\
+} while (0)
+
+/* A JSON text of n nested arrays around 1. */
+static char *
+nested(size_t n)
+{
+	char	*s = malloc(2 * n + 2);
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		s[i] = '[';
+		s[n + 1 + i] = ']';
+	}
+	s[n] = '1';
+	s[2 * n + 1] = '\0';
+	return s;
+}
+
+/*
+ * What jansson reads is read as it is; what it refuses but the daemon
+ * keeps verbatim is rewritten, each thing precisely, the rest untouched.
+ */
+static void
+test_decode(void)
+{
+	char		*s, *want;
+	json_t		*o;
+	const json_t	*v;
+
+	CHECK_DECODED("{\"a\":[1,2.5,\"x\",null]}", "{\"a\":[1,2.5,\"x\",null]}");
+	CHECK_DECODED("{\"a\":\"x\\u0000y\"}", "{\"a\":\"x\\u0000y\"}");
+	CHECK_DECODED("{\"n\":18446744073709551615,\"m\":9223372036854775807}",
+	    "{\"n\":\"18446744073709551615\",\"m\":9223372036854775807}");
+	CHECK_DECODED("[-9223372036854775809,1e999,-1e999,1e-999,1.5]",
+	    "[\"-9223372036854775809\",\"1e999\",\"-1e999\",0.0,1.5]");
+	CHECK_DECODED("[\"\\ud800\",\"a\\udc00b\",\"\\ud83d\\ude00\"]",
+	    "[\"\xef\xbf\xbd\",\"a\xef\xbf\xbd" "b\",\"\xf0\x9f\x98\x80\"]");
+	/* A high surrogate followed by a pair: only the lone one goes. */
+	CHECK_DECODED("[\"\\ud800\\ud83d\\ude00\",\"\\\\ud800\"]",
+	    "[\"\xef\xbf\xbd\xf0\x9f\x98\x80\",\"\\\\ud800\"]");
+	CHECK_DECODED("{\"a\\u0000b\":{\"\\u0000\":\"\\u0000\"},\"c\":1}",
+	    "{\"a\xef\xbf\xbd" "b\":{\"\xef\xbf\xbd\":\"\\u0000\"},\"c\":1}");
+	CHECK_DECODED("{\"x\" : 1e999 , \"y\\ud800\":2}",
+	    "{\"x\":\"1e999\",\"y\xef\xbf\xbd\":2}");
+	CHECK_DECODED("", "NULL");
+	CHECK_DECODED("{\"a\":", "NULL");
+	CHECK_DECODED("{\"a\":1e999", "NULL");
+	CHECK_DECODED("[1] x", "NULL");
+
+	/* jansson's depth: a value 2048 deep is read, one 2049 deep is not. */
+	s = nested(JSON_PARSER_MAX_DEPTH - 1);
+	o = proto_decode(s, strlen(s));
+	CHECK(json_is_array(o));
+	json_decref(o);
+	free(s);
+	s = nested(JSON_PARSER_MAX_DEPTH + 5);
+	o = proto_decode(s, strlen(s));
+	CHECK(json_is_array(o));
+	/* The array at depth 2048 is a string of its text. */
+	want = nested(6);
+	for (v = o; json_is_array(v); v = json_array_get(v, 0))
+		;
+	CHECK_STR(json_string_value(v), want);
+	json_decref(o);
+	free(want);
+	free(s);
+}
+
+static void
+test_member(void)
+{
+	const char	*t, *v;
+	size_t		 len;
+
+	t = "{\"seq\":1,\"raw\":\"{\\\"event\\\":1}\",\"event\":{\"a\":[1,"
+	    "\"}\"]},\"outcome\":\"stored\"}";
+	v = proto_member(t, strlen(t), "event", &len);
+	CHECK(v != NULL && len == 13 && strncmp(v, "{\"a\":[1,\"}\"]}", len) == 0);
+	v = proto_member(t, strlen(t), "seq", &len);
+	CHECK(v != NULL && len == 1 && *v == '1');
+	v = proto_member(t, strlen(t), "outcome", &len);
+	CHECK(v != NULL && len == 8 && strncmp(v, "\"stored\"", len) == 0);
+	CHECK(proto_member(t, strlen(t), "ev", &len) == NULL);
+	CHECK(proto_member(t, strlen(t), "missing", &len) == NULL);
+	CHECK(proto_member("[1]", 3, "a", &len) == NULL);
+	CHECK(proto_member("{}", 2, "a", &len) == NULL);
+	CHECK(proto_member("{\"a\":", 5, "a", &len) == NULL);
+	CHECK(proto_member("{\"a\":}", 6, "a", &len) == NULL);
+	t = " { \"id\" : 3 , \"record\" : {\"seq\":1} ,\"omitted\":2}";
+	v = proto_member(t, strlen(t), "record", &len);
+	CHECK(v != NULL && len == 9 && strncmp(v, "{\"seq\":1}", len) == 0);
+	v = proto_member(t, strlen(t), "omitted", &len);
+	CHECK(v != NULL && len == 1 && *v == '2');
+}
+
 int
 main(void)
 {
@@ -514,5 +631,7 @@ main(void)
 	UNIT_RUN(test_write_and_read);
 	UNIT_RUN(test_write_errors);
 	UNIT_RUN(test_encode);
+	UNIT_RUN(test_decode);
+	UNIT_RUN(test_member);
 	return UNIT_END();
 }

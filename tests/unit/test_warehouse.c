@@ -1,8 +1,10 @@
 /*
  * Unit tests of the warehouse interface (krenalisd/warehouse.h) on its
- * SQLite engine, in a fresh data directory: the schema, transactions,
- * duplicates settled within and across transactions and after reopening,
- * rollback, the quarantine written and read back, the health probe.
+ * SQLite engine, in a fresh data directory: the schema and the
+ * warehouse's id, transactions, duplicates settled within and across
+ * transactions and after reopening, rollback, the quarantine written and
+ * read back, health from commits and probes, and a warehouse file moved
+ * away under an open warehouse.
  */
 #include <sys/stat.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "compat.h"
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "../../krenalisd/batch.h"
@@ -129,28 +132,42 @@ test_engines(void)
 	CHECK_STR(err, "no warehouse engine is called oracle");
 }
 
-/* The schema of events.md §14.2 and §15, ensured twice. */
+/*
+ * The schema of events.md §14.2 and §15, ensured twice, and the id made
+ * with it, which a reopening reads back.
+ */
 static void
 test_schema(void)
 {
 	struct warehouse	*wh;
-	char			 err[512];
+	char			 err[512], id[sizeof(wh->id)];
 
+	CHECK_INT(warehouse_exists("sqlite", &cf), 0);
+	CHECK_INT(warehouse_exists("oracle", &cf), 0);
 	if ((wh = open_wh()) == NULL) {
 		CHECK(0);
 		return;
 	}
+	CHECK_INT(warehouse_exists("sqlite", &cf), 1);
+	CHECK_STR(wh->id, "");
 	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
+	CHECK_INT(strlen(wh->id), IDS_UUID_LEN);
+	strlcpy(id, wh->id, sizeof(id));
 	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
+	CHECK_STR(wh->id, id);
 	CHECK_INT(query_int("SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('krenalis_events', 'krenalis_events_received_at', 'events', "
 	    "'krenalis_rejected', 'krenalis_rejected_received_at', "
-	    "'krenalis_dedupe')"), 6);
+	    "'krenalis_dedupe', 'krenalis_meta')"), 7);
 	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
 	    "'krenalis_events')"), EVENT_NCOLUMNS + 1);
 	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
 	    "'events')"), EVENT_NCOLUMNS + 1);
 	CHECK_INT(warehouse_writable(wh), 1);
+	warehouse_close(wh);
+	if ((wh = open_wh()) == NULL)
+		return;
+	CHECK_STR(wh->id, id);
 	warehouse_close(wh);
 }
 
@@ -206,7 +223,37 @@ test_transactions(void)
 	warehouse_close(wh);
 }
 
-/* §15: rejected events quarantined and read back, newest last. */
+/* Append the row r to the array arg, with the members read back. */
+static void
+reject_row(void *arg, const struct wh_reject *r)
+{
+	json_array_append_new(arg, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s?,s:s,"
+	    "s:s%}", "id", (json_int_t)r->id, "receivedAt", r->received_at,
+	    "source", r->connection_id, "requestId", r->request_id,
+	    "index", (json_int_t)r->index, "messageId", r->message_id,
+	    "error", r->error, "raw", r->raw, r->rawlen));
+}
+
+/*
+ * The rows of ids in (after, until] of source_id, count at most, as a
+ * JSON array.
+ */
+static json_t *
+rejects(struct warehouse *wh, const char *source_id, int64_t after,
+    int64_t until, int64_t count)
+{
+	json_t	*a = json_array();
+	char	 err[512];
+
+	CHECK_INT(warehouse_rejects(wh, source_id, after, until, count,
+	    reject_row, a, err, sizeof(err)), 0);
+	return a;
+}
+
+/*
+ * §15: rejected events quarantined and read back, newest last, a few rows
+ * at a time from the range of the count newest.
+ */
 static void
 test_rejects(void)
 {
@@ -223,10 +270,15 @@ test_rejects(void)
 	struct event		 ev;
 	json_t			*a;
 	char			 err[512], *text;
+	int64_t			 after = -1, until = -1;
 	size_t			 i;
 
 	if ((s = open_session(&wh)) == NULL)
 		return;
+	CHECK_INT(warehouse_rejects_range(wh, NULL, 20, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, 0);
+	CHECK_INT(until, 0);
 	req_init(&er);
 	CHECK_INT(warehouse_begin(s), 0);
 	for (i = 0; i < 3; i++) {
@@ -245,32 +297,107 @@ test_rejects(void)
 	}
 	CHECK_INT(warehouse_commit(s), 0);
 
-	a = warehouse_rejects(wh, NULL, 2, err, sizeof(err));
-	CHECK(a != NULL);
-	text = json_dumps(a, JSON_COMPACT);
-	CHECK_STR(text, "[{\"receivedAt\":\"" R_TEXT "\",\"source\":\""
-	    SOURCE "\",\"requestId\":\"" REQID "\",\"index\":1,"
-	    "\"messageId\":null,\"error\":\"property 'event' is required for a "
-	    "track event\","
+	/* The 2 newest are rows 2 and 3, read one at a time. */
+	CHECK_INT(warehouse_rejects_range(wh, NULL, 2, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, 1);
+	CHECK_INT(until, 3);
+	a = rejects(wh, NULL, after, until, 1);
+	text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(text, "[{\"id\":2,\"receivedAt\":\"" R_TEXT "\","
+	    "\"source\":\"" SOURCE "\",\"requestId\":\"" REQID "\","
+	    "\"index\":1,\"messageId\":null,\"error\":\"property 'event' "
+	    "is required for a track event\","
 	    "\"raw\":\"{\\\"type\\\":\\\"track\\\",\\\"userId\\\":\\\"u1\\\","
-	    "\\\"messageId\\\":\\\"\\\"}\"},"
-	    "{\"receivedAt\":\"" R_TEXT "\",\"source\":\"" SOURCE "\","
-	    "\"requestId\":\"" REQID "\",\"index\":2,\"messageId\":null,"
-	    "\"error\":\"expected an object for the event, but found array "
-	    "instead\",\"raw\":\"[1,2]\"}]");
+	    "\\\"messageId\\\":\\\"\\\"}\"}]");
 	free(text);
 	json_decref(a);
+	a = rejects(wh, NULL, 2, until, 1);
+	text = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(text, "[{\"id\":3,\"receivedAt\":\"" R_TEXT "\","
+	    "\"source\":\"" SOURCE "\",\"requestId\":\"" REQID "\","
+	    "\"index\":2,\"messageId\":null,\"error\":\"expected an object "
+	    "for the event, but found array instead\",\"raw\":\"[1,2]\"}]");
+	free(text);
+	json_decref(a);
+	a = rejects(wh, NULL, 3, until, 1);
+	CHECK_INT(json_array_size(a), 0);
+	json_decref(a);
 
-	a = warehouse_rejects(wh, SOURCE, 20, err, sizeof(err));
+	/* Of one source; of another, which has none. */
+	CHECK_INT(warehouse_rejects_range(wh, SOURCE, 20, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, 0);
+	CHECK_INT(until, 3);
+	a = rejects(wh, SOURCE, after, until, 20);
 	CHECK_INT(json_array_size(a), 3);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0),
 	    "messageId")), "m-\xc3\xa9");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(a, 0),
 	    "error")), "property 'event' is required for a track event");
 	json_decref(a);
-	a = warehouse_rejects(wh, "another", 20, err, sizeof(err));
+	CHECK_INT(warehouse_rejects_range(wh, "another", 20, &after, &until,
+	    err, sizeof(err)), 0);
+	CHECK_INT(after, 3);
+	CHECK_INT(until, 3);
+	a = rejects(wh, "another", 0, until, 20);
 	CHECK_INT(json_array_size(a), 0);
 	json_decref(a);
+	/* Count 0: nothing. */
+	CHECK_INT(warehouse_rejects_range(wh, NULL, 0, &after, &until, err,
+	    sizeof(err)), 0);
+	CHECK_INT(after, until);
+	warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
+/*
+ * spec/ingest.md §13.1: the last commit or probe decides for a second;
+ * the probe writes; a warehouse file moved away fails every probe and
+ * transaction, even once it is back.
+ */
+static void
+test_health(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct event		 ev[2];
+	char			*path, *moved;
+
+	if ((s = open_session(&wh)) == NULL)
+		return;
+	CHECK_INT(warehouse_writable(wh), 1);
+	CHECK_INT(query_int("SELECT count(*) FROM krenalis_meta WHERE name = "
+	    "'probed_at'"), 1);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "h1", 1, &ev[0]), OUTCOME_STORED);
+	warehouse_rollback(s);
+	CHECK_INT(warehouse_writable(wh), 0);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "h1", 1, &ev[1]), OUTCOME_STORED);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(warehouse_writable(wh), 1);
+	event_release(&ev[0]);
+	event_release(&ev[1]);
+
+	xasprintf(&path, "%s/warehouse.db", datadir);
+	xasprintf(&moved, "%s/moved.db", datadir);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "h2", 1, &ev[0]), OUTCOME_STORED);
+	CHECK_INT(rename(path, moved), 0);
+	CHECK_INT(warehouse_commit(s), -1);
+	CHECK_STR(warehouse_error(s),
+	    "the warehouse file was removed or replaced");
+	warehouse_rollback(s);
+	CHECK_INT(warehouse_writable(wh), 0);
+	CHECK_INT(warehouse_begin(s), -1);
+	CHECK_INT(rename(moved, path), 0);
+	CHECK_INT(warehouse_writable(wh), 0);
+	CHECK_INT(query_int("SELECT count(*) FROM events WHERE message_id "
+	    "LIKE 'h%'"), 1);
+	event_release(&ev[0]);
+	free(moved);
+	free(path);
 	warehouse_session_free(s);
 	warehouse_close(wh);
 }
@@ -294,6 +421,7 @@ main(void)
 	UNIT_RUN(test_schema);
 	UNIT_RUN(test_transactions);
 	UNIT_RUN(test_rejects);
+	UNIT_RUN(test_health);
 	rc = UNIT_END();
 	xasprintf(&cmd, "rm -rf '%s'", datadir);
 	if (system(cmd) != 0)
