@@ -379,7 +379,7 @@ static int
 string_eval(const struct filter_cond *c, enum filter_op pos,
     const struct bytes *b)
 {
-	const struct filter_value	*v = &c->values[0];
+	const struct filter_value	*v = c->values;	/* NULL without values */
 	struct filter_instant		 t;
 
 	switch (pos) {
@@ -416,7 +416,7 @@ string_eval(const struct filter_cond *c, enum filter_op pos,
 static int
 cstring_eval(const struct filter_cond *c, enum filter_op pos, const char *s)
 {
-	const struct filter_value	*v = &c->values[0];
+	const struct filter_value	*v = c->values;	/* NULL without values */
 	size_t				 n;
 
 	switch (pos) {

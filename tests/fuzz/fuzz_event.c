@@ -3,10 +3,10 @@
  * is decoded as one raw event, whatever it is; when jsonscan accepts it
  * as a body, it is also decoded as ingest would: each element of a batch
  * (with the envelope's context and sentAt), or the one object.  A
- * rejected event has a message.  An accepted one has a jansson form for
- * the filters and its warehouse columns, and when its raw text is valid
+ * rejected event has a message.  An accepted one has its warehouse
+ * columns, and when its raw text is valid
  * JSON (as ingest makes sure before it decodes), a normalised text that
- * the daemon's scanner accepts and jansson reads back (readable.h).  The
+ * the daemon's scanner accepts and the clients read back (readable.h).  The
  * decoder copies the members of properties and traits without checking
  * their syntax, so from malformed text it may accept an event whose
  * normalised text is not JSON.
@@ -46,7 +46,7 @@ check_columns(const struct event *ev, const char *raw, size_t len)
 			fail("a text column without text", raw, len);
 }
 
-/* The normalised text is a JSON object that jansson reads back. */
+/* The normalised text is a JSON object that the clients read back. */
 static void
 check_text(const char *text, size_t tlen, const char *raw, size_t len)
 {
@@ -76,8 +76,6 @@ decode(const struct event_req *er, const char *raw, size_t len, int valid)
 			fail("accepted without a text", raw, len);
 		if (valid)
 			check_text(text, tlen, raw, len);
-		if (event_json(&ev) == NULL)
-			fail("accepted without a jansson form", raw, len);
 		check_columns(&ev, raw, len);
 	} else if (ev.error == NULL || ev.error[0] == '\0')
 		fail("rejected without a message", raw, len);

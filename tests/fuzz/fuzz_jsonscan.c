@@ -2,7 +2,7 @@
  * libFuzzer target of the request body scanner (krenalisd/jsonscan.c).
  * Any bytes are scanned.  An accepted body has its root and nothing but
  * blanks around it, spans that nest inside their parents in order, and
- * member names that jsonscan_member finds again; jansson must read it
+ * member names that jsonscan_member finds again; the clients must read it
  * back (readable.h).  A body that jansson accepts with duplicate names
  * refused must be accepted, unless it holds a NUL byte, which jansson
  * takes for the end of the text but JSON does not allow.
