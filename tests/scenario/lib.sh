@@ -12,6 +12,8 @@
 #   store_source                       the source S storing every event:
 #                                      sets KEY and AUTH
 #   track ID                           post one event with messageId ID
+#   hold_lock SECONDS                  another process holds the write
+#                                      lock (LOCKER)
 #   check "what" command...            the command must succeed
 #   expect_eq "what" expected actual
 #   expect_fail "what" "stderr line" command...
@@ -255,6 +257,22 @@ errbody() {
 
 # The 503 bodies of a failed commit (spec/ingest.md §11.2) and of
 # /healthz (§13.1).
+# hold_lock SECONDS: another process takes the warehouse's write lock
+# (BEGIN IMMEDIATE) and holds it for SECONDS; returns once it is taken,
+# with the process in LOCKER.
+hold_lock() {
+	python3 - "$DATA/warehouse.db" "$1" >"$T/lock.out" 2>&1 <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")
+PY
+	LOCKER=$!
+	wait_until 60 grep -q locked "$T/lock.out" || fail "lock not taken"
+}
+
 STORE_FAILED=$(errbody ServiceUnavailable 'events cannot be stored at this time; try again later')
 NOT_WRITABLE=$(errbody ServiceUnavailable 'store is not writable')
 

@@ -5,10 +5,7 @@
 # that another process holds for longer than 5 s.
 . "$(dirname "$0")/lib.sh"
 start_daemon
-check "source" kr -j source add "S"
-KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
-check "pipeline" kr pipeline add S all
-AUTH="Authorization: Bearer $KEY"
+store_source
 BATCH='[{"type":"track","event":"e","userId":"u","messageId":"x1"},{"type":"track","userId":"bad","messageId":"x2"}]'
 UNAVAILABLE=$(errbody ServiceUnavailable 'events cannot be stored at this time; try again later')
 
@@ -36,22 +33,13 @@ expect_eq "quarantine" 1 "$(sql 'select count(*) from krenalis_rejected')"
 
 # Another process holds the write lock for 11 s: the writer gives up after
 # 5 s, and /healthz says the store is not writable.
-python3 - "$DATA/warehouse.db" >"$T/lock.out" 2>&1 <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(11)
-c.execute("ROLLBACK")
-PY
-locker=$!
-wait_until 60 grep -q locked "$T/lock.out" || fail "lock not taken"
+hold_lock 11
 sleep 1.1
 req GET /healthz
 expect_http "healthz while locked" 503 "$(errbody ServiceUnavailable 'store is not writable')"
 post /v1/events '[{"type":"track","event":"e","userId":"u","messageId":"y1"}]' -H "$AUTH"
 expect_http "lock timeout" 503 "$UNAVAILABLE"
-wait $locker
+wait $LOCKER
 post /v1/events '[{"type":"track","event":"e","userId":"u","messageId":"y1"}]' -H "$AUTH"
 expect_http "after the lock" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
 req GET /healthz

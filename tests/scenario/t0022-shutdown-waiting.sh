@@ -4,24 +4,11 @@
 # meanwhile gets its 200.
 . "$(dirname "$0")/lib.sh"
 start_daemon
-check "source" kr -j source add "S"
-KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
-check "pipeline" kr pipeline add S all
-AUTH="Authorization: Bearer $KEY"
+store_source
 EV='[{"type":"track","event":"e","userId":"u","messageId":"m-1"}]'
 
 # A request waits for its commit: another process holds the lock.
-python3 - "$DATA/warehouse.db" >"$T/lock.out" 2>&1 <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(4)
-c.execute("ROLLBACK")
-PY
-locker=$!
-i=0
-while ! grep -q locked "$T/lock.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+hold_lock 4
 printf '%s' "$EV" >"$T/ev"
 curl -s -m 20 -o "$T/committed" -w '%{http_code}' -H "$AUTH" \
     --data-binary "@$T/ev" "$URL/v1/batch" >"$T/committed.status" &
@@ -51,6 +38,6 @@ expect_eq "committed at shutdown" 200 "$(cat "$T/committed.status")"
 wait "$PID"
 expect_eq "exit status" 0 $?
 PID=
-wait $locker $slow
+wait $LOCKER $slow
 expect_eq "stored" 1 "$(sql "select count(*) from events where message_id='m-1'")"
 finish

@@ -4,10 +4,7 @@
 # and a body that stops coming is answered 408 (krenalisd.8).
 . "$(dirname "$0")/lib.sh"
 start_daemon
-check "source" kr -j source add "S"
-KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
-check "pipeline" kr pipeline add S all
-AUTH="Authorization: Bearer $KEY"
+store_source
 EV='[{"type":"track","event":"e","userId":"u","messageId":"m-1"}]'
 
 # Sixteen posts without a key, a byte every half second: gzip, chunked,
