@@ -5,10 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 printf 'max_body_bytes = 1048576\n' >"$T/k.conf"
 start_daemon -f "$T/k.conf"
-check "source" kr -j source add "S"
-KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
-check "pipeline" kr pipeline add S all
-AUTH="Authorization: Bearer $KEY"
+store_source
 
 # raw TEXT: send TEXT (with \r\n escapes) on one connection; the answer
 # goes to $T/raw, its status to $T/status, and how long it took in ms

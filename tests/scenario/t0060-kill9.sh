@@ -8,9 +8,7 @@
 # retry's events are answered as duplicates.
 . "$(dirname "$0")/lib.sh"
 start_daemon
-check "source" kr -j source add "S"
-KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
-check "pipeline" kr pipeline add S all
+store_source
 
 # The client: batch b has events "b-0" .. "b-49"; each batch is posted
 # until a 200 comes back, then its ids go to acked.  It stops after the
