@@ -10,9 +10,29 @@
 
 #define RATIO_FLOOR	(1024 * 1024)	/* the ratio applies above 1 MiB */
 
+/* Move the body to a buffer of at least size bytes. */
+static void
+body_grow(struct body *b, size_t size)
+{
+	char	*buf;
+	size_t	 got;
+
+	if (b->budget == NULL) {
+		b->buf = xreallocarray(b->buf, size, 1);
+		b->size = size;
+		return;
+	}
+	buf = budget_buffer(b->budget, size, &got);
+	if (b->len > 0)
+		memcpy(buf, b->buf, b->len);
+	budget_put(b->budget, 0, b->buf, b->size);
+	b->buf = buf;
+	b->size = got;
+}
+
 void
 body_init(struct body *b, size_t max, int64_t ratio, size_t declared,
-    int gzip, struct budget *budget)
+    int gzip, struct budget *budget, size_t share)
 {
 	memset(b, 0, sizeof(*b));
 	b->max = max;
@@ -20,9 +40,11 @@ body_init(struct body *b, size_t max, int64_t ratio, size_t declared,
 	b->declared = declared;
 	b->gzip = gzip;
 	b->budget = budget;
-	if (budget == NULL && !gzip && declared > 0 && declared <= max) {
+	b->share = share;
+	if (!gzip && declared > 0 && declared <= max &&
+	    (budget == NULL || declared <= share)) {
 		b->cap = declared;
-		b->buf = xmalloc(b->cap + 1);
+		body_grow(b, b->cap + 1);
 	}
 }
 
@@ -32,8 +54,9 @@ body_release(struct body *b)
 	if (b->zinit)
 		inflateEnd(&b->zs);
 	if (b->budget != NULL)
-		budget_give(b->budget, b->cap);
-	free(b->buf);
+		budget_put(b->budget, b->share + b->taken, b->buf, b->size);
+	else
+		free(b->buf);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -51,7 +74,7 @@ body_fail(struct body *b, enum body_error e)
 static int
 body_reserve(struct body *b, size_t n)
 {
-	size_t	want = b->len + n, cap = b->cap ? b->cap : 16384;
+	size_t	want = b->len + n, cap = b->cap ? b->cap : 16384, held;
 
 	if (want <= b->cap)
 		return 0;
@@ -61,9 +84,14 @@ body_reserve(struct body *b, size_t n)
 		cap = b->max + 1;
 	if (!b->gzip && b->declared >= want && cap > b->declared)
 		cap = b->declared;
-	if (b->budget != NULL && budget_try(b->budget, cap - b->cap) == -1)
-		return body_fail(b, BODY_BUSY);
-	b->buf = xreallocarray(b->buf, cap + 1, 1);
+	held = b->share + b->taken;
+	if (b->budget != NULL && cap > held) {
+		if (budget_try(b->budget, cap - held) == -1)
+			return body_fail(b, BODY_BUSY);
+		b->taken = cap - b->share;
+	}
+	if (cap + 1 > b->size)
+		body_grow(b, cap + 1);
 	b->cap = cap;
 	return 0;
 }
@@ -141,7 +169,7 @@ body_finish(struct body *b)
 	if (b->gzip && (!b->zinit || !b->zend))
 		return body_fail(b, BODY_BAD_GZIP);
 	if (b->buf == NULL)
-		b->buf = xmalloc(1);
+		body_grow(b, 1);
 	b->buf[b->len] = '\0';
 	return 0;
 }

@@ -1,7 +1,13 @@
-/* Memory budgets of the HTTP threads; see budget.h. */
+/* Memory budgets of the HTTP threads, and their spares; see budget.h. */
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "xmalloc.h"
 #include "budget.h"
+
+/* Smaller buffers are cheap to allocate and are not kept. */
+#define SPARE_MIN	(64 * 1024)
 
 void
 budget_init(struct budget *b, size_t limit)
@@ -11,13 +17,43 @@ budget_init(struct budget *b, size_t limit)
 	b->used = 0;
 	b->limit = limit;
 	b->closed = 0;
+	b->nspares = 0;
+	b->spare_bytes = 0;
 }
 
 void
 budget_release(struct budget *b)
 {
+	size_t	i;
+
+	for (i = 0; i < b->nspares; i++)
+		free(b->spares[i].p);
 	pthread_mutex_destroy(&b->mtx);
 	pthread_cond_destroy(&b->cv);
+}
+
+/* Take spare i out of the list; with the lock held. */
+static void *
+spare_remove(struct budget *b, size_t i)
+{
+	void	*p = b->spares[i].p;
+
+	b->spare_bytes -= b->spares[i].size;
+	b->nspares--;
+	memmove(&b->spares[i], &b->spares[i + 1],
+	    (b->nspares - i) * sizeof(b->spares[0]));
+	return p;
+}
+
+/*
+ * Free the oldest spares until n more bytes fit beside those taken and
+ * the spares left; with the lock held.
+ */
+static void
+spares_trim(struct budget *b, size_t n)
+{
+	while (b->nspares > 0 && b->used + b->spare_bytes + n > b->limit)
+		free(spare_remove(b, 0));
 }
 
 int
@@ -26,12 +62,15 @@ budget_take(struct budget *b, size_t n)
 	int	rc = 0;
 
 	pthread_mutex_lock(&b->mtx);
+	spares_trim(b, n);
 	while (!b->closed && b->used > 0 && b->used + n > b->limit)
 		pthread_cond_wait(&b->cv, &b->mtx);
 	if (b->closed)
 		rc = -1;
-	else
+	else {
+		spares_trim(b, n);
 		b->used += n;
+	}
 	pthread_mutex_unlock(&b->mtx);
 	return rc;
 }
@@ -42,6 +81,7 @@ budget_try(struct budget *b, size_t n)
 	int	rc = -1;
 
 	pthread_mutex_lock(&b->mtx);
+	spares_trim(b, n);
 	if (b->used + n <= b->limit) {
 		b->used += n;
 		rc = 0;
@@ -53,12 +93,7 @@ budget_try(struct budget *b, size_t n)
 void
 budget_give(struct budget *b, size_t n)
 {
-	if (n == 0)
-		return;
-	pthread_mutex_lock(&b->mtx);
-	b->used -= n;
-	pthread_cond_broadcast(&b->cv);
-	pthread_mutex_unlock(&b->mtx);
+	budget_put(b, n, NULL, 0);
 }
 
 void
@@ -68,4 +103,52 @@ budget_close(struct budget *b)
 	b->closed = 1;
 	pthread_cond_broadcast(&b->cv);
 	pthread_mutex_unlock(&b->mtx);
+}
+
+void *
+budget_buffer(struct budget *b, size_t n, size_t *size)
+{
+	void	*p = NULL;
+	size_t	 i, best = 0;
+
+	pthread_mutex_lock(&b->mtx);
+	for (i = 0; i < b->nspares; i++)
+		if (b->spares[i].size >= n && b->spares[i].size / 2 <= n &&
+		    (p == NULL || b->spares[i].size < b->spares[best].size)) {
+			p = b->spares[i].p;
+			best = i;
+		}
+	if (p != NULL) {
+		*size = b->spares[best].size;
+		spare_remove(b, best);
+	}
+	pthread_mutex_unlock(&b->mtx);
+	if (p == NULL) {
+		p = xmalloc(n);
+		*size = n;
+	}
+	return p;
+}
+
+void
+budget_put(struct budget *b, size_t n, void *p, size_t size)
+{
+	if (n == 0 && p == NULL)
+		return;
+	pthread_mutex_lock(&b->mtx);
+	b->used -= n;
+	if (p != NULL && size >= SPARE_MIN && b->used + size <= b->limit) {
+		spares_trim(b, size);
+		if (b->nspares == BUDGET_SPARES)
+			free(spare_remove(b, 0));
+		b->spares[b->nspares].p = p;
+		b->spares[b->nspares].size = size;
+		b->nspares++;
+		b->spare_bytes += size;
+		p = NULL;
+	}
+	if (n > 0)
+		pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mtx);
+	free(p);
 }

@@ -527,7 +527,7 @@ ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 	if (rq->key == NULL) {
 		body_init(&rq->body, (size_t)cf->max_body_bytes,
 		    cf->max_gzip_ratio, (size_t)clen, encoding == ENCODING_GZIP,
-		    &ing->anon);
+		    &ing->anon, 0);
 		window_start(ing, rq);
 		return 0;
 	}
@@ -543,9 +543,8 @@ ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 		ingest_shutdown_reply(r);
 		return -1;
 	}
-	rq->body_share = share;
 	body_init(&rq->body, (size_t)cf->max_body_bytes, cf->max_gzip_ratio,
-	    (size_t)clen, encoding == ENCODING_GZIP, NULL);
+	    (size_t)clen, encoding == ENCODING_GZIP, &ing->bodies, share);
 	window_start(ing, rq);
 	return 0;
 }
@@ -639,7 +638,9 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	struct batch			 b;
 	struct batch_event		*be;
 	struct idset			 set;
-	size_t				 i, size, nrejected = 0, share;
+	char				*buf;
+	size_t				 i, size, np, need, bufsize;
+	size_t				 nrejected = 0, share;
 	int64_t				 wait;
 	char				 retry[32];
 
@@ -680,14 +681,22 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	b.received_at = rq->received_at;
 	b.n = n;
 	b.npipelines = src->npipelines;
-	b.events = xcalloc(n, sizeof(*b.events));
-	b.results = xcalloc(n * (b.npipelines ? b.npipelines : 1), 1);
-	b.conds = xcalloc(n * (b.npipelines ? b.npipelines : 1),
-	    sizeof(*b.conds));
+	/*
+	 * The events, the id set and the pipelines' results in one buffer
+	 * of the decoding budget, each part aligned for the next.
+	 */
+	np = b.npipelines ? b.npipelines : 1;
 	for (size = 16; size < n * 2; size <<= 1)
 		;
-	set.ids = xcalloc(size, sizeof(*set.ids));
+	need = n * sizeof(*b.events) + size * sizeof(*set.ids) +
+	    n * np * (sizeof(*b.conds) + 1);
+	buf = budget_buffer(&ing->decoding, need, &bufsize);
+	memset(buf, 0, need);
+	b.events = (struct batch_event *)buf;
+	set.ids = (const char **)(b.events + n);
 	set.mask = size - 1;
+	b.conds = (int32_t *)(set.ids + size);
+	b.results = (unsigned char *)(b.conds + n * np);
 	for (i = 0; i < n; i++) {
 		be = &b.events[i];
 		be->raw = text + spans[i].off;
@@ -701,7 +710,6 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 		be->dup_in_request = idset_add(&set, be->ev.message_id);
 		pipeline_evaluate(&b, i, src);
 	}
-	free(set.ids);
 	/* Tokens of rejected events are given back (§10). */
 	counters_give(src->counters, (int64_t)nrejected, cf->rate_limit_burst,
 	    cf->rate_limit_events_per_minute);
@@ -719,10 +727,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	}
 	for (i = 0; i < n; i++)
 		event_release(&b.events[i].ev);
-	free(b.events);
-	free(b.results);
-	free(b.conds);
-	budget_give(&ing->decoding, share);
+	budget_put(&ing->decoding, share, buf, bufsize);
 }
 
 /*
@@ -928,8 +933,6 @@ void
 ingest_request_release(struct ingest *ing, struct ingest_request *rq)
 {
 	body_release(&rq->body);
-	budget_give(&ing->bodies, rq->body_share);
-	rq->body_share = 0;
 	snapshot_unref(rq->snap);
 	rq->snap = NULL;
 }

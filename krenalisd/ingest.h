@@ -99,7 +99,6 @@ struct ingest_request {
 	const struct snap_key	*key;		/* from a header or the body */
 	char			 ip[INET6_ADDRSTRLEN];	/* request IP, or "" */
 	struct body		 body;
-	size_t			 body_share;	/* of the bodies budget */
 	int64_t			 deadline;	/* ingest_now() ms, or 0 */
 	uint64_t		 window_bytes;	/* received since the window began */
 };

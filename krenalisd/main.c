@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <malloc.h>
 
 #include <sqlite3.h>
 
@@ -290,14 +289,6 @@ main(int argc, char *argv[])
 	if (sqlite3_config(SQLITE_CONFIG_MULTITHREAD) != SQLITE_OK ||
 	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
 		fatalx("cannot configure SQLite");
-	/*
-	 * Bodies and batches are large and short-lived: a fixed mmap
-	 * threshold gives their memory back to the system when they are
-	 * freed, and few arenas keep 64 HTTP threads from holding a heap
-	 * each.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-	mallopt(M_ARENA_MAX, 4);
 	config_init(&cf);
 	if (config_load(&cf, conffile, conf_given, err, sizeof(err)) == -1)
 		fatalx("%s", err);

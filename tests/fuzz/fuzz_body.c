@@ -97,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 3;
 	size -= 3;
 
-	body_init(&b, max, ratio, data[-2] & 0x80 ? size : 0, 1, NULL);
+	body_init(&b, max, ratio, data[-2] & 0x80 ? size : 0, 1, NULL, 0);
 	for (i = 0; i < size && rc == 0; i += k) {
 		k = size - i < piece ? size - i : piece;
 		rc = body_feed(&b, (const char *)data + i, k);

@@ -235,21 +235,21 @@ test_body(void)
 	char		*big;
 	struct budget	 bu;
 
-	body_init(&b, 10, 100, 0, 0, NULL);
+	body_init(&b, 10, 100, 0, 0, NULL, 0);
 	CHECK_INT(body_feed(&b, "12345", 5), 0);
 	CHECK_INT(body_feed(&b, "67890", 5), 0);
 	CHECK_INT(body_finish(&b), 0);
 	CHECK_STR(b.buf, "1234567890");
 	body_release(&b);
 
-	body_init(&b, 10, 100, 0, 0, NULL);
+	body_init(&b, 10, 100, 0, 0, NULL, 0);
 	CHECK_INT(body_feed(&b, "12345678901", 11), -1);
 	CHECK_INT(b.error, BODY_TOO_LARGE);
 	body_release(&b);
 
 	z = gz("hello", 5, &zlen);
 	z2 = gz(" world", 6, &z2len);
-	body_init(&b, 100, 100, 0, 1, NULL);
+	body_init(&b, 100, 100, 0, 1, NULL, 0);
 	/* Byte by byte, two members. */
 	for (i = 0; i < zlen; i++)
 		CHECK_INT(body_feed(&b, (char *)z + i, 1), 0);
@@ -258,13 +258,13 @@ test_body(void)
 	CHECK_STR(b.buf, "hello world");
 	body_release(&b);
 
-	body_init(&b, 100, 100, 0, 1, NULL);
+	body_init(&b, 100, 100, 0, 1, NULL, 0);
 	CHECK_INT(body_feed(&b, (char *)z, zlen - 3), 0);
 	CHECK_INT(body_finish(&b), -1);
 	CHECK_INT(b.error, BODY_BAD_GZIP);
 	body_release(&b);
 
-	body_init(&b, 100, 100, 0, 1, NULL);
+	body_init(&b, 100, 100, 0, 1, NULL, 0);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), 0);
 	CHECK_INT(body_feed(&b, "xx", 2), -1);
 	CHECK_INT(b.error, BODY_BAD_GZIP);
@@ -275,13 +275,13 @@ test_body(void)
 	/* 3 MiB of zeros: over the ratio once past 1 MiB. */
 	big = calloc(3 << 20, 1);
 	z = gz(big, 3 << 20, &zlen);
-	body_init(&b, 4 << 20, 100, zlen, 1, NULL);
+	body_init(&b, 4 << 20, 100, zlen, 1, NULL, 0);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), -1);
 	CHECK_INT(b.error, BODY_RATIO);
 	CHECK(b.len <= (2 << 20));
 	body_release(&b);
 	/* The same with a ratio that allows it, but a smaller limit. */
-	body_init(&b, 2 << 20, 100000, zlen, 1, NULL);
+	body_init(&b, 2 << 20, 100000, zlen, 1, NULL, 0);
 	CHECK_INT(body_feed(&b, (char *)z, zlen), -1);
 	CHECK_INT(b.error, BODY_TOO_LARGE);
 	body_release(&b);
@@ -293,7 +293,7 @@ test_body(void)
 	 * the buffer grows from the budget and gives it back.
 	 */
 	budget_init(&bu, 20000);
-	body_init(&b, 100000, 100, 100000, 0, &bu);
+	body_init(&b, 100000, 100, 100000, 0, &bu, 0);
 	CHECK(b.buf == NULL);
 	CHECK_INT(bu.used, 0);
 	CHECK_INT(body_feed(&b, "x", 1), 0);
