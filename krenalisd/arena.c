@@ -1,5 +1,7 @@
-/* A bump allocator; see arena.h. */
+/* A bump allocator, and each thread's spare chunks; see arena.h. */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +9,107 @@
 #include "xmalloc.h"
 #include "arena.h"
 
+/*
+ * Chunks of 1 KiB to 64 KiB are kept by size class, a power of two, in
+ * the thread that freed them, for its next arenas: the events of a batch
+ * each own an arena, and freeing them all then allocating them again
+ * made the allocator shrink and grow its heaps, with a system call
+ * each time, per request.  The spares of every thread together stay
+ * under SPARE_MAX; a thread's are freed when it ends.
+ */
+#define CLASS_MIN	10		/* 1 KiB */
+#define CLASSES		7		/* up to 64 KiB */
+#define SPARE_MAX	(32 * 1024 * 1024)
+
 struct arena {
 	struct arena	*next;
 	size_t		 size;
 	size_t		 used;
 	char		 data[];
 };
+
+static _Atomic size_t		 spare_bytes;	/* of every thread */
+static pthread_once_t		 spare_once = PTHREAD_ONCE_INIT;
+static pthread_key_t		 spare_key;	/* set once a thread has spares */
+static __thread struct arena	*spares[CLASSES];
+
+/* The size class of a chunk of size bytes, or -1 for none. */
+static int
+size_class(size_t size)
+{
+	int	c;
+
+	for (c = 0; c < CLASSES; c++)
+		if (size <= (size_t)1 << (CLASS_MIN + c))
+			return c;
+	return -1;
+}
+
+/* At the end of a thread: free its spares. */
+static void
+spares_free(void *unused)
+{
+	struct arena	*a;
+	int		 c;
+
+	for (c = 0; c < CLASSES; c++)
+		while ((a = spares[c]) != NULL) {
+			spares[c] = a->next;
+			atomic_fetch_sub(&spare_bytes, a->size);
+			free(a);
+		}
+}
+
+static void
+spare_key_init(void)
+{
+	pthread_key_create(&spare_key, spares_free);
+}
+
+/* A chunk of at least size bytes of data: a spare, or a new one. */
+static struct arena *
+chunk_get(size_t size)
+{
+	struct arena	*a;
+	int		 c = size_class(size);
+
+	if (c == -1)
+		a = xmalloc(sizeof(*a) + size);
+	else if ((a = spares[c]) != NULL) {
+		spares[c] = a->next;
+		atomic_fetch_sub(&spare_bytes, a->size);
+		size = a->size;
+	} else {
+		size = (size_t)1 << (CLASS_MIN + c);
+		a = xmalloc(sizeof(*a) + size);
+	}
+	a->next = NULL;
+	a->size = size;
+	a->used = 0;
+	return a;
+}
+
+/* Keep the chunk a as a spare of this thread, or free it. */
+static void
+chunk_put(struct arena *a)
+{
+	int	c = size_class(a->size);
+
+	if (c == -1) {
+		free(a);
+		return;
+	}
+	if (atomic_fetch_add(&spare_bytes, a->size) + a->size > SPARE_MAX) {
+		atomic_fetch_sub(&spare_bytes, a->size);
+		free(a);
+		return;
+	}
+	pthread_once(&spare_once, spare_key_init);
+	if (pthread_getspecific(spare_key) == NULL)
+		pthread_setspecific(spare_key, spares);
+	a->next = spares[c];
+	spares[c] = a;
+}
 
 void *
 arena_alloc(struct arena **ap, size_t n, size_t align)
@@ -30,9 +127,8 @@ arena_alloc(struct arena **ap, size_t n, size_t align)
 	size = a != NULL ? a->size * 2 : ARENA_MIN;
 	if (size < n)
 		size = n;
-	na = xmalloc(sizeof(*na) + size);
+	na = chunk_get(size);
 	na->next = a;
-	na->size = size;
 	na->used = n;
 	*ap = na;
 	return na->data;
@@ -41,13 +137,7 @@ arena_alloc(struct arena **ap, size_t n, size_t align)
 struct arena *
 arena_new(size_t size)
 {
-	struct arena	*a;
-
-	a = xmalloc(sizeof(*a) + size);
-	a->next = NULL;
-	a->size = size;
-	a->used = 0;
-	return a;
+	return chunk_get(size);
 }
 
 void
@@ -57,7 +147,7 @@ arena_free(struct arena *a)
 
 	for (; a != NULL; a = next) {
 		next = a->next;
-		free(a);
+		chunk_put(a);
 	}
 }
 

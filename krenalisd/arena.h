@@ -2,7 +2,8 @@
  * A bump allocator: memory handed out in growing chunks and freed all at
  * once.  A decoded event and an envelope context each own one, for their
  * decoded strings and their error message.  An arena belongs to one
- * thread at a time.
+ * thread at a time.  Freed chunks of up to 64 KiB are kept by the thread
+ * that freed them for its next arenas, within a bound for all threads.
  */
 #ifndef ARENA_H
 #define ARENA_H
@@ -16,7 +17,7 @@ struct arena;
 
 /* A first chunk of size bytes, sized for its use by the caller. */
 struct arena	*arena_new(size_t size);
-/* Free every chunk; arena_free(NULL) does nothing. */
+/* Free every chunk (or keep it); arena_free(NULL) does nothing. */
 void		 arena_free(struct arena *);
 
 /*
