@@ -1,13 +1,48 @@
 /* Memory budgets of the HTTP threads, and their spares; see budget.h. */
+#include <sys/mman.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "xmalloc.h"
 #include "budget.h"
 
-/* Smaller buffers are cheap to allocate and are not kept. */
+/*
+ * Smaller buffers are cheap to allocate and are not kept.  Larger ones
+ * are mapped here rather than taken from malloc: when malloc frees a
+ * large mapped chunk it raises its mapping threshold to that size, and
+ * from then on keeps megabytes of freed bodies in the heap of each of
+ * its arenas.
+ */
 #define SPARE_MIN	(64 * 1024)
+#define PAGE		4096
+
+static void *
+large_alloc(size_t n, size_t *size)
+{
+	void	*p;
+
+	if (n < SPARE_MIN) {
+		*size = n;
+		return xmalloc(n);
+	}
+	*size = (n + PAGE - 1) & ~(size_t)(PAGE - 1);
+	p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap %zu bytes", *size);
+	return p;
+}
+
+static void
+large_free(void *p, size_t size)
+{
+	if (size < SPARE_MIN)
+		free(p);
+	else if (p != NULL)
+		munmap(p, size);
+}
 
 void
 budget_init(struct budget *b, size_t limit)
@@ -19,6 +54,8 @@ budget_init(struct budget *b, size_t limit)
 	b->closed = 0;
 	b->nspares = 0;
 	b->spare_bytes = 0;
+	b->out = 0;
+	b->most_out = 0;
 }
 
 void
@@ -27,7 +64,7 @@ budget_release(struct budget *b)
 	size_t	i;
 
 	for (i = 0; i < b->nspares; i++)
-		free(b->spares[i].p);
+		large_free(b->spares[i].p, b->spares[i].size);
 	pthread_mutex_destroy(&b->mtx);
 	pthread_cond_destroy(&b->cv);
 }
@@ -45,6 +82,15 @@ spare_remove(struct budget *b, size_t i)
 	return p;
 }
 
+/* Free the oldest spare; with the lock held. */
+static void
+spare_drop(struct budget *b)
+{
+	size_t	size = b->spares[0].size;
+
+	large_free(spare_remove(b, 0), size);
+}
+
 /*
  * Free the oldest spares until n more bytes fit beside those taken and
  * the spares left; with the lock held.
@@ -53,7 +99,7 @@ static void
 spares_trim(struct budget *b, size_t n)
 {
 	while (b->nspares > 0 && b->used + b->spare_bytes + n > b->limit)
-		free(spare_remove(b, 0));
+		spare_drop(b);
 }
 
 int
@@ -62,15 +108,12 @@ budget_take(struct budget *b, size_t n)
 	int	rc = 0;
 
 	pthread_mutex_lock(&b->mtx);
-	spares_trim(b, n);
 	while (!b->closed && b->used > 0 && b->used + n > b->limit)
 		pthread_cond_wait(&b->cv, &b->mtx);
 	if (b->closed)
 		rc = -1;
-	else {
-		spares_trim(b, n);
+	else
 		b->used += n;
-	}
 	pthread_mutex_unlock(&b->mtx);
 	return rc;
 }
@@ -81,7 +124,6 @@ budget_try(struct budget *b, size_t n)
 	int	rc = -1;
 
 	pthread_mutex_lock(&b->mtx);
-	spares_trim(b, n);
 	if (b->used + n <= b->limit) {
 		b->used += n;
 		rc = 0;
@@ -121,12 +163,13 @@ budget_buffer(struct budget *b, size_t n, size_t *size)
 	if (p != NULL) {
 		*size = b->spares[best].size;
 		spare_remove(b, best);
-	}
+	} else
+		spares_trim(b, 0);
+	if ((p != NULL || n >= SPARE_MIN) && ++b->out > b->most_out)
+		b->most_out = b->out;
 	pthread_mutex_unlock(&b->mtx);
-	if (p == NULL) {
-		p = xmalloc(n);
-		*size = n;
-	}
+	if (p == NULL)
+		p = large_alloc(n, size);
 	return p;
 }
 
@@ -137,10 +180,12 @@ budget_put(struct budget *b, size_t n, void *p, size_t size)
 		return;
 	pthread_mutex_lock(&b->mtx);
 	b->used -= n;
+	if (p != NULL && size >= SPARE_MIN)
+		b->out--;
 	if (p != NULL && size >= SPARE_MIN && b->used + size <= b->limit) {
+		if (b->nspares == BUDGET_SPARES || b->nspares == b->most_out)
+			spare_drop(b);
 		spares_trim(b, size);
-		if (b->nspares == BUDGET_SPARES)
-			free(spare_remove(b, 0));
 		b->spares[b->nspares].p = p;
 		b->spares[b->nspares].size = size;
 		b->nspares++;
@@ -150,5 +195,5 @@ budget_put(struct budget *b, size_t n, void *p, size_t size)
 	if (n > 0)
 		pthread_cond_broadcast(&b->cv);
 	pthread_mutex_unlock(&b->mtx);
-	free(p);
+	large_free(p, size);
 }

@@ -13,8 +13,9 @@
  * spares for the next ones, so that the steady state allocates nothing:
  * a buffer freed and allocated again per request would be a fresh mmap,
  * faulted in page by page and unmapped, per request.  Spares count
- * against the limit like the bytes taken: the oldest are freed when a
- * take needs their room.
+ * against the limit like the bytes taken, the oldest freed first to make
+ * room, and a budget keeps no more of them than it ever had large
+ * buffers out at once.
  */
 #ifndef BUDGET_H
 #define BUDGET_H
@@ -38,6 +39,8 @@ struct budget {
 	struct budget_spare spares[BUDGET_SPARES];	/* oldest first */
 	size_t		nspares;
 	size_t		spare_bytes;
+	size_t		out;		/* large buffers handed out */
+	size_t		most_out;	/* the most at once */
 };
 
 void	budget_init(struct budget *, size_t limit);
@@ -58,9 +61,10 @@ void	budget_close(struct budget *);
  */
 void	*budget_buffer(struct budget *, size_t n, size_t *size);
 /*
- * Give back n bytes and the buffer p of size bytes (p may be NULL).  A
- * large buffer is kept as a spare when it fits in the limit beside the
- * bytes taken, the oldest spares making room; else it is freed.
+ * Give back n bytes and the buffer p of size bytes from budget_buffer
+ * (p may be NULL).  A large buffer is kept as a spare when it fits in the
+ * limit beside the bytes taken, the oldest spares making room; else it
+ * is freed.
  */
 void	 budget_put(struct budget *, size_t n, void *p, size_t size);
 
