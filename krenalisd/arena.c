@@ -1,7 +1,6 @@
-/* A bump allocator, and each thread's spare chunks; see arena.h. */
+/* A bump allocator, and the spare chunks; see arena.h. */
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +9,12 @@
 #include "arena.h"
 
 /*
- * Chunks of 1 KiB to 64 KiB are kept by size class, a power of two, in
- * the thread that freed them, for its next arenas: the events of a batch
- * each own an arena, and freeing them all then allocating them again
- * made the allocator shrink and grow its heaps, with a system call
- * each time, per request.  The spares of every thread together stay
- * under SPARE_MAX; a thread's are freed when it ends.
+ * Chunks of 1 KiB to 64 KiB are kept by size class, a power of two, for
+ * the next arenas of any thread: the events of a batch each own an
+ * arena, and freeing them all then allocating them again made the
+ * allocator shrink and grow its heaps, with a system call each time, per
+ * request, and left each of its per-thread heaps as large as the most
+ * events it ever decoded at once.  The spares stay under SPARE_MAX.
  */
 #define CLASS_MIN	10		/* 1 KiB */
 #define CLASSES		7		/* up to 64 KiB */
@@ -28,10 +27,10 @@ struct arena {
 	char		 data[];
 };
 
-static _Atomic size_t		 spare_bytes;	/* of every thread */
-static pthread_once_t		 spare_once = PTHREAD_ONCE_INIT;
-static pthread_key_t		 spare_key;	/* set once a thread has spares */
-static __thread struct arena	*spares[CLASSES];
+/* The spares, guarded by spare_mtx. */
+static pthread_mutex_t	 spare_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct arena	*spares[CLASSES];
+static size_t		 spare_bytes;
 
 /* The size class of a chunk of size bytes, or -1 for none. */
 static int
@@ -45,70 +44,47 @@ size_class(size_t size)
 	return -1;
 }
 
-/* At the end of a thread: free its spares. */
-static void
-spares_free(void *unused)
-{
-	struct arena	*a;
-	int		 c;
-
-	for (c = 0; c < CLASSES; c++)
-		while ((a = spares[c]) != NULL) {
-			spares[c] = a->next;
-			atomic_fetch_sub(&spare_bytes, a->size);
-			free(a);
-		}
-}
-
-static void
-spare_key_init(void)
-{
-	pthread_key_create(&spare_key, spares_free);
-}
-
 /* A chunk of at least size bytes of data: a spare, or a new one. */
 static struct arena *
 chunk_get(size_t size)
 {
-	struct arena	*a;
+	struct arena	*a = NULL;
 	int		 c = size_class(size);
 
-	if (c == -1)
-		a = xmalloc(sizeof(*a) + size);
-	else if ((a = spares[c]) != NULL) {
-		spares[c] = a->next;
-		atomic_fetch_sub(&spare_bytes, a->size);
-		size = a->size;
-	} else {
+	if (c != -1) {
 		size = (size_t)1 << (CLASS_MIN + c);
-		a = xmalloc(sizeof(*a) + size);
+		pthread_mutex_lock(&spare_mtx);
+		if ((a = spares[c]) != NULL) {
+			spares[c] = a->next;
+			spare_bytes -= size;
+		}
+		pthread_mutex_unlock(&spare_mtx);
 	}
+	if (a == NULL)
+		a = xmalloc(sizeof(*a) + size);
 	a->next = NULL;
 	a->size = size;
 	a->used = 0;
 	return a;
 }
 
-/* Keep the chunk a as a spare of this thread, or free it. */
+/* Keep the chunk a as a spare, or free it. */
 static void
 chunk_put(struct arena *a)
 {
 	int	c = size_class(a->size);
 
-	if (c == -1) {
-		free(a);
-		return;
+	if (c != -1) {
+		pthread_mutex_lock(&spare_mtx);
+		if (spare_bytes + a->size <= SPARE_MAX) {
+			spare_bytes += a->size;
+			a->next = spares[c];
+			spares[c] = a;
+			a = NULL;
+		}
+		pthread_mutex_unlock(&spare_mtx);
 	}
-	if (atomic_fetch_add(&spare_bytes, a->size) + a->size > SPARE_MAX) {
-		atomic_fetch_sub(&spare_bytes, a->size);
-		free(a);
-		return;
-	}
-	pthread_once(&spare_once, spare_key_init);
-	if (pthread_getspecific(spare_key) == NULL)
-		pthread_setspecific(spare_key, spares);
-	a->next = spares[c];
-	spares[c] = a;
+	free(a);
 }
 
 void *

@@ -2,8 +2,8 @@
  * A bump allocator: memory handed out in growing chunks and freed all at
  * once.  A decoded event and an envelope context each own one, for their
  * decoded strings and their error message.  An arena belongs to one
- * thread at a time.  Freed chunks of up to 64 KiB are kept by the thread
- * that freed them for its next arenas, within a bound for all threads.
+ * thread at a time.  Freed chunks of up to 64 KiB are kept, within a
+ * bound, for the next arenas of any thread.
  */
 #ifndef ARENA_H
 #define ARENA_H
