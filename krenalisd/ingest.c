@@ -360,23 +360,40 @@ ingest_encoding(const char *value)
 	return ENCODING_UNSUPPORTED;
 }
 
-/* The 200 answer (§9) for a committed batch. */
+/*
+ * The 200 answer (§9) for a committed batch.  Without rejections it is
+ * only numbers, written here as jansson's compact form would write them;
+ * rejections bring strings, which jansson escapes.
+ */
 static void
 success_reply(const struct batch *b, struct reply *r)
 {
-	json_t				*o, *rej = NULL, *e;
+	json_t				*o, *rej, *e;
 	const struct batch_event	*be;
 	size_t				 i, dups = 0, nrej = 0;
+	int				 len;
 
 	for (i = 0; i < b->n; i++) {
 		be = &b->events[i];
 		if (be->outcome == OUTCOME_DUPLICATE)
 			dups++;
+		if (be->outcome == OUTCOME_REJECTED)
+			nrej++;
+	}
+	if (nrej == 0) {
+		reply_init(r, 200);
+		r->ctype = "application/json; charset=utf-8";
+		len = xasprintf(&r->body, "{\"success\":true,\"received\":%zu,"
+		    "\"accepted\":%zu,\"duplicates\":%zu}\n", b->n, b->n - dups,
+		    dups);
+		r->len = (size_t)len;
+		return;
+	}
+	rej = json_array();
+	for (i = 0; i < b->n; i++) {
+		be = &b->events[i];
 		if (be->outcome != OUTCOME_REJECTED)
 			continue;
-		nrej++;
-		if (rej == NULL)
-			rej = json_array();
 		e = json_object();
 		json_object_set_new(e, "index", json_integer((json_int_t)i));
 		if (be->ev.message_id != NULL)
@@ -391,8 +408,7 @@ success_reply(const struct batch *b, struct reply *r)
 	json_object_set_new(o, "accepted",
 	    json_integer((json_int_t)(b->n - dups - nrej)));
 	json_object_set_new(o, "duplicates", json_integer((json_int_t)dups));
-	if (rej != NULL)
-		json_object_set_new(o, "rejected", rej);
+	json_object_set_new(o, "rejected", rej);
 	reply_json(r, 200, "application/json; charset=utf-8", o);
 	json_decref(o);
 }
