@@ -7,8 +7,9 @@
  *   decode	what an HTTP thread of krenalisd does to a body before the
  *		writer: jsonscan_parse, then event_decode of every event.
  *   sqlite	the writer's inserts alone: a fresh database with
- *		wh_sqlite_schema_sql, WAL, synchronous=FULL and the writer's
- *		cache size, the prepared wh_sqlite_insert_sql bound with
+ *		wh_sqlite_schema_sql and the writer's settings (WAL,
+ *		synchronous=FULL, its page and cache sizes and WAL
+ *		autocheckpoint), the prepared wh_sqlite_insert_sql bound with
  *		wh_sqlite_bind_event from events decoded once up front, one
  *		transaction per 500 rows, no dedupe.
  *   dedupe	the same plus, as the writer does, one row of
@@ -16,6 +17,12 @@
  *
  * Each part runs for -t seconds.  The last line on stdout is
  * "RESULT key=value ...".
+ *
+ * With -L rounds, only the writer's levers instead: the dedupe part with
+ * the writer's settings and, beside it, with each setting changed in
+ * turn (page size, cache size, WAL checkpoints, the received_at index,
+ * the krenalis_dedupe row), in rounds, the same rows each time; a table
+ * of medians and their ratios to the writer's settings.
  */
 #include <sys/resource.h>
 #include <err.h>
