@@ -25,6 +25,8 @@ enum cmd_print {
 	PRINT_REJECTED,
 	PRINT_REJECT,
 	PRINT_SENT,
+	PRINT_EXPORTED,
+	PRINT_IMPORTED,
 };
 
 enum cmd_opt_kind {

@@ -369,7 +369,7 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
 	const json_t	*v;
 	size_t		 i;
-	char		*s;
+	char		*s, b[3][64];
 
 	switch (k) {
 	case PRINT_EVENTS:
@@ -383,7 +383,13 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		print_reject(fp, d);
 		break;
 	case PRINT_SENT:
-		/* main prints the endpoint's answer as it came. */
+	case PRINT_EXPORTED:
+		/* main prints the endpoint's answer, or the document, as it came. */
+		break;
+	case PRINT_IMPORTED:
+		fprintf(fp, "imported %s sources, %s write keys, %s pipelines\n",
+		    str(d, "sources", b[0], 64), str(d, "writeKeys", b[1], 64),
+		    str(d, "pipelines", b[2], 64));
 		break;
 	case PRINT_STATS:
 		print_stats(fp, d);

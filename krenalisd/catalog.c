@@ -75,12 +75,14 @@ struct source {
 	TAILQ_ENTRY(source)	 entry;
 };
 
+TAILQ_HEAD(source_list, source);
+
 struct catalog {
 	sqlite3			*db;
 	char			*endpoint;
 	int64_t			 flushed_at;
 	char			*warehouse;	/* its id, or NULL */
-	TAILQ_HEAD(, source)	 sources;
+	struct source_list	 sources;
 };
 
 static const char schema[] =
@@ -224,6 +226,14 @@ json_time(int64_t ms)
 }
 
 static json_t *
+key_json(const struct key *k)
+{
+	return json_pack("{s:s,s:o,s:o}", "key", k->key, "createdAt",
+	    json_time(k->created_at), "lastUsedAt",
+	    json_time(atomic_load(&k->usage->last_used)));
+}
+
+static json_t *
 pipeline_json(const struct pipeline *p)
 {
 	json_t	*o = json_object();
@@ -357,6 +367,77 @@ source_free(struct source *s)
 	free(s);
 }
 
+/* The text stored in the catalog for a JSON value, or NULL. */
+static char *
+json_text(const json_t *j)
+{
+	return j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+}
+
+static struct source *
+source_new(void)
+{
+	struct source	*s = xcalloc(1, sizeof(*s));
+
+	TAILQ_INIT(&s->keys);
+	TAILQ_INIT(&s->pipelines);
+	s->counters = src_counters_new();
+	return s;
+}
+
+/* Insert the row of k, a key of s; 0 or -1. */
+static int
+key_store(struct catalog *cat, const struct source *s, const struct key *k)
+{
+	int64_t	used = atomic_load(&k->usage->last_used);
+	char	b1[32], b2[32];
+
+	return db_exec(cat, "INSERT INTO write_keys VALUES (?, ?, ?, ?)", 4,
+	    k->key, s->id, intarg(b1, k->created_at),
+	    used != 0 ? intarg(b2, used) : NULL);
+}
+
+/* Insert the row of p; 0 or -1. */
+static int
+pipeline_store(struct catalog *cat, const struct pipeline *p)
+{
+	json_t	*cjson = consents_to_json(&p->consents);
+	char	 b1[32], b2[32], *fstr, *cstr;
+	int	 rc;
+
+	fstr = json_text(p->filter);
+	cstr = json_text(cjson);
+	json_decref(cjson);
+	rc = db_exec(cat, "INSERT INTO pipelines (id, source, name, enabled, "
+	    "filter, consents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    7, p->id, p->source->id, p->name, intarg(b1, p->enabled), fstr,
+	    cstr, intarg(b2, p->created_at));
+	free(fstr);
+	free(cstr);
+	return rc;
+}
+
+/* Insert the rows of s, its keys and its pipelines; 0 or -1. */
+static int
+source_store(struct catalog *cat, const struct source *s)
+{
+	const struct key	*k;
+	const struct pipeline	*p;
+	char			 b[32];
+
+	if (db_exec(cat, "INSERT INTO sources VALUES (?, ?, ?, ?, ?)", 5,
+	    s->id, s->name, s->connector->code, s->strategy,
+	    intarg(b, s->created_at)) == -1)
+		return -1;
+	TAILQ_FOREACH(k, &s->keys, entry)
+		if (key_store(cat, s, k) == -1)
+			return -1;
+	TAILQ_FOREACH(p, &s->pipelines, entry)
+		if (pipeline_store(cat, p) == -1)
+			return -1;
+	return 0;
+}
+
 static struct source *
 source_find(struct catalog *cat, const char *arg)
 {
@@ -464,12 +545,12 @@ name_ok(const char *name, size_t len, size_t max, struct catalog_error *ce)
 }
 
 static int
-source_name_free(struct catalog *cat, const char *name,
+source_name_free(struct source_list *list, const char *name,
     const struct source *self, struct catalog_error *ce)
 {
 	struct source	*s;
 
-	TAILQ_FOREACH(s, &cat->sources, entry)
+	TAILQ_FOREACH(s, list, entry)
 		if (s != self && strcmp(s->name, name) == 0) {
 			seterr(ce, "Conflict", "a source named \"%s\" already "
 			    "exists", name);
@@ -485,7 +566,6 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 	const struct connector	*c;
 	struct source		*s;
 	struct key		*k;
-	char			 b1[32], b2[32];
 	int64_t			 now;
 
 	if (!name_ok(name, len, NAMES_SOURCE_MAX, ce))
@@ -508,14 +588,11 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 		    "strategies", connector);
 		return NULL;
 	}
-	if (!source_name_free(cat, name, NULL, ce))
+	if (!source_name_free(&cat->sources, name, NULL, ce))
 		return NULL;
 
 	now = timestamp_now();
-	s = xcalloc(1, sizeof(*s));
-	TAILQ_INIT(&s->keys);
-	TAILQ_INIT(&s->pipelines);
-	s->counters = src_counters_new();
+	s = source_new();
 	new_id(cat, s->id);
 	s->name = xstrdup(name);
 	s->connector = c;
@@ -524,20 +601,15 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 		    "Conversion");
 	s->created_at = now;
 	k = key_new(cat, now);
-
-	if (db_begin(cat) == -1 ||
-	    db_exec(cat, "INSERT INTO sources VALUES (?, ?, ?, ?, ?)", 5,
-	    s->id, s->name, c->code, s->strategy, intarg(b1, now)) == -1 ||
-	    db_exec(cat, "INSERT INTO write_keys VALUES (?, ?, ?, NULL)", 3,
-	    k->key, s->id, intarg(b2, now)) == -1 || db_commit(cat) == -1) {
+	TAILQ_INSERT_TAIL(&s->keys, k, entry);
+	s->nkeys = 1;
+	if (db_begin(cat) == -1 || source_store(cat, s) == -1 ||
+	    db_commit(cat) == -1) {
 		dberr(cat, ce, "source add");
 		db_rollback(cat);
-		TAILQ_INSERT_TAIL(&s->keys, k, entry);
 		source_free(s);
 		return NULL;
 	}
-	TAILQ_INSERT_TAIL(&s->keys, k, entry);
-	s->nkeys = 1;
 	TAILQ_INSERT_TAIL(&cat->sources, s, entry);
 	catalog_publish(cat);
 	log_info("catalog: source %s \"%s\" added", s->id, s->name);
@@ -586,7 +658,7 @@ catalog_source_rename(struct catalog *cat, const char *arg, const char *name,
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (!name_ok(name, len, NAMES_SOURCE_MAX, ce) ||
-	    !source_name_free(cat, name, s, ce))
+	    !source_name_free(&cat->sources, name, s, ce))
 		return NULL;
 	if (db_exec(cat, "UPDATE sources SET name = ? WHERE id = ?", 2,
 	    name, s->id) == -1) {
@@ -639,9 +711,7 @@ catalog_key_list(struct catalog *cat, const char *arg,
 		return NULL;
 	a = json_array();
 	TAILQ_FOREACH(k, &s->keys, entry)
-		json_array_append_new(a, json_pack("{s:s,s:o,s:o}",
-		    "key", k->key, "createdAt", json_time(k->created_at),
-		    "lastUsedAt", json_time(atomic_load(&k->usage->last_used))));
+		json_array_append_new(a, key_json(k));
 	return a;
 }
 
@@ -651,7 +721,6 @@ catalog_key_add(struct catalog *cat, const char *arg,
 {
 	struct source	*s;
 	struct key	*k;
-	char		 b[32];
 
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
@@ -661,8 +730,7 @@ catalog_key_add(struct catalog *cat, const char *arg,
 		return NULL;
 	}
 	k = key_new(cat, timestamp_now());
-	if (db_exec(cat, "INSERT INTO write_keys VALUES (?, ?, ?, NULL)", 3,
-	    k->key, s->id, intarg(b, k->created_at)) == -1) {
+	if (key_store(cat, s, k) == -1) {
 		dberr(cat, ce, "key add");
 		key_usage_unref(k->usage);
 		free(k);
@@ -760,13 +828,6 @@ consents_arg(const json_t *arg, struct consents *c, struct catalog_error *ce)
 	return 0;
 }
 
-/* The text stored in the catalog for a JSON value, or NULL. */
-static char *
-json_text(const json_t *j)
-{
-	return j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-}
-
 json_t *
 catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
     size_t len, int enabled, const json_t *filter, const json_t *consents,
@@ -775,9 +836,8 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	struct source	*s;
 	struct pipeline	*p;
 	struct consents	 c;
-	json_t		*fjson, *cjson;
-	char		 b1[32], b2[32], *ftext, *fstr, *cstr;
-	int		 rc;
+	json_t		*fjson;
+	char		*ftext;
 
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
@@ -800,17 +860,7 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	p->filter = fjson;
 	p->filter_text = ftext;
 	p->consents = c;
-	fstr = json_text(p->filter);
-	cjson = consents_to_json(&p->consents);
-	cstr = json_text(cjson);
-	json_decref(cjson);
-	rc = db_exec(cat, "INSERT INTO pipelines (id, source, name, enabled, "
-	    "filter, consents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	    7, p->id, s->id, p->name, intarg(b1, enabled), fstr, cstr,
-	    intarg(b2, p->created_at));
-	free(fstr);
-	free(cstr);
-	if (rc == -1) {
+	if (pipeline_store(cat, p) == -1) {
 		dberr(cat, ce, "pipeline add");
 		pipeline_free(p);
 		return NULL;
@@ -951,6 +1001,346 @@ catalog_pipeline_rm(struct catalog *cat, const char *arg,
 	pipeline_free(p);
 	catalog_publish(cat);
 	return o;
+}
+
+/*
+ * The whole catalog as one document (spec/postgresql.md §7): sources with
+ * their keys as key objects and their pipelines.
+ */
+json_t *
+catalog_export(struct catalog *cat)
+{
+	char		 buf[TIMESTAMP_BUFSZ];
+	struct source	*s;
+	struct key	*k;
+	json_t		*a = json_array(), *o, *keys;
+
+	TAILQ_FOREACH(s, &cat->sources, entry) {
+		o = source_json(cat, s);
+		keys = json_array();
+		TAILQ_FOREACH(k, &s->keys, entry)
+			json_array_append_new(keys, key_json(k));
+		json_object_set_new(o, "writeKeys", keys);
+		json_array_append_new(a, o);
+	}
+	return json_pack("{s:s,s:i,s:s,s:o}", "format", "krenalis-catalog",
+	    "version", 1, "exportedAt", timestamp_format(timestamp_now(), buf),
+	    "sources", a);
+}
+
+/*
+ * An imported document that is not valid: its BadRequest names where,
+ * before the message already in ce.
+ */
+static int
+doc_invalid(struct catalog_error *ce, const char *where)
+{
+	char	msg[sizeof(ce->message)];
+
+	memcpy(msg, ce->message, sizeof(msg));
+	seterr(ce, "BadRequest", "catalog is not valid: %s: %s", where, msg);
+	return -1;
+}
+
+/* The string member name of o, or NULL with the message in ce. */
+static const char *
+doc_string(const json_t *o, const char *name, struct catalog_error *ce)
+{
+	const json_t	*v = json_object_get(o, name);
+
+	if (!json_is_string(v)) {
+		seterr(ce, "BadRequest", "\"%s\" must be a string", name);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* The time member name of o, 0 for null when nullable; -1 if not valid. */
+static int
+doc_time(const json_t *o, const char *name, int nullable, int64_t *ms,
+    struct catalog_error *ce)
+{
+	const json_t	*v = json_object_get(o, name);
+
+	*ms = 0;
+	if (nullable && json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || timestamp_parse(json_string_value(v),
+	    json_string_length(v), ms) != TIMESTAMP_OK || *ms <= 0) {
+		seterr(ce, "BadRequest", "\"%s\" must be a timestamp%s", name,
+		    nullable ? " or null" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whether id is taken, as a source's or a pipeline's, in the catalog or
+ * among the sources imported before it.
+ */
+static int
+id_taken(struct catalog *cat, struct source_list *imported, const char *id)
+{
+	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source		*s;
+	struct pipeline		*p;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++)
+		TAILQ_FOREACH(s, lists[i], entry) {
+			if (strcmp(s->id, id) == 0)
+				return 1;
+			TAILQ_FOREACH(p, &s->pipelines, entry)
+				if (strcmp(p->id, id) == 0)
+					return 1;
+		}
+	return 0;
+}
+
+/* The source that has key, in the catalog or imported, or NULL. */
+static struct source *
+key_owner(struct catalog *cat, struct source_list *imported, const char *key)
+{
+	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source		*s;
+	struct key		*k;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++)
+		TAILQ_FOREACH(s, lists[i], entry)
+			TAILQ_FOREACH(k, &s->keys, entry)
+				if (strcmp(k->key, key) == 0)
+					return s;
+	return NULL;
+}
+
+/*
+ * Import the key object o into s, named by where in errors; -1 with the
+ * error in ce.
+ */
+static int
+import_key(struct catalog *cat, struct source_list *imported,
+    struct source *s, const json_t *o, const char *where,
+    struct catalog_error *ce)
+{
+	struct source	*owner;
+	struct key	*k;
+	const char	*key;
+	int64_t		 created, used;
+
+	if ((key = doc_string(o, "key", ce)) == NULL)
+		return doc_invalid(ce, where);
+	if (!ids_is_key(key, strlen(key))) {
+		seterr(ce, "BadRequest", "\"%s\" is not an event write key",
+		    key);
+		return doc_invalid(ce, where);
+	}
+	if ((owner = key_owner(cat, imported, key)) != NULL) {
+		seterr(ce, "Conflict", "event write key \"%s\" is already "
+		    "used by source \"%s\"", key, owner->id);
+		return -1;
+	}
+	if (doc_time(o, "createdAt", 0, &created, ce) == -1 ||
+	    doc_time(o, "lastUsedAt", 1, &used, ce) == -1)
+		return doc_invalid(ce, where);
+	k = xcalloc(1, sizeof(*k));
+	strlcpy(k->key, key, sizeof(k->key));
+	k->created_at = created;
+	k->usage = key_usage_new(used);
+	TAILQ_INSERT_TAIL(&s->keys, k, entry);
+	s->nkeys++;
+	return 0;
+}
+
+/*
+ * Import the pipeline object o into s, named by swhere in errors until
+ * the pipeline's id is known; -1 with the error in ce.
+ */
+static int
+import_pipeline(struct catalog *cat, struct source_list *imported,
+    struct source *s, const json_t *o, const char *swhere,
+    struct catalog_error *ce)
+{
+	struct pipeline	*p;
+	const json_t	*en = json_object_get(o, "enabled");
+	const char	*id, *name;
+	char		 where[64];
+
+	if ((id = doc_string(o, "id", ce)) == NULL)
+		return doc_invalid(ce, swhere);
+	if (!ids_is_id(id)) {
+		seterr(ce, "BadRequest", "\"%s\" is not a pipeline id", id);
+		return doc_invalid(ce, swhere);
+	}
+	if (id_taken(cat, imported, id)) {
+		seterr(ce, "Conflict", "pipeline \"%s\" already exists", id);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "pipeline \"%s\"", id);
+	if ((name = doc_string(o, "name", ce)) == NULL)
+		return doc_invalid(ce, where);
+	if (!json_is_boolean(en)) {
+		seterr(ce, "BadRequest", "\"enabled\" must be true or false");
+		return doc_invalid(ce, where);
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->counters = pipe_counters_new();
+	strlcpy(p->id, id, sizeof(p->id));
+	p->source = s;
+	p->name = xstrdup(name);
+	p->enabled = json_is_true(en);
+	consents_init(&p->consents);
+	TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
+	if (!name_ok(name, json_string_length(json_object_get(o, "name")),
+	    NAMES_PIPELINE_MAX, ce) ||
+	    doc_time(o, "createdAt", 0, &p->created_at, ce) == -1 ||
+	    filter_arg(json_object_get(o, "filter"), &p->filter,
+	    &p->filter_text, ce) == -1 ||
+	    consents_arg(json_object_get(o, "requiredConsents"), &p->consents,
+	    ce) == -1)
+		return doc_invalid(ce, where);
+	return 0;
+}
+
+/*
+ * Import the source object o, appended to imported as soon as it has an
+ * id, so that what is checked after it sees it; -1 with the error in ce.
+ */
+static int
+import_source(struct catalog *cat, struct source_list *imported,
+    const json_t *o, struct catalog_error *ce)
+{
+	const json_t	*keys, *pipes, *v, *strategy;
+	struct source	*s;
+	const char	*id, *name, *conn;
+	char		 where[64];
+	size_t		 i;
+
+	if ((id = doc_string(o, "id", ce)) == NULL)
+		return doc_invalid(ce, "source");
+	if (!ids_is_id(id)) {
+		seterr(ce, "BadRequest", "\"%s\" is not a source id", id);
+		return doc_invalid(ce, "source");
+	}
+	if (id_taken(cat, imported, id)) {
+		seterr(ce, "Conflict", "source \"%s\" already exists", id);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "source \"%s\"", id);
+	if ((name = doc_string(o, "name", ce)) == NULL ||
+	    (conn = doc_string(o, "connector", ce)) == NULL)
+		return doc_invalid(ce, where);
+	if (!name_ok(name, json_string_length(json_object_get(o, "name")),
+	    NAMES_SOURCE_MAX, ce))
+		return doc_invalid(ce, where);
+	if (!source_name_free(&cat->sources, name, NULL, ce) ||
+	    !source_name_free(imported, name, NULL, ce))
+		return -1;
+	s = source_new();
+	strlcpy(s->id, id, sizeof(s->id));
+	s->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(imported, s, entry);
+	if ((s->connector = catalog_connector(conn)) == NULL) {
+		seterr(ce, "BadRequest", "connector \"%s\" does not exist",
+		    conn);
+		return doc_invalid(ce, where);
+	}
+	strategy = json_object_get(o, "strategy");
+	if (s->connector->has_strategy && json_is_string(strategy))
+		s->strategy = strategy_lookup(json_string_value(strategy));
+	if (s->connector->has_strategy ? s->strategy == NULL :
+	    !json_is_null(strategy)) {
+		seterr(ce, "BadRequest", "\"strategy\" is not valid for "
+		    "connector \"%s\"", conn);
+		return doc_invalid(ce, where);
+	}
+	if (doc_time(o, "createdAt", 0, &s->created_at, ce) == -1)
+		return doc_invalid(ce, where);
+	keys = json_object_get(o, "writeKeys");
+	pipes = json_object_get(o, "pipelines");
+	if (!json_is_array(keys) || json_array_size(keys) < 1 ||
+	    json_array_size(keys) > MAX_KEYS) {
+		seterr(ce, "BadRequest", "\"writeKeys\" must be an array of 1 "
+		    "to %d key objects", MAX_KEYS);
+		return doc_invalid(ce, where);
+	}
+	if (!json_is_array(pipes)) {
+		seterr(ce, "BadRequest", "\"pipelines\" must be an array");
+		return doc_invalid(ce, where);
+	}
+	json_array_foreach(keys, i, v)
+		if (import_key(cat, imported, s, v, where, ce) == -1)
+			return -1;
+	json_array_foreach(pipes, i, v)
+		if (import_pipeline(cat, imported, s, v, where, ce) == -1)
+			return -1;
+	return 0;
+}
+
+json_t *
+catalog_import(struct catalog *cat, const json_t *doc,
+    struct catalog_error *ce)
+{
+	struct source_list	 imported;
+	struct source		*s;
+	struct key		*k;
+	struct pipeline		*p;
+	const json_t		*sources, *v;
+	size_t			 i, nkeys = 0, npipes = 0;
+	int			 rc = -1;
+
+	TAILQ_INIT(&imported);
+	sources = json_object_get(doc, "sources");
+	if (!json_is_string(json_object_get(doc, "format")) ||
+	    strcmp(json_string_value(json_object_get(doc, "format")),
+	    "krenalis-catalog") != 0)
+		seterr(ce, "BadRequest", "catalog is not valid: \"format\" "
+		    "must be \"krenalis-catalog\"");
+	else if (json_integer_value(json_object_get(doc, "version")) != 1 ||
+	    !json_is_integer(json_object_get(doc, "version")))
+		seterr(ce, "BadRequest", "catalog is not valid: \"version\" "
+		    "must be 1");
+	else if (!json_is_array(sources))
+		seterr(ce, "BadRequest", "catalog is not valid: \"sources\" "
+		    "must be an array");
+	else {
+		rc = 0;
+		json_array_foreach(sources, i, v)
+			if ((rc = import_source(cat, &imported, v, ce)) == -1)
+				break;
+	}
+	if (rc == 0) {
+		if (db_begin(cat) == -1)
+			rc = -1;
+		TAILQ_FOREACH(s, &imported, entry)
+			if (rc == 0)
+				rc = source_store(cat, s);
+		if (rc == 0)
+			rc = db_commit(cat);
+		if (rc == -1) {
+			dberr(cat, ce, "catalog import");
+			db_rollback(cat);
+		}
+	}
+	if (rc == -1) {
+		while ((s = TAILQ_FIRST(&imported)) != NULL) {
+			TAILQ_REMOVE(&imported, s, entry);
+			source_free(s);
+		}
+		return NULL;
+	}
+	TAILQ_FOREACH(s, &imported, entry) {
+		TAILQ_FOREACH(k, &s->keys, entry)
+			nkeys++;
+		TAILQ_FOREACH(p, &s->pipelines, entry)
+			npipes++;
+		log_info("catalog: source %s \"%s\" imported", s->id, s->name);
+	}
+	i = json_array_size(sources);
+	TAILQ_CONCAT(&cat->sources, &imported, entry);
+	catalog_publish(cat);
+	return json_pack("{s:I,s:I,s:I}", "sources", (json_int_t)i,
+	    "writeKeys", (json_int_t)nkeys, "pipelines", (json_int_t)npipes);
 }
 
 void
@@ -1121,10 +1511,7 @@ catalog_load(struct catalog *cat)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		conn = (const char *)sqlite3_column_text(st, 2);
 		strategy = (const char *)sqlite3_column_text(st, 3);
-		s = xcalloc(1, sizeof(*s));
-		TAILQ_INIT(&s->keys);
-		TAILQ_INIT(&s->pipelines);
-		s->counters = src_counters_new();
+		s = source_new();
 		strlcpy(s->id, (const char *)sqlite3_column_text(st, 0),
 		    sizeof(s->id));
 		s->name = xstrdup((const char *)sqlite3_column_text(st, 1));

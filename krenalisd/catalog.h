@@ -55,6 +55,17 @@ int		 catalog_warehouse_set(struct catalog *, const char *id,
 /* Write the lastUsedAt values that changed, if force or a minute passed. */
 void		 catalog_flush_usage(struct catalog *, int force);
 
+/*
+ * catalog_export returns the whole catalog as the document of
+ * spec/postgresql.md §7; catalog_import creates every source, key and
+ * pipeline of such a document with their ids, in one transaction, and
+ * returns {"sources","writeKeys","pipelines"} (the numbers imported), or
+ * NULL with nothing imported.
+ */
+json_t	*catalog_export(struct catalog *);
+json_t	*catalog_import(struct catalog *, const json_t *doc,
+	    struct catalog_error *);
+
 void		 catalog_counts(const struct catalog *, size_t *sources,
 		    size_t *pipelines);
 

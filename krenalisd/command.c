@@ -309,6 +309,18 @@ cmd_pipeline_rm(struct command *r)
 	    arg_string(r, "pipeline", NULL), &r->err);
 }
 
+static json_t *
+cmd_catalog_export(struct command *r)
+{
+	return catalog_export(r->ctx->cat);
+}
+
+static json_t *
+cmd_catalog_import(struct command *r)
+{
+	return catalog_import(r->ctx->cat, arg_get(r, "catalog"), &r->err);
+}
+
 /* Debugger records (spec/pipelines.md §7.3-7.4): a list, or a stream. */
 static json_t *
 cmd_events(struct command *r)
@@ -660,6 +672,10 @@ static const struct command_entry commands[] = {
 	{ "pipeline.rm", {
 		{ "pipeline", CMD_ARG_STRING, 1 },
 		{ NULL } }, cmd_pipeline_rm },
+	{ "catalog.export", { { NULL } }, cmd_catalog_export },
+	{ "catalog.import", {
+		{ "catalog", CMD_ARG_OBJECT, 1 },
+		{ NULL } }, cmd_catalog_import },
 	{ "stats", {
 		{ "source", CMD_ARG_STRING, 0 },
 		{ NULL } }, cmd_stats },
