@@ -32,6 +32,7 @@
 #include "debugger.h"
 #include "http.h"
 #include "listen.h"
+#include "pg.h"
 #include "warehouse.h"
 #include "writer.h"
 #include "version.h"
@@ -42,7 +43,7 @@ static __dead void
 usage_to(FILE *fp, int status)
 {
 	fprintf(fp, "usage: krenalisd [-dFhnVv] [-f config] [-D datadir] "
-	    "[-l address:port] [-s socket]\n");
+	    "[-l address:port] [-s socket] [-w warehouse]\n");
 	exit(status);
 }
 
@@ -163,6 +164,29 @@ pidfile_write(int fd)
 }
 
 /*
+ * krenalisd -n with a PostgreSQL warehouse: connect, and say which server
+ * and database answered (spec/postgresql.md §1); exit 1 when it cannot.
+ */
+static void
+pg_check(const struct config *cf)
+{
+	PGconn		*conn;
+	const char	*version;
+	char		 err[1024];
+
+	conn = pg_connect(cf->warehouse, (int)cf->pg_timeout, err,
+	    sizeof(err));
+	if (conn == NULL)
+		fatalx("warehouse: %s", err);
+	version = PQparameterStatus(conn, "server_version");
+	if (version == NULL)
+		version = "unknown";
+	fprintf(stderr, "warehouse: postgresql OK (server %.*s, database "
+	    "%s)\n", (int)strcspn(version, " "), version, PQdb(conn));
+	PQfinish(conn);
+}
+
+/*
  * Open the warehouse, refusing any other than the one the catalog was
  * used with, whose events would be lost from sight (krenalisd(8)
  * DIAGNOSTICS); nothing is created or written before that check.  fresh
@@ -227,7 +251,7 @@ main(int argc, char *argv[])
 	struct sigaction	 sa;
 	const char		*conffile = CONFIG_DEFAULT_PATH;
 	const char		*opt_datadir = NULL, *opt_listen = NULL;
-	const char		*opt_socket = NULL;
+	const char		*opt_socket = NULL, *opt_warehouse = NULL;
 	char			 err[1024], *path, *sockpath, *endpoint;
 	int			 ch, debug = 0, fresh = 0, noaction = 0;
 	int			 verbose = 0;
@@ -235,7 +259,7 @@ main(int argc, char *argv[])
 	int			 sp[2], created;
 
 	argv[0] = (char *)(uintptr_t)"krenalisd";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "dD:Ff:hl:ns:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:Ff:hl:ns:Vvw:")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage_to(stdout, 0);
@@ -266,6 +290,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose++;
+			break;
+		case 'w':
+			opt_warehouse = optarg;
 			break;
 		default:
 			usage();
@@ -313,10 +340,16 @@ main(int argc, char *argv[])
 		free(cf.socket);
 		cf.socket = xstrdup(opt_socket);
 	}
+	if (opt_warehouse != NULL) {
+		free(cf.warehouse);
+		cf.warehouse = xstrdup(opt_warehouse);
+	}
 	if (config_check(&cf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (noaction) {
 		fprintf(stderr, "configuration OK\n");
+		if (config_is_pg(&cf))
+			pg_check(&cf);
 		config_release(&cf);
 		return 0;
 	}

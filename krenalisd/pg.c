@@ -1,0 +1,224 @@
+/*
+ * Connecting to PostgreSQL, showing a connection string without its
+ * password, and one-line error texts: what the warehouse engine and the
+ * start-up checks share (see pg.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "xmalloc.h"
+#include "pg.h"
+
+/*
+ * Copy the text s into buf as one line: every run of blanks and line
+ * breaks becomes one space, and none is left at either end.
+ */
+static void
+oneline(const char *s, char *buf, size_t len)
+{
+	size_t	n = 0;
+	int	blank = 0;
+
+	for (; *s != '\0' && n + 1 < len; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			blank = n > 0;
+			continue;
+		}
+		if (blank && n + 2 < len)
+			buf[n++] = ' ';
+		blank = 0;
+		buf[n++] = *s;
+	}
+	buf[n] = '\0';
+}
+
+PGconn *
+pg_connect(const char *conninfo, int timeout, char *err, size_t errlen)
+{
+	const char	*keys[] = { "dbname", "fallback_application_name",
+			    "connect_timeout", NULL };
+	const char	*values[4];
+	char		 secs[16];
+	PGconn		*conn;
+
+	/* With expand_dbname, the keywords after dbname win over it. */
+	snprintf(secs, sizeof(secs), "%d", timeout);
+	values[0] = conninfo;
+	values[1] = "krenalisd";
+	values[2] = secs;
+	values[3] = NULL;
+	conn = PQconnectdbParams(keys, values, 1);
+	if (conn == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		pg_error(conn, NULL, err, errlen);
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/*
+ * Append to b the URI uri with the password of its user:password@ and of
+ * its password= parameters masked.
+ */
+static void
+mask_uri(struct buf *b, const char *uri)
+{
+	const char	*p, *auth, *end, *at, *colon;
+
+	p = strstr(uri, "://") + 3;
+	buf_add(b, uri, p - uri);
+	auth = p;
+	end = auth + strcspn(auth, "/?");
+	at = NULL;
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL) {
+		colon = memchr(auth, ':', at - auth);
+		if (colon != NULL) {
+			buf_add(b, auth, colon + 1 - auth);
+			buf_adds(b, "***");
+			auth = at;
+		}
+	}
+	buf_add(b, auth, end - auth);
+	p = end;
+	while (*p != '\0') {
+		/* p is at a '/', '?' or '&': copy up to the next '&'. */
+		end = p + 1 + strcspn(p + 1, "&");
+		if ((*p == '?' || *p == '&') &&
+		    strncmp(p + 1, "password=", 9) == 0) {
+			buf_add(b, p, 10);
+			buf_adds(b, "***");
+		} else
+			buf_add(b, p, end - p);
+		p = end;
+	}
+}
+
+/*
+ * Append to b the keyword/value string s with the value of every password
+ * keyword masked.  Values are single words or quoted with '' (and \'
+ * inside), as libpq reads them.
+ */
+static void
+mask_keywords(struct buf *b, const char *s)
+{
+	const char	*p = s, *key, *keyend;
+	int		 secret;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		key = p;
+		while (*p != '\0' && *p != '=' && *p != ' ' && *p != '\t')
+			p++;
+		keyend = p;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=') {
+			buf_adds(b, key);
+			return;
+		}
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		secret = keyend - key == 8 && strncmp(key, "password", 8) == 0;
+		buf_add(b, s, p - s);
+		s = p;
+		if (*p == '\'') {
+			for (p++; *p != '\0' && *p != '\''; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p == '\'')
+				p++;
+		} else
+			while (*p != '\0' && *p != ' ' && *p != '\t' &&
+			    *p != '\n' && *p != '\r')
+				p++;
+		if (secret)
+			buf_adds(b, "***");
+		else
+			buf_add(b, s, p - s);
+		s = p;
+	}
+	buf_adds(b, s);
+}
+
+char *
+pg_masked(const char *conninfo)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	if (strncmp(conninfo, "postgresql://", 13) == 0 ||
+	    strncmp(conninfo, "postgres://", 11) == 0)
+		mask_uri(&b, conninfo);
+	else
+		mask_keywords(&b, conninfo);
+	return buf_finish(&b);
+}
+
+char *
+pg_describe(const char *conninfo)
+{
+	static const char	*shown[] = { "host", "hostaddr", "port",
+				    "dbname", "user", NULL };
+	PQconninfoOption	*opts, *o;
+	struct buf		 b;
+	size_t			 i;
+
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		return pg_masked(conninfo);
+	buf_init(&b);
+	for (i = 0; shown[i] != NULL; i++)
+		for (o = opts; o->keyword != NULL; o++) {
+			if (strcmp(o->keyword, shown[i]) != 0 ||
+			    o->val == NULL || o->val[0] == '\0')
+				continue;
+			if (b.len > 0)
+				buf_adds(&b, " ");
+			buf_adds(&b, o->keyword);
+			buf_adds(&b, "=");
+			buf_adds(&b, o->val);
+		}
+	PQconninfoFree(opts);
+	return buf_finish(&b);
+}
+
+char *
+pg_error(const PGconn *conn, const PGresult *res, char *buf, size_t len)
+{
+	const char	*primary = NULL, *state = NULL, *column = NULL;
+	char		 msg[512];
+
+	if (res != NULL) {
+		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+		if (primary == NULL && PQresultErrorMessage(res)[0] != '\0')
+			primary = PQresultErrorMessage(res);
+	}
+	if (primary == NULL)
+		primary = conn != NULL ? PQerrorMessage(conn) : "";
+	oneline(primary, msg, sizeof(msg));
+	if (msg[0] == '\0')
+		strlcpy(msg, "no connection to the server", sizeof(msg));
+	if (state != NULL && column != NULL)
+		snprintf(buf, len, "%s (SQLSTATE %s, column %s)", msg, state,
+		    column);
+	else if (state != NULL)
+		snprintf(buf, len, "%s (SQLSTATE %s)", msg, state);
+	else
+		snprintf(buf, len, "%s", msg);
+	return buf;
+}
