@@ -27,6 +27,7 @@ enum cmd_print {
 	PRINT_SENT,
 	PRINT_EXPORTED,
 	PRINT_IMPORTED,
+	PRINT_NODES,
 };
 
 enum cmd_opt_kind {

@@ -364,6 +364,36 @@ print_reject(FILE *fp, const json_t *r)
 	free(raw);
 }
 
+/* The nodes, newest seen first as the daemon sends them. */
+static void
+print_nodes(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "ID", "HOST", "LISTEN", "VERSION",
+	    "STATE", "SEEN", "RECEIVED", "STORED", "REJECTED", "DUPLICATES",
+	    "RECEIVED/S", "STORED/S" };
+	struct table	*t = table_new(12, h);
+	const json_t	*n;
+	size_t		 i;
+	char		 b[11][64];
+
+	json_array_foreach(a, i, n) {
+		const char *row[] = {
+			str(n, "id", b[0], 64), str(n, "host", b[1], 64),
+			str(n, "listen", b[2], 64), str(n, "version", b[3], 64),
+			json_is_true(json_object_get(n, "down")) ? "down" :
+			    "up",
+			str(n, "seenAt", b[4], 64), str(n, "received", b[5], 64),
+			str(n, "stored", b[6], 64), str(n, "rejected", b[7], 64),
+			str(n, "duplicates", b[8], 64),
+			str(n, "receivedPerSecond", b[9], 64),
+			str(n, "storedPerSecond", b[10], 64)
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
 void
 print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
@@ -384,11 +414,15 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		break;
 	case PRINT_SENT:
 	case PRINT_EXPORTED:
-		/* main prints the endpoint's answer, or the document, as it came. */
+		/* main prints the answer, or the document, as it came. */
+		break;
+	case PRINT_NODES:
+		print_nodes(fp, d);
 		break;
 	case PRINT_IMPORTED:
-		fprintf(fp, "imported %s sources, %s write keys, %s pipelines\n",
-		    str(d, "sources", b[0], 64), str(d, "writeKeys", b[1], 64),
+		fprintf(fp, "imported %s sources, %s write keys, %s "
+		    "pipelines\n", str(d, "sources", b[0], 64),
+		    str(d, "writeKeys", b[1], 64),
 		    str(d, "pipelines", b[2], 64));
 		break;
 	case PRINT_STATS:

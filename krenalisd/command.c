@@ -21,6 +21,7 @@
 #include "config.h"
 #include "control.h"
 #include "debugger.h"
+#include "node.h"
 #include "warehouse.h"
 
 #define MAX_COUNT	100000		/* most records or rows asked for */
@@ -161,7 +162,8 @@ cmd_status(struct command *r)
 	int64_t			 now = timestamp_now();
 
 	catalog_counts(ctx->cat, &nsources, &npipelines);
-	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o}",
+	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o,"
+	    "s:{s:s,s:s}}",
 	    "version", ctx->version,
 	    "pid", (int)getpid(),
 	    "startedAt", timestamp_format(ctx->started_at, buf),
@@ -171,7 +173,8 @@ cmd_status(struct command *r)
 	    "listen", ctx->cf->listen,
 	    "sources", (json_int_t)nsources,
 	    "pipelines", (json_int_t)npipelines,
-	    "totals", catalog_totals(ctx->cat));
+	    "totals", catalog_totals(ctx->cat),
+	    "node", "id", node_id(ctx->node), "host", node_host(ctx->node));
 }
 
 static json_t *
@@ -307,6 +310,17 @@ cmd_pipeline_rm(struct command *r)
 {
 	return catalog_pipeline_rm(r->ctx->cat,
 	    arg_string(r, "pipeline", NULL), &r->err);
+}
+
+/* The nodes of spec/postgresql.md §6: on SQLite, this one. */
+static json_t *
+cmd_nodes(struct command *r)
+{
+	json_t	*totals = catalog_totals(r->ctx->cat), *a;
+
+	a = json_pack("[o]", node_json(r->ctx->node, totals, timestamp_now()));
+	json_decref(totals);
+	return a;
 }
 
 static json_t *
@@ -672,6 +686,7 @@ static const struct command_entry commands[] = {
 	{ "pipeline.rm", {
 		{ "pipeline", CMD_ARG_STRING, 1 },
 		{ NULL } }, cmd_pipeline_rm },
+	{ "nodes", { { NULL } }, cmd_nodes },
 	{ "catalog.export", { { NULL } }, cmd_catalog_export },
 	{ "catalog.import", {
 		{ "catalog", CMD_ARG_OBJECT, 1 },

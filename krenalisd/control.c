@@ -22,11 +22,13 @@
 #include "compat.h"
 #include "log.h"
 #include "proto.h"
+#include "timestamp.h"
 #include "xmalloc.h"
 #include "catalog.h"
 #include "command.h"
 #include "control.h"
 #include "debugger.h"
+#include "node.h"
 
 #define MAX_CLIENTS	256		/* served at once */
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
@@ -487,6 +489,16 @@ client_deliver(struct client *c)
 	}
 }
 
+/* The node's counters, sampled for its rates. */
+static void
+control_sample(struct control_ctx *ctx)
+{
+	json_t	*totals = catalog_totals(ctx->cat);
+
+	node_sample(ctx->node, totals, timestamp_now());
+	json_decref(totals);
+}
+
 void
 control_run(int lfd, int sigfd, struct control_ctx *ctx)
 {
@@ -567,6 +579,7 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		if ((pfd[1].revents & POLLIN) && control_accept(lfd) == -1)
 			accept_paused = 1;
 		catalog_flush_usage(ctx->cat, 0);
+		control_sample(ctx);
 	}
 out:
 	while ((c = TAILQ_FIRST(&clients)) != NULL)

@@ -32,6 +32,7 @@
 #include "debugger.h"
 #include "http.h"
 #include "listen.h"
+#include "node.h"
 #include "pg.h"
 #include "warehouse.h"
 #include "writer.h"
@@ -245,6 +246,7 @@ main(int argc, char *argv[])
 	struct config		 cf;
 	struct control_ctx	 ctx;
 	struct catalog		*cat;
+	struct node		*node;
 	struct http		*http;
 	struct warehouse	*wh;
 	struct writer		*writer;
@@ -393,6 +395,14 @@ main(int argc, char *argv[])
 		catalog_close(cat);
 		startup_fail(&cf, created, sockpath, "%s", err);
 	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.started_at = timestamp_now();
+	if ((node = node_open(cf.data_dir, cf.listen, cf.public_url,
+	    KRENALIS_VERSION, ctx.started_at, err, sizeof(err))) == NULL) {
+		catalog_close(cat);
+		warehouse_close(wh);
+		startup_fail(&cf, created, sockpath, "node: %s", err);
+	}
 
 	if (!debug) {
 		if (daemon(1, 0) == -1)
@@ -401,7 +411,6 @@ main(int argc, char *argv[])
 	}
 	pidfile_write(lockfd);
 
-	memset(&ctx, 0, sizeof(ctx));
 	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe2");
 	sigpipe_w = sp[1];
@@ -430,7 +439,7 @@ main(int argc, char *argv[])
 	ctx.cat = cat;
 	ctx.endpoint = endpoint;
 	ctx.version = KRENALIS_VERSION;
-	ctx.started_at = timestamp_now();
+	ctx.node = node;
 	control_run(ctlfd, sp[0], &ctx);
 
 	/* Stop taking requests, answer those in flight, then close. */
@@ -441,6 +450,7 @@ main(int argc, char *argv[])
 	unlink(sockpath);
 	catalog_close(cat);
 	warehouse_close(wh);
+	node_close(node);
 	log_info("stopped");
 	if (ftruncate(lockfd, 0) == -1)
 		log_warn("cannot clear the pid file");
