@@ -508,8 +508,11 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 	unsigned char	 sig;
 	int		 accept_paused = 0;
 
-	/* The signal pipe, the listening socket, the debugger, the clients. */
-	pfd = xreallocarray(NULL, 3 + MAX_CLIENTS, sizeof(*pfd));
+	/*
+	 * The signal pipe, the listening socket, the debugger, the catalog's
+	 * database, the clients.
+	 */
+	pfd = xreallocarray(NULL, 4 + MAX_CLIENTS, sizeof(*pfd));
 	for (;;) {
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
@@ -517,7 +520,9 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = ctx->dbgfd;
 		pfd[2].events = POLLIN;
-		n = 3;
+		pfd[3].fd = catalog_fd(ctx->cat);
+		pfd[3].events = POLLIN;
+		n = 4;
 		TAILQ_FOREACH(c, &clients, entry) {
 			pfd[n].fd = c->fd;
 			/* A fed reply reads no more until it ends. */
@@ -549,7 +554,7 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		TAILQ_FOREACH(c, &clients, entry)
 			if (c->sub != NULL)
 				client_deliver(c);
-		i = 3;
+		i = 4;
 		for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
 			next = TAILQ_NEXT(c, entry);
 			if (i >= n)
@@ -578,7 +583,7 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		}
 		if ((pfd[1].revents & POLLIN) && control_accept(lfd) == -1)
 			accept_paused = 1;
-		catalog_flush_usage(ctx->cat, 0);
+		catalog_tick(ctx->cat);
 		control_sample(ctx);
 	}
 out:

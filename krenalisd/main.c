@@ -387,8 +387,15 @@ main(int argc, char *argv[])
 		startup_fail(&cf, created, NULL, "http: %s", err);
 	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
 		startup_fail(&cf, created, NULL, "control: %s", err);
-	xasprintf(&path, "%s/state.db", cf.data_dir);
-	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
+	if (config_is_pg(&cf)) {
+		xasprintf(&path, "%s/catalog.cache", cf.data_dir);
+		cat = catalog_open_pg(cf.warehouse, (int)cf.pg_timeout, path,
+		    endpoint, err, sizeof(err));
+	} else {
+		xasprintf(&path, "%s/state.db", cf.data_dir);
+		cat = catalog_open(path, endpoint, err, sizeof(err));
+	}
+	if (cat == NULL)
 		startup_fail(&cf, created, sockpath, "catalog: %s", err);
 	free(path);
 	if ((wh = store_open(&cf, cat, fresh, err, sizeof(err))) == NULL) {
