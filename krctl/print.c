@@ -37,7 +37,7 @@ static void
 print_status(FILE *fp, const json_t *d)
 {
 	const json_t	*t = json_object_get(d, "totals");
-	char		 b[14][64], up[80];
+	char		 b[16][64], up[80];
 	const char	*pairs[] = {
 		"version", str(d, "version", b[0], 64),
 		"pid", str(d, "pid", b[1], 64),
@@ -45,6 +45,8 @@ print_status(FILE *fp, const json_t *d)
 		"uptime", up,
 		"endpoint", str(d, "endpoint", b[4], 64),
 		"data dir", str(d, "dataDir", b[5], 64),
+		"warehouse", str(d, "warehouse", b[14], 64),
+		"dedupe", str(d, "dedupe", b[15], 64),
 		"sources", str(d, "sources", b[6], 64),
 		"pipelines", str(d, "pipelines", b[7], 64),
 		"received", str(t, "received", b[8], 64),
@@ -54,9 +56,15 @@ print_status(FILE *fp, const json_t *d)
 		"stored", str(t, "stored", b[12], 64),
 		"filtered", str(t, "filtered", b[13], 64),
 	};
+	size_t		 n = sizeof(pairs) / sizeof(pairs[0]) / 2;
 
 	snprintf(up, sizeof(up), "%ss", str(d, "uptime", b[3], 64));
-	table_print_pairs(fp, pairs, sizeof(pairs) / sizeof(pairs[0]) / 2);
+	/* Only a server's warehouse is shown (PostgreSQL): drop the two. */
+	if (json_object_get(d, "warehouse") == NULL) {
+		memmove(&pairs[12], &pairs[16], (n - 8) * 2 * sizeof(*pairs));
+		n -= 2;
+	}
+	table_print_pairs(fp, pairs, n);
 }
 
 static void

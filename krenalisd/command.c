@@ -161,8 +161,11 @@ cmd_status(struct command *r)
 	size_t			 nsources, npipelines;
 	int64_t			 now = timestamp_now();
 
+	json_t			*o;
+	char			*where;
+
 	catalog_counts(ctx->cat, &nsources, &npipelines);
-	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o,"
+	o = json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o,"
 	    "s:{s:s,s:s}}",
 	    "version", ctx->version,
 	    "pid", (int)getpid(),
@@ -175,6 +178,19 @@ cmd_status(struct command *r)
 	    "pipelines", (json_int_t)npipelines,
 	    "totals", catalog_totals(ctx->cat),
 	    "node", "id", node_id(ctx->node), "host", node_host(ctx->node));
+	/*
+	 * A server's warehouse says where it is and how it is, and dedupes
+	 * by its primary key, not by the daemon's index
+	 * (spec/postgresql.md §1, §3).
+	 */
+	if ((where = warehouse_describe(ctx->warehouse)) != NULL) {
+		json_object_set_new(o, "warehouse", json_string(where));
+		json_object_set_new(o, "dedupe", json_string("by the "
+		    "warehouse's primary key, for ever; dedupe_window is not "
+		    "used"));
+		free(where);
+	}
+	return o;
 }
 
 static json_t *

@@ -203,6 +203,19 @@ store_open(const struct config *cf, struct catalog *cat, int fresh, char *err,
 	const char		*dir = cf->data_dir;
 	char			 why[1000];
 
+	/*
+	 * A PostgreSQL warehouse is the same whatever the catalog: it is
+	 * where the connection string points, and has no id to check.
+	 */
+	if (config_is_pg(cf)) {
+		wh = warehouse_open("postgresql", cf, why, sizeof(why));
+		if (wh != NULL && warehouse_ensure_schema(wh, why,
+		    sizeof(why)) == 0)
+			return wh;
+		snprintf(err, errlen, "store: %s", why);
+		warehouse_close(wh);
+		return NULL;
+	}
 	if (known != NULL && !fresh && !warehouse_exists("sqlite", cf)) {
 		snprintf(err, errlen, "store: %s/warehouse.db is missing, but "
 		    "%s/state.db was used with warehouse %s, and its events "

@@ -3,6 +3,11 @@
  * password, and one-line error texts: what the warehouse engine and the
  * start-up checks share (see pg.h).
  */
+#include <sys/socket.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +16,12 @@
 
 #include "buf.h"
 #include "compat.h"
+#include "timestamp.h"
 #include "xmalloc.h"
 #include "pg.h"
+
+/* How long a connection may stay silent after a cancel: then it is cut. */
+#define PG_CANCEL_GRACE	1000
 
 /*
  * Copy the text s into buf as one line: every run of blanks and line
@@ -221,4 +230,209 @@ pg_error(const PGconn *conn, const PGresult *res, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", msg);
 	return buf;
+}
+
+/* The body of the thread that sends one cancel request and frees it. */
+static void *
+cancel_main(void *arg)
+{
+	PGcancel	*c = arg;
+	char		 err[256];
+
+	PQcancel(c, err, sizeof(err));
+	PQfreeCancel(c);
+	return NULL;
+}
+
+/*
+ * Ask the server to cancel what conn runs.  PQcancel opens a connection
+ * of its own and waits for the server: a detached thread does it, with a
+ * cancel object of its own, so that nothing here waits on it.
+ */
+static void
+cancel_detached(PGconn *conn)
+{
+	PGcancel	*c;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+
+	if ((c = PQgetCancel(conn)) == NULL)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, cancel_main, c) != 0)
+		PQfreeCancel(c);
+	pthread_attr_destroy(&attr);
+}
+
+/*
+ * Wait until conn's socket is ready for events; 0, or -1 once *deadline
+ * has passed.  At the deadline the statement is cancelled and *deadline
+ * moved PG_CANCEL_GRACE later; when that passes too, the connection is
+ * cut, so that the next libpq call on it fails at once.
+ */
+static int
+wait_socket(PGconn *conn, short events, int64_t *deadline, int *cancelled)
+{
+	struct pollfd	pfd;
+	int64_t		left;
+	int		rc;
+
+	for (;;) {
+		left = *deadline - timestamp_now();
+		if (left <= 0) {
+			if (*cancelled) {
+				shutdown(PQsocket(conn), SHUT_RDWR);
+				PQconsumeInput(conn);
+				return -1;
+			}
+			cancel_detached(conn);
+			*cancelled = 1;
+			*deadline = timestamp_now() + PG_CANCEL_GRACE;
+			continue;
+		}
+		pfd.fd = PQsocket(conn);
+		pfd.events = events;
+		rc = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (rc > 0 || (rc == -1 && errno != EINTR))
+			return 0;
+	}
+}
+
+/* Send what libpq holds for conn; 0, or -1 (err set). */
+static int
+flush_out(PGconn *conn, int64_t *deadline, int *cancelled, char *err,
+    size_t errlen)
+{
+	int	rc;
+
+	while ((rc = PQflush(conn)) == 1) {
+		if (wait_socket(conn, POLLIN | POLLOUT, deadline,
+		    cancelled) == -1) {
+			snprintf(err, errlen, "no answer from the server");
+			return -1;
+		}
+		if (!PQconsumeInput(conn))
+			break;
+	}
+	if (rc != 0) {
+		pg_error(conn, NULL, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Collect the results of what was sent: the last one when every one
+ * succeeded, or the first PGRES_COPY_IN one; NULL with err otherwise.
+ */
+static PGresult *
+collect(PGconn *conn, int64_t *deadline, int *cancelled, char *err,
+    size_t errlen)
+{
+	PGresult	*res, *last = NULL;
+	int		 failed = 0;
+
+	for (;;) {
+		while (PQisBusy(conn)) {
+			if (wait_socket(conn, POLLIN, deadline,
+			    cancelled) == -1) {
+				PQclear(last);
+				snprintf(err, errlen, "no answer from the "
+				    "server");
+				return NULL;
+			}
+			if (!PQconsumeInput(conn))
+				break;
+		}
+		if ((res = PQgetResult(conn)) == NULL)
+			break;
+		switch (PQresultStatus(res)) {
+		case PGRES_COPY_IN:
+			PQclear(last);
+			return res;
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+		case PGRES_EMPTY_QUERY:
+			if (failed) {
+				PQclear(res);
+				continue;
+			}
+			PQclear(last);
+			last = res;
+			break;
+		default:
+			if (!failed)
+				pg_error(conn, res, err, errlen);
+			failed = 1;
+			PQclear(res);
+			if (PQstatus(conn) == CONNECTION_BAD)
+				goto out;
+			break;
+		}
+	}
+out:
+	if (failed || last == NULL) {
+		if (!failed)
+			pg_error(conn, NULL, err, errlen);
+		PQclear(last);
+		return NULL;
+	}
+	return last;
+}
+
+PGresult *
+pg_run(PGconn *conn, const char *sql, int nparams,
+    const char *const *params, int64_t deadline, char *err, size_t errlen)
+{
+	int	cancelled = 0, sent;
+
+	PQsetnonblocking(conn, 1);
+	if (nparams == 0)
+		sent = PQsendQuery(conn, sql);
+	else
+		sent = PQsendQueryParams(conn, sql, nparams, NULL, params,
+		    NULL, NULL, 0);
+	if (!sent) {
+		pg_error(conn, NULL, err, errlen);
+		return NULL;
+	}
+	if (flush_out(conn, &deadline, &cancelled, err, errlen) == -1)
+		return NULL;
+	return collect(conn, &deadline, &cancelled, err, errlen);
+}
+
+int
+pg_copy(PGconn *conn, const char *data, size_t len, int64_t deadline,
+    char *err, size_t errlen)
+{
+	PGresult	*res;
+	size_t		 n;
+	int		 cancelled = 0, rc;
+
+	while (len > 0) {
+		n = len > 65536 ? 65536 : len;
+		if ((rc = PQputCopyData(conn, data, (int)n)) == -1)
+			goto fail;
+		if (rc == 1) {
+			data += n;
+			len -= n;
+		} else if (flush_out(conn, &deadline, &cancelled, err,
+		    errlen) == -1)
+			return -1;
+	}
+	while ((rc = PQputCopyEnd(conn, NULL)) == 0)
+		if (flush_out(conn, &deadline, &cancelled, err, errlen) == -1)
+			return -1;
+	if (rc == -1)
+		goto fail;
+	if (flush_out(conn, &deadline, &cancelled, err, errlen) == -1)
+		return -1;
+	if ((res = collect(conn, &deadline, &cancelled, err, errlen)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+fail:
+	pg_error(conn, NULL, err, errlen);
+	return -1;
 }

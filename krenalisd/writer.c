@@ -38,13 +38,22 @@ struct writer {
 int
 writer_admit(struct writer *w, size_t n)
 {
-	int64_t	q = atomic_fetch_add(&w->queued, (int64_t)n) + (int64_t)n;
+	int64_t	q;
 
+	if (warehouse_down(w->session->wh))
+		return WRITER_DOWN;
+	q = atomic_fetch_add(&w->queued, (int64_t)n) + (int64_t)n;
 	if (q > w->cf->writer_queue_events) {
 		atomic_fetch_sub(&w->queued, (int64_t)n);
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+writer_unavailable(const struct writer *w)
+{
+	return warehouse_unavailable(w->session->wh);
 }
 
 void
@@ -163,9 +172,14 @@ commit_batches(struct writer *w, struct batchq *q)
 {
 	struct batch	*b;
 
+	/*
+	 * A warehouse that is down says so once, when it goes down, and
+	 * not at each transaction that fails on it.
+	 */
 	if (warehouse_begin(w->session) == -1) {
-		log_warnx("writer: cannot begin a transaction: %s",
-		    warehouse_error(w->session));
+		if (!warehouse_down(w->session->wh))
+			log_warnx("writer: cannot begin a transaction: %s",
+			    warehouse_error(w->session));
 		return -1;
 	}
 	TAILQ_FOREACH(b, q, entry)
@@ -175,8 +189,9 @@ commit_batches(struct writer *w, struct batchq *q)
 		goto fail;
 	return 0;
 fail:
-	log_warnx("writer: transaction failed, nothing of it is kept: %s",
-	    warehouse_error(w->session));
+	if (!warehouse_down(w->session->wh))
+		log_warnx("writer: transaction failed, nothing of it is kept: "
+		    "%s", warehouse_error(w->session));
 	warehouse_rollback(w->session);
 	return -1;
 }

@@ -21,11 +21,19 @@ struct writer	*writer_start(struct warehouse *, const struct config *,
 
 /*
  * Step 14: admit n more events into the queue; -1 when that would pass
- * writer_queue_events.  Admitted events leave the queue when their batch
- * is committed or fails, or with writer_unadmit.
+ * writer_queue_events, WRITER_DOWN when the warehouse is known to be
+ * down (spec/postgresql.md §4).  Admitted events leave the queue when
+ * their batch is committed or fails, or with writer_unadmit.
  */
+#define WRITER_DOWN	(-2)
 int		 writer_admit(struct writer *, size_t n);
 void		 writer_unadmit(struct writer *, size_t n);
+
+/*
+ * The message of the 503 of a request whose commit failed, or that
+ * writer_admit refused with WRITER_DOWN.
+ */
+const char	*writer_unavailable(const struct writer *);
 
 /*
  * Queue the batch (whose n events were admitted) and wait until the
