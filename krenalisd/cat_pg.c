@@ -50,6 +50,7 @@ struct cat_pg {
  * keep the order of creation, as SQLite's rowid does.
  */
 static const char schema[] =
+	"SET client_min_messages TO warning;"
 	"BEGIN;"
 	"SELECT pg_advisory_xact_lock(hashtext('krenalis schema'));"
 	"CREATE TABLE IF NOT EXISTS krenalis_catalog ("

@@ -328,13 +328,17 @@ cmd_pipeline_rm(struct command *r)
 	    arg_string(r, "pipeline", NULL), &r->err);
 }
 
-/* The nodes of spec/postgresql.md §6: on SQLite, this one. */
+/* The nodes of spec/postgresql.md §6. */
 static json_t *
 cmd_nodes(struct command *r)
 {
 	json_t	*totals = catalog_totals(r->ctx->cat), *a;
 
-	a = json_pack("[o]", node_json(r->ctx->node, totals, timestamp_now()));
+	if ((a = node_list(r->ctx->node, totals, timestamp_now())) == NULL) {
+		r->err.code = "ServiceUnavailable";
+		snprintf(r->err.message, sizeof(r->err.message),
+		    "warehouse is unavailable");
+	}
 	json_decref(totals);
 	return a;
 }

@@ -489,13 +489,15 @@ client_deliver(struct client *c)
 	}
 }
 
-/* The node's counters, sampled for its rates. */
+/* The node's counters, sampled for its rates and written for others. */
 static void
 control_sample(struct control_ctx *ctx)
 {
 	json_t	*totals = catalog_totals(ctx->cat);
+	int64_t	 now = timestamp_now();
 
-	node_sample(ctx->node, totals, timestamp_now());
+	node_sample(ctx->node, totals, now);
+	node_beat(ctx->node, totals, now);
 	json_decref(totals);
 }
 

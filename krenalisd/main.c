@@ -418,7 +418,9 @@ main(int argc, char *argv[])
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.started_at = timestamp_now();
 	if ((node = node_open(cf.data_dir, cf.listen, cf.public_url,
-	    KRENALIS_VERSION, ctx.started_at, err, sizeof(err))) == NULL) {
+	    KRENALIS_VERSION, ctx.started_at, config_is_pg(&cf) ?
+	    cf.warehouse : NULL, (int)cf.pg_timeout, err,
+	    sizeof(err))) == NULL) {
 		catalog_close(cat);
 		warehouse_close(wh);
 		startup_fail(&cf, created, sockpath, "node: %s", err);

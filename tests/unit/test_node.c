@@ -19,7 +19,8 @@ static char	dir[] = "/tmp/krenalis-node.XXXXXX";
 static struct node *
 open_node(char *err, size_t len)
 {
-	return node_open(dir, "127.0.0.1:2022", NULL, "0.1.0", 1000, err, len);
+	return node_open(dir, "127.0.0.1:2022", NULL, "0.1.0", 1000, NULL, 0,
+	    err, len);
 }
 
 static void
