@@ -393,12 +393,14 @@ wh_pg_insert_sql(void)
 }
 
 char *
-wh_pg_copy_sql(void)
+wh_pg_copy_sql(const char *table)
 {
 	struct buf	b;
 
 	buf_init(&b);
-	buf_adds(&b, "COPY krenalis_tmp (");
+	buf_adds(&b, "COPY ");
+	buf_adds(&b, table);
+	buf_adds(&b, " (");
 	column_list(&b, events_columns + 1, NEVENTS - 1);
 	buf_adds(&b, ") FROM STDIN");
 	return buf_finish(&b);
@@ -867,7 +869,7 @@ pgs_new(struct warehouse *wh, char *err, size_t errlen)
 
 	buf_init(&ps->rows);
 	buf_init(&ps->rejects);
-	ps->copy_sql = wh_pg_copy_sql();
+	ps->copy_sql = wh_pg_copy_sql("krenalis_tmp");
 	ps->insert_sql = wh_pg_insert_sql();
 	return &ps->s;
 }
