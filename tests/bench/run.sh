@@ -262,7 +262,7 @@ pg_cluster_stop() {
 
 # pg_db NAME: a new database NAME (dropped first if it exists); PGURL.
 pg_db() {
-	"$PGBIN/dropdb" -h "$T/pg" -U postgres --if-exists "$1" &&
+	"$PGBIN/dropdb" -h "$T/pg" -U postgres --if-exists "$1" 2>/dev/null &&
 	"$PGBIN/createdb" -h "$T/pg" -U postgres "$1" || exit 1
 	PGURL="postgresql:///$1?host=$T/pg&port=5432&user=postgres"
 }
