@@ -363,7 +363,8 @@ serve_metrics(struct MHD_Connection *conn, struct http_request *rq)
 	r.ctype = "text/plain; version=0.0.4; charset=utf-8";
 	r.body = counters_metrics(codes, ncodes, snap,
 	    writer_commits(http->writer), writer_commit_failures(http->writer),
-	    &r.len);
+	    warehouse_remote(http->store) ? warehouse_writable(http->store) :
+	    -1, &r.len);
 	snapshot_unref(snap);
 	return respond(conn, rq, &r);
 }

@@ -46,6 +46,15 @@ oneline(const char *s, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/*
+ * The server's notices ("relation ... already exists, skipping") say
+ * nothing an operator needs: libpq would print them on stderr.
+ */
+static void
+notice_ignore(void *arg, const char *message)
+{
+}
+
 PGconn *
 pg_connect(const char *conninfo, int timeout, char *err, size_t errlen)
 {
@@ -71,6 +80,7 @@ pg_connect(const char *conninfo, int timeout, char *err, size_t errlen)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, notice_ignore, NULL);
 	return conn;
 }
 

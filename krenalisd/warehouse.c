@@ -116,6 +116,12 @@ warehouse_why(struct warehouse *wh, char *buf, size_t len)
 		snprintf(buf, len, "store is not writable");
 }
 
+int
+warehouse_remote(const struct warehouse *wh)
+{
+	return wh->engine->describe != NULL;
+}
+
 char *
 warehouse_describe(struct warehouse *wh)
 {

@@ -188,6 +188,9 @@ const char	*warehouse_unavailable(const struct warehouse *);
  */
 void		 warehouse_why(struct warehouse *, char *buf, size_t len);
 
+/* Whether the warehouse is on a server (PostgreSQL), not a file. */
+int		 warehouse_remote(const struct warehouse *);
+
 /*
  * For krctl status, where a server's warehouse is and whether it is
  * healthy ("postgresql host=... dbname=... (healthy)"), malloc'd; NULL for

@@ -393,12 +393,14 @@ wh_pg_insert_sql(void)
 }
 
 char *
-wh_pg_copy_sql(void)
+wh_pg_copy_sql(const char *table)
 {
 	struct buf	b;
 
 	buf_init(&b);
-	buf_adds(&b, "COPY krenalis_tmp (");
+	buf_adds(&b, "COPY ");
+	buf_adds(&b, table);
+	buf_adds(&b, " (");
 	column_list(&b, events_columns + 1, NEVENTS - 1);
 	buf_adds(&b, ") FROM STDIN");
 	return buf_finish(&b);
@@ -629,6 +631,39 @@ conn_failed(struct pg_wh *pw, PGconn **conn, const char *why)
 		state_failed(pw, why);
 }
 
+/*
+ * Run sql on *conn, made first when there is none (with tmp, with the
+ * writer's temporary table); NULL with err, after conn_failed.  A
+ * connection made before and found lost is made again once, and sql run
+ * again: the server may have restarted since it was last used.  Only
+ * statements that may run twice come here.
+ */
+static PGresult *
+conn_run(struct pg_wh *pw, PGconn **conn, int tmp, const char *sql,
+    int nparams, const char *const *params, int64_t deadline, char *err,
+    size_t errlen)
+{
+	PGresult	*res;
+	int		 fresh, try;
+
+	if (state_may_connect(pw, err, errlen) == -1)
+		return NULL;
+	for (try = 0; try < 2; try++) {
+		fresh = *conn == NULL;
+		if (fresh && (*conn = conn_open(pw, tmp, err, errlen)) == NULL)
+			return NULL;
+		if ((res = pg_run(*conn, sql, nparams, params, deadline, err,
+		    errlen)) != NULL)
+			return res;
+		if (fresh || PQstatus(*conn) != CONNECTION_BAD)
+			break;
+		PQfinish(*conn);
+		*conn = NULL;
+	}
+	conn_failed(pw, conn, err);
+	return NULL;
+}
+
 static int
 pg_exists(const struct config *cf)
 {
@@ -701,18 +736,6 @@ pg_present(struct warehouse *wh)
 }
 
 /*
- * The warehouse's connection, made again if it was lost; NULL with err.
- * Called with mtx held.
- */
-static PGconn *
-own_conn(struct pg_wh *pw, char *err, size_t errlen)
-{
-	if (pw->conn == NULL)
-		pw->conn = conn_open(pw, 0, err, errlen);
-	return pw->conn;
-}
-
-/*
  * A transaction that really commits: one that is given an id writes a
  * commit record, which the server flushes as any commit.
  */
@@ -722,39 +745,29 @@ pg_probe(struct warehouse *wh)
 	struct pg_wh	*pw = (struct pg_wh *)wh;
 	PGresult	*res;
 	char		 err[512];
-	int		 ok = 0;
 
 	pthread_mutex_lock(&pw->mtx);
-	if (own_conn(pw, err, sizeof(err)) != NULL) {
-		res = pg_run(pw->conn, "BEGIN; SET LOCAL statement_timeout = "
-		    "2000; SELECT pg_current_xact_id(); COMMIT", 0, NULL,
-		    timestamp_now() + PROBE_TIMEOUT, err, sizeof(err));
-		if ((ok = res != NULL))
-			state_up(pw);
-		else
-			conn_failed(pw, &pw->conn, err);
-		PQclear(res);
-	}
+	res = conn_run(pw, &pw->conn, 0, "BEGIN; SET LOCAL statement_timeout "
+	    "= 2000; SELECT pg_current_xact_id(); COMMIT", 0, NULL,
+	    timestamp_now() + PROBE_TIMEOUT, err, sizeof(err));
+	if (res != NULL)
+		state_up(pw);
 	pthread_mutex_unlock(&pw->mtx);
-	return ok;
+	PQclear(res);
+	return res != NULL;
 }
 
-/*
- * Run a query of the quarantine reader on the warehouse's connection;
- * NULL with err.  Called with mtx held.
- */
+/* Run a query of the quarantine reader; NULL with err. */
 static PGresult *
 reader_run(struct pg_wh *pw, const char *sql, int nparams,
     const char *const *params, char *err, size_t errlen)
 {
 	PGresult	*res;
 
-	if (own_conn(pw, err, errlen) == NULL)
-		return NULL;
-	res = pg_run(pw->conn, sql, nparams, params,
+	pthread_mutex_lock(&pw->mtx);
+	res = conn_run(pw, &pw->conn, 0, sql, nparams, params,
 	    timestamp_now() + pw->timeout * 1000LL, err, errlen);
-	if (res == NULL)
-		conn_failed(pw, &pw->conn, err);
+	pthread_mutex_unlock(&pw->mtx);
 	return res;
 }
 
@@ -768,12 +781,10 @@ pg_rejects_range(struct warehouse *wh, const char *source_id, int64_t count,
 	const char	*params[2] = { source_id, n };
 
 	snprintf(n, sizeof(n), "%lld", (long long)count);
-	pthread_mutex_lock(&pw->mtx);
 	res = reader_run(pw, "SELECT (SELECT min(id) FROM (SELECT id FROM "
 	    "krenalis_rejected WHERE $1::text IS NULL OR connection_id = $1 "
 	    "ORDER BY id DESC LIMIT $2::bigint) t), (SELECT coalesce(max(id), "
 	    "0) FROM krenalis_rejected)", 2, params, err, errlen);
-	pthread_mutex_unlock(&pw->mtx);
 	if (res == NULL)
 		return -1;
 	*until = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
@@ -798,14 +809,12 @@ pg_rejects(struct warehouse *wh, const char *source_id, int64_t after,
 	snprintf(n[0], sizeof(n[0]), "%lld", (long long)after);
 	snprintf(n[1], sizeof(n[1]), "%lld", (long long)until);
 	snprintf(n[2], sizeof(n[2]), "%lld", (long long)count);
-	pthread_mutex_lock(&pw->mtx);
 	res = reader_run(pw, "SELECT id, to_char(received_at, "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), connection_id, request_id, "
 	    "batch_index, message_id, error, raw FROM krenalis_rejected "
 	    "WHERE id > $2::bigint AND id <= $3::bigint AND ($1::text IS NULL "
 	    "OR connection_id = $1) ORDER BY id LIMIT $4::bigint", 4, params,
 	    err, errlen);
-	pthread_mutex_unlock(&pw->mtx);
 	if (res == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++) {
@@ -860,7 +869,7 @@ pgs_new(struct warehouse *wh, char *err, size_t errlen)
 
 	buf_init(&ps->rows);
 	buf_init(&ps->rejects);
-	ps->copy_sql = wh_pg_copy_sql();
+	ps->copy_sql = wh_pg_copy_sql("krenalis_tmp");
 	ps->insert_sql = wh_pg_insert_sql();
 	return &ps->s;
 }
@@ -1053,36 +1062,6 @@ insert_rejects(struct pg_session *ps, int64_t deadline)
 }
 
 /*
- * BEGIN on the session's connection, made first when there is none.  A
- * connection found lost at BEGIN, when nothing was sent yet, is made
- * again once: the server may have restarted since it was last used.
- */
-static int
-session_begin(struct pg_session *ps, int64_t deadline)
-{
-	struct pg_wh	*pw = (struct pg_wh *)ps->s.wh;
-	PGresult	*res;
-	int		 fresh, try;
-
-	for (try = 0; try < 2; try++) {
-		fresh = ps->conn == NULL;
-		if (fresh && (ps->conn = conn_open(pw, 1, ps->err,
-		    sizeof(ps->err))) == NULL)
-			return -1;
-		if ((res = session_run(ps, "BEGIN", 0, NULL,
-		    deadline)) != NULL) {
-			PQclear(res);
-			return 0;
-		}
-		if (fresh || PQstatus(ps->conn) != CONNECTION_BAD)
-			break;
-		PQfinish(ps->conn);
-		ps->conn = NULL;
-	}
-	return -1;
-}
-
-/*
  * The whole transaction is sent here, where it must end within
  * pg_timeout: BEGIN, the lookups, the rows, the rejects, COMMIT (§3).
  */
@@ -1095,8 +1074,10 @@ pgs_commit(struct wh_session *s)
 	int64_t			 deadline;
 
 	deadline = timestamp_now() + pw->timeout * 1000LL;
-	if (session_begin(ps, deadline) == -1)
-		goto fail;
+	if ((res = conn_run(pw, &ps->conn, 1, "BEGIN", 0, NULL, deadline,
+	    ps->err, sizeof(ps->err))) == NULL)
+		return -1;
+	PQclear(res);
 	if ((ps->nlookups > 0 && settle_lookups(ps, deadline) == -1) ||
 	    (ps->nstored > 0 && insert_rows(ps, deadline) == -1) ||
 	    (ps->rejects.len > 0 && insert_rejects(ps, deadline) == -1))

@@ -24,12 +24,13 @@ struct event;
 int	 wh_pg_schema(PGconn *, int64_t deadline, char *err, size_t errlen);
 
 /*
- * COPY krenalis_tmp (every column but kpid) FROM STDIN, and the INSERT
- * INTO krenalis_events ... SELECT ... FROM krenalis_tmp ON CONFLICT
- * (message_id) DO NOTHING RETURNING message_id of spec/postgresql.md §3;
- * malloc'd.  krenalis_tmp is a temporary table LIKE krenalis_events.
+ * COPY table (every column of krenalis_events but kpid) FROM STDIN, and
+ * the INSERT INTO krenalis_events ... SELECT ... FROM krenalis_tmp ON
+ * CONFLICT (message_id) DO NOTHING RETURNING message_id of
+ * spec/postgresql.md §3; malloc'd.  krenalis_tmp is the writer's
+ * temporary table, LIKE krenalis_events.
  */
-char	*wh_pg_copy_sql(void);
+char	*wh_pg_copy_sql(const char *table);
 char	*wh_pg_insert_sql(void);
 
 /* Append the row of the valid event ev to b as a line of COPY's text. */
