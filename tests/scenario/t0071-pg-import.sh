@@ -9,6 +9,7 @@ store_source
 check "pipeline 2" kr pipeline add S tracks -F 'type is "track"' -C analytics
 check "source 2" kr source add -c javascript Web
 track m1
+OLD=$DATA
 check "export" kr catalog export "$T/catalog.json"
 check "pipelines" kr -j pipeline list
 pipelines=$(cat "$T/out")
@@ -30,6 +31,14 @@ expect_eq "in PostgreSQL" 2 "$(pg 'SELECT count(*) FROM krenalis_sources')"
 track m2
 expect_eq "old key works" 200 "$(cat "$T/status")"
 expect_eq "stored in PostgreSQL" 1 "$(pg "SELECT count(*) FROM krenalis_events WHERE message_id = 'm2'")"
+
+# The README's pipeline copies the stored events too.
+cols=$(sqlite3 "$OLD/warehouse.db" "SELECT group_concat(name, ',') FROM pragma_table_info('krenalis_events')")
+sqlite3 -csv "$OLD/warehouse.db" "SELECT $cols FROM krenalis_events" |
+    "$PGBIN/psql" -X -q -d "$PGURL" -c "\\copy krenalis_events ($cols) FROM STDIN WITH (FORMAT csv)" 2>"$T/copy.err" ||
+    fail "copy: $(cat "$T/copy.err")"
+expect_eq "events copied" "$(sqlite3 "$OLD/warehouse.db" "SELECT message_id, type, event, timestamp FROM krenalis_events WHERE message_id = 'm1'")" \
+    "$(pg "SELECT message_id, type, event, to_char(timestamp, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM krenalis_events WHERE message_id = 'm1'")"
 
 version=$(pg 'SELECT version FROM krenalis_catalog')
 jget "$(cat "$T/catalog.json")" 'dict(j, sources=[dict(j["sources"][1], id="1111111111AA", name="Web 2", writeKeys=j["sources"][1]["writeKeys"], pipelines=[])])' >"$T/clash.json"
