@@ -2,7 +2,7 @@
  * The catalog's rows in PostgreSQL (spec/postgresql.md §5): the tables
  * krenalis_sources, krenalis_write_keys, krenalis_pipelines and the one
  * row of krenalis_catalog, shared by every node on the database; see
- * cat_store.h.
+ * cat_store.h.  It also makes krenalis_nodes, which node.c writes.
  *
  * A change locks the row of krenalis_catalog first: the changes of all
  * nodes happen one after the other, each checked on the catalog the one
@@ -83,8 +83,72 @@ static const char schema[] =
 	" filter json,"
 	" consents json,"
 	" created_at bigint NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS krenalis_nodes ("
+	" id text PRIMARY KEY,"
+	" host text NOT NULL,"
+	" listen text NOT NULL,"
+	" public_url text,"
+	" version text NOT NULL,"
+	" pid integer NOT NULL,"
+	" started_at timestamptz NOT NULL,"
+	" seen_at timestamptz NOT NULL,"
+	" received bigint NOT NULL,"
+	" stored bigint NOT NULL,"
+	" rejected bigint NOT NULL,"
+	" duplicates bigint NOT NULL,"
+	" received_per_second double precision NOT NULL,"
+	" stored_per_second double precision NOT NULL);"
 	"COMMIT;"
 	"LISTEN krenalis_catalog;";
+
+/*
+ * A table that exists is checked, never altered (spec/postgresql.md §2):
+ * the first column of the DDL above that is missing or of another type.
+ */
+static const char check_sql[] =
+	"SELECT e.t, e.c, e.ty, format_type(a.atttypid, a.atttypmod)"
+	" FROM (VALUES"
+	"  (1, 'krenalis_catalog', 'version', 'bigint'),"
+	"  (2, 'krenalis_catalog', 'warehouse', 'text'),"
+	"  (3, 'krenalis_sources', 'seq', 'bigint'),"
+	"  (4, 'krenalis_sources', 'id', 'text'),"
+	"  (5, 'krenalis_sources', 'name', 'text'),"
+	"  (6, 'krenalis_sources', 'connector', 'text'),"
+	"  (7, 'krenalis_sources', 'strategy', 'text'),"
+	"  (8, 'krenalis_sources', 'created_at', 'bigint'),"
+	"  (9, 'krenalis_write_keys', 'seq', 'bigint'),"
+	"  (10, 'krenalis_write_keys', 'key', 'text'),"
+	"  (11, 'krenalis_write_keys', 'source', 'text'),"
+	"  (12, 'krenalis_write_keys', 'created_at', 'bigint'),"
+	"  (13, 'krenalis_write_keys', 'last_used_at', 'bigint'),"
+	"  (14, 'krenalis_pipelines', 'seq', 'bigint'),"
+	"  (15, 'krenalis_pipelines', 'id', 'text'),"
+	"  (16, 'krenalis_pipelines', 'source', 'text'),"
+	"  (17, 'krenalis_pipelines', 'name', 'text'),"
+	"  (18, 'krenalis_pipelines', 'enabled', 'boolean'),"
+	"  (19, 'krenalis_pipelines', 'filter', 'json'),"
+	"  (20, 'krenalis_pipelines', 'consents', 'json'),"
+	"  (21, 'krenalis_pipelines', 'created_at', 'bigint'),"
+	"  (22, 'krenalis_nodes', 'id', 'text'),"
+	"  (23, 'krenalis_nodes', 'host', 'text'),"
+	"  (24, 'krenalis_nodes', 'listen', 'text'),"
+	"  (25, 'krenalis_nodes', 'public_url', 'text'),"
+	"  (26, 'krenalis_nodes', 'version', 'text'),"
+	"  (27, 'krenalis_nodes', 'pid', 'integer'),"
+	"  (28, 'krenalis_nodes', 'started_at', 'timestamp with time zone'),"
+	"  (29, 'krenalis_nodes', 'seen_at', 'timestamp with time zone'),"
+	"  (30, 'krenalis_nodes', 'received', 'bigint'),"
+	"  (31, 'krenalis_nodes', 'stored', 'bigint'),"
+	"  (32, 'krenalis_nodes', 'rejected', 'bigint'),"
+	"  (33, 'krenalis_nodes', 'duplicates', 'bigint'),"
+	"  (34, 'krenalis_nodes', 'received_per_second',"
+	"   'double precision'),"
+	"  (35, 'krenalis_nodes', 'stored_per_second', 'double precision')"
+	" ) AS e(n, t, c, ty) LEFT JOIN pg_attribute a"
+	"  ON a.attrelid = to_regclass(e.t) AND a.attname = e.c"
+	"  AND a.attnum > 0 AND NOT a.attisdropped"
+	" WHERE a.attname IS NULL OR format_type(a.atttypid, a.atttypmod) <>"
+	"  e.ty ORDER BY e.n LIMIT 1";
 
 /* The statements of enum cat_stmt. */
 static const struct {
@@ -158,12 +222,45 @@ pgc_fail(struct cat_pg *pc, PGresult *res)
 	return CAT_ERROR;
 }
 
+/* Whether the tables are as check_sql expects: 0, or CAT_ERROR naming why. */
+static int
+pgc_check(struct cat_pg *pc)
+{
+	PGresult	*res;
+
+	res = PQexec(pc->conn, check_sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pg_error(pc->conn, res, pc->store.err, sizeof(pc->store.err));
+		PQclear(res);
+		return CAT_ERROR;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	if (PQgetisnull(res, 0, 3))
+		snprintf(pc->store.err, sizeof(pc->store.err), "table %s, "
+		    "column \"%s\": expected type %s, but there is no such "
+		    "column (krenalisd never alters an existing table)",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 2));
+	else
+		snprintf(pc->store.err, sizeof(pc->store.err), "table %s, "
+		    "column \"%s\": expected type %s, found %s (krenalisd "
+		    "never alters an existing table)", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+		    PQgetvalue(res, 0, 3));
+	PQclear(res);
+	return CAT_ERROR;
+}
+
 /*
- * Connect, if not connected and the backoff allows it: set the timeout
- * of statements, make the tables and listen.  0, CAT_DOWN or CAT_ERROR.
+ * Connect, if not connected and the backoff allows it (or now, when
+ * asked): set the timeout of statements, make the tables and listen.  0,
+ * CAT_DOWN or CAT_ERROR.
  */
 static int
-pgc_ready(struct cat_pg *pc)
+pgc_ready(struct cat_pg *pc, int force)
 {
 	PGresult	*res;
 	char		 sql[64];
@@ -171,7 +268,7 @@ pgc_ready(struct cat_pg *pc)
 
 	if (pc->conn != NULL)
 		return 0;
-	if (now < pc->retry_at)
+	if (now < pc->retry_at && !force)
 		return CAT_DOWN;
 	if ((pc->conn = pg_connect(pc->conninfo, pc->timeout, pc->store.err,
 	    sizeof(pc->store.err))) == NULL) {
@@ -203,6 +300,12 @@ pgc_ready(struct cat_pg *pc)
 		return CAT_ERROR;
 	}
 	PQclear(res);
+	if (pgc_check(pc) != 0) {
+		PQfinish(pc->conn);
+		pc->conn = NULL;
+		pc->retry_at = now + BACKOFF_MAX_MS;
+		return CAT_ERROR;
+	}
 	if (pc->down_said)
 		log_info("catalog: PostgreSQL is back");
 	pc->down_said = 0;
@@ -248,7 +351,8 @@ pgc_begin(struct cat_store *st, int change, int64_t *version)
 	struct cat_pg	*pc = (struct cat_pg *)st;
 	int		 rc;
 
-	if ((rc = pgc_ready(pc)) != 0 || (rc = pgc_run(pc, "BEGIN")) != 0)
+	/* A change asked for by an operator does not wait for the backoff. */
+	if ((rc = pgc_ready(pc, 1)) != 0 || (rc = pgc_run(pc, "BEGIN")) != 0)
 		return rc;
 	pc->in_tx = 1;
 	if (change && (rc = pgc_int(pc, "SELECT version FROM krenalis_catalog "
@@ -325,7 +429,7 @@ pgc_load(struct cat_store *st, void (*row)(void *, enum cat_rows,
 	size_t		 k;
 	int		 i, n, r, rc, own;
 
-	if ((rc = pgc_ready(pc)) != 0)
+	if ((rc = pgc_ready(pc, 1)) != 0)
 		return rc;
 	/* One snapshot of the database for every table. */
 	if ((own = !pc->in_tx) && (rc = pgc_run(pc, "BEGIN ISOLATION LEVEL "
@@ -368,7 +472,7 @@ pgc_wake(struct cat_store *st, int64_t version, int64_t now)
 	PGnotify	*n;
 	int		 again = 0;
 
-	if (pgc_ready(pc) != 0)
+	if (pgc_ready(pc, 0) != 0)
 		return 0;
 	if (!PQconsumeInput(pc->conn)) {
 		pgc_fail(pc, NULL);

@@ -53,28 +53,6 @@ struct node {
 	int64_t		 beat_at;
 };
 
-/* Made when missing, under the lock of spec/postgresql.md §2. */
-static const char schema[] =
-	"SET client_min_messages TO warning;"
-	"BEGIN;"
-	"SELECT pg_advisory_xact_lock(hashtext('krenalis schema'));"
-	"CREATE TABLE IF NOT EXISTS krenalis_nodes ("
-	" id text PRIMARY KEY,"
-	" host text NOT NULL,"
-	" listen text NOT NULL,"
-	" public_url text,"
-	" version text NOT NULL,"
-	" pid integer NOT NULL,"
-	" started_at timestamptz NOT NULL,"
-	" seen_at timestamptz NOT NULL,"
-	" received bigint NOT NULL,"
-	" stored bigint NOT NULL,"
-	" rejected bigint NOT NULL,"
-	" duplicates bigint NOT NULL,"
-	" received_per_second double precision NOT NULL,"
-	" stored_per_second double precision NOT NULL);"
-	"COMMIT;";
-
 /*
  * The time of the database is the one clock of every node's seen_at, so
  * that a node is down by it alone.
@@ -299,12 +277,14 @@ node_fail(struct node *nd, PGresult *res)
 	}
 }
 
-/* Connect and make the table if needed; 0 or -1. */
+/*
+ * Connect; 0 or -1.  The table is made by the catalog (cat_pg.c), which
+ * connects first.
+ */
 static int
 node_connect(struct node *nd)
 {
-	PGresult	*res;
-	char		 why[512];
+	char	why[512];
 
 	if (nd->conn != NULL)
 		return 0;
@@ -315,14 +295,6 @@ node_connect(struct node *nd)
 		nd->down_said = 1;
 		return -1;
 	}
-	res = PQexec(nd->conn, schema);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		node_fail(nd, res);
-		PQfinish(nd->conn);
-		nd->conn = NULL;
-		return -1;
-	}
-	PQclear(res);
 	return 0;
 }
 
