@@ -1815,7 +1815,7 @@ catalog_load_cache(struct catalog *cat)
 	json_t			*doc;
 
 	if ((doc = json_load_file(cat->cache, 0, &je)) == NULL) {
-		log_warnx("catalog: the warehouse is unavailable and %s "
+		log_warnx("catalog: PostgreSQL cannot be reached and %s "
 		    "cannot be read (%s): no sources until it is back",
 		    cat->cache, je.text);
 		catalog_publish(cat);
@@ -1825,7 +1825,7 @@ catalog_load_cache(struct catalog *cat)
 	if (doc_sources(cat, doc, &list, &ce) == -1)
 		log_warnx("catalog: %s: %s", cat->cache, ce.message);
 	else
-		log_warnx("catalog: the warehouse is unavailable: serving "
+		log_warnx("catalog: PostgreSQL cannot be reached: serving "
 		    "the catalog of %s until it is back", cat->cache);
 	TAILQ_CONCAT(&cat->sources, &list, entry);
 	json_decref(doc);

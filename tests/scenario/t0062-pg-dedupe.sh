@@ -49,14 +49,13 @@ KEEP_PORT=1 start_daemon -w "$PGURL"
 post /v1/batch "[$(ev m2),$(ev m4)]" -H "$AUTH"
 expect_http "after restart" 200 '{"success":true,"received":2,"accepted":1,"duplicates":1}'
 
-# A second daemon, its own catalog and source, on the same database: an
+# A second daemon on the same database, whose catalog it shares (§5): an
 # id the first stored is its duplicate, and the row stays the first's.
 echo "$PID" >>"$T/extra.pids"
 URL1=$URL
 DATA=$T/var2
 SOCK=$DATA/krenalisd.sock
 start_daemon -w "$PGURL"
-store_source
 post /v1/batch "[$(ev m3 other),$(ev n1)]" -H "$AUTH"
 expect_http "other daemon" 200 '{"success":true,"received":2,"accepted":1,"duplicates":1}'
 expect_eq "the first's row" "$SRC1|e" "$(pg "SELECT connection_id, event FROM events WHERE message_id = 'm3'")"

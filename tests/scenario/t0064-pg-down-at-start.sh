@@ -2,12 +2,14 @@
 # A daemon started while PostgreSQL is down (spec/postgresql.md §4):
 # it starts, answers 503 at once and says why on /healthz, krctl status
 # and /metrics, then becomes healthy by itself when PostgreSQL comes up,
-# creating the tables then.
+# creating the tables then.  Its catalog is the one it saw last (§5.3).
 . "$(dirname "$0")/lib.sh"
 pg_start
-pg_stop
 start_daemon -w "$PGURL"
 store_source
+stop_daemon
+pg_stop
+KEEP_PORT=1 start_daemon -w "$PGURL"
 SOCKERR="connection to server on socket \"$PGDIR/.s.PGSQL.$PGPORT\" failed: No such file or directory Is the server running locally and accepting connections on that socket?"
 
 req GET /healthz
