@@ -891,30 +891,33 @@ pgs_begin(struct wh_session *s)
 	    sizeof(ps->err));
 }
 
+/* Append the column s (NULL: SQL NULL) of len bytes, then end. */
+static void
+copy_column(struct buf *b, const char *s, size_t len, char end)
+{
+	if (s != NULL)
+		copy_text(b, s, len);
+	else
+		buf_add(b, "\\N", 2);
+	buf_addc(b, end);
+}
+
 static int
 pgs_reject(struct wh_session *s, const struct wh_reject *r)
 {
-	struct pg_session	*ps = (struct pg_session *)s;
-	struct buf		*b = &ps->rejects;
-	char			 num[32];
+	struct buf	*b = &((struct pg_session *)s)->rejects;
+	char		 num[32];
 
-	copy_text(b, r->received_at, strlen(r->received_at));
-	buf_addc(b, '\t');
-	copy_text(b, r->connection_id, strlen(r->connection_id));
-	buf_addc(b, '\t');
-	copy_text(b, r->request_id, strlen(r->request_id));
-	snprintf(num, sizeof(num), "\t%lld\t", (long long)r->index);
-	buf_adds(b, num);
-	if (r->message_id != NULL)
-		copy_text(b, r->message_id, strlen(r->message_id));
-	else
-		buf_add(b, "\\N", 2);
-	buf_addc(b, '\t');
-	copy_text(b, r->error, strlen(r->error));
-	buf_addc(b, '\t');
-	if (r->raw != NULL)
-		copy_text(b, r->raw, r->rawlen);
-	buf_addc(b, '\n');
+	snprintf(num, sizeof(num), "%lld", (long long)r->index);
+	copy_column(b, r->received_at, strlen(r->received_at), '\t');
+	copy_column(b, r->connection_id, strlen(r->connection_id), '\t');
+	copy_column(b, r->request_id, strlen(r->request_id), '\t');
+	copy_column(b, num, strlen(num), '\t');
+	copy_column(b, r->message_id, r->message_id != NULL ?
+	    strlen(r->message_id) : 0, '\t');
+	copy_column(b, r->error, strlen(r->error), '\t');
+	copy_column(b, r->raw != NULL ? r->raw : "", r->raw != NULL ?
+	    r->rawlen : 0, '\n');
 	return 0;
 }
 
