@@ -1,7 +1,7 @@
 /*
  * Unit tests of what of the PostgreSQL warehouse needs no server: the
  * warehouse settings of krenalisd.conf, the connection string shown with
- * its password masked, and one-line error texts.
+ * its password masked, one-line error texts, and a row as COPY's text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,12 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "buf.h"
+#include "timestamp.h"
 #include "../../krenalisd/config.h"
+#include "../../krenalisd/event.h"
 #include "../../krenalisd/pg.h"
+#include "../../krenalisd/wh_pg.h"
 
 static char	path[] = "/tmp/krenalis-pgconf-XXXXXX";
 
@@ -139,6 +143,53 @@ test_error(void)
 	    "connections on that socket?");
 }
 
+/*
+ * A row as COPY's text: NULL as \N, tabs, line breaks and backslashes
+ * escaped, booleans as 1 and 0, and no \u0000 in JSON (events.md §14.1).
+ */
+static void
+test_copy(void)
+{
+	static const char raw[] = "{\"type\":\"track\",\"event\":\"a\\tb\","
+	    "\"userId\":\"u\\\\1\",\"messageId\":\"m1\",\"sentAt\":"
+	    "\"2025-10-20T16:15:25.001Z\",\"properties\":{\"x\":\"n\\u0000ul\","
+	    "\"y\":\"\\\\u0000\"},\"context\":{\"network\":{\"wifi\":true}}}";
+	struct event_req	 r;
+	struct event		 ev;
+	struct buf		 b;
+	char			*line, *f[67], *p;
+	int			 n = 0;
+
+	memset(&r, 0, sizeof(r));
+	timestamp_parse("2025-10-20T16:15:25.001Z", 24, &r.received_at);
+	r.source_id = "7bXk2mQp9RtL";
+	r.shape = EVENT_SHAPE_BATCH;
+	r.request_ip = "203.0.113.7";
+	r.max_event_bytes = 32768;
+	event_init(&ev);
+	CHECK_INT(event_decode(&r, raw, strlen(raw), &ev), 0);
+	buf_init(&b);
+	wh_pg_copy_event(&b, &ev);
+	line = b.p;
+	CHECK(b.len > 0 && line[b.len - 1] == '\n');
+	line[b.len - 1] = '\0';
+	for (p = line; n < 67 && p != NULL; n++) {
+		f[n] = p;
+		if ((p = strchr(p, '\t')) != NULL)
+			*p++ = '\0';
+	}
+	CHECK_INT(n, 67);
+	CHECK_STR(f[0], "7bXk2mQp9RtL");
+	CHECK_STR(f[2], "\\N");
+	CHECK_STR(f[37], "1");
+	CHECK_STR(f[55], "a\\tb");
+	CHECK_STR(f[57], "m1");
+	CHECK_STR(f[59], "{\"x\":\"nul\",\"y\":\"\\\\\\\\u0000\"}");
+	CHECK_STR(f[66], "u\\\\1");
+	buf_release(&b);
+	event_release(&ev);
+}
+
 int
 main(void)
 {
@@ -152,6 +203,7 @@ main(void)
 	UNIT_RUN(test_masked);
 	UNIT_RUN(test_describe);
 	UNIT_RUN(test_error);
+	UNIT_RUN(test_copy);
 	unlink(path);
 	return UNIT_END();
 }
