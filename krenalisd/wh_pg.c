@@ -9,13 +9,13 @@
  * (message_id) DO NOTHING, and a row the insert does not return was
  * stored before.  The daemon's own dedupe index is not used.
  *
- * Two connections: the writer's session (writer thread), and the
- * warehouse's own, for the schema, the health probe (any HTTP thread) and
- * the quarantine reader (control thread), behind a mutex.  Either
- * reconnects when it finds its connection lost, but not before the
- * backoff of §4 (0.1 s doubling to 5 s) has passed since the last
- * failure: until then the warehouse is known to be down and fails at
- * once.  Its state changes are logged, not each failure.
+ * Connections: one per session of the writer (each used by its writer
+ * thread), and the warehouse's own, for the schema, the health probe (any
+ * HTTP thread) and the quarantine reader (control thread), behind a
+ * mutex.  Each reconnects when it finds its connection lost, but not
+ * before the backoff of §4 (0.1 s doubling to 5 s) has passed since the
+ * last failure: until then the warehouse is known to be down and fails
+ * at once.  Its state changes are logged, not each failure.
  */
 #include <pthread.h>
 #include <stdatomic.h>
