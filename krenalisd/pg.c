@@ -1,7 +1,8 @@
 /*
- * Connecting to PostgreSQL, showing a connection string without its
- * password, and one-line error texts: what the warehouse engine and the
- * start-up checks share (see pg.h).
+ * Connecting to PostgreSQL, running statements that never wait past a
+ * deadline, showing a connection string without its password, and
+ * one-line error texts: what the warehouse engine and the start-up
+ * checks share (see pg.h).
  */
 #include <sys/socket.h>
 #include <errno.h>

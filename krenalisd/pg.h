@@ -1,7 +1,8 @@
 /*
  * What every libpq user of the daemon needs (spec/postgresql.md §1): a
- * connection that gives up after pg_timeout, the connection string as it
- * may be shown (its password as "***"), and one-line error texts.
+ * connection that gives up after pg_timeout, statements bounded by a
+ * deadline, the connection string as it may be shown (its password as
+ * "***"), and one-line error texts.
  *
  * Every function may be called from any thread; a PGconn is used by one
  * thread at a time.  pg_run and pg_copy never wait past their deadline

@@ -9,13 +9,13 @@
  * (message_id) DO NOTHING, and a row the insert does not return was
  * stored before.  The daemon's own dedupe index is not used.
  *
- * Two connections: the writer's session (writer thread), and the
- * warehouse's own, for the schema, the health probe (any HTTP thread) and
- * the quarantine reader (control thread), behind a mutex.  Either
- * reconnects when it finds its connection lost, but not before the
- * backoff of §4 (0.1 s doubling to 5 s) has passed since the last
- * failure: until then the warehouse is known to be down and fails at
- * once.  Its state changes are logged, not each failure.
+ * Connections: one per session of the writer (each used by its writer
+ * thread), and the warehouse's own, for the schema, the health probe (any
+ * HTTP thread) and the quarantine reader (control thread), behind a
+ * mutex.  Each reconnects when it finds its connection lost, but not
+ * before the backoff of §4 (0.1 s doubling to 5 s) has passed since the
+ * last failure: until then the warehouse is known to be down and fails
+ * at once.  Its state changes are logged, not each failure.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,12 +27,12 @@
 
 #include "buf.h"
 #include "compat.h"
-#include "hash.h"
 #include "log.h"
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "config.h"
 #include "event.h"
+#include "msgids.h"
 #include "pg.h"
 #include "warehouse.h"
 #include "wh_pg.h"
@@ -197,13 +197,6 @@ struct pg_pending {
 	enum outcome	*outcome;
 };
 
-/* A set of message ids, open addressing; the ids are borrowed. */
-struct pg_idset {
-	const char	**ids;
-	size_t		  mask;
-	size_t		  n;
-};
-
 struct pg_session {
 	struct wh_session	 s;		/* first: see warehouse.h */
 	PGconn			*conn;
@@ -215,69 +208,11 @@ struct pg_session {
 	struct pg_pending	*lookups;	/* events that nothing stores */
 	size_t			 nlookups;
 	size_t			 caplookups;
-	struct pg_idset		 seen;		/* the stored rows' ids */
+	struct msgids		 seen;		/* the stored rows' ids */
 	char			*copy_sql;
 	char			*insert_sql;
 	char			 err[512];
 };
-
-/* Add id to set; 1 when it was there already. */
-static int
-idset_add(struct pg_idset *set, const char *id)
-{
-	const char	**old = set->ids;
-	size_t		  i, size = set->mask + 1;
-
-	if ((set->n + 1) * 2 > size) {
-		set->mask = size * 2 - 1;
-		set->ids = xcalloc(size * 2, sizeof(*set->ids));
-		set->n = 0;
-		for (i = 0; old != NULL && i < size; i++)
-			if (old[i] != NULL)
-				idset_add(set, old[i]);
-		free(old);
-	}
-	i = hash_bytes(id, strlen(id)) & set->mask;
-	while (set->ids[i] != NULL) {
-		if (strcmp(set->ids[i], id) == 0)
-			return 1;
-		i = (i + 1) & set->mask;
-	}
-	set->ids[i] = id;
-	set->n++;
-	return 0;
-}
-
-static int
-idset_has(const struct pg_idset *set, const char *id)
-{
-	size_t	i;
-
-	if (set->ids == NULL)
-		return 0;
-	i = hash_bytes(id, strlen(id)) & set->mask;
-	while (set->ids[i] != NULL) {
-		if (strcmp(set->ids[i], id) == 0)
-			return 1;
-		i = (i + 1) & set->mask;
-	}
-	return 0;
-}
-
-static void
-idset_clear(struct pg_idset *set)
-{
-	if (set->ids != NULL)
-		memset(set->ids, 0, (set->mask + 1) * sizeof(*set->ids));
-	set->n = 0;
-}
-
-static void
-idset_release(struct pg_idset *set)
-{
-	free(set->ids);
-	memset(set, 0, sizeof(*set));
-}
 
 /* Append s (len bytes) to b as a value of COPY's text format. */
 static void
@@ -574,7 +509,9 @@ state_may_connect(struct pg_wh *pw, char *err, size_t errlen)
 /*
  * A new connection, with the write path's statement_timeout and the
  * schema ensured, and with tmp the writer's temporary table; NULL with
- * err, the warehouse then being down.
+ * err.  The warehouse is then down when no connection could be made or it
+ * was lost, and only failed otherwise (a statement of the set-up failed,
+ * as one waiting on a lock past pg_timeout).
  */
 static PGconn *
 conn_open(struct pg_wh *pw, int tmp, char *err, size_t errlen)
@@ -611,8 +548,11 @@ conn_open(struct pg_wh *pw, int tmp, char *err, size_t errlen)
 	state_up(pw);
 	return conn;
 fail:
+	if (conn != NULL && PQstatus(conn) != CONNECTION_BAD)
+		state_failed(pw, err);
+	else
+		state_lost(pw, err);
 	PQfinish(conn);
-	state_lost(pw, err);
 	return NULL;
 }
 
@@ -842,7 +782,7 @@ session_clear(struct pg_session *ps)
 	ps->rejects.len = 0;
 	ps->nstored = 0;
 	ps->nlookups = 0;
-	idset_clear(&ps->seen);
+	msgids_clear(&ps->seen);
 }
 
 static void
@@ -855,7 +795,7 @@ pgs_free(struct wh_session *s)
 	buf_release(&ps->rejects);
 	free(ps->stored);
 	free(ps->lookups);
-	idset_release(&ps->seen);
+	msgids_release(&ps->seen);
 	free(ps->copy_sql);
 	free(ps->insert_sql);
 	free(ps);
@@ -891,30 +831,33 @@ pgs_begin(struct wh_session *s)
 	    sizeof(ps->err));
 }
 
+/* Append the column s (NULL: SQL NULL) of len bytes, then end. */
+static void
+copy_column(struct buf *b, const char *s, size_t len, char end)
+{
+	if (s != NULL)
+		copy_text(b, s, len);
+	else
+		buf_add(b, "\\N", 2);
+	buf_addc(b, end);
+}
+
 static int
 pgs_reject(struct wh_session *s, const struct wh_reject *r)
 {
-	struct pg_session	*ps = (struct pg_session *)s;
-	struct buf		*b = &ps->rejects;
-	char			 num[32];
+	struct buf	*b = &((struct pg_session *)s)->rejects;
+	char		 num[32];
 
-	copy_text(b, r->received_at, strlen(r->received_at));
-	buf_addc(b, '\t');
-	copy_text(b, r->connection_id, strlen(r->connection_id));
-	buf_addc(b, '\t');
-	copy_text(b, r->request_id, strlen(r->request_id));
-	snprintf(num, sizeof(num), "\t%lld\t", (long long)r->index);
-	buf_adds(b, num);
-	if (r->message_id != NULL)
-		copy_text(b, r->message_id, strlen(r->message_id));
-	else
-		buf_add(b, "\\N", 2);
-	buf_addc(b, '\t');
-	copy_text(b, r->error, strlen(r->error));
-	buf_addc(b, '\t');
-	if (r->raw != NULL)
-		copy_text(b, r->raw, r->rawlen);
-	buf_addc(b, '\n');
+	snprintf(num, sizeof(num), "%lld", (long long)r->index);
+	copy_column(b, r->received_at, strlen(r->received_at), '\t');
+	copy_column(b, r->connection_id, strlen(r->connection_id), '\t');
+	copy_column(b, r->request_id, strlen(r->request_id), '\t');
+	copy_column(b, num, strlen(num), '\t');
+	copy_column(b, r->message_id, r->message_id != NULL ?
+	    strlen(r->message_id) : 0, '\t');
+	copy_column(b, r->error, strlen(r->error), '\t');
+	copy_column(b, r->raw != NULL ? r->raw : "", r->raw != NULL ?
+	    r->rawlen : 0, '\n');
 	return 0;
 }
 
@@ -943,7 +886,7 @@ pgs_add(struct wh_session *s, const struct event *ev, int store,
 {
 	struct pg_session	*ps = (struct pg_session *)s;
 
-	if (idset_has(&ps->seen, ev->message_id)) {
+	if (msgids_has(&ps->seen, ev->message_id)) {
 		*outcome = OUTCOME_DUPLICATE;
 		return 0;
 	}
@@ -952,7 +895,7 @@ pgs_add(struct wh_session *s, const struct event *ev, int store,
 		    ev->message_id, outcome);
 		return 0;
 	}
-	idset_add(&ps->seen, ev->message_id);
+	msgids_add(&ps->seen, ev->message_id);
 	pending_add(&ps->stored, &ps->nstored, &ps->capstored, ev->message_id,
 	    outcome);
 	wh_pg_copy_event(&ps->rows, ev);
@@ -976,7 +919,7 @@ session_run(struct pg_session *ps, const char *sql, int nparams,
 static int
 settle_lookups(struct pg_session *ps, int64_t deadline)
 {
-	struct pg_idset	 found;
+	struct msgids	 found;
 	PGresult	*res;
 	struct buf	 b;
 	const char	*p, *param;
@@ -1005,11 +948,11 @@ settle_lookups(struct pg_session *ps, int64_t deadline)
 		return -1;
 	memset(&found, 0, sizeof(found));
 	for (row = 0; row < PQntuples(res); row++)
-		idset_add(&found, PQgetvalue(res, row, 0));
+		msgids_add(&found, PQgetvalue(res, row, 0));
 	for (i = 0; i < ps->nlookups; i++)
-		if (idset_has(&found, ps->lookups[i].id))
+		if (msgids_has(&found, ps->lookups[i].id))
 			*ps->lookups[i].outcome = OUTCOME_DUPLICATE;
-	idset_release(&found);
+	msgids_release(&found);
 	PQclear(res);
 	return 0;
 }
@@ -1022,7 +965,7 @@ settle_lookups(struct pg_session *ps, int64_t deadline)
 static int
 insert_rows(struct pg_session *ps, int64_t deadline)
 {
-	struct pg_idset	 inserted;
+	struct msgids	 inserted;
 	PGresult	*res;
 	size_t		 i;
 	int		 row;
@@ -1037,11 +980,11 @@ insert_rows(struct pg_session *ps, int64_t deadline)
 		return -1;
 	memset(&inserted, 0, sizeof(inserted));
 	for (row = 0; row < PQntuples(res); row++)
-		idset_add(&inserted, PQgetvalue(res, row, 0));
+		msgids_add(&inserted, PQgetvalue(res, row, 0));
 	for (i = 0; i < ps->nstored; i++)
-		if (!idset_has(&inserted, ps->stored[i].id))
+		if (!msgids_has(&inserted, ps->stored[i].id))
 			*ps->stored[i].outcome = OUTCOME_DUPLICATE;
-	idset_release(&inserted);
+	msgids_release(&inserted);
 	PQclear(res);
 	return 0;
 }

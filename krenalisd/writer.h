@@ -1,8 +1,11 @@
 /*
- * The writer: one thread that commits the batches of many requests in one
+ * The writer: a thread that commits the batches of many requests in one
  * transaction (group commit, spec/ingest.md §11.2) through its warehouse
  * session, which settles duplicates (§11.1), and only then updates the
- * counters and wakes the requests.
+ * counters and wakes the requests.  With PostgreSQL, pg_connections such
+ * threads, each with its session, commit groups at once; a batch with a
+ * message id in another's group waits for that group's commit
+ * (spec/postgresql.md §3).
  */
 #ifndef WRITER_H
 #define WRITER_H

@@ -7,9 +7,9 @@
 # measures, in-process, what jansson and SQLite alone do on the same
 # events; bare is a libmicrohttpd server that does nothing but HTTP, the
 # ceiling of single-event requests.  pg runs the batches on a PostgreSQL
-# warehouse, a private cluster in the temporary directory, beside
-# pgceiling, the same rows written in-process as the daemon writes them
-# (COPY into a temporary table, INSERT ... ON CONFLICT).  The machine is
+# warehouse, a private cluster in the temporary directory, beside ceiling
+# -u, the same rows written in-process as the daemon writes them (COPY
+# into a temporary table, INSERT ... ON CONFLICT).  The machine is
 # shared and noisy, so
 # the ceilings, the batches, the single events and the filters are
 # measured $REPEATS times, in rounds (each configuration once, then
@@ -53,7 +53,6 @@ LOADGEN=$BENCH/obj/loadgen
 BARE=$BENCH/obj/bare
 CEILING=$BENCH/obj/ceiling
 PREFILL=$BENCH/obj/prefill
-PGCEILING=$BENCH/obj/pgceiling
 CACHE=${BENCH_CACHE:-$BENCH/.cache}
 QUICK=${QUICK:-0}
 [ "$QUICK" = 0 ] && QUICK=
@@ -80,8 +79,7 @@ case $REPEATS in
 	;;
 esac
 
-for f in "$KRENALISD" "$KRCTL" "$LOADGEN" "$BARE" "$CEILING" "$PREFILL" \
-    "$PGCEILING"; do
+for f in "$KRENALISD" "$KRCTL" "$LOADGEN" "$BARE" "$CEILING" "$PREFILL"; do
 	if [ ! -x "$f" ]; then
 		echo "run.sh: $f is missing: run make bench at the top" >&2
 		exit 1
@@ -147,7 +145,8 @@ daemon_start() {
 	for try in 1 2 3 4 5 6 7 8; do
 		PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
 		"$KRENALISD" -d -D "$DATA" -l "127.0.0.1:$PORT" \
-		    ${WAREHOUSE:+-w "$WAREHOUSE"} 2>>"$DATA.log" &
+		    ${WAREHOUSE:+-w "$WAREHOUSE"} ${DCONF:+-f "$DCONF"} \
+		    2>>"$DATA.log" &
 		PID=$!
 		i=0
 		# The dedupe index of a large warehouse takes a while to load.
@@ -530,36 +529,41 @@ tab_filters() {
 	    "$(verdict "f >= 0.9 * e" f="$f" e="$e")"
 }
 
-# PostgreSQL: pgceiling with one connection and two, and the daemon's
-# 500-event batches on 8 connections, each on a new database, $REPEATS
-# times in turn; with PG_ROWS, the same once more on a database of that
-# many rows.
+# PostgreSQL: ceiling -u with one connection and two, and the daemon's
+# 500-event batches on 8 connections with pg_connections 1 and 2, each on
+# a new database, $REPEATS times in turn; with PG_ROWS, the same once more
+# (pg_connections 2) on a database of that many rows.
 sc_pg() {
 	pg_cluster_start || return 0
+	for w in 1 2; do
+		printf 'pg_connections = %s\n' "$w" >"$T/pg$w.conf"
+	done
 	for r in $(seq "$REPEATS"); do
 		for c in 1 2; do
 			pg_db bench
 			log "pgceil-c$c-r$r: in-process, ${CEIL_SECS}s"
-			"$PGCEILING" -u "$PGURL" -c "$c" -t "$CEIL_SECS" \
+			"$CEILING" -u "$PGURL" -c "$c" -t "$CEIL_SECS" \
 			    >"$T/pgceil-c$c-r$r.out" || exit 1
 			detail "pgceil-c$c-r$r"
+			pg_db bench
+			DCONF=$T/pg$c.conf WAREHOUSE=$PGURL daemon_ready
+			load "pg-w$c-r$r" -c 8 -b 500 -w "$WARM" -t "$SECS"
+			daemon_stop
 		done
-		pg_db bench
-		WAREHOUSE=$PGURL daemon_ready
-		load "pg-r$r" -c 8 -b 500 -w "$WARM" -t "$SECS"
-		daemon_stop
 	done
-	put_stats pgceil1 pg_eps $(runs pgceil-c1)
-	put_stats pgceil2 pg_eps $(runs pgceil-c2)
-	put_stats pg eps $(runs pg)
-	put pg_cpu_us "$(stat_of med cpu_us_per_event $(runs pg))"
+	for c in 1 2; do
+		put_stats "pgceil$c" pg_eps $(runs "pgceil-c$c")
+		put_stats "pg$c" eps $(runs "pg-w$c")
+		put "pg${c}_cpu_us" \
+		    "$(stat_of med cpu_us_per_event $(runs "pg-w$c"))"
+	done
 	if [ -n "${PG_ROWS:-}" ]; then
 		pg_db big
 		log "pgceil-big: $PG_ROWS rows first"
-		"$PGCEILING" -u "$PGURL" -n "$PG_ROWS" -c 1 -t "$CEIL_SECS" \
+		"$CEILING" -u "$PGURL" -n "$PG_ROWS" -c 1 -t "$CEIL_SECS" \
 		    >"$T/pgceil-big.out" || exit 1
 		detail pgceil-big
-		WAREHOUSE=$PGURL daemon_ready
+		DCONF=$T/pg2.conf WAREHOUSE=$PGURL daemon_ready
 		load pg-big -c 8 -b 500 -w "$WARM" -t "$SECS"
 		daemon_stop
 		put pgceil_big "$(get pgceil-big pg_eps)"
@@ -569,25 +573,28 @@ sc_pg() {
 }
 
 tab_pg() {
-	d=$(val pg_med); c1=$(val pgceil1_med); c2=$(val pgceil2_med)
+	d=$(val pg2_med); c1=$(val pgceil1_med)
 	echo
-	series_head "PostgreSQL, events/s" "daemon/ceiling"
-	series "pgceiling, 1 connection" pgceil1 \
-	    "$(fmt %.2f "$(calc "d / c" d="$d" c="$c1")")"
-	series "pgceiling, 2 connections" pgceil2 \
-	    "$(fmt %.2f "$(calc "d / c" d="$d" c="$c2")")"
-	series "krenalisd, 500-event batches" pg \
-	    "$(fmt %.1f "$(val pg_cpu_us)") us CPU/event"
-	echo "  (pgceiling: COPY into a temporary table, INSERT ... ON" \
-	    "CONFLICT, 500 rows a transaction; krenalisd: 8 conns)"
+	series_head "PostgreSQL, events/s" "daemon/ceiling, 1 conn"
+	series "in-process ceiling, 1 conn" pgceil1
+	series "in-process ceiling, 2 conns" pgceil2
+	for c in 1 2; do
+		series "krenalisd, pg_connections $c" "pg$c" \
+		    "$(printf '%14s  %s us CPU/event' "$(fmt %.2f \
+		    "$(calc "d / c" d="$(val "pg${c}_med")" c="$c1")")" \
+		    "$(fmt %.1f "$(val "pg${c}_cpu_us")")")"
+	done
+	echo "  (ceiling: COPY into a temporary table, INSERT ... ON" \
+	    "CONFLICT, 500 rows a transaction; krenalisd: 500-event" \
+	    "batches on 8 conns)"
 	row "PostgreSQL batches, 8 conns" "$(fmt %.0f "$d")" "events/s" \
-	    ">= 0.8 x pgceiling 1 conn" \
+	    ">= 0.8 x PG ceiling, 1 conn" \
 	    "$(fmt %.2f "$(calc "d / c" d="$d" c="$c1")")" \
 	    "$(verdict "d >= 0.8 * c" d="$d" c="$c1")"
 	[ -n "${PG_ROWS:-}" ] || return 0
 	b=$(val pg_big); cb=$(val pgceil_big)
 	echo "  $PG_ROWS rows in krenalis_events first (one run each):" \
-	    "pgceiling $(fmt %.0f "$cb"), krenalisd $(fmt %.0f "$b")" \
+	    "ceiling $(fmt %.0f "$cb"), krenalisd $(fmt %.0f "$b")" \
 	    "events/s ($(fmt %.2f "$(calc "b / c" b="$b" c="$cb")"))"
 	row "PostgreSQL, $PG_ROWS rows first" "$(fmt %.0f "$b")" "events/s" \
 	    ">= 0.7 x empty" "$(fmt %.2f "$(calc "b / d" b="$b" d="$d")")" \

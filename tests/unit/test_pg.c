@@ -1,7 +1,7 @@
 /*
  * Unit tests of what of the PostgreSQL warehouse needs no server: the
  * warehouse settings of krenalisd.conf, the connection string shown with
- * its password masked, and one-line error texts.
+ * its password masked, one-line error texts, and a row as COPY's text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,93 +9,70 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "buf.h"
+#include "timestamp.h"
 #include "../../krenalisd/config.h"
+#include "../../krenalisd/event.h"
 #include "../../krenalisd/pg.h"
+#include "../../krenalisd/wh_pg.h"
 
 static char	path[] = "/tmp/krenalis-pgconf-XXXXXX";
-
-/* Load text as a configuration file into cf; config_load's result. */
-static int
-load(struct config *cf, const char *text, char *err, size_t errlen)
-{
-	FILE	*fp = fopen(path, "w");
-
-	fputs(text, fp);
-	fclose(fp);
-	config_init(cf);
-	return config_load(cf, path, 1, err, errlen);
-}
 
 static void
 test_settings(void)
 {
 	struct config	cf;
-	char		err[512];
+	FILE		*fp;
+	char		 err[512];
 
 	config_init(&cf);
 	CHECK_STR(cf.warehouse, "sqlite");
 	CHECK_INT(cf.pg_timeout, 10);
 	CHECK_INT(cf.pg_connections, 2);
 	CHECK_INT(config_is_pg(&cf), 0);
-	config_release(&cf);
-
-	CHECK_INT(load(&cf, "warehouse = postgresql://u:pw@db/krenalis\n"
-	    "pg_timeout = 300\npg_connections = 16\n", err, sizeof(err)), 0);
+	if ((fp = fopen(path, "w")) == NULL)
+		return;
+	fputs("warehouse = postgresql://u:pw@db/krenalis\npg_timeout = 300\n"
+	    "pg_connections = 16\n", fp);
+	fclose(fp);
+	CHECK_INT(config_load(&cf, path, 1, err, sizeof(err)), 0);
 	CHECK_STR(cf.warehouse, "postgresql://u:pw@db/krenalis");
 	CHECK_INT(cf.pg_timeout, 300);
 	CHECK_INT(cf.pg_connections, 16);
 	CHECK_INT(config_is_pg(&cf), 1);
 	CHECK_INT(config_check(&cf, err, sizeof(err)), 0);
 	config_release(&cf);
-
-	CHECK_INT(load(&cf, "warehouse = host=/run/postgresql dbname=k\n",
-	    err, sizeof(err)), 0);
-	CHECK_STR(cf.warehouse, "host=/run/postgresql dbname=k");
-	config_release(&cf);
-	CHECK_INT(load(&cf, "warehouse = postgres://db\nwarehouse = sqlite\n",
-	    err, sizeof(err)), -1);
-	config_release(&cf);
 }
 
+/*
+ * The forms of spec/postgresql.md §1, as the file and -w give them:
+ * config_check judges what -w set after the file.  The ranges of
+ * pg_timeout and pg_connections are those of the settings table.
+ */
 static void
-test_setting_errors(void)
+test_forms(void)
 {
-	static const struct {
-		const char	*text;
-		const char	*msg;
-	} cases[] = {
-		{ "warehouse = mysql://db\n", "1: warehouse: \"mysql://db\" "
-		    "is neither sqlite, a postgresql:// URI nor a key=value "
-		    "connection string" },
-		{ "warehouse = SQLite\n", "1: warehouse: \"SQLite\" is "
-		    "neither sqlite, a postgresql:// URI nor a key=value "
-		    "connection string" },
-		{ "warehouse =\n", "1: warehouse: \"\" is neither sqlite, a "
-		    "postgresql:// URI nor a key=value connection string" },
-		{ "pg_timeout = 0\n", "1: pg_timeout: \"0\" is too small "
-		    "(1 to 300)" },
-		{ "pg_timeout = 301\n", "1: pg_timeout: \"301\" is too large "
-		    "(1 to 300)" },
-		{ "pg_connections = 17\n", "1: pg_connections: \"17\" is too "
-		    "large (1 to 16)" },
-	};
+	static const char *const ok[] = { "sqlite", "postgres://db",
+	    "postgresql:///k?host=/tmp", "host=/run/postgresql dbname=k",
+	    "dbname=k" };
+	static const char *const bad[] = { "mysql://db", "SQLite", "",
+	    "db.example.com" };
 	struct config	cf;
 	char		err[512], want[512];
 	size_t		i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CHECK_INT(load(&cf, cases[i].text, err, sizeof(err)), -1);
-		snprintf(want, sizeof(want), "%s:%s", path, cases[i].msg);
-		CHECK_STR(err, want);
-		config_release(&cf);
-	}
-	/* -w sets the value after the file: config_check judges it. */
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		CHECK_INT(config_warehouse_check(ok[i], err, sizeof(err)), 0);
 	config_init(&cf);
-	free(cf.warehouse);
-	cf.warehouse = strdup("db.example.com");
-	CHECK_INT(config_check(&cf, err, sizeof(err)), -1);
-	CHECK_STR(err, "warehouse: \"db.example.com\" is neither sqlite, a "
-	    "postgresql:// URI nor a key=value connection string");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		free(cf.warehouse);
+		cf.warehouse = strdup(bad[i]);
+		CHECK_INT(config_check(&cf, err, sizeof(err)), -1);
+		snprintf(want, sizeof(want), "warehouse: \"%s\" is neither "
+		    "sqlite, a postgresql:// URI nor a key=value connection "
+		    "string", bad[i]);
+		CHECK_STR(err, want);
+	}
 	config_release(&cf);
 }
 
@@ -166,6 +143,53 @@ test_error(void)
 	    "connections on that socket?");
 }
 
+/*
+ * A row as COPY's text: NULL as \N, tabs, line breaks and backslashes
+ * escaped, booleans as 1 and 0, and no \u0000 in JSON (events.md §14.1).
+ */
+static void
+test_copy(void)
+{
+	static const char raw[] = "{\"type\":\"track\",\"event\":\"a\\tb\","
+	    "\"userId\":\"u\\\\1\",\"messageId\":\"m1\",\"sentAt\":"
+	    "\"2025-10-20T16:15:25.001Z\",\"properties\":{\"x\":\"n\\u0000ul\","
+	    "\"y\":\"\\\\u0000\"},\"context\":{\"network\":{\"wifi\":true}}}";
+	struct event_req	 r;
+	struct event		 ev;
+	struct buf		 b;
+	char			*line, *f[67], *p;
+	int			 n = 0;
+
+	memset(&r, 0, sizeof(r));
+	timestamp_parse("2025-10-20T16:15:25.001Z", 24, &r.received_at);
+	r.source_id = "7bXk2mQp9RtL";
+	r.shape = EVENT_SHAPE_BATCH;
+	r.request_ip = "203.0.113.7";
+	r.max_event_bytes = 32768;
+	event_init(&ev);
+	CHECK_INT(event_decode(&r, raw, strlen(raw), &ev), 0);
+	buf_init(&b);
+	wh_pg_copy_event(&b, &ev);
+	line = b.p;
+	CHECK(b.len > 0 && line[b.len - 1] == '\n');
+	line[b.len - 1] = '\0';
+	for (p = line; n < 67 && p != NULL; n++) {
+		f[n] = p;
+		if ((p = strchr(p, '\t')) != NULL)
+			*p++ = '\0';
+	}
+	CHECK_INT(n, 67);
+	CHECK_STR(f[0], "7bXk2mQp9RtL");
+	CHECK_STR(f[2], "\\N");
+	CHECK_STR(f[37], "1");
+	CHECK_STR(f[55], "a\\tb");
+	CHECK_STR(f[57], "m1");
+	CHECK_STR(f[59], "{\"x\":\"nul\",\"y\":\"\\\\\\\\u0000\"}");
+	CHECK_STR(f[66], "u\\\\1");
+	buf_release(&b);
+	event_release(&ev);
+}
+
 int
 main(void)
 {
@@ -175,10 +199,11 @@ main(void)
 		return 1;
 	close(fd);
 	UNIT_RUN(test_settings);
-	UNIT_RUN(test_setting_errors);
+	UNIT_RUN(test_forms);
 	UNIT_RUN(test_masked);
 	UNIT_RUN(test_describe);
 	UNIT_RUN(test_error);
+	UNIT_RUN(test_copy);
 	unlink(path);
 	return UNIT_END();
 }
