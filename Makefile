@@ -28,7 +28,7 @@ UNITDIR ?=	$(PREFIX)/lib/systemd/system
 SYSCONFDIR ?=	/etc
 
 CC ?=		cc
-PKGS =		libmicrohttpd jansson sqlite3 libcurl ncursesw zlib
+PKGS =		libmicrohttpd jansson sqlite3 libcurl ncursesw zlib libpq
 
 # The dependencies are dealt with before anything else is evaluated, so
 # that pkg-config is asked for flags only once the libraries are there:
@@ -79,7 +79,8 @@ endif
 ALL_CFLAGS =	$(CFLAGS) $(WARN) $(WERROR) $(SANFLAGS) -pthread -MMD -MP
 LDFLAGS +=	$(SANFLAGS) -pthread
 
-LIBS_D =	$(shell pkg-config --libs libmicrohttpd jansson sqlite3 zlib) -lm
+LIBS_D =	$(shell pkg-config --libs libmicrohttpd jansson sqlite3 zlib \
+		    libpq) -lm
 LIBS_CTL =	$(shell pkg-config --libs jansson libcurl)
 LIBS_TOP =	$(shell pkg-config --libs jansson ncursesw)
 LIBS_COMMON =	$(shell pkg-config --libs jansson)

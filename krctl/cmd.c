@@ -75,6 +75,12 @@ static const struct cmd cmds[] = {
 	      { "-e", NULL, "event", OPT_STRING },
 	      { "-u", NULL, "userId", OPT_STRING },
 	      { "-p", NULL, "properties", OPT_STRING } }, PRINT_SENT, 0 },
+	{ "nodes", NULL, "nodes", "", { NULL }, 0, 0, { { NULL } },
+	    PRINT_NODES, 0 },
+	{ "catalog", "export", "catalog.export", "[file]", { "file" }, 0, 1,
+	    { { NULL } }, PRINT_EXPORTED, 0 },
+	{ "catalog", "import", "catalog.import", "file", { "file" }, 1, 1,
+	    { { NULL } }, PRINT_IMPORTED, 0 },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

@@ -25,6 +25,9 @@ enum cmd_print {
 	PRINT_REJECTED,
 	PRINT_REJECT,
 	PRINT_SENT,
+	PRINT_EXPORTED,
+	PRINT_IMPORTED,
+	PRINT_NODES,
 };
 
 enum cmd_opt_kind {

@@ -40,6 +40,48 @@ usage(void)
 	usage_to(stderr, 1);
 }
 
+/* The file argument of a catalog command, taken out of args (or NULL). */
+static char *
+take_file(json_t *args)
+{
+	const char	*s = json_string_value(json_object_get(args, "file"));
+	char		*file = s ? strdup(s) : NULL;
+
+	if (s != NULL && file == NULL)
+		err(1, NULL);
+	json_object_del(args, "file");
+	return file;
+}
+
+/* The arguments of catalog.import: the document read from the file. */
+static json_t *
+import_args(json_t *args)
+{
+	json_error_t	 e;
+	json_t		*doc;
+	char		*file = take_file(args);
+
+	json_decref(args);
+	if ((doc = json_load_file(file, JSON_REJECT_DUPLICATES, &e)) == NULL)
+		errx(1, "%s: %s", file, e.text);
+	free(file);
+	return json_pack("{s:o}", "catalog", doc);
+}
+
+/* The exported document's text, into file (stdout when NULL). */
+static void
+export_write(const char *file, const char *text, size_t len)
+{
+	FILE	*fp = stdout;
+
+	if (file != NULL && (fp = fopen(file, "w")) == NULL)
+		err(1, "%s", file);
+	print_text(fp, text, len);
+	if (fp != stdout && (fflush(fp) == EOF || ferror(fp) ||
+	    fclose(fp) == EOF))
+		err(1, "%s", file);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -47,7 +89,7 @@ main(int argc, char *argv[])
 	struct ctl		 ctl;
 	json_t			*args, *data, *event = NULL, *src;
 	const char		*sock, *text;
-	char			 errbuf[512], *body;
+	char			 errbuf[512], *body, *file = NULL;
 	size_t			 len;
 	long			 status;
 	int			 ch, jflag = 0, follow;
@@ -101,6 +143,10 @@ main(int argc, char *argv[])
 		json_decref(args);
 		args = src;
 	}
+	if (c->print == PRINT_IMPORTED)
+		args = import_args(args);
+	else if (c->print == PRINT_EXPORTED)
+		file = take_file(args);
 	ctl_open(&ctl, sock);
 	follow = json_is_true(json_object_get(args, "follow"));
 	data = ctl_call(&ctl, c->proto, args);
@@ -166,7 +212,10 @@ main(int argc, char *argv[])
 				err(1, "stdout");
 		}
 	}
-	if (jflag) {
+	if (c->print == PRINT_EXPORTED) {
+		text = proto_member(ctl.line, ctl.linelen, "data", &len);
+		export_write(file, text, len);
+	} else if (jflag) {
 		/* The reply's data as the daemon wrote it; records one a line. */
 		text = proto_member(ctl.line, ctl.linelen, "data", &len);
 		if (c->print == PRINT_EVENTS)
@@ -177,6 +226,7 @@ main(int argc, char *argv[])
 		print_human(stdout, c->print, data);
 	ctl_close(&ctl);
 	json_decref(data);
+	free(file);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	return 0;

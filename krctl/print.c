@@ -37,7 +37,7 @@ static void
 print_status(FILE *fp, const json_t *d)
 {
 	const json_t	*t = json_object_get(d, "totals");
-	char		 b[14][64], up[80];
+	char		 b[16][64], up[80];
 	const char	*pairs[] = {
 		"version", str(d, "version", b[0], 64),
 		"pid", str(d, "pid", b[1], 64),
@@ -45,6 +45,8 @@ print_status(FILE *fp, const json_t *d)
 		"uptime", up,
 		"endpoint", str(d, "endpoint", b[4], 64),
 		"data dir", str(d, "dataDir", b[5], 64),
+		"warehouse", str(d, "warehouse", b[14], 64),
+		"dedupe", str(d, "dedupe", b[15], 64),
 		"sources", str(d, "sources", b[6], 64),
 		"pipelines", str(d, "pipelines", b[7], 64),
 		"received", str(t, "received", b[8], 64),
@@ -54,9 +56,15 @@ print_status(FILE *fp, const json_t *d)
 		"stored", str(t, "stored", b[12], 64),
 		"filtered", str(t, "filtered", b[13], 64),
 	};
+	size_t		 n = sizeof(pairs) / sizeof(pairs[0]) / 2;
 
 	snprintf(up, sizeof(up), "%ss", str(d, "uptime", b[3], 64));
-	table_print_pairs(fp, pairs, sizeof(pairs) / sizeof(pairs[0]) / 2);
+	/* Only a server's warehouse is shown (PostgreSQL): drop the two. */
+	if (json_object_get(d, "warehouse") == NULL) {
+		memmove(&pairs[12], &pairs[16], (n - 8) * 2 * sizeof(*pairs));
+		n -= 2;
+	}
+	table_print_pairs(fp, pairs, n);
 }
 
 static void
@@ -364,12 +372,42 @@ print_reject(FILE *fp, const json_t *r)
 	free(raw);
 }
 
+/* The nodes, newest seen first as the daemon sends them. */
+static void
+print_nodes(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "ID", "HOST", "LISTEN", "VERSION",
+	    "STATE", "SEEN", "RECEIVED", "STORED", "REJECTED", "DUPLICATES",
+	    "RECEIVED/S", "STORED/S" };
+	struct table	*t = table_new(12, h);
+	const json_t	*n;
+	size_t		 i;
+	char		 b[11][64];
+
+	json_array_foreach(a, i, n) {
+		const char *row[] = {
+			str(n, "id", b[0], 64), str(n, "host", b[1], 64),
+			str(n, "listen", b[2], 64), str(n, "version", b[3], 64),
+			json_is_true(json_object_get(n, "down")) ? "down" :
+			    "up",
+			str(n, "seenAt", b[4], 64), str(n, "received", b[5], 64),
+			str(n, "stored", b[6], 64), str(n, "rejected", b[7], 64),
+			str(n, "duplicates", b[8], 64),
+			str(n, "receivedPerSecond", b[9], 64),
+			str(n, "storedPerSecond", b[10], 64)
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
 void
 print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
 	const json_t	*v;
 	size_t		 i;
-	char		*s;
+	char		*s, b[3][64];
 
 	switch (k) {
 	case PRINT_EVENTS:
@@ -383,7 +421,17 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		print_reject(fp, d);
 		break;
 	case PRINT_SENT:
-		/* main prints the endpoint's answer as it came. */
+	case PRINT_EXPORTED:
+		/* main prints the answer, or the document, as it came. */
+		break;
+	case PRINT_NODES:
+		print_nodes(fp, d);
+		break;
+	case PRINT_IMPORTED:
+		fprintf(fp, "imported %s sources, %s write keys, %s "
+		    "pipelines\n", str(d, "sources", b[0], 64),
+		    str(d, "writeKeys", b[1], 64),
+		    str(d, "pipelines", b[2], 64));
 		break;
 	case PRINT_STATS:
 		print_stats(fp, d);

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "compat.h"
 #include "ids.h"
@@ -15,6 +15,9 @@
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "catalog.h"
+#include "cat_pg.h"
+#include "cat_sqlite.h"
+#include "cat_store.h"
 #include "consents.h"
 #include "counters.h"
 #include "debugger.h"
@@ -22,7 +25,6 @@
 #include "snapshot.h"
 
 #define MAX_KEYS		20
-#define USAGE_FLUSH_MS		60000
 
 static const struct connector connectors[] = {
 	{ "segment",	"Segment",	0, 0 },
@@ -75,37 +77,18 @@ struct source {
 	TAILQ_ENTRY(source)	 entry;
 };
 
+TAILQ_HEAD(source_list, source);
+
 struct catalog {
-	sqlite3			*db;
+	struct cat_store	*store;
+	int			 failed;	/* the store's last failure */
+	int64_t			 version;	/* of the catalog in memory */
+	char			*cache;		/* its copy on disk, or NULL */
 	char			*endpoint;
 	int64_t			 flushed_at;
 	char			*warehouse;	/* its id, or NULL */
-	TAILQ_HEAD(, source)	 sources;
+	struct source_list	 sources;
 };
-
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS sources ("
-	" id TEXT PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" connector TEXT NOT NULL,"
-	" strategy TEXT,"
-	" created_at INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS write_keys ("
-	" key TEXT PRIMARY KEY,"
-	" source TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
-	" created_at INTEGER NOT NULL,"
-	" last_used_at INTEGER);"
-	"CREATE TABLE IF NOT EXISTS pipelines ("
-	" id TEXT PRIMARY KEY,"
-	" source TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,"
-	" name TEXT NOT NULL,"
-	" enabled INTEGER NOT NULL,"
-	" filter TEXT,"
-	" consents TEXT,"
-	" created_at INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS meta ("
-	" name TEXT PRIMARY KEY,"
-	" value TEXT NOT NULL);";
 
 const struct connector *
 catalog_connector(const char *code)
@@ -140,76 +123,52 @@ seterr(struct catalog_error *ce, const char *code, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A failed catalog write: logged here, reported to the client as internal. */
+/*
+ * A failed catalog write: logged here and reported to the client as
+ * internal, or as the warehouse being unavailable (spec/postgresql.md
+ * §5.3).
+ */
 static void
 dberr(struct catalog *cat, struct catalog_error *ce, const char *what)
 {
-	log_warnx("catalog: %s: %s", what, sqlite3_errmsg(cat->db));
-	seterr(ce, "InternalError", "catalog write failed: %s",
-	    sqlite3_errmsg(cat->db));
-}
-
-/*
- * Run sql with the given text parameters (NULL binds NULL, a string
- * starting with "#" followed by digits binds that integer); 0 or -1.
- */
-static int
-db_exec(struct catalog *cat, const char *sql, int nparams, ...)
-{
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	const char	*p;
-	int		 i, rc;
-
-	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	va_start(ap, nparams);
-	for (i = 1; i <= nparams; i++) {
-		p = va_arg(ap, const char *);
-		if (p == NULL)
-			sqlite3_bind_null(st, i);
-		else if (p[0] == '#')
-			sqlite3_bind_int64(st, i, strtoll(p + 1, NULL, 10));
-		else
-			sqlite3_bind_text(st, i, p, -1, SQLITE_STATIC);
+	if (cat->failed == CAT_DOWN) {
+		seterr(ce, "ServiceUnavailable", "warehouse is unavailable");
+		return;
 	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int
-db_begin(struct catalog *cat)
-{
-	return sqlite3_exec(cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-	    SQLITE_OK ? 0 : -1;
+	log_warnx("catalog: %s: %s", what, cat->store->err);
+	seterr(ce, "InternalError", "catalog write failed: %s",
+	    cat->store->err);
 }
 
 /*
- * A failed COMMIT leaves its message in the connection for the caller to
- * report, before db_rollback.
+ * Run the statement with its nparams text parameters (NULL for NULL);
+ * 0, or -1 with the failure in cat->failed.
  */
 static int
-db_commit(struct catalog *cat)
+db_exec(struct catalog *cat, enum cat_stmt which, int nparams, ...)
 {
-	return sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL) ==
-	    SQLITE_OK ? 0 : -1;
+	const char	*params[8];
+	va_list		 ap;
+	int		 i;
+
+	va_start(ap, nparams);
+	for (i = 0; i < nparams; i++)
+		params[i] = va_arg(ap, const char *);
+	va_end(ap);
+	if ((cat->failed = cat->store->ops->exec(cat->store, which,
+	    params)) != 0)
+		return -1;
+	return 0;
 }
 
-/* End a failed transaction, if SQLite has not already ended it. */
-static void
-db_rollback(struct catalog *cat)
-{
-	if (!sqlite3_get_autocommit(cat->db))
-		sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
-}
+static int	catalog_load(struct catalog *);
+static void	catalog_save(struct catalog *);
 
-/* "#<n>": an integer parameter for db_exec. */
+/* A decimal integer parameter for db_exec. */
 static const char *
 intarg(char buf[32], int64_t n)
 {
-	snprintf(buf, 32, "#%lld", (long long)n);
+	snprintf(buf, 32, "%lld", (long long)n);
 	return buf;
 }
 
@@ -221,6 +180,14 @@ json_time(int64_t ms)
 	if (ms == 0)
 		return json_null();
 	return json_string(timestamp_format(ms, buf));
+}
+
+static json_t *
+key_json(const struct key *k)
+{
+	return json_pack("{s:s,s:o,s:o}", "key", k->key, "createdAt",
+	    json_time(k->created_at), "lastUsedAt",
+	    json_time(atomic_load(&k->usage->last_used)));
 }
 
 static json_t *
@@ -326,6 +293,58 @@ catalog_publish(struct catalog *cat)
 	snapshot_publish(snap);
 }
 
+/*
+ * Begin a change: the store's transaction, within which the catalog in
+ * memory is the stored one (another node's change is read first), so
+ * that the rules checked in memory hold for what is stored.
+ */
+static int
+change_begin(struct catalog *cat, struct catalog_error *ce)
+{
+	int64_t	version;
+
+	if ((cat->failed = cat->store->ops->begin(cat->store, 1,
+	    &version)) != 0) {
+		dberr(cat, ce, "begin");
+		return -1;
+	}
+	if (version != cat->version &&
+	    (cat->failed = catalog_load(cat)) != 0) {
+		dberr(cat, ce, "load");
+		cat->store->ops->rollback(cat->store);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * End the change that made o (NULL when it failed): commit it and publish
+ * the catalog, or roll it back.  A failed commit reads the catalog back
+ * from the store, since memory holds what was not stored.
+ */
+static json_t *
+change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
+{
+	int64_t	version;
+
+	if (o == NULL) {
+		cat->store->ops->rollback(cat->store);
+		return NULL;
+	}
+	if ((cat->failed = cat->store->ops->commit(cat->store, 1,
+	    &version)) != 0) {
+		dberr(cat, ce, "commit");
+		cat->store->ops->rollback(cat->store);
+		json_decref(o);
+		catalog_load(cat);
+		return NULL;
+	}
+	cat->version = version;
+	catalog_publish(cat);
+	catalog_save(cat);
+	return o;
+}
+
 static void
 pipeline_free(struct pipeline *p)
 {
@@ -355,6 +374,75 @@ source_free(struct source *s)
 	src_counters_unref(s->counters);
 	free(s->name);
 	free(s);
+}
+
+/* The text stored in the catalog for a JSON value, or NULL. */
+static char *
+json_text(const json_t *j)
+{
+	return j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+}
+
+static struct source *
+source_new(void)
+{
+	struct source	*s = xcalloc(1, sizeof(*s));
+
+	TAILQ_INIT(&s->keys);
+	TAILQ_INIT(&s->pipelines);
+	s->counters = src_counters_new();
+	return s;
+}
+
+/* Insert the row of k, a key of s; 0 or -1. */
+static int
+key_store(struct catalog *cat, const struct source *s, const struct key *k)
+{
+	int64_t	used = atomic_load(&k->usage->last_used);
+	char	b1[32], b2[32];
+
+	return db_exec(cat, CAT_KEY_INSERT, 4,
+	    k->key, s->id, intarg(b1, k->created_at),
+	    used != 0 ? intarg(b2, used) : NULL);
+}
+
+/* Insert the row of p; 0 or -1. */
+static int
+pipeline_store(struct catalog *cat, const struct pipeline *p)
+{
+	json_t	*cjson = consents_to_json(&p->consents);
+	char	 b1[32], b2[32], *fstr, *cstr;
+	int	 rc;
+
+	fstr = json_text(p->filter);
+	cstr = json_text(cjson);
+	json_decref(cjson);
+	rc = db_exec(cat, CAT_PIPELINE_INSERT, 7, p->id, p->source->id, p->name, intarg(b1, p->enabled), fstr,
+	    cstr, intarg(b2, p->created_at));
+	free(fstr);
+	free(cstr);
+	return rc;
+}
+
+/* Insert the rows of s, its keys and its pipelines; 0 or -1. */
+static int
+source_store(struct catalog *cat, const struct source *s)
+{
+	const struct key	*k;
+	const struct pipeline	*p;
+	char			 b[32];
+
+	if (db_exec(cat, CAT_SOURCE_INSERT, 5,
+	    s->id, s->name, s->connector->code, s->strategy,
+	    intarg(b, s->created_at)) == -1)
+		return -1;
+	TAILQ_FOREACH(k, &s->keys, entry)
+		if (key_store(cat, s, k) == -1)
+			return -1;
+	TAILQ_FOREACH(p, &s->pipelines, entry)
+		if (pipeline_store(cat, p) == -1)
+			return -1;
+	return 0;
 }
 
 static struct source *
@@ -464,12 +552,12 @@ name_ok(const char *name, size_t len, size_t max, struct catalog_error *ce)
 }
 
 static int
-source_name_free(struct catalog *cat, const char *name,
+source_name_free(struct source_list *list, const char *name,
     const struct source *self, struct catalog_error *ce)
 {
 	struct source	*s;
 
-	TAILQ_FOREACH(s, &cat->sources, entry)
+	TAILQ_FOREACH(s, list, entry)
 		if (s != self && strcmp(s->name, name) == 0) {
 			seterr(ce, "Conflict", "a source named \"%s\" already "
 			    "exists", name);
@@ -478,14 +566,13 @@ source_name_free(struct catalog *cat, const char *name,
 	return 1;
 }
 
-json_t *
-catalog_source_add(struct catalog *cat, const char *name, size_t len,
+static json_t *
+source_add(struct catalog *cat, const char *name, size_t len,
     const char *connector, const char *strategy, struct catalog_error *ce)
 {
 	const struct connector	*c;
 	struct source		*s;
 	struct key		*k;
-	char			 b1[32], b2[32];
 	int64_t			 now;
 
 	if (!name_ok(name, len, NAMES_SOURCE_MAX, ce))
@@ -508,14 +595,11 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 		    "strategies", connector);
 		return NULL;
 	}
-	if (!source_name_free(cat, name, NULL, ce))
+	if (!source_name_free(&cat->sources, name, NULL, ce))
 		return NULL;
 
 	now = timestamp_now();
-	s = xcalloc(1, sizeof(*s));
-	TAILQ_INIT(&s->keys);
-	TAILQ_INIT(&s->pipelines);
-	s->counters = src_counters_new();
+	s = source_new();
 	new_id(cat, s->id);
 	s->name = xstrdup(name);
 	s->connector = c;
@@ -524,24 +608,26 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 		    "Conversion");
 	s->created_at = now;
 	k = key_new(cat, now);
-
-	if (db_begin(cat) == -1 ||
-	    db_exec(cat, "INSERT INTO sources VALUES (?, ?, ?, ?, ?)", 5,
-	    s->id, s->name, c->code, s->strategy, intarg(b1, now)) == -1 ||
-	    db_exec(cat, "INSERT INTO write_keys VALUES (?, ?, ?, NULL)", 3,
-	    k->key, s->id, intarg(b2, now)) == -1 || db_commit(cat) == -1) {
+	TAILQ_INSERT_TAIL(&s->keys, k, entry);
+	s->nkeys = 1;
+	if (source_store(cat, s) == -1) {
 		dberr(cat, ce, "source add");
-		db_rollback(cat);
-		TAILQ_INSERT_TAIL(&s->keys, k, entry);
 		source_free(s);
 		return NULL;
 	}
-	TAILQ_INSERT_TAIL(&s->keys, k, entry);
-	s->nkeys = 1;
 	TAILQ_INSERT_TAIL(&cat->sources, s, entry);
-	catalog_publish(cat);
 	log_info("catalog: source %s \"%s\" added", s->id, s->name);
 	return source_json(cat, s);
+}
+
+json_t *
+catalog_source_add(struct catalog *cat, const char *name, size_t len,
+    const char *connector, const char *strategy, struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, source_add(cat, name, len, connector, strategy,
+	    ce), ce);
 }
 
 const char *
@@ -577,8 +663,8 @@ catalog_source_show(struct catalog *cat, const char *arg,
 	return source_json(cat, s);
 }
 
-json_t *
-catalog_source_rename(struct catalog *cat, const char *arg, const char *name,
+static json_t *
+source_rename(struct catalog *cat, const char *arg, const char *name,
     size_t len, struct catalog_error *ce)
 {
 	struct source	*s;
@@ -586,9 +672,9 @@ catalog_source_rename(struct catalog *cat, const char *arg, const char *name,
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (!name_ok(name, len, NAMES_SOURCE_MAX, ce) ||
-	    !source_name_free(cat, name, s, ce))
+	    !source_name_free(&cat->sources, name, s, ce))
 		return NULL;
-	if (db_exec(cat, "UPDATE sources SET name = ? WHERE id = ?", 2,
+	if (db_exec(cat, CAT_SOURCE_RENAME, 2,
 	    name, s->id) == -1) {
 		dberr(cat, ce, "source rename");
 		return NULL;
@@ -599,7 +685,16 @@ catalog_source_rename(struct catalog *cat, const char *arg, const char *name,
 }
 
 json_t *
-catalog_source_rm(struct catalog *cat, const char *arg,
+catalog_source_rename(struct catalog *cat, const char *arg, const char *name,
+    size_t len, struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, source_rename(cat, arg, name, len, ce), ce);
+}
+
+static json_t *
+source_rm(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
 	struct source	*s;
@@ -607,15 +702,8 @@ catalog_source_rm(struct catalog *cat, const char *arg,
 
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
-	if (db_begin(cat) == -1 ||
-	    db_exec(cat, "DELETE FROM pipelines WHERE source = ?", 1,
-	    s->id) == -1 ||
-	    db_exec(cat, "DELETE FROM write_keys WHERE source = ?", 1,
-	    s->id) == -1 ||
-	    db_exec(cat, "DELETE FROM sources WHERE id = ?", 1, s->id) == -1 ||
-	    db_commit(cat) == -1) {
+	if (db_exec(cat, CAT_SOURCE_DELETE, 1, s->id) == -1) {
 		dberr(cat, ce, "source rm");
-		db_rollback(cat);
 		return NULL;
 	}
 	o = source_json(cat, s);
@@ -623,8 +711,16 @@ catalog_source_rm(struct catalog *cat, const char *arg,
 	debugger_forget(s->id);
 	log_info("catalog: source %s \"%s\" removed", s->id, s->name);
 	source_free(s);
-	catalog_publish(cat);
 	return o;
+}
+
+json_t *
+catalog_source_rm(struct catalog *cat, const char *arg,
+    struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, source_rm(cat, arg, ce), ce);
 }
 
 json_t *
@@ -639,19 +735,16 @@ catalog_key_list(struct catalog *cat, const char *arg,
 		return NULL;
 	a = json_array();
 	TAILQ_FOREACH(k, &s->keys, entry)
-		json_array_append_new(a, json_pack("{s:s,s:o,s:o}",
-		    "key", k->key, "createdAt", json_time(k->created_at),
-		    "lastUsedAt", json_time(atomic_load(&k->usage->last_used))));
+		json_array_append_new(a, key_json(k));
 	return a;
 }
 
-json_t *
-catalog_key_add(struct catalog *cat, const char *arg,
+static json_t *
+key_add(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
 	struct source	*s;
 	struct key	*k;
-	char		 b[32];
 
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
@@ -661,8 +754,7 @@ catalog_key_add(struct catalog *cat, const char *arg,
 		return NULL;
 	}
 	k = key_new(cat, timestamp_now());
-	if (db_exec(cat, "INSERT INTO write_keys VALUES (?, ?, ?, NULL)", 3,
-	    k->key, s->id, intarg(b, k->created_at)) == -1) {
+	if (key_store(cat, s, k) == -1) {
 		dberr(cat, ce, "key add");
 		key_usage_unref(k->usage);
 		free(k);
@@ -670,12 +762,20 @@ catalog_key_add(struct catalog *cat, const char *arg,
 	}
 	TAILQ_INSERT_TAIL(&s->keys, k, entry);
 	s->nkeys++;
-	catalog_publish(cat);
 	return json_pack("{s:s}", "key", k->key);
 }
 
 json_t *
-catalog_key_rm(struct catalog *cat, const char *arg, const char *key,
+catalog_key_add(struct catalog *cat, const char *arg,
+    struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, key_add(cat, arg, ce), ce);
+}
+
+static json_t *
+key_rm(struct catalog *cat, const char *arg, const char *key,
     struct catalog_error *ce)
 {
 	struct source	*s;
@@ -696,17 +796,25 @@ catalog_key_rm(struct catalog *cat, const char *arg, const char *key,
 		    "is the source's only key");
 		return NULL;
 	}
-	if (db_exec(cat, "DELETE FROM write_keys WHERE key = ?", 1,
+	if (db_exec(cat, CAT_KEY_DELETE, 1,
 	    k->key) == -1) {
 		dberr(cat, ce, "key rm");
 		return NULL;
 	}
 	TAILQ_REMOVE(&s->keys, k, entry);
 	s->nkeys--;
-	catalog_publish(cat);
 	key_usage_unref(k->usage);
 	free(k);
 	return json_pack("{s:s}", "key", key);
+}
+
+json_t *
+catalog_key_rm(struct catalog *cat, const char *arg, const char *key,
+    struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, key_rm(cat, arg, key, ce), ce);
 }
 
 /*
@@ -760,24 +868,16 @@ consents_arg(const json_t *arg, struct consents *c, struct catalog_error *ce)
 	return 0;
 }
 
-/* The text stored in the catalog for a JSON value, or NULL. */
-static char *
-json_text(const json_t *j)
-{
-	return j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-}
-
-json_t *
-catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
+static json_t *
+pipeline_add(struct catalog *cat, const char *arg, const char *name,
     size_t len, int enabled, const json_t *filter, const json_t *consents,
     struct catalog_error *ce)
 {
 	struct source	*s;
 	struct pipeline	*p;
 	struct consents	 c;
-	json_t		*fjson, *cjson;
-	char		 b1[32], b2[32], *ftext, *fstr, *cstr;
-	int		 rc;
+	json_t		*fjson;
+	char		*ftext;
 
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
@@ -800,26 +900,26 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	p->filter = fjson;
 	p->filter_text = ftext;
 	p->consents = c;
-	fstr = json_text(p->filter);
-	cjson = consents_to_json(&p->consents);
-	cstr = json_text(cjson);
-	json_decref(cjson);
-	rc = db_exec(cat, "INSERT INTO pipelines (id, source, name, enabled, "
-	    "filter, consents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	    7, p->id, s->id, p->name, intarg(b1, enabled), fstr, cstr,
-	    intarg(b2, p->created_at));
-	free(fstr);
-	free(cstr);
-	if (rc == -1) {
+	if (pipeline_store(cat, p) == -1) {
 		dberr(cat, ce, "pipeline add");
 		pipeline_free(p);
 		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
-	catalog_publish(cat);
 	log_info("catalog: pipeline %s \"%s\" added to source %s", p->id,
 	    p->name, s->id);
 	return pipeline_json(p);
+}
+
+json_t *
+catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
+    size_t len, int enabled, const json_t *filter, const json_t *consents,
+    struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, pipeline_add(cat, arg, name, len, enabled,
+	    filter, consents, ce), ce);
 }
 
 json_t *
@@ -853,8 +953,8 @@ catalog_pipeline_show(struct catalog *cat, const char *arg,
 	return pipeline_json(p);
 }
 
-json_t *
-catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
+static json_t *
+pipeline_set(struct catalog *cat, const char *arg, const char *name,
     size_t len, int set_filter, const json_t *filter, int set_consents,
     const json_t *consents, struct catalog_error *ce)
 {
@@ -881,8 +981,7 @@ catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
 	cjson = consents_to_json(set_consents ? &c : &p->consents);
 	cstr = json_text(cjson);
 	json_decref(cjson);
-	rc = db_exec(cat, "UPDATE pipelines SET name = ?, filter = ?, "
-	    "consents = ? WHERE id = ?", 4, name ? name : p->name, fstr, cstr,
+	rc = db_exec(cat, CAT_PIPELINE_SET, 4, name ? name : p->name, fstr, cstr,
 	    p->id);
 	free(fstr);
 	free(cstr);
@@ -907,12 +1006,22 @@ catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		consents_release(&p->consents);
 		p->consents = c;
 	}
-	catalog_publish(cat);
 	return pipeline_json(p);
 }
 
 json_t *
-catalog_pipeline_enable(struct catalog *cat, const char *arg, int enabled,
+catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
+    size_t len, int set_filter, const json_t *filter, int set_consents,
+    const json_t *consents, struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, pipeline_set(cat, arg, name, len, set_filter,
+	    filter, set_consents, consents, ce), ce);
+}
+
+static json_t *
+pipeline_enable(struct catalog *cat, const char *arg, int enabled,
     struct catalog_error *ce)
 {
 	struct pipeline	*p;
@@ -921,19 +1030,26 @@ catalog_pipeline_enable(struct catalog *cat, const char *arg, int enabled,
 	if ((p = pipeline_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (p->enabled != enabled) {
-		if (db_exec(cat, "UPDATE pipelines SET enabled = ? WHERE "
-		    "id = ?", 2, intarg(b, enabled), p->id) == -1) {
+		if (db_exec(cat, CAT_PIPELINE_ENABLE, 2, intarg(b, enabled), p->id) == -1) {
 			dberr(cat, ce, "pipeline enable");
 			return NULL;
 		}
 		p->enabled = enabled;
-		catalog_publish(cat);
-	}
+		}
 	return pipeline_json(p);
 }
 
 json_t *
-catalog_pipeline_rm(struct catalog *cat, const char *arg,
+catalog_pipeline_enable(struct catalog *cat, const char *arg, int enabled,
+    struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, pipeline_enable(cat, arg, enabled, ce), ce);
+}
+
+static json_t *
+pipeline_rm(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
 	struct pipeline	*p;
@@ -941,16 +1057,388 @@ catalog_pipeline_rm(struct catalog *cat, const char *arg,
 
 	if ((p = pipeline_resolve(cat, arg, ce)) == NULL)
 		return NULL;
-	if (db_exec(cat, "DELETE FROM pipelines WHERE id = ?", 1,
-	    p->id) == -1) {
+	if (db_exec(cat, CAT_PIPELINE_DELETE, 1, p->id) == -1) {
 		dberr(cat, ce, "pipeline rm");
 		return NULL;
 	}
 	o = pipeline_json(p);
 	TAILQ_REMOVE(&p->source->pipelines, p, entry);
 	pipeline_free(p);
-	catalog_publish(cat);
 	return o;
+}
+
+json_t *
+catalog_pipeline_rm(struct catalog *cat, const char *arg,
+    struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, pipeline_rm(cat, arg, ce), ce);
+}
+
+/*
+ * The whole catalog as one document (spec/postgresql.md §7): sources with
+ * their keys as key objects and their pipelines.
+ */
+json_t *
+catalog_export(struct catalog *cat)
+{
+	char		 buf[TIMESTAMP_BUFSZ];
+	struct source	*s;
+	struct key	*k;
+	json_t		*a = json_array(), *o, *keys;
+
+	TAILQ_FOREACH(s, &cat->sources, entry) {
+		o = source_json(cat, s);
+		keys = json_array();
+		TAILQ_FOREACH(k, &s->keys, entry)
+			json_array_append_new(keys, key_json(k));
+		json_object_set_new(o, "writeKeys", keys);
+		json_array_append_new(a, o);
+	}
+	return json_pack("{s:s,s:i,s:s,s:o}", "format", "krenalis-catalog",
+	    "version", 1, "exportedAt", timestamp_format(timestamp_now(), buf),
+	    "sources", a);
+}
+
+/*
+ * An imported document that is not valid: its BadRequest names where,
+ * before the message already in ce.
+ */
+static int
+doc_invalid(struct catalog_error *ce, const char *where)
+{
+	char	msg[sizeof(ce->message)];
+
+	memcpy(msg, ce->message, sizeof(msg));
+	seterr(ce, "BadRequest", "catalog is not valid: %s: %s", where, msg);
+	return -1;
+}
+
+/* The string member name of o, or NULL with the message in ce. */
+static const char *
+doc_string(const json_t *o, const char *name, struct catalog_error *ce)
+{
+	const json_t	*v = json_object_get(o, name);
+
+	if (!json_is_string(v)) {
+		seterr(ce, "BadRequest", "\"%s\" must be a string", name);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* The time member name of o, 0 for null when nullable; -1 if not valid. */
+static int
+doc_time(const json_t *o, const char *name, int nullable, int64_t *ms,
+    struct catalog_error *ce)
+{
+	const json_t	*v = json_object_get(o, name);
+
+	*ms = 0;
+	if (nullable && json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || timestamp_parse(json_string_value(v),
+	    json_string_length(v), ms) != TIMESTAMP_OK || *ms <= 0) {
+		seterr(ce, "BadRequest", "\"%s\" must be a timestamp%s", name,
+		    nullable ? " or null" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whether id is taken, as a source's or a pipeline's, in the catalog or
+ * among the sources imported before it.
+ */
+static int
+id_taken(struct catalog *cat, struct source_list *imported, const char *id)
+{
+	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source		*s;
+	struct pipeline		*p;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++)
+		TAILQ_FOREACH(s, lists[i], entry) {
+			if (strcmp(s->id, id) == 0)
+				return 1;
+			TAILQ_FOREACH(p, &s->pipelines, entry)
+				if (strcmp(p->id, id) == 0)
+					return 1;
+		}
+	return 0;
+}
+
+/* The source that has key, in the catalog or imported, or NULL. */
+static struct source *
+key_owner(struct catalog *cat, struct source_list *imported, const char *key)
+{
+	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source		*s;
+	struct key		*k;
+	size_t			 i;
+
+	for (i = 0; i < 2; i++)
+		TAILQ_FOREACH(s, lists[i], entry)
+			TAILQ_FOREACH(k, &s->keys, entry)
+				if (strcmp(k->key, key) == 0)
+					return s;
+	return NULL;
+}
+
+/*
+ * Import the key object o into s, named by where in errors; -1 with the
+ * error in ce.
+ */
+static int
+import_key(struct catalog *cat, struct source_list *imported,
+    struct source *s, const json_t *o, const char *where,
+    struct catalog_error *ce)
+{
+	struct source	*owner;
+	struct key	*k;
+	const char	*key;
+	int64_t		 created, used;
+
+	if ((key = doc_string(o, "key", ce)) == NULL)
+		return doc_invalid(ce, where);
+	if (!ids_is_key(key, strlen(key))) {
+		seterr(ce, "BadRequest", "\"%s\" is not an event write key",
+		    key);
+		return doc_invalid(ce, where);
+	}
+	if ((owner = key_owner(cat, imported, key)) != NULL) {
+		seterr(ce, "Conflict", "event write key \"%s\" is already "
+		    "used by source \"%s\"", key, owner->id);
+		return -1;
+	}
+	if (doc_time(o, "createdAt", 0, &created, ce) == -1 ||
+	    doc_time(o, "lastUsedAt", 1, &used, ce) == -1)
+		return doc_invalid(ce, where);
+	k = xcalloc(1, sizeof(*k));
+	strlcpy(k->key, key, sizeof(k->key));
+	k->created_at = created;
+	k->usage = key_usage_new(used);
+	TAILQ_INSERT_TAIL(&s->keys, k, entry);
+	s->nkeys++;
+	return 0;
+}
+
+/*
+ * Import the pipeline object o into s, named by swhere in errors until
+ * the pipeline's id is known; -1 with the error in ce.
+ */
+static int
+import_pipeline(struct catalog *cat, struct source_list *imported,
+    struct source *s, const json_t *o, const char *swhere,
+    struct catalog_error *ce)
+{
+	struct pipeline	*p;
+	const json_t	*en = json_object_get(o, "enabled");
+	const char	*id, *name;
+	char		 where[64];
+
+	if ((id = doc_string(o, "id", ce)) == NULL)
+		return doc_invalid(ce, swhere);
+	if (!ids_is_id(id)) {
+		seterr(ce, "BadRequest", "\"%s\" is not a pipeline id", id);
+		return doc_invalid(ce, swhere);
+	}
+	if (id_taken(cat, imported, id)) {
+		seterr(ce, "Conflict", "pipeline \"%s\" already exists", id);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "pipeline \"%s\"", id);
+	if ((name = doc_string(o, "name", ce)) == NULL)
+		return doc_invalid(ce, where);
+	if (!json_is_boolean(en)) {
+		seterr(ce, "BadRequest", "\"enabled\" must be true or false");
+		return doc_invalid(ce, where);
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->counters = pipe_counters_new();
+	strlcpy(p->id, id, sizeof(p->id));
+	p->source = s;
+	p->name = xstrdup(name);
+	p->enabled = json_is_true(en);
+	consents_init(&p->consents);
+	TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
+	if (!name_ok(name, json_string_length(json_object_get(o, "name")),
+	    NAMES_PIPELINE_MAX, ce) ||
+	    doc_time(o, "createdAt", 0, &p->created_at, ce) == -1 ||
+	    filter_arg(json_object_get(o, "filter"), &p->filter,
+	    &p->filter_text, ce) == -1 ||
+	    consents_arg(json_object_get(o, "requiredConsents"), &p->consents,
+	    ce) == -1)
+		return doc_invalid(ce, where);
+	return 0;
+}
+
+/*
+ * Import the source object o, appended to imported as soon as it has an
+ * id, so that what is checked after it sees it; -1 with the error in ce.
+ */
+static int
+import_source(struct catalog *cat, struct source_list *imported,
+    const json_t *o, struct catalog_error *ce)
+{
+	const json_t	*keys, *pipes, *v, *strategy;
+	struct source	*s;
+	const char	*id, *name, *conn;
+	char		 where[64];
+	size_t		 i;
+
+	if ((id = doc_string(o, "id", ce)) == NULL)
+		return doc_invalid(ce, "source");
+	if (!ids_is_id(id)) {
+		seterr(ce, "BadRequest", "\"%s\" is not a source id", id);
+		return doc_invalid(ce, "source");
+	}
+	if (id_taken(cat, imported, id)) {
+		seterr(ce, "Conflict", "source \"%s\" already exists", id);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "source \"%s\"", id);
+	if ((name = doc_string(o, "name", ce)) == NULL ||
+	    (conn = doc_string(o, "connector", ce)) == NULL)
+		return doc_invalid(ce, where);
+	if (!name_ok(name, json_string_length(json_object_get(o, "name")),
+	    NAMES_SOURCE_MAX, ce))
+		return doc_invalid(ce, where);
+	if (!source_name_free(&cat->sources, name, NULL, ce) ||
+	    !source_name_free(imported, name, NULL, ce))
+		return -1;
+	s = source_new();
+	strlcpy(s->id, id, sizeof(s->id));
+	s->name = xstrdup(name);
+	TAILQ_INSERT_TAIL(imported, s, entry);
+	if ((s->connector = catalog_connector(conn)) == NULL) {
+		seterr(ce, "BadRequest", "connector \"%s\" does not exist",
+		    conn);
+		return doc_invalid(ce, where);
+	}
+	strategy = json_object_get(o, "strategy");
+	if (s->connector->has_strategy && json_is_string(strategy))
+		s->strategy = strategy_lookup(json_string_value(strategy));
+	if (s->connector->has_strategy ? s->strategy == NULL :
+	    !json_is_null(strategy)) {
+		seterr(ce, "BadRequest", "\"strategy\" is not valid for "
+		    "connector \"%s\"", conn);
+		return doc_invalid(ce, where);
+	}
+	if (doc_time(o, "createdAt", 0, &s->created_at, ce) == -1)
+		return doc_invalid(ce, where);
+	keys = json_object_get(o, "writeKeys");
+	pipes = json_object_get(o, "pipelines");
+	if (!json_is_array(keys) || json_array_size(keys) < 1 ||
+	    json_array_size(keys) > MAX_KEYS) {
+		seterr(ce, "BadRequest", "\"writeKeys\" must be an array of 1 "
+		    "to %d key objects", MAX_KEYS);
+		return doc_invalid(ce, where);
+	}
+	if (!json_is_array(pipes)) {
+		seterr(ce, "BadRequest", "\"pipelines\" must be an array");
+		return doc_invalid(ce, where);
+	}
+	json_array_foreach(keys, i, v)
+		if (import_key(cat, imported, s, v, where, ce) == -1)
+			return -1;
+	json_array_foreach(pipes, i, v)
+		if (import_pipeline(cat, imported, s, v, where, ce) == -1)
+			return -1;
+	return 0;
+}
+
+/* Free every source of list. */
+static void
+sources_free(struct source_list *list)
+{
+	struct source	*s;
+
+	while ((s = TAILQ_FIRST(list)) != NULL) {
+		TAILQ_REMOVE(list, s, entry);
+		source_free(s);
+	}
+}
+
+/*
+ * The sources of the catalog document doc, checked against those of the
+ * catalog and each other, into list; -1 with the error in ce, and
+ * nothing in list.
+ */
+static int
+doc_sources(struct catalog *cat, const json_t *doc, struct source_list *list,
+    struct catalog_error *ce)
+{
+	const json_t	*sources, *v;
+	size_t		 i;
+
+	sources = json_object_get(doc, "sources");
+	if (!json_is_string(json_object_get(doc, "format")) ||
+	    strcmp(json_string_value(json_object_get(doc, "format")),
+	    "krenalis-catalog") != 0) {
+		seterr(ce, "BadRequest", "catalog is not valid: \"format\" "
+		    "must be \"krenalis-catalog\"");
+		return -1;
+	}
+	if (json_integer_value(json_object_get(doc, "version")) != 1 ||
+	    !json_is_integer(json_object_get(doc, "version"))) {
+		seterr(ce, "BadRequest", "catalog is not valid: \"version\" "
+		    "must be 1");
+		return -1;
+	}
+	if (!json_is_array(sources)) {
+		seterr(ce, "BadRequest", "catalog is not valid: \"sources\" "
+		    "must be an array");
+		return -1;
+	}
+	json_array_foreach(sources, i, v)
+		if (import_source(cat, list, v, ce) == -1) {
+			sources_free(list);
+			return -1;
+		}
+	return 0;
+}
+
+static json_t *
+import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
+{
+	struct source_list	 imported;
+	struct source		*s;
+	struct key		*k;
+	struct pipeline		*p;
+	size_t			 nsources = 0, nkeys = 0, npipes = 0;
+
+	TAILQ_INIT(&imported);
+	if (doc_sources(cat, doc, &imported, ce) == -1)
+		return NULL;
+	TAILQ_FOREACH(s, &imported, entry)
+		if (source_store(cat, s) == -1) {
+			dberr(cat, ce, "catalog import");
+			sources_free(&imported);
+			return NULL;
+		}
+	TAILQ_FOREACH(s, &imported, entry) {
+		nsources++;
+		TAILQ_FOREACH(k, &s->keys, entry)
+			nkeys++;
+		TAILQ_FOREACH(p, &s->pipelines, entry)
+			npipes++;
+		log_info("catalog: source %s \"%s\" imported", s->id, s->name);
+	}
+	TAILQ_CONCAT(&cat->sources, &imported, entry);
+	return json_pack("{s:I,s:I,s:I}", "sources", (json_int_t)nsources,
+	    "writeKeys", (json_int_t)nkeys, "pipelines", (json_int_t)npipes);
+}
+
+json_t *
+catalog_import(struct catalog *cat, const json_t *doc,
+    struct catalog_error *ce)
+{
+	if (change_begin(cat, ce) == -1)
+		return NULL;
+	return change_end(cat, import(cat, doc, ce), ce);
 }
 
 void
@@ -1044,13 +1532,14 @@ catalog_totals(struct catalog *cat)
 void
 catalog_flush_usage(struct catalog *cat, int force)
 {
-	struct source	*s;
-	struct key	*k;
-	int64_t		 now = timestamp_now(), used;
-	char		 b[32];
-	int		 began = 0;
+	const struct cat_store_ops	*ops = cat->store->ops;
+	struct source			*s;
+	struct key			*k;
+	int64_t				 now = timestamp_now(), used;
+	char				 b[32];
+	int				 began = 0;
 
-	if (!force && now - cat->flushed_at < USAGE_FLUSH_MS)
+	if (!force && now - cat->flushed_at < cat->store->usage_flush_ms)
 		return;
 	cat->flushed_at = now;
 	TAILQ_FOREACH(s, &cat->sources, entry)
@@ -1059,14 +1548,15 @@ catalog_flush_usage(struct catalog *cat, int force)
 			k->usage->writing = used;
 			if (used == k->usage->flushed)
 				continue;
-			if (!began && db_begin(cat) == -1)
+			if (!began && (cat->failed = ops->begin(cat->store, 0,
+			    NULL)) != 0)
 				goto fail;
 			began = 1;
-			if (db_exec(cat, "UPDATE write_keys SET last_used_at = ? "
-			    "WHERE key = ?", 2, intarg(b, used), k->key) == -1)
+			if (db_exec(cat, CAT_KEY_USED, 2, intarg(b, used),
+			    k->key) == -1)
 				goto fail;
 		}
-	if (began && db_commit(cat) == -1)
+	if (began && (cat->failed = ops->commit(cat->store, 0, NULL)) != 0)
 		goto fail;
 	/* Only a committed value is written: a failure retries them all. */
 	TAILQ_FOREACH(s, &cat->sources, entry)
@@ -1074,10 +1564,11 @@ catalog_flush_usage(struct catalog *cat, int force)
 			k->usage->flushed = k->usage->writing;
 	return;
 fail:
-	log_warnx("catalog: cannot record key use: %s",
-	    sqlite3_errmsg(cat->db));
+	if (cat->failed != CAT_DOWN)
+		log_warnx("catalog: cannot record key use: %s",
+		    cat->store->err);
 	if (began)
-		db_rollback(cat);
+		ops->rollback(cat->store);
 }
 
 /* Restore a pipeline's filter and consents from their stored JSON. */
@@ -1104,118 +1595,278 @@ pipeline_load_rules(struct pipeline *p, const char *ftext, const char *ctext)
 	return rc;
 }
 
-/* Load every row of state.db into memory; -1 on a read error. */
-static int
-catalog_load(struct catalog *cat)
+/* The catalog being read from its store. */
+struct load {
+	struct source_list	 sources;
+	char			*warehouse;
+};
+
+static struct source *
+list_find(struct source_list *list, const char *id)
 {
-	sqlite3_stmt		*st;
-	struct source		*s;
-	struct key		*k;
-	struct pipeline		*p;
-	const char		*strategy, *conn;
+	struct source	*s;
 
-	if (sqlite3_prepare_v2(cat->db, "SELECT id, name, connector, "
-	    "strategy, created_at FROM sources ORDER BY rowid", -1, &st,
-	    NULL) != SQLITE_OK)
-		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		conn = (const char *)sqlite3_column_text(st, 2);
-		strategy = (const char *)sqlite3_column_text(st, 3);
-		s = xcalloc(1, sizeof(*s));
-		TAILQ_INIT(&s->keys);
-		TAILQ_INIT(&s->pipelines);
-		s->counters = src_counters_new();
-		strlcpy(s->id, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(s->id));
-		s->name = xstrdup((const char *)sqlite3_column_text(st, 1));
-		if ((s->connector = catalog_connector(conn)) == NULL)
+	TAILQ_FOREACH(s, list, entry)
+		if (strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+/* One stored row into the catalog being read. */
+static void
+load_row(void *arg, enum cat_rows kind, const char *const *v)
+{
+	struct load	*ld = arg;
+	struct source	*s;
+	struct key	*k;
+	struct pipeline	*p;
+
+	switch (kind) {
+	case CAT_ROWS_SOURCES:
+		s = source_new();
+		strlcpy(s->id, v[0], sizeof(s->id));
+		s->name = xstrdup(v[1]);
+		if ((s->connector = catalog_connector(v[2])) == NULL)
 			fatalx("catalog: source %s has unknown connector %s",
-			    s->id, conn);
-		s->strategy = strategy ? strategy_lookup(strategy) : NULL;
-		s->created_at = sqlite3_column_int64(st, 4);
-		TAILQ_INSERT_TAIL(&cat->sources, s, entry);
-	}
-	sqlite3_finalize(st);
-
-	if (sqlite3_prepare_v2(cat->db, "SELECT key, source, created_at, "
-	    "last_used_at FROM write_keys ORDER BY rowid", -1, &st,
-	    NULL) != SQLITE_OK)
-		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if ((s = source_find(cat,
-		    (const char *)sqlite3_column_text(st, 1))) == NULL)
-			continue;
+			    s->id, v[2]);
+		s->strategy = v[3] ? strategy_lookup(v[3]) : NULL;
+		s->created_at = strtoll(v[4], NULL, 10);
+		TAILQ_INSERT_TAIL(&ld->sources, s, entry);
+		break;
+	case CAT_ROWS_KEYS:
+		if ((s = list_find(&ld->sources, v[1])) == NULL)
+			break;
 		k = xcalloc(1, sizeof(*k));
-		strlcpy(k->key, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(k->key));
-		k->created_at = sqlite3_column_int64(st, 2);
-		k->usage = key_usage_new(sqlite3_column_int64(st, 3));
+		strlcpy(k->key, v[0], sizeof(k->key));
+		k->created_at = strtoll(v[2], NULL, 10);
+		k->usage = key_usage_new(v[3] ? strtoll(v[3], NULL, 10) : 0);
 		TAILQ_INSERT_TAIL(&s->keys, k, entry);
 		s->nkeys++;
-	}
-	sqlite3_finalize(st);
-
-	if (sqlite3_prepare_v2(cat->db, "SELECT id, source, name, enabled, "
-	    "created_at, filter, consents FROM pipelines ORDER BY rowid", -1,
-	    &st, NULL) != SQLITE_OK)
-		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if ((s = source_find(cat,
-		    (const char *)sqlite3_column_text(st, 1))) == NULL)
-			continue;
+		break;
+	case CAT_ROWS_PIPELINES:
+		if ((s = list_find(&ld->sources, v[1])) == NULL)
+			break;
 		p = xcalloc(1, sizeof(*p));
 		p->counters = pipe_counters_new();
-		strlcpy(p->id, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(p->id));
+		strlcpy(p->id, v[0], sizeof(p->id));
 		p->source = s;
-		p->name = xstrdup((const char *)sqlite3_column_text(st, 2));
-		p->enabled = sqlite3_column_int(st, 3);
-		p->created_at = sqlite3_column_int64(st, 4);
-		if (pipeline_load_rules(p, (const char *)sqlite3_column_text(st,
-		    5), (const char *)sqlite3_column_text(st, 6)) == -1)
+		p->name = xstrdup(v[2]);
+		p->enabled = strcmp(v[3], "0") != 0 && strcmp(v[3], "f") != 0;
+		p->created_at = strtoll(v[4], NULL, 10);
+		if (pipeline_load_rules(p, v[5], v[6]) == -1)
 			fatalx("catalog: pipeline %s has a filter or consents "
 			    "that are not valid", p->id);
 		TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
+		break;
+	case CAT_ROWS_WAREHOUSE:
+		free(ld->warehouse);
+		ld->warehouse = v[0] ? xstrdup(v[0]) : NULL;
+		break;
 	}
-	sqlite3_finalize(st);
+}
 
-	if (sqlite3_prepare_v2(cat->db, "SELECT value FROM meta WHERE name = "
-	    "'warehouse'", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		cat->warehouse = xstrdup((const char *)sqlite3_column_text(st,
-		    0));
-	sqlite3_finalize(st);
+/*
+ * Keep the counters of what stays, and the last use of each key (the
+ * later of the one in memory and the stored one): a reload must not
+ * reset them.
+ */
+static void
+carry_over(struct source *s, struct source *old)
+{
+	struct key	*k, *ok;
+	struct pipeline	*p, *op;
+	int64_t		 stored;
+
+	src_counters_unref(s->counters);
+	s->counters = src_counters_ref(old->counters);
+	TAILQ_FOREACH(p, &s->pipelines, entry)
+		TAILQ_FOREACH(op, &old->pipelines, entry)
+			if (strcmp(p->id, op->id) == 0) {
+				pipe_counters_unref(p->counters);
+				p->counters = pipe_counters_ref(op->counters);
+				break;
+			}
+	TAILQ_FOREACH(k, &s->keys, entry)
+		TAILQ_FOREACH(ok, &old->keys, entry)
+			if (strcmp(k->key, ok->key) == 0) {
+				stored = k->usage->flushed;
+				key_usage_unref(k->usage);
+				k->usage = key_usage_ref(ok->usage);
+				if (stored > k->usage->flushed)
+					k->usage->flushed = stored;
+				if (stored > atomic_load(&k->usage->last_used))
+					atomic_store(&k->usage->last_used,
+					    stored);
+				break;
+			}
+}
+
+/*
+ * Read the whole catalog from its store (within the open transaction, if
+ * any) in place of the one in memory, and publish it.  0, or the store's
+ * failure with the catalog in memory unchanged.
+ */
+static int
+catalog_load(struct catalog *cat)
+{
+	struct load	 ld;
+	struct source	*s, *old;
+	int64_t		 version;
+	int		 rc;
+
+	TAILQ_INIT(&ld.sources);
+	ld.warehouse = NULL;
+	if ((rc = cat->store->ops->load(cat->store, load_row, &ld,
+	    &version)) != 0) {
+		sources_free(&ld.sources);
+		free(ld.warehouse);
+		return rc;
+	}
+	TAILQ_FOREACH(s, &ld.sources, entry)
+		if ((old = list_find(&cat->sources, s->id)) != NULL)
+			carry_over(s, old);
+	TAILQ_FOREACH(old, &cat->sources, entry)
+		if (list_find(&ld.sources, old->id) == NULL)
+			debugger_forget(old->id);
+	sources_free(&cat->sources);
+	TAILQ_CONCAT(&cat->sources, &ld.sources, entry);
+	free(cat->warehouse);
+	cat->warehouse = ld.warehouse;
+	cat->version = version;
+	catalog_publish(cat);
+	catalog_save(cat);
 	return 0;
+}
+
+/*
+ * Keep a copy of the catalog in cat->cache (spec/postgresql.md §5.3):
+ * written whole to a new file that replaces the old one, so that a crash
+ * leaves one or the other.
+ */
+static void
+catalog_save(struct catalog *cat)
+{
+	json_t	*doc;
+	char	*tmp;
+	FILE	*fp;
+	int	 ok;
+
+	if (cat->cache == NULL)
+		return;
+	doc = catalog_export(cat);
+	xasprintf(&tmp, "%s.tmp", cat->cache);
+	if ((fp = fopen(tmp, "w")) == NULL) {
+		log_warn("catalog: %s", tmp);
+		json_decref(doc);
+		free(tmp);
+		return;
+	}
+	ok = json_dumpf(doc, fp, JSON_COMPACT) == 0 && fflush(fp) == 0 &&
+	    fsync(fileno(fp)) == 0;
+	if (fclose(fp) != 0 || !ok || rename(tmp, cat->cache) == -1) {
+		log_warn("catalog: cannot write %s", cat->cache);
+		unlink(tmp);
+	}
+	json_decref(doc);
+	free(tmp);
+}
+
+/* An empty catalog on store. */
+static struct catalog *
+catalog_new(struct cat_store *store, const char *endpoint)
+{
+	struct catalog	*cat = xcalloc(1, sizeof(*cat));
+
+	TAILQ_INIT(&cat->sources);
+	cat->store = store;
+	cat->endpoint = xstrdup(endpoint);
+	cat->flushed_at = timestamp_now();
+	return cat;
 }
 
 struct catalog *
 catalog_open(const char *path, const char *endpoint, char *err,
     size_t errlen)
 {
-	struct catalog	*cat = xcalloc(1, sizeof(*cat));
+	struct cat_store	*store;
+	struct catalog		*cat;
 
-	TAILQ_INIT(&cat->sources);
-	if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(cat->db, 5000);
-	if (sqlite3_exec(cat->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_exec(cat->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    catalog_load(cat) == -1)
-		goto fail;
-	cat->endpoint = xstrdup(endpoint);
-	cat->flushed_at = timestamp_now();
-	catalog_publish(cat);
+	if ((store = cat_sqlite_open(path, err, errlen)) == NULL)
+		return NULL;
+	cat = catalog_new(store, endpoint);
+	if (catalog_load(cat) != 0) {
+		snprintf(err, errlen, "%s: %s", path, store->err);
+		catalog_close(cat);
+		return NULL;
+	}
 	return cat;
-fail:
-	snprintf(err, errlen, "%s: %s", path, cat->db ?
-	    sqlite3_errmsg(cat->db) : "cannot open");
-	sqlite3_close(cat->db);
-	free(cat);
-	return NULL;
+}
+
+/*
+ * The catalog of a node that cannot reach PostgreSQL: the copy in its
+ * cache, if it has one (spec/postgresql.md §5.3).
+ */
+static void
+catalog_load_cache(struct catalog *cat)
+{
+	struct catalog_error	 ce;
+	struct source_list	 list;
+	json_error_t		 je;
+	json_t			*doc;
+
+	if ((doc = json_load_file(cat->cache, 0, &je)) == NULL) {
+		log_warnx("catalog: PostgreSQL cannot be reached and %s "
+		    "cannot be read (%s): no sources until it is back",
+		    cat->cache, je.text);
+		catalog_publish(cat);
+		return;
+	}
+	TAILQ_INIT(&list);
+	if (doc_sources(cat, doc, &list, &ce) == -1)
+		log_warnx("catalog: %s: %s", cat->cache, ce.message);
+	else
+		log_warnx("catalog: PostgreSQL cannot be reached: serving "
+		    "the catalog of %s until it is back", cat->cache);
+	TAILQ_CONCAT(&cat->sources, &list, entry);
+	json_decref(doc);
+	catalog_publish(cat);
+}
+
+struct catalog *
+catalog_open_pg(const char *conninfo, int timeout, const char *cache,
+    const char *endpoint, char *err, size_t errlen)
+{
+	struct catalog	*cat;
+	int		 rc;
+
+	cat = catalog_new(cat_pg_open(conninfo, timeout), endpoint);
+	cat->cache = xstrdup(cache);
+	if ((rc = catalog_load(cat)) == CAT_DOWN)
+		catalog_load_cache(cat);
+	else if (rc != 0) {
+		snprintf(err, errlen, "%s", cat->store->err);
+		catalog_close(cat);
+		return NULL;
+	}
+	return cat;
+}
+
+int
+catalog_fd(struct catalog *cat)
+{
+	return cat->store->ops->fd != NULL ?
+	    cat->store->ops->fd(cat->store) : -1;
+}
+
+void
+catalog_tick(struct catalog *cat)
+{
+	const struct cat_store_ops	*ops = cat->store->ops;
+
+	if (ops->wake != NULL && ops->wake(cat->store, cat->version,
+	    timestamp_now()) == 1 && catalog_load(cat) == CAT_ERROR)
+		log_warnx("catalog: cannot read it: %s", cat->store->err);
+	catalog_flush_usage(cat, 0);
 }
 
 const char *
@@ -1228,10 +1879,9 @@ int
 catalog_warehouse_set(struct catalog *cat, const char *id, char *err,
     size_t errlen)
 {
-	if (db_exec(cat, "INSERT INTO meta (name, value) VALUES ('warehouse', "
-	    "?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", 1,
-	    id) == -1) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(cat->db));
+	if (db_exec(cat, CAT_WAREHOUSE_SET, 1, id) == -1) {
+		snprintf(err, errlen, "%s", cat->failed == CAT_DOWN ?
+		    "warehouse is unavailable" : cat->store->err);
 		return -1;
 	}
 	free(cat->warehouse);
@@ -1242,17 +1892,13 @@ catalog_warehouse_set(struct catalog *cat, const char *id, char *err,
 void
 catalog_close(struct catalog *cat)
 {
-	struct source	*s;
-
 	if (cat == NULL)
 		return;
 	catalog_flush_usage(cat, 1);
 	snapshot_publish(NULL);
-	while ((s = TAILQ_FIRST(&cat->sources)) != NULL) {
-		TAILQ_REMOVE(&cat->sources, s, entry);
-		source_free(s);
-	}
-	sqlite3_close(cat->db);
+	sources_free(&cat->sources);
+	cat->store->ops->close(cat->store);
+	free(cat->cache);
 	free(cat->warehouse);
 	free(cat->endpoint);
 	free(cat);

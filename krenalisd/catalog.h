@@ -1,10 +1,15 @@
 /*
  * The catalog: sources, their event write keys and their pipelines
- * (spec/pipelines.md §2-4), stored in DATA_DIR/state.db and mirrored in
- * memory, and the id of the warehouse they were used with.  Owned by the
- * control thread: every function here is called from it alone.  After
- * each change the catalog publishes a new snapshot (snapshot.h) for the
- * HTTP threads.
+ * (spec/pipelines.md §2-4), mirrored in memory, and the id of the
+ * warehouse they were used with.  They are stored in DATA_DIR/state.db,
+ * or with a PostgreSQL warehouse in its krenalis_* tables, which several
+ * nodes share (spec/postgresql.md §5): a change made by another node is
+ * read within a second, and DATA_DIR/catalog.cache keeps the last catalog
+ * seen for a start while PostgreSQL is unreachable (cat_store.h).
+ *
+ * Owned by the control thread: every function here is called from it
+ * alone.  After each change the catalog publishes a new snapshot
+ * (snapshot.h) for the HTTP threads.
  *
  * Operations return a new json_t reference in the form of spec/pipelines.md
  * §8 (the caller owns it), or NULL with the error in *ce.
@@ -40,8 +45,25 @@ const struct connector *catalog_connector(const char *code);
  */
 struct catalog	*catalog_open(const char *path, const char *endpoint,
 		    char *err, size_t errlen);
+/*
+ * Open the catalog kept in the PostgreSQL database of conninfo, waiting
+ * at most timeout seconds for it, with its copy in the file cache, read
+ * when PostgreSQL cannot be reached.  NULL with err when the database
+ * answers with an error.
+ */
+struct catalog	*catalog_open_pg(const char *conninfo, int timeout,
+		    const char *cache, const char *endpoint, char *err,
+		    size_t errlen);
 /* Write every pending lastUsedAt and close. */
 void		 catalog_close(struct catalog *);
+
+/*
+ * The descriptor to poll for changes made by other nodes (-1 when none),
+ * and what to call when it is readable, and at least once a second: it
+ * reads such changes, reconnects, and writes the lastUsedAt values due.
+ */
+int		 catalog_fd(struct catalog *);
+void		 catalog_tick(struct catalog *);
 
 /*
  * The id of the warehouse that the catalog was last used with (borrowed),
@@ -52,8 +74,22 @@ const char	*catalog_warehouse(const struct catalog *);
 int		 catalog_warehouse_set(struct catalog *, const char *id,
 		    char *err, size_t errlen);
 
-/* Write the lastUsedAt values that changed, if force or a minute passed. */
+/*
+ * Write the lastUsedAt values that changed, if force or their time came
+ * (a minute with SQLite, 10 s with PostgreSQL).
+ */
 void		 catalog_flush_usage(struct catalog *, int force);
+
+/*
+ * catalog_export returns the whole catalog as the document of
+ * spec/postgresql.md §7; catalog_import creates every source, key and
+ * pipeline of such a document with their ids, in one transaction, and
+ * returns {"sources","writeKeys","pipelines"} (the numbers imported), or
+ * NULL with nothing imported.
+ */
+json_t	*catalog_export(struct catalog *);
+json_t	*catalog_import(struct catalog *, const json_t *doc,
+	    struct catalog_error *);
 
 void		 catalog_counts(const struct catalog *, size_t *sources,
 		    size_t *pipelines);

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "control.h"
 #include "debugger.h"
+#include "node.h"
 #include "warehouse.h"
 
 #define MAX_COUNT	100000		/* most records or rows asked for */
@@ -160,8 +161,12 @@ cmd_status(struct command *r)
 	size_t			 nsources, npipelines;
 	int64_t			 now = timestamp_now();
 
+	json_t			*o;
+	char			*where;
+
 	catalog_counts(ctx->cat, &nsources, &npipelines);
-	return json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o}",
+	o = json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:o,"
+	    "s:{s:s,s:s}}",
 	    "version", ctx->version,
 	    "pid", (int)getpid(),
 	    "startedAt", timestamp_format(ctx->started_at, buf),
@@ -171,7 +176,21 @@ cmd_status(struct command *r)
 	    "listen", ctx->cf->listen,
 	    "sources", (json_int_t)nsources,
 	    "pipelines", (json_int_t)npipelines,
-	    "totals", catalog_totals(ctx->cat));
+	    "totals", catalog_totals(ctx->cat),
+	    "node", "id", node_id(ctx->node), "host", node_host(ctx->node));
+	/*
+	 * A server's warehouse says where it is and how it is, and dedupes
+	 * by its primary key, not by the daemon's index
+	 * (spec/postgresql.md §1, §3).
+	 */
+	if ((where = warehouse_describe(ctx->warehouse)) != NULL) {
+		json_object_set_new(o, "warehouse", json_string(where));
+		json_object_set_new(o, "dedupe", json_string("by the "
+		    "warehouse's primary key, for ever; dedupe_window is not "
+		    "used"));
+		free(where);
+	}
+	return o;
 }
 
 static json_t *
@@ -307,6 +326,33 @@ cmd_pipeline_rm(struct command *r)
 {
 	return catalog_pipeline_rm(r->ctx->cat,
 	    arg_string(r, "pipeline", NULL), &r->err);
+}
+
+/* The nodes of spec/postgresql.md §6. */
+static json_t *
+cmd_nodes(struct command *r)
+{
+	json_t	*totals = catalog_totals(r->ctx->cat), *a;
+
+	if ((a = node_list(r->ctx->node, totals, timestamp_now())) == NULL) {
+		r->err.code = "ServiceUnavailable";
+		snprintf(r->err.message, sizeof(r->err.message),
+		    "warehouse is unavailable");
+	}
+	json_decref(totals);
+	return a;
+}
+
+static json_t *
+cmd_catalog_export(struct command *r)
+{
+	return catalog_export(r->ctx->cat);
+}
+
+static json_t *
+cmd_catalog_import(struct command *r)
+{
+	return catalog_import(r->ctx->cat, arg_get(r, "catalog"), &r->err);
 }
 
 /* Debugger records (spec/pipelines.md §7.3-7.4): a list, or a stream. */
@@ -660,6 +706,11 @@ static const struct command_entry commands[] = {
 	{ "pipeline.rm", {
 		{ "pipeline", CMD_ARG_STRING, 1 },
 		{ NULL } }, cmd_pipeline_rm },
+	{ "nodes", { { NULL } }, cmd_nodes },
+	{ "catalog.export", { { NULL } }, cmd_catalog_export },
+	{ "catalog.import", {
+		{ "catalog", CMD_ARG_OBJECT, 1 },
+		{ NULL } }, cmd_catalog_import },
 	{ "stats", {
 		{ "source", CMD_ARG_STRING, 0 },
 		{ NULL } }, cmd_stats },

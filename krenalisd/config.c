@@ -11,7 +11,7 @@
 #include "listen.h"
 
 enum setting_kind { SET_STRING, SET_SIZE, SET_DURATION, SET_LISTEN,
-    SET_URL, SET_SYNC };
+    SET_URL, SET_SYNC, SET_WAREHOUSE };
 
 /* Every setting: its name, kind, where it goes, and the least value. */
 static const struct setting {
@@ -54,6 +54,11 @@ static const struct setting {
 	    offsetof(struct config, body_min_rate), 0, 1LL << 30 },
 	{ "max_connections_per_ip", SET_SIZE,
 	    offsetof(struct config, max_connections_per_ip), 0, 4096 },
+	{ "warehouse", SET_WAREHOUSE, offsetof(struct config, warehouse),
+	    0, 0 },
+	{ "pg_timeout", SET_SIZE, offsetof(struct config, pg_timeout), 1, 300 },
+	{ "pg_connections", SET_SIZE,
+	    offsetof(struct config, pg_connections), 1, 16 },
 };
 
 void
@@ -76,6 +81,9 @@ config_init(struct config *cf)
 	cf->body_timeout_ms = 10000;
 	cf->body_min_rate = 4096;
 	cf->max_connections_per_ip = 256;
+	cf->warehouse = xstrdup("sqlite");
+	cf->pg_timeout = 10;
+	cf->pg_connections = 2;
 }
 
 void
@@ -86,6 +94,7 @@ config_release(struct config *cf)
 	free(cf->socket);
 	free(cf->public_url);
 	free(cf->synchronous);
+	free(cf->warehouse);
 	memset(cf, 0, sizeof(*cf));
 }
 
@@ -128,6 +137,25 @@ config_parse_duration(const char *s, int64_t *ms)
 		return -1;
 	*ms = n * unit;
 	return 0;
+}
+
+int
+config_is_pg(const struct config *cf)
+{
+	return strcmp(cf->warehouse, "sqlite") != 0;
+}
+
+int
+config_warehouse_check(const char *value, char *err, size_t errlen)
+{
+	if (strcmp(value, "sqlite") == 0 ||
+	    strncmp(value, "postgresql://", 13) == 0 ||
+	    strncmp(value, "postgres://", 11) == 0 ||
+	    strchr(value, '=') != NULL)
+		return 0;
+	snprintf(err, errlen, "warehouse: \"%s\" is neither sqlite, a "
+	    "postgresql:// URI nor a key=value connection string", value);
+	return -1;
 }
 
 /* Store value into the setting s of cf; -1 with the reason in err. */
@@ -173,6 +201,12 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 			    "normal, full, extra", s->name, value);
 			return -1;
 		}
+		free(*sp);
+		*sp = xstrdup(value);
+		return 0;
+	case SET_WAREHOUSE:
+		if (config_warehouse_check(value, err, errlen) == -1)
+			return -1;
 		free(*sp);
 		*sp = xstrdup(value);
 		return 0;
@@ -322,5 +356,7 @@ config_check(const struct config *cf, char *err, size_t errlen)
 		    cf->listen);
 		return -1;
 	}
+	if (config_warehouse_check(cf->warehouse, err, errlen) == -1)
+		return -1;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * krenalisd.conf(5): "key = value" lines, "#" comments.  Every setting of
- * spec/ingest.md §15 plus listen, socket, data_dir, synchronous and the
- * HTTP server's guards against slow and greedy clients.
+ * spec/ingest.md §15 plus listen, socket, data_dir, synchronous, the HTTP
+ * server's guards against slow and greedy clients, and the warehouse
+ * (spec/postgresql.md §1).
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -33,6 +34,10 @@ struct config {
 	int64_t		 body_timeout_ms;	/* 0: none */
 	int64_t		 body_min_rate;		/* bytes a second */
 	int64_t		 max_connections_per_ip;	/* 0: no limit */
+	/* "sqlite", or a libpq connection URI or conninfo string. */
+	char		*warehouse;
+	int64_t		 pg_timeout;		/* seconds */
+	int64_t		 pg_connections;	/* writer connections */
 };
 
 /* Fill cf with the defaults. */
@@ -49,6 +54,15 @@ int	config_load(struct config *, const char *path, int must_exist,
 
 /* Cross-setting checks after the command line is applied; -1 with err. */
 int	config_check(const struct config *, char *err, size_t errlen);
+
+/*
+ * Whether value is a warehouse setting of one of the forms of
+ * spec/postgresql.md §1; -1 with the reason in err when not.
+ */
+int	config_warehouse_check(const char *value, char *err, size_t errlen);
+
+/* Whether cf's warehouse is PostgreSQL. */
+int	config_is_pg(const struct config *);
 
 /* Parse a dedupe window ("7d", "90m", "0"); -1 when malformed. */
 int	config_parse_duration(const char *, int64_t *ms);

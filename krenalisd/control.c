@@ -22,11 +22,13 @@
 #include "compat.h"
 #include "log.h"
 #include "proto.h"
+#include "timestamp.h"
 #include "xmalloc.h"
 #include "catalog.h"
 #include "command.h"
 #include "control.h"
 #include "debugger.h"
+#include "node.h"
 
 #define MAX_CLIENTS	256		/* served at once */
 #define MAX_OUTPUT	(64 * 1024 * 1024)	/* queued reply bytes */
@@ -487,6 +489,18 @@ client_deliver(struct client *c)
 	}
 }
 
+/* The node's counters, sampled for its rates and written for others. */
+static void
+control_sample(struct control_ctx *ctx)
+{
+	json_t	*totals = catalog_totals(ctx->cat);
+	int64_t	 now = timestamp_now();
+
+	node_sample(ctx->node, totals, now);
+	node_beat(ctx->node, totals, now);
+	json_decref(totals);
+}
+
 void
 control_run(int lfd, int sigfd, struct control_ctx *ctx)
 {
@@ -496,8 +510,11 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 	unsigned char	 sig;
 	int		 accept_paused = 0;
 
-	/* The signal pipe, the listening socket, the debugger, the clients. */
-	pfd = xreallocarray(NULL, 3 + MAX_CLIENTS, sizeof(*pfd));
+	/*
+	 * The signal pipe, the listening socket, the debugger, the catalog's
+	 * database, the clients.
+	 */
+	pfd = xreallocarray(NULL, 4 + MAX_CLIENTS, sizeof(*pfd));
 	for (;;) {
 		pfd[0].fd = sigfd;
 		pfd[0].events = POLLIN;
@@ -505,7 +522,9 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = ctx->dbgfd;
 		pfd[2].events = POLLIN;
-		n = 3;
+		pfd[3].fd = catalog_fd(ctx->cat);
+		pfd[3].events = POLLIN;
+		n = 4;
 		TAILQ_FOREACH(c, &clients, entry) {
 			pfd[n].fd = c->fd;
 			/* A fed reply reads no more until it ends. */
@@ -537,7 +556,7 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		TAILQ_FOREACH(c, &clients, entry)
 			if (c->sub != NULL)
 				client_deliver(c);
-		i = 3;
+		i = 4;
 		for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
 			next = TAILQ_NEXT(c, entry);
 			if (i >= n)
@@ -566,7 +585,8 @@ control_run(int lfd, int sigfd, struct control_ctx *ctx)
 		}
 		if ((pfd[1].revents & POLLIN) && control_accept(lfd) == -1)
 			accept_paused = 1;
-		catalog_flush_usage(ctx->cat, 0);
+		catalog_tick(ctx->cat);
+		control_sample(ctx);
 	}
 out:
 	while ((c = TAILQ_FIRST(&clients)) != NULL)

@@ -12,11 +12,13 @@
 
 struct catalog;
 struct config;
+struct node;
 struct warehouse;
 
 struct control_ctx {
 	const struct config	*cf;
 	struct catalog		*cat;
+	struct node		*node;		/* this daemon as a node */
 	const char		*endpoint;
 	const char		*version;
 	int64_t			 started_at;

@@ -166,7 +166,7 @@ prom_family(FILE *fp, const char *name, const char *help)
 char *
 counters_metrics(const struct route_count *codes, size_t ncodes,
     const struct snapshot *snap, uint64_t commits, uint64_t failures,
-    size_t *len)
+    int up, size_t *len)
 {
 	const struct snap_source	*s;
 	FILE				*fp;
@@ -219,6 +219,10 @@ counters_metrics(const struct route_count *codes, size_t ncodes,
 	    "writer transactions.");
 	fprintf(fp, "krenalis_store_commit_failures_total %llu\n",
 	    (unsigned long long)failures);
+	if (up != -1)
+		fprintf(fp, "# HELP krenalis_warehouse_up Whether the "
+		    "warehouse takes commits.\n# TYPE krenalis_warehouse_up "
+		    "gauge\nkrenalis_warehouse_up %d\n", up);
 	fclose(fp);
 	return buf;
 }

@@ -96,12 +96,13 @@ struct route_count {
 /*
  * The text of GET /metrics (spec/ingest.md §13.2), malloc'd, *len its
  * length: the HTTP responses counted in codes, the counters of every
- * source and pipeline of snap (or none when NULL), and the writer's
- * commits and failed commits.
+ * source and pipeline of snap (or none when NULL), the writer's commits
+ * and failed commits, and with a server's warehouse (up 0 or 1, else -1)
+ * the gauge krenalis_warehouse_up (spec/postgresql.md §1).
  */
 char	*counters_metrics(const struct route_count *codes, size_t ncodes,
 	    const struct snapshot *snap, uint64_t commits, uint64_t failures,
-	    size_t *len);
+	    int up, size_t *len);
 
 /* Add v to a counter. */
 static inline void

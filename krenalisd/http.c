@@ -328,11 +328,14 @@ static enum MHD_Result
 serve_healthz(struct MHD_Connection *conn, struct http_request *rq)
 {
 	struct reply	r;
+	char		why[600];
 
-	if (atomic_load(&rq->http->stopping) ||
-	    !warehouse_writable(rq->http->store))
+	if (atomic_load(&rq->http->stopping))
 		reply_unavailable(&r, "5", "store is not writable");
-	else {
+	else if (!warehouse_writable(rq->http->store)) {
+		warehouse_why(rq->http->store, why, sizeof(why));
+		reply_unavailable(&r, "5", why);
+	} else {
 		/* libmicrohttpd sends a HEAD the headers without the body. */
 		reply_init(&r, 200);
 		r.ctype = "text/plain; charset=utf-8";
@@ -360,7 +363,8 @@ serve_metrics(struct MHD_Connection *conn, struct http_request *rq)
 	r.ctype = "text/plain; version=0.0.4; charset=utf-8";
 	r.body = counters_metrics(codes, ncodes, snap,
 	    writer_commits(http->writer), writer_commit_failures(http->writer),
-	    &r.len);
+	    warehouse_remote(http->store) ? warehouse_writable(http->store) :
+	    -1, &r.len);
 	snapshot_unref(snap);
 	return respond(conn, rq, &r);
 }

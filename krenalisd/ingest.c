@@ -659,6 +659,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	size_t				 nrejected = 0, share;
 	int64_t				 wait;
 	char				 retry[32];
+	int				 busy;
 
 	/* Step 13: the source's token bucket, counted in events. */
 	wait = counters_take(src->counters, (int64_t)n, cf->rate_limit_burst,
@@ -672,12 +673,16 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 		reply_header(r, "X-RateLimit-Reset", retry);
 		return;
 	}
-	/* Step 14: room in the writer's queue. */
-	if (writer_admit(ing->writer, n) == -1) {
+	/* Step 14: room in the writer's queue, and a warehouse not down. */
+	if ((busy = writer_admit(ing->writer, n)) != 0) {
 		counters_give(src->counters, (int64_t)n, cf->rate_limit_burst,
 		    cf->rate_limit_events_per_minute);
-		reply_unavailable(r, "1", "request cannot be processed at this "
-		    "time; try again later");
+		if (busy == WRITER_DOWN)
+			reply_unavailable(r, "5",
+			    writer_unavailable(ing->writer));
+		else
+			reply_unavailable(r, "1", "request cannot be processed "
+			    "at this time; try again later");
 		return;
 	}
 
@@ -734,8 +739,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	if (writer_submit(ing->writer, &b) == -1) {
 		counters_give(src->counters, (int64_t)(n - nrejected),
 		    cf->rate_limit_burst, cf->rate_limit_events_per_minute);
-		reply_unavailable(r, "5", "events cannot be stored at this "
-		    "time; try again later");
+		reply_unavailable(r, "5", writer_unavailable(ing->writer));
 	} else {
 		/* Step 17, and the debugger's records of the request. */
 		debugger_publish(&b);

@@ -31,6 +31,8 @@
 #include "debugger.h"
 #include "http.h"
 #include "listen.h"
+#include "node.h"
+#include "pg.h"
 #include "warehouse.h"
 #include "writer.h"
 #include "version.h"
@@ -41,7 +43,7 @@ static __dead void
 usage_to(FILE *fp, int status)
 {
 	fprintf(fp, "usage: krenalisd [-dFhnVv] [-f config] [-D datadir] "
-	    "[-l address:port] [-s socket]\n");
+	    "[-l address:port] [-s socket] [-w warehouse]\n");
 	exit(status);
 }
 
@@ -162,6 +164,29 @@ pidfile_write(int fd)
 }
 
 /*
+ * krenalisd -n with a PostgreSQL warehouse: connect, and say which server
+ * and database answered (spec/postgresql.md §1); exit 1 when it cannot.
+ */
+static void
+pg_check(const struct config *cf)
+{
+	PGconn		*conn;
+	const char	*version;
+	char		 err[1024];
+
+	conn = pg_connect(cf->warehouse, (int)cf->pg_timeout, err,
+	    sizeof(err));
+	if (conn == NULL)
+		fatalx("warehouse: %s", err);
+	version = PQparameterStatus(conn, "server_version");
+	if (version == NULL)
+		version = "unknown";
+	fprintf(stderr, "warehouse: postgresql OK (server %.*s, database "
+	    "%s)\n", (int)strcspn(version, " "), version, PQdb(conn));
+	PQfinish(conn);
+}
+
+/*
  * Open the warehouse, refusing any other than the one the catalog was
  * used with, whose events would be lost from sight (krenalisd(8)
  * DIAGNOSTICS); nothing is created or written before that check.  fresh
@@ -177,6 +202,19 @@ store_open(const struct config *cf, struct catalog *cat, int fresh, char *err,
 	const char		*dir = cf->data_dir;
 	char			 why[1000];
 
+	/*
+	 * A PostgreSQL warehouse is the same whatever the catalog: it is
+	 * where the connection string points, and has no id to check.
+	 */
+	if (config_is_pg(cf)) {
+		wh = warehouse_open("postgresql", cf, why, sizeof(why));
+		if (wh != NULL && warehouse_ensure_schema(wh, why,
+		    sizeof(why)) == 0)
+			return wh;
+		snprintf(err, errlen, "store: %s", why);
+		warehouse_close(wh);
+		return NULL;
+	}
 	if (known != NULL && !fresh && !warehouse_exists("sqlite", cf)) {
 		snprintf(err, errlen, "store: %s/warehouse.db is missing, but "
 		    "%s/state.db was used with warehouse %s, and its events "
@@ -220,13 +258,14 @@ main(int argc, char *argv[])
 	struct config		 cf;
 	struct control_ctx	 ctx;
 	struct catalog		*cat;
+	struct node		*node;
 	struct http		*http;
 	struct warehouse	*wh;
 	struct writer		*writer;
 	struct sigaction	 sa;
 	const char		*conffile = CONFIG_DEFAULT_PATH;
 	const char		*opt_datadir = NULL, *opt_listen = NULL;
-	const char		*opt_socket = NULL;
+	const char		*opt_socket = NULL, *opt_warehouse = NULL;
 	char			 err[1024], *path, *sockpath, *endpoint;
 	int			 ch, debug = 0, fresh = 0, noaction = 0;
 	int			 verbose = 0;
@@ -234,7 +273,7 @@ main(int argc, char *argv[])
 	int			 sp[2], created;
 
 	argv[0] = (char *)(uintptr_t)"krenalisd";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "dD:Ff:hl:ns:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:Ff:hl:ns:Vvw:")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage_to(stdout, 0);
@@ -265,6 +304,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose++;
+			break;
+		case 'w':
+			opt_warehouse = optarg;
 			break;
 		default:
 			usage();
@@ -304,10 +346,16 @@ main(int argc, char *argv[])
 		free(cf.socket);
 		cf.socket = xstrdup(opt_socket);
 	}
+	if (opt_warehouse != NULL) {
+		free(cf.warehouse);
+		cf.warehouse = xstrdup(opt_warehouse);
+	}
 	if (config_check(&cf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (noaction) {
 		fprintf(stderr, "configuration OK\n");
+		if (config_is_pg(&cf))
+			pg_check(&cf);
 		config_release(&cf);
 		return 0;
 	}
@@ -343,13 +391,30 @@ main(int argc, char *argv[])
 		startup_fail(&cf, created, NULL, "http: %s", err);
 	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
 		startup_fail(&cf, created, NULL, "control: %s", err);
-	xasprintf(&path, "%s/state.db", cf.data_dir);
-	if ((cat = catalog_open(path, endpoint, err, sizeof(err))) == NULL)
+	if (config_is_pg(&cf)) {
+		xasprintf(&path, "%s/catalog.cache", cf.data_dir);
+		cat = catalog_open_pg(cf.warehouse, (int)cf.pg_timeout, path,
+		    endpoint, err, sizeof(err));
+	} else {
+		xasprintf(&path, "%s/state.db", cf.data_dir);
+		cat = catalog_open(path, endpoint, err, sizeof(err));
+	}
+	if (cat == NULL)
 		startup_fail(&cf, created, sockpath, "catalog: %s", err);
 	free(path);
 	if ((wh = store_open(&cf, cat, fresh, err, sizeof(err))) == NULL) {
 		catalog_close(cat);
 		startup_fail(&cf, created, sockpath, "%s", err);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.started_at = timestamp_now();
+	if ((node = node_open(cf.data_dir, cf.listen, cf.public_url,
+	    KRENALIS_VERSION, ctx.started_at, config_is_pg(&cf) ?
+	    cf.warehouse : NULL, (int)cf.pg_timeout, err,
+	    sizeof(err))) == NULL) {
+		catalog_close(cat);
+		warehouse_close(wh);
+		startup_fail(&cf, created, sockpath, "node: %s", err);
 	}
 
 	if (!debug) {
@@ -359,7 +424,6 @@ main(int argc, char *argv[])
 	}
 	pidfile_write(lockfd);
 
-	memset(&ctx, 0, sizeof(ctx));
 	if (pipe2(sp, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe2");
 	sigpipe_w = sp[1];
@@ -388,7 +452,7 @@ main(int argc, char *argv[])
 	ctx.cat = cat;
 	ctx.endpoint = endpoint;
 	ctx.version = KRENALIS_VERSION;
-	ctx.started_at = timestamp_now();
+	ctx.node = node;
 	control_run(ctlfd, sp[0], &ctx);
 
 	/* Stop taking requests, answer those in flight, then close. */
@@ -399,6 +463,7 @@ main(int argc, char *argv[])
 	unlink(sockpath);
 	catalog_close(cat);
 	warehouse_close(wh);
+	node_close(node);
 	log_info("stopped");
 	if (ftruncate(lockfd, 0) == -1)
 		log_warn("cannot clear the pid file");

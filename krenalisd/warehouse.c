@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "timestamp.h"
+#include "config.h"
 #include "warehouse.h"
 
 static const struct wh_engine *const engines[] = {
 	&wh_sqlite,
+	&wh_pg,
 };
 
 /* The engine called name, or NULL. */
@@ -30,6 +32,12 @@ static void
 health_set(struct warehouse *wh, int ok)
 {
 	atomic_store(&wh->health, timestamp_now() * 2 + (ok != 0));
+}
+
+const char *
+warehouse_engine(const struct config *cf)
+{
+	return config_is_pg(cf) ? "postgresql" : "sqlite";
 }
 
 int
@@ -83,6 +91,41 @@ warehouse_writable(struct warehouse *wh)
 	ok = wh->engine->probe(wh);
 	health_set(wh, ok);
 	return ok;
+}
+
+int
+warehouse_down(struct warehouse *wh)
+{
+	return wh->engine->down != NULL && wh->engine->down(wh);
+}
+
+const char *
+warehouse_unavailable(const struct warehouse *wh)
+{
+	if (wh->engine->unavailable != NULL)
+		return wh->engine->unavailable;
+	return "events cannot be stored at this time; try again later";
+}
+
+void
+warehouse_why(struct warehouse *wh, char *buf, size_t len)
+{
+	if (wh->engine->why != NULL)
+		wh->engine->why(wh, buf, len);
+	else
+		snprintf(buf, len, "store is not writable");
+}
+
+int
+warehouse_remote(const struct warehouse *wh)
+{
+	return wh->engine->describe != NULL;
+}
+
+char *
+warehouse_describe(struct warehouse *wh)
+{
+	return wh->engine->describe != NULL ? wh->engine->describe(wh) : NULL;
 }
 
 int

@@ -9,7 +9,8 @@
  * after every other thread is done.  The writer thread writes through a
  * session of its own.  warehouse_writable is called from any HTTP thread,
  * warehouse_rejects_range and warehouse_rejects from the control thread
- * only.
+ * only.  warehouse_down, warehouse_why and warehouse_describe are called
+ * from any thread.
  *
  * A warehouse is healthy while its last commit or health probe succeeded
  * (spec/ingest.md §13.1).  An engine whose warehouse is a file checks, at
@@ -112,9 +113,29 @@ struct wh_engine {
 			    int store, enum outcome *);
 	int		 (*commit)(struct wh_session *);
 	void		 (*rollback)(struct wh_session *);
+
+	/*
+	 * What an engine whose warehouse is a server adds; NULL for one
+	 * whose warehouse is a file.  unavailable is the message of the 503
+	 * of a failed commit; down says whether the server is known to be
+	 * unreachable now; why writes into buf the message of /healthz
+	 * while the warehouse is not writable; describe returns (malloc'd)
+	 * where the warehouse is and whether it is healthy.
+	 */
+	const char	*unavailable;
+	int		 (*down)(struct warehouse *);
+	void		 (*why)(struct warehouse *, char *buf, size_t len);
+	char		*(*describe)(struct warehouse *);
 };
 
 extern const struct wh_engine	wh_sqlite;
+extern const struct wh_engine	wh_pg;
+
+/*
+ * The name of the engine of cf's warehouse setting: "sqlite" or
+ * "postgresql".
+ */
+const char	*warehouse_engine(const struct config *cf);
 
 /*
  * Whether the warehouse of the engine called name ("sqlite") as cf
@@ -145,6 +166,37 @@ int		 warehouse_ensure_schema(struct warehouse *, char *err,
  * SQLite an upsert in krenalis_meta that must commit within 2 seconds).
  */
 int		 warehouse_writable(struct warehouse *);
+
+/*
+ * Whether the warehouse is known to be unreachable, so that a request
+ * is answered 503 at once without waiting for a commit to fail
+ * (spec/postgresql.md §4); always 0 for a file.
+ */
+int		 warehouse_down(struct warehouse *);
+
+/*
+ * The message of the 503 of a request whose commit failed: "events cannot
+ * be stored at this time; try again later" (spec/ingest.md §11.2), or
+ * with a server "warehouse is unavailable; try again later".
+ */
+const char	*warehouse_unavailable(const struct warehouse *);
+
+/*
+ * Into buf, the message of /healthz while the warehouse is not writable:
+ * "store is not writable", or with a server "warehouse is unavailable:
+ * <reason>".
+ */
+void		 warehouse_why(struct warehouse *, char *buf, size_t len);
+
+/* Whether the warehouse is on a server (PostgreSQL), not a file. */
+int		 warehouse_remote(const struct warehouse *);
+
+/*
+ * For krctl status, where a server's warehouse is and whether it is
+ * healthy ("postgresql host=... dbname=... (healthy)"), malloc'd; NULL for
+ * a file.
+ */
+char		*warehouse_describe(struct warehouse *);
 
 /*
  * The quarantine is read a few rows at a time, so that a long list is

@@ -1,4 +1,4 @@
-/* The writer thread and group commit; see writer.h. */
+/* The writer threads and group commit; see writer.h. */
 #include <sys/queue.h>
 #include <errno.h>
 #include <pthread.h>
@@ -14,19 +14,36 @@
 #include "counters.h"
 #include "debugger.h"
 #include "event.h"
+#include "msgids.h"
 #include "snapshot.h"
 #include "warehouse.h"
 #include "writer.h"
 
 TAILQ_HEAD(batchq, batch);
 
-struct writer {
+struct writer;
+
+/* A connection of the writer: its thread and its session. */
+struct writer_conn {
+	struct writer		*w;
 	struct wh_session	*session;
-	const struct config	*cf;
 	pthread_t		 thread;
+	int			 started;
+	/*
+	 * The message ids of the group it commits, when there are several
+	 * connections; guarded by the writer's mtx.
+	 */
+	struct msgids		 inflight;
+};
+
+struct writer {
+	const struct config	*cf;
+	struct warehouse	*wh;
+	struct writer_conn	*conns;
+	int			 nconns;
 
 	pthread_mutex_t		 mtx;		/* guards what follows */
-	pthread_cond_t		 cv;		/* work for the writer */
+	pthread_cond_t		 cv;		/* work, or a group done */
 	struct batchq		 queue;
 	int			 stopping;
 
@@ -38,13 +55,22 @@ struct writer {
 int
 writer_admit(struct writer *w, size_t n)
 {
-	int64_t	q = atomic_fetch_add(&w->queued, (int64_t)n) + (int64_t)n;
+	int64_t	q;
 
+	if (warehouse_down(w->wh))
+		return WRITER_DOWN;
+	q = atomic_fetch_add(&w->queued, (int64_t)n) + (int64_t)n;
 	if (q > w->cf->writer_queue_events) {
 		atomic_fetch_sub(&w->queued, (int64_t)n);
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+writer_unavailable(const struct writer *w)
+{
+	return warehouse_unavailable(w->wh);
 }
 
 void
@@ -63,7 +89,7 @@ writer_submit(struct writer *w, struct batch *b)
 	b->failed = 0;
 	pthread_mutex_lock(&w->mtx);
 	TAILQ_INSERT_TAIL(&w->queue, b, entry);
-	pthread_cond_signal(&w->cv);
+	pthread_cond_broadcast(&w->cv);
 	while (!b->done)
 		pthread_cond_wait(&b->cv, &w->mtx);
 	failed = b->failed;
@@ -78,7 +104,7 @@ writer_submit(struct writer *w, struct batch *b)
  * 3-4).  Return -1 on a database error.
  */
 static int
-write_batch(struct writer *w, struct batch *b)
+write_batch(struct wh_session *session, struct batch *b)
 {
 	struct batch_event	*be;
 	struct wh_reject	 r;
@@ -96,7 +122,7 @@ write_batch(struct writer *w, struct batch *b)
 			r.error = be->ev.error;
 			r.raw = be->raw;
 			r.rawlen = be->rawlen;
-			if (warehouse_reject(w->session, &r) == -1)
+			if (warehouse_reject(session, &r) == -1)
 				return -1;
 			continue;
 		}
@@ -105,7 +131,7 @@ write_batch(struct writer *w, struct batch *b)
 			continue;
 		}
 		be->outcome = be->passed ? OUTCOME_STORED : OUTCOME_FILTERED;
-		if (warehouse_add(w->session, &be->ev, be->passed,
+		if (warehouse_add(session, &be->ev, be->passed,
 		    &be->outcome) == -1)
 			return -1;
 	}
@@ -159,49 +185,107 @@ count_batch(struct batch *b)
 
 /* Commit every batch of q in one transaction; 0 or -1. */
 static int
-commit_batches(struct writer *w, struct batchq *q)
+commit_batches(struct wh_session *session, struct batchq *q)
 {
 	struct batch	*b;
 
-	if (warehouse_begin(w->session) == -1) {
-		log_warnx("writer: cannot begin a transaction: %s",
-		    warehouse_error(w->session));
+	/*
+	 * A warehouse that is down says so once, when it goes down, and
+	 * not at each transaction that fails on it.
+	 */
+	if (warehouse_begin(session) == -1) {
+		if (!warehouse_down(session->wh))
+			log_warnx("writer: cannot begin a transaction: %s",
+			    warehouse_error(session));
 		return -1;
 	}
 	TAILQ_FOREACH(b, q, entry)
-		if (write_batch(w, b) == -1)
+		if (write_batch(session, b) == -1)
 			goto fail;
-	if (warehouse_commit(w->session) == -1)
+	if (warehouse_commit(session) == -1)
 		goto fail;
 	return 0;
 fail:
-	log_warnx("writer: transaction failed, nothing of it is kept: %s",
-	    warehouse_error(w->session));
-	warehouse_rollback(w->session);
+	if (!warehouse_down(session->wh))
+		log_warnx("writer: transaction failed, nothing of it is kept: "
+		    "%s", warehouse_error(session));
+	warehouse_rollback(session);
 	return -1;
+}
+
+/*
+ * Whether a valid event of b has a message id in the group that another
+ * connection commits.  Called with mtx held.
+ */
+static int
+batch_conflicts(const struct writer_conn *c, const struct batch *b)
+{
+	const struct writer	*w = c->w;
+	size_t			 i;
+	int			 j;
+
+	for (j = 0; j < w->nconns; j++) {
+		if (&w->conns[j] == c || w->conns[j].inflight.n == 0)
+			continue;
+		for (i = 0; i < b->n; i++)
+			if (b->events[i].valid && msgids_has(
+			    &w->conns[j].inflight, b->events[i].ev.message_id))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Move into q the batches at the head of the queue, in order, up to the
+ * first whose message ids another connection has in flight: that one
+ * waits for the other's commit, so that two groups in flight never share
+ * a message id (spec/postgresql.md §3).  With one connection, everything
+ * queued.  Return whether q has any.  Called with mtx held.
+ */
+static int
+take(struct writer_conn *c, struct batchq *q)
+{
+	struct writer	*w = c->w;
+	struct batch	*b;
+	size_t		 i;
+
+	TAILQ_INIT(q);
+	if (w->nconns == 1) {
+		TAILQ_CONCAT(q, &w->queue, entry);
+		return !TAILQ_EMPTY(q);
+	}
+	while ((b = TAILQ_FIRST(&w->queue)) != NULL &&
+	    !batch_conflicts(c, b)) {
+		TAILQ_REMOVE(&w->queue, b, entry);
+		TAILQ_INSERT_TAIL(q, b, entry);
+		for (i = 0; i < b->n; i++)
+			if (b->events[i].valid)
+				msgids_add(&c->inflight,
+				    b->events[i].ev.message_id);
+	}
+	return !TAILQ_EMPTY(q);
 }
 
 static void *
 writer_main(void *arg)
 {
-	struct writer	*w = arg;
-	struct batchq	 q;
-	struct batch	*b;
-	size_t		 nevents;
-	int		 rc;
+	struct writer_conn	*c = arg;
+	struct writer		*w = c->w;
+	struct batchq		 q;
+	struct batch		*b;
+	size_t			 nevents;
+	int			 rc;
 
 	pthread_mutex_lock(&w->mtx);
 	for (;;) {
-		while (TAILQ_EMPTY(&w->queue) && !w->stopping)
+		while (!take(c, &q)) {
+			if (TAILQ_EMPTY(&w->queue) && w->stopping)
+				goto out;
 			pthread_cond_wait(&w->cv, &w->mtx);
-		if (TAILQ_EMPTY(&w->queue) && w->stopping)
-			break;
-		/* Everything queued since the last commit goes in this one. */
-		TAILQ_INIT(&q);
-		TAILQ_CONCAT(&q, &w->queue, entry);
+		}
 		pthread_mutex_unlock(&w->mtx);
 
-		rc = commit_batches(w, &q);
+		rc = commit_batches(c->session, &q);
 		nevents = 0;
 		TAILQ_FOREACH(b, &q, entry) {
 			nevents += b->n;
@@ -217,58 +301,87 @@ writer_main(void *arg)
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
 
 		pthread_mutex_lock(&w->mtx);
+		msgids_clear(&c->inflight);
 		while ((b = TAILQ_FIRST(&q)) != NULL) {
 			TAILQ_REMOVE(&q, b, entry);
 			b->failed = rc != 0;
 			b->done = 1;
 			pthread_cond_signal(&b->cv);
 		}
+		/* A batch that waited for this group may go now. */
+		pthread_cond_broadcast(&w->cv);
 	}
+out:
 	pthread_mutex_unlock(&w->mtx);
 	return NULL;
 }
 
+/* Stop the threads that started, and free w. */
+static void
+writer_free(struct writer *w)
+{
+	int	i;
+
+	pthread_mutex_lock(&w->mtx);
+	w->stopping = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mtx);
+	for (i = 0; i < w->nconns; i++) {
+		if (w->conns[i].started)
+			pthread_join(w->conns[i].thread, NULL);
+		warehouse_session_free(w->conns[i].session);
+		msgids_release(&w->conns[i].inflight);
+	}
+	free(w->conns);
+	pthread_mutex_destroy(&w->mtx);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+}
+
+/*
+ * A PostgreSQL warehouse takes pg_connections groups at once, each on a
+ * session of its own; a file, one.
+ */
 struct writer *
 writer_start(struct warehouse *wh, const struct config *cf, char *err,
     size_t errlen)
 {
 	struct writer	*w = xcalloc(1, sizeof(*w));
-	int		 rc;
+	int		 i, rc;
 
 	w->cf = cf;
+	w->wh = wh;
+	w->nconns = warehouse_remote(wh) ? (int)cf->pg_connections : 1;
+	w->conns = xcalloc(w->nconns, sizeof(*w->conns));
 	TAILQ_INIT(&w->queue);
 	pthread_mutex_init(&w->mtx, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if ((w->session = warehouse_session_new(wh, err, errlen)) == NULL)
-		goto fail;
-	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
-		snprintf(err, errlen, "cannot start the writer: %s",
-		    strerror(rc));
-		goto fail;
+	for (i = 0; i < w->nconns; i++) {
+		w->conns[i].w = w;
+		if ((w->conns[i].session = warehouse_session_new(wh, err,
+		    errlen)) == NULL)
+			goto fail;
+	}
+	for (i = 0; i < w->nconns; i++) {
+		if ((rc = pthread_create(&w->conns[i].thread, NULL,
+		    writer_main, &w->conns[i])) != 0) {
+			snprintf(err, errlen, "cannot start the writer: %s",
+			    strerror(rc));
+			goto fail;
+		}
+		w->conns[i].started = 1;
 	}
 	return w;
 fail:
-	warehouse_session_free(w->session);
-	pthread_mutex_destroy(&w->mtx);
-	pthread_cond_destroy(&w->cv);
-	free(w);
+	writer_free(w);
 	return NULL;
 }
 
 void
 writer_stop(struct writer *w)
 {
-	if (w == NULL)
-		return;
-	pthread_mutex_lock(&w->mtx);
-	w->stopping = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mtx);
-	pthread_join(w->thread, NULL);
-	warehouse_session_free(w->session);
-	pthread_mutex_destroy(&w->mtx);
-	pthread_cond_destroy(&w->cv);
-	free(w);
+	if (w != NULL)
+		writer_free(w);
 }
 
 uint64_t

@@ -67,6 +67,7 @@ session_release(struct session *s)
 	free(s->instance);
 	free(s->version);
 	free(s->listen);
+	free(s->node);
 }
 
 const char *
@@ -229,7 +230,8 @@ session_strdup_member(const json_t *o, const char *key)
 static void
 session_status(struct session *s, const json_t *d)
 {
-	char	*inst;
+	const json_t	*node;
+	char		*inst;
 
 	xasprintf(&inst, "%lld %s", (long long)json_integer_value(
 	    json_object_get(d, "pid")), json_string_value(json_object_get(d,
@@ -245,6 +247,12 @@ session_status(struct session *s, const json_t *d)
 	s->version = session_strdup_member(d, "version");
 	free(s->listen);
 	s->listen = session_strdup_member(d, "listen");
+	free(s->node);
+	s->node = NULL;
+	if ((node = json_object_get(d, "node")) != NULL)
+		xasprintf(&s->node, "%s %s", json_string_value(json_object_get(
+		    node, "id")), json_string_value(json_object_get(node,
+		    "host")));
 	s->pid = json_integer_value(json_object_get(d, "pid"));
 	s->uptime = json_integer_value(json_object_get(d, "uptime"));
 }

@@ -60,6 +60,7 @@ struct session {
 	char			*version;
 	long long		 pid;
 	char			*listen;
+	char			*node;		/* "<id> <host>", or NULL */
 	long long		 uptime;	/* s */
 	struct session_source	*src;
 	size_t			 nsrc;

@@ -342,8 +342,9 @@ view_title(const struct session *sess, int cols)
 	if (sess->connected && sess->version != NULL) {
 		fmt_duration(up, sizeof(up), sess->uptime);
 		snprintf(line, sizeof(line), " krtop   krenalisd %s   pid %lld"
-		    "   up %s   listen %s", sess->version, sess->pid, up,
-		    sess->listen ? sess->listen : "?");
+		    "   up %s   listen %s   node %s", sess->version, sess->pid,
+		    up, sess->listen ? sess->listen : "?",
+		    sess->node ? sess->node : "?");
 		view_put(0, 0, cols, line, LOOK_BAR, 1);
 	} else if (sess->connected)
 		view_put(0, 0, cols, " krtop   connecting", LOOK_BAR, 1);

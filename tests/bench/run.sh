@@ -6,7 +6,11 @@
 # (the HTTP load generator of this directory) and stops it.  ceiling
 # measures, in-process, what jansson and SQLite alone do on the same
 # events; bare is a libmicrohttpd server that does nothing but HTTP, the
-# ceiling of single-event requests.  The machine is shared and noisy, so
+# ceiling of single-event requests.  pg runs the batches on a PostgreSQL
+# warehouse, a private cluster in the temporary directory, beside ceiling
+# -u, the same rows written in-process as the daemon writes them (COPY
+# into a temporary table, INSERT ... ON CONFLICT).  The machine is
+# shared and noisy, so
 # the ceilings, the batches, the single events and the filters are
 # measured $REPEATS times, in rounds (each configuration once, then
 # again), and shown as median, fastest and slowest run.  Each scenario
@@ -22,6 +26,9 @@
 #   SCENARIOS="..."  run only these, in this order (default: $ALL below)
 #   ROWS=N           rows of the prefilled warehouse (default 5000000;
 #                    500000 with QUICK=1)
+#   PG_ROWS=N        pg also measures with N rows already in
+#                    krenalis_events (filling 5000000 takes minutes: off
+#                    by default)
 #   BENCH_CACHE=DIR  where prefilled warehouses are kept between runs
 #                    (default tests/bench/.cache)
 #   KEEP=1           keep the temporary directory (daemon logs, outputs)
@@ -34,7 +41,7 @@
 # bench_pipeline, load, get, runs and put_stats are the building blocks
 # (see sc_batch).
 
-ALL="ceiling batch prefilled single latency rss filters"
+ALL="ceiling batch prefilled single latency rss filters pg"
 
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -88,6 +95,7 @@ RUN=0
 
 cleanup() {
 	daemon_stop
+	pg_cluster_stop
 	if [ -n "${KEEP:-}" ]; then
 		echo "run.sh: kept $T"
 	else
@@ -137,6 +145,7 @@ daemon_start() {
 	for try in 1 2 3 4 5 6 7 8; do
 		PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
 		"$KRENALISD" -d -D "$DATA" -l "127.0.0.1:$PORT" \
+		    ${WAREHOUSE:+-w "$WAREHOUSE"} ${DCONF:+-f "$DCONF"} \
 		    2>>"$DATA.log" &
 		PID=$!
 		i=0
@@ -208,6 +217,53 @@ bare_start() {
 		exit 1
 	fi
 	KEY=bare
+}
+
+# A private PostgreSQL cluster in $T/pg, with fsync as a server has it;
+# as root, run as the user postgres (or nobody), which PostgreSQL wants.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+PGRUNNING=
+pg_as() {
+	if [ "$(id -u)" -ne 0 ]; then
+		"$@"
+		return
+	fi
+	u=postgres
+	id postgres >/dev/null 2>&1 || u=nobody
+	setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
+}
+pg_cluster_start() {
+	if [ -z "$PGBIN" ]; then
+		log "pg: PostgreSQL is not installed (make deps): skipped"
+		return 1
+	fi
+	mkdir -p "$T/pg"
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 711 "$T"
+		id postgres >/dev/null 2>&1 && chown postgres: "$T/pg" ||
+		    chown nobody: "$T/pg"
+	fi
+	pg_as "$PGBIN/initdb" -D "$T/pg/data" -U postgres -A trust -E UTF8 \
+	    --locale=C >"$T/pg/initdb.log" 2>&1 &&
+	pg_as "$PGBIN/pg_ctl" -D "$T/pg/data" -l "$T/pg/log" -w -o \
+	    "-k $T/pg -p 5432 -c listen_addresses='' -c shared_buffers=256MB" \
+	    start >/dev/null || {
+		cat "$T/pg/initdb.log" "$T/pg/log" >&2
+		exit 1
+	}
+	PGRUNNING=1
+}
+pg_cluster_stop() {
+	[ -n "${PGRUNNING:-}" ] || return 0
+	pg_as "$PGBIN/pg_ctl" -D "$T/pg/data" -m fast -w stop >/dev/null
+	PGRUNNING=
+}
+
+# pg_db NAME: a new database NAME (dropped first if it exists); PGURL.
+pg_db() {
+	"$PGBIN/dropdb" -h "$T/pg" -U postgres --if-exists "$1" 2>/dev/null &&
+	"$PGBIN/createdb" -h "$T/pg" -U postgres "$1" || exit 1
+	PGURL="postgresql:///$1?host=$T/pg&port=5432&user=postgres"
 }
 
 # Create a source named $1; its write key goes into KEY.
@@ -471,6 +527,78 @@ tab_filters() {
 	    "events/s" ">= 0.9 x no filter" \
 	    "$(fmt %.2f "$(calc "f / e" f="$f" e="$e")")" \
 	    "$(verdict "f >= 0.9 * e" f="$f" e="$e")"
+}
+
+# PostgreSQL: ceiling -u with one connection and two, and the daemon's
+# 500-event batches on 8 connections with pg_connections 1 and 2, each on
+# a new database, $REPEATS times in turn; with PG_ROWS, the same once more
+# (pg_connections 2) on a database of that many rows.
+sc_pg() {
+	pg_cluster_start || return 0
+	for w in 1 2; do
+		printf 'pg_connections = %s\n' "$w" >"$T/pg$w.conf"
+	done
+	for r in $(seq "$REPEATS"); do
+		for c in 1 2; do
+			pg_db bench
+			log "pgceil-c$c-r$r: in-process, ${CEIL_SECS}s"
+			"$CEILING" -u "$PGURL" -c "$c" -t "$CEIL_SECS" \
+			    >"$T/pgceil-c$c-r$r.out" || exit 1
+			detail "pgceil-c$c-r$r"
+			pg_db bench
+			DCONF=$T/pg$c.conf WAREHOUSE=$PGURL daemon_ready
+			load "pg-w$c-r$r" -c 8 -b 500 -w "$WARM" -t "$SECS"
+			daemon_stop
+		done
+	done
+	for c in 1 2; do
+		put_stats "pgceil$c" pg_eps $(runs "pgceil-c$c")
+		put_stats "pg$c" eps $(runs "pg-w$c")
+		put "pg${c}_cpu_us" \
+		    "$(stat_of med cpu_us_per_event $(runs "pg-w$c"))"
+	done
+	if [ -n "${PG_ROWS:-}" ]; then
+		pg_db big
+		log "pgceil-big: $PG_ROWS rows first"
+		"$CEILING" -u "$PGURL" -n "$PG_ROWS" -c 1 -t "$CEIL_SECS" \
+		    >"$T/pgceil-big.out" || exit 1
+		detail pgceil-big
+		DCONF=$T/pg2.conf WAREHOUSE=$PGURL daemon_ready
+		load pg-big -c 8 -b 500 -w "$WARM" -t "$SECS"
+		daemon_stop
+		put pgceil_big "$(get pgceil-big pg_eps)"
+		put pg_big "$(get pg-big eps)"
+	fi
+	pg_cluster_stop
+}
+
+tab_pg() {
+	d=$(val pg2_med); c1=$(val pgceil1_med)
+	echo
+	series_head "PostgreSQL, events/s" "daemon/ceiling, 1 conn"
+	series "in-process ceiling, 1 conn" pgceil1
+	series "in-process ceiling, 2 conns" pgceil2
+	for c in 1 2; do
+		series "krenalisd, pg_connections $c" "pg$c" \
+		    "$(printf '%14s  %s us CPU/event' "$(fmt %.2f \
+		    "$(calc "d / c" d="$(val "pg${c}_med")" c="$c1")")" \
+		    "$(fmt %.1f "$(val "pg${c}_cpu_us")")")"
+	done
+	echo "  (ceiling: COPY into a temporary table, INSERT ... ON" \
+	    "CONFLICT, 500 rows a transaction; krenalisd: 500-event" \
+	    "batches on 8 conns)"
+	row "PostgreSQL batches, 8 conns" "$(fmt %.0f "$d")" "events/s" \
+	    ">= 0.8 x PG ceiling, 1 conn" \
+	    "$(fmt %.2f "$(calc "d / c" d="$d" c="$c1")")" \
+	    "$(verdict "d >= 0.8 * c" d="$d" c="$c1")"
+	[ -n "${PG_ROWS:-}" ] || return 0
+	b=$(val pg_big); cb=$(val pgceil_big)
+	echo "  $PG_ROWS rows in krenalis_events first (one run each):" \
+	    "ceiling $(fmt %.0f "$cb"), krenalisd $(fmt %.0f "$b")" \
+	    "events/s ($(fmt %.2f "$(calc "b / c" b="$b" c="$cb")"))"
+	row "PostgreSQL, $PG_ROWS rows first" "$(fmt %.0f "$b")" "events/s" \
+	    ">= 0.7 x empty" "$(fmt %.2f "$(calc "b / d" b="$b" d="$d")")" \
+	    "$(verdict "b >= 0.7 * d" b="$b" d="$d")"
 }
 
 # series_head TITLE [EXTRA]: the head of a table of series.

@@ -21,6 +21,10 @@
 #   skip "reason"                      the test cannot run here: exit 77
 #   follow [krctl events options]      start krctl events -f (FOLLOWER)
 #   trickle N SECS TICK HEAD [UNIT]    N slow clients (see below)
+#   pg_start                           a private PostgreSQL with the database
+#                                      krenalis: sets PGURL (see below)
+#   pg_stop, pg_restart                stop it; (stop and) start it again
+#   pg QUERY                           run QUERY with psql on PGURL
 
 TOP=${KRENALIS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 KRENALISD=$TOP/krenalisd/krenalisd
@@ -45,6 +49,10 @@ cleanup() {
 	fi
 	if [ -n "$MOUNTED" ]; then
 		umount "$MOUNTED"
+	fi
+	if [ -n "$PGDIR" ]; then
+		pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop \
+		    >/dev/null 2>&1
 	fi
 	rm -rf "$T"
 }
@@ -377,6 +385,74 @@ ready() {
 		i=$((i + 1))
 	done
 	[ -e "$1" ] || fail "not ready: $1"
+}
+
+# pg_start: a private PostgreSQL cluster for this test in $T/pg: its
+# socket there, no TCP, a port of its own, fsync off, and the database
+# krenalis, reached as the superuser postgres without a password.  Sets
+# PGURL, a libpq URI that krenalisd -w and psql take.  PostgreSQL refuses
+# to run as root: as root, its programs run as the user postgres (or
+# nobody), and $T is opened for that user to reach $T/pg.  The tests need
+# it: a machine without it fails them (make deps installs it).
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+PGDIR=
+pg_as() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid="$PGOWNER" --regid="$PGOWNER" --clear-groups \
+		    "$@"
+	else
+		"$@"
+	fi
+}
+pg_start() {
+	if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
+		fail "PostgreSQL is not installed (make deps installs it)"
+		finish
+	fi
+	PGDIR=$T/pg
+	PGPORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+	mkdir "$PGDIR"
+	if [ "$(id -u)" -eq 0 ]; then
+		PGOWNER=postgres
+		id postgres >/dev/null 2>&1 || PGOWNER=nobody
+		chmod 711 "$T"
+		chown "$PGOWNER:" "$PGDIR"
+	fi
+	if ! pg_as "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust \
+	    -E UTF8 --locale=C --no-sync >"$T/initdb.log" 2>&1; then
+		fail "initdb: $(tail -n 5 "$T/initdb.log")"
+		finish
+	fi
+	pg_up || finish
+	if ! pg_as "$PGBIN/createdb" -h "$PGDIR" -p "$PGPORT" -U postgres \
+	    krenalis >"$T/createdb.log" 2>&1; then
+		fail "createdb: $(cat "$T/createdb.log")"
+		finish
+	fi
+	PGURL="postgresql:///krenalis?host=$PGDIR&port=$PGPORT&user=postgres"
+}
+# pg_up: start the cluster and wait until it takes connections.
+pg_up() {
+	if ! pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
+	    -o "-k $PGDIR -p $PGPORT -c listen_addresses='' -c fsync=off" \
+	    start >/dev/null 2>&1; then
+		fail "pg_ctl start: $(tail -n 5 "$PGDIR/log")"
+		return 1
+	fi
+}
+pg_stop() {
+	pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 ||
+	    fail "pg_ctl stop failed"
+}
+# pg_restart: start the cluster again, stopping it first if it runs.
+pg_restart() {
+	if pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1; then
+		pg_stop
+	fi
+	pg_up
+}
+pg() {
+	"$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$PGURL" -c "$1"
 }
 
 finish() {

@@ -51,7 +51,7 @@ expect_eq "missing -f file" 1 $?
 grep -qF "$T/missing.conf: No such file or directory" "$T/err" || fail "missing file message"
 "$KRENALISD" -x 2>"$T/err"
 expect_eq "bad option" 1 $?
-grep -q "^usage: krenalisd \[-dFhnVv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\]$" "$T/err" || fail "usage: $(cat "$T/err")"
+grep -q "^usage: krenalisd \[-dFhnVv\] \[-f config\] \[-D datadir\] \[-l address:port\] \[-s socket\] \[-w warehouse\]$" "$T/err" || fail "usage: $(cat "$T/err")"
 expect_eq "-V" "krenalisd 0.1.0" "$("$KRENALISD" -V)"
 "$KRENALISD" extra 2>"$T/err"
 expect_eq "stray argument" 1 $?

@@ -12,7 +12,7 @@ grep -q '^usage: krctl \[-hjV\] \[-s socket\] command \[argument ...\]$' "$T/err
 grep -q '^       krctl help \[command\]$' "$T/err" || fail "usage gives help"
 grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/err" || fail "usage lists source add: $(cat "$T/err")"
 # The whole command line is parsed before connecting: no daemon needed.
-expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, stats, events, rejected, send' "$KRCTL" -s "$T/none.sock" frobnicate
+expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, stats, events, rejected, send, nodes, catalog' "$KRCTL" -s "$T/none.sock" frobnicate
 expect_fail "incomplete" 'krctl: "pipeline" needs one of: add, list, show, set, enable, disable, rm' "$KRCTL" -s "$T/none.sock" pipeline
 expect_fail "unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" -s "$T/none.sock" key frob
 expect_fail "missing argument" 'krctl: usage: krctl key rm source key' "$KRCTL" -s "$T/none.sock" key rm src
@@ -29,7 +29,7 @@ expect_eq "help word" 3 "$("$KRCTL" help key | grep -c '^usage: krctl key ')"
 "$KRCTL" help >"$T/out" 2>&1
 expect_eq "help exit" 0 $?
 grep -q '^	pipeline set pipeline ' "$T/out" || fail "help lists every command"
-expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, stats, events, rejected, send' "$KRCTL" help frob
+expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, stats, events, rejected, send, nodes, catalog' "$KRCTL" help frob
 expect_fail "help unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" help key frob
 expect_fail "set without options" 'krctl: pipeline set needs at least one option; usage: krctl pipeline set pipeline [--name name] [-F filter | --no-filter] [-C consents | --no-consents]' "$KRCTL" -s "$T/none.sock" pipeline set p
 expect_fail "-j after the command" 'krctl: -j goes before the command: krctl [-j] [-s socket] command [argument ...]' "$KRCTL" -s "$T/none.sock" events -j
@@ -40,7 +40,7 @@ expect_fail "option twice" 'krctl: option --disabled is given twice' "$KRCTL" -s
 start_daemon
 KRENALIS_SOCKET=$SOCK check "KRENALIS_SOCKET" "$KRCTL" -j status
 j=$(cat "$T/out")
-expect_eq "status members" '["version","pid","startedAt","uptime","endpoint","dataDir","listen","sources","pipelines","totals"]' "$(jget "$j" 'list(j.keys())')"
+expect_eq "status members" '["version","pid","startedAt","uptime","endpoint","dataDir","listen","sources","pipelines","totals","node"]' "$(jget "$j" 'list(j.keys())')"
 expect_eq "status endpoint" "$URL/v1/events" "$(jget "$j" 'j["endpoint"]')"
 expect_eq "status pid" "$PID" "$(jget "$j" 'j["pid"]')"
 check "-s wins" env KRENALIS_SOCKET=/nonexistent "$KRCTL" -s "$SOCK" status

@@ -147,6 +147,59 @@ test_usage_retried(void)
 	catalog_close(cat);
 }
 
+/*
+ * An import is checked whole before anything is written: a key that two
+ * sources of the document share fails it, and the first source is not
+ * kept; the same document without the clash imports both, with their
+ * key's last use.
+ */
+static void
+test_import_whole(void)
+{
+	struct catalog		*cat;
+	struct catalog_error	 ce;
+	char			 err[256];
+	json_t			*doc, *o, *src;
+	const char		*key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+	cat = catalog_open(path, "http://127.0.0.1:2022/v1/events", err,
+	    sizeof(err));
+	CHECK(cat != NULL);
+	if (cat == NULL)
+		return;
+	src = json_pack("{s:s,s:s,s:s,s:n,s:s,s:[{s:s,s:s,s:s}],s:[]}",
+	    "id", "111111111111", "name", "A", "connector", "go", "strategy",
+	    "createdAt", "2025-01-01T00:00:00.000Z", "writeKeys", "key", key,
+	    "createdAt", "2025-01-01T00:00:00.000Z", "lastUsedAt",
+	    "2025-01-02T00:00:00.000Z", "pipelines");
+	o = json_deep_copy(src);
+	doc = json_pack("{s:s,s:i,s:[o,o]}", "format", "krenalis-catalog",
+	    "version", 1, "sources", src, o);
+	json_object_set_new(o, "id", json_string("222222222222"));
+	json_object_set_new(o, "name", json_string("B"));
+	memset(&ce, 0, sizeof(ce));
+	CHECK(catalog_import(cat, doc, &ce) == NULL);
+	CHECK_STR(ce.code, "Conflict");
+	CHECK_STR(ce.message, "event write key "
+	    "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\" is already used by source "
+	    "\"111111111111\"");
+	CHECK(catalog_source_show(cat, "A", &ce) == NULL);
+
+	json_array_remove(json_object_get(o, "writeKeys"), 0);
+	json_array_append_new(json_object_get(o, "writeKeys"), json_pack(
+	    "{s:s,s:s,s:n}", "key", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+	    "createdAt", "2025-01-01T00:00:00.000Z", "lastUsedAt"));
+	o = catalog_import(cat, doc, &ce);
+	CHECK(o != NULL);
+	json_decref(o);
+	o = catalog_key_list(cat, "A", &ce);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(o, 0),
+	    "lastUsedAt")), "2025-01-02T00:00:00.000Z");
+	json_decref(o);
+	json_decref(doc);
+	catalog_close(cat);
+}
+
 int
 main(void)
 {
@@ -158,6 +211,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/state.db", dir);
 	UNIT_RUN(test_commit_failure_reported);
 	UNIT_RUN(test_usage_retried);
+	UNIT_RUN(test_import_whole);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return 1;

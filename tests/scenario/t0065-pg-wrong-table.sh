@@ -1,0 +1,41 @@
+#!/bin/sh
+# An existing table of other columns (spec/postgresql.md §2) is a start-up
+# error naming the table, the column, the expected and the found type; it
+# is never altered.  Tables made as the spec's DDL are taken as they are.
+. "$(dirname "$0")/lib.sh"
+pg_start
+: >"$T/daemon.log"
+
+# start_fails "what" "message": krenalisd -w PGURL exits 1 with it (a
+# daemon that starts is stopped after 30 s, and the check fails).
+start_fails() {
+	expect_fail "$1" "krenalisd: store: $2" timeout 30 "$KRENALISD" -d \
+	    -D "$DATA" -l "127.0.0.1:$(( 20000 + $(od -An -N2 -tu2 \
+	    /dev/urandom) % 40000 ))" -w "$PGURL"
+}
+
+pg "CREATE TABLE krenalis_events (kpid uuid, connection_id text NOT NULL)"
+start_fails "wrong type" 'table krenalis_events, column "connection_id": expected type character varying, found text (krenalisd never alters an existing table)'
+expect_eq "not altered" "text" "$(pg "SELECT data_type FROM information_schema.columns WHERE table_name = 'krenalis_events' AND column_name = 'connection_id'")"
+expect_eq "nothing created" "" "$(pg "SELECT tablename FROM pg_tables WHERE tablename = 'krenalis_rejected'")"
+pg "ALTER TABLE krenalis_events ALTER connection_id TYPE character varying"
+start_fails "missing column" 'table krenalis_events, column "anonymous_id": expected type character varying, but there is no such column (krenalisd never alters an existing table)'
+pg "DROP TABLE krenalis_events"
+
+# The tables as a daemon makes them, then one column changed by hand.
+start_daemon -w "$PGURL"
+stop_daemon
+pg "DROP VIEW events"
+pg "ALTER TABLE krenalis_events ALTER context_screen_density TYPE numeric(4,2)"
+start_fails "numeric precision" 'table krenalis_events, column "context_screen_density": expected type numeric(3,2), found numeric(4,2) (krenalisd never alters an existing table)'
+pg "ALTER TABLE krenalis_events ALTER context_screen_density TYPE numeric(3,2)"
+pg "ALTER TABLE krenalis_rejected DROP COLUMN raw"
+start_fails "rejected" 'table krenalis_rejected, column "raw": expected type text, but there is no such column (krenalisd never alters an existing table)'
+pg "ALTER TABLE krenalis_rejected ADD COLUMN raw text NOT NULL"
+# Columns of its own that an operator added are left alone.
+pg "ALTER TABLE krenalis_events ADD COLUMN note text"
+start_daemon -w "$PGURL"
+store_source
+track m1
+expect_eq "stored" 200 "$(cat "$T/status")"
+finish

@@ -1,0 +1,38 @@
+#!/bin/sh
+# A commit that cannot end within pg_timeout (spec/postgresql.md §4): with
+# krenalis_events locked by another session, the request is answered 503
+# with Retry-After: 5 once pg_timeout has passed, the transaction is
+# rolled back and logged with its SQLSTATE, and the next commits succeed
+# once the lock is gone.
+. "$(dirname "$0")/lib.sh"
+pg_start
+printf 'pg_timeout = 2\n' >"$T/k.conf"
+start_daemon -f "$T/k.conf" -w "$PGURL"
+store_source
+track m0
+expect_eq "before" 200 "$(cat "$T/status")"
+
+"$PGBIN/psql" -X -q -d "$PGURL" -c "BEGIN; LOCK TABLE krenalis_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
+LOCKER=$!
+locked() {
+	[ "$(pg "SELECT count(*) FROM pg_locks WHERE relation = 'krenalis_events'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]
+}
+wait_until 30 locked || fail "the table was not locked"
+
+start=$(date +%s%N)
+track m1
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_http "locked" 503 "$(errbody ServiceUnavailable 'warehouse is unavailable; try again later')"
+expect_eq "Retry-After" 5 "$(header Retry-After)"
+[ $ms -ge 1500 ] && [ $ms -le 6000 ] || fail "answered after $ms ms, pg_timeout is 2 s"
+grep -q "writer: transaction failed, nothing of it is kept: .*(SQLSTATE 57014)$" "$T/daemon.log" || fail "log: $(cat "$T/daemon.log")"
+grep -q "is unavailable" "$T/daemon.log" && fail "a timeout is not a lost connection"
+
+pg "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "$LOCKER"
+track m2
+expect_http "after" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
+expect_eq "rolled back" "m0 m2" "$(pg "SELECT message_id FROM events ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
+healthy() { [ "$(curl -s "$URL/healthz")" = ok ]; }
+wait_until 10 healthy || fail "not healthy"
+finish
