@@ -36,6 +36,7 @@
 #include <sys/resource.h>
 #include <err.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,8 @@ struct clock {
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: ceiling -d dir [-b events] [-t seconds]\n"
+	fprintf(stderr, "usage: ceiling -d dir [-b events] [-L rounds] "
+	    "[-t seconds]\n"
 	    "       ceiling -u conninfo [-b events] [-c connections] "
 	    "[-n rows] [-t seconds]\n");
 	exit(1);
@@ -158,31 +160,111 @@ run_decode(const struct payload *p, double secs)
 }
 
 /*
+ * The writer's SQLite settings, or one of them changed (-L).  The first
+ * lever is the writer's own settings (wh_sqlite.c): WAL, synchronous=FULL,
+ * a 16 MiB cache, 4 KiB pages, SQLite's checkpoint every 1000 pages, the
+ * received_at index and a krenalis_dedupe row per event.
+ */
+struct lever {
+	const char	*name;
+	int		 page_size;	/* bytes, 0: SQLite's default */
+	int		 cache_kib;
+	int		 autocheckpoint;	/* pages; -1: SQLite's */
+	int		 checkpointer;	/* PASSIVE checkpoints from a
+					   thread of their own */
+	int		 no_index;	/* without krenalis_events_received_at */
+	int		 no_dedupe;	/* without the krenalis_dedupe row */
+};
+
+static const struct lever levers[] = {
+	{ "writer's settings",		0,	16384,	-1, 0, 0, 0 },
+	{ "page_size 8192",		8192,	16384,	-1, 0, 0, 0 },
+	{ "page_size 16384",		16384,	16384,	-1, 0, 0, 0 },
+	{ "page_size 32768",		32768,	16384,	-1, 0, 0, 0 },
+	{ "cache_size 64 MiB",		0,	65536,	-1, 0, 0, 0 },
+	{ "wal_autocheckpoint 10000",	0,	16384,	10000, 0, 0, 0 },
+	{ "checkpoints in a thread",	0,	16384,	0, 1, 0, 0 },
+	{ "no received_at index",	0,	16384,	-1, 0, 1, 0 },
+	{ "no krenalis_dedupe row",	0,	16384,	-1, 0, 0, 1 },
+	{ "32 KiB pages, checkpoints in a thread",
+					32768,	16384,	0, 1, 0, 0 },
+};
+#define NLEVERS	(sizeof(levers) / sizeof(levers[0]))
+
+/* A thread making PASSIVE checkpoints of path until *stop. */
+struct checkpointer {
+	const char	*path;
+	atomic_int	 stop;
+	pthread_t	 thread;
+};
+
+static void *
+checkpoint_loop(void *arg)
+{
+	struct checkpointer	*cp = arg;
+	sqlite3			*db;
+
+	if (sqlite3_open(cp->path, &db) != SQLITE_OK)
+		errx(1, "%s: %s", cp->path, sqlite3_errmsg(db));
+	while (!atomic_load(&cp->stop)) {
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+		usleep(50000);
+	}
+	sqlite3_close(db);
+	return NULL;
+}
+
+/*
  * Insert the decoded rows, one transaction per batch, into a fresh
- * database at path, with a dedupe row each when dedupe is set; events/s
- * of wall time, and the CPU time per event in *cpu_us.
+ * database at path with the settings of lv, with a dedupe row each when
+ * dedupe is set (and lv allows it); events/s of wall time, and the CPU
+ * time per event in *cpu_us.
  */
 static double
 run_sqlite(const struct payload *p, const char *path, int dedupe,
-    double secs, double *cpu_us)
+    const struct lever *lv, double secs, double *cpu_us)
 {
-	struct clock	 c;
-	struct event	*evs;
-	sqlite3		*db;
-	sqlite3_stmt	*ins, *ded = NULL;
-	char		 id[PAYLOAD_ID_LEN + 1];
-	uint64_t	 seq = 0;
-	int64_t		 received = timestamp_now();
-	size_t		 i, rows = 0;
+	struct clock		 c;
+	struct checkpointer	 cp;
+	struct event		*evs;
+	sqlite3			*db;
+	sqlite3_stmt		*ins, *ded = NULL;
+	char			 id[PAYLOAD_ID_LEN + 1], *sql;
+	uint64_t		 seq = 0;
+	int64_t			 received = timestamp_now();
+	size_t			 i, rows = 0;
 
+	if (lv->no_dedupe)
+		dedupe = 0;
 	evs = rows_decode(p, NULL, received);
 	db = rows_db_create(path);
-	rows_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-	    "PRAGMA cache_size=-65536;");
+	if (lv->page_size != 0) {
+		xasprintf(&sql, "PRAGMA page_size=%d;", lv->page_size);
+		rows_exec(db, sql);
+		free(sql);
+	}
+	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+	    "PRAGMA cache_size=-%d;", lv->cache_kib);
+	rows_exec(db, sql);
+	free(sql);
+	if (lv->autocheckpoint >= 0) {
+		xasprintf(&sql, "PRAGMA wal_autocheckpoint=%d;",
+		    lv->autocheckpoint);
+		rows_exec(db, sql);
+		free(sql);
+	}
 	rows_exec(db, wh_sqlite_schema_sql);
+	if (lv->no_index)
+		rows_exec(db, "DROP INDEX krenalis_events_received_at");
 	ins = rows_prepare(db, wh_sqlite_insert_sql);
 	if (dedupe)
 		ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
+	cp.path = path;
+	atomic_init(&cp.stop, 0);
+	if (lv->checkpointer &&
+	    pthread_create(&cp.thread, NULL, checkpoint_loop, &cp) != 0)
+		errx(1, "pthread_create");
 
 	clock_start(&c);
 	do {
@@ -212,6 +294,10 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	} while (wall_now() - c.wall < secs);
 	clock_stop(&c);
 
+	if (lv->checkpointer) {
+		atomic_store(&cp.stop, 1);
+		pthread_join(cp.thread, NULL);
+	}
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ded);
 	sqlite3_close(db);
@@ -221,6 +307,57 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	rows_free(evs, p->n);
 	*cpu_us = c.cpu * 1e6 / (double)rows;
 	return (double)rows / c.wall;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * -L: every lever in turn, rounds times, the same rows each time (with
+ * their dedupe row, as the writer does); per lever the median events/s,
+ * its spread and CPU per event, and their ratios to the writer's
+ * settings measured in the same rounds.
+ */
+static void
+run_levers(const struct payload *p, const char *path, int rounds,
+    double secs)
+{
+	double	 eps[NLEVERS][16], cpu[NLEVERS][16], med[NLEVERS];
+	double	 cmed[NLEVERS], lo, hi;
+	size_t	 k, l;
+	int	 r;
+
+	/* Each round starts one lever later: none is always first. */
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < NLEVERS; k++) {
+			l = (k + (size_t)r) % NLEVERS;
+			eps[l][r] = run_sqlite(p, path, 1, &levers[l], secs,
+			    &cpu[l][r]);
+			fprintf(stderr, "ceiling: round %d %-40s %9.0f "
+			    "events/s %6.2f us CPU/event\n", r + 1,
+			    levers[l].name, eps[l][r], cpu[l][r]);
+			rows_db_remove(path);
+		}
+	printf("%-40s %9s %19s %8s %6s %6s\n", "setting", "events/s",
+	    "min-max", "us CPU", "ratio", "CPU");
+	for (l = 0; l < NLEVERS; l++) {
+		qsort(eps[l], rounds, sizeof(double), cmp_double);
+		qsort(cpu[l], rounds, sizeof(double), cmp_double);
+		med[l] = eps[l][rounds / 2];
+		cmed[l] = cpu[l][rounds / 2];
+		lo = eps[l][0];
+		hi = eps[l][rounds - 1];
+		printf("%-40s %9.0f %9.0f-%-9.0f %8.2f %6.2f %6.2f\n",
+		    levers[l].name, med[l], lo, hi, cmed[l], med[l] / med[0],
+		    cmed[l] / cmed[0]);
+	}
+	printf("RESULT levers=%zu rounds=%d writer_eps=%.0f best_eps=%.0f\n",
+	    NLEVERS, rounds, med[0], med[NLEVERS - 1]);
 }
 
 /* Run sql, or exit with its error. */
@@ -422,9 +559,9 @@ main(int argc, char *argv[])
 	double		 eps;
 	long long	 prefill = 0;
 	size_t		 n = 500;
-	int		 ch, conns = 1;
+	int		 ch, conns = 1, rounds = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:d:n:t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:d:L:n:t:u:")) != -1) {
 		switch (ch) {
 		case 'b':
 			n = (size_t)strtonum(optarg, 1, 100000, &errstr);
@@ -439,6 +576,11 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			dir = optarg;
+			break;
+		case 'L':
+			rounds = (int)strtonum(optarg, 1, 15, &errstr);
+			if (errstr != NULL)
+				errx(1, "rounds: %s: %s", errstr, optarg);
 			break;
 		case 'n':
 			prefill = strtonum(optarg, 1, 1000000000, &errstr);
@@ -470,6 +612,13 @@ main(int argc, char *argv[])
 
 	payload_init(&p, n, 1);
 	payload_stamp(&p, p.body, 2, 0);
+	xasprintf(&path, "%s/ceiling.db", dir);
+	if (rounds > 0) {
+		run_levers(&p, path, rounds, secs);
+		free(path);
+		payload_release(&p);
+		return 0;
+	}
 
 	jansson = run_jansson(&p, secs);
 	fprintf(stderr, "ceiling: jansson json_loadb  %9.0f events/s "
@@ -477,11 +626,10 @@ main(int argc, char *argv[])
 	decode = run_decode(&p, secs);
 	fprintf(stderr, "ceiling: scan+event_decode %9.0f events/s "
 	    "(%.2f us/event)\n", decode, 1e6 / decode);
-	xasprintf(&path, "%s/ceiling.db", dir);
-	sq = run_sqlite(&p, path, 0, secs, &sq_cpu);
+	sq = run_sqlite(&p, path, 0, &levers[0], secs, &sq_cpu);
 	fprintf(stderr, "ceiling: sqlite inserts    %9.0f events/s "
 	    "(%.2f us CPU/event)\n", sq, sq_cpu);
-	sqd = run_sqlite(&p, path, 1, secs, &sqd_cpu);
+	sqd = run_sqlite(&p, path, 1, &levers[0], secs, &sqd_cpu);
 	fprintf(stderr, "ceiling: sqlite + dedupe   %9.0f events/s "
 	    "(%.2f us CPU/event)\n", sqd, sqd_cpu);
 	rows_db_remove(path);
