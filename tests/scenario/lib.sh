@@ -25,6 +25,13 @@
 #                                      krenalis: sets PGURL (see below)
 #   pg_stop, pg_restart                stop it; (stop and) start it again
 #   pg QUERY                           run QUERY with psql on PGURL
+#   retrying_client PORT[,PORT...]     post batches with KEY until each is
+#                                      answered 200 (retrying-client.py)
+#   acked_at_least N                   it has had N events acknowledged
+#   retrying_client_stop               stop it after its current batch
+#   expect_acked_stored FILE           every acknowledged id is among the
+#                                      stored ids listed in FILE, which has
+#                                      none twice
 
 TOP=${KRENALIS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 KRENALISD=$TOP/krenalisd/krenalisd
@@ -453,6 +460,34 @@ pg_restart() {
 }
 pg() {
 	"$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$PGURL" -c "$1"
+}
+
+retrying_client() {
+	python3 "$TOP/tests/scenario/retrying-client.py" "$1" "$KEY" "$T" &
+	CLIENT=$!
+	echo "$CLIENT" >>"$T/extra.pids"
+}
+
+acked_at_least() {
+	[ -f "$T/acked" ] && [ "$(wc -l <"$T/acked")" -ge "$1" ]
+}
+
+retrying_client_stop() {
+	: >"$T/stop"
+	wait_until 60 test -f "$T/done" || fail "the client did not finish"
+	wait "$CLIENT" 2>/dev/null
+}
+
+expect_acked_stored() {
+	n=$(wc -l <"$T/acked")
+	echo "acknowledged $n events, stored $(wc -l <"$1")"
+	sort -u "$T/acked" >"$T/acked.sorted"
+	expect_eq "acknowledged ids unique" "$n" "$(wc -l <"$T/acked.sorted")"
+	sort "$1" >"$1.sorted"
+	expect_eq "no event stored twice" "$(wc -l <"$1")" \
+	    "$(sort -u "$1" | wc -l)"
+	expect_eq "every acknowledged event stored" "" \
+	    "$(comm -23 "$T/acked.sorted" "$1.sorted" | head -n 5)"
 }
 
 finish() {
