@@ -43,13 +43,13 @@ struct writer {
 	int			 stopping;
 
 	_Atomic int64_t		 queued;	/* admitted events */
+	_Atomic uint64_t	 commits;
+	_Atomic uint64_t	 failures;
 
 	/* The writer thread's: the destinations of the open transaction. */
 	struct dest_tally	*tally;
 	size_t			 ntally;
 	size_t			 tallycap;
-	_Atomic uint64_t	 commits;
-	_Atomic uint64_t	 failures;
 };
 
 int
