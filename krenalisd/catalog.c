@@ -1,4 +1,7 @@
-/* The catalog of sources, write keys and pipelines; see catalog.h. */
+/*
+ * The catalog of sources, write keys and pipelines; see catalog.h.
+ * Destinations are in catalog_dest.c.
+ */
 #include <sys/queue.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "cat_pg.h"
 #include "cat_sqlite.h"
 #include "cat_store.h"
+#include "catalog_priv.h"
 #include "consents.h"
 #include "counters.h"
 #include "debugger.h"
@@ -44,51 +48,6 @@ static const char *const strategies[] = {
 	"Conversion", "Fusion", "Isolation", "Preservation"
 };
 
-struct key {
-	char			 key[IDS_KEY_LEN + 1];
-	int64_t			 created_at;
-	struct key_usage	*usage;
-	TAILQ_ENTRY(key)	 entry;
-};
-
-struct pipeline {
-	char			 id[IDS_ID_LEN + 1];
-	struct source		*source;
-	char			*name;
-	int			 enabled;
-	int64_t			 created_at;
-	json_t			*filter;	/* canonical JSON form, or NULL */
-	char			*filter_text;	/* canonical text, or NULL */
-	struct consents		 consents;
-	struct pipe_counters	*counters;
-	TAILQ_ENTRY(pipeline)	 entry;
-};
-
-struct source {
-	char			 id[IDS_ID_LEN + 1];
-	char			*name;
-	const struct connector	*connector;
-	const char		*strategy;
-	int64_t			 created_at;
-	size_t			 nkeys;
-	struct src_counters	*counters;
-	TAILQ_HEAD(, key)	 keys;
-	TAILQ_HEAD(, pipeline)	 pipelines;
-	TAILQ_ENTRY(source)	 entry;
-};
-
-TAILQ_HEAD(source_list, source);
-
-struct catalog {
-	struct cat_store	*store;
-	int			 failed;	/* the store's last failure */
-	int64_t			 version;	/* of the catalog in memory */
-	char			*cache;		/* its copy on disk, or NULL */
-	char			*endpoint;
-	int64_t			 flushed_at;
-	char			*warehouse;	/* its id, or NULL */
-	struct source_list	 sources;
-};
 
 const struct connector *
 catalog_connector(const char *code)
@@ -144,6 +103,17 @@ dberr(struct catalog *cat, struct catalog_error *ce, const char *what)
  * Run the statement with its nparams text parameters (NULL for NULL);
  * 0, or -1 with the failure in cat->failed.
  */
+int
+catalog_exec(struct catalog *cat, enum cat_stmt which,
+    const char *const *params, const char *what, struct catalog_error *ce)
+{
+	if ((cat->failed = cat->store->ops->exec(cat->store, which,
+	    params)) == 0)
+		return 0;
+	dberr(cat, ce, what);
+	return -1;
+}
+
 static int
 db_exec(struct catalog *cat, enum cat_stmt which, int nparams, ...)
 {
@@ -196,13 +166,17 @@ pipeline_json(const struct pipeline *p)
 	json_t	*o = json_object();
 	char	*desc;
 
-	xasprintf(&desc, "Import events from %s into the data warehouse",
-	    p->source->connector->label);
+	if (p->dest != NULL)
+		xasprintf(&desc, "Send events from %s to %s",
+		    p->source->connector->label, p->dest->d.name);
+	else
+		xasprintf(&desc, "Import events from %s into the data "
+		    "warehouse", p->source->connector->label);
 	json_object_set_new(o, "id", json_string(p->id));
 	json_object_set_new(o, "name", json_string(p->name));
 	json_object_set_new(o, "source", json_string(p->source->id));
-	json_object_set_new(o, "kind",
-	    json_string("Import events into warehouse"));
+	json_object_set_new(o, "kind", json_string(p->dest != NULL ?
+	    "Send events" : "Import events into warehouse"));
 	json_object_set_new(o, "description", json_string(desc));
 	json_object_set_new(o, "enabled", json_boolean(p->enabled));
 	json_object_set_new(o, "filter",
@@ -212,6 +186,8 @@ pipeline_json(const struct pipeline *p)
 	json_object_set_new(o, "requiredConsents",
 	    consents_to_json(&p->consents));
 	json_object_set_new(o, "createdAt", json_time(p->created_at));
+	json_object_set_new(o, "destination", p->dest != NULL ?
+	    json_string(p->dest->d.id) : json_null());
 	free(desc);
 	return o;
 }
@@ -244,7 +220,7 @@ source_json(const struct catalog *cat, const struct source *s)
 }
 
 /* Build and publish the snapshot of the current catalog. */
-static void
+void
 catalog_publish(struct catalog *cat)
 {
 	struct snapshot		*snap;
@@ -260,6 +236,7 @@ catalog_publish(struct catalog *cat)
 		nkeys += s->nkeys;
 	}
 	snap = snapshot_new(nsources, nkeys);
+	catalog_dest_publish(cat, snap);
 	i = 0;
 	TAILQ_FOREACH(s, &cat->sources, entry) {
 		ss = &snap->sources[i++];
@@ -278,6 +255,9 @@ catalog_publish(struct catalog *cat)
 			ss->pipelines[j].name = xstrdup(p->name);
 			ss->pipelines[j].enabled = p->enabled;
 			ss->pipelines[j].counters = pipe_counters_ref(p->counters);
+			if (p->dest != NULL)
+				ss->pipelines[j].destination =
+				    &snap->destinations[p->dest->index];
 			consents_copy(&ss->pipelines[j].consents, &p->consents);
 			/* Filters are compiled here, once per snapshot. */
 			if (p->filter != NULL && filter_from_json(p->filter,
@@ -298,8 +278,8 @@ catalog_publish(struct catalog *cat)
  * memory is the stored one (another node's change is read first), so
  * that the rules checked in memory hold for what is stored.
  */
-static int
-change_begin(struct catalog *cat, struct catalog_error *ce)
+int
+catalog_change_begin(struct catalog *cat, struct catalog_error *ce)
 {
 	int64_t	version;
 
@@ -322,8 +302,8 @@ change_begin(struct catalog *cat, struct catalog_error *ce)
  * the catalog, or roll it back.  A failed commit reads the catalog back
  * from the store, since memory holds what was not stored.
  */
-static json_t *
-change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
+json_t *
+catalog_change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
 {
 	int64_t	version;
 
@@ -345,8 +325,8 @@ change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
 	return o;
 }
 
-static void
-pipeline_free(struct pipeline *p)
+void
+catalog_pipeline_free(struct pipeline *p)
 {
 	pipe_counters_unref(p->counters);
 	json_decref(p->filter);
@@ -369,7 +349,7 @@ source_free(struct source *s)
 	}
 	while ((p = TAILQ_FIRST(&s->pipelines)) != NULL) {
 		TAILQ_REMOVE(&s->pipelines, p, entry);
-		pipeline_free(p);
+		catalog_pipeline_free(p);
 	}
 	src_counters_unref(s->counters);
 	free(s->name);
@@ -417,8 +397,9 @@ pipeline_store(struct catalog *cat, const struct pipeline *p)
 	fstr = json_text(p->filter);
 	cstr = json_text(cjson);
 	json_decref(cjson);
-	rc = db_exec(cat, CAT_PIPELINE_INSERT, 7, p->id, p->source->id, p->name, intarg(b1, p->enabled), fstr,
-	    cstr, intarg(b2, p->created_at));
+	rc = db_exec(cat, CAT_PIPELINE_INSERT, 8, p->id, p->source->id,
+	    p->name, intarg(b1, p->enabled), fstr, cstr,
+	    intarg(b2, p->created_at), p->dest ? p->dest->d.id : NULL);
 	free(fstr);
 	free(cstr);
 	return rc;
@@ -499,16 +480,16 @@ pipeline_resolve(struct catalog *cat, const char *arg,
 	return NULL;
 }
 
-/* A fresh id unique among sources and pipelines. */
-static void
-new_id(struct catalog *cat, char id[IDS_ID_LEN + 1])
+void
+catalog_new_id(struct catalog *cat, char id[IDS_ID_LEN + 1])
 {
 	struct catalog_error	ce;
 
 	do {
 		ids_new_id(id);
 	} while (source_find(cat, id) != NULL ||
-	    pipeline_resolve(cat, id, &ce) != NULL);
+	    pipeline_resolve(cat, id, &ce) != NULL ||
+	    catalog_dest_find(&cat->dests, id) != NULL);
 }
 
 static int
@@ -600,7 +581,7 @@ source_add(struct catalog *cat, const char *name, size_t len,
 
 	now = timestamp_now();
 	s = source_new();
-	new_id(cat, s->id);
+	catalog_new_id(cat, s->id);
 	s->name = xstrdup(name);
 	s->connector = c;
 	if (c->has_strategy)
@@ -624,10 +605,10 @@ json_t *
 catalog_source_add(struct catalog *cat, const char *name, size_t len,
     const char *connector, const char *strategy, struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, source_add(cat, name, len, connector, strategy,
-	    ce), ce);
+	return catalog_change_end(cat, source_add(cat, name, len, connector,
+	    strategy, ce), ce);
 }
 
 const char *
@@ -688,9 +669,10 @@ json_t *
 catalog_source_rename(struct catalog *cat, const char *arg, const char *name,
     size_t len, struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, source_rename(cat, arg, name, len, ce), ce);
+	return catalog_change_end(cat, source_rename(cat, arg, name, len, ce),
+	    ce);
 }
 
 static json_t *
@@ -718,9 +700,9 @@ json_t *
 catalog_source_rm(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, source_rm(cat, arg, ce), ce);
+	return catalog_change_end(cat, source_rm(cat, arg, ce), ce);
 }
 
 json_t *
@@ -769,9 +751,9 @@ json_t *
 catalog_key_add(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, key_add(cat, arg, ce), ce);
+	return catalog_change_end(cat, key_add(cat, arg, ce), ce);
 }
 
 static json_t *
@@ -812,9 +794,9 @@ json_t *
 catalog_key_rm(struct catalog *cat, const char *arg, const char *key,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, key_rm(cat, arg, key, ce), ce);
+	return catalog_change_end(cat, key_rm(cat, arg, key, ce), ce);
 }
 
 /*
@@ -871,10 +853,11 @@ consents_arg(const json_t *arg, struct consents *c, struct catalog_error *ce)
 static json_t *
 pipeline_add(struct catalog *cat, const char *arg, const char *name,
     size_t len, int enabled, const json_t *filter, const json_t *consents,
-    struct catalog_error *ce)
+    const char *destination, struct catalog_error *ce)
 {
 	struct source	*s;
 	struct pipeline	*p;
+	struct cat_dest	*d = NULL;
 	struct consents	 c;
 	json_t		*fjson;
 	char		*ftext;
@@ -882,6 +865,9 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (!name_ok(name, len, NAMES_PIPELINE_MAX, ce))
+		return NULL;
+	if (destination != NULL &&
+	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
 	if (filter_arg(filter, &fjson, &ftext, ce) == -1)
 		return NULL;
@@ -892,7 +878,7 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->counters = pipe_counters_new();
-	new_id(cat, p->id);
+	catalog_new_id(cat, p->id);
 	p->source = s;
 	p->name = xstrdup(name);
 	p->enabled = enabled;
@@ -900,9 +886,10 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	p->filter = fjson;
 	p->filter_text = ftext;
 	p->consents = c;
+	p->dest = d;
 	if (pipeline_store(cat, p) == -1) {
 		dberr(cat, ce, "pipeline add");
-		pipeline_free(p);
+		catalog_pipeline_free(p);
 		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
@@ -914,12 +901,12 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 json_t *
 catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
     size_t len, int enabled, const json_t *filter, const json_t *consents,
-    struct catalog_error *ce)
+    const char *destination, struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_add(cat, arg, name, len, enabled,
-	    filter, consents, ce), ce);
+	return catalog_change_end(cat, pipeline_add(cat, arg, name, len,
+	    enabled, filter, consents, destination, ce), ce);
 }
 
 json_t *
@@ -956,9 +943,11 @@ catalog_pipeline_show(struct catalog *cat, const char *arg,
 static json_t *
 pipeline_set(struct catalog *cat, const char *arg, const char *name,
     size_t len, int set_filter, const json_t *filter, int set_consents,
-    const json_t *consents, struct catalog_error *ce)
+    const json_t *consents, const char *destination,
+    struct catalog_error *ce)
 {
 	struct pipeline	*p;
+	struct cat_dest	*d;
 	struct consents	 c;
 	json_t		*fjson = NULL, *cjson;
 	char		*ftext = NULL, *fstr, *cstr;
@@ -968,6 +957,15 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		return NULL;
 	/* Everything is checked before anything changes. */
 	if (name != NULL && !name_ok(name, len, NAMES_PIPELINE_MAX, ce))
+		return NULL;
+	d = p->dest;
+	if (destination != NULL && d == NULL) {
+		seterr(ce, "BadRequest", "pipeline \"%s\" is not a send "
+		    "pipeline; only a send pipeline has a destination", p->id);
+		return NULL;
+	}
+	if (destination != NULL &&
+	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
 	if (set_filter && filter_arg(filter, &fjson, &ftext, ce) == -1)
 		return NULL;
@@ -981,8 +979,8 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 	cjson = consents_to_json(set_consents ? &c : &p->consents);
 	cstr = json_text(cjson);
 	json_decref(cjson);
-	rc = db_exec(cat, CAT_PIPELINE_SET, 4, name ? name : p->name, fstr, cstr,
-	    p->id);
+	rc = db_exec(cat, CAT_PIPELINE_SET, 5, name ? name : p->name, fstr,
+	    cstr, d ? d->d.id : NULL, p->id);
 	free(fstr);
 	free(cstr);
 	if (rc == -1) {
@@ -1006,18 +1004,20 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		consents_release(&p->consents);
 		p->consents = c;
 	}
+	p->dest = d;
 	return pipeline_json(p);
 }
 
 json_t *
 catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
     size_t len, int set_filter, const json_t *filter, int set_consents,
-    const json_t *consents, struct catalog_error *ce)
+    const json_t *consents, const char *destination,
+    struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_set(cat, arg, name, len, set_filter,
-	    filter, set_consents, consents, ce), ce);
+	return catalog_change_end(cat, pipeline_set(cat, arg, name, len,
+	    set_filter, filter, set_consents, consents, destination, ce), ce);
 }
 
 static json_t *
@@ -1030,12 +1030,13 @@ pipeline_enable(struct catalog *cat, const char *arg, int enabled,
 	if ((p = pipeline_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (p->enabled != enabled) {
-		if (db_exec(cat, CAT_PIPELINE_ENABLE, 2, intarg(b, enabled), p->id) == -1) {
+		if (db_exec(cat, CAT_PIPELINE_ENABLE, 2, intarg(b, enabled),
+		    p->id) == -1) {
 			dberr(cat, ce, "pipeline enable");
 			return NULL;
 		}
 		p->enabled = enabled;
-		}
+	}
 	return pipeline_json(p);
 }
 
@@ -1043,9 +1044,10 @@ json_t *
 catalog_pipeline_enable(struct catalog *cat, const char *arg, int enabled,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_enable(cat, arg, enabled, ce), ce);
+	return catalog_change_end(cat, pipeline_enable(cat, arg, enabled, ce),
+	    ce);
 }
 
 static json_t *
@@ -1063,7 +1065,7 @@ pipeline_rm(struct catalog *cat, const char *arg,
 	}
 	o = pipeline_json(p);
 	TAILQ_REMOVE(&p->source->pipelines, p, entry);
-	pipeline_free(p);
+	catalog_pipeline_free(p);
 	return o;
 }
 
@@ -1071,9 +1073,9 @@ json_t *
 catalog_pipeline_rm(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_rm(cat, arg, ce), ce);
+	return catalog_change_end(cat, pipeline_rm(cat, arg, ce), ce);
 }
 
 /*
@@ -1436,9 +1438,9 @@ json_t *
 catalog_import(struct catalog *cat, const json_t *doc,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, import(cat, doc, ce), ce);
+	return catalog_change_end(cat, import(cat, doc, ce), ce);
 }
 
 void
@@ -1598,6 +1600,7 @@ pipeline_load_rules(struct pipeline *p, const char *ftext, const char *ctext)
 /* The catalog being read from its store. */
 struct load {
 	struct source_list	 sources;
+	struct dest_list	 dests;
 	char			*warehouse;
 };
 
@@ -1617,6 +1620,7 @@ static void
 load_row(void *arg, enum cat_rows kind, const char *const *v)
 {
 	struct load	*ld = arg;
+	struct cat_dest	*d;
 	struct source	*s;
 	struct key	*k;
 	struct pipeline	*p;
@@ -1643,6 +1647,10 @@ load_row(void *arg, enum cat_rows kind, const char *const *v)
 		TAILQ_INSERT_TAIL(&s->keys, k, entry);
 		s->nkeys++;
 		break;
+	case CAT_ROWS_DESTINATIONS:
+		d = catalog_dest_row(v);
+		TAILQ_INSERT_TAIL(&ld->dests, d, entry);
+		break;
 	case CAT_ROWS_PIPELINES:
 		if ((s = list_find(&ld->sources, v[1])) == NULL)
 			break;
@@ -1656,6 +1664,10 @@ load_row(void *arg, enum cat_rows kind, const char *const *v)
 		if (pipeline_load_rules(p, v[5], v[6]) == -1)
 			fatalx("catalog: pipeline %s has a filter or consents "
 			    "that are not valid", p->id);
+		if (v[7] != NULL &&
+		    (p->dest = catalog_dest_find(&ld->dests, v[7])) == NULL)
+			fatalx("catalog: pipeline %s sends to the unknown "
+			    "destination %s", p->id, v[7]);
 		TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
 		break;
 	case CAT_ROWS_WAREHOUSE:
@@ -1715,13 +1727,16 @@ catalog_load(struct catalog *cat)
 	int		 rc;
 
 	TAILQ_INIT(&ld.sources);
+	TAILQ_INIT(&ld.dests);
 	ld.warehouse = NULL;
 	if ((rc = cat->store->ops->load(cat->store, load_row, &ld,
 	    &version)) != 0) {
 		sources_free(&ld.sources);
+		catalog_dests_free(&ld.dests);
 		free(ld.warehouse);
 		return rc;
 	}
+	catalog_dests_carry_over(&ld.dests, &cat->dests);
 	TAILQ_FOREACH(s, &ld.sources, entry)
 		if ((old = list_find(&cat->sources, s->id)) != NULL)
 			carry_over(s, old);
@@ -1730,6 +1745,8 @@ catalog_load(struct catalog *cat)
 			debugger_forget(old->id);
 	sources_free(&cat->sources);
 	TAILQ_CONCAT(&cat->sources, &ld.sources, entry);
+	catalog_dests_free(&cat->dests);
+	TAILQ_CONCAT(&cat->dests, &ld.dests, entry);
 	free(cat->warehouse);
 	cat->warehouse = ld.warehouse;
 	cat->version = version;
@@ -1778,6 +1795,7 @@ catalog_new(struct cat_store *store, const char *endpoint)
 	struct catalog	*cat = xcalloc(1, sizeof(*cat));
 
 	TAILQ_INIT(&cat->sources);
+	TAILQ_INIT(&cat->dests);
 	cat->store = store;
 	cat->endpoint = xstrdup(endpoint);
 	cat->flushed_at = timestamp_now();
@@ -1897,6 +1915,7 @@ catalog_close(struct catalog *cat)
 	catalog_flush_usage(cat, 1);
 	snapshot_publish(NULL);
 	sources_free(&cat->sources);
+	catalog_dests_free(&cat->dests);
 	cat->store->ops->close(cat->store);
 	free(cat->cache);
 	free(cat->warehouse);
