@@ -183,6 +183,39 @@ write_outbox(struct writer_conn *c, struct batch *b, size_t i)
 }
 
 /*
+ * An engine that settles duplicates at its commit has dropped the outbox
+ * rows of an event that turned out to be one: its results and the tally
+ * go back to what they are for a duplicate settled at once.
+ */
+static void
+untally_duplicates(struct writer_conn *c, struct batchq *q)
+{
+	struct batch		*b;
+	struct dest_tally	*t;
+	unsigned char		*r;
+	size_t			 i, j;
+
+	TAILQ_FOREACH(b, q, entry)
+		for (i = 0; i < b->n; i++) {
+			if (b->events[i].sends == 0 ||
+			    b->events[i].outcome != OUTCOME_DUPLICATE)
+				continue;
+			for (j = 0; j < b->npipelines; j++) {
+				r = &b->results[i * b->npipelines + j];
+				if (*r != PRESULT_QUEUED && *r != PRESULT_FULL)
+					continue;
+				t = tally_get(c, b->src->pipelines[j].
+				    destination->counters);
+				if (*r == PRESULT_FULL)
+					t->failed--;
+				else
+					t->queued--;
+				*r = PRESULT_PASSED;
+			}
+		}
+}
+
+/*
  * Write one batch inside the open transaction: rejects to quarantine,
  * duplicates settled, stored rows inserted (spec/pipelines.md §5 steps
  * 3-4), events queued for destinations.  Return -1 on a database error.
@@ -376,6 +409,8 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mtx);
 
 		rc = commit_batches(c, &q);
+		if (rc == 0)
+			untally_duplicates(c, &q);
 		/* The destinations' counters follow the outbox's commit. */
 		for (i = 0; rc == 0 && i < c->ntally; i++) {
 			atomic_fetch_add(&c->tally[i].counters->queued,
