@@ -1149,18 +1149,27 @@ doc_time(const json_t *o, const char *name, int nullable, int64_t *ms,
 	return 0;
 }
 
+/* What a document imports, checked against the catalog and itself. */
+struct import {
+	struct source_list	 sources;
+	struct dest_list	 dests;
+};
+
 /*
- * Whether id is taken, as a source's or a pipeline's, in the catalog or
- * among the sources imported before it.
+ * Whether id is taken, as a source's, a pipeline's or a destination's,
+ * in the catalog or among what was imported before it.
  */
 static int
-id_taken(struct catalog *cat, struct source_list *imported, const char *id)
+id_taken(struct catalog *cat, struct import *im, const char *id)
 {
-	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source_list	*lists[] = { &cat->sources, &im->sources };
 	struct source		*s;
 	struct pipeline		*p;
 	size_t			 i;
 
+	if (catalog_dest_find(&cat->dests, id) != NULL ||
+	    catalog_dest_find(&im->dests, id) != NULL)
+		return 1;
 	for (i = 0; i < 2; i++)
 		TAILQ_FOREACH(s, lists[i], entry) {
 			if (strcmp(s->id, id) == 0)
@@ -1174,9 +1183,9 @@ id_taken(struct catalog *cat, struct source_list *imported, const char *id)
 
 /* The source that has key, in the catalog or imported, or NULL. */
 static struct source *
-key_owner(struct catalog *cat, struct source_list *imported, const char *key)
+key_owner(struct catalog *cat, struct import *im, const char *key)
 {
-	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source_list	*lists[] = { &cat->sources, &im->sources };
 	struct source		*s;
 	struct key		*k;
 	size_t			 i;
@@ -1194,8 +1203,7 @@ key_owner(struct catalog *cat, struct source_list *imported, const char *key)
  * error in ce.
  */
 static int
-import_key(struct catalog *cat, struct source_list *imported,
-    struct source *s, const json_t *o, const char *where,
+import_key(struct catalog *cat, struct import *im, struct source *s, const json_t *o, const char *where,
     struct catalog_error *ce)
 {
 	struct source	*owner;
@@ -1210,7 +1218,7 @@ import_key(struct catalog *cat, struct source_list *imported,
 		    key);
 		return doc_invalid(ce, where);
 	}
-	if ((owner = key_owner(cat, imported, key)) != NULL) {
+	if ((owner = key_owner(cat, im, key)) != NULL) {
 		seterr(ce, "Conflict", "event write key \"%s\" is already "
 		    "used by source \"%s\"", key, owner->id);
 		return -1;
@@ -1232,12 +1240,13 @@ import_key(struct catalog *cat, struct source_list *imported,
  * the pipeline's id is known; -1 with the error in ce.
  */
 static int
-import_pipeline(struct catalog *cat, struct source_list *imported,
-    struct source *s, const json_t *o, const char *swhere,
-    struct catalog_error *ce)
+import_pipeline(struct catalog *cat, struct import *im, struct source *s,
+    const json_t *o, const char *swhere, struct catalog_error *ce)
 {
 	struct pipeline	*p;
+	struct cat_dest	*d = NULL;
 	const json_t	*en = json_object_get(o, "enabled");
+	const json_t	*dest = json_object_get(o, "destination");
 	const char	*id, *name;
 	char		 where[64];
 
@@ -1247,7 +1256,7 @@ import_pipeline(struct catalog *cat, struct source_list *imported,
 		seterr(ce, "BadRequest", "\"%s\" is not a pipeline id", id);
 		return doc_invalid(ce, swhere);
 	}
-	if (id_taken(cat, imported, id)) {
+	if (id_taken(cat, im, id)) {
 		seterr(ce, "Conflict", "pipeline \"%s\" already exists", id);
 		return -1;
 	}
@@ -1258,7 +1267,16 @@ import_pipeline(struct catalog *cat, struct source_list *imported,
 		seterr(ce, "BadRequest", "\"enabled\" must be true or false");
 		return doc_invalid(ce, where);
 	}
+	if (dest != NULL && !json_is_null(dest) && (!json_is_string(dest) ||
+	    ((d = catalog_dest_find(&cat->dests, json_string_value(dest))) ==
+	    NULL && (d = catalog_dest_find(&im->dests,
+	    json_string_value(dest))) == NULL))) {
+		seterr(ce, "BadRequest", "\"destination\" must be null or the "
+		    "id of a destination");
+		return doc_invalid(ce, where);
+	}
 	p = xcalloc(1, sizeof(*p));
+	p->dest = d;
 	p->counters = pipe_counters_new();
 	strlcpy(p->id, id, sizeof(p->id));
 	p->source = s;
@@ -1282,8 +1300,8 @@ import_pipeline(struct catalog *cat, struct source_list *imported,
  * id, so that what is checked after it sees it; -1 with the error in ce.
  */
 static int
-import_source(struct catalog *cat, struct source_list *imported,
-    const json_t *o, struct catalog_error *ce)
+import_source(struct catalog *cat, struct import *im, const json_t *o,
+    struct catalog_error *ce)
 {
 	const json_t	*keys, *pipes, *v, *strategy;
 	struct source	*s;
@@ -1297,7 +1315,7 @@ import_source(struct catalog *cat, struct source_list *imported,
 		seterr(ce, "BadRequest", "\"%s\" is not a source id", id);
 		return doc_invalid(ce, "source");
 	}
-	if (id_taken(cat, imported, id)) {
+	if (id_taken(cat, im, id)) {
 		seterr(ce, "Conflict", "source \"%s\" already exists", id);
 		return -1;
 	}
@@ -1309,12 +1327,12 @@ import_source(struct catalog *cat, struct source_list *imported,
 	    NAMES_SOURCE_MAX, ce))
 		return doc_invalid(ce, where);
 	if (!source_name_free(&cat->sources, name, NULL, ce) ||
-	    !source_name_free(imported, name, NULL, ce))
+	    !source_name_free(&im->sources, name, NULL, ce))
 		return -1;
 	s = source_new();
 	strlcpy(s->id, id, sizeof(s->id));
 	s->name = xstrdup(name);
-	TAILQ_INSERT_TAIL(imported, s, entry);
+	TAILQ_INSERT_TAIL(&im->sources, s, entry);
 	if ((s->connector = catalog_connector(conn)) == NULL) {
 		seterr(ce, "BadRequest", "connector \"%s\" does not exist",
 		    conn);
@@ -1344,10 +1362,10 @@ import_source(struct catalog *cat, struct source_list *imported,
 		return doc_invalid(ce, where);
 	}
 	json_array_foreach(keys, i, v)
-		if (import_key(cat, imported, s, v, where, ce) == -1)
+		if (import_key(cat, im, s, v, where, ce) == -1)
 			return -1;
 	json_array_foreach(pipes, i, v)
-		if (import_pipeline(cat, imported, s, v, where, ce) == -1)
+		if (import_pipeline(cat, im, s, v, where, ce) == -1)
 			return -1;
 	return 0;
 }
@@ -1365,18 +1383,59 @@ sources_free(struct source_list *list)
 }
 
 /*
- * The sources of the catalog document doc, checked against those of the
- * catalog and each other, into list; -1 with the error in ce, and
- * nothing in list.
+ * Import the destination object o into im; -1 with the error in ce.  A
+ * conflict with the catalog is not the document's fault.
  */
 static int
-doc_sources(struct catalog *cat, const json_t *doc, struct source_list *list,
+import_dest(struct catalog *cat, struct import *im, const json_t *o,
     struct catalog_error *ce)
 {
-	const json_t	*sources, *v;
+	struct cat_dest	*d;
+	const char	*id;
+	char		 where[64];
+	int64_t		 created;
+
+	if ((id = doc_string(o, "id", ce)) == NULL)
+		return doc_invalid(ce, "destination");
+	if (!ids_is_id(id)) {
+		seterr(ce, "BadRequest", "\"%s\" is not a destination id", id);
+		return doc_invalid(ce, "destination");
+	}
+	if (id_taken(cat, im, id)) {
+		seterr(ce, "Conflict", "destination \"%s\" already exists",
+		    id);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "destination \"%s\"", id);
+	if (doc_time(o, "createdAt", 0, &created, ce) == -1)
+		return doc_invalid(ce, where);
+	if ((d = catalog_dest_import(cat, &im->dests, o, ce)) == NULL)
+		return strcmp(ce->code, "Conflict") == 0 ? -1 :
+		    doc_invalid(ce, where);
+	strlcpy(d->d.id, id, sizeof(d->d.id));
+	d->d.created_at = created;
+	TAILQ_INSERT_TAIL(&im->dests, d, entry);
+	return 0;
+}
+
+/*
+ * The destinations and sources of the catalog document doc, checked
+ * against those of the catalog and each other, into im; -1 with the
+ * error in ce, and nothing in im.  Only the catalog's cache has
+ * destinations: an export names those of its send pipelines, which the
+ * catalog it is imported into must have.
+ */
+static int
+doc_read(struct catalog *cat, const json_t *doc, struct import *im,
+    struct catalog_error *ce)
+{
+	const json_t	*sources, *dests, *v;
 	size_t		 i;
 
+	TAILQ_INIT(&im->sources);
+	TAILQ_INIT(&im->dests);
 	sources = json_object_get(doc, "sources");
+	dests = json_object_get(doc, "destinations");
 	if (!json_is_string(json_object_get(doc, "format")) ||
 	    strcmp(json_string_value(json_object_get(doc, "format")),
 	    "krenalis-catalog") != 0) {
@@ -1395,33 +1454,48 @@ doc_sources(struct catalog *cat, const json_t *doc, struct source_list *list,
 		    "must be an array");
 		return -1;
 	}
+	if (dests != NULL && !json_is_array(dests)) {
+		seterr(ce, "BadRequest", "catalog is not valid: "
+		    "\"destinations\" must be an array");
+		return -1;
+	}
+	json_array_foreach(dests, i, v)
+		if (import_dest(cat, im, v, ce) == -1)
+			goto fail;
 	json_array_foreach(sources, i, v)
-		if (import_source(cat, list, v, ce) == -1) {
-			sources_free(list);
-			return -1;
-		}
+		if (import_source(cat, im, v, ce) == -1)
+			goto fail;
 	return 0;
+fail:
+	sources_free(&im->sources);
+	catalog_dests_free(&im->dests);
+	return -1;
 }
 
 static json_t *
 import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
 {
-	struct source_list	 imported;
+	struct import		 im;
+	struct cat_dest		*d;
 	struct source		*s;
 	struct key		*k;
 	struct pipeline		*p;
 	size_t			 nsources = 0, nkeys = 0, npipes = 0;
 
-	TAILQ_INIT(&imported);
-	if (doc_sources(cat, doc, &imported, ce) == -1)
+	if (doc_read(cat, doc, &im, ce) == -1)
 		return NULL;
-	TAILQ_FOREACH(s, &imported, entry)
+	TAILQ_FOREACH(d, &im.dests, entry)
+		if (catalog_dest_store(cat, &d->d, 0, ce) == -1)
+			goto fail;
+	TAILQ_FOREACH(s, &im.sources, entry)
 		if (source_store(cat, s) == -1) {
 			dberr(cat, ce, "catalog import");
-			sources_free(&imported);
-			return NULL;
+			goto fail;
 		}
-	TAILQ_FOREACH(s, &imported, entry) {
+	TAILQ_FOREACH(d, &im.dests, entry)
+		log_info("catalog: destination %s \"%s\" imported", d->d.id,
+		    d->d.name);
+	TAILQ_FOREACH(s, &im.sources, entry) {
 		nsources++;
 		TAILQ_FOREACH(k, &s->keys, entry)
 			nkeys++;
@@ -1429,9 +1503,14 @@ import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
 			npipes++;
 		log_info("catalog: source %s \"%s\" imported", s->id, s->name);
 	}
-	TAILQ_CONCAT(&cat->sources, &imported, entry);
+	TAILQ_CONCAT(&cat->dests, &im.dests, entry);
+	TAILQ_CONCAT(&cat->sources, &im.sources, entry);
 	return json_pack("{s:I,s:I,s:I}", "sources", (json_int_t)nsources,
 	    "writeKeys", (json_int_t)nkeys, "pipelines", (json_int_t)npipes);
+fail:
+	sources_free(&im.sources);
+	catalog_dests_free(&im.dests);
+	return NULL;
 }
 
 json_t *
@@ -1758,7 +1837,8 @@ catalog_load(struct catalog *cat)
 /*
  * Keep a copy of the catalog in cat->cache (spec/postgresql.md §5.3):
  * written whole to a new file that replaces the old one, so that a crash
- * leaves one or the other.
+ * leaves one or the other.  It is the export, with the destinations that
+ * its send pipelines name after the sources.
  */
 static void
 catalog_save(struct catalog *cat)
@@ -1771,6 +1851,7 @@ catalog_save(struct catalog *cat)
 	if (cat->cache == NULL)
 		return;
 	doc = catalog_export(cat);
+	json_object_set_new(doc, "destinations", catalog_dests_export(cat));
 	xasprintf(&tmp, "%s.tmp", cat->cache);
 	if ((fp = fopen(tmp, "w")) == NULL) {
 		log_warn("catalog: %s", tmp);
@@ -1828,7 +1909,7 @@ static void
 catalog_load_cache(struct catalog *cat)
 {
 	struct catalog_error	 ce;
-	struct source_list	 list;
+	struct import		 im;
 	json_error_t		 je;
 	json_t			*doc;
 
@@ -1839,13 +1920,14 @@ catalog_load_cache(struct catalog *cat)
 		catalog_publish(cat);
 		return;
 	}
-	TAILQ_INIT(&list);
-	if (doc_sources(cat, doc, &list, &ce) == -1)
+	if (doc_read(cat, doc, &im, &ce) == -1)
 		log_warnx("catalog: %s: %s", cat->cache, ce.message);
-	else
+	else {
 		log_warnx("catalog: PostgreSQL cannot be reached: serving "
 		    "the catalog of %s until it is back", cat->cache);
-	TAILQ_CONCAT(&cat->sources, &list, entry);
+		TAILQ_CONCAT(&cat->dests, &im.dests, entry);
+		TAILQ_CONCAT(&cat->sources, &im.sources, entry);
+	}
 	json_decref(doc);
 	catalog_publish(cat);
 }

@@ -454,13 +454,9 @@ intarg(char buf[32], int64_t n)
 	return buf;
 }
 
-/*
- * Write d's row, a new one or (update) over the one of its id, which
- * keeps its place in creation order.  -1 with ce.
- */
-static int
-dest_store(struct catalog *cat, const struct destination *d, int update,
-    struct catalog_error *ce)
+int
+catalog_dest_store(struct catalog *cat, const struct destination *d,
+    int update, struct catalog_error *ce)
 {
 	const char	*params[14];
 	json_t		*a = json_array();
@@ -492,17 +488,13 @@ dest_store(struct catalog *cat, const struct destination *d, int update,
 	return rc;
 }
 
-static json_t *
-dest_add(struct catalog *cat, const char *name, size_t len,
-    const json_t *args, struct catalog_error *ce)
+/* A destination named name with the default settings of §2. */
+static struct cat_dest *
+dest_new(const char *name)
 {
-	struct cat_dest		*cd;
-	struct destination	*d;
+	struct cat_dest		*cd = xcalloc(1, sizeof(*cd));
+	struct destination	*d = &cd->d;
 
-	if (name_check(cat, name, len, NULL, ce) == -1)
-		return NULL;
-	cd = xcalloc(1, sizeof(*cd));
-	d = &cd->d;
 	d->name = xstrdup(name);
 	d->connector = DEST_WEBHOOK;
 	d->headers = xcalloc(1, sizeof(*d->headers));
@@ -513,9 +505,23 @@ dest_add(struct catalog *cat, const char *name, size_t len,
 	d->enabled = 1;
 	d->created_at = timestamp_now();
 	d->counters = dest_counters_new();
+	return cd;
+}
+
+static json_t *
+dest_add(struct catalog *cat, const char *name, size_t len,
+    const json_t *args, struct catalog_error *ce)
+{
+	struct cat_dest		*cd;
+	struct destination	*d;
+
+	if (name_check(cat, name, len, NULL, ce) == -1)
+		return NULL;
+	cd = dest_new(name);
+	d = &cd->d;
 	catalog_new_id(cat, d->id);
 	if (dest_apply(d, args, ce) == -1 ||
-	    dest_store(cat, d, 0, ce) == -1) {
+	    catalog_dest_store(cat, d, 0, ce) == -1) {
 		dest_free(cd);
 		return NULL;
 	}
@@ -579,7 +585,7 @@ dest_set(struct catalog *cat, const char *arg, const json_t *args,
 		nd.name = xstrdup(json_string_value(v));
 	}
 	if (dest_apply(&nd, args, ce) == -1 ||
-	    dest_store(cat, &nd, 1, ce) == -1)
+	    catalog_dest_store(cat, &nd, 1, ce) == -1)
 		goto fail;
 	destination_release(&cd->d);
 	cd->d = nd;
@@ -608,7 +614,7 @@ dest_enable(struct catalog *cat, const char *arg, int enabled,
 		return NULL;
 	if (cd->d.enabled != enabled) {
 		cd->d.enabled = enabled;
-		if (dest_store(cat, &cd->d, 1, ce) == -1) {
+		if (catalog_dest_store(cat, &cd->d, 1, ce) == -1) {
 			cd->d.enabled = !enabled;
 			return NULL;
 		}
@@ -623,6 +629,65 @@ catalog_destination_enable(struct catalog *cat, const char *arg,
 	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
 	return catalog_change_end(cat, dest_enable(cat, arg, enabled, ce), ce);
+}
+
+json_t *
+catalog_dests_export(struct catalog *cat)
+{
+	const struct cat_dest	*cd;
+	const struct destination *d;
+	json_t			*a = json_array(), *o, *h;
+	size_t			 i;
+
+	TAILQ_FOREACH(cd, &cat->dests, entry) {
+		d = &cd->d;
+		o = dest_json(cat, cd);
+		json_object_del(o, "pipelines");
+		h = json_array();
+		for (i = 0; i < d->nheaders; i++)
+			json_array_append_new(h, json_string(d->headers[i]));
+		json_object_set_new(o, "headers", h);
+		json_object_set_new(o, "writeKey", d->write_key != NULL ?
+		    json_string(d->write_key) : json_null());
+		json_object_set_new(o, "secret", d->secret != NULL ?
+		    json_string(d->secret) : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+struct cat_dest *
+catalog_dest_import(struct catalog *cat, struct dest_list *imported,
+    const json_t *o, struct catalog_error *ce)
+{
+	const json_t	*name = json_object_get(o, "name");
+	const json_t	*en = json_object_get(o, "enabled");
+	struct cat_dest	*cd;
+
+	if (!json_is_string(name)) {
+		fail(ce, "BadRequest", "\"name\" must be a string");
+		return NULL;
+	}
+	if (name_check(cat, json_string_value(name), json_string_length(name),
+	    NULL, ce) == -1)
+		return NULL;
+	TAILQ_FOREACH(cd, imported, entry)
+		if (strcmp(cd->d.name, json_string_value(name)) == 0) {
+			fail(ce, "Conflict", "a destination named \"%s\" "
+			    "already exists", cd->d.name);
+			return NULL;
+		}
+	if (!json_is_boolean(en)) {
+		fail(ce, "BadRequest", "\"enabled\" must be true or false");
+		return NULL;
+	}
+	cd = dest_new(json_string_value(name));
+	cd->d.enabled = json_is_true(en);
+	if (dest_apply(&cd->d, o, ce) == -1) {
+		dest_free(cd);
+		return NULL;
+	}
+	return cd;
 }
 
 /* The names of the pipelines that send to d, as "A", "B", into buf. */

@@ -107,6 +107,28 @@ struct cat_dest	*catalog_dest_find(struct dest_list *, const char *id);
 /* Resolve a destination argument (id, then name), or set NotFound. */
 struct cat_dest	*catalog_dest_resolve(struct catalog *, const char *arg,
 		    struct catalog_error *);
+/*
+ * Write d's row, a new one or (update) over the one of its id, which
+ * keeps its place in creation order.  -1 with ce.
+ */
+int		 catalog_dest_store(struct catalog *,
+		    const struct destination *d, int update,
+		    struct catalog_error *);
+/*
+ * The destinations as the catalog's cache keeps them: as destination
+ * show shows them, but with their credentials and without their
+ * pipelines (each pipeline names its destination).
+ */
+json_t		*catalog_dests_export(struct catalog *);
+/*
+ * The destination o of a cached catalog, with a name free in the
+ * catalog and among those imported before it, and settings checked as
+ * destination add checks them; its id and createdAt are the caller's to
+ * read.  NULL with ce.
+ */
+struct cat_dest	*catalog_dest_import(struct catalog *,
+		    struct dest_list *imported, const json_t *o,
+		    struct catalog_error *);
 /* Copy every destination into snap, setting each one's index. */
 void		 catalog_dest_publish(struct catalog *, struct snapshot *);
 
