@@ -5,7 +5,8 @@
 # passes in krenalis_outbox, in their request's transaction, but never a
 # duplicate, whether the primary key or the transaction settles it; a
 # queue that is full fails its new events into krenalis_outbox_failed;
-# removing the destination on node 1 empties its queue.
+# removing the destination on node 1 empties its queue; a node started
+# while PostgreSQL is down has the destinations of its catalog cache.
 . "$(dirname "$0")/lib.sh"
 pg_start
 
@@ -56,10 +57,26 @@ track m4
 expect_eq "still 3" 3 "$(pg "SELECT count(*) FROM krenalis_outbox")"
 expect_eq "failed" "0|$D|m4|queue full|0" "$(pg "SELECT seq, destination_id, message_id, reason, attempts FROM krenalis_outbox_failed")"
 
+check "export" kr1 catalog export "$T/catalog.json"
+expect_eq "exported pipeline" "$D" "$(jget "$(cat "$T/catalog.json")" 'j["sources"][0]["pipelines"][1]["destination"]')"
+
 # Removed on node 1: its queue goes, and node 2 stops queueing for it.
 check "rm on node 1" kr1 destination rm D --force
 expect_eq "queue dropped" "0 0" "$(pg "SELECT count(*) FROM krenalis_outbox") $(pg "SELECT count(*) FROM krenalis_outbox_failed")"
 wait_until 1 sh -c "! '$KRCTL' -s '$SOCK' destination show D >/dev/null 2>&1" || fail "node 2 still has the destination"
 track m5
 expect_eq "nothing queued" 0 "$(pg "SELECT count(*) FROM krenalis_outbox")"
+
+check "dest E" kr1 -j destination add E --url http://127.0.0.1:9/e --secret s3
+E=$(jget "$(cat "$T/out")" 'j["id"]')
+check "disable E" kr1 destination disable E
+check "send to E" kr1 -j pipeline add S toe --send E
+PE=$(jget "$(cat "$T/out")" 'j["id"]')
+wait_until 1 kr2 pipeline show "$PE" >/dev/null 2>&1 || fail "node 2 did not see the pipeline to E"
+stop_daemon || fail "daemon exit status"
+pg_stop
+start_daemon -w "$PGURL" -f "$T/k.conf"
+check "E from the cache" kr2 -j destination show E
+expect_eq "cached E" "$E False *** toe" "$(jget "$(cat "$T/out")" 'j["id"] + " " + str(j["enabled"]) + " " + j["secret"] + " " + j["pipelines"][0]["name"]')"
+grep -q "serving the catalog of" "$T/daemon.log" || fail "not served from the cache"
 finish
