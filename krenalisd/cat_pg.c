@@ -1,8 +1,9 @@
 /*
  * The catalog's rows in PostgreSQL (spec/postgresql.md §5): the tables
  * krenalis_sources, krenalis_write_keys, krenalis_pipelines,
- * krenalis_destinations and the one row of krenalis_catalog, shared by every node on the database; see
- * cat_store.h.  It also makes krenalis_nodes, which node.c writes.
+ * krenalis_destinations and the one row of krenalis_catalog, shared by
+ * every node on the database; see cat_store.h.  It also makes
+ * krenalis_nodes, which node.c writes.
  *
  * A change locks the row of krenalis_catalog first: the changes of all
  * nodes happen one after the other, each checked on the catalog the one

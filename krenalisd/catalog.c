@@ -1203,8 +1203,8 @@ key_owner(struct catalog *cat, struct import *im, const char *key)
  * error in ce.
  */
 static int
-import_key(struct catalog *cat, struct import *im, struct source *s, const json_t *o, const char *where,
-    struct catalog_error *ce)
+import_key(struct catalog *cat, struct import *im, struct source *s,
+    const json_t *o, const char *where, struct catalog_error *ce)
 {
 	struct source	*owner;
 	struct key	*k;

@@ -1,7 +1,8 @@
 /*
  * The catalog's destinations (spec/destinations.md §2): their rows in the
- * catalog's store (cat_store.h), their validation, the objects of §6.1 that krctl prints, and
- * their copy into each snapshot.  See catalog.h and catalog_priv.h.
+ * catalog's store (cat_store.h), their validation, the objects of §6.1
+ * that krctl prints, their copy in the catalog's cache, and their copy
+ * into each snapshot.  See catalog.h and catalog_priv.h.
  */
 #include <sys/queue.h>
 #include <ctype.h>

@@ -2,9 +2,9 @@
  * The warehouse: where events are stored (spec/events.md §14),
  * rejected events quarantined (§15) and events queued for destinations
  * (spec/destinations.md §3, the outbox of destination.h), behind one
- * interface whatever the engine.  warehouse.c picks the engine by name from its table of engines
- * and dispatches to it; each engine is one file filling a struct
- * wh_engine (wh_sqlite.c: DATA_DIR/warehouse.db).
+ * interface whatever the engine.  warehouse.c picks the engine by name
+ * from its table of engines and dispatches to it; each engine is one
+ * file filling a struct wh_engine (wh_sqlite.c: DATA_DIR/warehouse.db).
  *
  * The main thread opens the warehouse, ensures its schema and closes it
  * after every other thread is done.  The writer thread writes through a
