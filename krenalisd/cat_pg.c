@@ -1,8 +1,9 @@
 /*
  * The catalog's rows in PostgreSQL (spec/postgresql.md §5): the tables
- * krenalis_sources, krenalis_write_keys, krenalis_pipelines and the one
- * row of krenalis_catalog, shared by every node on the database; see
- * cat_store.h.  It also makes krenalis_nodes, which node.c writes.
+ * krenalis_sources, krenalis_write_keys, krenalis_pipelines,
+ * krenalis_destinations and the one row of krenalis_catalog, shared by
+ * every node on the database; see cat_store.h.  It also makes
+ * krenalis_nodes, which node.c writes.
  *
  * A change locks the row of krenalis_catalog first: the changes of all
  * nodes happen one after the other, each checked on the catalog the one
@@ -29,7 +30,7 @@
 #define RELOAD_MS	30000		/* §5.2: read it again this often */
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
-#define MAX_COLUMNS	7
+#define MAX_COLUMNS	14
 
 struct cat_pg {
 	struct cat_store	 store;		/* first: the store is this */
@@ -73,6 +74,22 @@ static const char schema[] =
 	"  ON DELETE CASCADE,"
 	" created_at bigint NOT NULL,"
 	" last_used_at bigint);"
+	"CREATE TABLE IF NOT EXISTS krenalis_destinations ("
+	" seq bigint GENERATED ALWAYS AS IDENTITY,"
+	" id text PRIMARY KEY,"
+	" name text NOT NULL UNIQUE,"
+	" connector text NOT NULL,"
+	" url text NOT NULL,"
+	" headers json NOT NULL,"
+	" write_key text,"
+	" secret text,"
+	" batch_size integer NOT NULL,"
+	" timeout integer NOT NULL,"
+	" max_in_flight integer NOT NULL,"
+	" max_age bigint NOT NULL,"
+	" gzip boolean NOT NULL,"
+	" enabled boolean NOT NULL,"
+	" created_at bigint NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS krenalis_pipelines ("
 	" seq bigint GENERATED ALWAYS AS IDENTITY,"
 	" id text PRIMARY KEY,"
@@ -82,7 +99,9 @@ static const char schema[] =
 	" enabled boolean NOT NULL,"
 	" filter json,"
 	" consents json,"
-	" created_at bigint NOT NULL);"
+	" created_at bigint NOT NULL,"
+	" destination text REFERENCES krenalis_destinations(id)"
+	"  ON DELETE CASCADE);"
 	"CREATE TABLE IF NOT EXISTS krenalis_nodes ("
 	" id text PRIMARY KEY,"
 	" host text NOT NULL,"
@@ -143,7 +162,23 @@ static const char check_sql[] =
 	"  (33, 'krenalis_nodes', 'duplicates', 'bigint'),"
 	"  (34, 'krenalis_nodes', 'received_per_second',"
 	"   'double precision'),"
-	"  (35, 'krenalis_nodes', 'stored_per_second', 'double precision')"
+	"  (35, 'krenalis_nodes', 'stored_per_second', 'double precision'),"
+	"  (36, 'krenalis_pipelines', 'destination', 'text'),"
+	"  (37, 'krenalis_destinations', 'seq', 'bigint'),"
+	"  (38, 'krenalis_destinations', 'id', 'text'),"
+	"  (39, 'krenalis_destinations', 'name', 'text'),"
+	"  (40, 'krenalis_destinations', 'connector', 'text'),"
+	"  (41, 'krenalis_destinations', 'url', 'text'),"
+	"  (42, 'krenalis_destinations', 'headers', 'json'),"
+	"  (43, 'krenalis_destinations', 'write_key', 'text'),"
+	"  (44, 'krenalis_destinations', 'secret', 'text'),"
+	"  (45, 'krenalis_destinations', 'batch_size', 'integer'),"
+	"  (46, 'krenalis_destinations', 'timeout', 'integer'),"
+	"  (47, 'krenalis_destinations', 'max_in_flight', 'integer'),"
+	"  (48, 'krenalis_destinations', 'max_age', 'bigint'),"
+	"  (49, 'krenalis_destinations', 'gzip', 'boolean'),"
+	"  (50, 'krenalis_destinations', 'enabled', 'boolean'),"
+	"  (51, 'krenalis_destinations', 'created_at', 'bigint')"
 	" ) AS e(n, t, c, ty) LEFT JOIN pg_attribute a"
 	"  ON a.attrelid = to_regclass(e.t) AND a.attname = e.c"
 	"  AND a.attnum > 0 AND NOT a.attisdropped"
@@ -169,13 +204,24 @@ static const struct {
 	[CAT_KEY_USED] = { "UPDATE krenalis_write_keys SET last_used_at = "
 	    "GREATEST(last_used_at, $1::bigint) WHERE key = $2", 2 },
 	[CAT_PIPELINE_INSERT] = { "INSERT INTO krenalis_pipelines (id, source, "
-	    "name, enabled, filter, consents, created_at) VALUES ($1, $2, $3, "
-	    "$4, $5, $6, $7)", 7 },
+	    "name, enabled, filter, consents, created_at, destination) VALUES "
+	    "($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
 	[CAT_PIPELINE_SET] = { "UPDATE krenalis_pipelines SET name = $1, "
-	    "filter = $2, consents = $3 WHERE id = $4", 4 },
+	    "filter = $2, consents = $3, destination = $4 WHERE id = $5", 5 },
 	[CAT_PIPELINE_ENABLE] = { "UPDATE krenalis_pipelines SET enabled = $1 "
 	    "WHERE id = $2", 2 },
 	[CAT_PIPELINE_DELETE] = { "DELETE FROM krenalis_pipelines WHERE "
+	    "id = $1", 1 },
+	[CAT_DEST_INSERT] = { "INSERT INTO krenalis_destinations (id, name, "
+	    "connector, url, headers, write_key, secret, batch_size, timeout, "
+	    "max_in_flight, max_age, gzip, enabled, created_at) VALUES ($1, $2, "
+	    "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)", 14 },
+	[CAT_DEST_UPDATE] = { "UPDATE krenalis_destinations SET name = $2, "
+	    "connector = $3, url = $4, headers = $5, write_key = $6, secret = "
+	    "$7, batch_size = $8, timeout = $9, max_in_flight = $10, max_age = "
+	    "$11, gzip = $12, enabled = $13, created_at = $14 WHERE id = $1",
+	    14 },
+	[CAT_DEST_DELETE] = { "DELETE FROM krenalis_destinations WHERE "
 	    "id = $1", 1 },
 	[CAT_WAREHOUSE_SET] = { "UPDATE krenalis_catalog SET warehouse = $1",
 	    1 },
@@ -187,8 +233,13 @@ static const char *const loads[] = {
 	    "created_at FROM krenalis_sources ORDER BY seq",
 	[CAT_ROWS_KEYS] = "SELECT key, source, created_at, last_used_at FROM "
 	    "krenalis_write_keys ORDER BY seq",
+	[CAT_ROWS_DESTINATIONS] = "SELECT id, name, connector, url, headers, "
+	    "write_key, secret, batch_size, timeout, max_in_flight, max_age, "
+	    "gzip::int, enabled::int, created_at FROM krenalis_destinations "
+	    "ORDER BY seq",
 	[CAT_ROWS_PIPELINES] = "SELECT id, source, name, enabled, created_at, "
-	    "filter, consents FROM krenalis_pipelines ORDER BY seq",
+	    "filter, consents, destination FROM krenalis_pipelines ORDER BY "
+	    "seq",
 	[CAT_ROWS_WAREHOUSE] = "SELECT warehouse FROM krenalis_catalog"
 };
 

@@ -1,7 +1,7 @@
 /*
  * The catalog's rows in DATA_DIR/state.db: an SQLite database in WAL mode
- * with the tables sources, write_keys, pipelines and meta; see
- * cat_store.h.  Only this daemon writes it, so a change needs no more
+ * with the tables sources, write_keys, pipelines, destinations and meta;
+ * see cat_store.h.  Only this daemon writes it, so a change needs no more
  * than a transaction, and the version is always 0.
  */
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include "cat_store.h"
 
 #define USAGE_FLUSH_MS	60000		/* spec/pipelines.md §3 */
-#define MAX_COLUMNS	7
+#define MAX_COLUMNS	14
 
 struct cat_sqlite {
 	struct cat_store	 store;		/* first: the store is this */
@@ -45,7 +45,22 @@ static const char schema[] =
 	" created_at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS meta ("
 	" name TEXT PRIMARY KEY,"
-	" value TEXT NOT NULL);";
+	" value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS destinations ("
+	" id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" connector TEXT NOT NULL,"
+	" url TEXT NOT NULL,"
+	" headers TEXT NOT NULL,"
+	" write_key TEXT,"
+	" secret TEXT,"
+	" batch_size INTEGER NOT NULL,"
+	" timeout INTEGER NOT NULL,"
+	" max_in_flight INTEGER NOT NULL,"
+	" max_age INTEGER NOT NULL,"
+	" gzip INTEGER NOT NULL,"
+	" enabled INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL);";
 
 /*
  * The statements of enum cat_stmt.  Text bound to an INTEGER column is
@@ -65,13 +80,21 @@ static const struct {
 	[CAT_KEY_USED] = { "UPDATE write_keys SET last_used_at = ? WHERE "
 	    "key = ?", 2 },
 	[CAT_PIPELINE_INSERT] = { "INSERT INTO pipelines (id, source, name, "
-	    "enabled, filter, consents, created_at) VALUES (?, ?, ?, ?, ?, ?, "
-	    "?)", 7 },
+	    "enabled, filter, consents, created_at, destination) VALUES (?, ?, "
+	    "?, ?, ?, ?, ?, ?)", 8 },
 	[CAT_PIPELINE_SET] = { "UPDATE pipelines SET name = ?, filter = ?, "
-	    "consents = ? WHERE id = ?", 4 },
+	    "consents = ?, destination = ? WHERE id = ?", 5 },
 	[CAT_PIPELINE_ENABLE] = { "UPDATE pipelines SET enabled = ? WHERE "
 	    "id = ?", 2 },
 	[CAT_PIPELINE_DELETE] = { "DELETE FROM pipelines WHERE id = ?", 1 },
+	[CAT_DEST_INSERT] = { "INSERT INTO destinations VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", 14 },
+	[CAT_DEST_UPDATE] = { "UPDATE destinations SET name = ?2, connector = "
+	    "?3, url = ?4, headers = ?5, write_key = ?6, secret = ?7, "
+	    "batch_size = ?8, timeout = ?9, max_in_flight = ?10, max_age = "
+	    "?11, gzip = ?12, enabled = ?13, created_at = ?14 WHERE id = ?1",
+	    14 },
+	[CAT_DEST_DELETE] = { "DELETE FROM destinations WHERE id = ?", 1 },
 	[CAT_WAREHOUSE_SET] = { "INSERT INTO meta (name, value) VALUES "
 	    "('warehouse', ?) ON CONFLICT (name) DO UPDATE SET value = "
 	    "excluded.value", 1 },
@@ -83,8 +106,11 @@ static const char *const loads[] = {
 	    "created_at FROM sources ORDER BY rowid",
 	[CAT_ROWS_KEYS] = "SELECT key, source, created_at, last_used_at FROM "
 	    "write_keys ORDER BY rowid",
+	[CAT_ROWS_DESTINATIONS] = "SELECT id, name, connector, url, headers, "
+	    "write_key, secret, batch_size, timeout, max_in_flight, max_age, "
+	    "gzip, enabled, created_at FROM destinations ORDER BY rowid",
 	[CAT_ROWS_PIPELINES] = "SELECT id, source, name, enabled, created_at, "
-	    "filter, consents FROM pipelines ORDER BY rowid",
+	    "filter, consents, destination FROM pipelines ORDER BY rowid",
 	[CAT_ROWS_WAREHOUSE] = "SELECT value FROM meta WHERE name = "
 	    "'warehouse'"
 };
@@ -186,6 +212,27 @@ sq_load(struct cat_store *st, void (*row)(void *, enum cat_rows,
 	return 0;
 }
 
+/*
+ * Whether the pipelines table has the destination column: a state.db made
+ * before destinations lacks it.  -1 on an error.
+ */
+static int
+has_dest_column(sqlite3 *db)
+{
+	sqlite3_stmt	*s;
+	int		 found = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA table_info(pipelines)", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(s, 1),
+		    "destination") == 0)
+			found = 1;
+	sqlite3_finalize(s);
+	return found;
+}
+
 static void
 sq_close(struct cat_store *st)
 {
@@ -204,6 +251,7 @@ struct cat_store *
 cat_sqlite_open(const char *path, char *err, size_t errlen)
 {
 	struct cat_sqlite	*sq = xcalloc(1, sizeof(*sq));
+	int			 has;
 
 	sq->store.ops = &sqlite_ops;
 	sq->store.usage_flush_ms = USAGE_FLUSH_MS;
@@ -214,7 +262,12 @@ cat_sqlite_open(const char *path, char *err, size_t errlen)
 	if (sqlite3_exec(sq->db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
 	    NULL) != SQLITE_OK ||
-	    sqlite3_exec(sq->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(sq->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    (has = has_dest_column(sq->db)) == -1)
+		goto fail;
+	if (!has && sqlite3_exec(sq->db, "ALTER TABLE pipelines ADD COLUMN "
+	    "destination TEXT REFERENCES destinations(id) ON DELETE CASCADE",
+	    NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	return &sq->store;
 fail:

@@ -29,10 +29,16 @@ enum cat_stmt {
 	CAT_KEY_DELETE,		/* key */
 	CAT_KEY_USED,		/* last_used_at, key */
 	CAT_PIPELINE_INSERT,	/* id, source, name, enabled, filter,
-				   consents, created_at */
-	CAT_PIPELINE_SET,	/* name, filter, consents, id */
+				   consents, created_at, destination */
+	CAT_PIPELINE_SET,	/* name, filter, consents, destination, id */
 	CAT_PIPELINE_ENABLE,	/* enabled, id */
 	CAT_PIPELINE_DELETE,	/* id */
+	CAT_DEST_INSERT,	/* id, name, connector, url, headers,
+				   write_key, secret, batch_size, timeout,
+				   max_in_flight, max_age, gzip, enabled,
+				   created_at */
+	CAT_DEST_UPDATE,	/* the same, over the row of id */
+	CAT_DEST_DELETE,	/* id: its pipelines go with it */
 	CAT_WAREHOUSE_SET,	/* id of the warehouse */
 	CAT_NSTMTS
 };
@@ -41,8 +47,9 @@ enum cat_stmt {
 enum cat_rows {
 	CAT_ROWS_SOURCES,	/* id, name, connector, strategy, created_at */
 	CAT_ROWS_KEYS,		/* key, source, created_at, last_used_at */
+	CAT_ROWS_DESTINATIONS,	/* as CAT_DEST_INSERT's parameters */
 	CAT_ROWS_PIPELINES,	/* id, source, name, enabled, created_at,
-				   filter, consents */
+				   filter, consents, destination */
 	CAT_ROWS_WAREHOUSE	/* id of the warehouse */
 };
 

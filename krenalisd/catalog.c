@@ -1,4 +1,7 @@
-/* The catalog of sources, write keys and pipelines; see catalog.h. */
+/*
+ * The catalog of sources, write keys and pipelines; see catalog.h.
+ * Destinations are in catalog_dest.c.
+ */
 #include <sys/queue.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "cat_pg.h"
 #include "cat_sqlite.h"
 #include "cat_store.h"
+#include "catalog_priv.h"
 #include "consents.h"
 #include "counters.h"
 #include "debugger.h"
@@ -44,51 +48,6 @@ static const char *const strategies[] = {
 	"Conversion", "Fusion", "Isolation", "Preservation"
 };
 
-struct key {
-	char			 key[IDS_KEY_LEN + 1];
-	int64_t			 created_at;
-	struct key_usage	*usage;
-	TAILQ_ENTRY(key)	 entry;
-};
-
-struct pipeline {
-	char			 id[IDS_ID_LEN + 1];
-	struct source		*source;
-	char			*name;
-	int			 enabled;
-	int64_t			 created_at;
-	json_t			*filter;	/* canonical JSON form, or NULL */
-	char			*filter_text;	/* canonical text, or NULL */
-	struct consents		 consents;
-	struct pipe_counters	*counters;
-	TAILQ_ENTRY(pipeline)	 entry;
-};
-
-struct source {
-	char			 id[IDS_ID_LEN + 1];
-	char			*name;
-	const struct connector	*connector;
-	const char		*strategy;
-	int64_t			 created_at;
-	size_t			 nkeys;
-	struct src_counters	*counters;
-	TAILQ_HEAD(, key)	 keys;
-	TAILQ_HEAD(, pipeline)	 pipelines;
-	TAILQ_ENTRY(source)	 entry;
-};
-
-TAILQ_HEAD(source_list, source);
-
-struct catalog {
-	struct cat_store	*store;
-	int			 failed;	/* the store's last failure */
-	int64_t			 version;	/* of the catalog in memory */
-	char			*cache;		/* its copy on disk, or NULL */
-	char			*endpoint;
-	int64_t			 flushed_at;
-	char			*warehouse;	/* its id, or NULL */
-	struct source_list	 sources;
-};
 
 const struct connector *
 catalog_connector(const char *code)
@@ -144,6 +103,17 @@ dberr(struct catalog *cat, struct catalog_error *ce, const char *what)
  * Run the statement with its nparams text parameters (NULL for NULL);
  * 0, or -1 with the failure in cat->failed.
  */
+int
+catalog_exec(struct catalog *cat, enum cat_stmt which,
+    const char *const *params, const char *what, struct catalog_error *ce)
+{
+	if ((cat->failed = cat->store->ops->exec(cat->store, which,
+	    params)) == 0)
+		return 0;
+	dberr(cat, ce, what);
+	return -1;
+}
+
 static int
 db_exec(struct catalog *cat, enum cat_stmt which, int nparams, ...)
 {
@@ -196,13 +166,17 @@ pipeline_json(const struct pipeline *p)
 	json_t	*o = json_object();
 	char	*desc;
 
-	xasprintf(&desc, "Import events from %s into the data warehouse",
-	    p->source->connector->label);
+	if (p->dest != NULL)
+		xasprintf(&desc, "Send events from %s to %s",
+		    p->source->connector->label, p->dest->d.name);
+	else
+		xasprintf(&desc, "Import events from %s into the data "
+		    "warehouse", p->source->connector->label);
 	json_object_set_new(o, "id", json_string(p->id));
 	json_object_set_new(o, "name", json_string(p->name));
 	json_object_set_new(o, "source", json_string(p->source->id));
-	json_object_set_new(o, "kind",
-	    json_string("Import events into warehouse"));
+	json_object_set_new(o, "kind", json_string(p->dest != NULL ?
+	    "Send events" : "Import events into warehouse"));
 	json_object_set_new(o, "description", json_string(desc));
 	json_object_set_new(o, "enabled", json_boolean(p->enabled));
 	json_object_set_new(o, "filter",
@@ -212,6 +186,8 @@ pipeline_json(const struct pipeline *p)
 	json_object_set_new(o, "requiredConsents",
 	    consents_to_json(&p->consents));
 	json_object_set_new(o, "createdAt", json_time(p->created_at));
+	json_object_set_new(o, "destination", p->dest != NULL ?
+	    json_string(p->dest->d.id) : json_null());
 	free(desc);
 	return o;
 }
@@ -244,7 +220,7 @@ source_json(const struct catalog *cat, const struct source *s)
 }
 
 /* Build and publish the snapshot of the current catalog. */
-static void
+void
 catalog_publish(struct catalog *cat)
 {
 	struct snapshot		*snap;
@@ -260,6 +236,7 @@ catalog_publish(struct catalog *cat)
 		nkeys += s->nkeys;
 	}
 	snap = snapshot_new(nsources, nkeys);
+	catalog_dest_publish(cat, snap);
 	i = 0;
 	TAILQ_FOREACH(s, &cat->sources, entry) {
 		ss = &snap->sources[i++];
@@ -278,6 +255,9 @@ catalog_publish(struct catalog *cat)
 			ss->pipelines[j].name = xstrdup(p->name);
 			ss->pipelines[j].enabled = p->enabled;
 			ss->pipelines[j].counters = pipe_counters_ref(p->counters);
+			if (p->dest != NULL)
+				ss->pipelines[j].destination =
+				    &snap->destinations[p->dest->index];
 			consents_copy(&ss->pipelines[j].consents, &p->consents);
 			/* Filters are compiled here, once per snapshot. */
 			if (p->filter != NULL && filter_from_json(p->filter,
@@ -298,8 +278,8 @@ catalog_publish(struct catalog *cat)
  * memory is the stored one (another node's change is read first), so
  * that the rules checked in memory hold for what is stored.
  */
-static int
-change_begin(struct catalog *cat, struct catalog_error *ce)
+int
+catalog_change_begin(struct catalog *cat, struct catalog_error *ce)
 {
 	int64_t	version;
 
@@ -322,8 +302,8 @@ change_begin(struct catalog *cat, struct catalog_error *ce)
  * the catalog, or roll it back.  A failed commit reads the catalog back
  * from the store, since memory holds what was not stored.
  */
-static json_t *
-change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
+json_t *
+catalog_change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
 {
 	int64_t	version;
 
@@ -345,8 +325,8 @@ change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
 	return o;
 }
 
-static void
-pipeline_free(struct pipeline *p)
+void
+catalog_pipeline_free(struct pipeline *p)
 {
 	pipe_counters_unref(p->counters);
 	json_decref(p->filter);
@@ -369,7 +349,7 @@ source_free(struct source *s)
 	}
 	while ((p = TAILQ_FIRST(&s->pipelines)) != NULL) {
 		TAILQ_REMOVE(&s->pipelines, p, entry);
-		pipeline_free(p);
+		catalog_pipeline_free(p);
 	}
 	src_counters_unref(s->counters);
 	free(s->name);
@@ -417,8 +397,9 @@ pipeline_store(struct catalog *cat, const struct pipeline *p)
 	fstr = json_text(p->filter);
 	cstr = json_text(cjson);
 	json_decref(cjson);
-	rc = db_exec(cat, CAT_PIPELINE_INSERT, 7, p->id, p->source->id, p->name, intarg(b1, p->enabled), fstr,
-	    cstr, intarg(b2, p->created_at));
+	rc = db_exec(cat, CAT_PIPELINE_INSERT, 8, p->id, p->source->id,
+	    p->name, intarg(b1, p->enabled), fstr, cstr,
+	    intarg(b2, p->created_at), p->dest ? p->dest->d.id : NULL);
 	free(fstr);
 	free(cstr);
 	return rc;
@@ -499,16 +480,16 @@ pipeline_resolve(struct catalog *cat, const char *arg,
 	return NULL;
 }
 
-/* A fresh id unique among sources and pipelines. */
-static void
-new_id(struct catalog *cat, char id[IDS_ID_LEN + 1])
+void
+catalog_new_id(struct catalog *cat, char id[IDS_ID_LEN + 1])
 {
 	struct catalog_error	ce;
 
 	do {
 		ids_new_id(id);
 	} while (source_find(cat, id) != NULL ||
-	    pipeline_resolve(cat, id, &ce) != NULL);
+	    pipeline_resolve(cat, id, &ce) != NULL ||
+	    catalog_dest_find(&cat->dests, id) != NULL);
 }
 
 static int
@@ -600,7 +581,7 @@ source_add(struct catalog *cat, const char *name, size_t len,
 
 	now = timestamp_now();
 	s = source_new();
-	new_id(cat, s->id);
+	catalog_new_id(cat, s->id);
 	s->name = xstrdup(name);
 	s->connector = c;
 	if (c->has_strategy)
@@ -624,10 +605,10 @@ json_t *
 catalog_source_add(struct catalog *cat, const char *name, size_t len,
     const char *connector, const char *strategy, struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, source_add(cat, name, len, connector, strategy,
-	    ce), ce);
+	return catalog_change_end(cat, source_add(cat, name, len, connector,
+	    strategy, ce), ce);
 }
 
 const char *
@@ -688,9 +669,10 @@ json_t *
 catalog_source_rename(struct catalog *cat, const char *arg, const char *name,
     size_t len, struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, source_rename(cat, arg, name, len, ce), ce);
+	return catalog_change_end(cat, source_rename(cat, arg, name, len, ce),
+	    ce);
 }
 
 static json_t *
@@ -718,9 +700,9 @@ json_t *
 catalog_source_rm(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, source_rm(cat, arg, ce), ce);
+	return catalog_change_end(cat, source_rm(cat, arg, ce), ce);
 }
 
 json_t *
@@ -769,9 +751,9 @@ json_t *
 catalog_key_add(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, key_add(cat, arg, ce), ce);
+	return catalog_change_end(cat, key_add(cat, arg, ce), ce);
 }
 
 static json_t *
@@ -812,9 +794,9 @@ json_t *
 catalog_key_rm(struct catalog *cat, const char *arg, const char *key,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, key_rm(cat, arg, key, ce), ce);
+	return catalog_change_end(cat, key_rm(cat, arg, key, ce), ce);
 }
 
 /*
@@ -871,10 +853,11 @@ consents_arg(const json_t *arg, struct consents *c, struct catalog_error *ce)
 static json_t *
 pipeline_add(struct catalog *cat, const char *arg, const char *name,
     size_t len, int enabled, const json_t *filter, const json_t *consents,
-    struct catalog_error *ce)
+    const char *destination, struct catalog_error *ce)
 {
 	struct source	*s;
 	struct pipeline	*p;
+	struct cat_dest	*d = NULL;
 	struct consents	 c;
 	json_t		*fjson;
 	char		*ftext;
@@ -882,6 +865,9 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (!name_ok(name, len, NAMES_PIPELINE_MAX, ce))
+		return NULL;
+	if (destination != NULL &&
+	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
 	if (filter_arg(filter, &fjson, &ftext, ce) == -1)
 		return NULL;
@@ -892,7 +878,7 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->counters = pipe_counters_new();
-	new_id(cat, p->id);
+	catalog_new_id(cat, p->id);
 	p->source = s;
 	p->name = xstrdup(name);
 	p->enabled = enabled;
@@ -900,9 +886,10 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	p->filter = fjson;
 	p->filter_text = ftext;
 	p->consents = c;
+	p->dest = d;
 	if (pipeline_store(cat, p) == -1) {
 		dberr(cat, ce, "pipeline add");
-		pipeline_free(p);
+		catalog_pipeline_free(p);
 		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
@@ -914,12 +901,12 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 json_t *
 catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
     size_t len, int enabled, const json_t *filter, const json_t *consents,
-    struct catalog_error *ce)
+    const char *destination, struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_add(cat, arg, name, len, enabled,
-	    filter, consents, ce), ce);
+	return catalog_change_end(cat, pipeline_add(cat, arg, name, len,
+	    enabled, filter, consents, destination, ce), ce);
 }
 
 json_t *
@@ -956,9 +943,11 @@ catalog_pipeline_show(struct catalog *cat, const char *arg,
 static json_t *
 pipeline_set(struct catalog *cat, const char *arg, const char *name,
     size_t len, int set_filter, const json_t *filter, int set_consents,
-    const json_t *consents, struct catalog_error *ce)
+    const json_t *consents, const char *destination,
+    struct catalog_error *ce)
 {
 	struct pipeline	*p;
+	struct cat_dest	*d;
 	struct consents	 c;
 	json_t		*fjson = NULL, *cjson;
 	char		*ftext = NULL, *fstr, *cstr;
@@ -968,6 +957,15 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		return NULL;
 	/* Everything is checked before anything changes. */
 	if (name != NULL && !name_ok(name, len, NAMES_PIPELINE_MAX, ce))
+		return NULL;
+	d = p->dest;
+	if (destination != NULL && d == NULL) {
+		seterr(ce, "BadRequest", "pipeline \"%s\" is not a send "
+		    "pipeline; only a send pipeline has a destination", p->id);
+		return NULL;
+	}
+	if (destination != NULL &&
+	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
 	if (set_filter && filter_arg(filter, &fjson, &ftext, ce) == -1)
 		return NULL;
@@ -981,8 +979,8 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 	cjson = consents_to_json(set_consents ? &c : &p->consents);
 	cstr = json_text(cjson);
 	json_decref(cjson);
-	rc = db_exec(cat, CAT_PIPELINE_SET, 4, name ? name : p->name, fstr, cstr,
-	    p->id);
+	rc = db_exec(cat, CAT_PIPELINE_SET, 5, name ? name : p->name, fstr,
+	    cstr, d ? d->d.id : NULL, p->id);
 	free(fstr);
 	free(cstr);
 	if (rc == -1) {
@@ -1006,18 +1004,20 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		consents_release(&p->consents);
 		p->consents = c;
 	}
+	p->dest = d;
 	return pipeline_json(p);
 }
 
 json_t *
 catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
     size_t len, int set_filter, const json_t *filter, int set_consents,
-    const json_t *consents, struct catalog_error *ce)
+    const json_t *consents, const char *destination,
+    struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_set(cat, arg, name, len, set_filter,
-	    filter, set_consents, consents, ce), ce);
+	return catalog_change_end(cat, pipeline_set(cat, arg, name, len,
+	    set_filter, filter, set_consents, consents, destination, ce), ce);
 }
 
 static json_t *
@@ -1030,12 +1030,13 @@ pipeline_enable(struct catalog *cat, const char *arg, int enabled,
 	if ((p = pipeline_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (p->enabled != enabled) {
-		if (db_exec(cat, CAT_PIPELINE_ENABLE, 2, intarg(b, enabled), p->id) == -1) {
+		if (db_exec(cat, CAT_PIPELINE_ENABLE, 2, intarg(b, enabled),
+		    p->id) == -1) {
 			dberr(cat, ce, "pipeline enable");
 			return NULL;
 		}
 		p->enabled = enabled;
-		}
+	}
 	return pipeline_json(p);
 }
 
@@ -1043,9 +1044,10 @@ json_t *
 catalog_pipeline_enable(struct catalog *cat, const char *arg, int enabled,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_enable(cat, arg, enabled, ce), ce);
+	return catalog_change_end(cat, pipeline_enable(cat, arg, enabled, ce),
+	    ce);
 }
 
 static json_t *
@@ -1063,7 +1065,7 @@ pipeline_rm(struct catalog *cat, const char *arg,
 	}
 	o = pipeline_json(p);
 	TAILQ_REMOVE(&p->source->pipelines, p, entry);
-	pipeline_free(p);
+	catalog_pipeline_free(p);
 	return o;
 }
 
@@ -1071,9 +1073,9 @@ json_t *
 catalog_pipeline_rm(struct catalog *cat, const char *arg,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, pipeline_rm(cat, arg, ce), ce);
+	return catalog_change_end(cat, pipeline_rm(cat, arg, ce), ce);
 }
 
 /*
@@ -1147,18 +1149,27 @@ doc_time(const json_t *o, const char *name, int nullable, int64_t *ms,
 	return 0;
 }
 
+/* What a document imports, checked against the catalog and itself. */
+struct import {
+	struct source_list	 sources;
+	struct dest_list	 dests;
+};
+
 /*
- * Whether id is taken, as a source's or a pipeline's, in the catalog or
- * among the sources imported before it.
+ * Whether id is taken, as a source's, a pipeline's or a destination's,
+ * in the catalog or among what was imported before it.
  */
 static int
-id_taken(struct catalog *cat, struct source_list *imported, const char *id)
+id_taken(struct catalog *cat, struct import *im, const char *id)
 {
-	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source_list	*lists[] = { &cat->sources, &im->sources };
 	struct source		*s;
 	struct pipeline		*p;
 	size_t			 i;
 
+	if (catalog_dest_find(&cat->dests, id) != NULL ||
+	    catalog_dest_find(&im->dests, id) != NULL)
+		return 1;
 	for (i = 0; i < 2; i++)
 		TAILQ_FOREACH(s, lists[i], entry) {
 			if (strcmp(s->id, id) == 0)
@@ -1172,9 +1183,9 @@ id_taken(struct catalog *cat, struct source_list *imported, const char *id)
 
 /* The source that has key, in the catalog or imported, or NULL. */
 static struct source *
-key_owner(struct catalog *cat, struct source_list *imported, const char *key)
+key_owner(struct catalog *cat, struct import *im, const char *key)
 {
-	struct source_list	*lists[] = { &cat->sources, imported };
+	struct source_list	*lists[] = { &cat->sources, &im->sources };
 	struct source		*s;
 	struct key		*k;
 	size_t			 i;
@@ -1192,9 +1203,8 @@ key_owner(struct catalog *cat, struct source_list *imported, const char *key)
  * error in ce.
  */
 static int
-import_key(struct catalog *cat, struct source_list *imported,
-    struct source *s, const json_t *o, const char *where,
-    struct catalog_error *ce)
+import_key(struct catalog *cat, struct import *im, struct source *s,
+    const json_t *o, const char *where, struct catalog_error *ce)
 {
 	struct source	*owner;
 	struct key	*k;
@@ -1208,7 +1218,7 @@ import_key(struct catalog *cat, struct source_list *imported,
 		    key);
 		return doc_invalid(ce, where);
 	}
-	if ((owner = key_owner(cat, imported, key)) != NULL) {
+	if ((owner = key_owner(cat, im, key)) != NULL) {
 		seterr(ce, "Conflict", "event write key \"%s\" is already "
 		    "used by source \"%s\"", key, owner->id);
 		return -1;
@@ -1230,12 +1240,13 @@ import_key(struct catalog *cat, struct source_list *imported,
  * the pipeline's id is known; -1 with the error in ce.
  */
 static int
-import_pipeline(struct catalog *cat, struct source_list *imported,
-    struct source *s, const json_t *o, const char *swhere,
-    struct catalog_error *ce)
+import_pipeline(struct catalog *cat, struct import *im, struct source *s,
+    const json_t *o, const char *swhere, struct catalog_error *ce)
 {
 	struct pipeline	*p;
+	struct cat_dest	*d = NULL;
 	const json_t	*en = json_object_get(o, "enabled");
+	const json_t	*dest = json_object_get(o, "destination");
 	const char	*id, *name;
 	char		 where[64];
 
@@ -1245,7 +1256,7 @@ import_pipeline(struct catalog *cat, struct source_list *imported,
 		seterr(ce, "BadRequest", "\"%s\" is not a pipeline id", id);
 		return doc_invalid(ce, swhere);
 	}
-	if (id_taken(cat, imported, id)) {
+	if (id_taken(cat, im, id)) {
 		seterr(ce, "Conflict", "pipeline \"%s\" already exists", id);
 		return -1;
 	}
@@ -1256,7 +1267,16 @@ import_pipeline(struct catalog *cat, struct source_list *imported,
 		seterr(ce, "BadRequest", "\"enabled\" must be true or false");
 		return doc_invalid(ce, where);
 	}
+	if (dest != NULL && !json_is_null(dest) && (!json_is_string(dest) ||
+	    ((d = catalog_dest_find(&cat->dests, json_string_value(dest))) ==
+	    NULL && (d = catalog_dest_find(&im->dests,
+	    json_string_value(dest))) == NULL))) {
+		seterr(ce, "BadRequest", "\"destination\" must be null or the "
+		    "id of a destination");
+		return doc_invalid(ce, where);
+	}
 	p = xcalloc(1, sizeof(*p));
+	p->dest = d;
 	p->counters = pipe_counters_new();
 	strlcpy(p->id, id, sizeof(p->id));
 	p->source = s;
@@ -1280,8 +1300,8 @@ import_pipeline(struct catalog *cat, struct source_list *imported,
  * id, so that what is checked after it sees it; -1 with the error in ce.
  */
 static int
-import_source(struct catalog *cat, struct source_list *imported,
-    const json_t *o, struct catalog_error *ce)
+import_source(struct catalog *cat, struct import *im, const json_t *o,
+    struct catalog_error *ce)
 {
 	const json_t	*keys, *pipes, *v, *strategy;
 	struct source	*s;
@@ -1295,7 +1315,7 @@ import_source(struct catalog *cat, struct source_list *imported,
 		seterr(ce, "BadRequest", "\"%s\" is not a source id", id);
 		return doc_invalid(ce, "source");
 	}
-	if (id_taken(cat, imported, id)) {
+	if (id_taken(cat, im, id)) {
 		seterr(ce, "Conflict", "source \"%s\" already exists", id);
 		return -1;
 	}
@@ -1307,12 +1327,12 @@ import_source(struct catalog *cat, struct source_list *imported,
 	    NAMES_SOURCE_MAX, ce))
 		return doc_invalid(ce, where);
 	if (!source_name_free(&cat->sources, name, NULL, ce) ||
-	    !source_name_free(imported, name, NULL, ce))
+	    !source_name_free(&im->sources, name, NULL, ce))
 		return -1;
 	s = source_new();
 	strlcpy(s->id, id, sizeof(s->id));
 	s->name = xstrdup(name);
-	TAILQ_INSERT_TAIL(imported, s, entry);
+	TAILQ_INSERT_TAIL(&im->sources, s, entry);
 	if ((s->connector = catalog_connector(conn)) == NULL) {
 		seterr(ce, "BadRequest", "connector \"%s\" does not exist",
 		    conn);
@@ -1342,10 +1362,10 @@ import_source(struct catalog *cat, struct source_list *imported,
 		return doc_invalid(ce, where);
 	}
 	json_array_foreach(keys, i, v)
-		if (import_key(cat, imported, s, v, where, ce) == -1)
+		if (import_key(cat, im, s, v, where, ce) == -1)
 			return -1;
 	json_array_foreach(pipes, i, v)
-		if (import_pipeline(cat, imported, s, v, where, ce) == -1)
+		if (import_pipeline(cat, im, s, v, where, ce) == -1)
 			return -1;
 	return 0;
 }
@@ -1363,18 +1383,59 @@ sources_free(struct source_list *list)
 }
 
 /*
- * The sources of the catalog document doc, checked against those of the
- * catalog and each other, into list; -1 with the error in ce, and
- * nothing in list.
+ * Import the destination object o into im; -1 with the error in ce.  A
+ * conflict with the catalog is not the document's fault.
  */
 static int
-doc_sources(struct catalog *cat, const json_t *doc, struct source_list *list,
+import_dest(struct catalog *cat, struct import *im, const json_t *o,
     struct catalog_error *ce)
 {
-	const json_t	*sources, *v;
+	struct cat_dest	*d;
+	const char	*id;
+	char		 where[64];
+	int64_t		 created;
+
+	if ((id = doc_string(o, "id", ce)) == NULL)
+		return doc_invalid(ce, "destination");
+	if (!ids_is_id(id)) {
+		seterr(ce, "BadRequest", "\"%s\" is not a destination id", id);
+		return doc_invalid(ce, "destination");
+	}
+	if (id_taken(cat, im, id)) {
+		seterr(ce, "Conflict", "destination \"%s\" already exists",
+		    id);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "destination \"%s\"", id);
+	if (doc_time(o, "createdAt", 0, &created, ce) == -1)
+		return doc_invalid(ce, where);
+	if ((d = catalog_dest_import(cat, &im->dests, o, ce)) == NULL)
+		return strcmp(ce->code, "Conflict") == 0 ? -1 :
+		    doc_invalid(ce, where);
+	strlcpy(d->d.id, id, sizeof(d->d.id));
+	d->d.created_at = created;
+	TAILQ_INSERT_TAIL(&im->dests, d, entry);
+	return 0;
+}
+
+/*
+ * The destinations and sources of the catalog document doc, checked
+ * against those of the catalog and each other, into im; -1 with the
+ * error in ce, and nothing in im.  Only the catalog's cache has
+ * destinations: an export names those of its send pipelines, which the
+ * catalog it is imported into must have.
+ */
+static int
+doc_read(struct catalog *cat, const json_t *doc, struct import *im,
+    struct catalog_error *ce)
+{
+	const json_t	*sources, *dests, *v;
 	size_t		 i;
 
+	TAILQ_INIT(&im->sources);
+	TAILQ_INIT(&im->dests);
 	sources = json_object_get(doc, "sources");
+	dests = json_object_get(doc, "destinations");
 	if (!json_is_string(json_object_get(doc, "format")) ||
 	    strcmp(json_string_value(json_object_get(doc, "format")),
 	    "krenalis-catalog") != 0) {
@@ -1393,33 +1454,48 @@ doc_sources(struct catalog *cat, const json_t *doc, struct source_list *list,
 		    "must be an array");
 		return -1;
 	}
+	if (dests != NULL && !json_is_array(dests)) {
+		seterr(ce, "BadRequest", "catalog is not valid: "
+		    "\"destinations\" must be an array");
+		return -1;
+	}
+	json_array_foreach(dests, i, v)
+		if (import_dest(cat, im, v, ce) == -1)
+			goto fail;
 	json_array_foreach(sources, i, v)
-		if (import_source(cat, list, v, ce) == -1) {
-			sources_free(list);
-			return -1;
-		}
+		if (import_source(cat, im, v, ce) == -1)
+			goto fail;
 	return 0;
+fail:
+	sources_free(&im->sources);
+	catalog_dests_free(&im->dests);
+	return -1;
 }
 
 static json_t *
 import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
 {
-	struct source_list	 imported;
+	struct import		 im;
+	struct cat_dest		*d;
 	struct source		*s;
 	struct key		*k;
 	struct pipeline		*p;
 	size_t			 nsources = 0, nkeys = 0, npipes = 0;
 
-	TAILQ_INIT(&imported);
-	if (doc_sources(cat, doc, &imported, ce) == -1)
+	if (doc_read(cat, doc, &im, ce) == -1)
 		return NULL;
-	TAILQ_FOREACH(s, &imported, entry)
+	TAILQ_FOREACH(d, &im.dests, entry)
+		if (catalog_dest_store(cat, &d->d, 0, ce) == -1)
+			goto fail;
+	TAILQ_FOREACH(s, &im.sources, entry)
 		if (source_store(cat, s) == -1) {
 			dberr(cat, ce, "catalog import");
-			sources_free(&imported);
-			return NULL;
+			goto fail;
 		}
-	TAILQ_FOREACH(s, &imported, entry) {
+	TAILQ_FOREACH(d, &im.dests, entry)
+		log_info("catalog: destination %s \"%s\" imported", d->d.id,
+		    d->d.name);
+	TAILQ_FOREACH(s, &im.sources, entry) {
 		nsources++;
 		TAILQ_FOREACH(k, &s->keys, entry)
 			nkeys++;
@@ -1427,18 +1503,23 @@ import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
 			npipes++;
 		log_info("catalog: source %s \"%s\" imported", s->id, s->name);
 	}
-	TAILQ_CONCAT(&cat->sources, &imported, entry);
+	TAILQ_CONCAT(&cat->dests, &im.dests, entry);
+	TAILQ_CONCAT(&cat->sources, &im.sources, entry);
 	return json_pack("{s:I,s:I,s:I}", "sources", (json_int_t)nsources,
 	    "writeKeys", (json_int_t)nkeys, "pipelines", (json_int_t)npipes);
+fail:
+	sources_free(&im.sources);
+	catalog_dests_free(&im.dests);
+	return NULL;
 }
 
 json_t *
 catalog_import(struct catalog *cat, const json_t *doc,
     struct catalog_error *ce)
 {
-	if (change_begin(cat, ce) == -1)
+	if (catalog_change_begin(cat, ce) == -1)
 		return NULL;
-	return change_end(cat, import(cat, doc, ce), ce);
+	return catalog_change_end(cat, import(cat, doc, ce), ce);
 }
 
 void
@@ -1598,6 +1679,7 @@ pipeline_load_rules(struct pipeline *p, const char *ftext, const char *ctext)
 /* The catalog being read from its store. */
 struct load {
 	struct source_list	 sources;
+	struct dest_list	 dests;
 	char			*warehouse;
 };
 
@@ -1617,6 +1699,7 @@ static void
 load_row(void *arg, enum cat_rows kind, const char *const *v)
 {
 	struct load	*ld = arg;
+	struct cat_dest	*d;
 	struct source	*s;
 	struct key	*k;
 	struct pipeline	*p;
@@ -1643,6 +1726,10 @@ load_row(void *arg, enum cat_rows kind, const char *const *v)
 		TAILQ_INSERT_TAIL(&s->keys, k, entry);
 		s->nkeys++;
 		break;
+	case CAT_ROWS_DESTINATIONS:
+		d = catalog_dest_row(v);
+		TAILQ_INSERT_TAIL(&ld->dests, d, entry);
+		break;
 	case CAT_ROWS_PIPELINES:
 		if ((s = list_find(&ld->sources, v[1])) == NULL)
 			break;
@@ -1656,6 +1743,10 @@ load_row(void *arg, enum cat_rows kind, const char *const *v)
 		if (pipeline_load_rules(p, v[5], v[6]) == -1)
 			fatalx("catalog: pipeline %s has a filter or consents "
 			    "that are not valid", p->id);
+		if (v[7] != NULL &&
+		    (p->dest = catalog_dest_find(&ld->dests, v[7])) == NULL)
+			fatalx("catalog: pipeline %s sends to the unknown "
+			    "destination %s", p->id, v[7]);
 		TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
 		break;
 	case CAT_ROWS_WAREHOUSE:
@@ -1715,13 +1806,16 @@ catalog_load(struct catalog *cat)
 	int		 rc;
 
 	TAILQ_INIT(&ld.sources);
+	TAILQ_INIT(&ld.dests);
 	ld.warehouse = NULL;
 	if ((rc = cat->store->ops->load(cat->store, load_row, &ld,
 	    &version)) != 0) {
 		sources_free(&ld.sources);
+		catalog_dests_free(&ld.dests);
 		free(ld.warehouse);
 		return rc;
 	}
+	catalog_dests_carry_over(&ld.dests, &cat->dests);
 	TAILQ_FOREACH(s, &ld.sources, entry)
 		if ((old = list_find(&cat->sources, s->id)) != NULL)
 			carry_over(s, old);
@@ -1730,6 +1824,8 @@ catalog_load(struct catalog *cat)
 			debugger_forget(old->id);
 	sources_free(&cat->sources);
 	TAILQ_CONCAT(&cat->sources, &ld.sources, entry);
+	catalog_dests_free(&cat->dests);
+	TAILQ_CONCAT(&cat->dests, &ld.dests, entry);
 	free(cat->warehouse);
 	cat->warehouse = ld.warehouse;
 	cat->version = version;
@@ -1741,7 +1837,8 @@ catalog_load(struct catalog *cat)
 /*
  * Keep a copy of the catalog in cat->cache (spec/postgresql.md §5.3):
  * written whole to a new file that replaces the old one, so that a crash
- * leaves one or the other.
+ * leaves one or the other.  It is the export, with the destinations that
+ * its send pipelines name after the sources.
  */
 static void
 catalog_save(struct catalog *cat)
@@ -1754,6 +1851,7 @@ catalog_save(struct catalog *cat)
 	if (cat->cache == NULL)
 		return;
 	doc = catalog_export(cat);
+	json_object_set_new(doc, "destinations", catalog_dests_export(cat));
 	xasprintf(&tmp, "%s.tmp", cat->cache);
 	if ((fp = fopen(tmp, "w")) == NULL) {
 		log_warn("catalog: %s", tmp);
@@ -1778,6 +1876,7 @@ catalog_new(struct cat_store *store, const char *endpoint)
 	struct catalog	*cat = xcalloc(1, sizeof(*cat));
 
 	TAILQ_INIT(&cat->sources);
+	TAILQ_INIT(&cat->dests);
 	cat->store = store;
 	cat->endpoint = xstrdup(endpoint);
 	cat->flushed_at = timestamp_now();
@@ -1810,7 +1909,7 @@ static void
 catalog_load_cache(struct catalog *cat)
 {
 	struct catalog_error	 ce;
-	struct source_list	 list;
+	struct import		 im;
 	json_error_t		 je;
 	json_t			*doc;
 
@@ -1821,13 +1920,14 @@ catalog_load_cache(struct catalog *cat)
 		catalog_publish(cat);
 		return;
 	}
-	TAILQ_INIT(&list);
-	if (doc_sources(cat, doc, &list, &ce) == -1)
+	if (doc_read(cat, doc, &im, &ce) == -1)
 		log_warnx("catalog: %s: %s", cat->cache, ce.message);
-	else
+	else {
 		log_warnx("catalog: PostgreSQL cannot be reached: serving "
 		    "the catalog of %s until it is back", cat->cache);
-	TAILQ_CONCAT(&cat->sources, &list, entry);
+		TAILQ_CONCAT(&cat->dests, &im.dests, entry);
+		TAILQ_CONCAT(&cat->sources, &im.sources, entry);
+	}
 	json_decref(doc);
 	catalog_publish(cat);
 }
@@ -1897,6 +1997,7 @@ catalog_close(struct catalog *cat)
 	catalog_flush_usage(cat, 1);
 	snapshot_publish(NULL);
 	sources_free(&cat->sources);
+	catalog_dests_free(&cat->dests);
 	cat->store->ops->close(cat->store);
 	free(cat->cache);
 	free(cat->warehouse);

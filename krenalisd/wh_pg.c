@@ -1,13 +1,18 @@
 /*
  * The PostgreSQL engine of the warehouse (spec/postgresql.md §2-4):
  * krenalis_events, its enum types, its index and the events view
- * (spec/events.md §14.3), and krenalis_rejected (§15), in the default
- * schema of a libpq connection.  See warehouse.h.
+ * (spec/events.md §14.3), krenalis_rejected (§15), and the outbox of
+ * destination.h, krenalis_outbox and krenalis_outbox_failed
+ * (spec/destinations.md §3), in the default schema of a libpq
+ * connection.  See warehouse.h.
  *
  * Dedupe is the table's primary key: a transaction's stored rows are
  * copied into a temporary table and inserted with ON CONFLICT
  * (message_id) DO NOTHING, and a row the insert does not return was
- * stored before.  The daemon's own dedupe index is not used.
+ * stored before.  The daemon's own dedupe index is not used.  So the
+ * outbox rows of an event wait in the session until its commit has
+ * settled whether it is a duplicate, and are then copied in the same
+ * transaction.
  *
  * Connections: one per session of the writer (each used by its writer
  * thread), and the warehouse's own, for the schema, the health probe (any
@@ -139,8 +144,37 @@ static const struct pg_column rejected_columns[] = {
 	{ "id", "bigint", " GENERATED ALWAYS AS IDENTITY" },
 };
 
+/*
+ * The outbox: seq grows with each row, so it is the commit order.  A row
+ * that failed keeps its seq, which is 0 for one never queued ("queue
+ * full").
+ */
+static const struct pg_column outbox_columns[] = {
+	{ "seq", "bigint", " GENERATED ALWAYS AS IDENTITY" },
+	{ "destination_id", "text", NN },
+	{ "pipeline_id", "text", NN },
+	{ "queued_at", "bigint", NN },
+	{ "message_id", "text", NN },
+	{ "event", "text", NN },
+};
+
+static const struct pg_column outbox_failed_columns[] = {
+	{ "seq", "bigint", NN },
+	{ "destination_id", "text", NN },
+	{ "pipeline_id", "text", NN },
+	{ "queued_at", "bigint", NN },
+	{ "message_id", "text", NN },
+	{ "event", "text", NN },
+	{ "failed_at", "bigint", NN },
+	{ "reason", "text", NN },
+	{ "attempts", "integer", NN },
+};
+
 #define NEVENTS		(sizeof(events_columns) / sizeof(events_columns[0]))
 #define NREJECTED	(sizeof(rejected_columns) / sizeof(rejected_columns[0]))
+#define NOUTBOX		(sizeof(outbox_columns) / sizeof(outbox_columns[0]))
+#define NOUTBOX_FAILED	(sizeof(outbox_failed_columns) / \
+			    sizeof(outbox_failed_columns[0]))
 
 static const char enums_sql[] =
 "DO $$\n"
@@ -167,7 +201,11 @@ static const char indexes_sql[] =
 "ON krenalis_events (\"received_at\");\n"
 "CREATE OR REPLACE VIEW events AS SELECT * FROM krenalis_events;\n"
 "CREATE INDEX IF NOT EXISTS \"krenalis_rejected_received_at\" "
-"ON krenalis_rejected (\"received_at\")";
+"ON krenalis_rejected (\"received_at\");\n"
+"CREATE INDEX IF NOT EXISTS \"krenalis_outbox_destination\" "
+"ON krenalis_outbox (\"destination_id\", \"seq\");\n"
+"CREATE INDEX IF NOT EXISTS \"krenalis_outbox_failed_destination\" "
+"ON krenalis_outbox_failed (\"destination_id\", \"failed_at\")";
 
 static const char columns_sql[] =
 "SELECT a.attname, format_type(a.atttypid, a.atttypmod) "
@@ -197,6 +235,12 @@ struct pg_pending {
 	enum outcome	*outcome;
 };
 
+/* An outbox row, copied unless its event's outcome becomes duplicate. */
+struct pg_outbox {
+	struct wh_outbox	 row;
+	const enum outcome	*outcome;
+};
+
 struct pg_session {
 	struct wh_session	 s;		/* first: see warehouse.h */
 	PGconn			*conn;
@@ -209,6 +253,9 @@ struct pg_session {
 	size_t			 nlookups;
 	size_t			 caplookups;
 	struct msgids		 seen;		/* the stored rows' ids */
+	struct pg_outbox	*outbox;	/* in order */
+	size_t			 noutbox;
+	size_t			 capoutbox;
 	char			*copy_sql;
 	char			*insert_sql;
 	char			 err[512];
@@ -341,7 +388,10 @@ wh_pg_copy_sql(const char *table)
 	return buf_finish(&b);
 }
 
-/* CREATE TABLE IF NOT EXISTS name with its columns and primary key. */
+/*
+ * CREATE TABLE IF NOT EXISTS name with its columns and its primary key,
+ * if key is not NULL.
+ */
 static void
 table_sql(struct buf *b, const char *name, const struct pg_column *cols,
     size_t n, const char *key)
@@ -350,18 +400,20 @@ table_sql(struct buf *b, const char *name, const struct pg_column *cols,
 
 	buf_adds(b, "CREATE TABLE IF NOT EXISTS ");
 	buf_adds(b, name);
-	buf_adds(b, " (\n");
+	buf_adds(b, " (");
 	for (i = 0; i < n; i++) {
-		buf_adds(b, "    \"");
+		buf_adds(b, i > 0 ? ",\n    \"" : "\n    \"");
 		buf_adds(b, cols[i].name);
 		buf_adds(b, "\" ");
 		buf_adds(b, cols[i].type);
 		buf_adds(b, cols[i].constraint);
-		buf_adds(b, ",\n");
 	}
-	buf_adds(b, "    PRIMARY KEY (");
-	buf_adds(b, key);
-	buf_adds(b, ")\n);\n");
+	if (key != NULL) {
+		buf_adds(b, ",\n    PRIMARY KEY (");
+		buf_adds(b, key);
+		buf_addc(b, ')');
+	}
+	buf_adds(b, "\n);\n");
 }
 
 /*
@@ -419,6 +471,9 @@ wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 	    "\"message_id\"");
 	table_sql(&b, "krenalis_rejected", rejected_columns, NREJECTED,
 	    "\"request_id\", \"batch_index\"");
+	table_sql(&b, "krenalis_outbox", outbox_columns, NOUTBOX, "\"seq\"");
+	table_sql(&b, "krenalis_outbox_failed", outbox_failed_columns,
+	    NOUTBOX_FAILED, NULL);
 	if ((res = pg_run(conn, b.p, 0, NULL, deadline, err, errlen)) == NULL)
 		goto out;
 	PQclear(res);
@@ -427,6 +482,10 @@ wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 	    deadline, err, errlen) == -1 ||
 	    table_check(conn, "krenalis_rejected", rejected_columns,
 	    NREJECTED, deadline, err, errlen) == -1 ||
+	    table_check(conn, "krenalis_outbox", outbox_columns, NOUTBOX,
+	    deadline, err, errlen) == -1 ||
+	    table_check(conn, "krenalis_outbox_failed", outbox_failed_columns,
+	    NOUTBOX_FAILED, deadline, err, errlen) == -1 ||
 	    (res = pg_run(conn, indexes_sql, 0, NULL, deadline, err,
 	    errlen)) == NULL)
 		goto out;
@@ -774,6 +833,27 @@ pg_rejects(struct warehouse *wh, const char *source_id, int64_t after,
 	return 0;
 }
 
+/*
+ * Both tables in one statement, so in one transaction, on the
+ * warehouse's own connection.
+ */
+static int
+pg_outbox_drop(struct warehouse *wh, const char *destination_id,
+    int64_t *dropped, char *err, size_t errlen)
+{
+	PGresult	*res;
+
+	res = reader_run((struct pg_wh *)wh, "WITH q AS (DELETE FROM "
+	    "krenalis_outbox WHERE destination_id = $1 RETURNING 1), f AS "
+	    "(DELETE FROM krenalis_outbox_failed WHERE destination_id = $1) "
+	    "SELECT count(*) FROM q", 1, &destination_id, err, errlen);
+	if (res == NULL)
+		return -1;
+	*dropped = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
 /* Forget the open transaction's rows. */
 static void
 session_clear(struct pg_session *ps)
@@ -782,6 +862,7 @@ session_clear(struct pg_session *ps)
 	ps->rejects.len = 0;
 	ps->nstored = 0;
 	ps->nlookups = 0;
+	ps->noutbox = 0;
 	msgids_clear(&ps->seen);
 }
 
@@ -795,6 +876,7 @@ pgs_free(struct wh_session *s)
 	buf_release(&ps->rejects);
 	free(ps->stored);
 	free(ps->lookups);
+	free(ps->outbox);
 	msgids_release(&ps->seen);
 	free(ps->copy_sql);
 	free(ps->insert_sql);
@@ -902,6 +984,36 @@ pgs_add(struct wh_session *s, const struct event *ev, int store,
 	return 0;
 }
 
+/*
+ * Kept until the commit, which copies the rows of an event that is not a
+ * duplicate then.  An event that nothing stores joins the ids of the
+ * transaction, so that a copy of it later in the transaction is a
+ * duplicate at once, as a stored one is.
+ */
+static int
+pgs_outbox_add(struct wh_session *s, const struct event *ev, int stored,
+    const struct wh_outbox *rows, size_t n)
+{
+	struct pg_session	*ps = (struct pg_session *)s;
+	size_t			 i;
+	enum outcome		*outcome;
+
+	outcome = stored ? ps->stored[ps->nstored - 1].outcome :
+	    ps->lookups[ps->nlookups - 1].outcome;
+	if (!stored)
+		msgids_add(&ps->seen, ev->message_id);
+	for (i = 0; i < n; i++) {
+		if (ps->noutbox == ps->capoutbox) {
+			ps->capoutbox = ps->capoutbox ? ps->capoutbox * 2 : 64;
+			ps->outbox = xreallocarray(ps->outbox, ps->capoutbox,
+			    sizeof(*ps->outbox));
+		}
+		ps->outbox[ps->noutbox].row = rows[i];
+		ps->outbox[ps->noutbox++].outcome = outcome;
+	}
+	return 0;
+}
+
 /* Run sql on the session's connection; NULL with ps->err. */
 static PGresult *
 session_run(struct pg_session *ps, const char *sql, int nparams,
@@ -1005,8 +1117,69 @@ insert_rejects(struct pg_session *ps, int64_t deadline)
 }
 
 /*
+ * The outbox rows of the events that the lookups and the insert did not
+ * settle as duplicates: queued ones, then failed ones, each a COPY.
+ */
+static int
+insert_outbox(struct pg_session *ps, int64_t deadline)
+{
+	const struct wh_outbox	*o;
+	PGresult		*res;
+	struct buf		 b[2];
+	char			 num[32];
+	size_t			 i;
+	int			 k, rc = 0;
+	static const char *const sql[2] = {
+		"COPY krenalis_outbox (destination_id, pipeline_id, "
+		    "queued_at, message_id, event) FROM STDIN",
+		"COPY krenalis_outbox_failed (seq, destination_id, "
+		    "pipeline_id, queued_at, message_id, event, failed_at, "
+		    "reason, attempts) FROM STDIN"
+	};
+
+	buf_init(&b[0]);
+	buf_init(&b[1]);
+	for (i = 0; i < ps->noutbox; i++) {
+		if (*ps->outbox[i].outcome == OUTCOME_DUPLICATE)
+			continue;
+		o = &ps->outbox[i].row;
+		k = o->failed != NULL;
+		if (k)
+			buf_adds(&b[1], "0\t");
+		snprintf(num, sizeof(num), "%lld", (long long)o->queued_at);
+		copy_column(&b[k], o->destination_id,
+		    strlen(o->destination_id), '\t');
+		copy_column(&b[k], o->pipeline_id, strlen(o->pipeline_id),
+		    '\t');
+		copy_column(&b[k], num, strlen(num), '\t');
+		copy_column(&b[k], o->message_id, strlen(o->message_id), '\t');
+		copy_column(&b[k], o->event, o->eventlen, k ? '\t' : '\n');
+		if (k) {
+			copy_column(&b[1], num, strlen(num), '\t');
+			copy_column(&b[1], o->failed, strlen(o->failed), '\t');
+			buf_adds(&b[1], "0\n");
+		}
+	}
+	for (k = 0; k < 2 && rc == 0; k++) {
+		if (b[k].len == 0)
+			continue;
+		if ((res = session_run(ps, sql[k], 0, NULL, deadline)) == NULL)
+			rc = -1;
+		else {
+			PQclear(res);
+			rc = pg_copy(ps->conn, b[k].p, b[k].len, deadline,
+			    ps->err, sizeof(ps->err));
+		}
+	}
+	buf_release(&b[0]);
+	buf_release(&b[1]);
+	return rc;
+}
+
+/*
  * The whole transaction is sent here, where it must end within
- * pg_timeout: BEGIN, the lookups, the rows, the rejects, COMMIT (§3).
+ * pg_timeout: BEGIN, the lookups, the rows, the outbox, the rejects,
+ * COMMIT (§3).
  */
 static int
 pgs_commit(struct wh_session *s)
@@ -1023,6 +1196,7 @@ pgs_commit(struct wh_session *s)
 	PQclear(res);
 	if ((ps->nlookups > 0 && settle_lookups(ps, deadline) == -1) ||
 	    (ps->nstored > 0 && insert_rows(ps, deadline) == -1) ||
+	    (ps->noutbox > 0 && insert_outbox(ps, deadline) == -1) ||
 	    (ps->rejects.len > 0 && insert_rejects(ps, deadline) == -1))
 		goto fail;
 	if ((res = session_run(ps, "COMMIT", 0, NULL, deadline)) == NULL)
@@ -1105,12 +1279,14 @@ const struct wh_engine wh_pg = {
 	.probe = pg_probe,
 	.rejects_range = pg_rejects_range,
 	.rejects = pg_rejects,
+	.outbox_drop = pg_outbox_drop,
 	.session_new = pgs_new,
 	.session_free = pgs_free,
 	.error = pgs_error,
 	.begin = pgs_begin,
 	.reject = pgs_reject,
 	.add = pgs_add,
+	.outbox_add = pgs_outbox_add,
 	.commit = pgs_commit,
 	.rollback = pgs_rollback,
 	.unavailable = "warehouse is unavailable; try again later",

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "log.h"
+#include "timestamp.h"
 #include "xmalloc.h"
 #include "batch.h"
 #include "config.h"
 #include "counters.h"
 #include "debugger.h"
+#include "destination.h"
 #include "event.h"
 #include "msgids.h"
 #include "snapshot.h"
@@ -20,6 +22,16 @@
 #include "writer.h"
 
 TAILQ_HEAD(batchq, batch);
+
+/*
+ * What one commit queues for, and fails at once for, a destination; its
+ * counters are borrowed from the snapshot of a batch of the commit.
+ */
+struct dest_tally {
+	struct dest_counters	*counters;
+	int64_t			 queued;
+	int64_t			 failed;
+};
 
 struct writer;
 
@@ -34,6 +46,11 @@ struct writer_conn {
 	 * connections; guarded by the writer's mtx.
 	 */
 	struct msgids		 inflight;
+
+	/* The destinations of its open transaction. */
+	struct dest_tally	*tally;
+	size_t			 ntally;
+	size_t			 tallycap;
 };
 
 struct writer {
@@ -98,13 +115,113 @@ writer_submit(struct writer *w, struct batch *b)
 	return failed ? -1 : 0;
 }
 
+/* The tally of the destination whose counters are c, added if new. */
+static struct dest_tally *
+tally_get(struct writer_conn *c, struct dest_counters *dc)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ntally; i++)
+		if (c->tally[i].counters == dc)
+			return &c->tally[i];
+	if (c->ntally == c->tallycap) {
+		c->tallycap = c->tallycap ? c->tallycap * 2 : 8;
+		c->tally = xreallocarray(c->tally, c->tallycap,
+		    sizeof(*c->tally));
+	}
+	c->tally[c->ntally].counters = dc;
+	c->tally[c->ntally].queued = 0;
+	c->tally[c->ntally].failed = 0;
+	return &c->tally[c->ntally++];
+}
+
+/*
+ * Queue the valid, non-duplicate event i once for each send pipeline
+ * that passed it (spec/destinations.md §3).  A destination whose queue,
+ * with what this transaction queued, holds outbox_max_events gets the
+ * event as failed ("queue full") instead: ingest never waits for a
+ * destination.  The results become queued or failed for the debugger.
+ */
+static int
+write_outbox(struct writer_conn *c, struct batch *b, size_t i)
+{
+	struct batch_event		*be = &b->events[i];
+	const struct snap_pipeline	*p;
+	struct dest_tally		*t;
+	struct wh_outbox		*rows;
+	const char			*text;
+	size_t				 j, k, n = 0, len;
+	int64_t				 now = timestamp_now();
+	int				 full, rc;
+
+	text = event_text(&be->ev, &len);
+	rows = xcalloc(be->sends, sizeof(*rows));
+	for (j = 0; j < b->npipelines; j++) {
+		p = &b->src->pipelines[j];
+		k = i * b->npipelines + j;
+		if (p->destination == NULL || b->results[k] != PRESULT_PASSED)
+			continue;
+		t = tally_get(c, p->destination->counters);
+		full = atomic_load(&t->counters->queued) + t->queued >=
+		    c->w->cf->outbox_max_events;
+		rows[n].destination_id = p->destination->id;
+		rows[n].pipeline_id = p->id;
+		rows[n].queued_at = now;
+		rows[n].message_id = be->ev.message_id;
+		rows[n].event = text;
+		rows[n].eventlen = len;
+		rows[n++].failed = full ? "queue full" : NULL;
+		b->results[k] = full ? PRESULT_FULL : PRESULT_QUEUED;
+		if (full)
+			t->failed++;
+		else
+			t->queued++;
+	}
+	rc = warehouse_outbox_add(c->session, &be->ev, be->passed, rows, n);
+	free(rows);
+	return rc;
+}
+
+/*
+ * An engine that settles duplicates at its commit has dropped the outbox
+ * rows of an event that turned out to be one: its results and the tally
+ * go back to what they are for a duplicate settled at once.
+ */
+static void
+untally_duplicates(struct writer_conn *c, struct batchq *q)
+{
+	struct batch		*b;
+	struct dest_tally	*t;
+	unsigned char		*r;
+	size_t			 i, j;
+
+	TAILQ_FOREACH(b, q, entry)
+		for (i = 0; i < b->n; i++) {
+			if (b->events[i].sends == 0 ||
+			    b->events[i].outcome != OUTCOME_DUPLICATE)
+				continue;
+			for (j = 0; j < b->npipelines; j++) {
+				r = &b->results[i * b->npipelines + j];
+				if (*r != PRESULT_QUEUED && *r != PRESULT_FULL)
+					continue;
+				t = tally_get(c, b->src->pipelines[j].
+				    destination->counters);
+				if (*r == PRESULT_FULL)
+					t->failed--;
+				else
+					t->queued--;
+				*r = PRESULT_PASSED;
+			}
+		}
+}
+
 /*
  * Write one batch inside the open transaction: rejects to quarantine,
  * duplicates settled, stored rows inserted (spec/pipelines.md §5 steps
- * 3-4).  Return -1 on a database error.
+ * 3-4), events queued for destinations.  Return -1 on a database error.
  */
 static int
-write_batch(struct wh_session *session, struct batch *b)
+write_batch(struct writer_conn *c, struct batch *b)
 {
 	struct batch_event	*be;
 	struct wh_reject	 r;
@@ -122,7 +239,7 @@ write_batch(struct wh_session *session, struct batch *b)
 			r.error = be->ev.error;
 			r.raw = be->raw;
 			r.rawlen = be->rawlen;
-			if (warehouse_reject(session, &r) == -1)
+			if (warehouse_reject(c->session, &r) == -1)
 				return -1;
 			continue;
 		}
@@ -131,8 +248,11 @@ write_batch(struct wh_session *session, struct batch *b)
 			continue;
 		}
 		be->outcome = be->passed ? OUTCOME_STORED : OUTCOME_FILTERED;
-		if (warehouse_add(session, &be->ev, be->passed,
+		if (warehouse_add(c->session, &be->ev, be->passed,
 		    &be->outcome) == -1)
+			return -1;
+		if (be->sends > 0 && be->outcome != OUTCOME_DUPLICATE &&
+		    write_outbox(c, b, i) == -1)
 			return -1;
 	}
 	return 0;
@@ -170,7 +290,8 @@ count_batch(struct batch *b)
 				continue;
 			}
 			counter_add(&pc->consent_passed, 1);
-			if (be->outcome == OUTCOME_STORED)
+			if (be->outcome == OUTCOME_STORED &&
+			    b->src->pipelines[j].destination == NULL)
 				counter_add(&pc->stored, 1);
 		}
 	}
@@ -185,10 +306,12 @@ count_batch(struct batch *b)
 
 /* Commit every batch of q in one transaction; 0 or -1. */
 static int
-commit_batches(struct wh_session *session, struct batchq *q)
+commit_batches(struct writer_conn *c, struct batchq *q)
 {
-	struct batch	*b;
+	struct wh_session	*session = c->session;
+	struct batch		*b;
 
+	c->ntally = 0;
 	/*
 	 * A warehouse that is down says so once, when it goes down, and
 	 * not at each transaction that fails on it.
@@ -200,7 +323,7 @@ commit_batches(struct wh_session *session, struct batchq *q)
 		return -1;
 	}
 	TAILQ_FOREACH(b, q, entry)
-		if (write_batch(session, b) == -1)
+		if (write_batch(c, b) == -1)
 			goto fail;
 	if (warehouse_commit(session) == -1)
 		goto fail;
@@ -273,7 +396,7 @@ writer_main(void *arg)
 	struct writer		*w = c->w;
 	struct batchq		 q;
 	struct batch		*b;
-	size_t			 nevents;
+	size_t			 nevents, i;
 	int			 rc;
 
 	pthread_mutex_lock(&w->mtx);
@@ -285,7 +408,16 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mtx);
 
-		rc = commit_batches(c->session, &q);
+		rc = commit_batches(c, &q);
+		if (rc == 0)
+			untally_duplicates(c, &q);
+		/* The destinations' counters follow the outbox's commit. */
+		for (i = 0; rc == 0 && i < c->ntally; i++) {
+			atomic_fetch_add(&c->tally[i].counters->queued,
+			    c->tally[i].queued);
+			atomic_fetch_add(&c->tally[i].counters->failed,
+			    (uint64_t)c->tally[i].failed);
+		}
 		nevents = 0;
 		TAILQ_FOREACH(b, &q, entry) {
 			nevents += b->n;
@@ -331,6 +463,7 @@ writer_free(struct writer *w)
 			pthread_join(w->conns[i].thread, NULL);
 		warehouse_session_free(w->conns[i].session);
 		msgids_release(&w->conns[i].inflight);
+		free(w->conns[i].tally);
 	}
 	free(w->conns);
 	pthread_mutex_destroy(&w->mtx);
