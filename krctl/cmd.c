@@ -34,9 +34,11 @@ static const struct cmd cmds[] = {
 	{ "key", "rm", "key.rm", "source key", { "source", "key" }, 2, 2,
 	    { { NULL } }, PRINT_KEY_REMOVED, 0 },
 	{ "pipeline", "add", "pipeline.add",
-	    "source name [-F filter] [-C consents] [--disabled]",
+	    "source name [--send destination] [-F filter] [-C consents] "
+	    "[--disabled]",
 	    { "source", "name" }, 2, 2,
-	    { { "-F", "--filter", "filter", OPT_STRING },
+	    { { NULL, "--send", "destination", OPT_STRING },
+	      { "-F", "--filter", "filter", OPT_STRING },
 	      { "-C", "--consents", "consents", OPT_CONSENTS },
 	      { NULL, "--disabled", "enabled", OPT_FALSE } },
 	    PRINT_PIPELINE, 0 },
@@ -45,9 +47,11 @@ static const struct cmd cmds[] = {
 	{ "pipeline", "show", "pipeline.show", "pipeline", { "pipeline" },
 	    1, 1, { { NULL } }, PRINT_PIPELINE, 0 },
 	{ "pipeline", "set", "pipeline.set", "pipeline [--name name] "
-	    "[-F filter | --no-filter] [-C consents | --no-consents]",
+	    "[-F filter | --no-filter] [-C consents | --no-consents] "
+	    "[--send destination]",
 	    { "pipeline" }, 1, 1,
 	    { { NULL, "--name", "name", OPT_STRING },
+	      { NULL, "--send", "destination", OPT_STRING },
 	      { "-F", "--filter", "filter", OPT_STRING },
 	      { NULL, "--no-filter", "filter", OPT_NULL },
 	      { "-C", "--consents", "consents", OPT_CONSENTS },
@@ -59,6 +63,58 @@ static const struct cmd cmds[] = {
 	    { "pipeline" }, 1, 1, { { NULL } }, PRINT_PIPELINE, 0 },
 	{ "pipeline", "rm", "pipeline.rm", "pipeline", { "pipeline" }, 1, 1,
 	    { { NULL } }, PRINT_PIPELINE_REMOVED, 0 },
+	{ "destination", "add", "destination.add", "name --url url "
+	    "[--connector webhook | segment] [--header 'Name: value']... "
+	    "[--write-key key] [--secret secret] [--batch-size n] "
+	    "[--timeout seconds] [--max-in-flight n] [--max-age duration] "
+	    "[--gzip]",
+	    { "name" }, 1, 1,
+	    { { NULL, "--url", "url", OPT_STRING },
+	      { NULL, "--connector", "connector", OPT_STRING },
+	      { NULL, "--header", "headers", OPT_LIST },
+	      { NULL, "--write-key", "writeKey", OPT_STRING },
+	      { NULL, "--secret", "secret", OPT_STRING },
+	      { NULL, "--batch-size", "batchSize", OPT_INT },
+	      { NULL, "--timeout", "timeout", OPT_INT },
+	      { NULL, "--max-in-flight", "maxInFlight", OPT_INT },
+	      { NULL, "--max-age", "maxAge", OPT_STRING },
+	      { NULL, "--gzip", "gzip", OPT_TRUE } },
+	    PRINT_DESTINATION, 0 },
+	{ "destination", "list", "destination.list", "", { NULL }, 0, 0,
+	    { { NULL } }, PRINT_DESTINATIONS, 0 },
+	{ "destination", "show", "destination.show", "destination",
+	    { "destination" }, 1, 1, { { NULL } }, PRINT_DESTINATION, 0 },
+	{ "destination", "set", "destination.set", "destination [--name name] "
+	    "[--url url] [--connector webhook | segment] "
+	    "[--header 'Name: value'... | --clear-headers] "
+	    "[--write-key key | --no-write-key] [--secret secret | --no-secret] "
+	    "[--batch-size n] [--timeout seconds] [--max-in-flight n] "
+	    "[--max-age duration] [--gzip | --no-gzip]",
+	    { "destination" }, 1, 1,
+	    { { NULL, "--name", "name", OPT_STRING },
+	      { NULL, "--url", "url", OPT_STRING },
+	      { NULL, "--connector", "connector", OPT_STRING },
+	      { NULL, "--header", "headers", OPT_LIST },
+	      { NULL, "--clear-headers", "headers", OPT_NULL },
+	      { NULL, "--write-key", "writeKey", OPT_STRING },
+	      { NULL, "--no-write-key", "writeKey", OPT_NULL },
+	      { NULL, "--secret", "secret", OPT_STRING },
+	      { NULL, "--no-secret", "secret", OPT_NULL },
+	      { NULL, "--batch-size", "batchSize", OPT_INT },
+	      { NULL, "--timeout", "timeout", OPT_INT },
+	      { NULL, "--max-in-flight", "maxInFlight", OPT_INT },
+	      { NULL, "--max-age", "maxAge", OPT_STRING },
+	      { NULL, "--gzip", "gzip", OPT_TRUE },
+	      { NULL, "--no-gzip", "gzip", OPT_FALSE } },
+	    PRINT_DESTINATION, 1 },
+	{ "destination", "enable", "destination.enable", "destination",
+	    { "destination" }, 1, 1, { { NULL } }, PRINT_DESTINATION, 0 },
+	{ "destination", "disable", "destination.disable", "destination",
+	    { "destination" }, 1, 1, { { NULL } }, PRINT_DESTINATION, 0 },
+	{ "destination", "rm", "destination.rm", "destination [--force]",
+	    { "destination" }, 1, 1,
+	    { { NULL, "--force", "force", OPT_TRUE } },
+	    PRINT_DESTINATION_REMOVED, 0 },
 	{ "stats", NULL, "stats", "[source]", { "source" }, 0, 1, { { NULL } },
 	    PRINT_STATS, 0 },
 	{ "events", NULL, "events", "[-f] [-n count] [source]", { "source" },
@@ -265,7 +321,9 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				    errlen - strlen(err));
 				goto fail;
 			}
-			if (json_object_get(args, o->key) != NULL) {
+			/* A list option may be repeated, not mixed. */
+			if (json_object_get(args, o->key) != NULL &&
+			    (o->kind != OPT_LIST || setby[k] == NULL)) {
 				if (setby[k] != NULL)
 					snprintf(err, errlen, "option %s is "
 					    "given twice", a);
@@ -305,6 +363,36 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				j++;
 				json_object_set_new(args, o->key,
 				    json_integer(n));
+				continue;
+			}
+			if (o->kind == OPT_INT) {
+				const char *errstr;
+				long long n = strtonum(argv[j + 1],
+				    -1000000000LL, 1000000000LL, &errstr);
+
+				if (errstr != NULL) {
+					snprintf(err, errlen, "%s: \"%s\" is "
+					    "not an integer", a, argv[j + 1]);
+					goto fail;
+				}
+				j++;
+				json_object_set_new(args, o->key,
+				    json_integer(n));
+				continue;
+			}
+			if (o->kind == OPT_LIST) {
+				if (!utf8_valid(argv[j + 1],
+				    strlen(argv[j + 1]), NULL)) {
+					snprintf(err, errlen, "%s contains "
+					    "invalid UTF-8 encoded characters",
+					    a);
+					goto fail;
+				}
+				if (json_object_get(args, o->key) == NULL)
+					json_object_set_new(args, o->key,
+					    json_array());
+				json_array_append_new(json_object_get(args,
+				    o->key), json_string(argv[++j]));
 				continue;
 			}
 			if (o->kind == OPT_CONSENTS) {

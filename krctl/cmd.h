@@ -25,6 +25,9 @@ enum cmd_print {
 	PRINT_REJECTED,
 	PRINT_REJECT,
 	PRINT_SENT,
+	PRINT_DESTINATION,
+	PRINT_DESTINATIONS,
+	PRINT_DESTINATION_REMOVED,
 };
 
 enum cmd_opt_kind {
@@ -34,6 +37,8 @@ enum cmd_opt_kind {
 	OPT_CONSENTS,		/* [and:|or:]code[,code...]: an object */
 	OPT_TRUE,		/* a flag: "key": true */
 	OPT_COUNT,		/* a number from 0 to CMD_MAXCOUNT */
+	OPT_INT,		/* an integer */
+	OPT_LIST,		/* repeated: each value appended to an array */
 };
 
 #define CMD_MAXCOUNT	100000
@@ -46,7 +51,7 @@ struct cmd_opt {
 };
 
 #define CMD_MAXPOS	3
-#define CMD_MAXOPTS	6
+#define CMD_MAXOPTS	16
 
 struct cmd {
 	const char		*word1;

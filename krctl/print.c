@@ -187,8 +187,11 @@ print_pipeline(FILE *fp, const json_t *p)
 		"filter", str(p, "filterText", b[5], 64),
 		"consents", consents[0] ? consents : "-",
 		"created", str(p, "createdAt", b[6], 64),
+		"destination", str(p, "destination", b[7], 64),
 	};
-	table_print_pairs(fp, pairs, 8);
+	/* Only a send pipeline has a destination line. */
+	table_print_pairs(fp, pairs, json_is_string(json_object_get(p,
+	    "destination")) ? 9 : 8);
 }
 
 /*
@@ -364,6 +367,80 @@ print_reject(FILE *fp, const json_t *r)
 	free(raw);
 }
 
+/* One destination (spec/destinations.md §6.1), then its pipelines. */
+static void
+print_destination(FILE *fp, const json_t *d)
+{
+	static const char *const h[] = { "ID", "SOURCE", "NAME" };
+	const json_t	*headers = json_object_get(d, "headers");
+	const json_t	*pipes = json_object_get(d, "pipelines");
+	const json_t	*v;
+	const char	**pairs;
+	struct table	*t;
+	size_t		 i, n = 0;
+	char		 b[14][64], timeout[80];
+
+	pairs = xcalloc(2 * (14 + json_array_size(headers)), sizeof(*pairs));
+#define PAIR(l, v) do { pairs[2 * n] = (l); pairs[2 * n + 1] = (v); n++; } \
+	while (0)
+	PAIR("id", str(d, "id", b[0], 64));
+	PAIR("name", str(d, "name", b[1], 64));
+	PAIR("connector", str(d, "connector", b[2], 64));
+	PAIR("url", str(d, "url", b[3], 64));
+	json_array_foreach(headers, i, v)
+		PAIR(i == 0 ? "header" : "", json_string_value(v));
+	PAIR("write key", str(d, "writeKey", b[4], 64));
+	PAIR("secret", str(d, "secret", b[5], 64));
+	PAIR("batch size", str(d, "batchSize", b[6], 64));
+	snprintf(timeout, sizeof(timeout), "%ss", str(d, "timeout", b[7], 64));
+	PAIR("timeout", timeout);
+	PAIR("max in flight", str(d, "maxInFlight", b[8], 64));
+	PAIR("max age", str(d, "maxAge", b[9], 64));
+	PAIR("gzip", str(d, "gzip", b[10], 64));
+	PAIR("enabled", str(d, "enabled", b[11], 64));
+	PAIR("created", str(d, "createdAt", b[12], 64));
+#undef PAIR
+	table_print_pairs(fp, pairs, n);
+	free(pairs);
+	if (json_array_size(pipes) == 0)
+		return;
+	fputc('\n', fp);
+	t = table_new(3, h);
+	json_array_foreach(pipes, i, v) {
+		const char *row[] = {
+			str(v, "id", b[0], 64), str(v, "source", b[1], 64),
+			str(v, "name", b[2], 64)
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
+static void
+print_destinations(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "ID", "NAME", "CONNECTOR", "URL",
+	    "ENABLED", "PIPELINES" };
+	struct table	*t = table_new(6, h);
+	const json_t	*d;
+	size_t		 i;
+	char		 b[5][64], np[32];
+
+	json_array_foreach(a, i, d) {
+		snprintf(np, sizeof(np), "%zu",
+		    json_array_size(json_object_get(d, "pipelines")));
+		const char *row[] = {
+			str(d, "id", b[0], 64), str(d, "name", b[1], 64),
+			str(d, "connector", b[2], 64), str(d, "url", b[3], 64),
+			str(d, "enabled", b[4], 64), np
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
 void
 print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
@@ -423,6 +500,18 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		s = table_safe(member(d, "name"));
 		fprintf(fp, "removed pipeline %s \"%s\"\n", member(d, "id"),
 		    s);
+		free(s);
+		break;
+	case PRINT_DESTINATION:
+		print_destination(fp, d);
+		break;
+	case PRINT_DESTINATIONS:
+		print_destinations(fp, d);
+		break;
+	case PRINT_DESTINATION_REMOVED:
+		s = table_safe(member(d, "name"));
+		fprintf(fp, "removed destination %s \"%s\"\n",
+		    member(d, "id"), s);
 		free(s);
 		break;
 	}

@@ -1,4 +1,7 @@
-/* The catalog of sources, write keys and pipelines; see catalog.h. */
+/*
+ * The catalog of sources, write keys and pipelines; see catalog.h.
+ * Destinations are in catalog_dest.c.
+ */
 #include <sys/queue.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "catalog.h"
+#include "catalog_priv.h"
 #include "consents.h"
 #include "counters.h"
 #include "debugger.h"
@@ -40,47 +44,6 @@ static const struct connector connectors[] = {
 
 static const char *const strategies[] = {
 	"Conversion", "Fusion", "Isolation", "Preservation"
-};
-
-struct key {
-	char			 key[IDS_KEY_LEN + 1];
-	int64_t			 created_at;
-	struct key_usage	*usage;
-	TAILQ_ENTRY(key)	 entry;
-};
-
-struct pipeline {
-	char			 id[IDS_ID_LEN + 1];
-	struct source		*source;
-	char			*name;
-	int			 enabled;
-	int64_t			 created_at;
-	json_t			*filter;	/* canonical JSON form, or NULL */
-	char			*filter_text;	/* canonical text, or NULL */
-	struct consents		 consents;
-	struct pipe_counters	*counters;
-	TAILQ_ENTRY(pipeline)	 entry;
-};
-
-struct source {
-	char			 id[IDS_ID_LEN + 1];
-	char			*name;
-	const struct connector	*connector;
-	const char		*strategy;
-	int64_t			 created_at;
-	size_t			 nkeys;
-	struct src_counters	*counters;
-	TAILQ_HEAD(, key)	 keys;
-	TAILQ_HEAD(, pipeline)	 pipelines;
-	TAILQ_ENTRY(source)	 entry;
-};
-
-struct catalog {
-	sqlite3			*db;
-	char			*endpoint;
-	int64_t			 flushed_at;
-	char			*warehouse;	/* its id, or NULL */
-	TAILQ_HEAD(, source)	 sources;
 };
 
 static const char schema[] =
@@ -229,13 +192,17 @@ pipeline_json(const struct pipeline *p)
 	json_t	*o = json_object();
 	char	*desc;
 
-	xasprintf(&desc, "Import events from %s into the data warehouse",
-	    p->source->connector->label);
+	if (p->dest != NULL)
+		xasprintf(&desc, "Send events from %s to %s",
+		    p->source->connector->label, p->dest->d.name);
+	else
+		xasprintf(&desc, "Import events from %s into the data "
+		    "warehouse", p->source->connector->label);
 	json_object_set_new(o, "id", json_string(p->id));
 	json_object_set_new(o, "name", json_string(p->name));
 	json_object_set_new(o, "source", json_string(p->source->id));
-	json_object_set_new(o, "kind",
-	    json_string("Import events into warehouse"));
+	json_object_set_new(o, "kind", json_string(p->dest != NULL ?
+	    "Send events" : "Import events into warehouse"));
 	json_object_set_new(o, "description", json_string(desc));
 	json_object_set_new(o, "enabled", json_boolean(p->enabled));
 	json_object_set_new(o, "filter",
@@ -245,6 +212,8 @@ pipeline_json(const struct pipeline *p)
 	json_object_set_new(o, "requiredConsents",
 	    consents_to_json(&p->consents));
 	json_object_set_new(o, "createdAt", json_time(p->created_at));
+	json_object_set_new(o, "destination", p->dest != NULL ?
+	    json_string(p->dest->d.id) : json_null());
 	free(desc);
 	return o;
 }
@@ -277,7 +246,7 @@ source_json(const struct catalog *cat, const struct source *s)
 }
 
 /* Build and publish the snapshot of the current catalog. */
-static void
+void
 catalog_publish(struct catalog *cat)
 {
 	struct snapshot		*snap;
@@ -293,6 +262,7 @@ catalog_publish(struct catalog *cat)
 		nkeys += s->nkeys;
 	}
 	snap = snapshot_new(nsources, nkeys);
+	catalog_dest_publish(cat, snap);
 	i = 0;
 	TAILQ_FOREACH(s, &cat->sources, entry) {
 		ss = &snap->sources[i++];
@@ -311,6 +281,9 @@ catalog_publish(struct catalog *cat)
 			ss->pipelines[j].name = xstrdup(p->name);
 			ss->pipelines[j].enabled = p->enabled;
 			ss->pipelines[j].counters = pipe_counters_ref(p->counters);
+			if (p->dest != NULL)
+				ss->pipelines[j].destination =
+				    &snap->destinations[p->dest->index];
 			consents_copy(&ss->pipelines[j].consents, &p->consents);
 			/* Filters are compiled here, once per snapshot. */
 			if (p->filter != NULL && filter_from_json(p->filter,
@@ -326,8 +299,8 @@ catalog_publish(struct catalog *cat)
 	snapshot_publish(snap);
 }
 
-static void
-pipeline_free(struct pipeline *p)
+void
+catalog_pipeline_free(struct pipeline *p)
 {
 	pipe_counters_unref(p->counters);
 	json_decref(p->filter);
@@ -350,7 +323,7 @@ source_free(struct source *s)
 	}
 	while ((p = TAILQ_FIRST(&s->pipelines)) != NULL) {
 		TAILQ_REMOVE(&s->pipelines, p, entry);
-		pipeline_free(p);
+		catalog_pipeline_free(p);
 	}
 	src_counters_unref(s->counters);
 	free(s->name);
@@ -411,16 +384,16 @@ pipeline_resolve(struct catalog *cat, const char *arg,
 	return NULL;
 }
 
-/* A fresh id unique among sources and pipelines. */
-static void
-new_id(struct catalog *cat, char id[IDS_ID_LEN + 1])
+void
+catalog_new_id(struct catalog *cat, char id[IDS_ID_LEN + 1])
 {
 	struct catalog_error	ce;
 
 	do {
 		ids_new_id(id);
 	} while (source_find(cat, id) != NULL ||
-	    pipeline_resolve(cat, id, &ce) != NULL);
+	    pipeline_resolve(cat, id, &ce) != NULL ||
+	    catalog_dest_find(cat, id) != NULL);
 }
 
 static int
@@ -516,7 +489,7 @@ catalog_source_add(struct catalog *cat, const char *name, size_t len,
 	TAILQ_INIT(&s->keys);
 	TAILQ_INIT(&s->pipelines);
 	s->counters = src_counters_new();
-	new_id(cat, s->id);
+	catalog_new_id(cat, s->id);
 	s->name = xstrdup(name);
 	s->connector = c;
 	if (c->has_strategy)
@@ -770,10 +743,11 @@ json_text(const json_t *j)
 json_t *
 catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
     size_t len, int enabled, const json_t *filter, const json_t *consents,
-    struct catalog_error *ce)
+    const char *destination, struct catalog_error *ce)
 {
 	struct source	*s;
 	struct pipeline	*p;
+	struct cat_dest	*d = NULL;
 	struct consents	 c;
 	json_t		*fjson, *cjson;
 	char		 b1[32], b2[32], *ftext, *fstr, *cstr;
@@ -782,6 +756,9 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (!name_ok(name, len, NAMES_PIPELINE_MAX, ce))
+		return NULL;
+	if (destination != NULL &&
+	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
 	if (filter_arg(filter, &fjson, &ftext, ce) == -1)
 		return NULL;
@@ -792,7 +769,7 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->counters = pipe_counters_new();
-	new_id(cat, p->id);
+	catalog_new_id(cat, p->id);
 	p->source = s;
 	p->name = xstrdup(name);
 	p->enabled = enabled;
@@ -800,19 +777,20 @@ catalog_pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	p->filter = fjson;
 	p->filter_text = ftext;
 	p->consents = c;
+	p->dest = d;
 	fstr = json_text(p->filter);
 	cjson = consents_to_json(&p->consents);
 	cstr = json_text(cjson);
 	json_decref(cjson);
 	rc = db_exec(cat, "INSERT INTO pipelines (id, source, name, enabled, "
-	    "filter, consents, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	    7, p->id, s->id, p->name, intarg(b1, enabled), fstr, cstr,
-	    intarg(b2, p->created_at));
+	    "filter, consents, created_at, destination) VALUES (?, ?, ?, ?, "
+	    "?, ?, ?, ?)", 8, p->id, s->id, p->name, intarg(b1, enabled),
+	    fstr, cstr, intarg(b2, p->created_at), d ? d->d.id : NULL);
 	free(fstr);
 	free(cstr);
 	if (rc == -1) {
 		dberr(cat, ce, "pipeline add");
-		pipeline_free(p);
+		catalog_pipeline_free(p);
 		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
@@ -856,9 +834,11 @@ catalog_pipeline_show(struct catalog *cat, const char *arg,
 json_t *
 catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
     size_t len, int set_filter, const json_t *filter, int set_consents,
-    const json_t *consents, struct catalog_error *ce)
+    const json_t *consents, const char *destination,
+    struct catalog_error *ce)
 {
 	struct pipeline	*p;
+	struct cat_dest	*d;
 	struct consents	 c;
 	json_t		*fjson = NULL, *cjson;
 	char		*ftext = NULL, *fstr, *cstr;
@@ -868,6 +848,15 @@ catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		return NULL;
 	/* Everything is checked before anything changes. */
 	if (name != NULL && !name_ok(name, len, NAMES_PIPELINE_MAX, ce))
+		return NULL;
+	d = p->dest;
+	if (destination != NULL && d == NULL) {
+		seterr(ce, "BadRequest", "pipeline \"%s\" is not a send "
+		    "pipeline; only a send pipeline has a destination", p->id);
+		return NULL;
+	}
+	if (destination != NULL &&
+	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
 	if (set_filter && filter_arg(filter, &fjson, &ftext, ce) == -1)
 		return NULL;
@@ -882,8 +871,8 @@ catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
 	cstr = json_text(cjson);
 	json_decref(cjson);
 	rc = db_exec(cat, "UPDATE pipelines SET name = ?, filter = ?, "
-	    "consents = ? WHERE id = ?", 4, name ? name : p->name, fstr, cstr,
-	    p->id);
+	    "consents = ?, destination = ? WHERE id = ?", 5,
+	    name ? name : p->name, fstr, cstr, d ? d->d.id : NULL, p->id);
 	free(fstr);
 	free(cstr);
 	if (rc == -1) {
@@ -907,6 +896,7 @@ catalog_pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		consents_release(&p->consents);
 		p->consents = c;
 	}
+	p->dest = d;
 	catalog_publish(cat);
 	return pipeline_json(p);
 }
@@ -948,7 +938,7 @@ catalog_pipeline_rm(struct catalog *cat, const char *arg,
 	}
 	o = pipeline_json(p);
 	TAILQ_REMOVE(&p->source->pipelines, p, entry);
-	pipeline_free(p);
+	catalog_pipeline_free(p);
 	catalog_publish(cat);
 	return o;
 }
@@ -1112,7 +1102,7 @@ catalog_load(struct catalog *cat)
 	struct source		*s;
 	struct key		*k;
 	struct pipeline		*p;
-	const char		*strategy, *conn;
+	const char		*strategy, *conn, *dest;
 
 	if (sqlite3_prepare_v2(cat->db, "SELECT id, name, connector, "
 	    "strategy, created_at FROM sources ORDER BY rowid", -1, &st,
@@ -1156,8 +1146,8 @@ catalog_load(struct catalog *cat)
 	sqlite3_finalize(st);
 
 	if (sqlite3_prepare_v2(cat->db, "SELECT id, source, name, enabled, "
-	    "created_at, filter, consents FROM pipelines ORDER BY rowid", -1,
-	    &st, NULL) != SQLITE_OK)
+	    "created_at, filter, consents, destination FROM pipelines ORDER "
+	    "BY rowid", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if ((s = source_find(cat,
@@ -1175,6 +1165,10 @@ catalog_load(struct catalog *cat)
 		    5), (const char *)sqlite3_column_text(st, 6)) == -1)
 			fatalx("catalog: pipeline %s has a filter or consents "
 			    "that are not valid", p->id);
+		if ((dest = (const char *)sqlite3_column_text(st, 7)) != NULL &&
+		    (p->dest = catalog_dest_find(cat, dest)) == NULL)
+			fatalx("catalog: pipeline %s sends to the unknown "
+			    "destination %s", p->id, dest);
 		TAILQ_INSERT_TAIL(&s->pipelines, p, entry);
 	}
 	sqlite3_finalize(st);
@@ -1196,6 +1190,7 @@ catalog_open(const char *path, const char *endpoint, char *err,
 	struct catalog	*cat = xcalloc(1, sizeof(*cat));
 
 	TAILQ_INIT(&cat->sources);
+	TAILQ_INIT(&cat->dests);
 	if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto fail;
@@ -1204,7 +1199,7 @@ catalog_open(const char *path, const char *endpoint, char *err,
 	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_exec(cat->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    catalog_load(cat) == -1)
+	    catalog_dest_load(cat) == -1 || catalog_load(cat) == -1)
 		goto fail;
 	cat->endpoint = xstrdup(endpoint);
 	cat->flushed_at = timestamp_now();
@@ -1213,6 +1208,7 @@ catalog_open(const char *path, const char *endpoint, char *err,
 fail:
 	snprintf(err, errlen, "%s: %s", path, cat->db ?
 	    sqlite3_errmsg(cat->db) : "cannot open");
+	catalog_dest_free_all(cat);
 	sqlite3_close(cat->db);
 	free(cat);
 	return NULL;
@@ -1252,6 +1248,7 @@ catalog_close(struct catalog *cat)
 		TAILQ_REMOVE(&cat->sources, s, entry);
 		source_free(s);
 	}
+	catalog_dest_free_all(cat);
 	sqlite3_close(cat->db);
 	free(cat->warehouse);
 	free(cat->endpoint);

@@ -1,13 +1,16 @@
 /*
  * The catalog: sources, their event write keys and their pipelines
- * (spec/pipelines.md §2-4), stored in DATA_DIR/state.db and mirrored in
+ * (spec/pipelines.md §2-4), and the destinations that send pipelines
+ * queue events for (spec/destinations.md §1-2), stored in
+ * DATA_DIR/state.db and mirrored in
  * memory, and the id of the warehouse they were used with.  Owned by the
  * control thread: every function here is called from it alone.  After
  * each change the catalog publishes a new snapshot (snapshot.h) for the
  * HTTP threads.
  *
  * Operations return a new json_t reference in the form of spec/pipelines.md
- * §8 (the caller owns it), or NULL with the error in *ce.
+ * §8 or spec/destinations.md §6.1 (the caller owns it), or NULL with the
+ * error in *ce.
  */
 #ifndef CATALOG_H
 #define CATALOG_H
@@ -91,26 +94,57 @@ json_t	*catalog_key_rm(struct catalog *, const char *source, const char *key,
 /*
  * filter is the text form (a JSON string), the JSON form (an object) or
  * none (NULL or null); consents is {"operator","purposes"} or none.
- * Both are borrowed.
+ * Both are borrowed.  destination is NULL for an import pipeline, else
+ * the destination argument of a send pipeline.
  */
 json_t	*catalog_pipeline_add(struct catalog *, const char *source,
 	    const char *name, size_t len, int enabled, const json_t *filter,
-	    const json_t *consents, struct catalog_error *);
+	    const json_t *consents, const char *destination,
+	    struct catalog_error *);
 json_t	*catalog_pipeline_list(struct catalog *, const char *source,
 	    struct catalog_error *);
 json_t	*catalog_pipeline_show(struct catalog *, const char *pipeline,
 	    struct catalog_error *);
 /*
  * Change the name when name is not NULL, the filter when set_filter, the
- * consents when set_consents (forms as for catalog_pipeline_add).
- * Nothing changes when any of them is not valid.
+ * consents when set_consents (forms as for catalog_pipeline_add), the
+ * destination of a send pipeline when destination is not NULL.  Nothing
+ * changes when any of them is not valid.
  */
 json_t	*catalog_pipeline_set(struct catalog *, const char *pipeline,
 	    const char *name, size_t len, int set_filter, const json_t *filter,
-	    int set_consents, const json_t *consents, struct catalog_error *);
+	    int set_consents, const json_t *consents, const char *destination,
+	    struct catalog_error *);
 json_t	*catalog_pipeline_enable(struct catalog *, const char *pipeline,
 	    int enabled, struct catalog_error *);
 json_t	*catalog_pipeline_rm(struct catalog *, const char *pipeline,
 	    struct catalog_error *);
+
+/*
+ * Destinations (spec/destinations.md §2).  args holds the settings as
+ * the destination.add and destination.set commands carry them: "url",
+ * "connector", "headers" (an array of "Name: value", or null for none),
+ * "writeKey", "secret" (null: none), "batchSize", "timeout",
+ * "maxInFlight" (integers), "maxAge" (a duration such as "24h") and
+ * "gzip"; absent members keep their default, or their value for set.
+ * Secrets, write keys and credential headers are shown as "***".
+ */
+json_t	*catalog_destination_add(struct catalog *, const char *name,
+	    size_t len, const json_t *args, struct catalog_error *);
+json_t	*catalog_destination_list(struct catalog *);
+json_t	*catalog_destination_show(struct catalog *, const char *destination,
+	    struct catalog_error *);
+json_t	*catalog_destination_set(struct catalog *, const char *destination,
+	    const json_t *args, struct catalog_error *);
+json_t	*catalog_destination_enable(struct catalog *,
+	    const char *destination, int enabled, struct catalog_error *);
+/*
+ * Remove a destination.  Without force, one that send pipelines use is
+ * not removed (Conflict, naming them); with force, they are removed with
+ * it.  The caller drops the destination's queue (its id is the returned
+ * object's "id").
+ */
+json_t	*catalog_destination_rm(struct catalog *, const char *destination,
+	    int force, struct catalog_error *);
 
 #endif

@@ -39,8 +39,25 @@ static const char *const arg_wants[] = {
 	[CMD_ARG_BOOL] = "true or false",
 	[CMD_ARG_COUNT] = "an integer from 0 to " MAX_COUNT_TEXT,
 	[CMD_ARG_FILTER] = "a string, an object or null",
-	[CMD_ARG_OBJECT] = "an object or null"
+	[CMD_ARG_OBJECT] = "an object or null",
+	[CMD_ARG_INTEGER] = "an integer",
+	[CMD_ARG_STRINGS] = "an array of strings or null"
 };
+
+/* Whether v is an array of strings. */
+static int
+strings_fit(json_t *v)
+{
+	json_t	*e;
+	size_t	 i;
+
+	if (!json_is_array(v))
+		return 0;
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e))
+			return 0;
+	return 1;
+}
 
 /* Whether v, present, is a value of the argument a. */
 static int
@@ -60,6 +77,10 @@ arg_fits(const struct command_arg *a, json_t *v)
 		    json_is_string(v);
 	case CMD_ARG_OBJECT:
 		return json_is_null(v) || json_is_object(v);
+	case CMD_ARG_INTEGER:
+		return json_is_integer(v);
+	case CMD_ARG_STRINGS:
+		return json_is_null(v) || strings_fit(v);
 	}
 	fatalx("control: argument kind %d", (int)a->kind);
 }
@@ -255,7 +276,8 @@ cmd_pipeline_add(struct command *r)
 	return catalog_pipeline_add(r->ctx->cat,
 	    arg_string(r, "source", NULL), name, len,
 	    arg_bool(r, "enabled", 1), arg_get(r, "filter"),
-	    arg_get(r, "consents"), &r->err);
+	    arg_get(r, "consents"), arg_string(r, "destination", NULL),
+	    &r->err);
 }
 
 static json_t *
@@ -285,7 +307,8 @@ cmd_pipeline_set(struct command *r)
 	consents = arg_get(r, "consents");
 	return catalog_pipeline_set(r->ctx->cat,
 	    arg_string(r, "pipeline", NULL), name, len, filter != NULL, filter,
-	    consents != NULL, consents, &r->err);
+	    consents != NULL, consents, arg_string(r, "destination", NULL),
+	    &r->err);
 }
 
 static json_t *
@@ -307,6 +330,79 @@ cmd_pipeline_rm(struct command *r)
 {
 	return catalog_pipeline_rm(r->ctx->cat,
 	    arg_string(r, "pipeline", NULL), &r->err);
+}
+
+static json_t *
+cmd_destination_add(struct command *r)
+{
+	const char	*name;
+	size_t		 len;
+
+	name = arg_string(r, "name", &len);
+	return catalog_destination_add(r->ctx->cat, name, len, r->args,
+	    &r->err);
+}
+
+static json_t *
+cmd_destination_list(struct command *r)
+{
+	return catalog_destination_list(r->ctx->cat);
+}
+
+static json_t *
+cmd_destination_show(struct command *r)
+{
+	return catalog_destination_show(r->ctx->cat,
+	    arg_string(r, "destination", NULL), &r->err);
+}
+
+static json_t *
+cmd_destination_set(struct command *r)
+{
+	return catalog_destination_set(r->ctx->cat,
+	    arg_string(r, "destination", NULL), r->args, &r->err);
+}
+
+static json_t *
+cmd_destination_enable(struct command *r)
+{
+	return catalog_destination_enable(r->ctx->cat,
+	    arg_string(r, "destination", NULL), 1, &r->err);
+}
+
+static json_t *
+cmd_destination_disable(struct command *r)
+{
+	return catalog_destination_enable(r->ctx->cat,
+	    arg_string(r, "destination", NULL), 0, &r->err);
+}
+
+/*
+ * With force, the destination's queue goes with it: its events are
+ * counted as failed (spec/destinations.md §2, reason "destination
+ * removed").
+ */
+static json_t *
+cmd_destination_rm(struct command *r)
+{
+	json_t		*o;
+	const char	*id;
+	int64_t		 dropped;
+	char		 why[512];
+
+	if ((o = catalog_destination_rm(r->ctx->cat,
+	    arg_string(r, "destination", NULL), arg_bool(r, "force", 0),
+	    &r->err)) == NULL)
+		return NULL;
+	id = json_string_value(json_object_get(o, "id"));
+	if (warehouse_outbox_drop(r->ctx->warehouse, id, &dropped, why,
+	    sizeof(why)) == -1)
+		log_warnx("control: cannot drop the queue of destination %s: "
+		    "%s", id, why);
+	else if (dropped > 0)
+		log_info("control: destination %s removed: %lld queued events "
+		    "failed (destination removed)", id, (long long)dropped);
+	return o;
 }
 
 /* Debugger records (spec/pipelines.md §7.3-7.4): a list, or a stream. */
@@ -638,6 +734,7 @@ static const struct command_entry commands[] = {
 		{ "enabled", CMD_ARG_BOOL, 0 },
 		{ "filter", CMD_ARG_FILTER, 0 },
 		{ "consents", CMD_ARG_OBJECT, 0 },
+		{ "destination", CMD_ARG_STRING, 0 },
 		{ NULL } }, cmd_pipeline_add },
 	{ "pipeline.list", {
 		{ "source", CMD_ARG_STRING, 0 },
@@ -650,6 +747,7 @@ static const struct command_entry commands[] = {
 		{ "name", CMD_ARG_STRING, 0 },
 		{ "filter", CMD_ARG_FILTER, 0 },
 		{ "consents", CMD_ARG_OBJECT, 0 },
+		{ "destination", CMD_ARG_STRING, 0 },
 		{ NULL } }, cmd_pipeline_set },
 	{ "pipeline.enable", {
 		{ "pipeline", CMD_ARG_STRING, 1 },
@@ -660,6 +758,47 @@ static const struct command_entry commands[] = {
 	{ "pipeline.rm", {
 		{ "pipeline", CMD_ARG_STRING, 1 },
 		{ NULL } }, cmd_pipeline_rm },
+	{ "destination.add", {
+		{ "name", CMD_ARG_STRING, 1 },
+		{ "url", CMD_ARG_STRING, 1 },
+		{ "connector", CMD_ARG_STRING, 0 },
+		{ "headers", CMD_ARG_STRINGS, 0 },
+		{ "writeKey", CMD_ARG_STRING, 0 },
+		{ "secret", CMD_ARG_STRING, 0 },
+		{ "batchSize", CMD_ARG_INTEGER, 0 },
+		{ "timeout", CMD_ARG_INTEGER, 0 },
+		{ "maxInFlight", CMD_ARG_INTEGER, 0 },
+		{ "maxAge", CMD_ARG_STRING, 0 },
+		{ "gzip", CMD_ARG_BOOL, 0 },
+		{ NULL } }, cmd_destination_add },
+	{ "destination.list", { { NULL } }, cmd_destination_list },
+	{ "destination.show", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ NULL } }, cmd_destination_show },
+	{ "destination.set", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ "name", CMD_ARG_STRING, 0 },
+		{ "connector", CMD_ARG_STRING, 0 },
+		{ "url", CMD_ARG_STRING, 0 },
+		{ "headers", CMD_ARG_STRINGS, 0 },
+		{ "writeKey", CMD_ARG_STRING, 0 },
+		{ "secret", CMD_ARG_STRING, 0 },
+		{ "batchSize", CMD_ARG_INTEGER, 0 },
+		{ "timeout", CMD_ARG_INTEGER, 0 },
+		{ "maxInFlight", CMD_ARG_INTEGER, 0 },
+		{ "maxAge", CMD_ARG_STRING, 0 },
+		{ "gzip", CMD_ARG_BOOL, 0 },
+		{ NULL } }, cmd_destination_set },
+	{ "destination.enable", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ NULL } }, cmd_destination_enable },
+	{ "destination.disable", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ NULL } }, cmd_destination_disable },
+	{ "destination.rm", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ "force", CMD_ARG_BOOL, 0 },
+		{ NULL } }, cmd_destination_rm },
 	{ "stats", {
 		{ "source", CMD_ARG_STRING, 0 },
 		{ NULL } }, cmd_stats },

@@ -23,10 +23,12 @@ enum command_arg_kind {
 	CMD_ARG_BOOL,		/* true or false */
 	CMD_ARG_COUNT,		/* an integer from 0 to 100000, or null */
 	CMD_ARG_FILTER,		/* a filter: a string, an object or null */
-	CMD_ARG_OBJECT		/* an object or null */
+	CMD_ARG_OBJECT,		/* an object or null */
+	CMD_ARG_INTEGER,	/* an integer */
+	CMD_ARG_STRINGS		/* an array of strings, or null */
 };
 
-#define CMD_MAX_ARGS	5
+#define CMD_MAX_ARGS	12
 
 struct command_arg {
 	const char		*name;

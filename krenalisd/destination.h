@@ -70,4 +70,30 @@ struct dest_counters	*dest_counters_new(void);
 struct dest_counters	*dest_counters_ref(struct dest_counters *);
 void			 dest_counters_unref(struct dest_counters *);
 
+/*
+ * Copy src into dst: the strings are duplicated and dst takes a
+ * reference to src's counters.  destination_release frees what a
+ * destination owns; destination_release of a zeroed one does nothing.
+ */
+void	destination_copy(struct destination *dst,
+	    const struct destination *src);
+void	destination_release(struct destination *);
+
+/* The connector's code ("webhook", "segment"). */
+const char *destination_connector_name(enum dest_connector);
+
+/*
+ * maxAge as spec/destinations.md §2 writes it: "24h", "30m", "7d" (the
+ * largest unit that divides it, days from two days on), into buf;
+ * seconds in, buf returned.
+ */
+#define DEST_AGE_BUFSZ	24
+char	*destination_format_age(int64_t seconds, char buf[DEST_AGE_BUFSZ]);
+
+/*
+ * Whether a header "Name: value" must be shown as "Name: ***": its name
+ * is Authorization-like (it carries a credential).
+ */
+int	destination_header_secret(const char *header);
+
 #endif

@@ -138,6 +138,9 @@ snapshot_unref(struct snapshot *s)
 		src_counters_unref(s->sources[i].counters);
 		free(s->sources[i].pipelines);
 	}
+	for (i = 0; i < s->ndestinations; i++)
+		destination_release(&s->destinations[i]);
+	free(s->destinations);
 	free(s->sources);
 	free(s->keys);
 	free(s);

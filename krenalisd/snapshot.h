@@ -1,11 +1,13 @@
 /*
  * The immutable view of the catalog that the HTTP threads read: write key
- * -> source, source -> pipelines.  The control thread builds a new one
- * after every change and swaps it in; a request holds a reference to the
- * snapshot it authenticated with until it is answered (spec/pipelines.md:
- * requests already past authentication finish with what they started
- * with).  Nothing in a snapshot changes after it is published, except the
- * atomic lastUsedAt of each key, which is shared with the catalog.
+ * -> source, source -> pipelines, send pipeline -> destination.  The
+ * control thread builds a new one after every change and swaps it in; a
+ * request holds a reference to the snapshot it authenticated with until
+ * it is answered (spec/pipelines.md: requests already past authentication
+ * finish with what they started with).  Nothing in a snapshot changes
+ * after it is published, except the atomic lastUsedAt of each key, which
+ * is shared with the catalog, and the atomic counters, which every
+ * snapshot shares.
  */
 #ifndef SNAPSHOT_H
 #define SNAPSHOT_H
@@ -17,6 +19,7 @@
 #include "ids.h"
 #include "consents.h"
 #include "counters.h"
+#include "destination.h"
 
 /* One write key's last use, shared by the catalog and every snapshot. */
 struct key_usage {
@@ -37,6 +40,8 @@ struct snap_pipeline {
 	struct filter		*filter;	/* compiled, or NULL: owned */
 	struct consents		 consents;	/* owned */
 	struct pipe_counters	*counters;	/* one reference held */
+	/* A send pipeline's destination, in the snapshot; NULL: import. */
+	const struct destination *destination;
 };
 
 struct snap_source {
@@ -61,6 +66,8 @@ struct snapshot {
 	size_t			 nsources;
 	struct snap_key		*keys;		/* open addressing */
 	size_t			 keymask;	/* table size - 1 */
+	struct destination	*destinations;	/* creation order; owned */
+	size_t			 ndestinations;
 };
 
 /* A snapshot with room for nsources sources and nkeys keys, refs 1. */

@@ -102,6 +102,14 @@ warehouse_rejects(struct warehouse *wh, const char *source_id, int64_t after,
 	    err, errlen);
 }
 
+int
+warehouse_outbox_drop(struct warehouse *wh, const char *destination_id,
+    int64_t *dropped, char *err, size_t errlen)
+{
+	return wh->engine->outbox_drop(wh, destination_id, dropped, err,
+	    errlen);
+}
+
 struct wh_session *
 warehouse_session_new(struct warehouse *wh, char *err, size_t errlen)
 {
@@ -146,6 +154,13 @@ warehouse_add(struct wh_session *s, const struct event *ev, int store,
     enum outcome *outcome)
 {
 	return s->wh->engine->add(s, ev, store, outcome);
+}
+
+int
+warehouse_outbox_add(struct wh_session *s, const struct event *ev,
+    int stored, const struct wh_outbox *rows, size_t n)
+{
+	return s->wh->engine->outbox_add(s, ev, stored, rows, n);
 }
 
 int

@@ -1,17 +1,18 @@
 /*
- * The warehouse: where events are stored (spec/events.md §14) and
- * rejected events quarantined (§15), behind one interface whatever the
- * engine.  warehouse.c picks the engine by name from its table of engines
+ * The warehouse: where events are stored (spec/events.md §14),
+ * rejected events quarantined (§15) and events queued for destinations
+ * (spec/destinations.md §3, the outbox of destination.h), behind one
+ * interface whatever the engine.  warehouse.c picks the engine by name from its table of engines
  * and dispatches to it; each engine is one file filling a struct
  * wh_engine (wh_sqlite.c: DATA_DIR/warehouse.db).
  *
  * The main thread opens the warehouse, ensures its schema and closes it
  * after every other thread is done.  The writer thread writes through a
  * session of its own.  warehouse_writable is called from any HTTP thread,
- * warehouse_rejects_range and warehouse_rejects from the control thread
- * only.  Each sender thread reads and empties the outbox
- * (spec/destinations.md §3, §5) through a connection of its own; the
- * control thread lists and requeues failed deliveries.
+ * warehouse_rejects_range, warehouse_rejects and warehouse_outbox_drop
+ * from the control thread only.  Each sender thread reads and empties
+ * the outbox (spec/destinations.md §5) through a connection of its own;
+ * the control thread lists and requeues failed deliveries.
  *
  * A warehouse is healthy while its last commit or health probe succeeded
  * (spec/ingest.md §13.1).  An engine whose warehouse is a file checks, at
@@ -69,6 +70,21 @@ struct wh_failed_row {
 	int64_t		 failed_at;	/* ms */
 	int64_t		 attempts;
 	const char	*reason;
+};
+
+/*
+ * An outbox row (destination.h) as the writer adds it: queued, or failed
+ * at once with the reason failed (spec/destinations.md §3: "queue full")
+ * into krenalis_outbox_failed with no attempt.  Strings are borrowed.
+ */
+struct wh_outbox {
+	const char	*destination_id;
+	const char	*pipeline_id;
+	int64_t		 queued_at;	/* ms */
+	const char	*message_id;
+	const char	*event;		/* normalised JSON, eventlen bytes */
+	size_t		 eventlen;
+	const char	*failed;	/* NULL when queued */
 };
 
 /*
@@ -130,6 +146,10 @@ struct wh_engine {
 			    int64_t after, int64_t until, int64_t count,
 			    void (*fn)(void *, const struct wh_reject *),
 			    void *arg, char *err, size_t errlen);
+	/* See warehouse_outbox_drop. */
+	int		 (*outbox_drop)(struct warehouse *,
+			    const char *destination_id, int64_t *dropped,
+			    char *err, size_t errlen);
 
 	struct wh_session *(*session_new)(struct warehouse *, char *err,
 			    size_t errlen);
@@ -140,6 +160,9 @@ struct wh_engine {
 			    const struct wh_reject *);
 	int		 (*add)(struct wh_session *, const struct event *,
 			    int store, enum outcome *);
+	int		 (*outbox_add)(struct wh_session *,
+			    const struct event *, int stored,
+			    const struct wh_outbox *rows, size_t n);
 	int		 (*commit)(struct wh_session *);
 	void		 (*rollback)(struct wh_session *);
 
@@ -222,6 +245,15 @@ int		 warehouse_rejects(struct warehouse *, const char *source_id,
 		    void (*fn)(void *, const struct wh_reject *), void *arg,
 		    char *err, size_t errlen);
 
+/*
+ * Delete every row of the destination whose id is destination_id from
+ * the outbox and its failures (the destination is removed); *dropped is
+ * the number of queued rows deleted.  0, or -1 with err.
+ */
+int		 warehouse_outbox_drop(struct warehouse *,
+		    const char *destination_id, int64_t *dropped, char *err,
+		    size_t errlen);
+
 /* The writer's session, and the last error of its database. */
 struct wh_session *warehouse_session_new(struct warehouse *, char *err,
 		    size_t errlen);
@@ -249,6 +281,19 @@ int		 warehouse_reject(struct wh_session *,
  */
 int		 warehouse_add(struct wh_session *, const struct event *ev,
 		    int store, enum outcome *outcome);
+
+/*
+ * Add the n outbox rows of the valid event ev, which warehouse_add has
+ * just settled as not a duplicate (spec/destinations.md §3: an event
+ * passing several send pipelines has a row for each).  When it was not
+ * stored (stored is 0), its messageId still enters the dedupe index, so
+ * that a copy sent again is a duplicate and is not queued twice.  An
+ * engine that settles duplicates as late as its commit must drop the
+ * rows of an event that turns out to be one.
+ */
+int		 warehouse_outbox_add(struct wh_session *,
+		    const struct event *ev, int stored,
+		    const struct wh_outbox *rows, size_t n);
 
 /*
  * Commit, after checking that the warehouse is still the one opened; when

@@ -1,8 +1,9 @@
 /*
  * The SQLite engine of the warehouse: DATA_DIR/warehouse.db in WAL mode
  * (spec/events.md §14.2, §15), with the daemon's dedupe index
- * (dedupe.h) in its table krenalis_dedupe, and the warehouse's id and
- * the health probe's row in krenalis_meta.  See warehouse.h.
+ * (dedupe.h) in its table krenalis_dedupe, the warehouse's id and the
+ * health probe's row in krenalis_meta, and the outbox of destination.h.
+ * See warehouse.h.
  *
  * Connections, each used by one thread at a time: the health probe's
  * (any HTTP thread, and the control thread requeueing failed deliveries,
@@ -56,6 +57,8 @@ struct sqlite_session {
 	sqlite3_stmt		*st_rejected;
 	sqlite3_stmt		*st_find;
 	sqlite3_stmt		*st_put;
+	sqlite3_stmt		*st_outbox;
+	sqlite3_stmt		*st_outbox_failed;
 	struct dedupe_table	 table;
 	struct dedupe		*dedupe;
 };
@@ -156,7 +159,33 @@ const char wh_sqlite_schema_sql[] =
 " PRIMARY KEY (bucket, message_id)) WITHOUT ROWID;\n"
 "CREATE TABLE IF NOT EXISTS krenalis_meta ("
 " name TEXT PRIMARY KEY,"
-" value TEXT NOT NULL) WITHOUT ROWID";
+" value TEXT NOT NULL) WITHOUT ROWID;\n"
+/*
+ * The outbox: seq never goes back (AUTOINCREMENT), so it is the commit
+ * order even after the queue was emptied.  A row that failed without
+ * ever being queued ("queue full") has seq 0.
+ */
+"CREATE TABLE IF NOT EXISTS krenalis_outbox ("
+" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+" destination_id TEXT NOT NULL,"
+" pipeline_id TEXT NOT NULL,"
+" queued_at INTEGER NOT NULL,"
+" message_id TEXT NOT NULL,"
+" event TEXT NOT NULL);\n"
+"CREATE INDEX IF NOT EXISTS krenalis_outbox_destination "
+"ON krenalis_outbox (destination_id, seq);\n"
+"CREATE TABLE IF NOT EXISTS krenalis_outbox_failed ("
+" seq INTEGER NOT NULL,"
+" destination_id TEXT NOT NULL,"
+" pipeline_id TEXT NOT NULL,"
+" queued_at INTEGER NOT NULL,"
+" message_id TEXT NOT NULL,"
+" event TEXT NOT NULL,"
+" failed_at INTEGER NOT NULL,"
+" reason TEXT NOT NULL,"
+" attempts INTEGER NOT NULL);\n"
+"CREATE INDEX IF NOT EXISTS krenalis_outbox_failed_destination "
+"ON krenalis_outbox_failed (destination_id, failed_at)";
 
 /* The health probe's write (spec/ingest.md §13.1). */
 static const char probe_sql[] =
@@ -197,6 +226,15 @@ static const char rejected_insert_sql[] =
 "INSERT INTO krenalis_rejected (\"received_at\",\"connection_id\","
 "\"request_id\",\"batch_index\",\"message_id\",\"error\",\"raw\") "
 "VALUES (?,?,?,?,?,?,?)";
+
+static const char outbox_insert_sql[] =
+"INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, "
+"message_id, event) VALUES (?, ?, ?, ?, ?)";
+
+static const char outbox_failed_insert_sql[] =
+"INSERT INTO krenalis_outbox_failed (seq, destination_id, pipeline_id, "
+"queued_at, message_id, event, failed_at, reason, attempts) "
+"VALUES (0, ?, ?, ?, ?, ?, ?3, ?6, 0)";
 
 const char wh_sqlite_dedupe_insert_sql[] =
 "INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
@@ -492,6 +530,45 @@ sq_rejects(struct warehouse *wh, const char *source_id, int64_t after,
 	return 0;
 }
 
+/* On the probe's connection, which is the one the control thread may use. */
+static int
+sq_outbox_drop(struct warehouse *wh, const char *destination_id,
+    int64_t *dropped, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	sqlite3_stmt		*st = NULL;
+	int			 rc;
+
+	pthread_mutex_lock(&sw->probe_mtx);
+	rc = sqlite3_exec(sw->probe, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(sw->probe, "DELETE FROM krenalis_outbox "
+		    "WHERE destination_id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, destination_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		*dropped = sqlite3_changes(sw->probe);
+		sqlite3_finalize(st);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(sw->probe, "DELETE FROM "
+		    "krenalis_outbox_failed WHERE destination_id = ?", -1, &st,
+		    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, destination_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(st);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(sw->probe, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->probe));
+		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(&sw->probe_mtx);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* The dedupe index's table: see struct dedupe_table. */
 static int
 table_drop(void *arg, uint32_t oldest)
@@ -597,6 +674,8 @@ sq_session_free(struct wh_session *s)
 	sqlite3_finalize(ss->st_rejected);
 	sqlite3_finalize(ss->st_find);
 	sqlite3_finalize(ss->st_put);
+	sqlite3_finalize(ss->st_outbox);
+	sqlite3_finalize(ss->st_outbox_failed);
 	sqlite3_close(ss->db);
 	free(ss);
 }
@@ -628,7 +707,11 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    "krenalis_dedupe WHERE bucket = ? AND message_id = ?", -1,
 	    &ss->st_find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, wh_sqlite_dedupe_insert_sql, -1,
-	    &ss->st_put, NULL) != SQLITE_OK)
+	    &ss->st_put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, outbox_insert_sql, -1, &ss->st_outbox,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, outbox_failed_insert_sql, -1,
+	    &ss->st_outbox_failed, NULL) != SQLITE_OK)
 		goto fail;
 	ss->table.arg = ss;
 	ss->table.drop = table_drop;
@@ -720,6 +803,41 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
 	if (rc != SQLITE_DONE)
 		return -1;
 	return dedupe_add(ss->dedupe, ev->message_id, len, ev->received_at);
+}
+
+/* sq_add has settled the duplicate already: ev is not one. */
+static int
+sq_outbox_add(struct wh_session *s, const struct event *ev, int stored,
+    const struct wh_outbox *rows, size_t n)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+	const struct wh_outbox	*o;
+	sqlite3_stmt		*st;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < n; i++) {
+		o = &rows[i];
+		st = o->failed != NULL ? ss->st_outbox_failed : ss->st_outbox;
+		sqlite3_reset(st);
+		if (bind_str(st, 1, o->destination_id) != SQLITE_OK ||
+		    bind_str(st, 2, o->pipeline_id) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 3, o->queued_at) != SQLITE_OK ||
+		    bind_str(st, 4, o->message_id) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 5, o->event, (int)o->eventlen,
+		    SQLITE_STATIC) != SQLITE_OK ||
+		    (o->failed != NULL &&
+		    bind_str(st, 6, o->failed) != SQLITE_OK))
+			return -1;
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	if (stored)
+		return 0;
+	return dedupe_add(ss->dedupe, ev->message_id, strlen(ev->message_id),
+	    ev->received_at);
 }
 
 static int
@@ -988,12 +1106,14 @@ const struct wh_engine wh_sqlite = {
 	.probe = sq_probe,
 	.rejects_range = sq_rejects_range,
 	.rejects = sq_rejects,
+	.outbox_drop = sq_outbox_drop,
 	.session_new = sq_session_new,
 	.session_free = sq_session_free,
 	.error = sq_error,
 	.begin = sq_begin,
 	.reject = sq_reject,
 	.add = sq_add,
+	.outbox_add = sq_outbox_add,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.outbox_open = sq_outbox_open,

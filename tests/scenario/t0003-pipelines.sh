@@ -11,7 +11,7 @@ check "source 2" kr source add -c nodejs "Backend"
 check "pipeline add" kr -j pipeline add "Segment prod" "Import everything"
 j=$(cat "$T/out")
 pid=$(jget "$j" 'j["id"]')
-expect_eq "member order" '["id","name","source","kind","description","enabled","filter","filterText","requiredConsents","createdAt"]' "$(jget "$j" 'list(j.keys())')"
+expect_eq "member order" '["id","name","source","kind","description","enabled","filter","filterText","requiredConsents","createdAt","destination"]' "$(jget "$j" 'list(j.keys())')"
 expect_eq "source" "$sid" "$(jget "$j" 'j["source"]')"
 expect_eq "kind" "Import events into warehouse" "$(jget "$j" 'j["kind"]')"
 expect_eq "description" "Import events from Segment into the data warehouse" "$(jget "$j" 'j["description"]')"

@@ -12,12 +12,12 @@ grep -q '^usage: krctl \[-hjV\] \[-s socket\] command \[argument ...\]$' "$T/err
 grep -q '^       krctl help \[command\]$' "$T/err" || fail "usage gives help"
 grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/err" || fail "usage lists source add: $(cat "$T/err")"
 # The whole command line is parsed before connecting: no daemon needed.
-expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, stats, events, rejected, send' "$KRCTL" -s "$T/none.sock" frobnicate
+expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send' "$KRCTL" -s "$T/none.sock" frobnicate
 expect_fail "incomplete" 'krctl: "pipeline" needs one of: add, list, show, set, enable, disable, rm' "$KRCTL" -s "$T/none.sock" pipeline
 expect_fail "unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" -s "$T/none.sock" key frob
 expect_fail "missing argument" 'krctl: usage: krctl key rm source key' "$KRCTL" -s "$T/none.sock" key rm src
 expect_fail "extra argument" 'krctl: unexpected argument "x"; usage: krctl source show source' "$KRCTL" -s "$T/none.sock" source show a x
-expect_fail "unknown option" 'krctl: unknown option -x; usage: krctl pipeline add source name [-F filter] [-C consents] [--disabled]' "$KRCTL" -s "$T/none.sock" pipeline add s n -x
+expect_fail "unknown option" 'krctl: unknown option -x; usage: krctl pipeline add source name [--send destination] [-F filter] [-C consents] [--disabled]' "$KRCTL" -s "$T/none.sock" pipeline add s n -x
 expect_fail "exclusive options" 'krctl: options -F and --no-filter cannot be used together' "$KRCTL" -s "$T/none.sock" pipeline set p -F "type is 'track'" --no-filter
 expect_fail "option value" 'krctl: option -c needs a value; usage: krctl source add [-c connector] [--strategy strategy] name' "$KRCTL" -s "$T/none.sock" source add name -c
 "$KRCTL" -h >"$T/out" 2>&1
@@ -29,9 +29,9 @@ expect_eq "help word" 3 "$("$KRCTL" help key | grep -c '^usage: krctl key ')"
 "$KRCTL" help >"$T/out" 2>&1
 expect_eq "help exit" 0 $?
 grep -q '^	pipeline set pipeline ' "$T/out" || fail "help lists every command"
-expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, stats, events, rejected, send' "$KRCTL" help frob
+expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send' "$KRCTL" help frob
 expect_fail "help unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" help key frob
-expect_fail "set without options" 'krctl: pipeline set needs at least one option; usage: krctl pipeline set pipeline [--name name] [-F filter | --no-filter] [-C consents | --no-consents]' "$KRCTL" -s "$T/none.sock" pipeline set p
+expect_fail "set without options" 'krctl: pipeline set needs at least one option; usage: krctl pipeline set pipeline [--name name] [-F filter | --no-filter] [-C consents | --no-consents] [--send destination]' "$KRCTL" -s "$T/none.sock" pipeline set p
 expect_fail "-j after the command" 'krctl: -j goes before the command: krctl [-j] [-s socket] command [argument ...]' "$KRCTL" -s "$T/none.sock" events -j
 expect_fail "empty -s" 'krctl: -s: the socket path is empty' "$KRCTL" -s '' status
 expect_fail "not a socket" "krctl: $T is not a socket" "$KRCTL" -s "$T" status

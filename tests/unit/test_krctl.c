@@ -81,9 +81,10 @@ test_parse_errors(void)
 		const char	*err;
 	} cases[] = {
 		{ "", "no command given; use one of: status, source, key, "
-		    "pipeline, stats, events, rejected, send" },
+		    "pipeline, destination, stats, events, rejected, send" },
 		{ "bogus", "unknown command \"bogus\"; use one of: status, "
-		    "source, key, pipeline, stats, events, rejected, send" },
+		    "source, key, pipeline, destination, stats, events, "
+		    "rejected, send" },
 		{ "source", "\"source\" needs one of: add, list, show, rename, "
 		    "rm" },
 		{ "source frob", "unknown command \"source frob\"; use one of: "

@@ -1,0 +1,787 @@
+/*
+ * The catalog's destinations (spec/destinations.md §2): their table in
+ * state.db, their validation, the objects of §6.1 that krctl prints, and
+ * their copy into each snapshot.  See catalog.h and catalog_priv.h.
+ */
+#include <sys/queue.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "compat.h"
+#include "log.h"
+#include "names.h"
+#include "timestamp.h"
+#include "xmalloc.h"
+#include "catalog.h"
+#include "catalog_priv.h"
+#include "config.h"
+#include "destination.h"
+
+#define URL_MAX		2048
+#define HEADERS_MAX	20
+#define SECRET_MAX	1024
+#define MASK		"***"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS destinations ("
+	" id TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" connector TEXT NOT NULL,"
+	" url TEXT NOT NULL,"
+	" headers TEXT NOT NULL,"
+	" write_key TEXT,"
+	" secret TEXT,"
+	" batch_size INTEGER NOT NULL,"
+	" timeout INTEGER NOT NULL,"
+	" max_in_flight INTEGER NOT NULL,"
+	" max_age INTEGER NOT NULL,"
+	" gzip INTEGER NOT NULL,"
+	" enabled INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL)";
+
+/* The headers that krenalisd sets itself (§2). */
+static const char *const reserved[] = {
+	"Content-Type", "Content-Length", "Content-Encoding", "Host",
+	"X-Signature"
+};
+
+/* Set ce to code and the message fmt; return -1. */
+static int
+fail(struct catalog_error *ce, const char *code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	ce->code = code;
+	va_start(ap, fmt);
+	vsnprintf(ce->message, sizeof(ce->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+struct cat_dest *
+catalog_dest_find(struct catalog *cat, const char *id)
+{
+	struct cat_dest	*d;
+
+	TAILQ_FOREACH(d, &cat->dests, entry)
+		if (strcmp(d->d.id, id) == 0)
+			return d;
+	return NULL;
+}
+
+struct cat_dest *
+catalog_dest_resolve(struct catalog *cat, const char *arg,
+    struct catalog_error *ce)
+{
+	struct cat_dest	*d;
+
+	if ((d = catalog_dest_find(cat, arg)) != NULL)
+		return d;
+	TAILQ_FOREACH(d, &cat->dests, entry)
+		if (strcmp(d->d.name, arg) == 0)
+			return d;
+	fail(ce, "NotFound", "destination \"%s\" does not exist", arg);
+	return NULL;
+}
+
+static void
+dest_free(struct cat_dest *d)
+{
+	destination_release(&d->d);
+	free(d);
+}
+
+void
+catalog_dest_free_all(struct catalog *cat)
+{
+	struct cat_dest	*d;
+
+	while ((d = TAILQ_FIRST(&cat->dests)) != NULL) {
+		TAILQ_REMOVE(&cat->dests, d, entry);
+		dest_free(d);
+	}
+}
+
+void
+catalog_dest_publish(struct catalog *cat, struct snapshot *snap)
+{
+	struct cat_dest	*d;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(d, &cat->dests, entry)
+		n++;
+	snap->destinations = xcalloc(n, sizeof(*snap->destinations));
+	n = 0;
+	TAILQ_FOREACH(d, &cat->dests, entry) {
+		d->index = n;
+		destination_copy(&snap->destinations[n++], &d->d);
+	}
+	snap->ndestinations = n;
+}
+
+/* A header as shown: "Name: ***" when it carries a credential. */
+static json_t *
+header_json(const char *h)
+{
+	const char	*colon = strchr(h, ':');
+	char		*masked;
+	json_t		*j;
+
+	if (!destination_header_secret(h))
+		return json_string(h);
+	xasprintf(&masked, "%.*s: " MASK, (int)(colon - h), h);
+	j = json_string(masked);
+	free(masked);
+	return j;
+}
+
+static json_t *
+masked(const char *s)
+{
+	return s != NULL ? json_string(MASK) : json_null();
+}
+
+/* The object of spec/destinations.md §6.1, up to its pipelines. */
+static json_t *
+dest_json(struct catalog *cat, const struct cat_dest *cd)
+{
+	const struct destination	*d = &cd->d;
+	const struct source		*s;
+	const struct pipeline		*p;
+	json_t				*o = json_object(), *a;
+	char				 age[DEST_AGE_BUFSZ];
+	char				 ts[TIMESTAMP_BUFSZ];
+	size_t				 i;
+
+	json_object_set_new(o, "id", json_string(d->id));
+	json_object_set_new(o, "name", json_string(d->name));
+	json_object_set_new(o, "connector",
+	    json_string(destination_connector_name(d->connector)));
+	json_object_set_new(o, "url", json_string(d->url));
+	a = json_array();
+	for (i = 0; i < d->nheaders; i++)
+		json_array_append_new(a, header_json(d->headers[i]));
+	json_object_set_new(o, "headers", a);
+	json_object_set_new(o, "writeKey", masked(d->write_key));
+	json_object_set_new(o, "secret", masked(d->secret));
+	json_object_set_new(o, "batchSize", json_integer(d->batch_size));
+	json_object_set_new(o, "timeout", json_integer(d->timeout));
+	json_object_set_new(o, "maxInFlight", json_integer(d->max_in_flight));
+	json_object_set_new(o, "maxAge",
+	    json_string(destination_format_age(d->max_age, age)));
+	json_object_set_new(o, "gzip", json_boolean(d->gzip));
+	json_object_set_new(o, "enabled", json_boolean(d->enabled));
+	json_object_set_new(o, "createdAt",
+	    json_string(timestamp_format(d->created_at, ts)));
+	a = json_array();
+	TAILQ_FOREACH(s, &cat->sources, entry)
+		TAILQ_FOREACH(p, &s->pipelines, entry)
+			if (p->dest == cd)
+				json_array_append_new(a, json_pack(
+				    "{s:s,s:s,s:s}", "id", p->id, "name",
+				    p->name, "source", s->id));
+	json_object_set_new(o, "pipelines", a);
+	return o;
+}
+
+/* Whether c may be in an HTTP token (RFC 9110 §5.6.2). */
+static int
+tchar(int c)
+{
+	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/*
+ * Check the header h (NULL when not a string), the i-th, and return it
+ * as "Name: value" with the blanks around the value removed (a new
+ * string), or NULL with ce set.  Messages name the header but never
+ * quote its value.
+ */
+static char *
+header_check(const char *h, size_t i, struct catalog_error *ce)
+{
+	const char	*colon = h != NULL ? strchr(h, ':') : NULL, *v, *end;
+	size_t		 nlen, k;
+	char		*out;
+
+	if (colon == NULL || colon == h) {
+		fail(ce, "BadRequest", "headers[%zu] is not valid; use "
+		    "\"Name: value\"", i);
+		return NULL;
+	}
+	nlen = (size_t)(colon - h);
+	for (k = 0; k < nlen; k++)
+		if (!tchar((unsigned char)h[k])) {
+			fail(ce, "BadRequest", "header name \"%.*s\" is not a "
+			    "valid HTTP header name", (int)(nlen > 100 ? 100 :
+			    nlen), h);
+			return NULL;
+		}
+	for (k = 0; k < sizeof(reserved) / sizeof(reserved[0]); k++)
+		if (strlen(reserved[k]) == nlen &&
+		    strncasecmp(reserved[k], h, nlen) == 0) {
+			fail(ce, "BadRequest", "header \"%s\" may not be set; "
+			    "krenalisd sets Content-Type, Content-Length, "
+			    "Content-Encoding, Host and X-Signature itself",
+			    reserved[k]);
+			return NULL;
+		}
+	if (strpbrk(colon + 1, "\r\n") != NULL) {
+		fail(ce, "BadRequest", "header \"%.*s\" has a CR or LF in its "
+		    "value", (int)nlen, h);
+		return NULL;
+	}
+	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+		;
+	for (end = v + strlen(v); end > v && (end[-1] == ' ' ||
+	    end[-1] == '\t'); end--)
+		;
+	xasprintf(&out, "%.*s: %.*s", (int)nlen, h, (int)(end - v), v);
+	return out;
+}
+
+/* Replace d's headers with the array a, checked. */
+static int
+headers_apply(struct destination *d, const json_t *a,
+    struct catalog_error *ce)
+{
+	const json_t	*v;
+	char		**hs, *h;
+	size_t		 i, n;
+
+	if (json_is_null(a))
+		n = 0;
+	else if (!json_is_array(a))
+		return fail(ce, "BadRequest", "headers must be an array of "
+		    "\"Name: value\" strings");
+	else
+		n = json_array_size(a);
+	if (n > HEADERS_MAX)
+		return fail(ce, "BadRequest", "headers must be at most %d",
+		    HEADERS_MAX);
+	hs = xcalloc(n + 1, sizeof(*hs));
+	for (i = 0; i < n; i++) {
+		v = json_array_get(a, i);
+		if ((h = header_check(json_string_value(v), i, ce)) == NULL) {
+			while (i > 0)
+				free(hs[--i]);
+			free(hs);
+			return -1;
+		}
+		hs[i] = h;
+	}
+	for (i = 0; i < d->nheaders; i++)
+		free(d->headers[i]);
+	free(d->headers);
+	d->headers = hs;
+	d->nheaders = n;
+	return 0;
+}
+
+/* The url rules of §2: http or https, a host, at most 2048 bytes. */
+static int
+url_check(const char *u, struct catalog_error *ce)
+{
+	const char	*host;
+	size_t		 i;
+
+	if (u[0] == '\0')
+		return fail(ce, "BadRequest", "url is empty");
+	if (strlen(u) > URL_MAX)
+		return fail(ce, "BadRequest", "url is longer than %d bytes",
+		    URL_MAX);
+	for (i = 0; u[i] != '\0'; i++)
+		if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
+			return fail(ce, "BadRequest", "url contains a space "
+			    "or a control character");
+	if (strncasecmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else if (strncasecmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else
+		return fail(ce, "BadRequest", "url \"%s\" is not valid; it must "
+		    "start with http:// or https://", u);
+	if (host[0] == '\0' || strchr("/?#:", host[0]) != NULL)
+		return fail(ce, "BadRequest", "url \"%s\" has no host", u);
+	return 0;
+}
+
+/* A secret or write key: 1..SECRET_MAX bytes without control characters. */
+static int
+secret_check(const char *what, const char *s, struct catalog_error *ce)
+{
+	size_t	i;
+
+	if (s[0] == '\0')
+		return fail(ce, "BadRequest", "%s is empty", what);
+	if (strlen(s) > SECRET_MAX)
+		return fail(ce, "BadRequest", "%s is longer than %d bytes",
+		    what, SECRET_MAX);
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return fail(ce, "BadRequest", "%s contains a control "
+			    "character", what);
+	return 0;
+}
+
+/* An integer member of args within [min, max] into *out, when present. */
+static int
+int_apply(const json_t *args, const char *key, int min, int max, int *out,
+    struct catalog_error *ce)
+{
+	const json_t	*v = json_object_get(args, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return fail(ce, "BadRequest", "%s must be an integer from %d "
+		    "to %d", key, min, max);
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+/* A string member, or null when nullable, into *out (replaced). */
+static int
+str_apply(const json_t *args, const char *key, int nullable, char **out,
+    struct catalog_error *ce)
+{
+	const json_t	*v = json_object_get(args, key);
+
+	if (v == NULL)
+		return 0;
+	if (json_is_null(v) && nullable) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(ce, "BadRequest", "%s must be a string", key);
+	if (strcmp(key, "url") == 0 ? url_check(json_string_value(v),
+	    ce) == -1 : secret_check(key, json_string_value(v), ce) == -1)
+		return -1;
+	free(*out);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+/*
+ * Apply the members of args to d, each checked (§2); then check what
+ * holds between them.  -1 with ce at the first fault; d is then partly
+ * changed, and the caller discards it.
+ */
+static int
+dest_apply(struct destination *d, const json_t *args,
+    struct catalog_error *ce)
+{
+	const json_t	*v;
+	const char	*s;
+	int64_t		 ms;
+
+	if ((v = json_object_get(args, "connector")) != NULL) {
+		s = json_string_value(v);
+		if (s != NULL && strcmp(s, "webhook") == 0)
+			d->connector = DEST_WEBHOOK;
+		else if (s != NULL && strcmp(s, "segment") == 0)
+			d->connector = DEST_SEGMENT;
+		else
+			return fail(ce, "BadRequest", "connector \"%s\" does "
+			    "not exist; use one of webhook, segment",
+			    s ? s : "");
+	}
+	if (str_apply(args, "url", 0, &d->url, ce) == -1)
+		return -1;
+	if ((v = json_object_get(args, "headers")) != NULL &&
+	    headers_apply(d, v, ce) == -1)
+		return -1;
+	if (str_apply(args, "writeKey", 1, &d->write_key, ce) == -1 ||
+	    str_apply(args, "secret", 1, &d->secret, ce) == -1 ||
+	    int_apply(args, "batchSize", 1, 1000, &d->batch_size, ce) == -1 ||
+	    int_apply(args, "timeout", 1, 120, &d->timeout, ce) == -1 ||
+	    int_apply(args, "maxInFlight", 1, 16, &d->max_in_flight,
+	    ce) == -1)
+		return -1;
+	if ((v = json_object_get(args, "maxAge")) != NULL) {
+		s = json_string_value(v);
+		if (s == NULL || config_parse_duration(s, &ms) == -1 ||
+		    ms < 60 * 1000 || ms > 30LL * 86400 * 1000)
+			return fail(ce, "BadRequest", "maxAge \"%s\" is not "
+			    "valid; use a duration from 1m to 30d, such as "
+			    "30m, 24h or 7d", s ? s : "");
+		d->max_age = ms / 1000;
+	}
+	if ((v = json_object_get(args, "gzip")) != NULL) {
+		if (!json_is_boolean(v))
+			return fail(ce, "BadRequest", "gzip must be true or "
+			    "false");
+		d->gzip = json_is_true(v);
+	}
+	if (d->url == NULL)
+		return fail(ce, "BadRequest", "url is required");
+	if (d->connector == DEST_WEBHOOK && d->write_key != NULL)
+		return fail(ce, "BadRequest", "writeKey is only for the segment "
+		    "connector");
+	if (d->connector == DEST_SEGMENT && d->write_key == NULL)
+		return fail(ce, "BadRequest", "the segment connector needs a "
+		    "writeKey");
+	return 0;
+}
+
+static int
+name_check(struct catalog *cat, const char *name, size_t len,
+    const struct cat_dest *self, struct catalog_error *ce)
+{
+	const struct cat_dest	*d;
+	const char		*msg;
+	char			 buf[64];
+
+	if ((msg = names_check(name, len, NAMES_SOURCE_MAX, buf,
+	    sizeof(buf))) != NULL)
+		return fail(ce, "BadRequest", "%s", msg);
+	TAILQ_FOREACH(d, &cat->dests, entry)
+		if (d != self && strcmp(d->d.name, name) == 0)
+			return fail(ce, "Conflict", "a destination named \"%s\" "
+			    "already exists", name);
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/*
+ * Write d's row, a new one or (update) over the one of its id, which
+ * keeps its rowid and so its place in creation order.  -1 with ce.
+ */
+static int
+dest_store(struct catalog *cat, const struct destination *d, int update,
+    struct catalog_error *ce)
+{
+	sqlite3_stmt	*st;
+	json_t		*a = json_array();
+	char		*headers;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < d->nheaders; i++)
+		json_array_append_new(a, json_string(d->headers[i]));
+	headers = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	rc = sqlite3_prepare_v2(cat->db, update ? "UPDATE destinations SET "
+	    "name = ?2, connector = ?3, url = ?4, headers = ?5, write_key = ?6, "
+	    "secret = ?7, batch_size = ?8, timeout = ?9, max_in_flight = ?10, "
+	    "max_age = ?11, gzip = ?12, enabled = ?13, created_at = ?14 WHERE "
+	    "id = ?1" : "INSERT INTO destinations VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(st, 1, d->id);
+		bind_text(st, 2, d->name);
+		bind_text(st, 3, destination_connector_name(d->connector));
+		bind_text(st, 4, d->url);
+		bind_text(st, 5, headers);
+		bind_text(st, 6, d->write_key);
+		bind_text(st, 7, d->secret);
+		sqlite3_bind_int(st, 8, d->batch_size);
+		sqlite3_bind_int(st, 9, d->timeout);
+		sqlite3_bind_int(st, 10, d->max_in_flight);
+		sqlite3_bind_int64(st, 11, d->max_age);
+		sqlite3_bind_int(st, 12, d->gzip);
+		sqlite3_bind_int(st, 13, d->enabled);
+		sqlite3_bind_int64(st, 14, d->created_at);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	free(headers);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("catalog: destination %s: %s", d->id,
+	    sqlite3_errmsg(cat->db));
+	return fail(ce, "InternalError", "catalog write failed: %s",
+	    sqlite3_errmsg(cat->db));
+}
+
+json_t *
+catalog_destination_add(struct catalog *cat, const char *name, size_t len,
+    const json_t *args, struct catalog_error *ce)
+{
+	struct cat_dest	*cd;
+	struct destination *d;
+
+	if (name_check(cat, name, len, NULL, ce) == -1)
+		return NULL;
+	cd = xcalloc(1, sizeof(*cd));
+	d = &cd->d;
+	d->name = xstrdup(name);
+	d->connector = DEST_WEBHOOK;
+	d->headers = xcalloc(1, sizeof(*d->headers));
+	d->batch_size = 500;
+	d->timeout = 10;
+	d->max_in_flight = 4;
+	d->max_age = 24 * 3600;
+	d->enabled = 1;
+	d->created_at = timestamp_now();
+	d->counters = dest_counters_new();
+	catalog_new_id(cat, d->id);
+	if (dest_apply(d, args, ce) == -1 ||
+	    dest_store(cat, d, 0, ce) == -1) {
+		dest_free(cd);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&cat->dests, cd, entry);
+	catalog_publish(cat);
+	log_info("catalog: destination %s \"%s\" added", d->id, d->name);
+	return dest_json(cat, cd);
+}
+
+json_t *
+catalog_destination_list(struct catalog *cat)
+{
+	struct cat_dest	*d;
+	json_t		*a = json_array();
+
+	TAILQ_FOREACH(d, &cat->dests, entry)
+		json_array_append_new(a, dest_json(cat, d));
+	return a;
+}
+
+json_t *
+catalog_destination_show(struct catalog *cat, const char *arg,
+    struct catalog_error *ce)
+{
+	struct cat_dest	*d;
+
+	if ((d = catalog_dest_resolve(cat, arg, ce)) == NULL)
+		return NULL;
+	return dest_json(cat, d);
+}
+
+/*
+ * The settings are changed on a copy, which replaces the destination
+ * once stored: an invalid request changes nothing.
+ */
+json_t *
+catalog_destination_set(struct catalog *cat, const char *arg,
+    const json_t *args, struct catalog_error *ce)
+{
+	struct cat_dest		*cd;
+	struct destination	 nd;
+	const json_t		*v;
+	size_t			 len;
+
+	if ((cd = catalog_dest_resolve(cat, arg, ce)) == NULL)
+		return NULL;
+	destination_copy(&nd, &cd->d);
+	if ((v = json_object_get(args, "name")) != NULL) {
+		len = json_string_length(v);
+		if (name_check(cat, json_string_value(v), len, cd, ce) == -1)
+			goto fail;
+		free(nd.name);
+		nd.name = xstrdup(json_string_value(v));
+	}
+	if (dest_apply(&nd, args, ce) == -1 ||
+	    dest_store(cat, &nd, 1, ce) == -1)
+		goto fail;
+	destination_release(&cd->d);
+	cd->d = nd;
+	catalog_publish(cat);
+	return dest_json(cat, cd);
+fail:
+	destination_release(&nd);
+	return NULL;
+}
+
+json_t *
+catalog_destination_enable(struct catalog *cat, const char *arg,
+    int enabled, struct catalog_error *ce)
+{
+	struct cat_dest	*cd;
+
+	if ((cd = catalog_dest_resolve(cat, arg, ce)) == NULL)
+		return NULL;
+	if (cd->d.enabled != enabled) {
+		cd->d.enabled = enabled;
+		if (dest_store(cat, &cd->d, 1, ce) == -1) {
+			cd->d.enabled = !enabled;
+			return NULL;
+		}
+		catalog_publish(cat);
+	}
+	return dest_json(cat, cd);
+}
+
+/* The names of the pipelines that send to d, as "A", "B", into buf. */
+static size_t
+users(struct catalog *cat, const struct cat_dest *d, char *buf, size_t len)
+{
+	const struct source	*s;
+	const struct pipeline	*p;
+	size_t			 n = 0;
+	char			 one[160];
+
+	buf[0] = '\0';
+	TAILQ_FOREACH(s, &cat->sources, entry)
+		TAILQ_FOREACH(p, &s->pipelines, entry) {
+			if (p->dest != d)
+				continue;
+			snprintf(one, sizeof(one), "%s\"%s\"", n++ ? ", " : "",
+			    p->name);
+			strlcat(buf, one, len);
+		}
+	return n;
+}
+
+/*
+ * The pipelines go with the destination: its row's deletion cascades to
+ * theirs (the pipelines' destination column references it).
+ */
+json_t *
+catalog_destination_rm(struct catalog *cat, const char *arg, int force,
+    struct catalog_error *ce)
+{
+	struct cat_dest	*cd;
+	struct source	*s;
+	struct pipeline	*p, *next;
+	sqlite3_stmt	*st;
+	json_t		*o;
+	char		 names[512];
+	size_t		 n;
+	int		 rc;
+
+	if ((cd = catalog_dest_resolve(cat, arg, ce)) == NULL)
+		return NULL;
+	if ((n = users(cat, cd, names, sizeof(names))) > 0 && !force) {
+		fail(ce, "Conflict", "destination \"%s\" is used by the send "
+		    "pipeline%s %s; remove %s first, or use --force",
+		    cd->d.name, n > 1 ? "s" : "", names, n > 1 ? "them" : "it");
+		return NULL;
+	}
+	rc = sqlite3_prepare_v2(cat->db, "DELETE FROM destinations WHERE "
+	    "id = ?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(st, 1, cd->d.id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("catalog: destination rm: %s",
+		    sqlite3_errmsg(cat->db));
+		fail(ce, "InternalError", "catalog write failed: %s",
+		    sqlite3_errmsg(cat->db));
+		return NULL;
+	}
+	o = dest_json(cat, cd);
+	TAILQ_FOREACH(s, &cat->sources, entry)
+		for (p = TAILQ_FIRST(&s->pipelines); p != NULL; p = next) {
+			next = TAILQ_NEXT(p, entry);
+			if (p->dest != cd)
+				continue;
+			TAILQ_REMOVE(&s->pipelines, p, entry);
+			catalog_pipeline_free(p);
+		}
+	TAILQ_REMOVE(&cat->dests, cd, entry);
+	catalog_publish(cat);
+	log_info("catalog: destination %s \"%s\" removed%s", cd->d.id,
+	    cd->d.name, n > 0 ? " with its send pipelines" : "");
+	dest_free(cd);
+	return o;
+}
+
+/* Whether the pipelines table has the destination column. */
+static int
+has_dest_column(struct catalog *cat)
+{
+	sqlite3_stmt	*st;
+	int		 found = 0;
+
+	if (sqlite3_prepare_v2(cat->db, "PRAGMA table_info(pipelines)", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 1),
+		    "destination") == 0)
+			found = 1;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Restore a destination's headers from their stored JSON array. */
+static void
+headers_load(struct destination *d, const char *text)
+{
+	json_t		*a = json_loads(text, 0, NULL);
+	const json_t	*v;
+	size_t		 i;
+
+	d->nheaders = json_array_size(a);
+	d->headers = xcalloc(d->nheaders + 1, sizeof(*d->headers));
+	json_array_foreach(a, i, v)
+		d->headers[i] = xstrdup(json_string_value(v) ?
+		    json_string_value(v) : "");
+	json_decref(a);
+}
+
+static char *
+column_dup(sqlite3_stmt *st, int i)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, i);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+int
+catalog_dest_load(struct catalog *cat)
+{
+	sqlite3_stmt		*st;
+	struct cat_dest		*cd;
+	struct destination	*d;
+	int			 has;
+
+	if (sqlite3_exec(cat->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    (has = has_dest_column(cat)) == -1)
+		return -1;
+	if (!has && sqlite3_exec(cat->db, "ALTER TABLE pipelines ADD COLUMN "
+	    "destination TEXT REFERENCES destinations(id) ON DELETE CASCADE",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(cat->db, "SELECT id, name, connector, url, "
+	    "headers, write_key, secret, batch_size, timeout, max_in_flight, "
+	    "max_age, gzip, enabled, created_at FROM destinations ORDER BY "
+	    "rowid", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cd = xcalloc(1, sizeof(*cd));
+		d = &cd->d;
+		strlcpy(d->id, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(d->id));
+		d->name = column_dup(st, 1);
+		d->connector = strcmp((const char *)sqlite3_column_text(st, 2),
+		    "segment") == 0 ? DEST_SEGMENT : DEST_WEBHOOK;
+		d->url = column_dup(st, 3);
+		headers_load(d, (const char *)sqlite3_column_text(st, 4));
+		d->write_key = column_dup(st, 5);
+		d->secret = column_dup(st, 6);
+		d->batch_size = sqlite3_column_int(st, 7);
+		d->timeout = sqlite3_column_int(st, 8);
+		d->max_in_flight = sqlite3_column_int(st, 9);
+		d->max_age = sqlite3_column_int64(st, 10);
+		d->gzip = sqlite3_column_int(st, 11);
+		d->enabled = sqlite3_column_int(st, 12);
+		d->created_at = sqlite3_column_int64(st, 13);
+		d->counters = dest_counters_new();
+		TAILQ_INSERT_TAIL(&cat->dests, cd, entry);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
