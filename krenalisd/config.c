@@ -54,6 +54,9 @@ static const struct setting {
 	    offsetof(struct config, body_min_rate), 0, 1LL << 30 },
 	{ "max_connections_per_ip", SET_SIZE,
 	    offsetof(struct config, max_connections_per_ip), 0, 4096 },
+	{ "sender_threads", SET_SIZE,
+	    offsetof(struct config, sender_threads), 1, 64 },
+	{ "ca_file", SET_STRING, offsetof(struct config, ca_file), 0, 0 },
 };
 
 void
@@ -76,6 +79,7 @@ config_init(struct config *cf)
 	cf->body_timeout_ms = 10000;
 	cf->body_min_rate = 4096;
 	cf->max_connections_per_ip = 256;
+	cf->sender_threads = 1;
 }
 
 void
@@ -86,6 +90,7 @@ config_release(struct config *cf)
 	free(cf->socket);
 	free(cf->public_url);
 	free(cf->synchronous);
+	free(cf->ca_file);
 	memset(cf, 0, sizeof(*cf));
 }
 

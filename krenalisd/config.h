@@ -1,7 +1,8 @@
 /*
  * krenalisd.conf(5): "key = value" lines, "#" comments.  Every setting of
  * spec/ingest.md §15 plus listen, socket, data_dir, synchronous and the
- * HTTP server's guards against slow and greedy clients.
+ * HTTP server's guards against slow and greedy clients, and the sender's
+ * settings of spec/destinations.md §7.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -33,6 +34,8 @@ struct config {
 	int64_t		 body_timeout_ms;	/* 0: none */
 	int64_t		 body_min_rate;		/* bytes a second */
 	int64_t		 max_connections_per_ip;	/* 0: no limit */
+	int64_t		 sender_threads;
+	char		*ca_file;		/* NULL: the system's CAs */
 };
 
 /* Fill cf with the defaults. */

@@ -904,10 +904,11 @@ sq_outbox_open(struct warehouse *wh, char *err, size_t errlen)
 	    sqlite3_prepare_v2(so->db, "DELETE FROM krenalis_outbox WHERE "
 	    "seq = ?", -1, &so->st_delete, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(so->db, "INSERT INTO krenalis_outbox_failed "
-	    "(destination_id, pipeline_id, queued_at, message_id, event, "
-	    "failed_at, reason, attempts) SELECT destination_id, pipeline_id, "
-	    "queued_at, message_id, event, ?2, ?3, ?4 FROM krenalis_outbox "
-	    "WHERE seq = ?1", -1, &so->st_fail, NULL) != SQLITE_OK)
+	    "(seq, destination_id, pipeline_id, queued_at, message_id, event, "
+	    "failed_at, reason, attempts) SELECT seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event, ?2, ?3, ?4 FROM "
+	    "krenalis_outbox WHERE seq = ?1", -1, &so->st_fail,
+	    NULL) != SQLITE_OK)
 		goto fail;
 	return &so->ob;
 fail:

@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "debugger.h"
 #include "event.h"
+#include "sender.h"
 #include "snapshot.h"
 #include "warehouse.h"
 #include "writer.h"
@@ -210,8 +211,10 @@ writer_main(void *arg)
 				debugger_reserve(b);
 			}
 		}
-		if (rc == 0)
+		if (rc == 0) {
 			atomic_fetch_add(&w->commits, 1);
+			sender_wake();
+		}
 		else
 			atomic_fetch_add(&w->failures, 1);
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
