@@ -26,12 +26,19 @@ enum outcome {
 	OUTCOME_REJECTED
 };
 
-/* A pipeline's result for one event (spec/pipelines.md §7.2). */
+/*
+ * A pipeline's result for one event (spec/pipelines.md §7.2).  A send
+ * pipeline's passed result becomes, in the writer, queued when the
+ * event is queued for its destination, or failed when the destination's
+ * queue is full (spec/destinations.md §3); a duplicate's stays passed.
+ */
 enum presult {
 	PRESULT_PASSED,
 	PRESULT_FILTERED,
 	PRESULT_CONSENT,
-	PRESULT_DISABLED
+	PRESULT_DISABLED,
+	PRESULT_QUEUED,
+	PRESULT_FULL
 };
 
 struct batch_event {
@@ -40,7 +47,8 @@ struct batch_event {
 	size_t		 rawlen;
 	int		 valid;
 	int		 dup_in_request;	/* an earlier event had its id */
-	int		 passed;	/* at least one pipeline passed it */
+	int		 passed;	/* an import pipeline passed it */
+	int		 sends;		/* send pipelines that passed it */
 	enum outcome	 outcome;	/* set by the writer */
 };
 

@@ -46,6 +46,8 @@ static const struct setting {
 	    offsetof(struct config, debugger_records), 1, 1000000 },
 	{ "dedupe_window", SET_DURATION,
 	    offsetof(struct config, dedupe_window_ms), 0, 0 },
+	{ "outbox_max_events", SET_SIZE,
+	    offsetof(struct config, outbox_max_events), 1, 1LL << 40 },
 	{ "header_timeout", SET_DURATION,
 	    offsetof(struct config, header_timeout_ms), 0, 0 },
 	{ "body_timeout", SET_DURATION,
@@ -75,6 +77,7 @@ config_init(struct config *cf)
 	cf->writer_queue_events = 200000;
 	cf->debugger_records = 1000;
 	cf->dedupe_window_ms = 7LL * 24 * 3600 * 1000;
+	cf->outbox_max_events = 10000000;
 	cf->header_timeout_ms = 10000;
 	cf->body_timeout_ms = 10000;
 	cf->body_min_rate = 4096;

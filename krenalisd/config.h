@@ -29,6 +29,7 @@ struct config {
 	int64_t		 writer_queue_events;
 	int64_t		 debugger_records;
 	int64_t		 dedupe_window_ms;	/* 0: forever */
+	int64_t		 outbox_max_events;	/* per destination */
 	char		*synchronous;		/* warehouse PRAGMA synchronous */
 	int64_t		 header_timeout_ms;	/* 0: none */
 	int64_t		 body_timeout_ms;	/* 0: none */

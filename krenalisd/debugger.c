@@ -149,6 +149,8 @@ static const char *const result_names[] = {
 	[PRESULT_FILTERED] = "filtered",
 	[PRESULT_CONSENT] = "consent",
 	[PRESULT_DISABLED] = "disabled",
+	[PRESULT_QUEUED] = "queued",
+	[PRESULT_FULL] = "failed",
 };
 
 /*
@@ -265,6 +267,8 @@ dbg_record_text(struct dbg_record *r, size_t *len)
 		buf_adds(&sb, ",\"result\":\"");
 		buf_adds(&sb, result_names[r->results[j]]);
 		buf_adds(&sb, "\"");
+		if (r->results[j] == PRESULT_FULL)
+			buf_adds(&sb, ",\"reason\":\"queue full\"");
 		if (r->results[j] == PRESULT_FILTERED) {
 			cond = r->conds[j];
 			if (cond < 0)

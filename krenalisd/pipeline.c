@@ -31,7 +31,10 @@ pipeline_evaluate(struct batch *b, size_t i, const struct snap_source *src)
 			b->results[k] = PRESULT_CONSENT;
 		else {
 			b->results[k] = PRESULT_PASSED;
-			be->passed = 1;
+			if (p->destination != NULL)
+				be->sends++;
+			else
+				be->passed = 1;
 		}
 	}
 }

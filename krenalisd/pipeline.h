@@ -15,7 +15,8 @@ struct snap_source;
  * Evaluate each pipeline of src, in creation order, on the valid event i
  * of b: its result (disabled, filtered with the false condition, consent
  * or passed) goes into b->results and b->conds, and the event is marked
- * passed when a pipeline passed it.  Filters read the decoded event as
+ * passed when an import pipeline passed it, and counts the send
+ * pipelines that did.  Filters read the decoded event as
  * it is; nothing is built or allocated for them.
  */
 void	pipeline_evaluate(struct batch *b, size_t i,

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "log.h"
+#include "timestamp.h"
 #include "xmalloc.h"
 #include "batch.h"
 #include "config.h"
 #include "counters.h"
 #include "debugger.h"
+#include "destination.h"
 #include "event.h"
 #include "sender.h"
 #include "snapshot.h"
@@ -20,6 +22,16 @@
 #include "writer.h"
 
 TAILQ_HEAD(batchq, batch);
+
+/*
+ * What one commit queues for, and fails at once for, a destination; its
+ * counters are borrowed from the snapshot of a batch of the commit.
+ */
+struct dest_tally {
+	struct dest_counters	*counters;
+	int64_t			 queued;
+	int64_t			 failed;
+};
 
 struct writer {
 	struct wh_session	*session;
@@ -32,6 +44,11 @@ struct writer {
 	int			 stopping;
 
 	_Atomic int64_t		 queued;	/* admitted events */
+
+	/* The writer thread's: the destinations of the open transaction. */
+	struct dest_tally	*tally;
+	size_t			 ntally;
+	size_t			 tallycap;
 	_Atomic uint64_t	 commits;
 	_Atomic uint64_t	 failures;
 };
@@ -73,10 +90,77 @@ writer_submit(struct writer *w, struct batch *b)
 	return failed ? -1 : 0;
 }
 
+/* The tally of the destination whose counters are c, added if new. */
+static struct dest_tally *
+tally_get(struct writer *w, struct dest_counters *c)
+{
+	size_t	i;
+
+	for (i = 0; i < w->ntally; i++)
+		if (w->tally[i].counters == c)
+			return &w->tally[i];
+	if (w->ntally == w->tallycap) {
+		w->tallycap = w->tallycap ? w->tallycap * 2 : 8;
+		w->tally = xreallocarray(w->tally, w->tallycap,
+		    sizeof(*w->tally));
+	}
+	w->tally[w->ntally].counters = c;
+	w->tally[w->ntally].queued = 0;
+	w->tally[w->ntally].failed = 0;
+	return &w->tally[w->ntally++];
+}
+
+/*
+ * Queue the valid, non-duplicate event i once for each send pipeline
+ * that passed it (spec/destinations.md §3).  A destination whose queue,
+ * with what this transaction queued, holds outbox_max_events gets the
+ * event as failed ("queue full") instead: ingest never waits for a
+ * destination.  The results become queued or failed for the debugger.
+ */
+static int
+write_outbox(struct writer *w, struct batch *b, size_t i)
+{
+	struct batch_event		*be = &b->events[i];
+	const struct snap_pipeline	*p;
+	struct dest_tally		*t;
+	struct wh_outbox		*rows;
+	const char			*text;
+	size_t				 j, k, n = 0, len;
+	int64_t				 now = timestamp_now();
+	int				 full, rc;
+
+	text = event_text(&be->ev, &len);
+	rows = xcalloc(be->sends, sizeof(*rows));
+	for (j = 0; j < b->npipelines; j++) {
+		p = &b->src->pipelines[j];
+		k = i * b->npipelines + j;
+		if (p->destination == NULL || b->results[k] != PRESULT_PASSED)
+			continue;
+		t = tally_get(w, p->destination->counters);
+		full = atomic_load(&t->counters->queued) + t->queued >=
+		    w->cf->outbox_max_events;
+		rows[n].destination_id = p->destination->id;
+		rows[n].pipeline_id = p->id;
+		rows[n].queued_at = now;
+		rows[n].message_id = be->ev.message_id;
+		rows[n].event = text;
+		rows[n].eventlen = len;
+		rows[n++].failed = full ? "queue full" : NULL;
+		b->results[k] = full ? PRESULT_FULL : PRESULT_QUEUED;
+		if (full)
+			t->failed++;
+		else
+			t->queued++;
+	}
+	rc = warehouse_outbox_add(w->session, &be->ev, be->passed, rows, n);
+	free(rows);
+	return rc;
+}
+
 /*
  * Write one batch inside the open transaction: rejects to quarantine,
  * duplicates settled, stored rows inserted (spec/pipelines.md §5 steps
- * 3-4).  Return -1 on a database error.
+ * 3-4), events queued for destinations.  Return -1 on a database error.
  */
 static int
 write_batch(struct writer *w, struct batch *b)
@@ -108,6 +192,9 @@ write_batch(struct writer *w, struct batch *b)
 		be->outcome = be->passed ? OUTCOME_STORED : OUTCOME_FILTERED;
 		if (warehouse_add(w->session, &be->ev, be->passed,
 		    &be->outcome) == -1)
+			return -1;
+		if (be->sends > 0 && be->outcome != OUTCOME_DUPLICATE &&
+		    write_outbox(w, b, i) == -1)
 			return -1;
 	}
 	return 0;
@@ -145,7 +232,8 @@ count_batch(struct batch *b)
 				continue;
 			}
 			counter_add(&pc->consent_passed, 1);
-			if (be->outcome == OUTCOME_STORED)
+			if (be->outcome == OUTCOME_STORED &&
+			    b->src->pipelines[j].destination == NULL)
 				counter_add(&pc->stored, 1);
 		}
 	}
@@ -164,6 +252,7 @@ commit_batches(struct writer *w, struct batchq *q)
 {
 	struct batch	*b;
 
+	w->ntally = 0;
 	if (warehouse_begin(w->session) == -1) {
 		log_warnx("writer: cannot begin a transaction: %s",
 		    warehouse_error(w->session));
@@ -188,7 +277,7 @@ writer_main(void *arg)
 	struct writer	*w = arg;
 	struct batchq	 q;
 	struct batch	*b;
-	size_t		 nevents;
+	size_t		 nevents, i;
 	int		 rc;
 
 	pthread_mutex_lock(&w->mtx);
@@ -203,6 +292,13 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mtx);
 
 		rc = commit_batches(w, &q);
+		/* The destinations' counters follow the outbox's commit. */
+		for (i = 0; rc == 0 && i < w->ntally; i++) {
+			atomic_fetch_add(&w->tally[i].counters->queued,
+			    w->tally[i].queued);
+			atomic_fetch_add(&w->tally[i].counters->failed,
+			    (uint64_t)w->tally[i].failed);
+		}
 		nevents = 0;
 		TAILQ_FOREACH(b, &q, entry) {
 			nevents += b->n;
@@ -269,6 +365,7 @@ writer_stop(struct writer *w)
 	pthread_mutex_unlock(&w->mtx);
 	pthread_join(w->thread, NULL);
 	warehouse_session_free(w->session);
+	free(w->tally);
 	pthread_mutex_destroy(&w->mtx);
 	pthread_cond_destroy(&w->cv);
 	free(w);
