@@ -278,6 +278,7 @@ writer_main(void *arg)
 	struct batchq	 q;
 	struct batch	*b;
 	size_t		 nevents, i;
+	int64_t		 queued;
 	int		 rc;
 
 	pthread_mutex_lock(&w->mtx);
@@ -293,7 +294,9 @@ writer_main(void *arg)
 
 		rc = commit_batches(w, &q);
 		/* The destinations' counters follow the outbox's commit. */
+		queued = 0;
 		for (i = 0; rc == 0 && i < w->ntally; i++) {
+			queued += w->tally[i].queued;
 			atomic_fetch_add(&w->tally[i].counters->queued,
 			    w->tally[i].queued);
 			atomic_fetch_add(&w->tally[i].counters->failed,
@@ -307,12 +310,12 @@ writer_main(void *arg)
 				debugger_reserve(b);
 			}
 		}
-		if (rc == 0) {
+		if (rc == 0)
 			atomic_fetch_add(&w->commits, 1);
-			sender_wake();
-		}
 		else
 			atomic_fetch_add(&w->failures, 1);
+		if (queued > 0)
+			sender_wake();
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
 
 		pthread_mutex_lock(&w->mtx);
