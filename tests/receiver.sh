@@ -15,6 +15,9 @@
 #   at_least N command...       a number of at least N (for wait_until,
 #                               which runs them again each time)
 #   queue_events D              the events queued for destination D
+#   two_daemons                 B, a second krenalisd on $T/b whose source
+#                               S stores every event (BURL, BKEY its write
+#                               key), then the test's daemon A
 
 RECEIVER=$TOP/tests/receiver.py
 
@@ -96,4 +99,20 @@ attempts_of() {
 	python3 -c '
 import json, sys
 print(sum(1 for l in open(sys.argv[1]) if sys.argv[2] in json.loads(l)["ids"]))' "$T/$1.log" "$2"
+}
+
+two_daemons() {
+	DATA=$T/b
+	SOCK=$DATA/krenalisd.sock
+	start_daemon
+	BURL=$URL
+	echo "$PID" >>"$T/extra.pids"
+	PID=
+	DSOCK=$SOCK
+	store_source
+	DSOCK=
+	BKEY=$KEY
+	DATA=$T/var
+	SOCK=$DATA/krenalisd.sock
+	start_daemon
 }

@@ -6,22 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 
-# B first, on its own data directory; then A as the test's daemon.
-DATA=$T/b
-SOCK=$DATA/krenalisd.sock
-start_daemon
-BPID=$PID
-BURL=$URL
-BSOCK=$SOCK
-echo "$BPID" >>"$T/extra.pids"
-PID=
-DSOCK=$BSOCK
-store_source
-DSOCK=
-BKEY=$KEY
-DATA=$T/var
-SOCK=$DATA/krenalisd.sock
-start_daemon
+two_daemons
 store_source
 check "destination" kr destination add B --url "$BURL/v1/batch" \
     --connector segment --write-key "$BKEY" --batch-size 100
