@@ -516,8 +516,8 @@ json_t *
 catalog_destination_add(struct catalog *cat, const char *name, size_t len,
     const json_t *args, struct catalog_error *ce)
 {
-	struct cat_dest	*cd;
-	struct destination *d;
+	struct cat_dest		*cd;
+	struct destination	*d;
 
 	if (name_check(cat, name, len, NULL, ce) == -1)
 		return NULL;
@@ -583,7 +583,7 @@ catalog_destination_set(struct catalog *cat, const char *arg,
 	if ((cd = catalog_dest_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	destination_copy(&nd, &cd->d);
-	if ((v = json_object_get(args, "name")) != NULL) {
+	if ((v = json_object_get(args, "name")) != NULL && json_is_string(v)) {
 		len = json_string_length(v);
 		if (name_check(cat, json_string_value(v), len, cd, ce) == -1)
 			goto fail;

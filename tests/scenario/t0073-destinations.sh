@@ -94,6 +94,10 @@ check "unchanged" kr -j destination show "Warehouse B2"
 expect_eq "unchanged" 30 "$(jget "$(cat "$T/out")" 'j["timeout"]')"
 expect_fail "rename taken" 'krctl: a destination named "Seg" already exists' kr destination set "Warehouse B2" --name Seg
 expect_fail "set no option" 'krctl: destination set needs at least one option; usage: krctl destination set destination [--name name] [--url url] [--connector webhook | segment] [--header '"'Name: value'"'... | --clear-headers] [--write-key key | --no-write-key] [--secret secret | --no-secret] [--batch-size n] [--timeout seconds] [--max-in-flight n] [--max-age duration] [--gzip | --no-gzip]' kr destination set Seg
+expect_fail "headers and clear" 'krctl: options --header and --clear-headers cannot be used together' kr destination set Seg --header 'A: 1' --clear-headers
+expect_fail "gzip twice" 'krctl: option --gzip is given twice' kr destination add D --url http://x --gzip --gzip
+r=$(printf '%s\n' '{"v":1,"id":9,"cmd":"destination.set","args":{"destination":"Seg","name":null,"headers":[1]}}' | ctl_raw)
+expect_eq "headers are strings" 'argument "headers" must be an array of strings or null' "$(jget "$r" 'j["error"]["message"]')"
 check "to webhook" kr -j destination set Seg --connector webhook --no-write-key
 expect_eq "webhook" '["webhook",null]' "$(jget "$(cat "$T/out")" '[j["connector"],j["writeKey"]]')"
 

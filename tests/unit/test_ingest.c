@@ -503,7 +503,8 @@ daemon_up(void)
 	json_decref(o);
 	/* One pipeline, which stores the track events. */
 	f = json_string("type is 'track'");
-	o = catalog_pipeline_add(d.cat, "S", "tracks", 6, 1, f, NULL, NULL, &ce);
+	o = catalog_pipeline_add(d.cat, "S", "tracks", 6, 1, f, NULL, NULL,
+	    &ce);
 	json_decref(f);
 	if (o == NULL) {
 		printf("  set-up: %s\n", ce.message);
