@@ -520,11 +520,11 @@ static void
 print_destinations(FILE *fp, const json_t *a)
 {
 	static const char *const h[] = { "ID", "NAME", "CONNECTOR", "URL",
-	    "ENABLED", "PIPELINES" };
-	struct table	*t = table_new(6, h);
+	    "ENABLED", "PIPELINES", "QUEUED", "DELIVERED", "FAILED" };
+	struct table	*t = table_new(9, h);
 	const json_t	*d;
 	size_t		 i;
-	char		 b[5][64], np[32];
+	char		 b[8][64], np[32];
 
 	json_array_foreach(a, i, d) {
 		snprintf(np, sizeof(np), "%zu",
@@ -532,7 +532,9 @@ print_destinations(FILE *fp, const json_t *a)
 		const char *row[] = {
 			str(d, "id", b[0], 64), str(d, "name", b[1], 64),
 			str(d, "connector", b[2], 64), str(d, "url", b[3], 64),
-			str(d, "enabled", b[4], 64), np
+			str(d, "enabled", b[4], 64), np,
+			str(json_object_get(d, "queue"), "events", b[5], 64),
+			str(d, "delivered", b[6], 64), str(d, "failed", b[7], 64)
 		};
 		table_add(t, row);
 	}
