@@ -80,7 +80,7 @@ ALL_CFLAGS =	$(CFLAGS) $(WARN) $(WERROR) $(SANFLAGS) -pthread -MMD -MP
 LDFLAGS +=	$(SANFLAGS) -pthread
 
 LIBS_D =	$(shell pkg-config --libs libmicrohttpd jansson sqlite3 zlib \
-		    libpq) -lm
+		    libpq libcurl) -lm
 LIBS_CTL =	$(shell pkg-config --libs jansson libcurl)
 LIBS_TOP =	$(shell pkg-config --libs jansson ncursesw)
 LIBS_COMMON =	$(shell pkg-config --libs jansson)

@@ -225,9 +225,12 @@ main(int argc, char *argv[])
 	} else
 		print_human(stdout, c->print, data);
 	ctl_close(&ctl);
+	/* A destination's test passes with a 2xx only. */
+	status = c->print == PRINT_DEST_TEST ? json_integer_value(
+	    json_object_get(data, "status")) : 200;
 	json_decref(data);
 	free(file);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
-	return 0;
+	return status >= 200 && status < 300 ? 0 : 1;
 }

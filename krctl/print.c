@@ -33,6 +33,16 @@ str(const json_t *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
+/* A latency in seconds as milliseconds, or "-". */
+static const char *
+latency(const json_t *v, char *buf, size_t len)
+{
+	if (!json_is_number(v))
+		return "-";
+	snprintf(buf, len, "%.0f ms", json_number_value(v) * 1000);
+	return buf;
+}
+
 static void
 print_status(FILE *fp, const json_t *d)
 {
@@ -206,6 +216,38 @@ print_pipeline(FILE *fp, const json_t *p)
  * Counters: one table of sources, then one of pipelines
  * (spec/pipelines.md §8.4).
  */
+/* The destinations table of krctl stats (spec/destinations.md §6). */
+static void
+print_stats_dests(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "DESTINATION", "NAME", "QUEUED",
+	    "IN FLIGHT", "DELIVERED", "RETRIED", "FAILED", "P50", "P99",
+	    "LAST SUCCESS" };
+	static const char *const k[] = { "id", "name", "queued", "inFlight",
+	    "delivered", "retried", "failed" };
+	struct table	*t;
+	const json_t	*e, *lat;
+	const char	*row[10];
+	char		 b[10][64];
+	size_t		 i, c;
+
+	if (json_array_size(a) == 0)
+		return;
+	t = table_new(10, h);
+	json_array_foreach(a, i, e) {
+		for (c = 0; c < 7; c++)
+			row[c] = str(e, k[c], b[c], 64);
+		lat = json_object_get(e, "latency");
+		row[7] = latency(json_object_get(lat, "p50"), b[7], 64);
+		row[8] = latency(json_object_get(lat, "p99"), b[8], 64);
+		row[9] = str(e, "lastSuccessAt", b[9], 64);
+		table_add(t, row);
+	}
+	fputc('\n', fp);
+	table_print(t, fp);
+	table_free(t);
+}
+
 static void
 print_stats(FILE *fp, const json_t *d)
 {
@@ -249,6 +291,7 @@ print_stats(FILE *fp, const json_t *d)
 	}
 	table_free(st);
 	table_free(pt);
+	print_stats_dests(fp, json_object_get(d, "destinations"));
 }
 
 /* The member key of o as a string, or "-". */
@@ -405,6 +448,61 @@ print_nodes(FILE *fp, const json_t *a)
 	table_free(t);
 }
 
+/* How a destination's delivery goes (spec/destinations.md §6). */
+static void
+print_delivery(FILE *fp, const json_t *d)
+{
+	const json_t	*q = json_object_get(d, "queue");
+	const json_t	*le = json_object_get(d, "lastError");
+	const json_t	*lat = json_object_get(d, "latency");
+	char		 b[10][64], err[1024];
+	const char	*pairs[] = {
+		"queued", str(q, "events", b[0], 64),
+		"oldest queued", str(q, "oldestQueuedAt", b[1], 64),
+		"in flight", str(q, "inFlight", b[2], 64),
+		"delivered", str(d, "delivered", b[3], 64),
+		"retried", str(d, "retried", b[4], 64),
+		"failed", str(d, "failed", b[5], 64),
+		"last success", str(d, "lastSuccessAt", b[6], 64),
+		"last error", err,
+		"latency p50", latency(json_object_get(lat, "p50"), b[7], 64),
+		"latency p99", latency(json_object_get(lat, "p99"), b[8], 64),
+	};
+
+	if (q == NULL)
+		return;
+	if (json_is_object(le))
+		snprintf(err, sizeof(err), "%s %s", member(le, "at"),
+		    member(le, "reason"));
+	else
+		snprintf(err, sizeof(err), "-");
+	table_print_pairs(fp, pairs, sizeof(pairs) / sizeof(pairs[0]) / 2);
+}
+
+/* The failed deliveries of a destination, newest first. */
+static void
+print_dest_failed(FILE *fp, const json_t *a)
+{
+	static const char *const h[] = { "FAILED", "MESSAGE ID", "PIPELINE",
+	    "QUEUED", "ATTEMPTS", "REASON" };
+	struct table	*t = table_new(6, h);
+	const json_t	*r;
+	size_t		 i;
+	char		 b[5][64];
+
+	json_array_foreach(a, i, r) {
+		const char *row[] = { str(r, "failedAt", b[0], 64),
+			str(r, "messageId", b[1], 64),
+			str(r, "pipeline", b[2], 64),
+			str(r, "queuedAt", b[3], 64),
+			str(r, "attempts", b[4], 64), member(r, "reason")
+		};
+		table_add(t, row);
+	}
+	table_print(t, fp);
+	table_free(t);
+}
+
 /* One destination (spec/destinations.md §6.1), then its pipelines. */
 static void
 print_destination(FILE *fp, const json_t *d)
@@ -440,6 +538,7 @@ print_destination(FILE *fp, const json_t *d)
 #undef PAIR
 	table_print_pairs(fp, pairs, n);
 	free(pairs);
+	print_delivery(fp, d);
 	if (json_array_size(pipes) == 0)
 		return;
 	fputc('\n', fp);
@@ -459,11 +558,11 @@ static void
 print_destinations(FILE *fp, const json_t *a)
 {
 	static const char *const h[] = { "ID", "NAME", "CONNECTOR", "URL",
-	    "ENABLED", "PIPELINES" };
-	struct table	*t = table_new(6, h);
+	    "ENABLED", "PIPELINES", "QUEUED", "DELIVERED", "FAILED" };
+	struct table	*t = table_new(9, h);
 	const json_t	*d;
 	size_t		 i;
-	char		 b[5][64], np[32];
+	char		 b[8][64], np[32];
 
 	json_array_foreach(a, i, d) {
 		snprintf(np, sizeof(np), "%zu",
@@ -471,7 +570,9 @@ print_destinations(FILE *fp, const json_t *a)
 		const char *row[] = {
 			str(d, "id", b[0], 64), str(d, "name", b[1], 64),
 			str(d, "connector", b[2], 64), str(d, "url", b[3], 64),
-			str(d, "enabled", b[4], 64), np
+			str(d, "enabled", b[4], 64), np,
+			str(json_object_get(d, "queue"), "events", b[5], 64),
+			str(d, "delivered", b[6], 64), str(d, "failed", b[7], 64)
 		};
 		table_add(t, row);
 	}
@@ -555,6 +656,20 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		break;
 	case PRINT_DESTINATIONS:
 		print_destinations(fp, d);
+		break;
+	case PRINT_DEST_TEST:
+		fprintf(fp, "HTTP %s in %s ms\n", str(d, "status", b[0], 64),
+		    str(d, "ms", b[1], 64));
+		fprintf(fp, "%s\n", member(d, "body"));
+		break;
+	case PRINT_DEST_FAILED:
+		print_dest_failed(fp, d);
+		break;
+	case PRINT_DEST_RETRY:
+		s = table_safe(member(d, "name"));
+		fprintf(fp, "%s failed events of destination %s \"%s\" queued "
+		    "again\n", str(d, "requeued", b[0], 64), member(d, "id"), s);
+		free(s);
 		break;
 	case PRINT_DESTINATION_REMOVED:
 		s = table_safe(member(d, "name"));

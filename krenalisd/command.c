@@ -22,6 +22,9 @@
 #include "control.h"
 #include "debugger.h"
 #include "node.h"
+#include "destination.h"
+#include "sender.h"
+#include "snapshot.h"
 #include "warehouse.h"
 
 #define MAX_COUNT	100000		/* most records or rows asked for */
@@ -174,6 +177,211 @@ arg_count(struct command *r, const char *name, long long dflt)
 	return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
+/* A time in ms as JSON: its text, or null for 0. */
+static json_t *
+time_json(int64_t ms)
+{
+	char	buf[TIMESTAMP_BUFSZ];
+
+	return ms == 0 ? json_null() : json_string(timestamp_format(ms, buf));
+}
+
+/* The destination of the snapshot whose id is id, or NULL. */
+static const struct destination *
+snap_destination(const struct snapshot *snap, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < snap->ndestinations; i++)
+		if (strcmp(snap->destinations[i].id, id) == 0)
+			return &snap->destinations[i];
+	return NULL;
+}
+
+/*
+ * Append to the destination object o what its delivery is like
+ * (spec/destinations.md §6.1, from "queue" on): its counters and what
+ * the sender knows.
+ */
+static void
+delivery_members(json_t *o, const struct snapshot *snap, int64_t now)
+{
+	const struct destination	*d;
+	struct dest_counters		*c;
+	struct sender_status		 st;
+
+	d = snap_destination(snap, json_string_value(json_object_get(o,
+	    "id")));
+	if (d == NULL)
+		return;
+	c = d->counters;
+	sender_status(d->id, now, &st);
+	json_object_set_new(o, "queue", json_pack("{s:I,s:o,s:I}", "events",
+	    (json_int_t)atomic_load(&c->queued), "oldestQueuedAt",
+	    time_json(st.oldest_queued_at), "inFlight",
+	    (json_int_t)atomic_load(&c->in_flight)));
+	json_object_set_new(o, "delivered",
+	    json_integer((json_int_t)atomic_load(&c->delivered)));
+	json_object_set_new(o, "retried",
+	    json_integer((json_int_t)atomic_load(&c->retried)));
+	json_object_set_new(o, "failed",
+	    json_integer((json_int_t)atomic_load(&c->failed)));
+	json_object_set_new(o, "lastSuccessAt",
+	    time_json(atomic_load(&c->last_success)));
+	json_object_set_new(o, "lastError", st.last_error_at == 0 ?
+	    json_null() : json_pack("{s:o,s:s}", "at",
+	    time_json(st.last_error_at), "reason", st.last_error));
+	json_object_set_new(o, "latency", st.nlatency == 0 ?
+	    json_pack("{s:n,s:n}", "p50", "p99") :
+	    json_pack("{s:f,s:f}", "p50", st.p50, "p99", st.p99));
+}
+
+/* The delivery members added to o, an object or an array of them. */
+static json_t *
+with_delivery(json_t *o)
+{
+	struct snapshot	*snap;
+	json_t		*e;
+	size_t		 i;
+	int64_t		 now = timestamp_now();
+
+	if (o == NULL)
+		return NULL;
+	snap = snapshot_current();
+	if (json_is_array(o))
+		json_array_foreach(o, i, e)
+			delivery_members(e, snap, now);
+	else
+		delivery_members(o, snap, now);
+	snapshot_unref(snap);
+	return o;
+}
+
+/*
+ * The destination the argument "destination" names, resolved as
+ * "destination show" does, in the snapshot held in *snap (which the
+ * caller gives back); NULL with the error.
+ */
+static const struct destination *
+arg_destination(struct command *r, struct snapshot **snap)
+{
+	const struct destination	*d;
+	json_t				*o;
+
+	if ((o = catalog_destination_show(r->ctx->cat,
+	    arg_string(r, "destination", NULL), &r->err)) == NULL)
+		return NULL;
+	*snap = snapshot_current();
+	d = snap_destination(*snap, json_string_value(json_object_get(o,
+	    "id")));
+	json_decref(o);
+	if (d == NULL) {
+		snapshot_unref(*snap);
+		r->err.code = NULL;	/* the snapshot lags: a bug */
+	}
+	return d;
+}
+
+/*
+ * One test event sent now, the answer waited for (spec/destinations.md
+ * §6.1); a request that gets no answer is an error with libcurl's
+ * message.
+ */
+static json_t *
+cmd_destination_test(struct command *r)
+{
+	const struct destination	*d;
+	struct snapshot			*snap;
+	struct sender_test		 t;
+	json_t				*o;
+
+	if ((d = arg_destination(r, &snap)) == NULL)
+		return NULL;
+	sender_test(d, r->ctx->cf, &t);
+	snapshot_unref(snap);
+	if (t.status == 0) {
+		free(t.body);
+		r->err.code = "Unavailable";
+		snprintf(r->err.message, sizeof(r->err.message), "%s",
+		    t.error);
+		return NULL;
+	}
+	o = json_pack("{s:i,s:I,s:s%}", "status", (int)t.status, "ms",
+	    (json_int_t)t.ms, "body", t.body, t.bodylen);
+	free(t.body);
+	return o;
+}
+
+/* An error of the outbox: "cannot <what>: <why>". */
+static json_t *
+outbox_error(struct command *r, const char *what, const char *why)
+{
+	r->err.code = "InternalError";
+	snprintf(r->err.message, sizeof(r->err.message), "cannot %s: %s",
+	    what, why);
+	return NULL;
+}
+
+static void
+failed_row(void *arg, const struct wh_failed_row *f)
+{
+	json_array_append_new(arg, json_pack("{s:s,s:s,s:o,s:o,s:I,s:s}",
+	    "messageId", f->message_id, "pipeline", f->pipeline_id,
+	    "queuedAt", time_json(f->queued_at), "failedAt",
+	    time_json(f->failed_at), "attempts", (json_int_t)f->attempts,
+	    "reason", f->reason));
+}
+
+/* The failed deliveries of a destination, newest first. */
+static json_t *
+cmd_destination_failed(struct command *r)
+{
+	const struct destination	*d;
+	struct snapshot			*snap;
+	json_t				*a = json_array();
+	char				 why[512];
+	int				 rc;
+
+	if ((d = arg_destination(r, &snap)) == NULL) {
+		json_decref(a);
+		return NULL;
+	}
+	rc = warehouse_outbox_failed(r->ctx->warehouse, d->id,
+	    arg_count(r, "count", 20), failed_row, a, why, sizeof(why));
+	snapshot_unref(snap);
+	if (rc == -1) {
+		json_decref(a);
+		return outbox_error(r, "read the failed deliveries", why);
+	}
+	return a;
+}
+
+/* The failed deliveries of a destination back at the end of its queue. */
+static json_t *
+cmd_destination_retry(struct command *r)
+{
+	const struct destination	*d;
+	struct snapshot			*snap;
+	json_t				*o;
+	char				 why[512];
+	int64_t				 n = 0;
+
+	if ((d = arg_destination(r, &snap)) == NULL)
+		return NULL;
+	if (warehouse_outbox_requeue(r->ctx->warehouse, d->id,
+	    timestamp_now(), &n, why, sizeof(why)) == -1) {
+		snapshot_unref(snap);
+		return outbox_error(r, "queue the failed deliveries again",
+		    why);
+	}
+	atomic_fetch_add(&d->counters->queued, n);
+	sender_wake();
+	o = json_pack("{s:s,s:s,s:I}", "id", d->id, "name", d->name,
+	    "requeued", (json_int_t)n);
+	snapshot_unref(snap);
+	return o;
+}
+
 static json_t *
 cmd_status(struct command *r)
 {
@@ -217,8 +425,27 @@ cmd_status(struct command *r)
 static json_t *
 cmd_stats(struct command *r)
 {
-	return catalog_stats(r->ctx->cat, arg_string(r, "source", NULL),
-	    r->ctx->started_at, &r->err);
+	json_t	*o, *a, *e;
+	size_t	 i;
+
+	if ((o = catalog_stats(r->ctx->cat, arg_string(r, "source", NULL),
+	    r->ctx->started_at, &r->err)) == NULL)
+		return NULL;
+	/* Every destination, with the counters of destination show. */
+	a = with_delivery(catalog_destination_list(r->ctx->cat));
+	json_array_foreach(a, i, e)
+		json_array_set_new(a, i, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,"
+		    "s:O,s:O,s:O,s:O}", "id", json_object_get(e, "id"), "name",
+		    json_object_get(e, "name"), "queued", json_object_get(
+		    json_object_get(e, "queue"), "events"), "inFlight",
+		    json_object_get(json_object_get(e, "queue"), "inFlight"),
+		    "delivered", json_object_get(e, "delivered"), "retried",
+		    json_object_get(e, "retried"), "failed", json_object_get(e,
+		    "failed"), "lastSuccessAt", json_object_get(e,
+		    "lastSuccessAt"), "lastError", json_object_get(e,
+		    "lastError"), "latency", json_object_get(e, "latency")));
+	json_object_set_new(o, "destinations", a);
+	return o;
 }
 
 static json_t *
@@ -392,14 +619,14 @@ cmd_destination_add(struct command *r)
 static json_t *
 cmd_destination_list(struct command *r)
 {
-	return catalog_destination_list(r->ctx->cat);
+	return with_delivery(catalog_destination_list(r->ctx->cat));
 }
 
 static json_t *
 cmd_destination_show(struct command *r)
 {
-	return catalog_destination_show(r->ctx->cat,
-	    arg_string(r, "destination", NULL), &r->err);
+	return with_delivery(catalog_destination_show(r->ctx->cat,
+	    arg_string(r, "destination", NULL), &r->err));
 }
 
 static json_t *
@@ -850,6 +1077,16 @@ static const struct command_entry commands[] = {
 		{ "destination", CMD_ARG_STRING, 1 },
 		{ "force", CMD_ARG_BOOL, 0 },
 		{ NULL } }, cmd_destination_rm },
+	{ "destination.test", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ NULL } }, cmd_destination_test },
+	{ "destination.failed", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ "count", CMD_ARG_COUNT, 0 },
+		{ NULL } }, cmd_destination_failed },
+	{ "destination.retry", {
+		{ "destination", CMD_ARG_STRING, 1 },
+		{ NULL } }, cmd_destination_retry },
 	{ "stats", {
 		{ "source", CMD_ARG_STRING, 0 },
 		{ NULL } }, cmd_stats },

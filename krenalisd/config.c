@@ -61,6 +61,9 @@ static const struct setting {
 	{ "pg_timeout", SET_SIZE, offsetof(struct config, pg_timeout), 1, 300 },
 	{ "pg_connections", SET_SIZE,
 	    offsetof(struct config, pg_connections), 1, 16 },
+	{ "sender_threads", SET_SIZE,
+	    offsetof(struct config, sender_threads), 1, 64 },
+	{ "ca_file", SET_STRING, offsetof(struct config, ca_file), 0, 0 },
 };
 
 void
@@ -87,6 +90,7 @@ config_init(struct config *cf)
 	cf->warehouse = xstrdup("sqlite");
 	cf->pg_timeout = 10;
 	cf->pg_connections = 2;
+	cf->sender_threads = 1;
 }
 
 void
@@ -98,6 +102,7 @@ config_release(struct config *cf)
 	free(cf->public_url);
 	free(cf->synchronous);
 	free(cf->warehouse);
+	free(cf->ca_file);
 	memset(cf, 0, sizeof(*cf));
 }
 

@@ -1,8 +1,9 @@
 /*
  * krenalisd.conf(5): "key = value" lines, "#" comments.  Every setting of
  * spec/ingest.md §15 plus listen, socket, data_dir, synchronous, the HTTP
- * server's guards against slow and greedy clients, and the warehouse
- * (spec/postgresql.md §1).
+ * server's guards against slow and greedy clients, the warehouse
+ * (spec/postgresql.md §1) and the sender's settings of
+ * spec/destinations.md §7.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -39,6 +40,8 @@ struct config {
 	char		*warehouse;
 	int64_t		 pg_timeout;		/* seconds */
 	int64_t		 pg_connections;	/* writer connections */
+	int64_t		 sender_threads;
+	char		*ca_file;		/* NULL: the system's CAs */
 };
 
 /* Fill cf with the defaults. */

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "timestamp.h"
 #include "xmalloc.h"
 #include "counters.h"
+#include "destination.h"
+#include "sender.h"
 #include "snapshot.h"
 
 const struct counter_field src_fields[SRC_NFIELDS] = {
@@ -158,9 +161,66 @@ prom_escape(FILE *fp, const char *s)
 }
 
 static void
+prom_typed(FILE *fp, const char *name, const char *help, const char *type)
+{
+	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
 prom_family(FILE *fp, const char *name, const char *help)
 {
-	fprintf(fp, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	prom_typed(fp, name, help, "counter");
+}
+
+/* The delivery counters of spec/destinations.md §6, by destination. */
+static void
+prom_destinations(FILE *fp, const struct snapshot *snap)
+{
+	static const struct {
+		const char	*name;
+		const char	*help;
+		size_t		 off;
+	} f[] = {
+		{ "krenalis_destination_delivered_total", "Events delivered.",
+		    offsetof(struct dest_counters, delivered) },
+		{ "krenalis_destination_retried_total", "Events sent again "
+		    "after a failed attempt.",
+		    offsetof(struct dest_counters, retried) },
+		{ "krenalis_destination_failed_total", "Events that failed "
+		    "for good.", offsetof(struct dest_counters, failed) },
+	};
+	const struct destination	*d;
+	struct sender_status		 st;
+	size_t				 i, k, n;
+	int64_t				 now = timestamp_now();
+
+	n = snap != NULL ? snap->ndestinations : 0;
+	prom_typed(fp, "krenalis_destination_queued", "Events queued, in "
+	    "flight included.", "gauge");
+	for (i = 0; i < n; i++)
+		fprintf(fp, "krenalis_destination_queued{destination=\"%s\"} "
+		    "%lld\n", snap->destinations[i].id, (long long)atomic_load(
+		    &snap->destinations[i].counters->queued));
+	for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+		prom_family(fp, f[k].name, f[k].help);
+		for (i = 0; i < n; i++)
+			fprintf(fp, "%s{destination=\"%s\"} %llu\n", f[k].name,
+			    snap->destinations[i].id, (unsigned long long)
+			    counter_get((_Atomic uint64_t *)(void *)((char *)
+			    snap->destinations[i].counters + f[k].off)));
+	}
+	prom_typed(fp, "krenalis_destination_latency_seconds", "Commit to "
+	    "2xx over the last minute.", "summary");
+	for (i = 0; i < n; i++) {
+		d = &snap->destinations[i];
+		sender_status(d->id, now, &st);
+		if (st.nlatency == 0)
+			continue;
+		fprintf(fp, "krenalis_destination_latency_seconds{destination="
+		    "\"%s\",quantile=\"0.5\"} %.3f\n", d->id, st.p50);
+		fprintf(fp, "krenalis_destination_latency_seconds{destination="
+		    "\"%s\",quantile=\"0.99\"} %.3f\n", d->id, st.p99);
+	}
 }
 
 char *
@@ -223,6 +283,7 @@ counters_metrics(const struct route_count *codes, size_t ncodes,
 		fprintf(fp, "# HELP krenalis_warehouse_up Whether the "
 		    "warehouse takes commits.\n# TYPE krenalis_warehouse_up "
 		    "gauge\nkrenalis_warehouse_up %d\n", up);
+	prom_destinations(fp, snap);
 	fclose(fp);
 	return buf;
 }

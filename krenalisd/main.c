@@ -4,7 +4,8 @@
  * listener, detaches unless -d, then serves until SIGTERM or SIGINT.
  *
  * Threads: the main thread is the control thread (admin socket, catalog,
- * signals); libmicrohttpd runs the HTTP threads.
+ * signals); libmicrohttpd runs the HTTP threads; the writer commits and
+ * the sender threads deliver to destinations.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@
 #include "listen.h"
 #include "node.h"
 #include "pg.h"
+#include "sender.h"
 #include "warehouse.h"
 #include "writer.h"
 #include "version.h"
@@ -262,6 +264,7 @@ main(int argc, char *argv[])
 	struct http		*http;
 	struct warehouse	*wh;
 	struct writer		*writer;
+	struct sender		*sender;
 	struct sigaction	 sa;
 	const char		*conffile = CONFIG_DEFAULT_PATH;
 	const char		*opt_datadir = NULL, *opt_listen = NULL;
@@ -440,6 +443,8 @@ main(int argc, char *argv[])
 	ctx.dbgfd = debugger_init((size_t)cf.debugger_records);
 	if ((writer = writer_start(wh, &cf, err, sizeof(err))) == NULL)
 		fatalx("writer: %s", err);
+	if ((sender = sender_start(wh, &cf, err, sizeof(err))) == NULL)
+		fatalx("sender: %s", err);
 	if ((http = http_start(httpfd, &cf, wh, writer, err,
 	    sizeof(err))) == NULL)
 		fatalx("http: %s", err);
@@ -458,6 +463,7 @@ main(int argc, char *argv[])
 	/* Stop taking requests, answer those in flight, then close. */
 	http_stop(http);
 	writer_stop(writer);
+	sender_stop(sender);
 	debugger_shutdown();
 	close(ctlfd);
 	unlink(sockpath);

@@ -221,3 +221,90 @@ warehouse_rollback(struct wh_session *s)
 	s->wh->engine->rollback(s);
 	health_set(s->wh, 0);
 }
+
+int
+warehouse_outbox_readable(const struct warehouse *wh)
+{
+	return wh->engine->outbox_open != NULL;
+}
+
+/* The error of an outbox operation that wh's engine does not have. */
+static int
+outbox_unreadable(const struct warehouse *wh, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "a %s warehouse's outbox is not delivered by "
+	    "this version", wh->engine->name);
+	return -1;
+}
+
+struct wh_outbox_conn *
+warehouse_outbox_open(struct warehouse *wh, char *err, size_t errlen)
+{
+	struct wh_outbox_conn	*ob;
+
+	if ((ob = wh->engine->outbox_open(wh, err, errlen)) != NULL)
+		ob->wh = wh;
+	return ob;
+}
+
+void
+warehouse_outbox_close(struct wh_outbox_conn *ob)
+{
+	if (ob != NULL)
+		ob->wh->engine->outbox_close(ob);
+}
+
+const char *
+warehouse_outbox_error(struct wh_outbox_conn *ob)
+{
+	return ob->wh->engine->outbox_error(ob);
+}
+
+int
+warehouse_outbox_count(struct wh_outbox_conn *ob,
+    void (*fn)(void *, const char *, int64_t), void *arg)
+{
+	return ob->wh->engine->outbox_count(ob, fn, arg);
+}
+
+int
+warehouse_outbox_next(struct wh_outbox_conn *ob, const char *dest_id,
+    int64_t after, int64_t count,
+    void (*fn)(void *, const struct wh_outbox_row *), void *arg)
+{
+	return ob->wh->engine->outbox_next(ob, dest_id, after, count, fn, arg);
+}
+
+int
+warehouse_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
+{
+	return ob->wh->engine->outbox_delete(ob, seq, n);
+}
+
+int
+warehouse_outbox_fail(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
+    int64_t failed_at, const char *reason, int attempts)
+{
+	return ob->wh->engine->outbox_fail(ob, seq, n, failed_at, reason,
+	    attempts);
+}
+
+int
+warehouse_outbox_failed(struct warehouse *wh, const char *dest_id,
+    int64_t count, void (*fn)(void *, const struct wh_failed_row *),
+    void *arg, char *err, size_t errlen)
+{
+	if (wh->engine->outbox_failed == NULL)
+		return outbox_unreadable(wh, err, errlen);
+	return wh->engine->outbox_failed(wh, dest_id, count, fn, arg, err,
+	    errlen);
+}
+
+int
+warehouse_outbox_requeue(struct warehouse *wh, const char *dest_id,
+    int64_t now, int64_t *n, char *err, size_t errlen)
+{
+	if (wh->engine->outbox_requeue == NULL)
+		return outbox_unreadable(wh, err, errlen);
+	return wh->engine->outbox_requeue(wh, dest_id, now, n, err, errlen);
+}

@@ -12,6 +12,9 @@
  * warehouse_rejects_range, warehouse_rejects and warehouse_outbox_drop
  * from the control thread only.  warehouse_down, warehouse_why and
  * warehouse_describe are called from any thread.
+ * from the control thread only.  Each sender thread reads and empties
+ * the outbox (spec/destinations.md §5) through a connection of its own;
+ * the control thread lists and requeues failed deliveries.
  *
  * A warehouse is healthy while its last commit or health probe succeeded
  * (spec/ingest.md §13.1).  An engine whose warehouse is a file checks, at
@@ -49,6 +52,29 @@ struct wh_reject {
 };
 
 /*
+ * A queued event of the outbox, as a sender thread reads it (see
+ * destination.h for the tables); strings are borrowed for the length of
+ * the callback that gets the row.
+ */
+struct wh_outbox_row {
+	int64_t		 seq;		/* the order of delivery */
+	int64_t		 queued_at;	/* ms */
+	const char	*message_id;
+	const char	*event;		/* JSON, eventlen bytes */
+	size_t		 eventlen;
+};
+
+/* A failed delivery, as "destination failed" lists it. */
+struct wh_failed_row {
+	const char	*message_id;
+	const char	*pipeline_id;
+	int64_t		 queued_at;	/* ms */
+	int64_t		 failed_at;	/* ms */
+	int64_t		 attempts;
+	const char	*reason;
+};
+
+/*
  * An outbox row (destination.h) as the writer adds it: queued, or failed
  * at once with the reason failed (spec/destinations.md §3: "queue full")
  * into krenalis_outbox_failed with no attempt.  Strings are borrowed.
@@ -80,6 +106,11 @@ struct warehouse {
 
 /* The writer's connection; an engine's state begins with it likewise. */
 struct wh_session {
+	struct warehouse	*wh;
+};
+
+/* A sender thread's connection to the outbox; likewise. */
+struct wh_outbox_conn {
 	struct warehouse	*wh;
 };
 
@@ -149,6 +180,30 @@ struct wh_engine {
 	int		 (*down)(struct warehouse *);
 	void		 (*why)(struct warehouse *, char *buf, size_t len);
 	char		*(*describe)(struct warehouse *);
+	/* See warehouse_outbox_open and what follows it. */
+	struct wh_outbox_conn *(*outbox_open)(struct warehouse *,
+			    char *err, size_t errlen);
+	void		 (*outbox_close)(struct wh_outbox_conn *);
+	const char	*(*outbox_error)(struct wh_outbox_conn *);
+	int		 (*outbox_count)(struct wh_outbox_conn *,
+			    void (*fn)(void *, const char *, int64_t),
+			    void *arg);
+	int		 (*outbox_next)(struct wh_outbox_conn *,
+			    const char *dest_id, int64_t after, int64_t count,
+			    void (*fn)(void *, const struct wh_outbox_row *),
+			    void *arg);
+	int		 (*outbox_delete)(struct wh_outbox_conn *,
+			    const int64_t *seq, size_t n);
+	int		 (*outbox_fail)(struct wh_outbox_conn *,
+			    const int64_t *seq, size_t n, int64_t failed_at,
+			    const char *reason, int attempts);
+	int		 (*outbox_failed)(struct warehouse *,
+			    const char *dest_id, int64_t count,
+			    void (*fn)(void *, const struct wh_failed_row *),
+			    void *arg, char *err, size_t errlen);
+	int		 (*outbox_requeue)(struct warehouse *,
+			    const char *dest_id, int64_t now, int64_t *n,
+			    char *err, size_t errlen);
 };
 
 extern const struct wh_engine	wh_sqlite;
@@ -298,5 +353,59 @@ int		 warehouse_outbox_add(struct wh_session *,
  */
 int		 warehouse_commit(struct wh_session *);
 void		 warehouse_rollback(struct wh_session *);
+
+/*
+ * The outbox as the sender sees it (spec/destinations.md §5).  A sender
+ * thread opens a connection of its own; every function returns 0 (or a
+ * pointer), or -1 (NULL) with the reason in err or warehouse_outbox_error.
+ * The operations are phrased so that an engine shared by several nodes
+ * can claim the rows it returns (FOR UPDATE SKIP LOCKED in PostgreSQL):
+ * rows handed out are the caller's until it deletes or fails them.
+ */
+/*
+ * Whether the engine reads its outbox for the sender; a PostgreSQL
+ * warehouse queues events but does not deliver them yet, and its
+ * failed deliveries cannot be listed or queued again.
+ */
+int		 warehouse_outbox_readable(const struct warehouse *);
+struct wh_outbox_conn *warehouse_outbox_open(struct warehouse *, char *err,
+		    size_t errlen);
+void		 warehouse_outbox_close(struct wh_outbox_conn *);
+const char	*warehouse_outbox_error(struct wh_outbox_conn *);
+/* Call fn with each destination id that has queued events, and how many. */
+int		 warehouse_outbox_count(struct wh_outbox_conn *,
+		    void (*fn)(void *, const char *dest_id, int64_t n),
+		    void *arg);
+/*
+ * Call fn for the first count rows of the destination dest_id of
+ * sequence above after, in sequence order.
+ */
+int		 warehouse_outbox_next(struct wh_outbox_conn *,
+		    const char *dest_id, int64_t after, int64_t count,
+		    void (*fn)(void *, const struct wh_outbox_row *),
+		    void *arg);
+/* Delete the n delivered rows of sequences seq, in one transaction. */
+int		 warehouse_outbox_delete(struct wh_outbox_conn *,
+		    const int64_t *seq, size_t n);
+/*
+ * Move the n rows of sequences seq to the failed deliveries, with their
+ * failure time (ms), reason and attempt count, in one transaction.
+ */
+int		 warehouse_outbox_fail(struct wh_outbox_conn *,
+		    const int64_t *seq, size_t n, int64_t failed_at,
+		    const char *reason, int attempts);
+/*
+ * From the control thread: call fn for the count newest failed
+ * deliveries of the destination dest_id, newest first; and put them all
+ * back at the end of its queue, queued at now (ms), setting *n to how
+ * many.  -1 with err.
+ */
+int		 warehouse_outbox_failed(struct warehouse *,
+		    const char *dest_id, int64_t count,
+		    void (*fn)(void *, const struct wh_failed_row *),
+		    void *arg, char *err, size_t errlen);
+int		 warehouse_outbox_requeue(struct warehouse *,
+		    const char *dest_id, int64_t now, int64_t *n, char *err,
+		    size_t errlen);
 
 #endif

@@ -5,10 +5,11 @@
  * health probe's row in krenalis_meta, and the outbox of destination.h.
  * See warehouse.h.
  *
- * Three connections, each used by one thread at a time: the health
- * probe's (any HTTP thread, behind a mutex), the writer's session, and a
- * read-only one for the quarantine, opened on first use by the control
- * thread.
+ * Connections, each used by one thread at a time: the health probe's
+ * (any HTTP thread, and the control thread requeueing failed deliveries,
+ * behind a mutex), the writer's session, a read-only one for the
+ * quarantine and the failed deliveries, opened on first use by the
+ * control thread, and one outbox connection per sender thread.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -865,6 +866,237 @@ sq_rollback(struct wh_session *s)
 	dedupe_rollback(ss->dedupe);
 }
 
+struct sqlite_outbox {
+	struct wh_outbox_conn	 ob;		/* first: see warehouse.h */
+	sqlite3			*db;
+	sqlite3_stmt		*st_next;
+	sqlite3_stmt		*st_delete;
+	sqlite3_stmt		*st_fail;
+};
+
+static void
+sq_outbox_close(struct wh_outbox_conn *ob)
+{
+	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+
+	sqlite3_finalize(so->st_next);
+	sqlite3_finalize(so->st_delete);
+	sqlite3_finalize(so->st_fail);
+	sqlite3_close(so->db);
+	free(so);
+}
+
+static struct wh_outbox_conn *
+sq_outbox_open(struct warehouse *wh, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	struct sqlite_outbox	*so = xcalloc(1, sizeof(*so));
+
+	if (sqlite3_open_v2(sw->path, &so->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(so->db, 5000);
+	if (sqlite3_exec(so->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(so->db, "SELECT seq, queued_at, message_id, "
+	    "event FROM krenalis_outbox WHERE destination_id = ? AND seq > ? "
+	    "ORDER BY seq LIMIT ?", -1, &so->st_next, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(so->db, "DELETE FROM krenalis_outbox WHERE "
+	    "seq = ?", -1, &so->st_delete, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(so->db, "INSERT INTO krenalis_outbox_failed "
+	    "(seq, destination_id, pipeline_id, queued_at, message_id, event, "
+	    "failed_at, reason, attempts) SELECT seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event, ?2, ?3, ?4 FROM "
+	    "krenalis_outbox WHERE seq = ?1", -1, &so->st_fail,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	return &so->ob;
+fail:
+	snprintf(err, errlen, "%s: %s", sw->path, so->db ?
+	    sqlite3_errmsg(so->db) : "cannot open");
+	sq_outbox_close(&so->ob);
+	return NULL;
+}
+
+static const char *
+sq_outbox_error(struct wh_outbox_conn *ob)
+{
+	return sqlite3_errmsg(((struct sqlite_outbox *)ob)->db);
+}
+
+static int
+sq_outbox_count(struct wh_outbox_conn *ob, void (*fn)(void *, const char *,
+    int64_t), void *arg)
+{
+	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(so->db, "SELECT destination_id, count(*) FROM "
+	    "krenalis_outbox GROUP BY destination_id", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+sq_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
+    int64_t count, void (*fn)(void *, const struct wh_outbox_row *),
+    void *arg)
+{
+	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+	sqlite3_stmt		*st = so->st_next;
+	struct wh_outbox_row	 r;
+	int			 rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, dest_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, count);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.seq = sqlite3_column_int64(st, 0);
+		r.queued_at = sqlite3_column_int64(st, 1);
+		r.message_id = (const char *)sqlite3_column_text(st, 2);
+		r.event = (const char *)sqlite3_column_text(st, 3);
+		r.eventlen = (size_t)sqlite3_column_bytes(st, 3);
+		fn(arg, &r);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Step st once for each of the n sequences, bound as its first parameter,
+ * then st2 likewise when not NULL, in one transaction.
+ */
+static int
+outbox_each(struct sqlite_outbox *so, sqlite3_stmt *st, sqlite3_stmt *st2,
+    const int64_t *seq, size_t n)
+{
+	size_t	i;
+	int	rc = SQLITE_DONE;
+
+	if (sqlite3_exec(so->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, seq[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (st2 != NULL && rc == SQLITE_DONE) {
+			sqlite3_reset(st2);
+			sqlite3_bind_int64(st2, 1, seq[i]);
+			rc = sqlite3_step(st2);
+			sqlite3_reset(st2);
+		}
+	}
+	if (rc != SQLITE_DONE || sqlite3_exec(so->db, "COMMIT", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		sqlite3_exec(so->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
+{
+	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+
+	return outbox_each(so, so->st_delete, NULL, seq, n);
+}
+
+static int
+sq_outbox_fail(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
+    int64_t failed_at, const char *reason, int attempts)
+{
+	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+
+	sqlite3_bind_int64(so->st_fail, 2, failed_at);
+	sqlite3_bind_text(so->st_fail, 3, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(so->st_fail, 4, attempts);
+	return outbox_each(so, so->st_fail, so->st_delete, seq, n);
+}
+
+static int
+sq_outbox_failed(struct warehouse *wh, const char *dest_id, int64_t count,
+    void (*fn)(void *, const struct wh_failed_row *), void *arg, char *err,
+    size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	struct wh_failed_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = sq_reader_prepare(sw, "SELECT message_id, pipeline_id, "
+	    "queued_at, failed_at, attempts, reason FROM "
+	    "krenalis_outbox_failed WHERE destination_id = ? ORDER BY "
+	    "failed_at DESC, rowid DESC LIMIT ?", err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dest_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, count);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.message_id = (const char *)sqlite3_column_text(st, 0);
+		r.pipeline_id = (const char *)sqlite3_column_text(st, 1);
+		r.queued_at = sqlite3_column_int64(st, 2);
+		r.failed_at = sqlite3_column_int64(st, 3);
+		r.attempts = sqlite3_column_int64(st, 4);
+		r.reason = (const char *)sqlite3_column_text(st, 5);
+		fn(arg, &r);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The failed rows go back in their order of failure, at the end of the
+ * queue, with a new queue time so that maxAge counts from now.
+ */
+static int
+sq_outbox_requeue(struct warehouse *wh, const char *dest_id, int64_t now,
+    int64_t *n, char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	sqlite3_stmt		*st = NULL, *del = NULL;
+	int			 ok;
+
+	pthread_mutex_lock(&sw->probe_mtx);
+	ok = sqlite3_exec(sw->probe, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(sw->probe, "INSERT INTO krenalis_outbox "
+	    "(destination_id, pipeline_id, queued_at, message_id, event) "
+	    "SELECT destination_id, pipeline_id, ?2, message_id, event FROM "
+	    "krenalis_outbox_failed WHERE destination_id = ?1 ORDER BY "
+	    "failed_at, rowid", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(sw->probe, "DELETE FROM krenalis_outbox_failed "
+	    "WHERE destination_id = ?", -1, &del, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, dest_id, -1, SQLITE_STATIC) ==
+	    SQLITE_OK && sqlite3_bind_int64(st, 2, now) == SQLITE_OK &&
+	    sqlite3_bind_text(del, 1, dest_id, -1, SQLITE_STATIC) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
+	if (ok)
+		*n = sqlite3_changes(sw->probe);
+	ok = ok && sqlite3_step(del) == SQLITE_DONE &&
+	    sqlite3_exec(sw->probe, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	if (!ok) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->probe));
+		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(del);
+	pthread_mutex_unlock(&sw->probe_mtx);
+	return ok ? 0 : -1;
+}
+
 const struct wh_engine wh_sqlite = {
 	.name = "sqlite",
 	.exists = sq_exists,
@@ -885,4 +1117,13 @@ const struct wh_engine wh_sqlite = {
 	.outbox_add = sq_outbox_add,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.outbox_open = sq_outbox_open,
+	.outbox_close = sq_outbox_close,
+	.outbox_error = sq_outbox_error,
+	.outbox_count = sq_outbox_count,
+	.outbox_next = sq_outbox_next,
+	.outbox_delete = sq_outbox_delete,
+	.outbox_fail = sq_outbox_fail,
+	.outbox_failed = sq_outbox_failed,
+	.outbox_requeue = sq_outbox_requeue,
 };

@@ -17,6 +17,7 @@
 #include "destination.h"
 #include "event.h"
 #include "msgids.h"
+#include "sender.h"
 #include "snapshot.h"
 #include "warehouse.h"
 #include "writer.h"
@@ -397,6 +398,7 @@ writer_main(void *arg)
 	struct batchq		 q;
 	struct batch		*b;
 	size_t			 nevents, i;
+	int64_t			 queued;
 	int			 rc;
 
 	pthread_mutex_lock(&w->mtx);
@@ -412,7 +414,9 @@ writer_main(void *arg)
 		if (rc == 0)
 			untally_duplicates(c, &q);
 		/* The destinations' counters follow the outbox's commit. */
+		queued = 0;
 		for (i = 0; rc == 0 && i < c->ntally; i++) {
+			queued += c->tally[i].queued;
 			atomic_fetch_add(&c->tally[i].counters->queued,
 			    c->tally[i].queued);
 			atomic_fetch_add(&c->tally[i].counters->failed,
@@ -430,6 +434,8 @@ writer_main(void *arg)
 			atomic_fetch_add(&w->commits, 1);
 		else
 			atomic_fetch_add(&w->failures, 1);
+		if (queued > 0)
+			sender_wake();
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
 
 		pthread_mutex_lock(&w->mtx);

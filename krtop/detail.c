@@ -84,6 +84,9 @@ detail_pipeline(struct fmt_lines *out, const json_t *p, int namew,
 	} else if (strcmp(res, "disabled") == 0) {
 		mark = REC_MARK_DISABLED;
 		style = DETAIL_DIM;
+	} else if (strcmp(res, "queued") == 0) {
+		mark = REC_MARK_QUEUED;
+		style = DETAIL_STORED;
 	} else {
 		mark = REC_MARK_OTHER;
 		style = DETAIL_TEXT;

@@ -143,6 +143,12 @@ key_source(struct state *s, int other)
 }
 
 static void
+key_dests(struct state *s, int other)
+{
+	s->screen = STATE_DESTS;
+}
+
+static void
 key_redraw(struct state *s, int other)
 {
 	s->redraw = 1;
@@ -188,6 +194,9 @@ const struct keys_binding keys_table[] = {
 	{ L | HL, "o", key_outcome, "show only one outcome",
 	    "o", "outcome" },
 	{ L | HL, "s", key_source, "show only one source", "s", "source" },
+	{ L | HL, "d", key_dests,
+	    "the destinations: queue, rates, latency, last error",
+	    "d", "destinations" },
 	{ L, "Ctrl-L", key_redraw, "draw the screen again", NULL, NULL },
 	{ L | HL | HD, "q, Ctrl-C", key_quit, "quit", "q", "quit" },
 	{ 0, NULL, NULL, NULL, NULL, NULL }
@@ -270,11 +279,11 @@ keys_help(struct fmt_lines *out)
 			fmt_lines_add(out, line, (size_t)n, 0);
 		}
 	}
-	fmt_lines_add(out, "Pipeline marks", strlen("Pipeline marks"),
-	    KEYS_TITLE);
-	n = snprintf(line, sizeof(line), "  %c passed   %c filtered   "
-	    "%c consent missing   %c disabled", REC_MARK_PASSED,
-	    REC_MARK_FILTERED, REC_MARK_CONSENT, REC_MARK_DISABLED);
+	/* One line, the marks of send pipelines included, to fit in 24. */
+	n = snprintf(line, sizeof(line), "Pipeline marks: %c passed   "
+	    "%c filtered   %c consent missing  %c disabled  %c queued",
+	    REC_MARK_PASSED, REC_MARK_FILTERED, REC_MARK_CONSENT,
+	    REC_MARK_DISABLED, REC_MARK_QUEUED);
 	fmt_lines_add(out, line, (size_t)n, 0);
 	for (n = 0; n < 2; n++)
 		fmt_lines_add(out, notes[n], strlen(notes[n]), 0);
@@ -401,6 +410,7 @@ keys_press(struct state *s, int key)
 {
 	switch (s->screen) {
 	case STATE_HELP:
+	case STATE_DESTS:
 		s->screen = STATE_MAIN;
 		break;
 	case STATE_PROMPT:

@@ -82,6 +82,8 @@ rec_mark(const json_t *p)
 		return REC_MARK_CONSENT;
 	if (strcmp(res, "disabled") == 0)
 		return REC_MARK_DISABLED;
+	if (strcmp(res, "queued") == 0)
+		return REC_MARK_QUEUED;
 	return REC_MARK_OTHER;
 }
 

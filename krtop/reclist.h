@@ -31,6 +31,7 @@ enum rec_outcome {
 #define REC_MARK_FILTERED	'x'
 #define REC_MARK_CONSENT	'c'
 #define REC_MARK_DISABLED	'-'
+#define REC_MARK_QUEUED		'>'	/* for a destination */
 #define REC_MARK_OTHER		'?'
 
 /* One record: what the list shows of it, and its text for the details. */

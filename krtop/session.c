@@ -58,11 +58,26 @@ session_sources_free(struct session_source *src, size_t n)
 	free(src);
 }
 
+/* Forget the destinations of the last stats reply. */
+static void
+session_dests_free(struct session_dest *dst, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(dst[i].id);
+		free(dst[i].name);
+		free(dst[i].last_error);
+	}
+	free(dst);
+}
+
 void
 session_release(struct session *s)
 {
 	link_release(&s->link);
 	session_sources_free(s->src, s->nsrc);
+	session_dests_free(s->dst, s->ndst);
 	free(s->source);
 	free(s->instance);
 	free(s->version);
@@ -257,6 +272,90 @@ session_status(struct session *s, const json_t *d)
 	s->uptime = json_integer_value(json_object_get(d, "uptime"));
 }
 
+/* A member of o as a number, or dflt when it is not one. */
+static double
+session_number(const json_t *o, const char *name, double dflt)
+{
+	const json_t	*v = json_object_get(o, name);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/*
+ * The destinations of a stats reply, with their rates over the dt
+ * seconds since the previous one.
+ */
+static void
+session_dests(struct session *s, const json_t *dsts, double dt)
+{
+	struct session_dest	*old = s->dst, *n;
+	const json_t		*o, *lat, *le;
+	size_t			 nold = s->ndst, i, j;
+
+	s->ndst = 0;
+	s->dst = xcalloc(json_array_size(dsts) + 1, sizeof(*s->dst));
+	json_array_foreach(dsts, i, o) {
+		if (!json_is_string(json_object_get(o, "id")))
+			continue;
+		n = &s->dst[s->ndst++];
+		n->id = session_strdup_member(o, "id");
+		n->name = session_strdup_member(o, "name");
+		if (n->name == NULL)
+			n->name = xstrdup(n->id);
+		n->queued = json_integer_value(json_object_get(o, "queued"));
+		n->delivered = (uint64_t)json_integer_value(
+		    json_object_get(o, "delivered"));
+		n->failed = (uint64_t)json_integer_value(
+		    json_object_get(o, "failed"));
+		lat = json_object_get(o, "latency");
+		n->p50 = session_number(lat, "p50", -1);
+		n->p99 = session_number(lat, "p99", -1);
+		le = json_object_get(o, "lastError");
+		n->last_error = session_strdup_member(le, "reason");
+		for (j = 0; s->have_stats && dt > 0 && j < nold; j++) {
+			if (strcmp(old[j].id, n->id) != 0)
+				continue;
+			if (n->delivered >= old[j].delivered)
+				n->delivered_rate = (double)(n->delivered -
+				    old[j].delivered) / dt;
+			if (n->failed >= old[j].failed)
+				n->failed_rate = (double)(n->failed -
+				    old[j].failed) / dt;
+		}
+	}
+	session_dests_free(old, nold);
+}
+
+/* A latency in seconds as the view shows it, "-" when there is none. */
+static void
+session_latency(double secs, char *buf, size_t bufsz)
+{
+	if (secs < 0)
+		snprintf(buf, bufsz, "-");
+	else if (secs < 10)
+		snprintf(buf, bufsz, "%.0fms", secs * 1000);
+	else
+		snprintf(buf, bufsz, "%.0fs", secs);
+}
+
+void
+session_dest_line(const struct session_dest *d, char *buf, size_t bufsz)
+{
+	char	p50[16], p99[16];
+
+	if (d == NULL) {
+		snprintf(buf, bufsz, "%-20s %9s %11s %9s %7s %7s  %s",
+		    "DESTINATION", "QUEUED", "DELIVERED/s", "FAILED/s", "P50",
+		    "P99", "LAST ERROR");
+		return;
+	}
+	session_latency(d->p50, p50, sizeof(p50));
+	session_latency(d->p99, p99, sizeof(p99));
+	snprintf(buf, bufsz, "%-20.20s %9lld %11.0f %9.0f %7s %7s  %s",
+	    d->name, d->queued, d->delivered_rate, d->failed_rate, p50, p99,
+	    d->last_error != NULL ? d->last_error : "-");
+}
+
 /*
  * A stats reply: the sources, and their rates from the counters of the
  * previous reply on this connection (a restarted daemon starts at 0).
@@ -292,6 +391,7 @@ session_stats(struct session *s, const json_t *d, int64_t now)
 		}
 	}
 	session_sources_free(old, nold);
+	session_dests(s, json_object_get(d, "destinations"), dt);
 	s->stats_at = now;
 	s->have_stats = 1;
 }

@@ -1,7 +1,7 @@
 /*
  * krtop's session with krenalisd over the admin socket (DESIGN.md,
- * "Control protocol"): it connects, asks for status and stats every
- * second, and follows the debugger records of the chosen source or all
+ * "Control protocol"): it connects, asks for status and stats (the
+ * sources and the destinations) every second, and follows the debugger records of the chosen source or all
  * (spec/pipelines.md §7.4) into a record list.  When the daemon goes
  * away the records stay; the session says why and connects again every
  * half second.  Every run of the daemon is an epoch (reclist.h), told
@@ -42,6 +42,19 @@ struct session_source {
 	double		 rate[SESSION_NCOUNTERS];	/* per second, or 0 */
 };
 
+/* A destination as the last stats reply had it (spec/destinations.md §6). */
+struct session_dest {
+	char		*id;
+	char		*name;
+	long long	 queued;
+	uint64_t	 delivered;
+	uint64_t	 failed;
+	double		 delivered_rate;	/* per second, or 0 */
+	double		 failed_rate;
+	double		 p50, p99;		/* seconds; -1: none */
+	char		*last_error;		/* or NULL */
+};
+
 struct session {
 	/* The connection. */
 	const char		*path;
@@ -64,6 +77,8 @@ struct session {
 	long long		 uptime;	/* s */
 	struct session_source	*src;
 	size_t			 nsrc;
+	struct session_dest	*dst;
+	size_t			 ndst;
 	int64_t			 stats_at;	/* when src was sampled */
 	int			 have_stats;	/* on this connection */
 	unsigned long long	 omitted;	/* dropped by the daemon */
@@ -108,5 +123,12 @@ const char	*session_source_id(const struct session *, const char *source);
  */
 int		 session_rates(const struct session *, const char *id,
 		    double rate[SESSION_NCOUNTERS]);
+
+/*
+ * The line of the destinations view (the d key) for d, or its head when
+ * d is NULL, in buf.
+ */
+void		 session_dest_line(const struct session_dest *d, char *buf,
+		    size_t bufsz);
 
 #endif

@@ -22,6 +22,7 @@
 enum state_screen {
 	STATE_MAIN,
 	STATE_HELP,
+	STATE_DESTS,		/* the destinations view */
 	STATE_PROMPT,		/* the text filter being typed */
 	STATE_PICK_OUTCOME,
 	STATE_PICK_SOURCE

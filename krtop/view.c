@@ -132,6 +132,8 @@ view_mark_look(char m)
 		return LOOK_DUPLICATE;
 	case REC_MARK_DISABLED:
 		return LOOK_DIM;
+	case REC_MARK_QUEUED:
+		return LOOK_STORED;
 	default:
 		return LOOK_TEXT;
 	}
@@ -566,6 +568,27 @@ view_help(int rows, int cols)
 	fmt_lines_release(&l);
 }
 
+/* The d screen: a line per destination, from the last stats reply. */
+static void
+view_dests(const struct session *sess, int rows, int cols)
+{
+	char	line[FMT_LINESZ];
+	size_t	i;
+
+	view_put(0, 0, cols, " krtop: the destinations of krenalisd "
+	    "(any key: back)", LOOK_BAR, 1);
+	session_dest_line(NULL, line, sizeof(line));
+	view_put(1, 1, cols - 1, line, LOOK_BOLD, 0);
+	for (i = 0; i < sess->ndst && (int)i + 2 < rows; i++) {
+		session_dest_line(&sess->dst[i], line, sizeof(line));
+		view_put((int)i + 2, 1, cols - 1, line,
+		    sess->dst[i].last_error != NULL && sess->dst[i].queued > 0 ?
+		    LOOK_FILTERED : LOOK_TEXT, 0);
+	}
+	if (sess->ndst == 0 && rows > 2)
+		view_put(2, 1, cols - 1, "no destination", LOOK_DIM, 0);
+}
+
 /* A picker: a box over the list with the choices and the current one. */
 static void
 view_picker(const struct state *s, const struct state_layout *L, int rows,
@@ -642,6 +665,8 @@ view_draw(const struct state *s, const struct session *sess)
 		view_small(s->rows, s->cols);
 	else if (s->screen == STATE_HELP)
 		view_help(s->rows, s->cols);
+	else if (s->screen == STATE_DESTS)
+		view_dests(sess, s->rows, s->cols);
 	else {
 		view_title(sess, s->cols);
 		view_rates(s, sess, s->cols);

@@ -41,7 +41,7 @@
 # bench_pipeline, load, get, runs and put_stats are the building blocks
 # (see sc_batch).
 
-ALL="ceiling batch prefilled single latency rss filters pg"
+ALL="ceiling batch prefilled single latency rss filters pg send"
 
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -96,6 +96,7 @@ RUN=0
 cleanup() {
 	daemon_stop
 	pg_cluster_stop
+	sink_stop
 	if [ -n "${KEEP:-}" ]; then
 		echo "run.sh: kept $T"
 	else
@@ -192,6 +193,53 @@ daemon_stop() {
 
 kr() {
 	"$KRCTL" -s "$DATA/krenalisd.sock" "$@"
+}
+
+# A second krenalisd, the destination of sc_send: a source with no
+# pipeline, which accepts every event and stores none; SINK_PID,
+# SINK_PORT, SINK_KEY.
+sink_start() {
+	daemon_start
+	bench_source sink
+	SINK_PID=$PID SINK_PORT=$PORT SINK_KEY=$KEY SINK_DATA=$DATA
+	PID=
+}
+
+sink_stop() {
+	[ -n "${SINK_PID:-}" ] || return 0
+	_p=$PID _d=$DATA
+	PID=$SINK_PID DATA=$SINK_DATA
+	daemon_stop
+	PID=$_p DATA=$_d SINK_PID=
+}
+
+# A running daemon whose source has a pipeline storing every event and
+# a send pipeline passing every event to the sink.
+send_ready() {
+	daemon_ready
+	kr destination add sink --url "http://127.0.0.1:$SINK_PORT/v1/events" \
+	    --header "Authorization: Bearer $SINK_KEY" >/dev/null &&
+	    kr pipeline add bench "to sink" --send sink >/dev/null || exit 1
+}
+
+# dest_get EXPR: a Python expression over the sink destination's show -j
+# object "j".
+dest_get() {
+	kr -j destination show sink | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(eval(sys.argv[1]))' "$1"
+}
+
+# drain N: wait until the sink destination's queue is empty, polling at
+# most N times.
+drain() {
+	i=0
+	while [ "$(dest_get 'j["queue"]["events"] > 0')" = True ] &&
+	    [ $i -lt "$1" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 
 # Start bare, the HTTP ceiling, on a port it picks; set PID and PORT as
@@ -513,6 +561,73 @@ properties.duration_minutes is greater than $((n * 5))"
 		put "${s}_cpu_us" \
 		    "$(stat_of med cpu_us_per_event $(runs $s))"
 	done
+}
+
+# The sender: 500-event batches into a source without and with a send
+# pipeline to a second krenalisd, in the same run; how fast the events
+# are delivered (from the start of the load until the queue is empty);
+# and the delivery latency, commit to 2xx, at half the ingest rate with
+# the send pipeline (the p50 and p99 of destination show, over the last
+# minute).
+sc_send() {
+	c=$(val batch_conns)
+	c=${c:-8}
+	put send_conns "$c"
+	sink_start
+	for r in $(seq "$REPEATS"); do
+		daemon_ready
+		load "nosend-r$r" -c "$c" -b 500 -w "$WARM" -t "$SECS"
+		daemon_stop
+		send_ready
+		t0=$(date +%s.%N)
+		load "send-r$r" -c "$c" -b 500 -w "$WARM" -t "$SECS"
+		drain 1200
+		t1=$(date +%s.%N)
+		put "delivered_r$r" "$(calc "d / (t1 - t0)" \
+		    d="$(dest_get 'j["delivered"]')" t0="$t0" t1="$t1")"
+		daemon_stop
+	done
+	for s in nosend send; do
+		put_stats "$s" eps $(runs $s)
+	done
+	for r in $(seq "$REPEATS"); do
+		echo "RESULT delivered_eps=$(val "delivered_r$r")" \
+		    >"$T/delivered-r$r.out"
+	done
+	put_stats delivered delivered_eps $(runs delivered)
+	rate=$(calc "m / 2" m="$(val send_med)")
+	put send_rate "$rate"
+	send_ready
+	load send-latency -c 16 -b 500 -r "${rate:-10000}" -w "$WARM" \
+	    -t "$LAT_SECS"
+	drain 600
+	put send_p50_ms "$(dest_get 'j["latency"]["p50"] * 1000')"
+	put send_p99_ms "$(dest_get 'j["latency"]["p99"] * 1000')"
+	daemon_stop
+	sink_stop
+}
+
+tab_send() {
+	e=$(val nosend_med); w=$(val send_med); d=$(val delivered_med)
+	p=$(val send_p99_ms)
+	echo
+	series_head "send pipeline, $(val send_conns) conns, events/s"
+	series "ingest, no send pipeline" nosend
+	series "ingest, with a send pipeline" send
+	series "delivered to the sink" delivered
+	echo "  delivery latency (commit to 2xx) at" \
+	    "$(fmt %.0f "$(val send_rate)") events/s, 16 conns, one run:" \
+	    "p50 $(fmt %.1f "$(val send_p50_ms)") ms, p99 $(fmt %.1f "$p") ms"
+	row "ingest with a send pipeline" "$(fmt %.0f "$w")" "events/s" \
+	    ">= 0.5 x without" "$(fmt %.2f "$(calc "w / e" w="$w" e="$e")")" \
+	    "$(verdict "w >= 0.5 * e" w="$w" e="$e")"
+	row "delivered" "$(fmt %.0f "$d")" "events/s" \
+	    ">= 0.5 x ingest with send" \
+	    "$(fmt %.2f "$(calc "d / w" d="$d" w="$w")")" \
+	    "$(verdict "d >= 0.5 * w" d="$d" w="$w")"
+	row "p99 delivery at half max" "$(fmt %.1f "$p")" "ms" "<= 1000 ms" \
+	    "$(fmt %.2f "$(calc "p / 1000" p="$p")")" \
+	    "$(verdict "p <= 1000" p="$p")"
 }
 
 tab_filters() {

@@ -29,6 +29,9 @@
 #                                      answered 200 (retrying-client.py)
 #   acked_at_least N                   it has had N events acknowledged
 #   retrying_client_stop               stop it after its current batch
+#   kill9_load                         retrying_client on PORT while the
+#                                      daemon is killed with SIGKILL twice
+#                                      and started again, then stopped
 #   expect_acked_stored FILE           every acknowledged id is among the
 #                                      stored ids listed in FILE, which has
 #                                      none twice
@@ -476,6 +479,22 @@ retrying_client_stop() {
 	: >"$T/stop"
 	wait_until 60 test -f "$T/done" || fail "the client did not finish"
 	wait "$CLIENT" 2>/dev/null
+}
+
+kill9_load() {
+	retrying_client "$PORT"
+	for round in 1 2; do
+		goal=$((round * 1000))
+		wait_until 60 acked_at_least "$goal" ||
+		    fail "round $round: fewer than $goal events acknowledged"
+		kill -9 "$PID"
+		wait "$PID" 2>/dev/null
+		PID=
+		KEEP_PORT=1 start_daemon
+	done
+	wait_until 60 acked_at_least 2500 ||
+	    fail "no progress after the restarts"
+	retrying_client_stop
 }
 
 expect_acked_stored() {

@@ -48,7 +48,7 @@ check "pages" kr pipeline add "Segment prod" "Pages" \
 krtop_start top 120x40 -- -s "$SOCK"
 see top "header" "krenalisd 0.1.0" || finish
 see top "empty list" "Waiting for events."
-see top "help line" "? help Enter details p pause / filter o outcome s source q quit"
+see top "help line" "? help Enter details p pause / filter o outcome s source d destinations q quit"
 expect_eq "alternate screen" 1 "$(pane top '#{alternate_on}')"
 
 # An event appears within a second (3 s allowed for a loaded machine).

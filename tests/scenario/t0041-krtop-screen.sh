@@ -39,7 +39,7 @@ expect_eq "80x24 column header" \
     "TIME         SOURCE       TYPE     EVENT/NAME       USER         OUTCOME   PIPES" \
     "$(sed -n 4p "$T/screen" | sed 's/ *$//')"
 expect_eq "80x24 help line" \
-    "? help Enter details p pause / filter o outcome s source q quit" \
+    "? help Enter details p pause / filter o outcome s source d destinations q quit" \
     "$(sed -n 24p "$T/screen" | sed 's/ *$//')"
 see_re scr "80x24 row" '^[0-9:.]{12} Segment prod track +E30 +u30 +filtered +xx- *$'
 see scr "80x24 header" " Events/s   received "

@@ -11,20 +11,8 @@ start_daemon
 store_source
 
 # The client (retrying-client.py) posts batches of 50 unique ids, each
-# until it is answered 200.
-retrying_client "$PORT"
-
-for round in 1 2; do
-	goal=$((round * 1000))
-	wait_until 60 acked_at_least "$goal" ||
-	    fail "round $round: fewer than $goal events acknowledged"
-	kill -9 "$PID"
-	wait "$PID" 2>/dev/null
-	PID=
-	KEEP_PORT=1 start_daemon
-done
-wait_until 60 acked_at_least 2500 || fail "no progress after the restarts"
-retrying_client_stop
+# until it is answered 200, while the daemon is killed twice.
+kill9_load
 stop_daemon
 
 sql "select message_id from krenalis_events" >"$T/stored"

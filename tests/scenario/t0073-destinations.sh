@@ -58,7 +58,7 @@ expect_eq "show header" "header         Authorization: ***" "$(grep '^header' "$
 expect_eq "show secret" "secret         ***" "$(grep '^secret' "$T/out")"
 expect_eq "show timeout" "timeout        10s" "$(grep '^timeout' "$T/out")"
 check "list text" kr destination list
-expect_eq "list header" "ID            NAME         CONNECTOR  URL                               ENABLED  PIPELINES" "$(head -n 1 "$T/out")"
+expect_eq "list header" "ID            NAME         CONNECTOR  URL                               ENABLED  PIPELINES  QUEUED  DELIVERED  FAILED" "$(head -n 1 "$T/out")"
 if grep -q 'tok-123\|sec-456\|wk-789' "$T/daemon.log" "$DATA"/*.log 2>/dev/null; then
 	fail "a secret is in the log"
 fi
