@@ -24,6 +24,7 @@
 #include "xmalloc.h"
 
 #include "unit.h"
+#include "unit_sqlite.h"
 #include "../../krenalisd/body.h"
 #include "../../krenalisd/budget.h"
 #include "../../krenalisd/catalog.h"
@@ -575,21 +576,8 @@ post(const char *auth, const char *clen, const char *body, struct reply *r)
 static long long
 stored(const char *message_id)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	long long	 n = -1;
-
-	if (sqlite3_open_v2(d.warehouse, &db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM "
-	    "krenalis_events WHERE message_id = ?", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return n;
+	return unit_sql_int(d.warehouse, "SELECT count(*) FROM "
+	    "krenalis_events WHERE message_id = ?", message_id);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "unit_sqlite.h"
 #include "buf.h"
 #include "compat.h"
 #include "xmalloc.h"
@@ -211,24 +212,6 @@ db_open(void)
 	return db;
 }
 
-/* The result of one integer query on the warehouse file. */
-static long long
-query_int(const char *sql)
-{
-	sqlite3		*db = db_open();
-	sqlite3_stmt	*st;
-	long long	 n = -1;
-
-	if (db != NULL && sqlite3_prepare_v2(db, sql, -1, &st, NULL) ==
-	    SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return n;
-}
-
 /* Queue events of messageIds m1..mN for dest, queued at 1000 + i. */
 static void
 queue(const char *dest, int n)
@@ -331,9 +314,11 @@ test_outbox(void)
 	CHECK_INT(warehouse_outbox_delete(ob, s.seq, 2), 0);
 	CHECK_INT(warehouse_outbox_fail(ob, s.seq + 2, 2, 5000,
 	    "HTTP 400: no", 3), 0);
-	CHECK_INT(query_int("SELECT count(*) FROM krenalis_outbox WHERE "
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM krenalis_outbox WHERE "
 	    "destination_id = '" DEST "'"), 1);
-	CHECK_INT(query_int("SELECT failed_at FROM krenalis_outbox_failed "
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT failed_at FROM krenalis_outbox_failed "
 	    "WHERE message_id = 'm3'"), 5000);
 	CHECK_INT(warehouse_outbox_fail(ob, s.seq + 4, 1, 6000,
 	    "expired after 1m", 0), 0);
@@ -355,11 +340,13 @@ test_outbox(void)
 	CHECK_INT(warehouse_outbox_requeue(wh, DEST, 9000, &n, err,
 	    sizeof(err)), 0);
 	CHECK_INT(n, 3);
-	CHECK_INT(query_int("SELECT count(*) FROM krenalis_outbox_failed"), 0);
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM krenalis_outbox_failed"), 0);
 	memset(&s, 0, sizeof(s));
 	CHECK_INT(warehouse_outbox_next(ob, DEST, 0, 10, see_row, &s), 0);
 	CHECK_STR(s.ids, "m3 m4 m5 ");
-	CHECK_INT(query_int("SELECT min(queued_at) FROM krenalis_outbox WHERE "
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT min(queued_at) FROM krenalis_outbox WHERE "
 	    "message_id IN ('m3', 'm4', 'm5')"), 9000);
 	warehouse_outbox_close(ob);
 	warehouse_close(wh);

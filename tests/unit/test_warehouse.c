@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "unit_sqlite.h"
 #include "compat.h"
 #include "timestamp.h"
 #include "xmalloc.h"
@@ -72,28 +73,6 @@ add(struct wh_session *s, const char *id, int store, struct event *ev)
 	decode(id, ev);
 	CHECK_INT(warehouse_add(s, ev, store, &o), 0);
 	return o;
-}
-
-/* The result of one integer query on the warehouse file. */
-static long long
-query_int(const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	char		*path;
-	long long	 n = -1;
-
-	xasprintf(&path, "%s/warehouse.db", datadir);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) ==
-	    SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	free(path);
-	return n;
 }
 
 static struct warehouse *
@@ -155,13 +134,14 @@ test_schema(void)
 	strlcpy(id, wh->id, sizeof(id));
 	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
 	CHECK_STR(wh->id, id);
-	CHECK_INT(query_int("SELECT count(*) FROM sqlite_master WHERE name IN "
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('krenalis_events', 'krenalis_events_received_at', 'events', "
 	    "'krenalis_rejected', 'krenalis_rejected_received_at', "
 	    "'krenalis_dedupe', 'krenalis_meta')"), 7);
-	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM pragma_table_info("
 	    "'krenalis_events')"), EVENT_NCOLUMNS + 1);
-	CHECK_INT(query_int("SELECT count(*) FROM pragma_table_info("
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM pragma_table_info("
 	    "'events')"), EVENT_NCOLUMNS + 1);
 	CHECK_INT(warehouse_writable(wh), 1);
 	warehouse_close(wh);
@@ -190,15 +170,17 @@ test_transactions(void)
 	/* Looked up only: never recorded. */
 	CHECK_INT(add(s, "m3", 0, &ev[n++]), OUTCOME_FILTERED);
 	CHECK_INT(warehouse_commit(s), 0);
-	CHECK_INT(query_int("SELECT count(*) FROM events"), 2);
-	CHECK_INT(query_int("SELECT count(*) FROM krenalis_dedupe"), 2);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"), 2);
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM krenalis_dedupe"), 2);
 
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(add(s, "m2", 0, &ev[n++]), OUTCOME_DUPLICATE);
 	CHECK_INT(add(s, "m3", 1, &ev[n++]), OUTCOME_STORED);
 	warehouse_rollback(s);
-	CHECK_INT(query_int("SELECT count(*) FROM events"), 2);
-	CHECK_INT(query_int("SELECT count(*) FROM krenalis_dedupe"), 2);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"), 2);
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM krenalis_dedupe"), 2);
 	for (i = 0; i < n; i++)
 		event_release(&ev[i]);
 	warehouse_session_free(s);
@@ -212,8 +194,9 @@ test_transactions(void)
 	CHECK_INT(add(s, "m1", 1, &ev[n++]), OUTCOME_DUPLICATE);
 	CHECK_INT(add(s, "m3", 1, &ev[n++]), OUTCOME_STORED);
 	CHECK_INT(warehouse_commit(s), 0);
-	CHECK_INT(query_int("SELECT count(*) FROM events"), 3);
-	CHECK_INT(query_int("SELECT count(*) FROM events WHERE message_id = "
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"), 3);
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM events WHERE message_id = "
 	    "'m3' AND type = 'track' AND event = 'e' AND user_id = 'u1' AND "
 	    "received_at = '" R_TEXT "' AND connection_id = '" SOURCE "'"), 1);
 	CHECK_INT(warehouse_writable(wh), 1);
@@ -367,7 +350,8 @@ test_health(void)
 	if ((s = open_session(&wh)) == NULL)
 		return;
 	CHECK_INT(warehouse_writable(wh), 1);
-	CHECK_INT(query_int("SELECT count(*) FROM krenalis_meta WHERE name = "
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM krenalis_meta WHERE name = "
 	    "'probed_at'"), 1);
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(add(s, "h1", 1, &ev[0]), OUTCOME_STORED);
@@ -393,7 +377,8 @@ test_health(void)
 	CHECK_INT(warehouse_begin(s), -1);
 	CHECK_INT(rename(moved, path), 0);
 	CHECK_INT(warehouse_writable(wh), 0);
-	CHECK_INT(query_int("SELECT count(*) FROM events WHERE message_id "
+	CHECK_INT(unit_wh_int(datadir,
+	    "SELECT count(*) FROM events WHERE message_id "
 	    "LIKE 'h%'"), 1);
 	event_release(&ev[0]);
 	free(moved);
