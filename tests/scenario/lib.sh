@@ -29,9 +29,15 @@
 #                                      answered 200 (retrying-client.py)
 #   acked_at_least N                   it has had N events acknowledged
 #   retrying_client_stop               stop it after its current batch
-#   kill9_load                         retrying_client on PORT while the
-#                                      daemon is killed with SIGKILL twice
-#                                      and started again, then stopped
+#   kill9_load [PORTS [options]]       retrying_client on PORTS (PORT)
+#                                      while the daemon is killed with
+#                                      SIGKILL twice and started again
+#                                      with options, then stopped
+#   pg_nodes [options]                 pg_start, then node 1 and node 2
+#                                      ($T/var2, with options) on PGURL:
+#                                      sets SOCK1 PORT1 DATA1 PID1 URL1,
+#                                      SOCK2 PORT2 URL2, kr1 and kr2; node
+#                                      2 is the current daemon
 #   expect_acked_stored FILE           every acknowledged id is among the
 #                                      stored ids listed in FILE, which has
 #                                      none twice
@@ -482,7 +488,8 @@ retrying_client_stop() {
 }
 
 kill9_load() {
-	retrying_client "$PORT"
+	retrying_client "${1:-$PORT}"
+	[ $# -gt 0 ] && shift
 	for round in 1 2; do
 		goal=$((round * 1000))
 		wait_until 60 acked_at_least "$goal" ||
@@ -490,12 +497,25 @@ kill9_load() {
 		kill -9 "$PID"
 		wait "$PID" 2>/dev/null
 		PID=
-		KEEP_PORT=1 start_daemon
+		KEEP_PORT=1 start_daemon "$@"
 	done
 	wait_until 60 acked_at_least 2500 ||
 	    fail "no progress after the restarts"
 	retrying_client_stop
 }
+
+pg_nodes() {
+	pg_start
+	start_daemon -w "$PGURL"
+	echo "$PID" >>"$T/extra.pids"
+	SOCK1=$SOCK PORT1=$PORT DATA1=$DATA PID1=$PID URL1=$URL
+	DATA=$T/var2
+	SOCK=$DATA/krenalisd.sock
+	start_daemon -w "$PGURL" "$@"
+	SOCK2=$SOCK PORT2=$PORT URL2=$URL
+}
+kr1() { "$KRCTL" -s "$SOCK1" "$@"; }
+kr2() { "$KRCTL" -s "$SOCK2" "$@"; }
 
 expect_acked_stored() {
 	n=$(wc -l <"$T/acked")

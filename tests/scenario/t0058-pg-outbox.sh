@@ -8,17 +8,8 @@
 # removing the destination on node 1 empties its queue; a node started
 # while PostgreSQL is down has the destinations of its catalog cache.
 . "$(dirname "$0")/lib.sh"
-pg_start
-
-start_daemon -w "$PGURL"
-echo "$PID" >>"$T/extra.pids"
-SOCK1=$SOCK
-DATA=$T/var2
-SOCK=$DATA/krenalisd.sock
 printf 'outbox_max_events = 3\n' >"$T/k.conf"
-start_daemon -w "$PGURL" -f "$T/k.conf"
-kr1() { "$KRCTL" -s "$SOCK1" "$@"; }
-kr2() { "$KRCTL" -s "$SOCK" "$@"; }
+pg_nodes -f "$T/k.conf"
 
 check "dest on node 1" kr1 -j destination add D --url http://127.0.0.1:9/d
 D=$(jget "$(cat "$T/out")" 'j["id"]')

@@ -4,18 +4,10 @@
 # on node 2 is seen by node 1; the same messageId sent to both is stored
 # once and is a duplicate on the second; krctl nodes on either lists both.
 . "$(dirname "$0")/lib.sh"
-pg_start
 
 # Node 1, then node 2 on a data directory of its own.
-start_daemon -w "$PGURL"
-echo "$PID" >>"$T/extra.pids"
-SOCK1=$SOCK URL1=$URL PORT1=$PORT ID1=$(cat "$DATA/node.id")
-DATA=$T/var2
-SOCK=$DATA/krenalisd.sock
-start_daemon -w "$PGURL"
-SOCK2=$SOCK URL2=$URL PORT2=$PORT ID2=$(cat "$DATA/node.id")
-kr1() { "$KRCTL" -s "$SOCK1" "$@"; }
-kr2() { "$KRCTL" -s "$SOCK2" "$@"; }
+pg_nodes
+ID1=$(cat "$DATA1/node.id") ID2=$(cat "$DATA/node.id")
 [ "$ID1" != "$ID2" ] || fail "two nodes, one id"
 
 # accepted URL KEY: an event with KEY on the node at URL is not a 401.

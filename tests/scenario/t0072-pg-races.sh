@@ -5,14 +5,7 @@
 # on both, one is made; every change has its own version.  A catalog
 # table of other columns stops a start, and is not altered.
 . "$(dirname "$0")/lib.sh"
-pg_start
-start_daemon -w "$PGURL"
-echo "$PID" >>"$T/extra.pids"
-SOCK1=$SOCK
-DATA=$T/var2
-SOCK=$DATA/krenalisd.sock
-start_daemon -w "$PGURL"
-SOCK2=$SOCK
+pg_nodes
 
 # all: wait for the krctl started in the background (not the daemons).
 pids=
