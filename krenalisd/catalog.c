@@ -134,9 +134,8 @@ db_exec(struct catalog *cat, enum cat_stmt which, int nparams, ...)
 static int	catalog_load(struct catalog *);
 static void	catalog_save(struct catalog *);
 
-/* A decimal integer parameter for db_exec. */
-static const char *
-intarg(char buf[32], int64_t n)
+const char *
+catalog_intarg(char buf[32], int64_t n)
 {
 	snprintf(buf, 32, "%lld", (long long)n);
 	return buf;
@@ -286,6 +285,12 @@ catalog_change_begin(struct catalog *cat, struct catalog_error *ce)
 	if ((cat->failed = cat->store->ops->begin(cat->store, 1,
 	    &version)) != 0) {
 		dberr(cat, ce, "begin");
+		/*
+		 * A begin that failed after its BEGIN (the version's row
+		 * lock timed out) leaves a failed transaction open: end it,
+		 * or every later statement on the connection fails.
+		 */
+		cat->store->ops->rollback(cat->store);
 		return -1;
 	}
 	if (version != cat->version &&
@@ -316,7 +321,13 @@ catalog_change_end(struct catalog *cat, json_t *o, struct catalog_error *ce)
 		dberr(cat, ce, "commit");
 		cat->store->ops->rollback(cat->store);
 		json_decref(o);
-		catalog_load(cat);
+		/*
+		 * Memory holds a change that was not stored; when it cannot
+		 * be read back now, no version matches it, so the next
+		 * change or notification reads the catalog again first.
+		 */
+		if (catalog_load(cat) != 0)
+			cat->version = -1;
 		return NULL;
 	}
 	cat->version = version;
@@ -382,8 +393,8 @@ key_store(struct catalog *cat, const struct source *s, const struct key *k)
 	char	b1[32], b2[32];
 
 	return db_exec(cat, CAT_KEY_INSERT, 4,
-	    k->key, s->id, intarg(b1, k->created_at),
-	    used != 0 ? intarg(b2, used) : NULL);
+	    k->key, s->id, catalog_intarg(b1, k->created_at),
+	    used != 0 ? catalog_intarg(b2, used) : NULL);
 }
 
 /* Insert the row of p; 0 or -1. */
@@ -398,8 +409,8 @@ pipeline_store(struct catalog *cat, const struct pipeline *p)
 	cstr = json_text(cjson);
 	json_decref(cjson);
 	rc = db_exec(cat, CAT_PIPELINE_INSERT, 8, p->id, p->source->id,
-	    p->name, intarg(b1, p->enabled), fstr, cstr,
-	    intarg(b2, p->created_at), p->dest ? p->dest->d.id : NULL);
+	    p->name, catalog_intarg(b1, p->enabled), fstr, cstr,
+	    catalog_intarg(b2, p->created_at), p->dest ? p->dest->d.id : NULL);
 	free(fstr);
 	free(cstr);
 	return rc;
@@ -415,7 +426,7 @@ source_store(struct catalog *cat, const struct source *s)
 
 	if (db_exec(cat, CAT_SOURCE_INSERT, 5,
 	    s->id, s->name, s->connector->code, s->strategy,
-	    intarg(b, s->created_at)) == -1)
+	    catalog_intarg(b, s->created_at)) == -1)
 		return -1;
 	TAILQ_FOREACH(k, &s->keys, entry)
 		if (key_store(cat, s, k) == -1)
@@ -1030,8 +1041,8 @@ pipeline_enable(struct catalog *cat, const char *arg, int enabled,
 	if ((p = pipeline_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (p->enabled != enabled) {
-		if (db_exec(cat, CAT_PIPELINE_ENABLE, 2, intarg(b, enabled),
-		    p->id) == -1) {
+		if (db_exec(cat, CAT_PIPELINE_ENABLE, 2,
+		    catalog_intarg(b, enabled), p->id) == -1) {
 			dberr(cat, ce, "pipeline enable");
 			return NULL;
 		}
@@ -1633,8 +1644,8 @@ catalog_flush_usage(struct catalog *cat, int force)
 			    NULL)) != 0)
 				goto fail;
 			began = 1;
-			if (db_exec(cat, CAT_KEY_USED, 2, intarg(b, used),
-			    k->key) == -1)
+			if (db_exec(cat, CAT_KEY_USED, 2,
+			    catalog_intarg(b, used), k->key) == -1)
 				goto fail;
 		}
 	if (began && (cat->failed = ops->commit(cat->store, 0, NULL)) != 0)

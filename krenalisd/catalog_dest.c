@@ -447,14 +447,6 @@ name_check(struct catalog *cat, const char *name, size_t len,
 	return 0;
 }
 
-/* A decimal integer parameter of a statement. */
-static const char *
-intarg(char buf[32], int64_t n)
-{
-	snprintf(buf, 32, "%lld", (long long)n);
-	return buf;
-}
-
 int
 catalog_dest_store(struct catalog *cat, const struct destination *d,
     int update, struct catalog_error *ce)
@@ -476,13 +468,13 @@ catalog_dest_store(struct catalog *cat, const struct destination *d,
 	params[4] = headers;
 	params[5] = d->write_key;
 	params[6] = d->secret;
-	params[7] = intarg(b[0], d->batch_size);
-	params[8] = intarg(b[1], d->timeout);
-	params[9] = intarg(b[2], d->max_in_flight);
-	params[10] = intarg(b[3], d->max_age);
-	params[11] = intarg(b[4], d->gzip);
-	params[12] = intarg(b[5], d->enabled);
-	params[13] = intarg(b[6], d->created_at);
+	params[7] = catalog_intarg(b[0], d->batch_size);
+	params[8] = catalog_intarg(b[1], d->timeout);
+	params[9] = catalog_intarg(b[2], d->max_in_flight);
+	params[10] = catalog_intarg(b[3], d->max_age);
+	params[11] = catalog_intarg(b[4], d->gzip);
+	params[12] = catalog_intarg(b[5], d->enabled);
+	params[13] = catalog_intarg(b[6], d->created_at);
 	rc = catalog_exec(cat, update ? CAT_DEST_UPDATE : CAT_DEST_INSERT,
 	    params, "destination", ce);
 	free(headers);

@@ -93,6 +93,8 @@ int		 catalog_exec(struct catalog *, enum cat_stmt,
 		    struct catalog_error *);
 /* A fresh id unique among sources, pipelines and destinations. */
 void		 catalog_new_id(struct catalog *, char id[IDS_ID_LEN + 1]);
+/* n in decimal in buf, as a statement's parameter; returns buf. */
+const char	*catalog_intarg(char buf[32], int64_t n);
 void		 catalog_pipeline_free(struct pipeline *);
 
 /* catalog_dest.c */
