@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "compat.h"
 #include "timestamp.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "pg.h"
 
@@ -26,25 +27,33 @@
 
 /*
  * Copy the text s into buf as one line: every run of blanks and line
- * breaks becomes one space, and none is left at either end.
+ * breaks becomes one space, and none is left at either end.  A line
+ * longer than buf is cut at a character boundary, so that it stays
+ * valid UTF-8 (the server's messages may be translated).
  */
 static void
 oneline(const char *s, char *buf, size_t len)
 {
-	size_t	n = 0;
-	int	blank = 0;
+	struct buf	b;
+	size_t		n;
+	int		blank = 0;
 
-	for (; *s != '\0' && n + 1 < len; s++) {
+	buf_init(&b);
+	for (; *s != '\0'; s++) {
 		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
-			blank = n > 0;
+			blank = b.len > 0;
 			continue;
 		}
-		if (blank && n + 2 < len)
-			buf[n++] = ' ';
+		if (blank)
+			buf_addc(&b, ' ');
 		blank = 0;
-		buf[n++] = *s;
+		buf_addc(&b, *s);
 	}
+	n = utf8_cut(b.p, b.len, len - 1);
+	if (n > 0)
+		memcpy(buf, b.p, n);
 	buf[n] = '\0';
+	buf_release(&b);
 }
 
 /*
