@@ -307,6 +307,20 @@ copy_json(struct buf *b, const char *s, size_t len)
 	copy_text(b, s, e - s);
 }
 
+/* Which of the event's columns are jsonb, from events_columns, once. */
+static unsigned char	json_column[EVENT_NCOLUMNS];
+static pthread_once_t	json_column_once = PTHREAD_ONCE_INIT;
+
+static void
+json_column_init(void)
+{
+	int	i;
+
+	for (i = 0; i < EVENT_NCOLUMNS; i++)
+		json_column[i] = strcmp(events_columns[i + 1].type,
+		    "jsonb") == 0;
+}
+
 /* Append the columns after kpid of the valid event ev as a COPY line. */
 void
 wh_pg_copy_event(struct buf *b, const struct event *ev)
@@ -315,6 +329,7 @@ wh_pg_copy_event(struct buf *b, const struct event *ev)
 	char			 num[32];
 	int			 i;
 
+	pthread_once(&json_column_once, json_column_init);
 	event_columns(ev, cols);
 	for (i = 0; i < EVENT_NCOLUMNS; i++) {
 		c = &cols[i];
@@ -325,7 +340,7 @@ wh_pg_copy_event(struct buf *b, const struct event *ev)
 			buf_add(b, "\\N", 2);
 			break;
 		case EVENT_COL_TEXT:
-			if (strcmp(events_columns[i + 1].type, "jsonb") == 0)
+			if (json_column[i])
 				copy_json(b, c->v.s, c->len);
 			else
 				copy_text(b, c->v.s, c->len);
