@@ -45,10 +45,10 @@ pool_setup(void)
 		fatalx("ids: pthread_atfork failed");
 }
 
-/* Fill buf with n bytes from getrandom(2), through short reads and EINTR. */
-static void
-fill_random(unsigned char *buf, size_t n)
+void
+ids_random_bytes(void *p, size_t n)
 {
+	unsigned char	*buf = p;
 	ssize_t	r;
 
 	while (n > 0) {
@@ -71,7 +71,7 @@ random_byte(void)
 
 	if (pool_avail == 0) {
 		pthread_once(&pool_once, pool_setup);
-		fill_random(pool, sizeof(pool));
+		ids_random_bytes(pool, sizeof(pool));
 		pool_avail = sizeof(pool);
 	}
 	b = pool[IDS_POOL - pool_avail];

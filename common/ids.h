@@ -31,6 +31,9 @@ void	ids_new_request_id(char *buf);
 int	ids_is_id(const char *s);
 int	ids_is_key(const char *s, size_t len);
 
+/* Fill buf with n bytes from getrandom(2), through short reads and EINTR. */
+void	ids_random_bytes(void *buf, size_t n);
+
 /*
  * Fill buf with n random characters of alphabet (of size alen <= 256)
  * without modulo bias.  Exposed for the unit tests.

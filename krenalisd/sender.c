@@ -114,6 +114,7 @@ struct sthread {
 	struct wh_outbox_conn	*ob;
 	struct snapshot		*snap;
 	pthread_mutex_t		 mtx;		/* see the top */
+	unsigned short		 jitter[3];	/* erand48's state */
 	struct dstate		**ds;
 	size_t			 nds;
 	atomic_int		 wake;
@@ -831,7 +832,7 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 			    sizeof(reason));
 		curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
 		ds->not_before = now + (ra > 0 ? sender_retry_after(ra) :
-		    sender_backoff(ds->failures, drand48()));
+		    sender_backoff(ds->failures, erand48(t->jitter)));
 		ds->failures++;
 		atomic_fetch_add(&c->retried, dl->n);
 		set_error(t, ds, now, reason);
@@ -1127,6 +1128,7 @@ sender_start(struct warehouse *wh, const struct config *cf, char *err,
 		t = &s->threads[i];
 		t->s = s;
 		t->index = i;
+		ids_random_bytes(t->jitter, sizeof(t->jitter));
 		pthread_mutex_init(&t->mtx, NULL);
 	}
 	for (i = 0; i < s->nthreads; i++) {
