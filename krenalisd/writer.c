@@ -52,6 +52,9 @@ struct writer_conn {
 	struct dest_tally	*tally;
 	size_t			 ntally;
 	size_t			 tallycap;
+	/* The outbox rows of one event, kept from event to event. */
+	struct wh_outbox	*rows;
+	size_t			 rowscap;
 };
 
 struct writer {
@@ -153,10 +156,14 @@ write_outbox(struct writer_conn *c, struct batch *b, size_t i)
 	const char			*text;
 	size_t				 j, k, n = 0, len;
 	int64_t				 now = timestamp_now();
-	int				 full, rc;
+	int				 full;
 
 	text = event_text(&be->ev, &len);
-	rows = xcalloc(be->sends, sizeof(*rows));
+	if ((size_t)be->sends > c->rowscap) {
+		c->rowscap = (size_t)be->sends;
+		c->rows = xreallocarray(c->rows, c->rowscap, sizeof(*c->rows));
+	}
+	rows = c->rows;
 	for (j = 0; j < b->npipelines; j++) {
 		p = &b->src->pipelines[j];
 		k = i * b->npipelines + j;
@@ -178,9 +185,7 @@ write_outbox(struct writer_conn *c, struct batch *b, size_t i)
 		else
 			t->queued++;
 	}
-	rc = warehouse_outbox_add(c->session, &be->ev, be->passed, rows, n);
-	free(rows);
-	return rc;
+	return warehouse_outbox_add(c->session, &be->ev, be->passed, rows, n);
 }
 
 /*
@@ -470,6 +475,7 @@ writer_free(struct writer *w)
 		warehouse_session_free(w->conns[i].session);
 		msgids_release(&w->conns[i].inflight);
 		free(w->conns[i].tally);
+		free(w->conns[i].rows);
 	}
 	free(w->conns);
 	pthread_mutex_destroy(&w->mtx);
