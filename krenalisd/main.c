@@ -443,7 +443,8 @@ main(int argc, char *argv[])
 	ctx.dbgfd = debugger_init((size_t)cf.debugger_records);
 	if ((writer = writer_start(wh, &cf, err, sizeof(err))) == NULL)
 		fatalx("writer: %s", err);
-	if ((sender = sender_start(wh, &cf, err, sizeof(err))) == NULL)
+	if ((sender = sender_start(wh, &cf, node_id(node), err,
+	    sizeof(err))) == NULL)
 		fatalx("sender: %s", err);
 	if ((http = http_start(httpfd, &cf, wh, writer, err,
 	    sizeof(err))) == NULL)

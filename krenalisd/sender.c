@@ -37,6 +37,7 @@
 #define LATENCY_WINDOW	60000		/* ms of latencies kept */
 #define LATENCY_SAMPLES	4096		/* and at most that many */
 #define IDLE_MS		1000		/* longest wait for anything */
+#define RECOUNT_MS	5000		/* a shared outbox is counted */
 #define BODY_OVERHEAD	64		/* bytes around a body's events */
 #define USER_AGENT	"krenalisd/" KRENALIS_VERSION
 
@@ -115,6 +116,9 @@ struct sthread {
 	struct snapshot		*snap;
 	pthread_mutex_t		 mtx;		/* see the top */
 	unsigned short		 jitter[3];	/* erand48's state */
+	int			 unreadable;	/* the outbox; in the log */
+	int64_t			 poll_at;	/* a shared outbox: look */
+	int64_t			 count_at;	/* and count (thread 0) */
 	struct dstate		**ds;
 	size_t			 nds;
 	atomic_int		 wake;
@@ -638,10 +642,16 @@ fill(struct sthread *t, struct dstate *ds)
 		return;
 	if (warehouse_outbox_next(t->ob, ds->id, ds->cursor, want, add_row,
 	    ds) == -1) {
-		log_warnx("sender: destination \"%s\": cannot read the queue: "
-		    "%s", ds->d->name, warehouse_outbox_error(t->ob));
+		if (!t->unreadable)
+			log_warnx("sender: destination \"%s\": cannot read "
+			    "the queue: %s", ds->d->name,
+			    warehouse_outbox_error(t->ob));
+		t->unreadable = 1;
 		return;
 	}
+	if (t->unreadable)
+		log_info("sender: the queue can be read again");
+	t->unreadable = 0;
 	if ((int64_t)(ds->npending - before) < want)
 		ds->more = 0;
 }
@@ -942,6 +952,68 @@ refresh(struct sthread *t)
 	t->snap = snap;
 }
 
+/* The queue lengths of a snapshot's destinations, as counted. */
+struct count {
+	struct snapshot		*snap;
+	int64_t			*n;
+};
+
+static void
+count_one(void *arg, const char *id, int64_t n)
+{
+	struct count	*c = arg;
+	size_t		 i;
+
+	for (i = 0; i < c->snap->ndestinations; i++)
+		if (strcmp(c->snap->destinations[i].id, id) == 0)
+			c->n[i] = n;
+}
+
+/*
+ * Set the queue counters of the current snapshot's destinations to what
+ * the outbox holds for them; -1 leaves them.
+ */
+static int
+count_queues(struct wh_outbox_conn *ob)
+{
+	struct count	c;
+	size_t		i;
+	int		rc;
+
+	c.snap = snapshot_current();
+	c.n = xcalloc(c.snap->ndestinations + 1, sizeof(*c.n));
+	if ((rc = warehouse_outbox_count(ob, count_one, &c)) == 0)
+		for (i = 0; i < c.snap->ndestinations; i++)
+			atomic_store(&c.snap->destinations[i].counters->queued,
+			    c.n[i]);
+	free(c.n);
+	snapshot_unref(c.snap);
+	return rc;
+}
+
+/*
+ * A shared outbox holds rows that this node's writer did not wake the
+ * thread for (queued by other nodes, or left by a node that died), and
+ * other nodes deliver what this one counted: look for rows each second,
+ * and let thread 0 count the queues again now and then.
+ */
+static void
+poll_shared(struct sthread *t, int64_t now, int *woken)
+{
+	if (!warehouse_outbox_shared(t->ob->wh))
+		return;
+	if (now >= t->poll_at) {
+		*woken = 1;
+		t->poll_at = now + IDLE_MS;
+	}
+	if (t->index == 0 && now >= t->count_at) {
+		t->count_at = now + RECOUNT_MS;
+		if (count_queues(t->ob) == -1 && !t->unreadable)
+			log_warnx("sender: cannot count the queues: %s",
+			    warehouse_outbox_error(t->ob));
+	}
+}
+
 /* The queue time of the oldest row ds holds, or 0. */
 static int64_t
 oldest(struct dstate *ds)
@@ -971,6 +1043,7 @@ sender_main(void *arg)
 		refresh(t);
 		woken = atomic_exchange(&t->wake, 0);
 		now = timestamp_now();
+		poll_shared(t, now, &woken);
 		wait = IDLE_MS;
 		for (i = 0; i < t->nds; i++) {
 			if (woken)
@@ -1067,19 +1140,6 @@ sender_status(const char *id, int64_t now, struct sender_status *st)
 	free(ms);
 }
 
-/* Set the counters of the current snapshot's destination id to n. */
-static void
-count_queue(void *arg, const char *id, int64_t n)
-{
-	struct snapshot	*snap = arg;
-	size_t		 i;
-
-	for (i = 0; i < snap->ndestinations; i++)
-		if (strcmp(snap->destinations[i].id, id) == 0)
-			atomic_store(&snap->destinations[i].counters->queued,
-			    n);
-}
-
 /* Free what sender_start made, once no thread of s runs. */
 static void
 sender_free(struct sender *s)
@@ -1104,24 +1164,16 @@ sender_free(struct sender *s)
 }
 
 struct sender *
-sender_start(struct warehouse *wh, const struct config *cf, char *err,
-    size_t errlen)
+sender_start(struct warehouse *wh, const struct config *cf,
+    const char *node, char *err, size_t errlen)
 {
 	struct sender	*s = xcalloc(1, sizeof(*s));
 	struct sthread	*t;
-	struct snapshot	*snap;
 	size_t		 i;
 	int		 rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	s->cf = cf;
-	if (!warehouse_outbox_readable(wh)) {
-		log_warnx("sender: a %s warehouse's outbox is not delivered "
-		    "by this version: events queued for destinations wait "
-		    "there", wh->engine->name);
-		atomic_store(&running, s);
-		return s;
-	}
 	s->nthreads = (size_t)cf->sender_threads;
 	s->threads = xcalloc(s->nthreads, sizeof(*s->threads));
 	for (i = 0; i < s->nthreads; i++) {
@@ -1137,13 +1189,13 @@ sender_start(struct warehouse *wh, const struct config *cf, char *err,
 			snprintf(err, errlen, "cannot initialise libcurl");
 			goto fail;
 		}
-		if ((t->ob = warehouse_outbox_open(wh, err, errlen)) == NULL)
+		if ((t->ob = warehouse_outbox_open(wh, node, err,
+		    errlen)) == NULL)
 			goto fail;
 	}
-	snap = snapshot_current();
-	rc = warehouse_outbox_count(s->threads[0].ob, count_queue, snap);
-	snapshot_unref(snap);
-	if (rc == -1) {
+	/* A shared outbox is counted by thread 0 once it runs. */
+	if (!warehouse_outbox_shared(wh) &&
+	    count_queues(s->threads[0].ob) == -1) {
 		snprintf(err, errlen, "cannot count the outbox: %s",
 		    warehouse_outbox_error(s->threads[0].ob));
 		goto fail;

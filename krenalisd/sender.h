@@ -38,10 +38,12 @@ struct sender;
 /*
  * Count each destination's queue into its counters (those of the current
  * snapshot), then start cf->sender_threads threads reading the warehouse
- * wh; NULL with err.  Called once, before the HTTP threads start.
+ * wh as the node node (node.h); NULL with err.  Called once, before the
+ * HTTP threads start.  A shared outbox (warehouse.h) is counted by the
+ * first thread once it runs, and again every few seconds.
  */
 struct sender	*sender_start(struct warehouse *wh, const struct config *cf,
-		    char *err, size_t errlen);
+		    const char *node, char *err, size_t errlen);
 /*
  * Stop and free: transfers under way are abandoned, their rows stay
  * queued and are sent again at the next start.

@@ -223,26 +223,18 @@ warehouse_rollback(struct wh_session *s)
 }
 
 int
-warehouse_outbox_readable(const struct warehouse *wh)
+warehouse_outbox_shared(const struct warehouse *wh)
 {
-	return wh->engine->outbox_open != NULL;
-}
-
-/* The error of an outbox operation that wh's engine does not have. */
-static int
-outbox_unreadable(const struct warehouse *wh, char *err, size_t errlen)
-{
-	snprintf(err, errlen, "a %s warehouse's outbox is not delivered by "
-	    "this version", wh->engine->name);
-	return -1;
+	return wh->engine->shared;
 }
 
 struct wh_outbox_conn *
-warehouse_outbox_open(struct warehouse *wh, char *err, size_t errlen)
+warehouse_outbox_open(struct warehouse *wh, const char *node, char *err,
+    size_t errlen)
 {
 	struct wh_outbox_conn	*ob;
 
-	if ((ob = wh->engine->outbox_open(wh, err, errlen)) != NULL)
+	if ((ob = wh->engine->outbox_open(wh, node, err, errlen)) != NULL)
 		ob->wh = wh;
 	return ob;
 }
@@ -294,8 +286,6 @@ warehouse_outbox_failed(struct warehouse *wh, const char *dest_id,
     int64_t count, void (*fn)(void *, const struct wh_failed_row *),
     void *arg, char *err, size_t errlen)
 {
-	if (wh->engine->outbox_failed == NULL)
-		return outbox_unreadable(wh, err, errlen);
 	return wh->engine->outbox_failed(wh, dest_id, count, fn, arg, err,
 	    errlen);
 }
@@ -304,7 +294,5 @@ int
 warehouse_outbox_requeue(struct warehouse *wh, const char *dest_id,
     int64_t now, int64_t *n, char *err, size_t errlen)
 {
-	if (wh->engine->outbox_requeue == NULL)
-		return outbox_unreadable(wh, err, errlen);
 	return wh->engine->outbox_requeue(wh, dest_id, now, n, err, errlen);
 }

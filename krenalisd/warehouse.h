@@ -11,8 +11,8 @@
  * session of its own.  warehouse_writable is called from any HTTP thread,
  * warehouse_rejects_range, warehouse_rejects and warehouse_outbox_drop
  * from the control thread only.  warehouse_down, warehouse_why and
- * warehouse_describe are called from any thread.
- * from the control thread only.  Each sender thread reads and empties
+ * warehouse_describe are called from any thread.  Each sender thread
+ * reads and empties
  * the outbox (spec/destinations.md §5) through a connection of its own;
  * the control thread lists and requeues failed deliveries.
  *
@@ -180,9 +180,13 @@ struct wh_engine {
 	int		 (*down)(struct warehouse *);
 	void		 (*why)(struct warehouse *, char *buf, size_t len);
 	char		*(*describe)(struct warehouse *);
-	/* See warehouse_outbox_open and what follows it. */
+	/*
+	 * See warehouse_outbox_open and what follows it; shared when
+	 * several nodes deliver from the one outbox.
+	 */
+	int		 shared;
 	struct wh_outbox_conn *(*outbox_open)(struct warehouse *,
-			    char *err, size_t errlen);
+			    const char *node, char *err, size_t errlen);
 	void		 (*outbox_close)(struct wh_outbox_conn *);
 	const char	*(*outbox_error)(struct wh_outbox_conn *);
 	int		 (*outbox_count)(struct wh_outbox_conn *,
@@ -356,20 +360,19 @@ void		 warehouse_rollback(struct wh_session *);
 
 /*
  * The outbox as the sender sees it (spec/destinations.md §5).  A sender
- * thread opens a connection of its own; every function returns 0 (or a
- * pointer), or -1 (NULL) with the reason in err or warehouse_outbox_error.
- * The operations are phrased so that an engine shared by several nodes
- * can claim the rows it returns (FOR UPDATE SKIP LOCKED in PostgreSQL):
- * rows handed out are the caller's until it deletes or fails them.
+ * thread opens a connection of its own, as the node node (node.h); every
+ * function returns 0 (or a pointer), or -1 (NULL) with the reason in err
+ * or warehouse_outbox_error.  Rows handed out are the caller's until it
+ * deletes or fails them: in an outbox shared by several nodes (a
+ * PostgreSQL warehouse) warehouse_outbox_next claims them for this
+ * process, and no other takes them while the node is alive.  A shared
+ * outbox has rows that other nodes queue, deliver and leave behind when
+ * they die, so its sender looks for rows and counts them again now and
+ * then.  The connection need not reach the warehouse when it is opened.
  */
-/*
- * Whether the engine reads its outbox for the sender; a PostgreSQL
- * warehouse queues events but does not deliver them yet, and its
- * failed deliveries cannot be listed or queued again.
- */
-int		 warehouse_outbox_readable(const struct warehouse *);
-struct wh_outbox_conn *warehouse_outbox_open(struct warehouse *, char *err,
-		    size_t errlen);
+int		 warehouse_outbox_shared(const struct warehouse *);
+struct wh_outbox_conn *warehouse_outbox_open(struct warehouse *,
+		    const char *node, char *err, size_t errlen);
 void		 warehouse_outbox_close(struct wh_outbox_conn *);
 const char	*warehouse_outbox_error(struct wh_outbox_conn *);
 /* Call fn with each destination id that has queued events, and how many. */
@@ -378,7 +381,10 @@ int		 warehouse_outbox_count(struct wh_outbox_conn *,
 		    void *arg);
 /*
  * Call fn for the first count rows of the destination dest_id of
- * sequence above after, in sequence order.
+ * sequence above after, in sequence order, which are not handed out
+ * already.  An after of 0 says the caller holds none of the destination's
+ * rows: a shared outbox then hands out again those it claimed for this
+ * process before (the claim's answer may have been lost).
  */
 int		 warehouse_outbox_next(struct wh_outbox_conn *,
 		    const char *dest_id, int64_t after, int64_t count,

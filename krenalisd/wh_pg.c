@@ -17,7 +17,8 @@
  * Connections: one per session of the writer (each used by its writer
  * thread), and the warehouse's own, for the schema, the health probe (any
  * HTTP thread) and the quarantine reader (control thread), behind a
- * mutex.  Each reconnects when it finds its connection lost, but not
+ * mutex; and one per sender thread for the outbox (see struct
+ * pg_outbox_conn).  Each reconnects when it finds its connection lost, but not
  * before the backoff of §4 (0.1 s doubling to 5 s) has passed since the
  * last failure: until then the warehouse is known to be down and fails
  * at once.  Its state changes are logged, not each failure.
@@ -32,6 +33,7 @@
 
 #include "buf.h"
 #include "compat.h"
+#include "ids.h"
 #include "log.h"
 #include "timestamp.h"
 #include "xmalloc.h"
@@ -145,9 +147,12 @@ static const struct pg_column rejected_columns[] = {
 };
 
 /*
- * The outbox: seq grows with each row, so it is the commit order.  A row
- * that failed keeps its seq, which is 0 for one never queued ("queue
- * full").
+ * The outbox: seq grows with each row, so it is the order of queueing
+ * (of commit, but for transactions of several writers that overlap).  A
+ * row that failed keeps its seq, which is 0 for one never queued ("queue
+ * full").  claimed_by is NULL for a row no sender holds, else the claim
+ * of the process that holds it: its node id, a space and a token of the
+ * process (see pg_outbox_next).
  */
 static const struct pg_column outbox_columns[] = {
 	{ "seq", "bigint", " GENERATED ALWAYS AS IDENTITY" },
@@ -156,6 +161,7 @@ static const struct pg_column outbox_columns[] = {
 	{ "queued_at", "bigint", NN },
 	{ "message_id", "text", NN },
 	{ "event", "text", NN },
+	{ "claimed_by", "text", "" },
 };
 
 static const struct pg_column outbox_failed_columns[] = {
@@ -204,6 +210,8 @@ static const char indexes_sql[] =
 "ON krenalis_rejected (\"received_at\");\n"
 "CREATE INDEX IF NOT EXISTS \"krenalis_outbox_destination\" "
 "ON krenalis_outbox (\"destination_id\", \"seq\");\n"
+"CREATE INDEX IF NOT EXISTS \"krenalis_outbox_claimed\" "
+"ON krenalis_outbox (\"claimed_by\") WHERE \"claimed_by\" IS NOT NULL;\n"
 "CREATE INDEX IF NOT EXISTS \"krenalis_outbox_failed_destination\" "
 "ON krenalis_outbox_failed (\"destination_id\", \"failed_at\")";
 
@@ -489,6 +497,13 @@ wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 	table_sql(&b, "krenalis_outbox", outbox_columns, NOUTBOX, "\"seq\"");
 	table_sql(&b, "krenalis_outbox_failed", outbox_failed_columns,
 	    NOUTBOX_FAILED, NULL);
+	/*
+	 * The outbox is krenalisd's own queue, not a table of the
+	 * warehouse's users: one made before its rows were claimed gains
+	 * the column, NULL in every row (no sender holds them).
+	 */
+	buf_adds(&b, "ALTER TABLE krenalis_outbox ADD COLUMN IF NOT EXISTS "
+	    "\"claimed_by\" text;\n");
 	if ((res = pg_run(conn, b.p, 0, NULL, deadline, err, errlen)) == NULL)
 		goto out;
 	PQclear(res);
@@ -1284,6 +1299,271 @@ pg_describe_state(struct warehouse *wh)
 	return s;
 }
 
+/*
+ * A sender thread's connection to the outbox (spec/destinations.md §3:
+ * several nodes share the delivery work).  The rows it holds carry its
+ * claim, "<node> <token>", the token drawn when it is opened, so that
+ * rows claimed by an earlier process of the same node, one killed or
+ * stopped, are known as not held and are taken again at once; rows
+ * claimed by a node that is down (no heartbeat in krenalis_nodes for 15
+ * seconds, spec/postgresql.md §6) are taken by any node.  Rows are
+ * claimed with FOR UPDATE SKIP LOCKED, so senders of several nodes never
+ * wait for each other, nor take the same row.
+ */
+struct pg_outbox_conn {
+	struct wh_outbox_conn	 ob;		/* first: see warehouse.h */
+	struct pg_wh		*pw;
+	PGconn			*conn;
+	char			*node;
+	char			*claim;
+	char			 err[512];
+};
+
+#define CLAIM_TOKEN_LEN	12
+
+static struct wh_outbox_conn *
+pg_outbox_open(struct warehouse *wh, const char *node, char *err,
+    size_t errlen)
+{
+	struct pg_outbox_conn	*oc = xcalloc(1, sizeof(*oc));
+	char			 token[CLAIM_TOKEN_LEN + 1];
+
+	ids_new_id(token);
+	oc->pw = (struct pg_wh *)wh;
+	oc->node = xstrdup(node);
+	xasprintf(&oc->claim, "%s %s", node, token);
+	return &oc->ob;
+}
+
+/* Run sql on the connection, made when there is none; NULL with err. */
+static PGresult *
+outbox_run(struct pg_outbox_conn *oc, const char *sql, int nparams,
+    const char *const *params)
+{
+	return conn_run(oc->pw, &oc->conn, 0, sql, nparams, params,
+	    timestamp_now() + oc->pw->timeout * 1000LL, oc->err,
+	    sizeof(oc->err));
+}
+
+/*
+ * The rows this process holds go back to the queue for any node, so that
+ * a node stopped does not keep them from the others for the 15 seconds
+ * it takes to be seen down.
+ */
+static void
+pg_outbox_close(struct wh_outbox_conn *ob)
+{
+	struct pg_outbox_conn	*oc = (struct pg_outbox_conn *)ob;
+	PGresult		*res;
+	const char		*claim = oc->claim;
+
+	if (oc->conn != NULL && (res = outbox_run(oc, "UPDATE "
+	    "krenalis_outbox SET claimed_by = NULL WHERE claimed_by = $1", 1,
+	    &claim)) != NULL)
+		PQclear(res);
+	PQfinish(oc->conn);
+	free(oc->node);
+	free(oc->claim);
+	free(oc);
+}
+
+static const char *
+pg_outbox_error(struct wh_outbox_conn *ob)
+{
+	return ((struct pg_outbox_conn *)ob)->err;
+}
+
+static int
+pg_outbox_count(struct wh_outbox_conn *ob, void (*fn)(void *, const char *,
+    int64_t), void *arg)
+{
+	PGresult	*res;
+	int		 i;
+
+	if ((res = outbox_run((struct pg_outbox_conn *)ob, "SELECT "
+	    "destination_id, count(*) FROM krenalis_outbox GROUP BY "
+	    "destination_id", 0, NULL)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++)
+		fn(arg, PQgetvalue(res, i, 0),
+		    strtoll(PQgetvalue(res, i, 1), NULL, 10));
+	PQclear(res);
+	return 0;
+}
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	int64_t	x = ((const struct wh_outbox_row *)a)->seq;
+	int64_t	y = ((const struct wh_outbox_row *)b)->seq;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Claim the first count rows of dest_id that no live process holds, and
+ * with after 0 those this connection claimed before (see warehouse.h).
+ * after says nothing else here: transactions of several writers commit
+ * rows out of seq order, so a row may appear below what was handed out;
+ * the claims, not the seqs, say which rows are handed out.
+ */
+static int
+pg_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
+    int64_t count, void (*fn)(void *, const struct wh_outbox_row *),
+    void *arg)
+{
+	struct pg_outbox_conn	*oc = (struct pg_outbox_conn *)ob;
+	struct wh_outbox_row	*rows;
+	PGresult		*res;
+	char			 n[32];
+	const char		*params[5] = { oc->claim, dest_id, oc->node,
+				    after == 0 ? "t" : "f", n };
+	int			 i, nrows;
+
+	snprintf(n, sizeof(n), "%lld", (long long)count);
+	if ((res = outbox_run(oc, "UPDATE krenalis_outbox SET claimed_by = $1 "
+	    "WHERE seq IN (SELECT seq FROM krenalis_outbox o "
+	    "WHERE destination_id = $2 AND (claimed_by IS NULL "
+	    "OR (claimed_by = $1 AND $4::boolean) "
+	    "OR (claimed_by <> $1 AND (split_part(claimed_by, ' ', 1) = $3 "
+	    "OR NOT EXISTS (SELECT FROM krenalis_nodes n WHERE n.id = "
+	    "split_part(o.claimed_by, ' ', 1) AND n.seen_at > now() - "
+	    "interval '15 seconds')))) "
+	    "ORDER BY seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED) "
+	    "RETURNING seq, queued_at, message_id, event", 5,
+	    params)) == NULL)
+		return -1;
+	nrows = PQntuples(res);
+	rows = xreallocarray(NULL, nrows + 1, sizeof(*rows));
+	for (i = 0; i < nrows; i++) {
+		rows[i].seq = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		rows[i].queued_at = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		rows[i].message_id = PQgetvalue(res, i, 2);
+		rows[i].event = PQgetvalue(res, i, 3);
+		rows[i].eventlen = (size_t)PQgetlength(res, i, 3);
+	}
+	qsort(rows, nrows, sizeof(*rows), cmp_seq);
+	for (i = 0; i < nrows; i++)
+		fn(arg, &rows[i]);
+	free(rows);
+	PQclear(res);
+	return 0;
+}
+
+/* The n sequences as a PostgreSQL array, "{1,2,3}"; malloc'd. */
+static char *
+seq_array(const int64_t *seq, size_t n)
+{
+	struct buf	 b;
+	char		 num[32];
+	size_t		 i;
+
+	buf_init(&b);
+	buf_addc(&b, '{');
+	for (i = 0; i < n; i++) {
+		snprintf(num, sizeof(num), i > 0 ? ",%lld" : "%lld",
+		    (long long)seq[i]);
+		buf_adds(&b, num);
+	}
+	buf_adds(&b, "}");
+	return buf_finish(&b);
+}
+
+static int
+pg_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
+{
+	PGresult	*res;
+	char		*a = seq_array(seq, n);
+	const char	*params[1] = { a };
+
+	res = outbox_run((struct pg_outbox_conn *)ob, "DELETE FROM "
+	    "krenalis_outbox WHERE seq = ANY($1::bigint[])", 1, params);
+	free(a);
+	PQclear(res);
+	return res != NULL ? 0 : -1;
+}
+
+/* One statement, so one transaction. */
+static int
+pg_outbox_fail(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
+    int64_t failed_at, const char *reason, int attempts)
+{
+	PGresult	*res;
+	char		*a = seq_array(seq, n), at[32], tries[32];
+	const char	*params[4] = { a, at, reason, tries };
+
+	snprintf(at, sizeof(at), "%lld", (long long)failed_at);
+	snprintf(tries, sizeof(tries), "%d", attempts);
+	res = outbox_run((struct pg_outbox_conn *)ob, "WITH d AS (DELETE FROM "
+	    "krenalis_outbox WHERE seq = ANY($1::bigint[]) RETURNING seq, "
+	    "destination_id, pipeline_id, queued_at, message_id, event) "
+	    "INSERT INTO krenalis_outbox_failed (seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event, failed_at, reason, "
+	    "attempts) SELECT seq, destination_id, pipeline_id, queued_at, "
+	    "message_id, event, $2::bigint, $3, $4::integer FROM d", 4,
+	    params);
+	free(a);
+	PQclear(res);
+	return res != NULL ? 0 : -1;
+}
+
+static int
+pg_outbox_failed(struct warehouse *wh, const char *dest_id, int64_t count,
+    void (*fn)(void *, const struct wh_failed_row *), void *arg, char *err,
+    size_t errlen)
+{
+	struct wh_failed_row	 r;
+	PGresult		*res;
+	char			 n[32];
+	const char		*params[2] = { dest_id, n };
+	int			 i;
+
+	snprintf(n, sizeof(n), "%lld", (long long)count);
+	if ((res = reader_run((struct pg_wh *)wh, "SELECT message_id, "
+	    "pipeline_id, queued_at, failed_at, attempts, reason FROM "
+	    "krenalis_outbox_failed WHERE destination_id = $1 ORDER BY "
+	    "failed_at DESC, seq DESC LIMIT $2::bigint", 2, params, err,
+	    errlen)) == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++) {
+		r.message_id = PQgetvalue(res, i, 0);
+		r.pipeline_id = PQgetvalue(res, i, 1);
+		r.queued_at = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		r.failed_at = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		r.attempts = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+		r.reason = PQgetvalue(res, i, 5);
+		fn(arg, &r);
+	}
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * As with SQLite: back in their order of failure, at the end of the
+ * queue, queued now.  One statement, so one transaction.
+ */
+static int
+pg_outbox_requeue(struct warehouse *wh, const char *dest_id, int64_t now,
+    int64_t *n, char *err, size_t errlen)
+{
+	PGresult	*res;
+	char		 at[32];
+	const char	*params[2] = { dest_id, at };
+
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	if ((res = reader_run((struct pg_wh *)wh, "WITH f AS (DELETE FROM "
+	    "krenalis_outbox_failed WHERE destination_id = $1 RETURNING *), "
+	    "q AS (INSERT INTO krenalis_outbox (destination_id, pipeline_id, "
+	    "queued_at, message_id, event) SELECT destination_id, "
+	    "pipeline_id, $2::bigint, message_id, event FROM f ORDER BY "
+	    "failed_at, seq RETURNING 1) SELECT count(*) FROM q", 2, params,
+	    err, errlen)) == NULL)
+		return -1;
+	*n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
 const struct wh_engine wh_pg = {
 	.name = "postgresql",
 	.exists = pg_exists,
@@ -1308,4 +1588,14 @@ const struct wh_engine wh_pg = {
 	.down = pg_down,
 	.why = pg_why,
 	.describe = pg_describe_state,
+	.shared = 1,
+	.outbox_open = pg_outbox_open,
+	.outbox_close = pg_outbox_close,
+	.outbox_error = pg_outbox_error,
+	.outbox_count = pg_outbox_count,
+	.outbox_next = pg_outbox_next,
+	.outbox_delete = pg_outbox_delete,
+	.outbox_fail = pg_outbox_fail,
+	.outbox_failed = pg_outbox_failed,
+	.outbox_requeue = pg_outbox_requeue,
 };

@@ -887,7 +887,8 @@ sq_outbox_close(struct wh_outbox_conn *ob)
 }
 
 static struct wh_outbox_conn *
-sq_outbox_open(struct warehouse *wh, char *err, size_t errlen)
+sq_outbox_open(struct warehouse *wh, const char *node, char *err,
+    size_t errlen)
 {
 	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
 	struct sqlite_outbox	*so = xcalloc(1, sizeof(*so));

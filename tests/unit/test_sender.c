@@ -291,7 +291,7 @@ test_outbox(void)
 	}
 	queue(DEST, 5);
 	queue(OTHER, 2);
-	if ((ob = warehouse_outbox_open(wh, err, sizeof(err))) == NULL) {
+	if ((ob = warehouse_outbox_open(wh, "node", err, sizeof(err))) == NULL) {
 		printf("  %s\n", err);
 		CHECK(0);
 		warehouse_close(wh);
