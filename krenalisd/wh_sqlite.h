@@ -11,6 +11,12 @@
 struct event;
 
 /*
+ * The page size of a new warehouse.db, in bytes; one made before keeps
+ * its own.
+ */
+#define WH_SQLITE_PAGE_SIZE	32768
+
+/*
  * The DDL of krenalis_events, its index and the events view
  * (spec/events.md §14.2), of krenalis_rejected (§15), of the dedupe
  * index's krenalis_dedupe (dedupe.h) and of krenalis_meta (the
