@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "unit_datadir.h"
 #include "unit_sqlite.h"
 #include "compat.h"
 #include "timestamp.h"
@@ -198,25 +199,11 @@ test_attach(void)
 int
 main(void)
 {
-	char	*cmd;
-	int	 rc;
-
-	config_init(&cf);
-	if (mkdtemp(datadir) == NULL) {
-		perror("mkdtemp");
+	if (unit_datadir_init(&cf, datadir) == -1)
 		return 1;
-	}
-	free(cf.data_dir);
-	cf.data_dir = xstrdup(datadir);
 	UNIT_RUN(test_new_page_size);
 	UNIT_RUN(test_old_page_size);
 	UNIT_RUN(test_attach);
 	UNIT_RUN(test_checkpoints);
-	rc = UNIT_END();
-	xasprintf(&cmd, "rm -rf '%s'", datadir);
-	if (system(cmd) != 0)
-		rc = 1;
-	free(cmd);
-	config_release(&cf);
-	return rc;
+	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
