@@ -1,6 +1,6 @@
 /*
- * The SQLite engine's statements and row binding, for the benchmark
- * tools that fill a warehouse.db without the daemon.  The daemon reaches
+ * The SQLite engine's statements, row binding and page size, for the
+ * benchmark tools that fill a warehouse.db without the daemon.  The daemon reaches
  * the engine through warehouse.h only.
  */
 #ifndef WH_SQLITE_H
