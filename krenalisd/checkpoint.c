@@ -21,7 +21,6 @@ struct checkpoint {
 	char		*path;
 	sqlite3		*db;		/* the thread's own */
 	_Atomic int	 page_size;	/* bytes; 0 until started */
-	_Atomic int	 frames;	/* in the WAL at the last commit */
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cv;		/* due or stop, on a monotonic clock */
 	int		 due;		/* the WAL is past the passive mark */
@@ -171,7 +170,6 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	struct checkpoint	*cp = arg;
 	int64_t			 bytes;
 
-	atomic_store(&cp->frames, frames);
 	bytes = (int64_t)frames * atomic_load(&cp->page_size);
 	if (bytes >= CHECKPOINT_FALLBACK_BYTES)
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
