@@ -1,6 +1,6 @@
 /*
- * The SQLite engine's statements and row binding, for the benchmark
- * tools that fill a warehouse.db without the daemon.  The daemon reaches
+ * The SQLite engine's statements, row binding and page size, for the
+ * benchmark tools that fill a warehouse.db without the daemon.  The daemon reaches
  * the engine through warehouse.h only.
  */
 #ifndef WH_SQLITE_H
@@ -9,6 +9,12 @@
 #include <sqlite3.h>
 
 struct event;
+
+/*
+ * The page size of a new warehouse.db, in bytes; one made before keeps
+ * its own.
+ */
+#define WH_SQLITE_PAGE_SIZE	32768
 
 /*
  * The DDL of krenalis_events, its index and the events view

@@ -8,8 +8,8 @@
  *		writer: jsonscan_parse, then event_decode of every event.
  *   sqlite	the writer's inserts alone: a fresh database with
  *		wh_sqlite_schema_sql and the writer's settings (WAL,
- *		synchronous=FULL, its page and cache sizes and WAL
- *		autocheckpoint), the prepared wh_sqlite_insert_sql bound with
+ *		synchronous=FULL, its page and cache sizes, the checkpoints
+ *		of checkpoint.h), the prepared wh_sqlite_insert_sql bound with
  *		wh_sqlite_bind_event from events decoded once up front, one
  *		transaction per 500 rows, no dedupe.
  *   dedupe	the same plus, as the writer does, one row of
@@ -19,10 +19,12 @@
  * "RESULT key=value ...".
  *
  * With -L rounds, only the writer's levers instead: the dedupe part with
- * the writer's settings and, beside it, with each setting changed in
- * turn (page size, cache size, WAL checkpoints, the received_at index,
- * the krenalis_dedupe row), in rounds, the same rows each time; a table
- * of medians and their ratios to the writer's settings.
+ * the writer's settings and, beside it, with the settings it had before
+ * and with each setting changed in turn (page size, cache size, WAL
+ * checkpoints, the received_at index, the krenalis_dedupe row), in
+ * rounds, the same rows each time; a table of medians and their ratios
+ * to the writer's settings, and on the RESULT line the gain, the
+ * writer's events/s over those before.
  *
  * With -u, it measures PostgreSQL instead, as a warehouse of the daemon:
  * each of -c connections (threads) does what the writer does for one
@@ -36,7 +38,6 @@
 #include <sys/resource.h>
 #include <err.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "checkpoint.h"
 #include "compat.h"
 #include "dedupe.h"
 #include "event.h"
@@ -162,58 +164,36 @@ run_decode(const struct payload *p, double secs)
 /*
  * The writer's SQLite settings, or one of them changed (-L).  The first
  * lever is the writer's own settings (wh_sqlite.c): WAL, synchronous=FULL,
- * a 16 MiB cache, 4 KiB pages, SQLite's checkpoint every 1000 pages, the
- * received_at index and a krenalis_dedupe row per event.
+ * a 16 MiB cache, 32 KiB pages, no autocheckpoint but the checkpointer of
+ * checkpoint.h, the received_at index and a krenalis_dedupe row per
+ * event.  The second is the settings the writer had before: 4 KiB pages
+ * (SQLite's default) and SQLite's autocheckpoint every 1000 pages.
  */
 struct lever {
 	const char	*name;
 	int		 page_size;	/* bytes, 0: SQLite's default */
 	int		 cache_kib;
 	int		 autocheckpoint;	/* pages; -1: SQLite's */
-	int		 checkpointer;	/* PASSIVE checkpoints from a
-					   thread of their own */
+	int		 checkpointer;	/* the writer's (checkpoint.h) */
 	int		 no_index;	/* without krenalis_events_received_at */
 	int		 no_dedupe;	/* without the krenalis_dedupe row */
 };
 
+#define PAGE	WH_SQLITE_PAGE_SIZE
+
 static const struct lever levers[] = {
-	{ "writer's settings",		0,	16384,	-1, 0, 0, 0 },
-	{ "page_size 8192",		8192,	16384,	-1, 0, 0, 0 },
-	{ "page_size 16384",		16384,	16384,	-1, 0, 0, 0 },
-	{ "page_size 32768",		32768,	16384,	-1, 0, 0, 0 },
-	{ "cache_size 64 MiB",		0,	65536,	-1, 0, 0, 0 },
-	{ "wal_autocheckpoint 10000",	0,	16384,	10000, 0, 0, 0 },
-	{ "checkpoints in a thread",	0,	16384,	0, 1, 0, 0 },
-	{ "no received_at index",	0,	16384,	-1, 0, 1, 0 },
-	{ "no krenalis_dedupe row",	0,	16384,	-1, 0, 0, 1 },
-	{ "32 KiB pages, checkpoints in a thread",
-					32768,	16384,	0, 1, 0, 0 },
+	{ "writer's settings",		PAGE,	16384,	-1, 1, 0, 0 },
+	{ "4 KiB pages, SQLite's autocheckpoint (before)",
+					0,	16384,	-1, 0, 0, 0 },
+	{ "page_size 8192",		8192,	16384,	-1, 1, 0, 0 },
+	{ "page_size 16384",		16384,	16384,	-1, 1, 0, 0 },
+	{ "cache_size 64 MiB",		PAGE,	65536,	-1, 1, 0, 0 },
+	{ "SQLite's autocheckpoint",	PAGE,	16384,	-1, 0, 0, 0 },
+	{ "wal_autocheckpoint 10000",	PAGE,	16384,	10000, 0, 0, 0 },
+	{ "no received_at index",	PAGE,	16384,	-1, 1, 1, 0 },
+	{ "no krenalis_dedupe row",	PAGE,	16384,	-1, 1, 0, 1 },
 };
 #define NLEVERS	(sizeof(levers) / sizeof(levers[0]))
-
-/* A thread making PASSIVE checkpoints of path until *stop. */
-struct checkpointer {
-	const char	*path;
-	atomic_int	 stop;
-	pthread_t	 thread;
-};
-
-static void *
-checkpoint_loop(void *arg)
-{
-	struct checkpointer	*cp = arg;
-	sqlite3			*db;
-
-	if (sqlite3_open(cp->path, &db) != SQLITE_OK)
-		errx(1, "%s: %s", cp->path, sqlite3_errmsg(db));
-	while (!atomic_load(&cp->stop)) {
-		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-		    NULL, NULL);
-		usleep(50000);
-	}
-	sqlite3_close(db);
-	return NULL;
-}
 
 /*
  * Insert the decoded rows, one transaction per batch, into a fresh
@@ -226,11 +206,11 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
     const struct lever *lv, double secs, double *cpu_us)
 {
 	struct clock		 c;
-	struct checkpointer	 cp;
+	struct checkpoint	*cp = NULL;
 	struct event		*evs;
 	sqlite3			*db;
 	sqlite3_stmt		*ins, *ded = NULL;
-	char			 id[PAYLOAD_ID_LEN + 1], *sql;
+	char			 id[PAYLOAD_ID_LEN + 1], *sql, err[512];
 	uint64_t		 seq = 0;
 	int64_t			 received = timestamp_now();
 	size_t			 i, rows = 0;
@@ -260,11 +240,12 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	ins = rows_prepare(db, wh_sqlite_insert_sql);
 	if (dedupe)
 		ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
-	cp.path = path;
-	atomic_init(&cp.stop, 0);
-	if (lv->checkpointer &&
-	    pthread_create(&cp.thread, NULL, checkpoint_loop, &cp) != 0)
-		errx(1, "pthread_create");
+	if (lv->checkpointer) {
+		cp = checkpoint_new(path);
+		checkpoint_attach(cp, db);
+		if (checkpoint_start(cp, err, sizeof(err)) == -1)
+			errx(1, "%s", err);
+	}
 
 	clock_start(&c);
 	do {
@@ -294,13 +275,10 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	} while (wall_now() - c.wall < secs);
 	clock_stop(&c);
 
-	if (lv->checkpointer) {
-		atomic_store(&cp.stop, 1);
-		pthread_join(cp.thread, NULL);
-	}
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ded);
 	sqlite3_close(db);
+	checkpoint_free(cp);
 	/* The ids pointed into id: forget them before the release. */
 	for (i = 0; i < p->n && dedupe; i++)
 		evs[i].message_id = NULL;
@@ -338,12 +316,12 @@ run_levers(const struct payload *p, const char *path, int rounds,
 			l = (k + (size_t)r) % NLEVERS;
 			eps[l][r] = run_sqlite(p, path, 1, &levers[l], secs,
 			    &cpu[l][r]);
-			fprintf(stderr, "ceiling: round %d %-40s %9.0f "
+			fprintf(stderr, "ceiling: round %d %-46s %9.0f "
 			    "events/s %6.2f us CPU/event\n", r + 1,
 			    levers[l].name, eps[l][r], cpu[l][r]);
 			rows_db_remove(path);
 		}
-	printf("%-40s %9s %19s %8s %6s %6s\n", "setting", "events/s",
+	printf("%-46s %9s %19s %8s %6s %6s\n", "setting", "events/s",
 	    "min-max", "us CPU", "ratio", "CPU");
 	for (l = 0; l < NLEVERS; l++) {
 		qsort(eps[l], rounds, sizeof(double), cmp_double);
@@ -352,12 +330,12 @@ run_levers(const struct payload *p, const char *path, int rounds,
 		cmed[l] = cpu[l][rounds / 2];
 		lo = eps[l][0];
 		hi = eps[l][rounds - 1];
-		printf("%-40s %9.0f %9.0f-%-9.0f %8.2f %6.2f %6.2f\n",
+		printf("%-46s %9.0f %9.0f-%-9.0f %8.2f %6.2f %6.2f\n",
 		    levers[l].name, med[l], lo, hi, cmed[l], med[l] / med[0],
 		    cmed[l] / cmed[0]);
 	}
-	printf("RESULT levers=%zu rounds=%d writer_eps=%.0f best_eps=%.0f\n",
-	    NLEVERS, rounds, med[0], med[NLEVERS - 1]);
+	printf("RESULT levers=%zu rounds=%d writer_eps=%.0f before_eps=%.0f "
+	    "gain=%.2f\n", NLEVERS, rounds, med[0], med[1], med[0] / med[1]);
 }
 
 /* Run sql, or exit with its error. */

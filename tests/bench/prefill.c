@@ -10,9 +10,10 @@
  * lie within the daemon's default dedupe window (7 days) for a few days
  * after the file is made; run.sh remakes it when it is older.
  *
- * The file is written with neither journal nor sync (it is scratch data
- * until it is complete), switched to WAL as the daemon wants it, and
- * renamed into place only when whole.
+ * The file is written with the page size of a warehouse the daemon
+ * makes, with neither journal nor sync (it is scratch data until it is
+ * complete), switched to WAL as the daemon wants it, and renamed into
+ * place only when whole.
  */
 #include <err.h>
 #include <stdio.h>
@@ -50,7 +51,7 @@ main(int argc, char *argv[])
 	sqlite3_stmt	*ins, *ded;
 	const char	*out = NULL, *errstr;
 	const char	*idp;
-	char		*tmp, id[PAYLOAD_ID_LEN + 1];
+	char		*tmp, *sql, id[PAYLOAD_ID_LEN + 1];
 	long long	 n = 0, i;
 	int64_t		 now, first, at;
 	int		 ch;
@@ -80,8 +81,11 @@ main(int argc, char *argv[])
 
 	xasprintf(&tmp, "%s.tmp", out);
 	db = rows_db_create(tmp);
-	rows_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-	    "PRAGMA cache_size=-262144;");
+	xasprintf(&sql, "PRAGMA page_size=%d; PRAGMA journal_mode=OFF; "
+	    "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;",
+	    WH_SQLITE_PAGE_SIZE);
+	rows_exec(db, sql);
+	free(sql);
 	rows_exec(db, wh_sqlite_schema_sql);
 	ins = rows_prepare(db, wh_sqlite_insert_sql);
 	ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);

@@ -13,13 +13,16 @@ print(json.dumps([{"type": "track", "event": "e" * 200, "userId": "u%d" % i}
     for i in range(2000)]))' >"$T/batch"
 req POST /v1/events --data-binary "@$T/batch" -H "$AUTH"
 expect_eq "stored" 200 "$(cat "$T/status")"
-# Everything into warehouse.db, then its last three pages overwritten.
+# Everything into warehouse.db, then its last three pages overwritten,
+# whatever their size.
 sql 'pragma wal_checkpoint(TRUNCATE)' >/dev/null
-python3 - "$DATA/warehouse.db" <<'PY'
+page=$(sql 'pragma page_size')
+python3 - "$DATA/warehouse.db" "$page" <<'PY'
 import os, sys
+page = int(sys.argv[2])
 with open(sys.argv[1], "r+b") as f:
-    f.seek(-3 * 4096, os.SEEK_END)
-    f.write(b"\xa5" * 3 * 4096)
+    f.seek(-3 * page, os.SEEK_END)
+    f.write(b"\xa5" * 3 * page)
 PY
 track c1
 expect_http "ingest on a corrupt warehouse" 503 "$STORE_FAILED"

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "unit_datadir.h"
 #include "unit_sqlite.h"
 #include "buf.h"
 #include "compat.h"
@@ -355,16 +356,8 @@ test_outbox(void)
 int
 main(void)
 {
-	char	*cmd;
-	int	 rc;
-
-	config_init(&cf);
-	if (mkdtemp(datadir) == NULL) {
-		perror("mkdtemp");
+	if (unit_datadir_init(&cf, datadir) == -1)
 		return 1;
-	}
-	free(cf.data_dir);
-	cf.data_dir = xstrdup(datadir);
 	UNIT_RUN(test_verdict);
 	UNIT_RUN(test_backoff);
 	UNIT_RUN(test_body);
@@ -372,11 +365,5 @@ main(void)
 	UNIT_RUN(test_fit);
 	UNIT_RUN(test_reasons);
 	UNIT_RUN(test_outbox);
-	rc = UNIT_END();
-	xasprintf(&cmd, "rm -rf '%s'", datadir);
-	if (system(cmd) != 0)
-		rc = 1;
-	free(cmd);
-	config_release(&cf);
-	return rc;
+	return unit_datadir_end(&cf, datadir, UNIT_END());
 }

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "unit.h"
+#include "unit_datadir.h"
 #include "unit_sqlite.h"
 #include "compat.h"
 #include "timestamp.h"
@@ -390,16 +391,8 @@ test_health(void)
 int
 main(void)
 {
-	char	*cmd;
-	int	 rc;
-
-	config_init(&cf);
-	if (mkdtemp(datadir) == NULL) {
-		perror("mkdtemp");
+	if (unit_datadir_init(&cf, datadir) == -1)
 		return 1;
-	}
-	free(cf.data_dir);
-	cf.data_dir = xstrdup(datadir);
 	/* The events are of 2025: keep them in the window. */
 	cf.dedupe_window_ms = 0;
 	UNIT_RUN(test_engines);
@@ -407,11 +400,5 @@ main(void)
 	UNIT_RUN(test_transactions);
 	UNIT_RUN(test_rejects);
 	UNIT_RUN(test_health);
-	rc = UNIT_END();
-	xasprintf(&cmd, "rm -rf '%s'", datadir);
-	if (system(cmd) != 0)
-		rc = 1;
-	free(cmd);
-	config_release(&cf);
-	return rc;
+	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
