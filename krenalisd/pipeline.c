@@ -37,4 +37,10 @@ pipeline_evaluate(struct batch *b, size_t i, const struct snap_source *src)
 				be->passed = 1;
 		}
 	}
+	/*
+	 * The outbox's copy of the event is written here, by the request's
+	 * thread, not by the writer, which every request waits for.
+	 */
+	if (be->sends > 0)
+		event_text(&be->ev, NULL);
 }

@@ -16,8 +16,9 @@ struct snap_source;
  * of b: its result (disabled, filtered with the false condition, consent
  * or passed) goes into b->results and b->conds, and the event is marked
  * passed when an import pipeline passed it, and counts the send
- * pipelines that did.  Filters read the decoded event as
- * it is; nothing is built or allocated for them.
+ * pipelines that did, and then has its text (event_text) made for the
+ * outbox.  Filters read the decoded event as it is; nothing is built or
+ * allocated for them.
  */
 void	pipeline_evaluate(struct batch *b, size_t i,
 	    const struct snap_source *src);

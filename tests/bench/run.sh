@@ -64,13 +64,13 @@ if [ -n "$QUICK" ]; then
 	ROWS=${ROWS:-500000}
 	REPEATS=${REPEATS:-2}
 	WARM=1; SECS=3; CEIL_SECS=1; LAT_SECS=3
-	RSS_SECS=4
+	RSS_SECS=4; SEND_SECS=6
 else
 	ROWS=${ROWS:-5000000}
 	REPEATS=${REPEATS:-3}
 	WARM=2; SECS=10; CEIL_SECS=4
 	LAT_SECS=20
-	RSS_SECS=20
+	RSS_SECS=20; SEND_SECS=60
 fi
 case $REPEATS in
 ''|*[!0-9]*|0)
@@ -195,13 +195,12 @@ kr() {
 	"$KRCTL" -s "$DATA/krenalisd.sock" "$@"
 }
 
-# A second krenalisd, the destination of sc_send: a source with no
-# pipeline, which accepts every event and stores none; SINK_PID,
-# SINK_PORT, SINK_KEY.
+# The sink of sc_send: bare, which reads each request whole and answers
+# 200, storing nothing, so that the two cores go to the daemon under
+# test; SINK_PID, SINK_PORT.
 sink_start() {
-	daemon_start
-	bench_source sink
-	SINK_PID=$PID SINK_PORT=$PORT SINK_KEY=$KEY SINK_DATA=$DATA
+	bare_start
+	SINK_PID=$PID SINK_PORT=$PORT SINK_DATA=$DATA
 	PID=
 }
 
@@ -213,12 +212,14 @@ sink_stop() {
 	PID=$_p DATA=$_d SINK_PID=
 }
 
-# A running daemon whose source has a pipeline storing every event and
-# a send pipeline passing every event to the sink.
+# send_ready [PORT]: a running daemon whose source has a pipeline
+# storing every event and a send pipeline passing every event to the
+# sink, or to PORT of 127.0.0.1 (9, where nothing listens: a destination
+# that is down).
 send_ready() {
 	daemon_ready
-	kr destination add sink --url "http://127.0.0.1:$SINK_PORT/v1/events" \
-	    --header "Authorization: Bearer $SINK_KEY" >/dev/null &&
+	kr destination add sink \
+	    --url "http://127.0.0.1:${1:-$SINK_PORT}/v1/events" >/dev/null &&
 	    kr pipeline add bench "to sink" --send sink >/dev/null || exit 1
 }
 
@@ -564,11 +565,13 @@ properties.duration_minutes is greater than $((n * 5))"
 }
 
 # The sender: 500-event batches into a source without and with a send
-# pipeline to a second krenalisd, in the same run; how fast the events
-# are delivered (from the start of the load until the queue is empty);
-# and the delivery latency, commit to 2xx, at half the ingest rate with
-# the send pipeline (the p50 and p99 of destination show, over the last
-# minute).
+# pipeline to the sink, in the same run; how fast the events are
+# delivered (from the start of the load until the queue is empty).  Then
+# at half the ingest rate with the send pipeline, for $SEND_SECS seconds:
+# the delivery latency, commit to 2xx (the p50 and p99 of destination
+# show, over the last minute), and the queue a sixth of the way in and
+# at the end; and the daemon's peak RSS at that rate with the
+# destination down, beside the same load without a destination.
 sc_send() {
 	c=$(val batch_conns)
 	c=${c:-8}
@@ -596,38 +599,63 @@ sc_send() {
 	done
 	put_stats delivered delivered_eps $(runs delivered)
 	rate=$(calc "m / 2" m="$(val send_med)")
+	rate=${rate:-10000}
 	put send_rate "$rate"
 	send_ready
-	load send-latency -c 16 -b 500 -r "${rate:-10000}" -w "$WARM" \
-	    -t "$LAT_SECS"
+	(sleep $((WARM + SEND_SECS / 6)); dest_get 'j["queue"]["events"]' \
+	    >"$T/queue-early") &
+	qpid=$!
+	load send-latency -c 16 -b 500 -r "$rate" -w "$WARM" -t "$SEND_SECS"
+	wait "$qpid"
+	put send_queue_early "$(cat "$T/queue-early")"
+	put send_queue_end "$(dest_get 'j["queue"]["events"]')"
 	drain 600
 	put send_p50_ms "$(dest_get 'j["latency"]["p50"] * 1000')"
 	put send_p99_ms "$(dest_get 'j["latency"]["p99"] * 1000')"
+	daemon_stop
+	daemon_ready
+	load half-nodest -c 16 -b 500 -r "$rate" -w "$WARM" -t "$SEND_SECS"
+	put send_rss_nodest_kb "$(get half-nodest rss_hwm_kb)"
+	daemon_stop
+	send_ready 9
+	load half-down -c 16 -b 500 -r "$rate" -w "$WARM" -t "$SEND_SECS"
+	put send_rss_down_kb "$(get half-down rss_hwm_kb)"
+	put send_down_queue "$(dest_get 'j["queue"]["events"]')"
 	daemon_stop
 	sink_stop
 }
 
 tab_send() {
-	e=$(val nosend_med); w=$(val send_med); d=$(val delivered_med)
+	e=$(val nosend_med); w=$(val send_med)
 	p=$(val send_p99_ms)
+	q0=$(val send_queue_early); q1=$(val send_queue_end)
+	rn=$(val send_rss_nodest_kb); rd=$(val send_rss_down_kb)
 	echo
 	series_head "send pipeline, $(val send_conns) conns, events/s"
 	series "ingest, no send pipeline" nosend
 	series "ingest, with a send pipeline" send
 	series "delivered to the sink" delivered
-	echo "  delivery latency (commit to 2xx) at" \
-	    "$(fmt %.0f "$(val send_rate)") events/s, 16 conns, one run:" \
-	    "p50 $(fmt %.1f "$(val send_p50_ms)") ms, p99 $(fmt %.1f "$p") ms"
+	echo "  at $(fmt %.0f "$(val send_rate)") events/s (half), 16 conns," \
+	    "${SEND_SECS} s, one run: delivery latency (commit to 2xx)" \
+	    "p50 $(fmt %.1f "$(val send_p50_ms)") ms," \
+	    "p99 $(fmt %.1f "$p") ms; queue $q0 events at" \
+	    "$((SEND_SECS / 6)) s, $q1 at the end"
+	echo "  peak RSS at that rate: $(mib "$rn") MiB without a" \
+	    "destination, $(mib "$rd") MiB with it down" \
+	    "($(val send_down_queue) events queued)"
 	row "ingest with a send pipeline" "$(fmt %.0f "$w")" "events/s" \
-	    ">= 0.5 x without" "$(fmt %.2f "$(calc "w / e" w="$w" e="$e")")" \
-	    "$(verdict "w >= 0.5 * e" w="$w" e="$e")"
-	row "delivered" "$(fmt %.0f "$d")" "events/s" \
-	    ">= 0.5 x ingest with send" \
-	    "$(fmt %.2f "$(calc "d / w" d="$d" w="$w")")" \
-	    "$(verdict "d >= 0.5 * w" d="$d" w="$w")"
+	    ">= 0.7 x without" "$(fmt %.2f "$(calc "w / e" w="$w" e="$e")")" \
+	    "$(verdict "w >= 0.7 * e" w="$w" e="$e")"
+	row "queue growth at half max" "$(calc "b - a" a="$q0" b="$q1")" \
+	    "events" "<= 2000 (4 batches in flight)" "" \
+	    "$(verdict "b - a <= 2000" a="$q0" b="$q1")"
 	row "p99 delivery at half max" "$(fmt %.1f "$p")" "ms" "<= 1000 ms" \
 	    "$(fmt %.2f "$(calc "p / 1000" p="$p")")" \
 	    "$(verdict "p <= 1000" p="$p")"
+	row "RSS, destination down" "$(mib "$rd")" "MiB" \
+	    "<= no destination + 100 MiB" \
+	    "$(mib "$(calc "d - n" d="$rd" n="$rn")")" \
+	    "$(verdict "d - n <= 102400" d="$rd" n="$rn")"
 }
 
 tab_filters() {
