@@ -10,9 +10,10 @@
  * behind a mutex), the writer's session, a read-only one for the
  * quarantine and the failed deliveries, opened on first use by the
  * control thread, and one outbox connection per sender thread.  Each
- * of them that writes leaves its checkpoints to the checkpointer of
- * checkpoint.h, which runs them in a thread and on a connection of its
- * own; the reader never commits, so never checkpoints.
+ * of them that writes checkpoints as SQLite does by default, once a
+ * commit leaves 1000 pages in the WAL (32 MiB with 32 KiB pages): a
+ * thread of checkpoints of its own gained nothing in the writer's
+ * ceiling and was slower on a warehouse of 5 million rows (BENCHMARKS.md).
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -29,7 +30,6 @@
 #include "log.h"
 #include "timestamp.h"
 #include "xmalloc.h"
-#include "checkpoint.h"
 #include "config.h"
 #include "dedupe.h"
 #include "event.h"
@@ -52,7 +52,6 @@ struct sqlite_wh {
 	 * writes elsewhere, cannot tell when that is over; a commit can.
 	 */
 	_Atomic int		 corrupt;
-	struct checkpoint	*cp;
 };
 
 struct sqlite_session {
@@ -343,7 +342,6 @@ sq_close(struct warehouse *wh)
 
 	sqlite3_close(sw->ro);
 	sqlite3_close(sw->probe);
-	checkpoint_free(sw->cp);
 	pthread_mutex_destroy(&sw->probe_mtx);
 	free(sw->synchronous);
 	free(sw->path);
@@ -361,11 +359,9 @@ sq_open(const struct config *cf, char *err, size_t errlen)
 	sw->synchronous = xstrdup(cf->synchronous);
 	sw->window = cf->dedupe_window_ms;
 	pthread_mutex_init(&sw->probe_mtx, NULL);
-	sw->cp = checkpoint_new(sw->path);
 	if (sqlite3_open_v2(sw->path, &sw->probe, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto fail;
-	checkpoint_attach(sw->cp, sw->probe);
 	/*
 	 * The page size takes effect only on a new, empty file, so it comes
 	 * before journal_mode, which writes the first page.  An existing
@@ -702,14 +698,9 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	char			*sql;
 	int			 rc;
 
-	if (checkpoint_start(sw->cp, err, errlen) == -1) {
-		sq_session_free(&ss->s);
-		return NULL;
-	}
 	if (sqlite3_open_v2(sw->path, &ss->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
-	checkpoint_attach(sw->cp, ss->db);
 	/* spec/ingest.md §11.2: a lock not obtained within 5 s fails. */
 	sqlite3_busy_timeout(ss->db, 5000);
 	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
@@ -912,14 +903,9 @@ sq_outbox_open(struct warehouse *wh, const char *node, char *err,
 	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
 	struct sqlite_outbox	*so = xcalloc(1, sizeof(*so));
 
-	if (checkpoint_start(sw->cp, err, errlen) == -1) {
-		sq_outbox_close(&so->ob);
-		return NULL;
-	}
 	if (sqlite3_open_v2(sw->path, &so->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
-	checkpoint_attach(sw->cp, so->db);
 	sqlite3_busy_timeout(so->db, 5000);
 	/*
 	 * Its commits delete delivered rows and move failed ones: one lost

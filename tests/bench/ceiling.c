@@ -8,8 +8,8 @@
  *		writer: jsonscan_parse, then event_decode of every event.
  *   sqlite	the writer's inserts alone: a fresh database with
  *		wh_sqlite_schema_sql and the writer's settings (WAL,
- *		synchronous=FULL, its page and cache sizes, the checkpoints
- *		of checkpoint.h), the prepared wh_sqlite_insert_sql bound with
+ *		synchronous=FULL, its page and cache sizes, SQLite's
+ *		checkpoints), the prepared wh_sqlite_insert_sql bound with
  *		wh_sqlite_bind_event from events decoded once up front, one
  *		transaction per 500 rows, no dedupe.
  *   dedupe	the same plus, as the writer does, one row of
@@ -49,7 +49,6 @@
 #include <sqlite3.h>
 
 #include "buf.h"
-#include "checkpoint.h"
 #include "compat.h"
 #include "dedupe.h"
 #include "event.h"
@@ -164,17 +163,17 @@ run_decode(const struct payload *p, double secs)
 /*
  * The writer's SQLite settings, or one of them changed (-L).  The first
  * lever is the writer's own settings (wh_sqlite.c): WAL, synchronous=FULL,
- * a 16 MiB cache, 32 KiB pages, no autocheckpoint but the checkpointer of
- * checkpoint.h, the received_at index and a krenalis_dedupe row per
- * event.  The second is the settings the writer had before: 4 KiB pages
- * (SQLite's default) and SQLite's autocheckpoint every 1000 pages.
+ * a 16 MiB cache, 32 KiB pages, SQLite's autocheckpoint every 1000 pages,
+ * the received_at index and a krenalis_dedupe row per event.  The second
+ * is the settings the writer had before: 4 KiB pages (SQLite's
+ * default).  A thread of checkpoints of their own, measured here too
+ * once, gained nothing beside them (BENCHMARKS.md).
  */
 struct lever {
 	const char	*name;
 	int		 page_size;	/* bytes, 0: SQLite's default */
 	int		 cache_kib;
 	int		 autocheckpoint;	/* pages; -1: SQLite's */
-	int		 checkpointer;	/* the writer's (checkpoint.h) */
 	int		 no_index;	/* without krenalis_events_received_at */
 	int		 no_dedupe;	/* without the krenalis_dedupe row */
 };
@@ -182,16 +181,14 @@ struct lever {
 #define PAGE	WH_SQLITE_PAGE_SIZE
 
 static const struct lever levers[] = {
-	{ "writer's settings",		PAGE,	16384,	-1, 1, 0, 0 },
-	{ "4 KiB pages, SQLite's autocheckpoint (before)",
-					0,	16384,	-1, 0, 0, 0 },
-	{ "page_size 8192",		8192,	16384,	-1, 1, 0, 0 },
-	{ "page_size 16384",		16384,	16384,	-1, 1, 0, 0 },
-	{ "cache_size 64 MiB",		PAGE,	65536,	-1, 1, 0, 0 },
-	{ "SQLite's autocheckpoint",	PAGE,	16384,	-1, 0, 0, 0 },
-	{ "wal_autocheckpoint 10000",	PAGE,	16384,	10000, 0, 0, 0 },
-	{ "no received_at index",	PAGE,	16384,	-1, 1, 1, 0 },
-	{ "no krenalis_dedupe row",	PAGE,	16384,	-1, 1, 0, 1 },
+	{ "writer's settings",		PAGE,	16384,	-1, 0, 0 },
+	{ "4 KiB pages (before)",	0,	16384,	-1, 0, 0 },
+	{ "page_size 8192",		8192,	16384,	-1, 0, 0 },
+	{ "page_size 16384",		16384,	16384,	-1, 0, 0 },
+	{ "cache_size 64 MiB",		PAGE,	65536,	-1, 0, 0 },
+	{ "wal_autocheckpoint 10000",	PAGE,	16384,	10000, 0, 0 },
+	{ "no received_at index",	PAGE,	16384,	-1, 1, 0 },
+	{ "no krenalis_dedupe row",	PAGE,	16384,	-1, 0, 1 },
 };
 #define NLEVERS	(sizeof(levers) / sizeof(levers[0]))
 
@@ -206,11 +203,10 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
     const struct lever *lv, double secs, double *cpu_us)
 {
 	struct clock		 c;
-	struct checkpoint	*cp = NULL;
 	struct event		*evs;
 	sqlite3			*db;
 	sqlite3_stmt		*ins, *ded = NULL;
-	char			 id[PAYLOAD_ID_LEN + 1], *sql, err[512];
+	char			 id[PAYLOAD_ID_LEN + 1], *sql;
 	uint64_t		 seq = 0;
 	int64_t			 received = timestamp_now();
 	size_t			 i, rows = 0;
@@ -240,12 +236,6 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	ins = rows_prepare(db, wh_sqlite_insert_sql);
 	if (dedupe)
 		ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
-	if (lv->checkpointer) {
-		cp = checkpoint_new(path);
-		checkpoint_attach(cp, db);
-		if (checkpoint_start(cp, err, sizeof(err)) == -1)
-			errx(1, "%s", err);
-	}
 
 	clock_start(&c);
 	do {
@@ -278,7 +268,6 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ded);
 	sqlite3_close(db);
-	checkpoint_free(cp);
 	/* The ids pointed into id: forget them before the release. */
 	for (i = 0; i < p->n && dedupe; i++)
 		evs[i].message_id = NULL;

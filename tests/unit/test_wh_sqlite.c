@@ -1,12 +1,8 @@
 /*
- * Unit tests of the SQLite warehouse's file and checkpoints
- * (krenalisd/wh_sqlite.c, krenalisd/checkpoint.h): a new warehouse.db
- * has pages of WH_SQLITE_PAGE_SIZE, one made with 4 KiB pages keeps them
- * and takes events, and a connection attached to the checkpointer has no
- * autocheckpoint of its own yet keeps the WAL bounded under thousands of
- * commits made without pause.
+ * Unit tests of the SQLite warehouse's file (krenalisd/wh_sqlite.c): a
+ * new warehouse.db has pages of WH_SQLITE_PAGE_SIZE, and one made with
+ * 4 KiB pages keeps them and takes events.
  */
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +16,11 @@
 #include "compat.h"
 #include "timestamp.h"
 #include "xmalloc.h"
-#include "../../krenalisd/checkpoint.h"
 #include "../../krenalisd/config.h"
 #include "../../krenalisd/event.h"
 #include "../../krenalisd/warehouse.h"
 #include "../../krenalisd/wh_sqlite.h"
 
-#define COMMITS		4000
 
 static struct config	cf;
 static char		datadir[] = "/tmp/krenalis-whsq.XXXXXX";
@@ -135,67 +129,6 @@ test_old_page_size(void)
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"), 2);
 }
 
-/*
- * Commits made without pause, each of a few pages: without checkpoints
- * the WAL would pass 200 MiB.  The checkpointer keeps it near
- * CHECKPOINT_FALLBACK_BYTES at most.
- */
-static void
-test_checkpoints(void)
-{
-	struct checkpoint	*cp;
-	struct stat		 st;
-	sqlite3			*db;
-	char			*path, *wal, err[512];
-	off_t			 most = 0;
-	int			 i;
-
-	xasprintf(&path, "%s/ckpt.db", datadir);
-	xasprintf(&wal, "%s-wal", path);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	exec(db, "PRAGMA page_size=32768; PRAGMA journal_mode=WAL; "
-	    "PRAGMA synchronous=OFF; CREATE TABLE t (b BLOB)");
-	cp = checkpoint_new(path);
-	checkpoint_attach(cp, db);
-	CHECK_INT(unit_sql_int(path, "PRAGMA wal_autocheckpoint", NULL),
-	    1000);
-	CHECK_INT(checkpoint_start(cp, err, sizeof(err)), 0);
-	CHECK_INT(checkpoint_start(cp, err, sizeof(err)), 0);
-	for (i = 0; i < COMMITS; i++) {
-		exec(db, "INSERT INTO t VALUES (randomblob(40000))");
-		if (i % 50 == 0 && stat(wal, &st) == 0 && st.st_size > most)
-			most = st.st_size;
-	}
-	if (stat(wal, &st) == 0 && st.st_size > most)
-		most = st.st_size;
-	printf("  largest WAL: %lld bytes\n", (long long)most);
-	CHECK(most < CHECKPOINT_FALLBACK_BYTES + 32 * 1024 * 1024);
-	CHECK(most > 0);
-	checkpoint_free(cp);
-	sqlite3_close(db);
-	free(wal);
-	free(path);
-}
-
-/* The autocheckpoint of an attached connection, as PRAGMA reads it. */
-static void
-test_attach(void)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	struct checkpoint *cp = checkpoint_new(":memory:");
-
-	CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-	checkpoint_attach(cp, db);
-	CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA wal_autocheckpoint", -1, &st,
-	    NULL), SQLITE_OK);
-	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-	CHECK_INT(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	checkpoint_free(cp);
-}
-
 int
 main(void)
 {
@@ -203,7 +136,5 @@ main(void)
 		return 1;
 	UNIT_RUN(test_new_page_size);
 	UNIT_RUN(test_old_page_size);
-	UNIT_RUN(test_attach);
-	UNIT_RUN(test_checkpoints);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
