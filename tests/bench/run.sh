@@ -17,7 +17,7 @@
 # prints its table, and the end is a summary of every number against its
 # bar.
 #
-#   QUICK=1          about 2 minutes instead of about 8: runs of 3
+#   QUICK=1          a few minutes instead of about 14: runs of 3
 #                    seconds instead of 10, 2 of each instead of 3 (the
 #                    first run of each mode also makes the prefilled
 #                    warehouse: a minute for 5M rows, seconds for 500k)
