@@ -117,6 +117,7 @@ struct sthread {
 	pthread_mutex_t		 mtx;		/* see the top */
 	unsigned short		 jitter[3];	/* erand48's state */
 	int			 unreadable;	/* the outbox; in the log */
+	int			 uncounted;	/* likewise, its count */
 	int64_t			 poll_at;	/* a shared outbox: look */
 	int64_t			 count_at;	/* and count (thread 0) */
 	struct dstate		**ds;
@@ -1008,9 +1009,13 @@ poll_shared(struct sthread *t, int64_t now, int *woken)
 	}
 	if (t->index == 0 && now >= t->count_at) {
 		t->count_at = now + RECOUNT_MS;
-		if (count_queues(t->ob) == -1 && !t->unreadable)
-			log_warnx("sender: cannot count the queues: %s",
-			    warehouse_outbox_error(t->ob));
+		if (count_queues(t->ob) == -1) {
+			if (!t->uncounted)
+				log_warnx("sender: cannot count the queues: %s",
+				    warehouse_outbox_error(t->ob));
+			t->uncounted = 1;
+		} else
+			t->uncounted = 0;
 	}
 }
 

@@ -151,8 +151,8 @@ static const struct pg_column rejected_columns[] = {
  * (of commit, but for transactions of several writers that overlap).  A
  * row that failed keeps its seq, which is 0 for one never queued ("queue
  * full").  claimed_by is NULL for a row no sender holds, else the claim
- * of the process that holds it: its node id, a space and a token of the
- * process (see pg_outbox_next).
+ * of the connection that holds it: its node id, a space and a token
+ * (see struct pg_outbox_conn), made at claimed_at.
  */
 static const struct pg_column outbox_columns[] = {
 	{ "seq", "bigint", " GENERATED ALWAYS AS IDENTITY" },
@@ -162,6 +162,7 @@ static const struct pg_column outbox_columns[] = {
 	{ "message_id", "text", NN },
 	{ "event", "text", NN },
 	{ "claimed_by", "text", "" },
+	{ "claimed_at", "timestamp with time zone", "" },
 };
 
 static const struct pg_column outbox_failed_columns[] = {
@@ -478,6 +479,39 @@ table_check(PGconn *conn, const char *name, const struct pg_column *cols,
 	return rc;
 }
 
+/*
+ * The outbox is krenalisd's own queue, not a table of the warehouse's
+ * users (postgresql.md §2 keeps those as they are): one made by a
+ * version that did not claim its rows gains the claim's columns, NULL in
+ * every row (no sender holds them).  Only then, for ALTER TABLE locks the
+ * table even when it has nothing to do.  Clears res, the result of the
+ * statement before.
+ */
+static int
+outbox_claims(PGconn *conn, PGresult *res, int64_t deadline, char *err,
+    size_t errlen)
+{
+	int	missing;
+
+	PQclear(res);
+	if ((res = pg_run(conn, "SELECT count(*) FROM pg_attribute WHERE "
+	    "attrelid = to_regclass('krenalis_outbox') AND attname IN "
+	    "('claimed_by', 'claimed_at') AND NOT attisdropped", 0, NULL,
+	    deadline, err, errlen)) == NULL)
+		return -1;
+	missing = strcmp(PQgetvalue(res, 0, 0), "2") != 0;
+	PQclear(res);
+	if (!missing)
+		return 0;
+	if ((res = pg_run(conn, "ALTER TABLE krenalis_outbox ADD COLUMN IF "
+	    "NOT EXISTS \"claimed_by\" text, ADD COLUMN IF NOT EXISTS "
+	    "\"claimed_at\" timestamp with time zone", 0, NULL, deadline, err,
+	    errlen)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 int
 wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 {
@@ -497,16 +531,9 @@ wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 	table_sql(&b, "krenalis_outbox", outbox_columns, NOUTBOX, "\"seq\"");
 	table_sql(&b, "krenalis_outbox_failed", outbox_failed_columns,
 	    NOUTBOX_FAILED, NULL);
-	/*
-	 * The outbox is krenalisd's own queue, not a table of the
-	 * warehouse's users: one made before its rows were claimed gains
-	 * the column, NULL in every row (no sender holds them).
-	 */
-	buf_adds(&b, "ALTER TABLE krenalis_outbox ADD COLUMN IF NOT EXISTS "
-	    "\"claimed_by\" text;\n");
-	if ((res = pg_run(conn, b.p, 0, NULL, deadline, err, errlen)) == NULL)
+	if ((res = pg_run(conn, b.p, 0, NULL, deadline, err, errlen)) == NULL ||
+	    outbox_claims(conn, res, deadline, err, errlen) == -1)
 		goto out;
-	PQclear(res);
 	/* Checked before the index and view, which name columns. */
 	if (table_check(conn, "krenalis_events", events_columns, NEVENTS,
 	    deadline, err, errlen) == -1 ||
@@ -662,22 +689,22 @@ conn_failed(struct pg_wh *pw, PGconn **conn, const char *why)
 
 /*
  * Run sql on *conn, made first when there is none (with tmp, with the
- * writer's temporary table); NULL with err, after conn_failed.  A
- * connection made before and found lost is made again once, and sql run
- * again: the server may have restarted since it was last used.  Only
- * statements that may run twice come here.
+ * writer's temporary table); NULL with err, after conn_failed.  With
+ * tries 2, a connection made before and found lost is made again once,
+ * and sql run again: the server may have restarted since it was last
+ * used.  conn_run does so: only statements that may run twice go there.
  */
 static PGresult *
-conn_run(struct pg_wh *pw, PGconn **conn, int tmp, const char *sql,
-    int nparams, const char *const *params, int64_t deadline, char *err,
-    size_t errlen)
+conn_run_tries(struct pg_wh *pw, PGconn **conn, int tmp, int tries,
+    const char *sql, int nparams, const char *const *params,
+    int64_t deadline, char *err, size_t errlen)
 {
 	PGresult	*res;
 	int		 fresh, try;
 
 	if (state_may_connect(pw, err, errlen) == -1)
 		return NULL;
-	for (try = 0; try < 2; try++) {
+	for (try = 0; try < tries; try++) {
 		fresh = *conn == NULL;
 		if (fresh && (*conn = conn_open(pw, tmp, err, errlen)) == NULL)
 			return NULL;
@@ -691,6 +718,15 @@ conn_run(struct pg_wh *pw, PGconn **conn, int tmp, const char *sql,
 	}
 	conn_failed(pw, conn, err);
 	return NULL;
+}
+
+static PGresult *
+conn_run(struct pg_wh *pw, PGconn **conn, int tmp, const char *sql,
+    int nparams, const char *const *params, int64_t deadline, char *err,
+    size_t errlen)
+{
+	return conn_run_tries(pw, conn, tmp, 2, sql, nparams, params,
+	    deadline, err, errlen);
 }
 
 static int
@@ -1302,13 +1338,17 @@ pg_describe_state(struct warehouse *wh)
 /*
  * A sender thread's connection to the outbox (spec/destinations.md §3:
  * several nodes share the delivery work).  The rows it holds carry its
- * claim, "<node> <token>", the token drawn when it is opened, so that
- * rows claimed by an earlier process of the same node, one killed or
- * stopped, are known as not held and are taken again at once; rows
- * claimed by a node that is down (no heartbeat in krenalis_nodes for 15
- * seconds, spec/postgresql.md §6) are taken by any node.  Rows are
- * claimed with FOR UPDATE SKIP LOCKED, so senders of several nodes never
- * wait for each other, nor take the same row.
+ * claim, "<node> <token>", the token drawn when it is opened, and the
+ * claim's time.  Rows claimed under another token of the same node (an
+ * earlier process, killed or stopped) are known as not held and are
+ * taken again at once; rows claimed over 15 seconds ago by a node that is
+ * down (no heartbeat in krenalis_nodes for 15 seconds, spec/postgresql.md
+ * §6) are taken by any node: the claim's age keeps the rows of a node
+ * from the others before its first heartbeat.  A claim whose answer was
+ * lost is not made again (its rows would be claimed and not held): a
+ * new token is drawn, so that the rows of the old one are taken back.
+ * Rows are claimed with FOR UPDATE SKIP LOCKED, so senders of several
+ * nodes never wait for each other, nor take the same row.
  */
 struct pg_outbox_conn {
 	struct wh_outbox_conn	 ob;		/* first: see warehouse.h */
@@ -1321,17 +1361,26 @@ struct pg_outbox_conn {
 
 #define CLAIM_TOKEN_LEN	12
 
+/* Draw a new token for the claims of oc. */
+static void
+claim_new(struct pg_outbox_conn *oc)
+{
+	char	token[CLAIM_TOKEN_LEN + 1];
+
+	ids_new_id(token);
+	free(oc->claim);
+	xasprintf(&oc->claim, "%s %s", oc->node, token);
+}
+
 static struct wh_outbox_conn *
 pg_outbox_open(struct warehouse *wh, const char *node, char *err,
     size_t errlen)
 {
 	struct pg_outbox_conn	*oc = xcalloc(1, sizeof(*oc));
-	char			 token[CLAIM_TOKEN_LEN + 1];
 
-	ids_new_id(token);
 	oc->pw = (struct pg_wh *)wh;
 	oc->node = xstrdup(node);
-	xasprintf(&oc->claim, "%s %s", node, token);
+	claim_new(oc);
 	return &oc->ob;
 }
 
@@ -1358,7 +1407,8 @@ pg_outbox_close(struct wh_outbox_conn *ob)
 	const char		*claim = oc->claim;
 
 	if (oc->conn != NULL && (res = outbox_run(oc, "UPDATE "
-	    "krenalis_outbox SET claimed_by = NULL WHERE claimed_by = $1", 1,
+	    "krenalis_outbox SET claimed_by = NULL, claimed_at = NULL WHERE "
+	    "claimed_by = $1", 1,
 	    &claim)) != NULL)
 		PQclear(res);
 	PQfinish(oc->conn);
@@ -1421,18 +1471,23 @@ pg_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
 	int			 i, nrows;
 
 	snprintf(n, sizeof(n), "%lld", (long long)count);
-	if ((res = outbox_run(oc, "UPDATE krenalis_outbox SET claimed_by = $1 "
+	if ((res = conn_run_tries(oc->pw, &oc->conn, 0, 1, "UPDATE "
+	    "krenalis_outbox SET claimed_by = $1, claimed_at = now() "
 	    "WHERE seq IN (SELECT seq FROM krenalis_outbox o "
 	    "WHERE destination_id = $2 AND (claimed_by IS NULL "
 	    "OR (claimed_by = $1 AND $4::boolean) "
 	    "OR (claimed_by <> $1 AND (split_part(claimed_by, ' ', 1) = $3 "
-	    "OR NOT EXISTS (SELECT FROM krenalis_nodes n WHERE n.id = "
+	    "OR (claimed_at < now() - interval '15 seconds' AND NOT EXISTS "
+	    "(SELECT FROM krenalis_nodes n WHERE n.id = "
 	    "split_part(o.claimed_by, ' ', 1) AND n.seen_at > now() - "
-	    "interval '15 seconds')))) "
+	    "interval '15 seconds'))))) "
 	    "ORDER BY seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED) "
-	    "RETURNING seq, queued_at, message_id, event", 5,
-	    params)) == NULL)
+	    "RETURNING seq, queued_at, message_id, event", 5, params,
+	    timestamp_now() + oc->pw->timeout * 1000LL, oc->err,
+	    sizeof(oc->err))) == NULL) {
+		claim_new(oc);
 		return -1;
+	}
 	nrows = PQntuples(res);
 	rows = xreallocarray(NULL, nrows + 1, sizeof(*rows));
 	for (i = 0; i < nrows; i++) {

@@ -5,7 +5,8 @@
 # LOCKED); a node's queue counter is the shared queue; a node stopped
 # gives back the rows it held; the rows a killed node held are taken by
 # the other once it is seen down, and by the node itself when it starts
-# again; failed deliveries are listed and queued again.
+# again; failed deliveries are listed and queued again; an outbox made
+# before rows were claimed gains the claim's columns.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 pg_nodes
@@ -113,4 +114,17 @@ check "retry" kr destination retry D
 got_bad() { got a | grep -qx bad; }
 wait_until 30 got_bad || fail "not delivered once retried"
 expect_eq "failed emptied" 0 "$(pg "SELECT count(*) FROM krenalis_outbox_failed")"
+
+# An outbox made by a version that did not claim its rows gains the
+# claim's columns, and delivers.
+stop_daemon || fail "daemon exit status"
+pg "ALTER TABLE krenalis_outbox DROP COLUMN claimed_by, DROP COLUMN claimed_at"
+KEEP_PORT=1 start_daemon -w "$PGURL"
+expect_eq "claim columns" "claimed_at|timestamp with time zone
+claimed_by|text" "$(pg "SELECT column_name, data_type FROM
+    information_schema.columns WHERE table_name = 'krenalis_outbox' AND
+    column_name LIKE 'claimed%' ORDER BY 1")"
+track after
+got_after() { got a | grep -qx after; }
+wait_until 30 got_after || fail "not delivered from the altered outbox"
 finish
