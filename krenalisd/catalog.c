@@ -71,8 +71,9 @@ strategy_lookup(const char *s)
 	return NULL;
 }
 
-static void
-seterr(struct catalog_error *ce, const char *code, const char *fmt, ...)
+int
+catalog_seterr(struct catalog_error *ce, const char *code, const char *fmt,
+    ...)
 {
 	va_list	ap;
 
@@ -80,6 +81,7 @@ seterr(struct catalog_error *ce, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ce->message, sizeof(ce->message), fmt, ap);
 	va_end(ap);
+	return -1;
 }
 
 /*
@@ -91,11 +93,12 @@ static void
 dberr(struct catalog *cat, struct catalog_error *ce, const char *what)
 {
 	if (cat->failed == CAT_DOWN) {
-		seterr(ce, "ServiceUnavailable", "warehouse is unavailable");
+		catalog_seterr(ce, "ServiceUnavailable", "warehouse is "
+		    "unavailable");
 		return;
 	}
 	log_warnx("catalog: %s: %s", what, cat->store->err);
-	seterr(ce, "InternalError", "catalog write failed: %s",
+	catalog_seterr(ce, "InternalError", "catalog write failed: %s",
 	    cat->store->err);
 }
 
@@ -458,7 +461,8 @@ source_resolve(struct catalog *cat, const char *arg, struct catalog_error *ce)
 	struct source	*s;
 
 	if ((s = source_find(cat, arg)) == NULL)
-		seterr(ce, "NotFound", "source \"%s\" does not exist", arg);
+		catalog_seterr(ce, "NotFound", "source \"%s\" does not exist",
+		    arg);
 	return s;
 }
 
@@ -484,10 +488,11 @@ pipeline_resolve(struct catalog *cat, const char *arg,
 	if (n == 1)
 		return found;
 	if (n == 0)
-		seterr(ce, "NotFound", "pipeline \"%s\" does not exist", arg);
+		catalog_seterr(ce, "NotFound", "pipeline \"%s\" does not exist",
+		    arg);
 	else
-		seterr(ce, "BadRequest", "pipeline name \"%s\" is ambiguous; "
-		    "use the pipeline id", arg);
+		catalog_seterr(ce, "BadRequest", "pipeline name \"%s\" is "
+		    "ambiguous; use the pipeline id", arg);
 	return NULL;
 }
 
@@ -537,7 +542,7 @@ name_ok(const char *name, size_t len, size_t max, struct catalog_error *ce)
 	const char	*msg;
 
 	if ((msg = names_check(name, len, max, buf, sizeof(buf))) != NULL) {
-		seterr(ce, "BadRequest", "%s", msg);
+		catalog_seterr(ce, "BadRequest", "%s", msg);
 		return 0;
 	}
 	return 1;
@@ -551,8 +556,8 @@ source_name_free(struct source_list *list, const char *name,
 
 	TAILQ_FOREACH(s, list, entry)
 		if (s != self && strcmp(s->name, name) == 0) {
-			seterr(ce, "Conflict", "a source named \"%s\" already "
-			    "exists", name);
+			catalog_seterr(ce, "Conflict", "a source named \"%s\" "
+			    "already exists", name);
 			return 0;
 		}
 	return 1;
@@ -572,19 +577,20 @@ source_add(struct catalog *cat, const char *name, size_t len,
 	if (connector == NULL)
 		connector = "segment";
 	if ((c = catalog_connector(connector)) == NULL) {
-		seterr(ce, "BadRequest", "connector \"%s\" does not exist; use "
-		    "one of segment, webhook, javascript, android, ios, "
-		    "dotnet, go, java, nodejs, python", connector);
+		catalog_seterr(ce, "BadRequest", "connector \"%s\" does not "
+		    "exist; use one of segment, webhook, javascript, android, "
+		    "ios, dotnet, go, java, nodejs, python", connector);
 		return NULL;
 	}
 	if (strategy != NULL && strategy_lookup(strategy) == NULL) {
-		seterr(ce, "BadRequest", "strategy \"%s\" is not valid; use one "
-		    "of Conversion, Fusion, Isolation, Preservation", strategy);
+		catalog_seterr(ce, "BadRequest", "strategy \"%s\" is not "
+		    "valid; use one of Conversion, Fusion, Isolation, "
+		    "Preservation", strategy);
 		return NULL;
 	}
 	if (strategy != NULL && !c->has_strategy) {
-		seterr(ce, "BadRequest", "connector \"%s\" does not support "
-		    "strategies", connector);
+		catalog_seterr(ce, "BadRequest", "connector \"%s\" does not "
+		    "support strategies", connector);
 		return NULL;
 	}
 	if (!source_name_free(&cat->sources, name, NULL, ce))
@@ -742,8 +748,8 @@ key_add(struct catalog *cat, const char *arg,
 	if ((s = source_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if (s->nkeys >= MAX_KEYS) {
-		seterr(ce, "TooManyEventWriteKeys", "source \"%s\" already has "
-		    "%d event write keys", s->id, MAX_KEYS);
+		catalog_seterr(ce, "TooManyEventWriteKeys", "source \"%s\" "
+		    "already has %d event write keys", s->id, MAX_KEYS);
 		return NULL;
 	}
 	k = key_new(cat, timestamp_now());
@@ -780,13 +786,13 @@ key_rm(struct catalog *cat, const char *arg, const char *key,
 		if (strcmp(k->key, key) == 0)
 			break;
 	if (k == NULL) {
-		seterr(ce, "NotFound", "event write key \"%s\" does not exist "
-		    "for source \"%s\"", key, s->id);
+		catalog_seterr(ce, "NotFound", "event write key \"%s\" does "
+		    "not exist for source \"%s\"", key, s->id);
 		return NULL;
 	}
 	if (s->nkeys == 1) {
-		seterr(ce, "SingleEventWriteKey", "key cannot be deleted as it "
-		    "is the source's only key");
+		catalog_seterr(ce, "SingleEventWriteKey", "key cannot be "
+		    "deleted as it is the source's only key");
 		return NULL;
 	}
 	if (db_exec(cat, CAT_KEY_DELETE, 1,
@@ -829,11 +835,13 @@ filter_arg(const json_t *arg, json_t **fjson, char **ftext,
 	if (json_is_string(arg)) {
 		if ((f = filter_parse(json_string_value(arg), err,
 		    sizeof(err))) == NULL) {
-			seterr(ce, "BadRequest", "filter is not valid: %s", err);
+			catalog_seterr(ce, "BadRequest", "filter is not valid: "
+			    "%s", err);
 			return -1;
 		}
 	} else if (filter_from_json(arg, &f, err, sizeof(err)) == -1) {
-		seterr(ce, "BadRequest", "filter is not valid: %s", err);
+		catalog_seterr(ce, "BadRequest", "filter is not valid: %s",
+		    err);
 		return -1;
 	}
 	if (f == NULL)
@@ -855,7 +863,7 @@ consents_arg(const json_t *arg, struct consents *c, struct catalog_error *ce)
 		return 0;
 	}
 	if (consents_from_json(arg, c, err, sizeof(err)) == -1) {
-		seterr(ce, "BadRequest", "%s", err);
+		catalog_seterr(ce, "BadRequest", "%s", err);
 		return -1;
 	}
 	return 0;
@@ -971,8 +979,9 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 		return NULL;
 	d = p->dest;
 	if (destination != NULL && d == NULL) {
-		seterr(ce, "BadRequest", "pipeline \"%s\" is not a send "
-		    "pipeline; only a send pipeline has a destination", p->id);
+		catalog_seterr(ce, "BadRequest", "pipeline \"%s\" is not a "
+		    "send pipeline; only a send pipeline has a destination",
+		    p->id);
 		return NULL;
 	}
 	if (destination != NULL &&
@@ -1124,7 +1133,8 @@ doc_invalid(struct catalog_error *ce, const char *where)
 	char	msg[sizeof(ce->message)];
 
 	memcpy(msg, ce->message, sizeof(msg));
-	seterr(ce, "BadRequest", "catalog is not valid: %s: %s", where, msg);
+	catalog_seterr(ce, "BadRequest", "catalog is not valid: %s: %s", where,
+	    msg);
 	return -1;
 }
 
@@ -1135,7 +1145,8 @@ doc_string(const json_t *o, const char *name, struct catalog_error *ce)
 	const json_t	*v = json_object_get(o, name);
 
 	if (!json_is_string(v)) {
-		seterr(ce, "BadRequest", "\"%s\" must be a string", name);
+		catalog_seterr(ce, "BadRequest", "\"%s\" must be a string",
+		    name);
 		return NULL;
 	}
 	return json_string_value(v);
@@ -1153,8 +1164,8 @@ doc_time(const json_t *o, const char *name, int nullable, int64_t *ms,
 		return 0;
 	if (!json_is_string(v) || timestamp_parse(json_string_value(v),
 	    json_string_length(v), ms) != TIMESTAMP_OK || *ms <= 0) {
-		seterr(ce, "BadRequest", "\"%s\" must be a timestamp%s", name,
-		    nullable ? " or null" : "");
+		catalog_seterr(ce, "BadRequest", "\"%s\" must be a timestamp%s",
+		    name, nullable ? " or null" : "");
 		return -1;
 	}
 	return 0;
@@ -1225,13 +1236,13 @@ import_key(struct catalog *cat, struct import *im, struct source *s,
 	if ((key = doc_string(o, "key", ce)) == NULL)
 		return doc_invalid(ce, where);
 	if (!ids_is_key(key, strlen(key))) {
-		seterr(ce, "BadRequest", "\"%s\" is not an event write key",
-		    key);
+		catalog_seterr(ce, "BadRequest", "\"%s\" is not an event write "
+		    "key", key);
 		return doc_invalid(ce, where);
 	}
 	if ((owner = key_owner(cat, im, key)) != NULL) {
-		seterr(ce, "Conflict", "event write key \"%s\" is already "
-		    "used by source \"%s\"", key, owner->id);
+		catalog_seterr(ce, "Conflict", "event write key \"%s\" is "
+		    "already used by source \"%s\"", key, owner->id);
 		return -1;
 	}
 	if (doc_time(o, "createdAt", 0, &created, ce) == -1 ||
@@ -1264,26 +1275,29 @@ import_pipeline(struct catalog *cat, struct import *im, struct source *s,
 	if ((id = doc_string(o, "id", ce)) == NULL)
 		return doc_invalid(ce, swhere);
 	if (!ids_is_id(id)) {
-		seterr(ce, "BadRequest", "\"%s\" is not a pipeline id", id);
+		catalog_seterr(ce, "BadRequest", "\"%s\" is not a pipeline id",
+		    id);
 		return doc_invalid(ce, swhere);
 	}
 	if (id_taken(cat, im, id)) {
-		seterr(ce, "Conflict", "pipeline \"%s\" already exists", id);
+		catalog_seterr(ce, "Conflict", "pipeline \"%s\" already exists",
+		    id);
 		return -1;
 	}
 	snprintf(where, sizeof(where), "pipeline \"%s\"", id);
 	if ((name = doc_string(o, "name", ce)) == NULL)
 		return doc_invalid(ce, where);
 	if (!json_is_boolean(en)) {
-		seterr(ce, "BadRequest", "\"enabled\" must be true or false");
+		catalog_seterr(ce, "BadRequest", "\"enabled\" must be true or "
+		    "false");
 		return doc_invalid(ce, where);
 	}
 	if (dest != NULL && !json_is_null(dest) && (!json_is_string(dest) ||
 	    ((d = catalog_dest_find(&cat->dests, json_string_value(dest))) ==
 	    NULL && (d = catalog_dest_find(&im->dests,
 	    json_string_value(dest))) == NULL))) {
-		seterr(ce, "BadRequest", "\"destination\" must be null or the "
-		    "id of a destination");
+		catalog_seterr(ce, "BadRequest", "\"destination\" must be null "
+		    "or the id of a destination");
 		return doc_invalid(ce, where);
 	}
 	p = xcalloc(1, sizeof(*p));
@@ -1323,11 +1337,13 @@ import_source(struct catalog *cat, struct import *im, const json_t *o,
 	if ((id = doc_string(o, "id", ce)) == NULL)
 		return doc_invalid(ce, "source");
 	if (!ids_is_id(id)) {
-		seterr(ce, "BadRequest", "\"%s\" is not a source id", id);
+		catalog_seterr(ce, "BadRequest", "\"%s\" is not a source id",
+		    id);
 		return doc_invalid(ce, "source");
 	}
 	if (id_taken(cat, im, id)) {
-		seterr(ce, "Conflict", "source \"%s\" already exists", id);
+		catalog_seterr(ce, "Conflict", "source \"%s\" already exists",
+		    id);
 		return -1;
 	}
 	snprintf(where, sizeof(where), "source \"%s\"", id);
@@ -1345,8 +1361,8 @@ import_source(struct catalog *cat, struct import *im, const json_t *o,
 	s->name = xstrdup(name);
 	TAILQ_INSERT_TAIL(&im->sources, s, entry);
 	if ((s->connector = catalog_connector(conn)) == NULL) {
-		seterr(ce, "BadRequest", "connector \"%s\" does not exist",
-		    conn);
+		catalog_seterr(ce, "BadRequest", "connector \"%s\" does not "
+		    "exist", conn);
 		return doc_invalid(ce, where);
 	}
 	strategy = json_object_get(o, "strategy");
@@ -1354,8 +1370,8 @@ import_source(struct catalog *cat, struct import *im, const json_t *o,
 		s->strategy = strategy_lookup(json_string_value(strategy));
 	if (s->connector->has_strategy ? s->strategy == NULL :
 	    !json_is_null(strategy)) {
-		seterr(ce, "BadRequest", "\"strategy\" is not valid for "
-		    "connector \"%s\"", conn);
+		catalog_seterr(ce, "BadRequest", "\"strategy\" is not valid "
+		    "for connector \"%s\"", conn);
 		return doc_invalid(ce, where);
 	}
 	if (doc_time(o, "createdAt", 0, &s->created_at, ce) == -1)
@@ -1364,12 +1380,13 @@ import_source(struct catalog *cat, struct import *im, const json_t *o,
 	pipes = json_object_get(o, "pipelines");
 	if (!json_is_array(keys) || json_array_size(keys) < 1 ||
 	    json_array_size(keys) > MAX_KEYS) {
-		seterr(ce, "BadRequest", "\"writeKeys\" must be an array of 1 "
-		    "to %d key objects", MAX_KEYS);
+		catalog_seterr(ce, "BadRequest", "\"writeKeys\" must be an "
+		    "array of 1 to %d key objects", MAX_KEYS);
 		return doc_invalid(ce, where);
 	}
 	if (!json_is_array(pipes)) {
-		seterr(ce, "BadRequest", "\"pipelines\" must be an array");
+		catalog_seterr(ce, "BadRequest", "\"pipelines\" must be an "
+		    "array");
 		return doc_invalid(ce, where);
 	}
 	json_array_foreach(keys, i, v)
@@ -1409,12 +1426,13 @@ import_dest(struct catalog *cat, struct import *im, const json_t *o,
 	if ((id = doc_string(o, "id", ce)) == NULL)
 		return doc_invalid(ce, "destination");
 	if (!ids_is_id(id)) {
-		seterr(ce, "BadRequest", "\"%s\" is not a destination id", id);
+		catalog_seterr(ce, "BadRequest", "\"%s\" is not a destination "
+		    "id", id);
 		return doc_invalid(ce, "destination");
 	}
 	if (id_taken(cat, im, id)) {
-		seterr(ce, "Conflict", "destination \"%s\" already exists",
-		    id);
+		catalog_seterr(ce, "Conflict", "destination \"%s\" already "
+		    "exists", id);
 		return -1;
 	}
 	snprintf(where, sizeof(where), "destination \"%s\"", id);
@@ -1450,23 +1468,23 @@ doc_read(struct catalog *cat, const json_t *doc, struct import *im,
 	if (!json_is_string(json_object_get(doc, "format")) ||
 	    strcmp(json_string_value(json_object_get(doc, "format")),
 	    "krenalis-catalog") != 0) {
-		seterr(ce, "BadRequest", "catalog is not valid: \"format\" "
-		    "must be \"krenalis-catalog\"");
+		catalog_seterr(ce, "BadRequest", "catalog is not valid: "
+		    "\"format\" must be \"krenalis-catalog\"");
 		return -1;
 	}
 	if (json_integer_value(json_object_get(doc, "version")) != 1 ||
 	    !json_is_integer(json_object_get(doc, "version"))) {
-		seterr(ce, "BadRequest", "catalog is not valid: \"version\" "
-		    "must be 1");
+		catalog_seterr(ce, "BadRequest", "catalog is not valid: "
+		    "\"version\" must be 1");
 		return -1;
 	}
 	if (!json_is_array(sources)) {
-		seterr(ce, "BadRequest", "catalog is not valid: \"sources\" "
-		    "must be an array");
+		catalog_seterr(ce, "BadRequest", "catalog is not valid: "
+		    "\"sources\" must be an array");
 		return -1;
 	}
 	if (dests != NULL && !json_is_array(dests)) {
-		seterr(ce, "BadRequest", "catalog is not valid: "
+		catalog_seterr(ce, "BadRequest", "catalog is not valid: "
 		    "\"destinations\" must be an array");
 		return -1;
 	}

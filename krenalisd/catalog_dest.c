@@ -6,7 +6,6 @@
  */
 #include <sys/queue.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,19 +34,6 @@ static const char *const reserved[] = {
 	"X-Signature"
 };
 
-/* Set ce to code and the message fmt; return -1. */
-static int
-fail(struct catalog_error *ce, const char *code, const char *fmt, ...)
-{
-	va_list	ap;
-
-	ce->code = code;
-	va_start(ap, fmt);
-	vsnprintf(ce->message, sizeof(ce->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 struct cat_dest *
 catalog_dest_find(struct dest_list *list, const char *id)
 {
@@ -70,7 +56,8 @@ catalog_dest_resolve(struct catalog *cat, const char *arg,
 	TAILQ_FOREACH(d, &cat->dests, entry)
 		if (strcmp(d->d.name, arg) == 0)
 			return d;
-	fail(ce, "NotFound", "destination \"%s\" does not exist", arg);
+	catalog_seterr(ce, "NotFound", "destination \"%s\" does not exist",
+	    arg);
 	return NULL;
 }
 
@@ -207,30 +194,30 @@ header_check(const char *h, size_t i, struct catalog_error *ce)
 	char		*out;
 
 	if (colon == NULL || colon == h) {
-		fail(ce, "BadRequest", "headers[%zu] is not valid; use "
-		    "\"Name: value\"", i);
+		catalog_seterr(ce, "BadRequest", "headers[%zu] is not valid; "
+		    "use \"Name: value\"", i);
 		return NULL;
 	}
 	nlen = (size_t)(colon - h);
 	for (k = 0; k < nlen; k++)
 		if (!tchar((unsigned char)h[k])) {
-			fail(ce, "BadRequest", "header name \"%.*s\" is not a "
-			    "valid HTTP header name", (int)(nlen > 100 ? 100 :
-			    nlen), h);
+			catalog_seterr(ce, "BadRequest", "header name \"%.*s\" "
+			    "is not a valid HTTP header name",
+			    (int)(nlen > 100 ? 100 : nlen), h);
 			return NULL;
 		}
 	for (k = 0; k < sizeof(reserved) / sizeof(reserved[0]); k++)
 		if (strlen(reserved[k]) == nlen &&
 		    strncasecmp(reserved[k], h, nlen) == 0) {
-			fail(ce, "BadRequest", "header \"%s\" may not be set; "
-			    "krenalisd sets Content-Type, Content-Length, "
-			    "Content-Encoding, Host and X-Signature itself",
-			    reserved[k]);
+			catalog_seterr(ce, "BadRequest", "header \"%s\" may "
+			    "not be set; krenalisd sets Content-Type, "
+			    "Content-Length, Content-Encoding, Host and "
+			    "X-Signature itself", reserved[k]);
 			return NULL;
 		}
 	if (strpbrk(colon + 1, "\r\n") != NULL) {
-		fail(ce, "BadRequest", "header \"%.*s\" has a CR or LF in its "
-		    "value", (int)nlen, h);
+		catalog_seterr(ce, "BadRequest", "header \"%.*s\" has a CR or "
+		    "LF in its value", (int)nlen, h);
 		return NULL;
 	}
 	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
@@ -254,13 +241,13 @@ headers_apply(struct destination *d, const json_t *a,
 	if (json_is_null(a))
 		n = 0;
 	else if (!json_is_array(a))
-		return fail(ce, "BadRequest", "headers must be an array of "
-		    "\"Name: value\" strings");
+		return catalog_seterr(ce, "BadRequest", "headers must be an "
+		    "array of \"Name: value\" strings");
 	else
 		n = json_array_size(a);
 	if (n > HEADERS_MAX)
-		return fail(ce, "BadRequest", "headers must be at most %d",
-		    HEADERS_MAX);
+		return catalog_seterr(ce, "BadRequest", "headers must be at "
+		    "most %d", HEADERS_MAX);
 	hs = xcalloc(n + 1, sizeof(*hs));
 	for (i = 0; i < n; i++) {
 		v = json_array_get(a, i);
@@ -288,23 +275,24 @@ url_check(const char *u, struct catalog_error *ce)
 	size_t		 i;
 
 	if (u[0] == '\0')
-		return fail(ce, "BadRequest", "url is empty");
+		return catalog_seterr(ce, "BadRequest", "url is empty");
 	if (strlen(u) > URL_MAX)
-		return fail(ce, "BadRequest", "url is longer than %d bytes",
-		    URL_MAX);
+		return catalog_seterr(ce, "BadRequest", "url is longer than %d "
+		    "bytes", URL_MAX);
 	for (i = 0; u[i] != '\0'; i++)
 		if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
-			return fail(ce, "BadRequest", "url contains a space "
-			    "or a control character");
+			return catalog_seterr(ce, "BadRequest", "url contains "
+			    "a space or a control character");
 	if (strncasecmp(u, "http://", 7) == 0)
 		host = u + 7;
 	else if (strncasecmp(u, "https://", 8) == 0)
 		host = u + 8;
 	else
-		return fail(ce, "BadRequest", "url \"%s\" is not valid; it must "
-		    "start with http:// or https://", u);
+		return catalog_seterr(ce, "BadRequest", "url \"%s\" is not "
+		    "valid; it must start with http:// or https://", u);
 	if (host[0] == '\0' || strchr("/?#:", host[0]) != NULL)
-		return fail(ce, "BadRequest", "url \"%s\" has no host", u);
+		return catalog_seterr(ce, "BadRequest", "url \"%s\" has no "
+		    "host", u);
 	return 0;
 }
 
@@ -315,14 +303,14 @@ secret_check(const char *what, const char *s, struct catalog_error *ce)
 	size_t	i;
 
 	if (s[0] == '\0')
-		return fail(ce, "BadRequest", "%s is empty", what);
+		return catalog_seterr(ce, "BadRequest", "%s is empty", what);
 	if (strlen(s) > SECRET_MAX)
-		return fail(ce, "BadRequest", "%s is longer than %d bytes",
-		    what, SECRET_MAX);
+		return catalog_seterr(ce, "BadRequest", "%s is longer than %d "
+		    "bytes", what, SECRET_MAX);
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
-			return fail(ce, "BadRequest", "%s contains a control "
-			    "character", what);
+			return catalog_seterr(ce, "BadRequest", "%s contains a "
+			    "control character", what);
 	return 0;
 }
 
@@ -337,8 +325,8 @@ int_apply(const json_t *args, const char *key, int min, int max, int *out,
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < min ||
 	    json_integer_value(v) > max)
-		return fail(ce, "BadRequest", "%s must be an integer from %d "
-		    "to %d", key, min, max);
+		return catalog_seterr(ce, "BadRequest", "%s must be an integer "
+		    "from %d to %d", key, min, max);
 	*out = (int)json_integer_value(v);
 	return 0;
 }
@@ -358,7 +346,8 @@ str_apply(const json_t *args, const char *key, int nullable, char **out,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return fail(ce, "BadRequest", "%s must be a string", key);
+		return catalog_seterr(ce, "BadRequest", "%s must be a string",
+		    key);
 	if (strcmp(key, "url") == 0 ? url_check(json_string_value(v),
 	    ce) == -1 : secret_check(key, json_string_value(v), ce) == -1)
 		return -1;
@@ -387,9 +376,9 @@ dest_apply(struct destination *d, const json_t *args,
 		else if (s != NULL && strcmp(s, "segment") == 0)
 			d->connector = DEST_SEGMENT;
 		else
-			return fail(ce, "BadRequest", "connector \"%s\" does "
-			    "not exist; use one of webhook, segment",
-			    s ? s : "");
+			return catalog_seterr(ce, "BadRequest", "connector "
+			    "\"%s\" does not exist; use one of webhook, "
+			    "segment", s ? s : "");
 	}
 	if (str_apply(args, "url", 0, &d->url, ce) == -1)
 		return -1;
@@ -407,25 +396,25 @@ dest_apply(struct destination *d, const json_t *args,
 		s = json_string_value(v);
 		if (s == NULL || config_parse_duration(s, &ms) == -1 ||
 		    ms < 60 * 1000 || ms > 30LL * 86400 * 1000)
-			return fail(ce, "BadRequest", "maxAge \"%s\" is not "
-			    "valid; use a duration from 1m to 30d, such as "
-			    "30m, 24h or 7d", s ? s : "");
+			return catalog_seterr(ce, "BadRequest", "maxAge \"%s\" "
+			    "is not valid; use a duration from 1m to 30d, such "
+			    "as 30m, 24h or 7d", s ? s : "");
 		d->max_age = ms / 1000;
 	}
 	if ((v = json_object_get(args, "gzip")) != NULL) {
 		if (!json_is_boolean(v))
-			return fail(ce, "BadRequest", "gzip must be true or "
-			    "false");
+			return catalog_seterr(ce, "BadRequest", "gzip must be "
+			    "true or false");
 		d->gzip = json_is_true(v);
 	}
 	if (d->url == NULL)
-		return fail(ce, "BadRequest", "url is required");
+		return catalog_seterr(ce, "BadRequest", "url is required");
 	if (d->connector == DEST_WEBHOOK && d->write_key != NULL)
-		return fail(ce, "BadRequest", "writeKey is only for the segment "
-		    "connector");
+		return catalog_seterr(ce, "BadRequest", "writeKey is only for "
+		    "the segment connector");
 	if (d->connector == DEST_SEGMENT && d->write_key == NULL)
-		return fail(ce, "BadRequest", "the segment connector needs a "
-		    "writeKey");
+		return catalog_seterr(ce, "BadRequest", "the segment connector "
+		    "needs a writeKey");
 	return 0;
 }
 
@@ -439,11 +428,11 @@ name_check(struct catalog *cat, const char *name, size_t len,
 
 	if ((msg = names_check(name, len, NAMES_SOURCE_MAX, buf,
 	    sizeof(buf))) != NULL)
-		return fail(ce, "BadRequest", "%s", msg);
+		return catalog_seterr(ce, "BadRequest", "%s", msg);
 	TAILQ_FOREACH(d, &cat->dests, entry)
 		if (d != self && strcmp(d->d.name, name) == 0)
-			return fail(ce, "Conflict", "a destination named \"%s\" "
-			    "already exists", name);
+			return catalog_seterr(ce, "Conflict", "a destination "
+			    "named \"%s\" already exists", name);
 	return 0;
 }
 
@@ -658,7 +647,7 @@ catalog_dest_import(struct catalog *cat, struct dest_list *imported,
 	struct cat_dest	*cd;
 
 	if (!json_is_string(name)) {
-		fail(ce, "BadRequest", "\"name\" must be a string");
+		catalog_seterr(ce, "BadRequest", "\"name\" must be a string");
 		return NULL;
 	}
 	if (name_check(cat, json_string_value(name), json_string_length(name),
@@ -666,12 +655,13 @@ catalog_dest_import(struct catalog *cat, struct dest_list *imported,
 		return NULL;
 	TAILQ_FOREACH(cd, imported, entry)
 		if (strcmp(cd->d.name, json_string_value(name)) == 0) {
-			fail(ce, "Conflict", "a destination named \"%s\" "
-			    "already exists", cd->d.name);
+			catalog_seterr(ce, "Conflict", "a destination named "
+			    "\"%s\" already exists", cd->d.name);
 			return NULL;
 		}
 	if (!json_is_boolean(en)) {
-		fail(ce, "BadRequest", "\"enabled\" must be true or false");
+		catalog_seterr(ce, "BadRequest", "\"enabled\" must be true or "
+		    "false");
 		return NULL;
 	}
 	cd = dest_new(json_string_value(name));
@@ -723,8 +713,8 @@ dest_rm(struct catalog *cat, const char *arg, int force,
 	if ((cd = catalog_dest_resolve(cat, arg, ce)) == NULL)
 		return NULL;
 	if ((n = users(cat, cd, names, sizeof(names))) > 0 && !force) {
-		fail(ce, "Conflict", "destination \"%s\" is used by the send "
-		    "pipeline%s %s; remove %s first, or use --force",
+		catalog_seterr(ce, "Conflict", "destination \"%s\" is used by "
+		    "the send pipeline%s %s; remove %s first, or use --force",
 		    cd->d.name, n > 1 ? "s" : "", names, n > 1 ? "them" : "it");
 		return NULL;
 	}

@@ -95,6 +95,10 @@ int		 catalog_exec(struct catalog *, enum cat_stmt,
 void		 catalog_new_id(struct catalog *, char id[IDS_ID_LEN + 1]);
 /* n in decimal in buf, as a statement's parameter; returns buf. */
 const char	*catalog_intarg(char buf[32], int64_t n);
+/* Set ce's code and message; returns -1, for a caller that fails. */
+int		 catalog_seterr(struct catalog_error *, const char *code,
+		    const char *fmt, ...)
+		    __attribute__((__format__(printf, 3, 4)));
 void		 catalog_pipeline_free(struct pipeline *);
 
 /* catalog_dest.c */
