@@ -201,9 +201,9 @@ warehouse_add(struct wh_session *s, const struct event *ev, int store,
 
 int
 warehouse_outbox_add(struct wh_session *s, const struct event *ev,
-    int stored, const struct wh_outbox *rows, size_t n)
+    const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
 {
-	return s->wh->engine->outbox_add(s, ev, stored, rows, n);
+	return s->wh->engine->outbox_add(s, ev, outcome, rows, n);
 }
 
 int

@@ -163,7 +163,7 @@ struct wh_engine {
 	int		 (*add)(struct wh_session *, const struct event *,
 			    int store, enum outcome *);
 	int		 (*outbox_add)(struct wh_session *,
-			    const struct event *, int stored,
+			    const struct event *, const enum outcome *,
 			    const struct wh_outbox *rows, size_t n);
 	int		 (*commit)(struct wh_session *);
 	void		 (*rollback)(struct wh_session *);
@@ -340,15 +340,16 @@ int		 warehouse_add(struct wh_session *, const struct event *ev,
 
 /*
  * Add the n outbox rows of the valid event ev, which warehouse_add has
- * just settled as not a duplicate (spec/destinations.md §3: an event
- * passing several send pipelines has a row for each).  When it was not
- * stored (stored is 0), its messageId still enters the dedupe index, so
- * that a copy sent again is a duplicate and is not queued twice.  An
- * engine that settles duplicates as late as its commit must drop the
- * rows of an event that turns out to be one.
+ * just settled as not a duplicate, with the outcome it was given
+ * (spec/destinations.md §3: an event passing several send pipelines has
+ * a row for each).  When it was not stored (*outcome is not
+ * OUTCOME_STORED), its messageId still enters the dedupe index, so that
+ * a copy sent again is a duplicate and is not queued twice.  An engine
+ * that settles duplicates as late as its commit must drop the rows of an
+ * event whose *outcome turns out OUTCOME_DUPLICATE.
  */
 int		 warehouse_outbox_add(struct wh_session *,
-		    const struct event *ev, int stored,
+		    const struct event *ev, const enum outcome *outcome,
 		    const struct wh_outbox *rows, size_t n);
 
 /*

@@ -1057,16 +1057,13 @@ pgs_add(struct wh_session *s, const struct event *ev, int store,
  * duplicate at once, as a stored one is.
  */
 static int
-pgs_outbox_add(struct wh_session *s, const struct event *ev, int stored,
-    const struct wh_outbox *rows, size_t n)
+pgs_outbox_add(struct wh_session *s, const struct event *ev,
+    const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
 {
 	struct pg_session	*ps = (struct pg_session *)s;
 	size_t			 i;
-	enum outcome		*outcome;
 
-	outcome = stored ? ps->stored[ps->nstored - 1].outcome :
-	    ps->lookups[ps->nlookups - 1].outcome;
-	if (!stored)
+	if (*outcome != OUTCOME_STORED)
 		msgids_add(&ps->seen, ev->message_id);
 	for (i = 0; i < n; i++) {
 		if (ps->noutbox == ps->capoutbox) {

@@ -817,8 +817,8 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
 
 /* sq_add has settled the duplicate already: ev is not one. */
 static int
-sq_outbox_add(struct wh_session *s, const struct event *ev, int stored,
-    const struct wh_outbox *rows, size_t n)
+sq_outbox_add(struct wh_session *s, const struct event *ev,
+    const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 	const struct wh_outbox	*o;
@@ -844,7 +844,7 @@ sq_outbox_add(struct wh_session *s, const struct event *ev, int stored,
 		if (rc != SQLITE_DONE)
 			return -1;
 	}
-	if (stored)
+	if (*outcome == OUTCOME_STORED)
 		return 0;
 	return dedupe_add(ss->dedupe, ev->message_id, strlen(ev->message_id),
 	    ev->received_at);

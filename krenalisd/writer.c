@@ -185,7 +185,8 @@ write_outbox(struct writer_conn *c, struct batch *b, size_t i)
 		else
 			t->queued++;
 	}
-	return warehouse_outbox_add(c->session, &be->ev, be->passed, rows, n);
+	return warehouse_outbox_add(c->session, &be->ev, &be->outcome, rows,
+	    n);
 }
 
 /*
