@@ -231,6 +231,8 @@ static const char rejected_insert_sql[] =
 "\"request_id\",\"batch_index\",\"message_id\",\"error\",\"raw\") "
 "VALUES (?,?,?,?,?,?,?)";
 
+const char wh_sqlite_unchecked_sql[] = "PRAGMA ignore_check_constraints=ON";
+
 static const char outbox_insert_sql[] =
 "INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, "
 "message_id, event) VALUES (?, ?, ?, ?, ?)";
@@ -707,7 +709,8 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    "PRAGMA cache_size=-16384;", sw->synchronous);
 	rc = sqlite3_exec(ss->db, sql, NULL, NULL, NULL);
 	free(sql);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK || sqlite3_exec(ss->db, wh_sqlite_unchecked_sql,
+	    NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_prepare_v2(ss->db, wh_sqlite_insert_sql, -1,
 	    &ss->st_event, NULL) != SQLITE_OK ||

@@ -30,6 +30,16 @@ extern const char	wh_sqlite_schema_sql[];
  */
 extern const char	wh_sqlite_insert_sql[];
 
+/*
+ * The writer's connection does not evaluate the DDL's CHECK constraints:
+ * SQLite builds an ephemeral table for each of its three IN lists on
+ * every insert, and every value the writer binds to those columns comes
+ * from the event code's own lists of them (type, browser and OS names,
+ * "Other").  The constraints stay in the table for every other writer;
+ * PRAGMA integrity_check still finds a row that breaks one.
+ */
+extern const char	wh_sqlite_unchecked_sql[];
+
 /* INSERT INTO krenalis_dedupe: bucket, message_id, received_at. */
 extern const char	wh_sqlite_dedupe_insert_sql[];
 

@@ -9,7 +9,7 @@
  *   sqlite	the writer's inserts alone: a fresh database with
  *		wh_sqlite_schema_sql and the writer's settings (WAL,
  *		synchronous=FULL, its page and cache sizes, SQLite's
- *		checkpoints), the prepared wh_sqlite_insert_sql bound with
+ *		checkpoints, CHECKs not evaluated), the prepared wh_sqlite_insert_sql bound with
  *		wh_sqlite_bind_event from events decoded once up front, one
  *		transaction per 500 rows, no dedupe.
  *   dedupe	the same plus, as the writer does, one row of
@@ -21,9 +21,9 @@
  * With -L rounds, only the writer's levers instead: the dedupe part with
  * the writer's settings and, beside it, with the settings it had before
  * and with each setting changed in turn (page size, cache size, WAL
- * checkpoints, the received_at index, the krenalis_dedupe row), in
- * rounds, the same rows each time; a table of medians and their ratios
- * to the writer's settings, and on the RESULT line the gain, the
+ * checkpoints, the CHECKs, the received_at index, the krenalis_dedupe
+ * row), in rounds, the same rows each time; a table of medians and their
+ * ratios to the writer's settings, and on the RESULT line the gain, the
  * writer's events/s over those before.
  *
  * With -u, it measures PostgreSQL instead, as a warehouse of the daemon:
@@ -164,10 +164,11 @@ run_decode(const struct payload *p, double secs)
  * The writer's SQLite settings, or one of them changed (-L).  The first
  * lever is the writer's own settings (wh_sqlite.c): WAL, synchronous=FULL,
  * a 16 MiB cache, 32 KiB pages, SQLite's autocheckpoint every 1000 pages,
+ * the DDL's CHECK constraints not evaluated (wh_sqlite_unchecked_sql),
  * the received_at index and a krenalis_dedupe row per event.  The second
- * is the settings the writer had before: 4 KiB pages (SQLite's
- * default).  A thread of checkpoints of their own, measured here too
- * once, gained nothing beside them (BENCHMARKS.md).
+ * is the settings the writer had before: 4 KiB pages (SQLite's default),
+ * CHECKs evaluated.  A thread of checkpoints of their own, measured here
+ * too once, gained nothing beside them (BENCHMARKS.md).
  */
 struct lever {
 	const char	*name;
@@ -176,19 +177,21 @@ struct lever {
 	int		 autocheckpoint;	/* pages; -1: SQLite's */
 	int		 no_index;	/* without krenalis_events_received_at */
 	int		 no_dedupe;	/* without the krenalis_dedupe row */
+	int		 checks;	/* CHECK constraints evaluated */
 };
 
 #define PAGE	WH_SQLITE_PAGE_SIZE
 
 static const struct lever levers[] = {
-	{ "writer's settings",		PAGE,	16384,	-1, 0, 0 },
-	{ "4 KiB pages (before)",	0,	16384,	-1, 0, 0 },
-	{ "page_size 8192",		8192,	16384,	-1, 0, 0 },
-	{ "page_size 16384",		16384,	16384,	-1, 0, 0 },
-	{ "cache_size 64 MiB",		PAGE,	65536,	-1, 0, 0 },
-	{ "wal_autocheckpoint 10000",	PAGE,	16384,	10000, 0, 0 },
-	{ "no received_at index",	PAGE,	16384,	-1, 1, 0 },
-	{ "no krenalis_dedupe row",	PAGE,	16384,	-1, 0, 1 },
+	{ "writer's settings",		PAGE,	16384,	-1, 0, 0, 0 },
+	{ "4 KiB, CHECKs (before)",	0,	16384,	-1, 0, 0, 1 },
+	{ "CHECKs evaluated",		PAGE,	16384,	-1, 0, 0, 1 },
+	{ "page_size 8192",		8192,	16384,	-1, 0, 0, 0 },
+	{ "page_size 16384",		16384,	16384,	-1, 0, 0, 0 },
+	{ "cache_size 64 MiB",		PAGE,	65536,	-1, 0, 0, 0 },
+	{ "wal_autocheckpoint 10000",	PAGE,	16384,	10000, 0, 0, 0 },
+	{ "no received_at index",	PAGE,	16384,	-1, 1, 0, 0 },
+	{ "no krenalis_dedupe row",	PAGE,	16384,	-1, 0, 1, 0 },
 };
 #define NLEVERS	(sizeof(levers) / sizeof(levers[0]))
 
@@ -230,6 +233,8 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 		rows_exec(db, sql);
 		free(sql);
 	}
+	if (!lv->checks)
+		rows_exec(db, wh_sqlite_unchecked_sql);
 	rows_exec(db, wh_sqlite_schema_sql);
 	if (lv->no_index)
 		rows_exec(db, "DROP INDEX krenalis_events_received_at");

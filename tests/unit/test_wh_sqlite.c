@@ -1,7 +1,8 @@
 /*
  * Unit tests of the SQLite warehouse's file (krenalisd/wh_sqlite.c): a
- * new warehouse.db has pages of WH_SQLITE_PAGE_SIZE, and one made with
- * 4 KiB pages keeps them and takes events.
+ * new warehouse.db has pages of WH_SQLITE_PAGE_SIZE, one made with 4 KiB
+ * pages keeps them and takes events, and the rows the writer commits
+ * without evaluating the CHECK constraints keep them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,17 +55,19 @@ remove_wh(void)
 
 /*
  * Open the warehouse of the data directory, ensure its schema and commit
- * one event with messageId id through a session of its own, then close.
+ * the n events of raw, each with messageId "<id>-<index>", in one
+ * transaction of a session of its own, then close.
  */
 static void
-store_one(const char *id)
+store(const char *id, const char *const *raw, size_t n)
 {
 	struct warehouse	*wh;
 	struct wh_session	*s;
 	struct event_req	 r;
 	struct event		 ev;
-	enum outcome		 o = OUTCOME_STORED;
-	char			 err[512], raw[256];
+	enum outcome		 o;
+	char			 err[512], buf[1024];
+	size_t			 i;
 
 	if ((wh = warehouse_open("sqlite", &cf, err, sizeof(err))) == NULL) {
 		printf("  open: %s\n", err);
@@ -84,17 +87,33 @@ store_one(const char *id)
 	r.shape = EVENT_SHAPE_BATCH;
 	r.request_ip = "203.0.113.7";
 	r.max_event_bytes = 32768;
-	snprintf(raw, sizeof(raw), "{\"type\":\"track\",\"event\":\"e\","
-	    "\"userId\":\"u1\",\"messageId\":\"%s\"}", id);
-	event_init(&ev);
-	CHECK_INT(event_decode(&r, raw, strlen(raw), &ev), 0);
 	CHECK_INT(warehouse_begin(s), 0);
-	CHECK_INT(warehouse_add(s, &ev, 1, &o), 0);
-	CHECK_INT(o, OUTCOME_STORED);
+	for (i = 0; i < n; i++) {
+		/* Each raw event is an object left open for its messageId. */
+		snprintf(buf, sizeof(buf), "%s,\"messageId\":\"%s-%zu\"}",
+		    raw[i], id, i);
+		event_init(&ev);
+		if (event_decode(&r, buf, strlen(buf), &ev) != 0)
+			printf("  %s: %s\n", buf, ev.error);
+		CHECK(ev.error == NULL);
+		o = OUTCOME_STORED;
+		CHECK_INT(warehouse_add(s, &ev, 1, &o), 0);
+		CHECK_INT(o, OUTCOME_STORED);
+		event_release(&ev);
+	}
 	CHECK_INT(warehouse_commit(s), 0);
-	event_release(&ev);
 	warehouse_session_free(s);
 	warehouse_close(wh);
+}
+
+/* Commit one track event with messageId "<id>-0". */
+static void
+store_one(const char *id)
+{
+	const char	*raw = "{\"type\":\"track\",\"event\":\"e\","
+			    "\"userId\":\"u1\"";
+
+	store(id, &raw, 1);
 }
 
 static void
@@ -129,6 +148,120 @@ test_old_page_size(void)
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"), 2);
 }
 
+/*
+ * The first line PRAGMA integrity_check gives on the warehouse, opened
+ * for writing: read-only, SQLite does not evaluate the CHECKs.
+ */
+static void
+integrity(char *out, size_t outlen)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*path;
+
+	snprintf(out, outlen, "(no answer)");
+	xasprintf(&path, "%s/warehouse.db", datadir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1,
+	    &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(out, outlen, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	free(path);
+}
+
+#define TRACK	"{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u1\""
+#define BROWSER(n)	TRACK ",\"context\":{\"browser\":{\"name\":\"" n "\"}}"
+#define OS(n)		TRACK ",\"context\":{\"os\":{\"name\":\"" n "\"}}"
+#define AGENT(a)	TRACK ",\"context\":{\"userAgent\":\"" a "\"}"
+
+/*
+ * The writer's connection skips the DDL's CHECK constraints
+ * (wh_sqlite_unchecked_sql): every value it can bind to their columns
+ * must keep them.  Every type, browser and OS name given in any case or
+ * unknown, and a user agent of every rule, committed through a session,
+ * leave a warehouse whose integrity check, which evaluates the CHECKs,
+ * is "ok"; a row that breaks one, written the same way, does not.
+ */
+static void
+test_checks_hold(void)
+{
+	static const char *const raw[] = {
+		TRACK,
+		"{\"type\":\"identify\",\"userId\":\"u1\"",
+		"{\"type\":\"group\",\"groupId\":\"g1\",\"userId\":\"u1\"",
+		"{\"type\":\"page\",\"userId\":\"u1\"",
+		"{\"type\":\"screen\",\"userId\":\"u1\"",
+		"{\"type\":\"alias\",\"previousId\":\"p1\",\"userId\":\"u1\"",
+		BROWSER("Chrome"), BROWSER("safari"), BROWSER("EDGE"),
+		BROWSER("firefox"), BROWSER("samsung internet"),
+		BROWSER("Opera"), BROWSER("Other"), BROWSER("Netscape"),
+		BROWSER("chrome "),
+		OS("Android"), OS("WINDOWS"), OS("ios"), OS("macOS"),
+		OS("darwin"), OS("linux"), OS("Chrome OS"), OS("Other"),
+		OS("BeOS"),
+		AGENT("Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+		    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+		    "Safari/537.36"),
+		AGENT("Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+		    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+		    "Safari/537.36 Edg/120.0.0.0"),
+		AGENT("Mozilla/5.0 (X11; Linux x86_64; rv:132.0) "
+		    "Gecko/20100101 Firefox/132.0"),
+		AGENT("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) "
+		    "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
+		    "Safari/605.1.15"),
+		AGENT("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS "
+		    "X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+		    "Version/17.1 Mobile/15E148 Safari/604.1"),
+		AGENT("Mozilla/5.0 (Linux; Android 13; SM-S901B) "
+		    "AppleWebKit/537.36 (KHTML, like Gecko) "
+		    "SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile "
+		    "Safari/537.36"),
+		AGENT("Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+		    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+		    "Safari/537.36 OPR/105.0.0.0"),
+		AGENT("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) "
+		    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+		    "Safari/537.36"),
+		AGENT("Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; "
+		    "Microsoft; Lumia 950) AppleWebKit/537.36 (KHTML, like "
+		    "Gecko) Chrome/52.0 Mobile Safari/537.36 Edge/15.15063"),
+		AGENT("Mozilla/5.0 (compatible; Googlebot/2.1; "
+		    "+http://www.google.com/bot.html)"),
+		AGENT("curl/8.5.0"),
+	};
+	sqlite3	*db;
+	char	*path, out[256];
+
+	remove_wh();
+	store("checks", raw, sizeof(raw) / sizeof(raw[0]));
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"),
+	    (long long)(sizeof(raw) / sizeof(raw[0])));
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(DISTINCT type) FROM "
+	    "events"), 6);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(DISTINCT "
+	    "context_browser_name) FROM events"), 7);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(DISTINCT "
+	    "context_os_name) FROM events"), 7);
+	integrity(out, sizeof(out));
+	CHECK_STR(out, "ok");
+
+	/* The check above can fail: a name outside the list. */
+	xasprintf(&path, "%s/warehouse.db", datadir);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	exec(db, wh_sqlite_unchecked_sql);
+	exec(db, "UPDATE krenalis_events SET context_browser_name = "
+	    "'Netscape' WHERE rowid = 1");
+	sqlite3_close(db);
+	free(path);
+	integrity(out, sizeof(out));
+	CHECK_STR(out, "CHECK constraint failed in krenalis_events");
+}
+
 int
 main(void)
 {
@@ -136,5 +269,6 @@ main(void)
 		return 1;
 	UNIT_RUN(test_new_page_size);
 	UNIT_RUN(test_old_page_size);
+	UNIT_RUN(test_checks_hold);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
