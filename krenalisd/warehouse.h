@@ -391,7 +391,11 @@ int		 warehouse_outbox_next(struct wh_outbox_conn *,
 		    const char *dest_id, int64_t after, int64_t count,
 		    void (*fn)(void *, const struct wh_outbox_row *),
 		    void *arg);
-/* Delete the n delivered rows of sequences seq, in one transaction. */
+/*
+ * Delete the n delivered rows of sequences seq, in one transaction: the
+ * connection's own, or, with an engine whose writer must be the only one
+ * writing while ingest runs (SQLite), the writer's next, once committed.
+ */
 int		 warehouse_outbox_delete(struct wh_outbox_conn *,
 		    const int64_t *seq, size_t n);
 /*

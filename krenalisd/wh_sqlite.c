@@ -14,7 +14,14 @@
  * commit leaves 1000 pages in the WAL (32 MiB with 32 KiB pages): a
  * thread of checkpoints of its own gained nothing in the writer's
  * ceiling and was slower on a warehouse of 5 million rows (BENCHMARKS.md).
+ *
+ * The writer's session is the one connection that writes while ingest
+ * runs: a sender thread's delete of delivered rows is handed to the
+ * writer's next transaction when the writer is at work (sq_outbox_delete).
+ * A commit of another connection would make the writer wait for the lock
+ * and, in WAL mode, drop its whole page cache at its next transaction.
  */
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -52,6 +60,29 @@ struct sqlite_wh {
 	 * writes elsewhere, cannot tell when that is over; a commit can.
 	 */
 	_Atomic int		 corrupt;
+
+	/*
+	 * Deletes of the outbox handed to the writer's transaction, and
+	 * when the writer last committed (CLOCK_MONOTONIC, ms), for the
+	 * sender threads to know whether it is at work.
+	 */
+	pthread_mutex_t		 del_mtx;	/* guards dels and states */
+	pthread_cond_t		 del_cv;	/* a delete was done */
+	TAILQ_HEAD(, sq_delete)	 dels;
+	_Atomic int64_t		 committed_at;
+};
+
+/* A sender thread's delete, handed to the writer (sq_outbox_delete). */
+struct sq_delete {
+	TAILQ_ENTRY(sq_delete)	 entry;
+	const int64_t		*seq;
+	size_t			 n;
+	enum {
+		DEL_QUEUED,		/* in the warehouse's dels */
+		DEL_TAKEN,		/* in a transaction of the writer */
+		DEL_DONE,		/* committed */
+		DEL_FAILED		/* not done: the sender does it */
+	}			 state;
 };
 
 struct sqlite_session {
@@ -63,6 +94,9 @@ struct sqlite_session {
 	sqlite3_stmt		*st_put;
 	sqlite3_stmt		*st_outbox;
 	sqlite3_stmt		*st_outbox_failed;
+	sqlite3_stmt		*st_delete;
+	/* The sender threads' deletes of its open transaction. */
+	TAILQ_HEAD(, sq_delete)	 taken;
 	struct dedupe_table	 table;
 	struct dedupe		*dedupe;
 };
@@ -237,6 +271,9 @@ static const char outbox_insert_sql[] =
 "INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, "
 "message_id, event) VALUES (?, ?, ?, ?, ?)";
 
+static const char outbox_delete_sql[] =
+"DELETE FROM krenalis_outbox WHERE seq = ?";
+
 static const char outbox_failed_insert_sql[] =
 "INSERT INTO krenalis_outbox_failed (seq, destination_id, pipeline_id, "
 "queued_at, message_id, event, failed_at, reason, attempts) "
@@ -345,6 +382,8 @@ sq_close(struct warehouse *wh)
 	sqlite3_close(sw->ro);
 	sqlite3_close(sw->probe);
 	pthread_mutex_destroy(&sw->probe_mtx);
+	pthread_mutex_destroy(&sw->del_mtx);
+	pthread_cond_destroy(&sw->del_cv);
 	free(sw->synchronous);
 	free(sw->path);
 	free(sw);
@@ -361,6 +400,9 @@ sq_open(const struct config *cf, char *err, size_t errlen)
 	sw->synchronous = xstrdup(cf->synchronous);
 	sw->window = cf->dedupe_window_ms;
 	pthread_mutex_init(&sw->probe_mtx, NULL);
+	pthread_mutex_init(&sw->del_mtx, NULL);
+	pthread_cond_init(&sw->del_cv, NULL);
+	TAILQ_INIT(&sw->dels);
 	if (sqlite3_open_v2(sw->path, &sw->probe, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto fail;
@@ -688,6 +730,7 @@ sq_session_free(struct wh_session *s)
 	sqlite3_finalize(ss->st_put);
 	sqlite3_finalize(ss->st_outbox);
 	sqlite3_finalize(ss->st_outbox_failed);
+	sqlite3_finalize(ss->st_delete);
 	sqlite3_close(ss->db);
 	free(ss);
 }
@@ -724,8 +767,11 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    sqlite3_prepare_v2(ss->db, outbox_insert_sql, -1, &ss->st_outbox,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, outbox_failed_insert_sql, -1,
-	    &ss->st_outbox_failed, NULL) != SQLITE_OK)
+	    &ss->st_outbox_failed, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, outbox_delete_sql, -1,
+	    &ss->st_delete, NULL) != SQLITE_OK)
 		goto fail;
+	TAILQ_INIT(&ss->taken);
 	ss->table.arg = ss;
 	ss->table.drop = table_drop;
 	ss->table.count = table_count;
@@ -853,16 +899,93 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 	    ev->received_at);
 }
 
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Step the delete statement st once per sequence of d. */
+static int
+delete_seqs(sqlite3_stmt *st, const struct sq_delete *d)
+{
+	size_t	i;
+	int	rc = SQLITE_DONE;
+
+	for (i = 0; i < d->n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(st, 1, d->seq[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Take the sender threads' deletes into the open transaction.  One that
+ * fails is given back to its sender, which does it on its own connection;
+ * the transaction, whose events are what matters, goes on.
+ */
+static void
+take_deletes(struct sqlite_session *ss)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)ss->s.wh;
+	struct sq_delete	*d, *next;
+	int			 failed = 0;
+
+	pthread_mutex_lock(&sw->del_mtx);
+	TAILQ_CONCAT(&ss->taken, &sw->dels, entry);
+	TAILQ_FOREACH(d, &ss->taken, entry)
+		d->state = DEL_TAKEN;
+	pthread_mutex_unlock(&sw->del_mtx);
+	for (d = TAILQ_FIRST(&ss->taken); d != NULL; d = next) {
+		next = TAILQ_NEXT(d, entry);
+		if (!failed && delete_seqs(ss->st_delete, d) == 0)
+			continue;
+		/* A failed statement leaves the transaction as it was. */
+		failed = 1;
+		TAILQ_REMOVE(&ss->taken, d, entry);
+		pthread_mutex_lock(&sw->del_mtx);
+		d->state = DEL_FAILED;
+		pthread_cond_broadcast(&sw->del_cv);
+		pthread_mutex_unlock(&sw->del_mtx);
+	}
+}
+
+/* The deletes of the transaction that ended are state. */
+static void
+end_deletes(struct sqlite_session *ss, int state)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)ss->s.wh;
+	struct sq_delete	*d;
+
+	if (TAILQ_EMPTY(&ss->taken))
+		return;
+	pthread_mutex_lock(&sw->del_mtx);
+	while ((d = TAILQ_FIRST(&ss->taken)) != NULL) {
+		TAILQ_REMOVE(&ss->taken, d, entry);
+		d->state = state;
+	}
+	pthread_cond_broadcast(&sw->del_cv);
+	pthread_mutex_unlock(&sw->del_mtx);
+}
+
 static int
 sq_commit(struct wh_session *s)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
+	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;
 
+	take_deletes(ss);
 	if (dedupe_expire(ss->dedupe, timestamp_now()) == -1 ||
 	    sqlite3_exec(ss->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
+	end_deletes(ss, DEL_DONE);
 	dedupe_commit(ss->dedupe);
-	atomic_store(&((struct sqlite_wh *)s->wh)->corrupt, 0);
+	atomic_store(&sw->corrupt, 0);
+	atomic_store(&sw->committed_at, monotonic_ms());
 	return 0;
 }
 
@@ -876,11 +999,13 @@ sq_rollback(struct wh_session *s)
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
 		atomic_store(&((struct sqlite_wh *)s->wh)->corrupt, 1);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+	end_deletes(ss, DEL_FAILED);
 	dedupe_rollback(ss->dedupe);
 }
 
 struct sqlite_outbox {
 	struct wh_outbox_conn	 ob;		/* first: see warehouse.h */
+	struct sqlite_wh	*sw;
 	sqlite3			*db;
 	sqlite3_stmt		*st_next;
 	sqlite3_stmt		*st_delete;
@@ -906,6 +1031,7 @@ sq_outbox_open(struct warehouse *wh, const char *node, char *err,
 	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
 	struct sqlite_outbox	*so = xcalloc(1, sizeof(*so));
 
+	so->sw = sw;
 	if (sqlite3_open_v2(sw->path, &so->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
@@ -922,8 +1048,8 @@ sq_outbox_open(struct warehouse *wh, const char *node, char *err,
 	    sqlite3_prepare_v2(so->db, "SELECT seq, queued_at, message_id, "
 	    "event FROM krenalis_outbox WHERE destination_id = ? AND seq > ? "
 	    "ORDER BY seq LIMIT ?", -1, &so->st_next, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(so->db, "DELETE FROM krenalis_outbox WHERE "
-	    "seq = ?", -1, &so->st_delete, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(so->db, outbox_delete_sql, -1, &so->st_delete,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(so->db, "INSERT INTO krenalis_outbox_failed "
 	    "(seq, destination_id, pipeline_id, queued_at, message_id, event, "
 	    "failed_at, reason, attempts) SELECT seq, destination_id, "
@@ -1024,11 +1150,51 @@ outbox_each(struct sqlite_outbox *so, sqlite3_stmt *st, sqlite3_stmt *st2,
 	return 0;
 }
 
+/*
+ * Whether the writer committed within this many ms: it is at work, and
+ * will commit again soon.  A delete handed to it waits at most
+ * DELETE_WAIT_MS in the queue before its sender does it itself.
+ */
+#define WRITER_AT_WORK_MS	100
+#define DELETE_WAIT_MS		250
+
+/*
+ * Delete delivered rows.  While the writer is at work, in its next
+ * transaction, as the events' rows are committed, and not in one of this
+ * connection's own, so that the writer neither waits for the lock nor
+ * loses its page cache; when it is idle, or does not take them in time,
+ * here.
+ */
 static int
 sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
 {
 	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+	struct sqlite_wh	*sw = so->sw;
+	struct sq_delete	 d;
+	struct timespec		 ts;
 
+	if (n == 0 || monotonic_ms() - atomic_load(&sw->committed_at) >
+	    WRITER_AT_WORK_MS)
+		return outbox_each(so, so->st_delete, NULL, seq, n);
+	d.seq = seq;
+	d.n = n;
+	d.state = DEL_QUEUED;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += DELETE_WAIT_MS * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&sw->del_mtx);
+	TAILQ_INSERT_TAIL(&sw->dels, &d, entry);
+	while (d.state == DEL_QUEUED || d.state == DEL_TAKEN) {
+		if (pthread_cond_timedwait(&sw->del_cv, &sw->del_mtx,
+		    &ts) != 0 && d.state == DEL_QUEUED) {
+			TAILQ_REMOVE(&sw->dels, &d, entry);
+			d.state = DEL_FAILED;
+		}
+	}
+	pthread_mutex_unlock(&sw->del_mtx);
+	if (d.state == DEL_DONE)
+		return 0;
 	return outbox_each(so, so->st_delete, NULL, seq, n);
 }
 

@@ -1,12 +1,15 @@
 /*
  * Unit tests of the SQLite warehouse's file (krenalisd/wh_sqlite.c): a
  * new warehouse.db has pages of WH_SQLITE_PAGE_SIZE, one made with 4 KiB
- * pages keeps them and takes events, and the rows the writer commits
- * without evaluating the CHECK constraints keep them.
+ * pages keeps them and takes events, the rows the writer commits
+ * without evaluating the CHECK constraints keep them, and a sender's
+ * delete is done in the writer's transaction while the writer is at work.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -262,6 +265,124 @@ test_checks_hold(void)
 	CHECK_STR(out, "CHECK constraint failed in krenalis_events");
 }
 
+/* A sender thread's delete of one row, timed. */
+struct deleter {
+	struct wh_outbox_conn	*ob;
+	pthread_t		 thread;
+	int64_t			 seq;
+	int			 rc;
+	double			 secs;
+};
+
+static double
+now_secs(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *
+deleter_main(void *arg)
+{
+	struct deleter	*d = arg;
+	double		 t0 = now_secs();
+
+	d->rc = warehouse_outbox_delete(d->ob, &d->seq, 1);
+	d->secs = now_secs() - t0;
+	return NULL;
+}
+
+static void
+deleter_start(struct deleter *d, struct wh_outbox_conn *ob, int64_t seq)
+{
+	d->ob = ob;
+	d->seq = seq;
+	d->rc = -2;
+	CHECK_INT(pthread_create(&d->thread, NULL, deleter_main, d), 0);
+}
+
+static long long
+outbox_rows(void)
+{
+	return unit_wh_int(datadir, "SELECT count(*) FROM krenalis_outbox");
+}
+
+/*
+ * A delete of delivered rows while the writer is at work (it committed
+ * within the last 100 ms) waits for the writer's next transaction and is
+ * done in it; with the writer idle it is done at once on the sender's
+ * own connection, and one the writer does not take within 250 ms too.
+ */
+static void
+test_delete_in_writer(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_outbox_conn	*ob;
+	struct deleter		 d;
+	sqlite3			*db;
+	char			 err[512], *path;
+
+	remove_wh();
+	store_one("del");
+	xasprintf(&path, "%s/warehouse.db", datadir);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	exec(db, "INSERT INTO krenalis_outbox (seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event) VALUES "
+	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}'), "
+	    "(3, 'd', 'p', 0, 'm3', '{}')");
+	sqlite3_close(db);
+	free(path);
+	CHECK_INT(outbox_rows(), 3);
+
+	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
+	CHECK(wh != NULL);
+	if (wh == NULL)
+		return;
+	s = warehouse_session_new(wh, err, sizeof(err));
+	ob = warehouse_outbox_open(wh, "node", err, sizeof(err));
+	CHECK(s != NULL && ob != NULL);
+	if (s == NULL || ob == NULL)
+		goto out;
+
+	/* The writer has not committed: done here, at once. */
+	deleter_start(&d, ob, 1);
+	pthread_join(d.thread, NULL);
+	CHECK_INT(d.rc, 0);
+	CHECK(d.secs < 0.1);
+	CHECK_INT(outbox_rows(), 2);
+
+	/* At work: the delete waits for its next commit, and is in it. */
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	deleter_start(&d, ob, 2);
+	usleep(60 * 1000);
+	CHECK_INT(outbox_rows(), 2);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	pthread_join(d.thread, NULL);
+	CHECK_INT(d.rc, 0);
+	CHECK(d.secs >= 0.05 && d.secs < 0.25);
+	CHECK_INT(outbox_rows(), 1);
+
+	/* At work, but no commit comes: done here after 250 ms. */
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	deleter_start(&d, ob, 3);
+	pthread_join(d.thread, NULL);
+	CHECK_INT(d.rc, 0);
+	CHECK(d.secs >= 0.25);
+	CHECK_INT(outbox_rows(), 0);
+out:
+	if (ob != NULL)
+		warehouse_outbox_close(ob);
+	if (s != NULL)
+		warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
 int
 main(void)
 {
@@ -270,5 +391,6 @@ main(void)
 	UNIT_RUN(test_new_page_size);
 	UNIT_RUN(test_old_page_size);
 	UNIT_RUN(test_checks_hold);
+	UNIT_RUN(test_delete_in_writer);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
