@@ -96,6 +96,15 @@ timestamp_now(void)
 	return (int64_t)ts.tv_sec * MS_PER_SEC + ts.tv_nsec / 1000000;
 }
 
+int64_t
+timestamp_monotonic(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * MS_PER_SEC + ts.tv_nsec / 1000000;
+}
+
 int
 timestamp_valid_year(int64_t ms)
 {

@@ -19,6 +19,9 @@ enum timestamp_error {
 /* The current time, truncated to whole milliseconds. */
 int64_t	 timestamp_now(void);
 
+/* Milliseconds of the monotonic clock, for deadlines and intervals. */
+int64_t	 timestamp_monotonic(void);
+
 /*
  * Print ms (UTC year 1..9999) into buf as YYYY-MM-DDTHH:MM:SS.mmmZ and
  * return buf.

@@ -240,8 +240,8 @@ write_all(int fd, const char *p, size_t n, int64_t deadline)
 		}
 		if (w == -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (ingest_now() >= deadline ||
-		    poll(&pfd, 1, (int)(deadline - ingest_now())) == -1)
+		if (timestamp_monotonic() >= deadline ||
+		    poll(&pfd, 1, (int)(deadline - timestamp_monotonic())) == -1)
 			return -1;
 	}
 	return 0;
@@ -264,7 +264,7 @@ respond_raw(struct MHD_Connection *conn, struct http_request *rq,
 	struct pollfd			 pfd;
 	char				 date[64], drop[16384];
 	const char			*reason;
-	int64_t				 deadline = ingest_now() + LINGER_MS;
+	int64_t				 deadline = timestamp_monotonic() + LINGER_MS;
 	time_t				 now = time(NULL);
 	struct tm			 tm;
 	int				 fd;
@@ -289,8 +289,8 @@ respond_raw(struct MHD_Connection *conn, struct http_request *rq,
 	    deadline) == 0 && shutdown(fd, SHUT_WR) == 0) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		while (ingest_now() < deadline && poll(&pfd, 1,
-		    (int)(deadline - ingest_now())) > 0 &&
+		while (timestamp_monotonic() < deadline && poll(&pfd, 1,
+		    (int)(deadline - timestamp_monotonic())) > 0 &&
 		    recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0)
 			;
 	}
@@ -312,7 +312,7 @@ set_timeout(struct MHD_Connection *conn, struct http_request *rq)
 	int64_t		left;
 
 	if (rq->reading && rq->in.deadline > 0) {
-		left = rq->in.deadline - ingest_now();
+		left = rq->in.deadline - timestamp_monotonic();
 		secs = left <= 1000 ? 1 : left >= IDLE_TIMEOUT * 1000 ?
 		    IDLE_TIMEOUT : (unsigned int)((left + 999) / 1000);
 	}
@@ -604,7 +604,7 @@ headers_awaited(struct MHD_Connection *conn)
 	struct http_conn	*c = conn_record(conn);
 
 	if (c != NULL)
-		atomic_store(&c->headers_since, ingest_now());
+		atomic_store(&c->headers_since, timestamp_monotonic());
 }
 
 /* Connections opening and closing, for the watchdog. */
@@ -623,7 +623,7 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 			return;
 		c = xcalloc(1, sizeof(*c));
 		c->fd = ci->connect_fd;
-		atomic_store(&c->headers_since, ingest_now());
+		atomic_store(&c->headers_since, timestamp_monotonic());
 		pthread_mutex_lock(&http->conns_mtx);
 		c->next = http->conns;
 		if (c->next != NULL)
@@ -666,7 +666,7 @@ watchdog(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec++;
 		pthread_cond_timedwait(&http->conns_cv, &http->conns_mtx, &ts);
-		now = ingest_now();
+		now = timestamp_monotonic();
 		for (c = http->conns; c != NULL; c = c->next) {
 			since = atomic_load(&c->headers_since);
 			if (since == 0 ||

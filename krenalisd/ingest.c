@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -444,15 +443,6 @@ ingest_free(struct ingest *ing)
 	free(ing);
 }
 
-int64_t
-ingest_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * A new window of the body's receive rate starts now: by the deadline,
  * the client must have sent body_min_rate bytes a second of it.
@@ -461,7 +451,7 @@ static void
 window_start(const struct ingest *ing, struct ingest_request *rq)
 {
 	rq->window_bytes = 0;
-	rq->deadline = ing->cf->body_timeout_ms > 0 ? ingest_now() +
+	rq->deadline = ing->cf->body_timeout_ms > 0 ? timestamp_monotonic() +
 	    ing->cf->body_timeout_ms : 0;
 }
 
@@ -602,7 +592,7 @@ ingest_read(struct ingest *ing, struct ingest_request *rq, const char *buf,
 	const struct config	*cf = ing->cf;
 
 	if (rq->deadline > 0) {
-		if (ingest_now() > rq->deadline) {
+		if (timestamp_monotonic() > rq->deadline) {
 			ingest_timeout_reply(r);
 			return -1;
 		}

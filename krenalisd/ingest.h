@@ -99,7 +99,7 @@ struct ingest_request {
 	const struct snap_key	*key;		/* from a header or the body */
 	char			 ip[INET6_ADDRSTRLEN];	/* request IP, or "" */
 	struct body		 body;
-	int64_t			 deadline;	/* ingest_now() ms, or 0 */
+	int64_t			 deadline;	/* timestamp_monotonic(), or 0 */
 	uint64_t		 window_bytes;	/* received since the window began */
 };
 
@@ -137,9 +137,6 @@ int	ingest_start(struct ingest *, struct ingest_request *, struct reply *);
  */
 int	ingest_read(struct ingest *, struct ingest_request *, const char *,
 	    size_t n, struct reply *);
-
-/* Milliseconds of the monotonic clock of rq->deadline. */
-int64_t	ingest_now(void);
 
 /* The 408 of a body that did not arrive by rq->deadline. */
 void	ingest_timeout_reply(struct reply *);

@@ -899,15 +899,6 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 	    ev->received_at);
 }
 
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Step the delete statement st once per sequence of d. */
 static int
 delete_seqs(sqlite3_stmt *st, const struct sq_delete *d)
@@ -985,7 +976,7 @@ sq_commit(struct wh_session *s)
 	end_deletes(ss, DEL_DONE);
 	dedupe_commit(ss->dedupe);
 	atomic_store(&sw->corrupt, 0);
-	atomic_store(&sw->committed_at, monotonic_ms());
+	atomic_store(&sw->committed_at, timestamp_monotonic());
 	return 0;
 }
 
@@ -1173,7 +1164,7 @@ sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
 	struct sq_delete	 d;
 	struct timespec		 ts;
 
-	if (n == 0 || monotonic_ms() - atomic_load(&sw->committed_at) >
+	if (n == 0 || timestamp_monotonic() - atomic_load(&sw->committed_at) >
 	    WRITER_AT_WORK_MS)
 		return outbox_each(so, so->st_delete, NULL, seq, n);
 	d.seq = seq;

@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "timestamp.h"
 #include "keys.h"
 #include "session.h"
 #include "state.h"
@@ -32,15 +32,6 @@ struct top {
 
 /* The write end of the signal pipe (the handler's only business). */
 static int	sigpipe_w = -1;
-
-static int64_t
-top_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 top_signal(int sig)
@@ -88,7 +79,7 @@ top_keys(struct top *t)
 		keys_press(&t->st, key);
 		if (t->st.resubscribe) {
 			top_changed(t, session_follow(&t->sess, t->st.source,
-			    top_now()));
+			    timestamp_monotonic()));
 			t->st.resubscribe = 0;
 		}
 		if (t->st.redraw) {
@@ -156,7 +147,7 @@ top_run(const char *path, const char *source, int utf8)
 
 	t.dirty = t.urgent = 1;
 	while (!t.st.quit) {
-		now = top_now();
+		now = timestamp_monotonic();
 		top_changed(&t, session_tick(&t.sess, now));
 		if (t.dirty && (t.urgent || now - t.drawn_at >= TOP_DRAW_MS)) {
 			top_refresh(&t);
@@ -176,7 +167,7 @@ top_run(const char *path, const char *source, int utf8)
 			view_end();
 			err(1, "poll");
 		}
-		now = top_now();
+		now = timestamp_monotonic();
 		if (pfd[0].revents & POLLIN)
 			top_signals(&t, sp[0]);
 		if (t.sess.link.fd != -1 && pfd[2].revents)

@@ -334,6 +334,19 @@ test_now(void)
 	CHECK(now / 1000 >= (int64_t)t - 2 && now / 1000 <= (int64_t)t + 2);
 }
 
+/* The monotonic clock never goes back and counts milliseconds. */
+static void
+test_monotonic(void)
+{
+	struct timespec	d = { 0, 20 * 1000 * 1000 };
+	int64_t		a = timestamp_monotonic(), b;
+
+	nanosleep(&d, NULL);
+	b = timestamp_monotonic();
+	CHECK(a > 0);
+	CHECK(b - a >= 20 && b - a < 2000);
+}
+
 int
 main(void)
 {
@@ -348,5 +361,6 @@ main(void)
 	UNIT_RUN(test_valid_year);
 	UNIT_RUN(test_round_trip);
 	UNIT_RUN(test_now);
+	UNIT_RUN(test_monotonic);
 	return UNIT_END();
 }
