@@ -722,7 +722,24 @@ static void
 sq_session_free(struct wh_session *s)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
+	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;
+	struct sq_delete	*d;
 
+	/*
+	 * The writer stops: no transaction will take the deletes that wait,
+	 * so their senders do them now rather than after DELETE_WAIT_MS.
+	 * (A session that failed to open has no warehouse yet.)
+	 */
+	if (sw != NULL) {
+		atomic_store(&sw->committed_at, 0);
+		pthread_mutex_lock(&sw->del_mtx);
+		while ((d = TAILQ_FIRST(&sw->dels)) != NULL) {
+			TAILQ_REMOVE(&sw->dels, d, entry);
+			d->state = DEL_FAILED;
+		}
+		pthread_cond_broadcast(&sw->del_cv);
+		pthread_mutex_unlock(&sw->del_mtx);
+	}
 	dedupe_free(ss->dedupe);
 	sqlite3_finalize(ss->st_event);
 	sqlite3_finalize(ss->st_rejected);

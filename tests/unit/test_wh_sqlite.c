@@ -313,7 +313,8 @@ outbox_rows(void)
  * A delete of delivered rows while the writer is at work (it committed
  * within the last 100 ms) waits for the writer's next transaction and is
  * done in it; with the writer idle it is done at once on the sender's
- * own connection, and one the writer does not take within 250 ms too.
+ * own connection, and one the writer does not take within 250 ms too,
+ * or that waits when the writer's session is freed.
  */
 static void
 test_delete_in_writer(void)
@@ -332,10 +333,10 @@ test_delete_in_writer(void)
 	exec(db, "INSERT INTO krenalis_outbox (seq, destination_id, "
 	    "pipeline_id, queued_at, message_id, event) VALUES "
 	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}'), "
-	    "(3, 'd', 'p', 0, 'm3', '{}')");
+	    "(3, 'd', 'p', 0, 'm3', '{}'), (4, 'd', 'p', 0, 'm4', '{}')");
 	sqlite3_close(db);
 	free(path);
-	CHECK_INT(outbox_rows(), 3);
+	CHECK_INT(outbox_rows(), 4);
 
 	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
 	CHECK(wh != NULL);
@@ -352,20 +353,20 @@ test_delete_in_writer(void)
 	pthread_join(d.thread, NULL);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs < 0.1);
-	CHECK_INT(outbox_rows(), 2);
+	CHECK_INT(outbox_rows(), 3);
 
 	/* At work: the delete waits for its next commit, and is in it. */
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&d, ob, 2);
 	usleep(60 * 1000);
-	CHECK_INT(outbox_rows(), 2);
+	CHECK_INT(outbox_rows(), 3);
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	pthread_join(d.thread, NULL);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs >= 0.05 && d.secs < 0.25);
-	CHECK_INT(outbox_rows(), 1);
+	CHECK_INT(outbox_rows(), 2);
 
 	/* At work, but no commit comes: done here after 250 ms. */
 	CHECK_INT(warehouse_begin(s), 0);
@@ -374,6 +375,18 @@ test_delete_in_writer(void)
 	pthread_join(d.thread, NULL);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs >= 0.25);
+	CHECK_INT(outbox_rows(), 1);
+
+	/* The writer stops: what waits for it is done here at once. */
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	deleter_start(&d, ob, 4);
+	usleep(30 * 1000);
+	warehouse_session_free(s);
+	s = NULL;
+	pthread_join(d.thread, NULL);
+	CHECK_INT(d.rc, 0);
+	CHECK(d.secs < 0.2);
 	CHECK_INT(outbox_rows(), 0);
 out:
 	if (ob != NULL)
