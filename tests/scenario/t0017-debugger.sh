@@ -92,6 +92,29 @@ stop_daemon
 KEEP_PORT=1 start_daemon -f "$T/k.conf"
 check "events after restart" kr -j events
 expect_eq "rings are lost" "" "$(cat "$T/out")"
+
+# Records that the ring would evict at once are not built, but it still
+# holds the newest: twelve requests of 3 events at once, no follower; the
+# ring holds the 5 newest of the 36, seqs 32 to 36.
+pids=
+for r in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	curl -s -m 20 -o /dev/null -H "Authorization: Bearer $KEY" \
+	    -H "Content-Type: application/json" --data-binary \
+	    "[{\"type\":\"track\",\"event\":\"P\",\"userId\":\"p\",\"messageId\":\"par-$r-1\"},{\"type\":\"track\",\"event\":\"P\",\"userId\":\"p\",\"messageId\":\"par-$r-2\"},{\"type\":\"track\",\"event\":\"P\",\"userId\":\"p\",\"messageId\":\"par-$r-3\"}]" \
+	    "$URL/v1/events" &
+	pids="$pids $!"
+done
+wait $pids
+expect_eq "all stored" 36 "$(sql "select count(*) from events where message_id like 'par-%'")"
+check "events after a parallel burst" kr -j events
+expect_eq "the newest 5" "[32,33,34,35,36]" "$(python3 -c '
+import json, sys
+t = open(sys.argv[1]).read().strip()
+try:
+    recs = json.loads(t)
+except ValueError:
+    recs = [json.loads(l) for l in t.splitlines()]
+print(json.dumps(sorted(r["seq"] for r in recs), separators=(",", ":")))' "$T/out")"
 check "rejected" kr -j rejected
 expect_eq "quarantine" "[\"$SID\",\"$RID\",1,null,\"property 'event' is required for a track event\",\"{\\\"type\\\":\\\"track\\\",\\\"userId\\\":\\\"u1\\\"}\"]" "$(jget "$(cat "$T/out")" '[j[0][k] for k in ("source","requestId","index","messageId","error","raw")]')"
 check "rejected table" kr rejected "Segment prod"
