@@ -1193,13 +1193,15 @@ sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
 	ts.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&sw->del_mtx);
 	TAILQ_INSERT_TAIL(&sw->dels, &d, entry);
-	while (d.state == DEL_QUEUED || d.state == DEL_TAKEN) {
+	while (d.state == DEL_QUEUED)
 		if (pthread_cond_timedwait(&sw->del_cv, &sw->del_mtx,
 		    &ts) != 0 && d.state == DEL_QUEUED) {
 			TAILQ_REMOVE(&sw->dels, &d, entry);
 			d.state = DEL_FAILED;
 		}
-	}
+	/* Taken: its transaction always ends, done or failed. */
+	while (d.state == DEL_TAKEN)
+		pthread_cond_wait(&sw->del_cv, &sw->del_mtx);
 	pthread_mutex_unlock(&sw->del_mtx);
 	if (d.state == DEL_DONE)
 		return 0;
