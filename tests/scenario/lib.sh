@@ -18,6 +18,7 @@
 #   expect_eq "what" expected actual
 #   expect_fail "what" "stderr line" command...
 #   wait_until SECONDS command...      poll until the command succeeds
+#   random_port                        a TCP port to listen on (see below)
 #   skip "reason"                      the test cannot run here: exit 77
 #   follow [krctl events options]      start krctl events -f (FOLLOWER)
 #   trickle N SECS TICK HEAD [UNIT]    N slow clients (see below)
@@ -79,12 +80,19 @@ fail() {
 	failures=$((failures + 1))
 }
 
+# A port of 20000-32767: below the kernel's ephemeral range (32768-60999),
+# where the outgoing connections of the tests and of PostgreSQL take
+# theirs, so that only a listener can hold it.
+random_port() {
+	echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12768 ))
+}
+
 # Start krenalisd -d in the background on a free port; extra arguments are
 # passed to it.  Waits until both the socket and /healthz answer.
 start_daemon() {
 	for try in 1 2 3 4 5 6 7 8; do
 		if [ -z "$KEEP_PORT" ] || [ -z "$PORT" ]; then
-			PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+			PORT=$(random_port)
 		fi
 		$KRENALIS_WRAP "$KRENALISD" -d -D "$DATA" \
 		    -l "127.0.0.1:$PORT" "$@" 2>>"$T/daemon.log" &
@@ -426,7 +434,7 @@ pg_start() {
 		finish
 	fi
 	PGDIR=$T/pg
-	PGPORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+	PGPORT=$(random_port)
 	mkdir "$PGDIR"
 	if [ "$(id -u)" -eq 0 ]; then
 		PGOWNER=postgres

@@ -125,7 +125,7 @@ kill $busy 2>/dev/null
 
 # Without -d the daemon detaches: the command returns at once, the pid
 # file names the daemon, and SIGTERM stops it.
-PORT2=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+PORT2=$(random_port)
 "$KRENALISD" -D "$T/d3" -l "127.0.0.1:$PORT2"
 expect_eq "detached start" 0 $?
 wait_until 30 test -S "$T/d3/krenalisd.sock"

@@ -10,8 +10,7 @@ pg_start
 # daemon that starts is stopped after 30 s, and the check fails).
 start_fails() {
 	expect_fail "$1" "krenalisd: store: $2" timeout 30 "$KRENALISD" -d \
-	    -D "$DATA" -l "127.0.0.1:$(( 20000 + $(od -An -N2 -tu2 \
-	    /dev/urandom) % 40000 ))" -w "$PGURL"
+	    -D "$DATA" -l "127.0.0.1:$(random_port)" -w "$PGURL"
 }
 
 pg "CREATE TABLE krenalis_events (kpid uuid, connection_id text NOT NULL)"
