@@ -44,6 +44,21 @@
 #include "warehouse.h"
 #include "wh_sqlite.h"
 
+/* A sender thread's delete, handed to the writer (sq_outbox_delete). */
+TAILQ_HEAD(sq_deletes, sq_delete);
+
+struct sq_delete {
+	TAILQ_ENTRY(sq_delete)	 entry;
+	const int64_t		*seq;
+	size_t			 n;
+	enum {
+		DEL_QUEUED,		/* in the warehouse's dels */
+		DEL_TAKEN,		/* in a transaction of the writer */
+		DEL_DONE,		/* committed */
+		DEL_FAILED		/* not done: the sender does it */
+	}			 state;
+};
+
 struct sqlite_wh {
 	struct warehouse	 wh;		/* first: see warehouse.h */
 	char			*path;
@@ -68,21 +83,8 @@ struct sqlite_wh {
 	 */
 	pthread_mutex_t		 del_mtx;	/* guards dels and states */
 	pthread_cond_t		 del_cv;	/* a delete was done */
-	TAILQ_HEAD(, sq_delete)	 dels;
+	struct sq_deletes	 dels;
 	_Atomic int64_t		 committed_at;
-};
-
-/* A sender thread's delete, handed to the writer (sq_outbox_delete). */
-struct sq_delete {
-	TAILQ_ENTRY(sq_delete)	 entry;
-	const int64_t		*seq;
-	size_t			 n;
-	enum {
-		DEL_QUEUED,		/* in the warehouse's dels */
-		DEL_TAKEN,		/* in a transaction of the writer */
-		DEL_DONE,		/* committed */
-		DEL_FAILED		/* not done: the sender does it */
-	}			 state;
 };
 
 struct sqlite_session {
@@ -96,7 +98,7 @@ struct sqlite_session {
 	sqlite3_stmt		*st_outbox_failed;
 	sqlite3_stmt		*st_delete;
 	/* The sender threads' deletes of its open transaction. */
-	TAILQ_HEAD(, sq_delete)	 taken;
+	struct sq_deletes	 taken;
 	struct dedupe_table	 table;
 	struct dedupe		*dedupe;
 };
@@ -718,12 +720,26 @@ table_put(void *arg, uint32_t bucket, const char *id, size_t len,
 	return rc == SQLITE_DONE ? 1 : -1;
 }
 
+/* Take every delete off q, its state now state, and wake its sender. */
+static void
+deletes_end(struct sqlite_wh *sw, struct sq_deletes *q, int state)
+{
+	struct sq_delete	*d;
+
+	pthread_mutex_lock(&sw->del_mtx);
+	while ((d = TAILQ_FIRST(q)) != NULL) {
+		TAILQ_REMOVE(q, d, entry);
+		d->state = state;
+	}
+	pthread_cond_broadcast(&sw->del_cv);
+	pthread_mutex_unlock(&sw->del_mtx);
+}
+
 static void
 sq_session_free(struct wh_session *s)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;
-	struct sq_delete	*d;
 
 	/*
 	 * The writer stops: no transaction will take the deletes that wait,
@@ -732,13 +748,7 @@ sq_session_free(struct wh_session *s)
 	 */
 	if (sw != NULL) {
 		atomic_store(&sw->committed_at, 0);
-		pthread_mutex_lock(&sw->del_mtx);
-		while ((d = TAILQ_FIRST(&sw->dels)) != NULL) {
-			TAILQ_REMOVE(&sw->dels, d, entry);
-			d->state = DEL_FAILED;
-		}
-		pthread_cond_broadcast(&sw->del_cv);
-		pthread_mutex_unlock(&sw->del_mtx);
+		deletes_end(sw, &sw->dels, DEL_FAILED);
 	}
 	dedupe_free(ss->dedupe);
 	sqlite3_finalize(ss->st_event);
@@ -966,18 +976,8 @@ take_deletes(struct sqlite_session *ss)
 static void
 end_deletes(struct sqlite_session *ss, int state)
 {
-	struct sqlite_wh	*sw = (struct sqlite_wh *)ss->s.wh;
-	struct sq_delete	*d;
-
-	if (TAILQ_EMPTY(&ss->taken))
-		return;
-	pthread_mutex_lock(&sw->del_mtx);
-	while ((d = TAILQ_FIRST(&ss->taken)) != NULL) {
-		TAILQ_REMOVE(&ss->taken, d, entry);
-		d->state = state;
-	}
-	pthread_cond_broadcast(&sw->del_cv);
-	pthread_mutex_unlock(&sw->del_mtx);
+	if (!TAILQ_EMPTY(&ss->taken))
+		deletes_end((struct sqlite_wh *)ss->s.wh, &ss->taken, state);
 }
 
 static int
