@@ -926,19 +926,29 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 	    ev->received_at);
 }
 
+/* Step st with seq bound as its first parameter; SQLite's code. */
+static int
+step_seq(sqlite3_stmt *st, int64_t seq)
+{
+	int	rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Step the delete statement st once per sequence of d. */
 static int
 delete_seqs(sqlite3_stmt *st, const struct sq_delete *d)
 {
 	size_t	i;
-	int	rc = SQLITE_DONE;
 
-	for (i = 0; i < d->n && rc == SQLITE_DONE; i++) {
-		sqlite3_bind_int64(st, 1, d->seq[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	return rc == SQLITE_DONE ? 0 : -1;
+	for (i = 0; i < d->n; i++)
+		if (step_seq(st, d->seq[i]) != SQLITE_DONE)
+			return -1;
+	return 0;
 }
 
 /*
@@ -950,26 +960,30 @@ static void
 take_deletes(struct sqlite_session *ss)
 {
 	struct sqlite_wh	*sw = (struct sqlite_wh *)ss->s.wh;
-	struct sq_delete	*d, *next;
-	int			 failed = 0;
+	struct sq_deletes	 failed = TAILQ_HEAD_INITIALIZER(failed);
+	struct sq_delete	*d;
 
 	pthread_mutex_lock(&sw->del_mtx);
 	TAILQ_CONCAT(&ss->taken, &sw->dels, entry);
 	TAILQ_FOREACH(d, &ss->taken, entry)
 		d->state = DEL_TAKEN;
 	pthread_mutex_unlock(&sw->del_mtx);
-	for (d = TAILQ_FIRST(&ss->taken); d != NULL; d = next) {
-		next = TAILQ_NEXT(d, entry);
-		if (!failed && delete_seqs(ss->st_delete, d) == 0)
-			continue;
-		/* A failed statement leaves the transaction as it was. */
-		failed = 1;
+	TAILQ_FOREACH(d, &ss->taken, entry)
+		if (delete_seqs(ss->st_delete, d) == -1)
+			break;
+	/*
+	 * A failed statement leaves the transaction as it was: that delete
+	 * and those after it go back now.
+	 */
+	while (d != NULL) {
+		struct sq_delete *next = TAILQ_NEXT(d, entry);
+
 		TAILQ_REMOVE(&ss->taken, d, entry);
-		pthread_mutex_lock(&sw->del_mtx);
-		d->state = DEL_FAILED;
-		pthread_cond_broadcast(&sw->del_cv);
-		pthread_mutex_unlock(&sw->del_mtx);
+		TAILQ_INSERT_TAIL(&failed, d, entry);
+		d = next;
 	}
+	if (!TAILQ_EMPTY(&failed))
+		deletes_end(sw, &failed, DEL_FAILED);
 }
 
 /* The deletes of the transaction that ended are state. */
@@ -1139,16 +1153,9 @@ outbox_each(struct sqlite_outbox *so, sqlite3_stmt *st, sqlite3_stmt *st2,
 	    NULL) != SQLITE_OK)
 		return -1;
 	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, seq[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (st2 != NULL && rc == SQLITE_DONE) {
-			sqlite3_reset(st2);
-			sqlite3_bind_int64(st2, 1, seq[i]);
-			rc = sqlite3_step(st2);
-			sqlite3_reset(st2);
-		}
+		rc = step_seq(st, seq[i]);
+		if (st2 != NULL && rc == SQLITE_DONE)
+			rc = step_seq(st2, seq[i]);
 	}
 	if (rc != SQLITE_DONE || sqlite3_exec(so->db, "COMMIT", NULL, NULL,
 	    NULL) != SQLITE_OK) {
