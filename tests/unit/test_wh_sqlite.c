@@ -41,6 +41,25 @@ exec(sqlite3 *db, const char *sql)
 	sqlite3_free(msg);
 }
 
+/*
+ * Run sql, then then when not NULL, on the warehouse.db of the data
+ * directory, on a connection of its own.
+ */
+static void
+exec_wh(const char *sql, const char *then)
+{
+	sqlite3	*db;
+	char	*path;
+
+	xasprintf(&path, "%s/warehouse.db", datadir);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	exec(db, sql);
+	if (then != NULL)
+		exec(db, then);
+	sqlite3_close(db);
+	free(path);
+}
+
 /* Remove the warehouse and its WAL from the data directory. */
 static void
 remove_wh(void)
@@ -135,16 +154,9 @@ test_new_page_size(void)
 static void
 test_old_page_size(void)
 {
-	sqlite3	*db;
-	char	*path;
-
 	remove_wh();
-	xasprintf(&path, "%s/warehouse.db", datadir);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	exec(db, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; "
-	    "CREATE TABLE before (a)");
-	sqlite3_close(db);
-	free(path);
+	exec_wh("PRAGMA page_size=4096; PRAGMA journal_mode=WAL; "
+	    "CREATE TABLE before (a)", NULL);
 	store_one("old-1");
 	store_one("old-2");
 	CHECK_INT(unit_wh_int(datadir, "PRAGMA page_size"), 4096);
@@ -237,8 +249,7 @@ test_checks_hold(void)
 		    "+http://www.google.com/bot.html)"),
 		AGENT("curl/8.5.0"),
 	};
-	sqlite3	*db;
-	char	*path, out[256];
+	char	out[256];
 
 	remove_wh();
 	store("checks", raw, sizeof(raw) / sizeof(raw[0]));
@@ -254,13 +265,8 @@ test_checks_hold(void)
 	CHECK_STR(out, "ok");
 
 	/* The check above can fail: a name outside the list. */
-	xasprintf(&path, "%s/warehouse.db", datadir);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	exec(db, wh_sqlite_unchecked_sql);
-	exec(db, "UPDATE krenalis_events SET context_browser_name = "
-	    "'Netscape' WHERE rowid = 1");
-	sqlite3_close(db);
-	free(path);
+	exec_wh(wh_sqlite_unchecked_sql, "UPDATE krenalis_events SET "
+	    "context_browser_name = 'Netscape' WHERE rowid = 1");
 	integrity(out, sizeof(out));
 	CHECK_STR(out, "CHECK constraint failed in krenalis_events");
 }
@@ -323,19 +329,15 @@ test_delete_in_writer(void)
 	struct wh_session	*s;
 	struct wh_outbox_conn	*ob;
 	struct deleter		 d;
-	sqlite3			*db;
-	char			 err[512], *path;
+	char			 err[512];
 
 	remove_wh();
 	store_one("del");
-	xasprintf(&path, "%s/warehouse.db", datadir);
-	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-	exec(db, "INSERT INTO krenalis_outbox (seq, destination_id, "
+	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
 	    "pipeline_id, queued_at, message_id, event) VALUES "
 	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}'), "
-	    "(3, 'd', 'p', 0, 'm3', '{}'), (4, 'd', 'p', 0, 'm4', '{}')");
-	sqlite3_close(db);
-	free(path);
+	    "(3, 'd', 'p', 0, 'm3', '{}'), (4, 'd', 'p', 0, 'm4', '{}')",
+	    NULL);
 	CHECK_INT(outbox_rows(), 4);
 
 	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
@@ -396,6 +398,67 @@ out:
 	warehouse_close(wh);
 }
 
+/*
+ * A delete that fails in the writer's transaction (here a trigger keeps
+ * row 1) goes back to its sender, with those queued after it, and the
+ * transaction commits: its events are what matters.  The sender then
+ * deletes on its own connection, which keeps row 1 too.
+ */
+static void
+test_delete_fails_in_writer(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_outbox_conn	*ob1, *ob2;
+	struct deleter		 a, b;
+	char			 err[512];
+
+	remove_wh();
+	store_one("fail");
+	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event) VALUES "
+	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}');"
+	    "CREATE TRIGGER keep1 BEFORE DELETE ON krenalis_outbox "
+	    "WHEN old.seq = 1 BEGIN SELECT RAISE(ABORT, 'kept'); END",
+	    NULL);
+
+	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
+	CHECK(wh != NULL);
+	if (wh == NULL)
+		return;
+	s = warehouse_session_new(wh, err, sizeof(err));
+	ob1 = warehouse_outbox_open(wh, "node", err, sizeof(err));
+	ob2 = warehouse_outbox_open(wh, "node", err, sizeof(err));
+	CHECK(s != NULL && ob1 != NULL && ob2 != NULL);
+	if (s == NULL || ob1 == NULL || ob2 == NULL)
+		goto out;
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	deleter_start(&a, ob1, 1);
+	usleep(20 * 1000);
+	deleter_start(&b, ob2, 2);
+	usleep(20 * 1000);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	pthread_join(a.thread, NULL);
+	pthread_join(b.thread, NULL);
+	CHECK_INT(a.rc, -1);
+	CHECK_INT(b.rc, 0);
+	/* Both waited for the commit, which took them, then gave them back. */
+	CHECK(a.secs >= 0.03 && a.secs < 0.2);
+	CHECK(b.secs >= 0.015 && b.secs < 0.2);
+	CHECK_INT(outbox_rows(), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox"), 1);
+out:
+	if (ob1 != NULL)
+		warehouse_outbox_close(ob1);
+	if (ob2 != NULL)
+		warehouse_outbox_close(ob2);
+	if (s != NULL)
+		warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
 int
 main(void)
 {
@@ -405,5 +468,6 @@ main(void)
 	UNIT_RUN(test_old_page_size);
 	UNIT_RUN(test_checks_hold);
 	UNIT_RUN(test_delete_in_writer);
+	UNIT_RUN(test_delete_fails_in_writer);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
