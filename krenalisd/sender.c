@@ -551,8 +551,9 @@ delivered_rows(struct dstate *ds, const struct row *rows, size_t n)
 
 /*
  * Delete the delivered rows of ds in one transaction for all the requests
- * that ended since the last (the writer's, with SQLite).  Rows whose delete failed (the warehouse was busy) are kept, and
- * held, until one succeeds, so that they are not read and sent again.
+ * that ended since the last (the writer's, with SQLite).  Rows whose
+ * delete failed (the warehouse was busy) are kept, and held, until one
+ * succeeds, so that they are not read and sent again.
  */
 static void
 delete_rows(struct sthread *t, struct dstate *ds)

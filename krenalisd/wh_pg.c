@@ -1405,8 +1405,7 @@ pg_outbox_close(struct wh_outbox_conn *ob)
 
 	if (oc->conn != NULL && (res = outbox_run(oc, "UPDATE "
 	    "krenalis_outbox SET claimed_by = NULL, claimed_at = NULL WHERE "
-	    "claimed_by = $1", 1,
-	    &claim)) != NULL)
+	    "claimed_by = $1", 1, &claim)) != NULL)
 		PQclear(res);
 	PQfinish(oc->conn);
 	free(oc->node);

@@ -9,9 +9,10 @@
  *   sqlite	the writer's inserts alone: a fresh database with
  *		wh_sqlite_schema_sql and the writer's settings (WAL,
  *		synchronous=FULL, its page and cache sizes, SQLite's
- *		checkpoints, CHECKs not evaluated), the prepared wh_sqlite_insert_sql bound with
- *		wh_sqlite_bind_event from events decoded once up front, one
- *		transaction per 500 rows, no dedupe.
+ *		checkpoints, CHECKs not evaluated), the prepared
+ *		wh_sqlite_insert_sql bound with wh_sqlite_bind_event from
+ *		events decoded once up front, one transaction per 500 rows,
+ *		no dedupe.
  *   dedupe	the same plus, as the writer does, one row of
  *		krenalis_dedupe per event (each with its own messageId).
  *
