@@ -5,8 +5,9 @@
 # LOCKED); a node's queue counter is the shared queue; a node stopped
 # gives back the rows it held; the rows a killed node held are taken by
 # the other once it is seen down, and by the node itself when it starts
-# again; failed deliveries are listed and queued again; an outbox made
-# before rows were claimed gains the claim's columns.
+# again, but a silent node's claim only once it is 15 s old; failed
+# deliveries are listed and queued again; an outbox made before rows
+# were claimed gains the claim's columns.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 pg_nodes
@@ -127,4 +128,22 @@ claimed_by|text" "$(pg "SELECT column_name, data_type FROM
 track after
 got_after() { got a | grep -qx after; }
 wait_until 30 got_after || fail "not delivered from the altered outbox"
+
+# A claim of a node with no heartbeat is not taken while it is under 15 s
+# old: a node that has not beaten yet holds its rows.  Once older, it is.
+check "destination id" kr -j destination show D
+DID=$(jget "$(cat "$T/out")" 'j["id"]')
+pg "INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at,
+    message_id, event, claimed_by, claimed_at) VALUES ('$DID', 'p',
+    (extract(epoch FROM now()) * 1000)::bigint, 'ghost',
+    '{\"type\":\"track\",\"event\":\"g\",\"messageId\":\"ghost\"}',
+    'ghostnode tok', now())" >/dev/null
+sleep 4
+expect_eq "a young claim is kept" "ghostnode tok" \
+    "$(pg "SELECT claimed_by FROM krenalis_outbox WHERE message_id = 'ghost'")"
+got a | grep -qx ghost && fail "a young claim of a silent node was taken"
+pg "UPDATE krenalis_outbox SET claimed_at = now() - interval '20 seconds'
+    WHERE message_id = 'ghost'" >/dev/null
+got_ghost() { got a | grep -qx ghost; }
+wait_until 30 got_ghost || fail "an old claim of a silent node was not taken"
 finish
