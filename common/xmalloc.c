@@ -1,8 +1,10 @@
 /* Allocation wrappers: out of memory is not a recoverable state here. */
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
 
@@ -78,4 +80,32 @@ xasprintf(char **ret, const char *fmt, ...)
 	if (n < 0)
 		oom(0);
 	return n;
+}
+
+void *
+xmap(size_t n, size_t *size)
+{
+	long	 pg;
+	void	*p;
+
+	if (n < XMAP_MIN) {
+		*size = n;
+		return xcalloc(1, n);
+	}
+	pg = sysconf(_SC_PAGESIZE);
+	*size = (n + (size_t)pg - 1) & ~((size_t)pg - 1);
+	p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		oom(*size);
+	return p;
+}
+
+void
+xunmap(void *p, size_t size)
+{
+	if (size < XMAP_MIN)
+		free(p);
+	else if (p != NULL && munmap(p, size) == -1)
+		abort();
 }

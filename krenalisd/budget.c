@@ -1,5 +1,4 @@
 /* Memory budgets of the HTTP threads, and their spares; see budget.h. */
-#include <sys/mman.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,41 +7,8 @@
 #include "xmalloc.h"
 #include "budget.h"
 
-/*
- * Smaller buffers are cheap to allocate and are not kept.  Larger ones
- * are mapped here rather than taken from malloc: when malloc frees a
- * large mapped chunk it raises its mapping threshold to that size, and
- * from then on keeps megabytes of freed bodies in the heap of each of
- * its arenas.
- */
-#define SPARE_MIN	(64 * 1024)
-#define PAGE		4096
-
-static void *
-large_alloc(size_t n, size_t *size)
-{
-	void	*p;
-
-	if (n < SPARE_MIN) {
-		*size = n;
-		return xmalloc(n);
-	}
-	*size = (n + PAGE - 1) & ~(size_t)(PAGE - 1);
-	p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE |
-	    MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		fatal("mmap %zu bytes", *size);
-	return p;
-}
-
-static void
-large_free(void *p, size_t size)
-{
-	if (size < SPARE_MIN)
-		free(p);
-	else if (p != NULL)
-		munmap(p, size);
-}
+/* Smaller buffers are cheap to allocate and are not kept. */
+#define SPARE_MIN	XMAP_MIN
 
 void
 budget_init(struct budget *b, size_t limit)
@@ -64,7 +30,7 @@ budget_release(struct budget *b)
 	size_t	i;
 
 	for (i = 0; i < b->nspares; i++)
-		large_free(b->spares[i].p, b->spares[i].size);
+		xunmap(b->spares[i].p, b->spares[i].size);
 	pthread_mutex_destroy(&b->mtx);
 	pthread_cond_destroy(&b->cv);
 }
@@ -88,7 +54,7 @@ spare_drop(struct budget *b)
 {
 	size_t	size = b->spares[0].size;
 
-	large_free(spare_remove(b, 0), size);
+	xunmap(spare_remove(b, 0), size);
 }
 
 /*
@@ -169,7 +135,7 @@ budget_buffer(struct budget *b, size_t n, size_t *size)
 		b->most_out = b->out;
 	pthread_mutex_unlock(&b->mtx);
 	if (p == NULL)
-		p = large_alloc(n, size);
+		p = xmap(n, size);
 	return p;
 }
 
@@ -195,5 +161,5 @@ budget_put(struct budget *b, size_t n, void *p, size_t size)
 	if (n > 0)
 		pthread_cond_broadcast(&b->cv);
 	pthread_mutex_unlock(&b->mtx);
-	large_free(p, size);
+	xunmap(p, size);
 }

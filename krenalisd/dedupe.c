@@ -23,7 +23,8 @@ struct pending {
 struct dedupe {
 	const struct dedupe_table *table;
 	int64_t		 window;
-	struct slot	*slots;
+	struct slot	*slots;		/* xmap'd */
+	size_t		 slotsize;	/* its size in bytes */
 	size_t		 mask;
 	size_t		 count;
 	struct pending	*pending;	/* added by the open transaction */
@@ -67,10 +68,11 @@ table_rebuild(struct dedupe *d, size_t want, uint32_t oldest)
 {
 	struct slot	*old = d->slots;
 	size_t		 oldsize = old ? d->mask + 1 : 0, size = 1024, i;
+	size_t		 oldbytes = d->slotsize;
 
 	while (size < want * 10 / 7 + 1)
 		size <<= 1;
-	d->slots = xcalloc(size, sizeof(*d->slots));
+	d->slots = xmap(size * sizeof(*d->slots), &d->slotsize);
 	d->mask = size - 1;
 	d->count = 0;
 	for (i = 0; i < oldsize; i++) {
@@ -79,7 +81,7 @@ table_rebuild(struct dedupe *d, size_t want, uint32_t oldest)
 		table_put(d->slots, d->mask, old[i].hash, old[i].bucket);
 		d->count++;
 	}
-	free(old);
+	xunmap(old, oldbytes);
 }
 
 static void
@@ -153,7 +155,7 @@ dedupe_free(struct dedupe *d)
 {
 	if (d == NULL)
 		return;
-	free(d->slots);
+	xunmap(d->slots, d->slotsize);
 	free(d->pending);
 	free(d);
 }
