@@ -16,6 +16,7 @@
 #include "batch.h"
 #include "debugger.h"
 #include "filter.h"
+#include "slab.h"
 #include "snapshot.h"
 
 /* The records of one committed batch, waiting for their turn. */
@@ -28,6 +29,7 @@ struct dbg_slot {
 
 struct ring {
 	char			 source[IDS_ID_LEN + 1];
+	struct slab		*slab;		/* its records' memory */
 	struct dbg_record	**recs;		/* ring_size slots */
 	size_t			 start;		/* oldest */
 	size_t			 len;
@@ -67,7 +69,7 @@ dbg_record_unref(struct dbg_record *r)
 	if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
 		snapshot_unref(r->snap);
 		free(r->text);
-		free(r);
+		slab_block_unref(r->block);
 	}
 }
 
@@ -85,6 +87,7 @@ ring_free(struct ring *rg)
 
 	for (i = 0; i < rg->len; i++)
 		dbg_record_unref(rg->recs[(rg->start + i) % ring_size]);
+	slab_unref(rg->slab);
 	free(rg->recs);
 	free(rg);
 }
@@ -105,6 +108,7 @@ debugger_shutdown(void)
 		free(sl);
 	}
 	pthread_mutex_unlock(&mtx);
+	slab_drain();
 	if (wake[0] != -1) {
 		close(wake[0]);
 		close(wake[1]);
@@ -154,26 +158,37 @@ static const char *const result_names[] = {
 };
 
 /*
- * The compact record of event i of a committed batch: one allocation for
- * the header, the raw text (cut), the event's text, the error and the
- * pipeline results.
+ * The compact record of event i of a committed batch, in one piece of
+ * the slab: the header, the raw text (cut), the event's text, the error
+ * and the pipeline results.  The event's text is the one the outbox
+ * made, or is written into scratch.
  */
-struct dbg_record *
-debugger_record(struct batch *b, size_t i, uint64_t seq)
+static struct dbg_record *
+debugger_record(struct batch *b, size_t i, uint64_t seq, struct slab *slab,
+    struct buf *scratch)
 {
 	struct batch_event	*be = &b->events[i];
+	struct slab_block	*block;
 	struct dbg_record	*r;
-	const char		*text;
+	const char		*text = NULL;
 	size_t			 tlen = 0, cut, elen, np = b->npipelines;
 	char			*p;
 
-	text = event_text(&be->ev, &tlen);
+	if (be->valid && be->ev.text != NULL)
+		text = event_text(&be->ev, &tlen);
+	else if (be->valid) {
+		scratch->len = 0;
+		event_text_append(&be->ev, scratch);
+		text = scratch->p;
+		tlen = scratch->len;
+	}
 	cut = utf8_cut(be->raw, be->rawlen, DEBUGGER_RAW_MAX);
 	elen = be->valid ? 0 : strlen(be->ev.error) + 1;
-	r = xmalloc(sizeof(*r) + np * sizeof(int32_t) + np + cut + tlen +
-	    elen);
+	r = slab_alloc(slab, sizeof(*r) + np * sizeof(int32_t) + np + cut +
+	    tlen + elen, &block);
 	memset(r, 0, sizeof(*r));
 	atomic_init(&r->refs, 1);
+	r->block = block;
 	r->seq = seq;
 	memcpy(r->source, b->src->id, sizeof(r->source));
 	r->snap = snapshot_ref(b->snap);
@@ -306,6 +321,7 @@ ring_find(const char *source, int create)
 	rg = xcalloc(1, sizeof(*rg));
 	memcpy(rg->source, source, sizeof(rg->source));
 	rg->recs = xcalloc(ring_size, sizeof(*rg->recs));
+	rg->slab = slab_new();
 	LIST_INSERT_HEAD(&rings, rg, entry);
 	return rg;
 }
@@ -372,6 +388,8 @@ debugger_publish(struct batch *b)
 {
 	struct dbg_slot		*sl = b->slot, *head;
 	struct dbg_record	**recs;
+	struct slab		*slab;
+	struct buf		 scratch;
 	struct dbg_sub		*s;
 	size_t			 i, first;
 	int			 queued = 0;
@@ -387,10 +405,15 @@ debugger_publish(struct batch *b)
 		if (s->source[0] == '\0' || strcmp(s->source, b->src->id) == 0)
 			break;
 	first = s == NULL && b->n > ring_size ? b->n - ring_size : 0;
+	slab = slab_ref(ring_find(b->src->id, 1)->slab);
 	pthread_mutex_unlock(&mtx);
 	recs = xcalloc(b->n, sizeof(*recs));
+	buf_init(&scratch);
 	for (i = first; i < b->n; i++)
-		recs[i] = debugger_record(b, i, b->seq_base + i);
+		recs[i] = debugger_record(b, i, b->seq_base + i, slab,
+		    &scratch);
+	buf_release(&scratch);
+	slab_unref(slab);
 	pthread_mutex_lock(&mtx);
 	sl->recs = recs;
 	/* Deliver every ready slot at the head, in sequence order. */

@@ -27,6 +27,7 @@
 
 struct batch;
 struct dbg_slot;
+struct slab_block;
 struct dbg_sub;
 
 struct snapshot;
@@ -34,12 +35,14 @@ struct snap_source;
 
 /*
  * A record, shared by reference.  The HTTP thread that made it keeps what
- * the record says in a compact form; its JSON text is written on first
- * read, by the control thread, which alone reads records: most records
- * are evicted from their ring without anyone reading them.
+ * the record says in a compact form, carved from its ring's slab; its
+ * JSON text is written on first read, by the control thread, which alone
+ * reads records: most records are evicted from their ring without anyone
+ * reading them.
  */
 struct dbg_record {
 	atomic_int		 refs;
+	struct slab_block	*block;		/* holding the record */
 	uint64_t		 seq;
 	char			 source[IDS_ID_LEN + 1];
 
@@ -105,9 +108,5 @@ size_t		 debugger_take(struct dbg_sub *, struct dbg_item *, size_t max);
 int		 debugger_pending(struct dbg_sub *);
 /* Empty the wake descriptor (call when it polls readable). */
 void		 debugger_woken(void);
-
-/* Build the record text of event i of a committed batch (for tests). */
-struct dbg_record *debugger_record(struct batch *, size_t i,
-		    uint64_t seq);
 
 #endif

@@ -26,6 +26,8 @@
 
 #include "timestamp.h"
 
+struct buf;
+
 enum event_type {
 	EVENT_TRACK,
 	EVENT_PAGE,
@@ -261,6 +263,8 @@ int	event_decode_json(const struct event_req *, const json_t *raw,
  * being needed, so the decoder does not build it.
  */
 const char *event_text(struct event *ev, size_t *len);
+/* The same text, appended to b, for a valid event. */
+void	event_text_append(const struct event *ev, struct buf *b);
 
 /*
  * The messageId of a raw event, as the response and krenalis_rejected

@@ -167,42 +167,49 @@ text_opt(struct buf *b, int *first, const char *key, const char *v)
 	text_str(b, v);
 }
 
+void
+event_text_append(const struct event *ev, struct buf *b)
+{
+	int	first = 1;
+
+	buf_addc(b, '{');
+	text_opt(b, &first, "connectionId", ev->connection_id);
+	text_opt(b, &first, "anonymousId", ev->anonymous_id);
+	text_opt(b, &first, "channel", ev->channel);
+	text_opt(b, &first, "category", ev->category);
+	if (ev->has_context) {
+		text_key(b, &first, "context");
+		text_context(b, &ev->ctx);
+	}
+	text_opt(b, &first, "event", ev->event);
+	text_opt(b, &first, "groupId", ev->group_id);
+	text_opt(b, &first, "messageId", ev->message_id);
+	text_opt(b, &first, "name", ev->name);
+	if (ev->properties != NULL) {
+		text_key(b, &first, "properties");
+		buf_add(b, ev->properties, ev->properties_len);
+	}
+	text_opt(b, &first, "receivedAt", ev->received_at_text);
+	text_opt(b, &first, "sentAt", ev->sent_at_text);
+	text_opt(b, &first, "originalTimestamp", ev->original_timestamp_text);
+	text_opt(b, &first, "timestamp", ev->timestamp_text);
+	text_key(b, &first, "traits");
+	buf_add(b, ev->traits, ev->traits_len);
+	text_opt(b, &first, "type", event_type_name(ev->type));
+	text_opt(b, &first, "previousId", ev->previous_id);
+	text_opt(b, &first, "userId", ev->user_id);
+	buf_addc(b, '}');
+}
+
 /* Write the whole normalised event (§13) into ev->text. */
 static void
 event_write(struct event *ev, size_t hint)
 {
 	struct buf	b;
-	int		first = 1;
 
 	buf_init(&b);
 	buf_reserve(&b, hint);
-	buf_addc(&b, '{');
-	text_opt(&b, &first, "connectionId", ev->connection_id);
-	text_opt(&b, &first, "anonymousId", ev->anonymous_id);
-	text_opt(&b, &first, "channel", ev->channel);
-	text_opt(&b, &first, "category", ev->category);
-	if (ev->has_context) {
-		text_key(&b, &first, "context");
-		text_context(&b, &ev->ctx);
-	}
-	text_opt(&b, &first, "event", ev->event);
-	text_opt(&b, &first, "groupId", ev->group_id);
-	text_opt(&b, &first, "messageId", ev->message_id);
-	text_opt(&b, &first, "name", ev->name);
-	if (ev->properties != NULL) {
-		text_key(&b, &first, "properties");
-		buf_add(&b, ev->properties, ev->properties_len);
-	}
-	text_opt(&b, &first, "receivedAt", ev->received_at_text);
-	text_opt(&b, &first, "sentAt", ev->sent_at_text);
-	text_opt(&b, &first, "originalTimestamp", ev->original_timestamp_text);
-	text_opt(&b, &first, "timestamp", ev->timestamp_text);
-	text_key(&b, &first, "traits");
-	buf_add(&b, ev->traits, ev->traits_len);
-	text_opt(&b, &first, "type", event_type_name(ev->type));
-	text_opt(&b, &first, "previousId", ev->previous_id);
-	text_opt(&b, &first, "userId", ev->user_id);
-	buf_addc(&b, '}');
+	event_text_append(ev, &b);
 	ev->text_len = b.len;
 	ev->text = buf_finish(&b);
 }

@@ -33,6 +33,7 @@
 #include "../../krenalisd/ingest.h"
 #include "../../krenalisd/jsonscan.h"
 #include "../../krenalisd/reply.h"
+#include "../../krenalisd/slab.h"
 #include "../../krenalisd/warehouse.h"
 #include "../../krenalisd/writer.h"
 #include "../../krctl/ctl.h"
@@ -1013,6 +1014,53 @@ test_odd_events(void)
 	CHECK(text != NULL);
 }
 
+/*
+ * The debugger's records are carved from their ring's slab: however many
+ * requests go by, the ring of 16 keeps at most two blocks, and its newest
+ * record is the last event posted.
+ */
+static void
+test_debugger_memory(void)
+{
+	struct slab_stats	 st;
+	struct reply		 r;
+	char			 body[2048], *text;
+	size_t			 i, j, n;
+
+	for (i = 1; i <= 300; i++) {
+		n = 0;
+		for (j = 0; j < 5; j++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n,
+			    "%s{\"type\":\"track\",\"event\":\"e\","
+			    "\"userId\":\"u\",\"messageId\":\"mem-%zu-%zu\","
+			    "\"properties\":{\"pad\":\"%0200d\"}}",
+			    j == 0 ? "[" : ",", i, j, 0);
+		strlcpy(body + n, "]", sizeof(body) - n);
+		CHECK_INT(post(d.bearer, NULL, body, &r), 200);
+		reply_release(&r);
+		if (i % 100 == 0) {
+			slab_stats(&st);
+			CHECK(st.blocks >= 1 && st.blocks <= 2);
+			CHECK(st.bytes <= 2 * SLAB_BLOCK_MAX);
+		}
+	}
+	text = last_record();
+	CHECK(text != NULL &&
+	    strstr(text, "\"messageId\":\"mem-300-4\"") != NULL);
+	free(text);
+}
+
+/* Once the daemon is down, no record holds a block any more. */
+static void
+test_debugger_released(void)
+{
+	struct slab_stats	st;
+
+	slab_stats(&st);
+	CHECK_INT(st.blocks, 0);
+	CHECK_INT(st.pooled, 0);
+}
+
 int
 main(void)
 {
@@ -1035,6 +1083,8 @@ main(void)
 	UNIT_RUN(test_request_limits);
 	UNIT_RUN(test_request_duplicates);
 	UNIT_RUN(test_odd_events);
+	UNIT_RUN(test_debugger_memory);
 	daemon_down();
+	UNIT_RUN(test_debugger_released);
 	return UNIT_END();
 }
