@@ -28,6 +28,7 @@
 #include "destination.h"
 #include "jsonscan.h"
 #include "sender.h"
+#include "slab.h"
 #include "snapshot.h"
 #include "warehouse.h"
 
@@ -45,8 +46,9 @@
 struct row {
 	int64_t		 seq;
 	int64_t		 queued_at;	/* ms */
-	char		*event;		/* owned */
+	char		*event;		/* in block */
 	size_t		 len;
+	struct slab_block *block;	/* a reference */
 };
 
 /* Rows sent in one request, or waiting to be sent again. */
@@ -73,6 +75,7 @@ struct dstate {
 	int			 more;		/* rows may wait past cursor */
 	struct row		*pending;	/* read, not sent yet */
 	size_t			 npending;
+	struct slab		*slab;		/* the rows' events */
 	size_t			 cap;
 	struct deliveryq	 retries;	/* in seq order */
 	struct deliveryq	 flying;	/* requests under way */
@@ -473,7 +476,7 @@ rows_free(struct row *rows, size_t n)
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		free(rows[i].event);
+		slab_block_unref(rows[i].block);
 	free(rows);
 }
 
@@ -623,7 +626,7 @@ add_row(void *arg, const struct wh_outbox_row *r)
 	w->seq = r->seq;
 	w->queued_at = r->queued_at;
 	w->len = r->eventlen;
-	w->event = xmalloc(r->eventlen + 1);
+	w->event = slab_alloc(ds->slab, r->eventlen + 1, &w->block);
 	memcpy(w->event, r->event, r->eventlen);
 	w->event[r->eventlen] = '\0';
 	if (r->seq > ds->cursor)
@@ -890,6 +893,7 @@ dstate_free(struct sthread *t, struct dstate *ds)
 		delivery_free(dl);
 	}
 	rows_free(ds->pending, ds->npending);
+	slab_unref(ds->slab);
 	free(ds->undeleted);
 	free(ds);
 }
@@ -931,6 +935,7 @@ refresh(struct sthread *t)
 			o = xcalloc(1, sizeof(*o));
 			strlcpy(o->id, d->id, sizeof(o->id));
 			o->more = 1;
+			o->slab = slab_new();
 			TAILQ_INIT(&o->retries);
 			TAILQ_INIT(&o->flying);
 		}

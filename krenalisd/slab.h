@@ -1,10 +1,12 @@
 /*
- * Memory for objects that outlive the thread that made them, such as the
- * debugger's records: a request's HTTP thread builds up to a thousand of
- * them, and the control thread or another request frees them much later.
- * Taken from malloc, each thread's heap kept the records of the largest
- * request it ever served, pinned by the few still alive: about 100 MiB
- * with 64 connections posting 4 MiB batches.
+ * Memory for many small objects that live a while and go in about the
+ * order they came: the debugger's records, which a request's HTTP thread
+ * builds by the thousand and the control thread or another request frees
+ * much later, and the queued events a sender thread holds.  Taken from
+ * malloc, each HTTP thread's heap kept the records of the largest request
+ * it ever served, pinned by the few still alive: about 100 MiB with 64
+ * connections posting 4 MiB batches; and a sender made and freed one
+ * chunk per event delivered.
  *
  * A slab hands out memory carved from blocks of its own, in order.  Each
  * object holds a reference on its block, and a block goes once its last
