@@ -3,8 +3,12 @@
  * new warehouse.db has pages of WH_SQLITE_PAGE_SIZE, one made with 4 KiB
  * pages keeps them and takes events, the rows the writer commits
  * without evaluating the CHECK constraints keep them, and a sender's
- * delete is done in the writer's transaction while the writer is at work.
+ * delete is done in the writer's transaction while the writer is at work,
+ * or by the sender when that transaction fails.
  */
+#include <sys/mount.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +313,21 @@ deleter_start(struct deleter *d, struct wh_outbox_conn *ob, int64_t seq)
 	CHECK_INT(pthread_create(&d->thread, NULL, deleter_main, d), 0);
 }
 
+/* Close what is not NULL of a warehouse, its session and two outboxes. */
+static void
+wh_close_all(struct warehouse *wh, struct wh_session *s,
+    struct wh_outbox_conn *ob1, struct wh_outbox_conn *ob2)
+{
+	if (ob1 != NULL)
+		warehouse_outbox_close(ob1);
+	if (ob2 != NULL)
+		warehouse_outbox_close(ob2);
+	if (s != NULL)
+		warehouse_session_free(s);
+	if (wh != NULL)
+		warehouse_close(wh);
+}
+
 static long long
 outbox_rows(void)
 {
@@ -391,11 +410,7 @@ test_delete_in_writer(void)
 	CHECK(d.secs < 0.2);
 	CHECK_INT(outbox_rows(), 0);
 out:
-	if (ob != NULL)
-		warehouse_outbox_close(ob);
-	if (s != NULL)
-		warehouse_session_free(s);
-	warehouse_close(wh);
+	wh_close_all(wh, s, ob, NULL);
 }
 
 /*
@@ -450,13 +465,112 @@ test_delete_fails_in_writer(void)
 	CHECK_INT(outbox_rows(), 1);
 	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox"), 1);
 out:
-	if (ob1 != NULL)
-		warehouse_outbox_close(ob1);
-	if (ob2 != NULL)
-		warehouse_outbox_close(ob2);
-	if (s != NULL)
-		warehouse_session_free(s);
-	warehouse_close(wh);
+	wh_close_all(wh, s, ob1, ob2);
+}
+
+/* Write zeros to path until the file system is full: 0, or -1. */
+static int
+fill_disk(const char *path)
+{
+	static const char	zeros[4096];
+	int			fd;
+	ssize_t			n;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		return -1;
+	while ((n = write(fd, zeros, sizeof(zeros))) > 0)
+		;
+	close(fd);
+	return n == -1 && errno == ENOSPC ? 0 : -1;
+}
+
+/* Join d's thread within secs seconds: 0, or -1 (it is left running). */
+static int
+deleter_join(struct deleter *d, int secs)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += secs;
+	return pthread_timedjoin_np(d->thread, NULL, &ts) == 0 ? 0 : -1;
+}
+
+/*
+ * A transaction that took a sender's delete and then fails to commit
+ * (the disk is full: a tmpfs filled to its last byte) gives the delete
+ * back at once: the row is still there, and the sender, which waits for
+ * a taken delete without a deadline, tries on its own connection, which
+ * fails too.  With room again its delete succeeds, and so does the
+ * writer's next transaction.  Needs root, to mount the tmpfs.
+ */
+static void
+test_delete_rolled_back(void)
+{
+	struct warehouse	*wh = NULL;
+	struct wh_session	*s = NULL;
+	struct wh_outbox_conn	*ob = NULL;
+	struct deleter		 d;
+	char			 err[512], *filler;
+
+	remove_wh();
+	if (mount("krenalis-unit", datadir, "tmpfs", 0, "size=8m") == -1) {
+		printf("  mount a tmpfs on %s (needs root): %s\n", datadir,
+		    strerror(errno));
+		CHECK(0);
+		return;
+	}
+	xasprintf(&filler, "%s/filler", datadir);
+	store_one("rb");
+	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event) VALUES "
+	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}')",
+	    NULL);
+	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
+	CHECK(wh != NULL);
+	if (wh == NULL)
+		goto out;
+	s = warehouse_session_new(wh, err, sizeof(err));
+	ob = warehouse_outbox_open(wh, "node", err, sizeof(err));
+	CHECK(s != NULL && ob != NULL);
+	if (s == NULL || ob == NULL)
+		goto out;
+
+	/* At work; then the disk fills, and a delete waits for the writer. */
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(fill_disk(filler), 0);
+	deleter_start(&d, ob, 1);
+	usleep(20 * 1000);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), -1);
+	warehouse_rollback(s);
+	if (deleter_join(&d, 2) == -1) {
+		/* Left as it is, with its connection: the test ends. */
+		CHECK(!"the sender still waits for the rolled back delete");
+		umount2(datadir, MNT_DETACH);
+		free(filler);
+		return;
+	}
+	/* It waited for the transaction (20 ms), then failed at once. */
+	CHECK_INT(d.rc, -1);
+	CHECK(d.secs >= 0.015 && d.secs < 1);
+
+	/* Room again: the sender's delete, and the writer, succeed. */
+	unlink(filler);
+	deleter_start(&d, ob, 1);
+	CHECK_INT(deleter_join(&d, 2), 0);
+	CHECK_INT(d.rc, 0);
+	CHECK_INT(outbox_rows(), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox"), 2);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+out:
+	wh_close_all(wh, s, ob, NULL);
+	unlink(filler);
+	free(filler);
+	remove_wh();
+	if (umount(datadir) == -1)
+		printf("  umount %s: %s\n", datadir, strerror(errno));
 }
 
 int
@@ -469,5 +583,6 @@ main(void)
 	UNIT_RUN(test_checks_hold);
 	UNIT_RUN(test_delete_in_writer);
 	UNIT_RUN(test_delete_fails_in_writer);
+	UNIT_RUN(test_delete_rolled_back);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
