@@ -1,5 +1,6 @@
 /* Allocation wrappers: out of memory is not a recoverable state here. */
 #include <sys/mman.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,5 +108,7 @@ xunmap(void *p, size_t size)
 	if (size < XMAP_MIN)
 		free(p);
 	else if (p != NULL && munmap(p, size) == -1)
-		abort();
+		/* Out of mappings to split a merged one: left mapped. */
+		fprintf(stderr, "munmap %zu bytes: %s\n", size,
+		    strerror(errno));
 }

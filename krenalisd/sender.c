@@ -487,13 +487,18 @@ delivery_free(struct delivery *dl)
 	free(dl);
 }
 
-/* Rows leave the thread's hands: the cursor starts over when none is. */
+/*
+ * Rows leave the thread's hands: when none is, the cursor starts over
+ * and the destination's slab lets its block go.
+ */
 static void
 release_rows(struct dstate *ds, size_t n)
 {
 	ds->held -= n;
-	if (ds->held == 0)
+	if (ds->held == 0) {
 		ds->cursor = 0;
+		slab_idle(ds->slab);
+	}
 }
 
 static void

@@ -3,6 +3,8 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "xmalloc.h"
@@ -113,9 +115,14 @@ void *
 slab_alloc(struct slab *s, size_t n, struct slab_block **block)
 {
 	struct slab_block	*b, *old = NULL;
-	size_t			 need = ROUND(n == 0 ? 1 : n);
+	size_t			 need;
 	void			*p;
 
+	if (n > SIZE_MAX - HEADER - 2 * ALIGN) {
+		fprintf(stderr, "slab: cannot allocate %zu bytes\n", n);
+		abort();
+	}
+	need = ROUND(n == 0 ? 1 : n);
 	if (HEADER + need > SLAB_BLOCK_MAX) {
 		/* Larger than any block: a block of its own. */
 		b = block_get(HEADER + need);
@@ -140,6 +147,18 @@ slab_alloc(struct slab *s, size_t n, struct slab_block **block)
 	slab_block_unref(old);
 	*block = b;
 	return p;
+}
+
+void
+slab_idle(struct slab *s)
+{
+	struct slab_block	*b;
+
+	pthread_mutex_lock(&s->mtx);
+	b = s->cur;
+	s->cur = NULL;
+	pthread_mutex_unlock(&s->mtx);
+	slab_block_unref(b);
 }
 
 void

@@ -43,6 +43,11 @@ void		 slab_unref(struct slab *);
  */
 void		*slab_alloc(struct slab *, size_t n, struct slab_block **block);
 void		 slab_block_unref(struct slab_block *);
+/*
+ * The slab holds nothing for now: its current block goes as soon as its
+ * objects do (to the pool), rather than staying with the slab.
+ */
+void		 slab_idle(struct slab *);
 
 /*
  * The blocks in use and free in the pool, the bytes of both, and how

@@ -195,22 +195,74 @@ test_large(void)
 	CHECK_INT(stats().blocks, 0);
 }
 
+/* An idle slab lets its block go, and takes a pooled one next. */
+static void
+test_idle(void)
+{
+	struct slab		*s = slab_new();
+	struct obj		 o;
+	size_t			 i;
+
+	slab_drain();
+	/* Grow to the largest blocks. */
+	for (i = 0; i < 200; i++) {
+		o.p = slab_alloc(s, 4000, &o.block);
+		slab_block_unref(o.block);
+	}
+	CHECK_INT(stats().blocks, 1);
+	CHECK_INT(stats().bytes, SLAB_BLOCK_MAX);
+	slab_drain();		/* the blocks it grew out of */
+	slab_idle(s);
+	CHECK_INT(stats().blocks, 0);
+	CHECK_INT(stats().pooled, 1);
+	/* An object still alive keeps it; the next comes from the pool. */
+	o.p = slab_alloc(s, 100, &o.block);
+	CHECK_INT(stats().pooled, 0);
+	CHECK_INT(stats().bytes, SLAB_BLOCK_MAX);
+	slab_idle(s);
+	CHECK_INT(stats().blocks, 1);
+	slab_block_unref(o.block);
+	CHECK_INT(stats().blocks, 0);
+	slab_unref(s);
+	slab_drain();
+}
+
+struct churn_arg {
+	struct slab	*s;
+	unsigned char	 mark;
+};
+
+/*
+ * Objects of one thread, each filled with a byte of its own and checked
+ * before it is freed: the number of objects found overwritten.
+ */
 static void *
 churn(void *arg)
 {
-	struct slab	*s = arg;
+	struct slab	*s = ((struct churn_arg *)arg)->s;
+	unsigned char	 mark = ((struct churn_arg *)arg)->mark;
 	struct obj	 o[50];
-	size_t		 i;
+	size_t		 i, j, k, len[50];
+	long		 bad = 0;
 
 	memset(o, 0, sizeof(o));
 	for (i = 0; i < 200000; i++) {
-		slab_block_unref(o[i % 50].block);
-		o[i % 50].p = slab_alloc(s, 64 + i % 4000, &o[i % 50].block);
-		memset(o[i % 50].p, (int)i, 64 + i % 4000);
+		k = i % 50;
+		if (o[k].p != NULL)
+			for (j = 0; j < len[k]; j++)
+				if (((unsigned char *)o[k].p)[j] !=
+				    (unsigned char)(mark + k)) {
+					bad++;
+					break;
+				}
+		slab_block_unref(o[k].block);
+		len[k] = 64 + i % 4000;
+		o[k].p = slab_alloc(s, len[k], &o[k].block);
+		memset(o[k].p, mark + (int)k, len[k]);
 	}
 	for (i = 0; i < 50; i++)
 		slab_block_unref(o[i].block);
-	return NULL;
+	return (void *)bad;
 }
 
 /* Threads that allocate from one slab and free each other's blocks. */
@@ -219,12 +271,19 @@ test_threads(void)
 {
 	struct slab	*s = slab_new();
 	pthread_t	 t[3];
+	struct churn_arg arg[3];
+	void		*bad;
 	size_t		 i;
 
-	for (i = 0; i < 3; i++)
-		pthread_create(&t[i], NULL, churn, s);
-	for (i = 0; i < 3; i++)
-		pthread_join(t[i], NULL);
+	for (i = 0; i < 3; i++) {
+		arg[i].s = s;
+		arg[i].mark = (unsigned char)(i * 64);
+		pthread_create(&t[i], NULL, churn, &arg[i]);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(t[i], &bad);
+		CHECK_INT((long)bad, 0);	/* nothing overwritten */
+	}
 	slab_unref(s);
 	CHECK_INT(stats().blocks, 0);
 	CHECK_INT(stats().bytes, 0);
@@ -239,6 +298,7 @@ main(void)
 	UNIT_RUN(test_ring);
 	UNIT_RUN(test_quiet);
 	UNIT_RUN(test_large);
+	UNIT_RUN(test_idle);
 	UNIT_RUN(test_threads);
 	return UNIT_END();
 }
