@@ -19,7 +19,8 @@ int	 xasprintf(char **, const char *, ...)
  * its mapping and trimming thresholds to that size for good, and from
  * then on every per-thread heap keeps that many freed bytes resident.
  * Large buffers that come and go (a table rebuilt as it grows, a budget's
- * buffers) are therefore made here.
+ * buffers) are therefore made here.  xunmap takes the size xmap gave, or
+ * the n it was asked for.
  */
 #define XMAP_MIN	(64 * 1024)
 void	*xmap(size_t n, size_t *size);

@@ -23,8 +23,7 @@ struct pending {
 struct dedupe {
 	const struct dedupe_table *table;
 	int64_t		 window;
-	struct slot	*slots;		/* xmap'd */
-	size_t		 slotsize;	/* its size in bytes */
+	struct slot	*slots;		/* xmap'd: SLOTS_BYTES */
 	size_t		 mask;
 	size_t		 count;
 	struct pending	*pending;	/* added by the open transaction */
@@ -51,6 +50,10 @@ id_hash(const char *s, size_t len)
 	return h ? h : 1;
 }
 
+/* The size of d's table in bytes, as xmap and xunmap take it. */
+#define SLOTS_BYTES(d)	((d)->slots != NULL ?				\
+			    ((d)->mask + 1) * sizeof(*(d)->slots) : 0)
+
 static void
 table_put(struct slot *slots, size_t mask, uint64_t hash, uint32_t bucket)
 {
@@ -68,11 +71,11 @@ table_rebuild(struct dedupe *d, size_t want, uint32_t oldest)
 {
 	struct slot	*old = d->slots;
 	size_t		 oldsize = old ? d->mask + 1 : 0, size = 1024, i;
-	size_t		 oldbytes = d->slotsize;
+	size_t		 oldbytes = SLOTS_BYTES(d), got;
 
 	while (size < want * 10 / 7 + 1)
 		size <<= 1;
-	d->slots = xmap(size * sizeof(*d->slots), &d->slotsize);
+	d->slots = xmap(size * sizeof(*d->slots), &got);
 	d->mask = size - 1;
 	d->count = 0;
 	for (i = 0; i < oldsize; i++) {
@@ -155,7 +158,7 @@ dedupe_free(struct dedupe *d)
 {
 	if (d == NULL)
 		return;
-	xunmap(d->slots, d->slotsize);
+	xunmap(d->slots, SLOTS_BYTES(d));
 	free(d->pending);
 	free(d);
 }
