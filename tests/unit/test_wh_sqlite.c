@@ -329,6 +329,42 @@ wh_close_all(struct warehouse *wh, struct wh_session *s,
 		warehouse_close(wh);
 }
 
+/*
+ * Open the warehouse of the data directory with a session and one or two
+ * outbox connections (ob2 NULL for one): 0, or -1 with a failed check
+ * counted and nothing left open (all NULL).
+ */
+static int
+wh_open_all(struct warehouse **wh, struct wh_session **s,
+    struct wh_outbox_conn **ob1, struct wh_outbox_conn **ob2)
+{
+	char	err[512];
+
+	*s = NULL;
+	*ob1 = NULL;
+	if (ob2 != NULL)
+		*ob2 = NULL;
+	if ((*wh = warehouse_open("sqlite", &cf, err, sizeof(err))) == NULL)
+		goto fail;
+	if ((*s = warehouse_session_new(*wh, err, sizeof(err))) == NULL ||
+	    (*ob1 = warehouse_outbox_open(*wh, "node", err,
+	    sizeof(err))) == NULL || (ob2 != NULL &&
+	    (*ob2 = warehouse_outbox_open(*wh, "node", err,
+	    sizeof(err))) == NULL))
+		goto fail;
+	return 0;
+fail:
+	printf("  open: %s\n", err);
+	CHECK(0);
+	wh_close_all(*wh, *s, *ob1, ob2 != NULL ? *ob2 : NULL);
+	*wh = NULL;
+	*s = NULL;
+	*ob1 = NULL;
+	if (ob2 != NULL)
+		*ob2 = NULL;
+	return -1;
+}
+
 static long long
 outbox_rows(void)
 {
@@ -349,7 +385,6 @@ test_delete_in_writer(void)
 	struct wh_session	*s;
 	struct wh_outbox_conn	*ob;
 	struct deleter		 d;
-	char			 err[512];
 
 	remove_wh();
 	store_one("del");
@@ -360,15 +395,8 @@ test_delete_in_writer(void)
 	    NULL);
 	CHECK_INT(outbox_rows(), 4);
 
-	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
-	CHECK(wh != NULL);
-	if (wh == NULL)
+	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
 		return;
-	s = warehouse_session_new(wh, err, sizeof(err));
-	ob = warehouse_outbox_open(wh, "node", err, sizeof(err));
-	CHECK(s != NULL && ob != NULL);
-	if (s == NULL || ob == NULL)
-		goto out;
 
 	/* The writer has not committed: done here, at once. */
 	deleter_start(&d, ob, 1);
@@ -410,7 +438,6 @@ test_delete_in_writer(void)
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs < 0.2);
 	CHECK_INT(outbox_rows(), 0);
-out:
 	wh_close_all(wh, s, ob, NULL);
 }
 
@@ -427,7 +454,6 @@ test_delete_fails_in_writer(void)
 	struct wh_session	*s;
 	struct wh_outbox_conn	*ob1, *ob2;
 	struct deleter		 a, b;
-	char			 err[512];
 
 	remove_wh();
 	store_one("fail");
@@ -438,16 +464,8 @@ test_delete_fails_in_writer(void)
 	    "WHEN old.seq = 1 BEGIN SELECT RAISE(ABORT, 'kept'); END",
 	    NULL);
 
-	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
-	CHECK(wh != NULL);
-	if (wh == NULL)
+	if (wh_open_all(&wh, &s, &ob1, &ob2) == -1)
 		return;
-	s = warehouse_session_new(wh, err, sizeof(err));
-	ob1 = warehouse_outbox_open(wh, "node", err, sizeof(err));
-	ob2 = warehouse_outbox_open(wh, "node", err, sizeof(err));
-	CHECK(s != NULL && ob1 != NULL && ob2 != NULL);
-	if (s == NULL || ob1 == NULL || ob2 == NULL)
-		goto out;
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&a, ob1, 1);
@@ -465,7 +483,6 @@ test_delete_fails_in_writer(void)
 	CHECK(b.secs >= 0.015 && b.secs < 0.2);
 	CHECK_INT(outbox_rows(), 1);
 	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox"), 1);
-out:
 	wh_close_all(wh, s, ob1, ob2);
 }
 
@@ -511,7 +528,7 @@ test_delete_rolled_back(void)
 	struct wh_session	*s = NULL;
 	struct wh_outbox_conn	*ob = NULL;
 	struct deleter		 d;
-	char			 err[512], *filler;
+	char			*filler;
 	int			 i, rc, joined = 0;
 
 	remove_wh();
@@ -527,14 +544,7 @@ test_delete_rolled_back(void)
 	    "pipeline_id, queued_at, message_id, event) VALUES "
 	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}')",
 	    NULL);
-	wh = warehouse_open("sqlite", &cf, err, sizeof(err));
-	CHECK(wh != NULL);
-	if (wh == NULL)
-		goto out;
-	s = warehouse_session_new(wh, err, sizeof(err));
-	ob = warehouse_outbox_open(wh, "node", err, sizeof(err));
-	CHECK(s != NULL && ob != NULL);
-	if (s == NULL || ob == NULL)
+	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
 		goto out;
 
 	/*
