@@ -1017,16 +1017,27 @@ test_odd_events(void)
 /*
  * The debugger's records are carved from their ring's slab: however many
  * requests go by, the ring of 16 keeps at most two blocks, and its newest
- * record is the last event posted.
+ * record is the last event posted.  A quiet source's one record, made
+ * halfway, keeps only its own ring's smallest block, not one of the busy
+ * source's: once the busy ring goes, that block is all that is left.
  */
 static void
 test_debugger_memory(void)
 {
+	struct catalog_error	 ce;
 	struct slab_stats	 st;
 	struct reply		 r;
-	char			 body[2048], *text;
+	json_t			*o;
+	char			 body[2048], quiet[IDS_KEY_LEN + 8], *text;
 	size_t			 i, j, n;
 
+	o = catalog_source_add(d.cat, "Q", 1, NULL, NULL, &ce);
+	CHECK(o != NULL);
+	if (o == NULL)
+		return;
+	snprintf(quiet, sizeof(quiet), "Bearer %s", json_string_value(
+	    json_array_get(json_object_get(o, "writeKeys"), 0)));
+	json_decref(o);
 	for (i = 1; i <= 300; i++) {
 		n = 0;
 		for (j = 0; j < 5; j++)
@@ -1038,16 +1049,32 @@ test_debugger_memory(void)
 		strlcpy(body + n, "]", sizeof(body) - n);
 		CHECK_INT(post(d.bearer, NULL, body, &r), 200);
 		reply_release(&r);
+		if (i == 150) {
+			CHECK_INT(post(quiet, NULL, "{\"type\":\"track\","
+			    "\"event\":\"q\",\"userId\":\"u\"}", &r), 200);
+			reply_release(&r);
+		}
 		if (i % 100 == 0) {
 			slab_stats(&st);
-			CHECK(st.blocks >= 1 && st.blocks <= 2);
-			CHECK(st.bytes <= 2 * SLAB_BLOCK_MAX);
+			CHECK(st.blocks >= 1 && st.blocks <= 3);
+			CHECK(st.bytes <= 2 * SLAB_BLOCK_MAX +
+			    (i > 150 ? SLAB_BLOCK_MIN : 0));
 		}
 	}
 	text = last_record();
 	CHECK(text != NULL &&
 	    strstr(text, "\"messageId\":\"mem-300-4\"") != NULL);
+	/* The busy ring gone, the quiet one's block is all that is left. */
+	o = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	if (o != NULL)
+		debugger_forget(json_string_value(json_object_get(o,
+		    "source")));
+	CHECK(o != NULL);
+	json_decref(o);
 	free(text);
+	slab_stats(&st);
+	CHECK_INT(st.blocks, 1);
+	CHECK_INT(st.bytes, SLAB_BLOCK_MIN);
 }
 
 /* Once the daemon is down, no record holds a block any more. */
