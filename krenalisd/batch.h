@@ -57,6 +57,8 @@ struct batch {
 	const struct snap_source	*src;	/* in snap */
 	char				 request_id[IDS_REQID_MAX + 1];
 	int64_t				 received_at;
+	const struct event_req		*req;	/* how its events were
+						   decoded */
 	struct batch_event		*events;
 	size_t				 n;
 	size_t				 npipelines;

@@ -1,5 +1,6 @@
 /* The event debugger: records, rings and subscriptions; see debugger.h. */
 #include <sys/queue.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -45,6 +46,19 @@ struct dbg_sub {
 	LIST_ENTRY(dbg_sub)	 entry;
 };
 
+/*
+ * How a request decoded its events, for its records that decode theirs
+ * again (see debugger.h): the members of its struct event_req that say
+ * how, copied.  Carved from the ring's slab, with the envelope context's
+ * raw text after it; each such record holds a reference.
+ */
+struct dbg_req {
+	atomic_int		 refs;
+	struct slab_block	*block;		/* holding it */
+	struct event_req	 er;		/* pointers into this object */
+	char			 ip[INET6_ADDRSTRLEN];
+};
+
 /* Everything below is guarded by mtx. */
 static pthread_mutex_t		 mtx = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(, dbg_slot)	 slots = TAILQ_HEAD_INITIALIZER(slots);
@@ -63,10 +77,49 @@ debugger_init(size_t size)
 	return wake[0];
 }
 
+/* A copy of what er says of how the request's events were decoded. */
+static struct dbg_req *
+dbg_req_new(const struct event_req *er, struct slab *slab)
+{
+	struct slab_block	*block;
+	struct dbg_req		*q;
+	size_t			 clen;
+
+	clen = er->context_text != NULL ? er->context_len : 0;
+	q = slab_alloc(slab, sizeof(*q) + clen, &block);
+	memset(q, 0, sizeof(*q));
+	atomic_init(&q->refs, 1);
+	q->block = block;
+	q->er.received_at = er->received_at;
+	q->er.has_sent_at = er->has_sent_at;
+	q->er.sent_at = er->sent_at;
+	q->er.shape = er->shape;
+	q->er.default_type = er->default_type;
+	q->er.ip_fallback = er->ip_fallback;
+	if (er->request_ip != NULL) {
+		strlcpy(q->ip, er->request_ip, sizeof(q->ip));
+		q->er.request_ip = q->ip;
+	}
+	if (er->context_text != NULL) {
+		memcpy(q + 1, er->context_text, clen);
+		q->er.context_text = (const char *)(q + 1);
+		q->er.context_len = clen;
+	}
+	return q;
+}
+
+static void
+dbg_req_unref(struct dbg_req *q)
+{
+	if (q != NULL && atomic_fetch_sub(&q->refs, 1) == 1)
+		slab_block_unref(q->block);
+}
+
 void
 dbg_record_unref(struct dbg_record *r)
 {
 	if (r != NULL && atomic_fetch_sub(&r->refs, 1) == 1) {
+		dbg_req_unref(r->req);
 		snapshot_unref(r->snap);
 		free(r->text);
 		slab_block_unref(r->block);
@@ -159,22 +212,38 @@ static const char *const result_names[] = {
 
 /*
  * The compact record of event i of a committed batch, in one piece of
- * the slab: the header, the raw text (cut), the event's text, the error
- * and the pipeline results.  The event's text is the one the outbox
- * made, or is written into scratch.
+ * the slab: the header, the pipeline results, the raw text (cut), the
+ * event's text or its generated ids, and the error.  The event's text is
+ * the one the outbox made; otherwise, when *req is given and the raw text
+ * is whole, the event is decoded again on first read (a reference on
+ * *req, made on first need); otherwise its text is written into scratch.
  */
 static struct dbg_record *
 debugger_record(struct batch *b, size_t i, uint64_t seq, struct slab *slab,
-    struct buf *scratch)
+    struct dbg_req **req, struct buf *scratch)
 {
 	struct batch_event	*be = &b->events[i];
 	struct slab_block	*block;
 	struct dbg_record	*r;
-	const char		*text = NULL;
-	size_t			 tlen = 0, cut, elen, np = b->npipelines;
+	const char		*text = NULL, *anon = NULL, *msgid = NULL;
+	size_t			 tlen = 0, cut, elen, alen = 0, mlen = 0;
+	size_t			 np = b->npipelines;
+	int			 again;
 	char			*p;
 
-	if (be->valid && be->ev.text != NULL)
+	cut = utf8_cut(be->raw, be->rawlen, DEBUGGER_RAW_MAX);
+	again = be->valid && be->ev.text == NULL && req != NULL &&
+	    cut == be->rawlen;
+	if (again) {
+		if (be->ev.generated & EVENT_GENERATED_ANONYMOUS_ID) {
+			anon = be->ev.anonymous_id;
+			alen = strlen(anon) + 1;
+		}
+		if (be->ev.generated & EVENT_GENERATED_MESSAGE_ID) {
+			msgid = be->ev.message_id;
+			mlen = strlen(msgid) + 1;
+		}
+	} else if (be->valid && be->ev.text != NULL)
 		text = event_text(&be->ev, &tlen);
 	else if (be->valid) {
 		scratch->len = 0;
@@ -182,10 +251,9 @@ debugger_record(struct batch *b, size_t i, uint64_t seq, struct slab *slab,
 		text = scratch->p;
 		tlen = scratch->len;
 	}
-	cut = utf8_cut(be->raw, be->rawlen, DEBUGGER_RAW_MAX);
 	elen = be->valid ? 0 : strlen(be->ev.error) + 1;
 	r = slab_alloc(slab, sizeof(*r) + np * sizeof(int32_t) + np + cut +
-	    tlen + elen, &block);
+	    tlen + alen + mlen + elen, &block);
 	memset(r, 0, sizeof(*r));
 	atomic_init(&r->refs, 1);
 	r->block = block;
@@ -220,11 +288,63 @@ debugger_record(struct batch *b, size_t i, uint64_t seq, struct slab *slab,
 		r->eventlen = tlen;
 		p += tlen;
 	}
+	if (again) {
+		if (*req == NULL)
+			*req = dbg_req_new(b->req, slab);
+		atomic_fetch_add(&(*req)->refs, 1);
+		r->req = *req;
+	}
+	if (anon != NULL) {
+		memcpy(p, anon, alen);
+		r->anonymous_id = p;
+		p += alen;
+	}
+	if (msgid != NULL) {
+		memcpy(p, msgid, mlen);
+		r->message_id = p;
+		p += mlen;
+	}
 	if (!be->valid) {
 		memcpy(p, be->ev.error, elen);
 		r->error = p;
 	}
 	return r;
+}
+
+/*
+ * The event of a record that keeps its raw text, decoded again as its
+ * request decoded it, appended to b as §13 text; 0, or -1 (said) when it
+ * does not decode as it did, which the decoder being pure rules out.
+ */
+static int
+record_event(const struct dbg_record *r, struct buf *b)
+{
+	struct event_req	 er = r->req->er;
+	struct event_context	*ctx = NULL;
+	struct event		 ev;
+	char			*err = NULL;
+	int			 rc = -1;
+
+	if (er.context_text != NULL && (ctx = event_context_new(
+	    er.context_text, er.context_len, &err)) == NULL) {
+		log_warnx("debugger: record %llu: %s",
+		    (unsigned long long)r->seq, err);
+		free(err);
+		return -1;
+	}
+	er.context = ctx;
+	er.source_id = r->source;
+	er.anonymous_id = r->anonymous_id;
+	er.message_id = r->message_id;
+	if (event_decode(&er, r->raw, r->rawlen, &ev) == 0) {
+		event_text_append(&ev, b);
+		rc = 0;
+	} else
+		log_warnx("debugger: record %llu: %s",
+		    (unsigned long long)r->seq, ev.error);
+	event_release(&ev);
+	event_context_free(ctx);
+	return rc;
 }
 
 const char *
@@ -261,7 +381,7 @@ dbg_record_text(struct dbg_record *r, size_t *len)
 	buf_adds(&sb, ",\"event\":");
 	if (r->event != NULL)
 		buf_add(&sb, r->event, r->eventlen);
-	else
+	else if (r->req == NULL || record_event(r, &sb) == -1)
 		buf_adds(&sb, "null");
 	buf_adds(&sb, ",\"outcome\":\"");
 	buf_adds(&sb, outcome_names[r->outcome]);
@@ -388,6 +508,7 @@ debugger_publish(struct batch *b)
 {
 	struct dbg_slot		*sl = b->slot, *head;
 	struct dbg_record	**recs;
+	struct dbg_req		*req = NULL;
 	struct slab		*slab;
 	struct buf		 scratch;
 	struct dbg_sub		*s;
@@ -407,12 +528,17 @@ debugger_publish(struct batch *b)
 	first = s == NULL && b->n > ring_size ? b->n - ring_size : 0;
 	slab = slab_ref(ring_find(b->src->id, 1)->slab);
 	pthread_mutex_unlock(&mtx);
+	/*
+	 * Records decode their events again on first read, unless a
+	 * subscriber will read them all at once.
+	 */
 	recs = xcalloc(b->n, sizeof(*recs));
 	buf_init(&scratch);
 	for (i = first; i < b->n; i++)
 		recs[i] = debugger_record(b, i, b->seq_base + i, slab,
-		    &scratch);
+		    s == NULL && b->req != NULL ? &req : NULL, &scratch);
 	buf_release(&scratch);
+	dbg_req_unref(req);
 	slab_unref(slab);
 	pthread_mutex_lock(&mtx);
 	sl->recs = recs;

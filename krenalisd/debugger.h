@@ -39,7 +39,17 @@ struct snap_source;
  * JSON text is written on first read, by the control thread, which alone
  * reads records: most records are evicted from their ring without anyone
  * reading them.
+ *
+ * So is the normalised event, when no subscriber waits for the source's
+ * records and the raw text is whole: the record keeps the raw text and,
+ * shared with the other records of its request, how the request decoded
+ * its events (struct dbg_req); the first read decodes the event again,
+ * with the ids it was stored with.  The decoder is pure, so the text is
+ * the one the event had; a request's thread no longer writes a text per
+ * event that nobody reads.
  */
+struct dbg_req;
+
 struct dbg_record {
 	atomic_int		 refs;
 	struct slab_block	*block;		/* holding the record */
@@ -57,6 +67,9 @@ struct dbg_record {
 	size_t			 rawlen;	/* of the complete raw text */
 	const char		*event;		/* §13 text, or NULL */
 	size_t			 eventlen;
+	struct dbg_req		*req;		/* or NULL: event, if valid */
+	const char		*anonymous_id;	/* generated, or NULL */
+	const char		*message_id;	/* generated, or NULL */
 	const char		*error;		/* or NULL */
 	size_t			 npipelines;
 	const unsigned char	*results;

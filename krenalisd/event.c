@@ -423,17 +423,29 @@ decode(const struct event_req *req, const char *text, size_t len,
 	    strlen(ev->connection_id));
 	ev->anonymous_id = t.str[MEMBER_ANONYMOUS_ID];
 	if (ev->anonymous_id == NULL) {
-		ids_new_uuid(uuid);
-		ev->anonymous_id = arena_strndup(&ev->arena, uuid,
-		    IDS_UUID_LEN);
+		ev->generated |= EVENT_GENERATED_ANONYMOUS_ID;
+		if (req->anonymous_id != NULL)
+			ev->anonymous_id = arena_strndup(&ev->arena,
+			    req->anonymous_id, strlen(req->anonymous_id));
+		else {
+			ids_new_uuid(uuid);
+			ev->anonymous_id = arena_strndup(&ev->arena, uuid,
+			    IDS_UUID_LEN);
+		}
 	}
 	ev->message_id = t.str[MEMBER_MESSAGE_ID];
 	if (ev->message_id == NULL) {
-		ids_new_uuid(uuid);
-		p = arena_alloc(&ev->arena, 9 + IDS_UUID_LEN + 1, 1);
-		memcpy(p, "krenalis-", 9);
-		memcpy(p + 9, uuid, IDS_UUID_LEN + 1);
-		ev->message_id = p;
+		ev->generated |= EVENT_GENERATED_MESSAGE_ID;
+		if (req->message_id != NULL)
+			ev->message_id = arena_strndup(&ev->arena,
+			    req->message_id, strlen(req->message_id));
+		else {
+			ids_new_uuid(uuid);
+			p = arena_alloc(&ev->arena, 9 + IDS_UUID_LEN + 1, 1);
+			memcpy(p, "krenalis-", 9);
+			memcpy(p + 9, uuid, IDS_UUID_LEN + 1);
+			ev->message_id = p;
+		}
 	}
 	ev->user_id = t.str[MEMBER_USER_ID];
 	ev->channel = t.str[MEMBER_CHANNEL];

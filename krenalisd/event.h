@@ -191,6 +191,16 @@ struct event_req {
 	int		 ip_fallback;	/* connector falls back to request IP */
 	const char	*request_ip;	/* ingest.md §7.2, or NULL */
 	size_t		 max_event_bytes;	/* 0: no limit */
+	/* The envelope context's raw text (context's source), or NULL. */
+	const char	*context_text;
+	size_t		 context_len;
+	/*
+	 * The ids of §12 to give the event instead of new ones, when it has
+	 * none: NULL for new ones.  An event decoded again (the debugger's
+	 * records) keeps the ids it was stored with.
+	 */
+	const char	*anonymous_id;
+	const char	*message_id;
 };
 
 /*
@@ -232,8 +242,13 @@ struct event {
 	struct event_context	 ctx;
 	char			*text;		/* see event_text */
 	size_t			 text_len;
+	unsigned		 generated;	/* EVENT_GENERATED_* */
 	struct arena		*arena;
 };
+
+/* The ids of a valid event that the decoder made (§12), not the sender. */
+#define EVENT_GENERATED_ANONYMOUS_ID	0x1
+#define EVENT_GENERATED_MESSAGE_ID	0x2
 
 void	event_init(struct event *);
 /* Free what the event owns and leave it as event_init does. */

@@ -690,6 +690,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	b.src = src;
 	memcpy(b.request_id, rq->id, sizeof(b.request_id));
 	b.received_at = rq->received_at;
+	b.req = er;
 	b.n = n;
 	b.npipelines = src->npipelines;
 	/*
@@ -807,6 +808,8 @@ envelope(const char *text, const struct jsonscan *js,
 			return -1;
 		}
 		er->context = *ctx;
+		er->context_text = text + m->value.off;
+		er->context_len = m->value.len;
 	}
 	if (rq->key == NULL && (m = jsonscan_member(js, "writeKey")) != NULL)
 		return body_key(text, m, key, keylen, r);

@@ -1077,6 +1077,127 @@ test_debugger_memory(void)
 	CHECK_INT(st.bytes, SLAB_BLOCK_MIN);
 }
 
+/* The number of stored rows that sql, with its one "?" bound to v, counts. */
+static long long
+rows_where(const char *sql, const char *v)
+{
+	return v != NULL ? unit_sql_int(d.warehouse, sql, v) : -1;
+}
+
+/*
+ * A record that no subscriber waited for keeps its raw text and decodes
+ * its event again when first read: the text must be the stored event's,
+ * with the ids the decoder made for it, the envelope's context and
+ * sentAt, and the request's IP.  With a subscriber, or with a raw text
+ * cut, the record is written at once.
+ */
+static void
+test_debugger_decoded_again(void)
+{
+	struct dbg_record	**recs;
+	struct dbg_item		  it;
+	struct dbg_sub		 *sub;
+	const char		 *text;
+	json_t			 *o, *ev;
+	char			 *body;
+	size_t			  len, n, pad;
+	long long		  max_event = d.cf.max_event_bytes;
+	struct catalog_error	  ce;
+	char			  js[IDS_KEY_LEN + 8];
+
+	CHECK_POST(d.bearer, NULL, "{\"batch\":[{\"type\":\"track\","
+	    "\"event\":\"again\",\"userId\":\"again-u\"}],\"context\":{\"app\":"
+	    "{\"name\":\"EnvApp\"}},\"sentAt\":\"2026-01-02T03:04:05.678Z\"}",
+	    200, "{\"success\":true,\"received\":1,\"accepted\":1,"
+	    "\"duplicates\":0}\n");
+	n = debugger_history(NULL, 1, &recs);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK(recs[0]->req != NULL && recs[0]->event == NULL);
+		CHECK(recs[0]->anonymous_id != NULL &&
+		    recs[0]->message_id != NULL);
+		text = dbg_record_text(recs[0], &len);
+		o = json_loadb(text, len, 0, NULL);
+		ev = json_object_get(o, "event");
+		CHECK(json_is_object(ev));
+		CHECK_INT(rows_where("SELECT count(*) FROM krenalis_events "
+		    "WHERE user_id = 'again-u' AND anonymous_id = ?",
+		    json_string_value(json_object_get(ev, "anonymousId"))), 1);
+		CHECK_INT(rows_where("SELECT count(*) FROM krenalis_events "
+		    "WHERE user_id = 'again-u' AND message_id = ?",
+		    json_string_value(json_object_get(ev, "messageId"))), 1);
+		CHECK_INT(rows_where("SELECT count(*) FROM krenalis_events "
+		    "WHERE user_id = 'again-u' AND received_at = ?",
+		    json_string_value(json_object_get(ev, "receivedAt"))), 1);
+		CHECK_STR(json_string_value(json_object_get(ev, "sentAt")),
+		    "2026-01-02T03:04:05.678Z");
+		CHECK_STR(json_string_value(json_object_get(json_object_get(
+		    json_object_get(ev, "context"), "app"), "name")), "EnvApp");
+		json_decref(o);
+		dbg_record_unref(recs[0]);
+	}
+	free(recs);
+
+	/* A JavaScript source's event takes the request's IP. */
+	o = catalog_source_add(d.cat, "J", 1, "javascript", NULL, &ce);
+	CHECK(o != NULL);
+	if (o == NULL)
+		return;
+	snprintf(js, sizeof(js), "Bearer %s", json_string_value(
+	    json_array_get(json_object_get(o, "writeKeys"), 0)));
+	json_decref(o);
+	CHECK_POST(js, NULL, "{\"type\":\"track\",\"event\":\"ip\","
+	    "\"userId\":\"again-u\"}", 200, "{\"success\":true,"
+	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
+	n = debugger_history(NULL, 1, &recs);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK(recs[0]->req != NULL);
+		text = dbg_record_text(recs[0], &len);
+		CHECK(strstr(text, "\"context\":{\"ip\":\"192.0.2.1\"}") !=
+		    NULL);
+		dbg_record_unref(recs[0]);
+	}
+	free(recs);
+
+	/* A subscriber reads every record: they are written at once. */
+	sub = debugger_subscribe(NULL, 0);
+	CHECK_POST(d.bearer, NULL, "{\"type\":\"track\",\"event\":\"sub\","
+	    "\"userId\":\"again-u\"}", 200, "{\"success\":true,"
+	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
+	CHECK_INT(debugger_take(sub, &it, 1), 1);
+	CHECK(it.rec != NULL && it.rec->req == NULL && it.rec->event != NULL);
+	if (it.rec != NULL) {
+		text = dbg_record_text(it.rec, &len);
+		CHECK(strstr(text, "\"event\":\"sub\"") != NULL);
+		dbg_record_unref(it.rec);
+	}
+	debugger_unsubscribe(sub);
+
+	/* A raw text cut in the record cannot be decoded again. */
+	pad = DEBUGGER_RAW_MAX;
+	d.cf.max_body_bytes = 2 * DEBUGGER_RAW_MAX;
+	d.cf.max_event_bytes = 2 * DEBUGGER_RAW_MAX;
+	xasprintf(&body, "{\"type\":\"track\",\"event\":\"cut\","
+	    "\"userId\":\"again-u\",\"properties\":{\"pad\":\"%0*d\"}}",
+	    (int)pad, 0);
+	CHECK_POST(d.bearer, NULL, body, 200, "{\"success\":true,"
+	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
+	free(body);
+	n = debugger_history(NULL, 1, &recs);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK(recs[0]->rawcut < recs[0]->rawlen);
+		CHECK(recs[0]->req == NULL && recs[0]->event != NULL);
+		text = dbg_record_text(recs[0], &len);
+		CHECK(strstr(text, "\"event\":\"cut\"") != NULL);
+		dbg_record_unref(recs[0]);
+	}
+	free(recs);
+	d.cf.max_body_bytes = 4096;
+	d.cf.max_event_bytes = max_event;
+}
+
 /* Once the daemon is down, no record holds a block any more. */
 static void
 test_debugger_released(void)
@@ -1111,6 +1232,7 @@ main(void)
 	UNIT_RUN(test_request_duplicates);
 	UNIT_RUN(test_odd_events);
 	UNIT_RUN(test_debugger_memory);
+	UNIT_RUN(test_debugger_decoded_again);
 	daemon_down();
 	UNIT_RUN(test_debugger_released);
 	return UNIT_END();
