@@ -75,6 +75,7 @@ struct batch {
 	/* Writer's report. */
 	int				 failed;	/* not committed */
 	int				 done;
+	pthread_mutex_t			 mtx;	/* guards failed, done */
 	pthread_cond_t			 cv;
 	TAILQ_ENTRY(batch)		 entry;
 };

@@ -105,17 +105,25 @@ writer_submit(struct writer *w, struct batch *b)
 {
 	int	failed;
 
+	pthread_mutex_init(&b->mtx, NULL);
 	pthread_cond_init(&b->cv, NULL);
 	b->done = 0;
 	b->failed = 0;
 	pthread_mutex_lock(&w->mtx);
 	TAILQ_INSERT_TAIL(&w->queue, b, entry);
 	pthread_cond_broadcast(&w->cv);
-	while (!b->done)
-		pthread_cond_wait(&b->cv, &w->mtx);
-	failed = b->failed;
 	pthread_mutex_unlock(&w->mtx);
+	/*
+	 * The wait is on the batch's own mutex: the requests of a group,
+	 * woken together, do not queue for the writer's.
+	 */
+	pthread_mutex_lock(&b->mtx);
+	while (!b->done)
+		pthread_cond_wait(&b->cv, &b->mtx);
+	failed = b->failed;
+	pthread_mutex_unlock(&b->mtx);
 	pthread_cond_destroy(&b->cv);
+	pthread_mutex_destroy(&b->mtx);
 	return failed ? -1 : 0;
 }
 
@@ -444,14 +452,17 @@ writer_main(void *arg)
 			sender_wake();
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
 
-		pthread_mutex_lock(&w->mtx);
-		msgids_clear(&c->inflight);
+		/* Once done, a batch is its thread's again: b is not read. */
 		while ((b = TAILQ_FIRST(&q)) != NULL) {
 			TAILQ_REMOVE(&q, b, entry);
+			pthread_mutex_lock(&b->mtx);
 			b->failed = rc != 0;
 			b->done = 1;
 			pthread_cond_signal(&b->cv);
+			pthread_mutex_unlock(&b->mtx);
 		}
+		pthread_mutex_lock(&w->mtx);
+		msgids_clear(&c->inflight);
 		/* A batch that waited for this group may go now. */
 		pthread_cond_broadcast(&w->cv);
 	}
