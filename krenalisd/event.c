@@ -359,6 +359,37 @@ consents_finish(struct event *ev)
  * Decode the text (len bytes) of an event whose raw text is sizelen bytes
  * long.
  */
+static size_t
+len_of(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+/* The lengths of a valid event's strings (struct event len, ctx.len). */
+static void
+measure(struct event *ev)
+{
+	const char	*strs[EVENT_NSTRS];
+	uint64_t	 present = ev->ctx.present;
+	int		 i, f;
+
+	strs[EVENT_STR_CONNECTION_ID] = ev->connection_id;
+	strs[EVENT_STR_ANONYMOUS_ID] = ev->anonymous_id;
+	strs[EVENT_STR_CHANNEL] = ev->channel;
+	strs[EVENT_STR_CATEGORY] = ev->category;
+	strs[EVENT_STR_EVENT] = ev->event;
+	strs[EVENT_STR_GROUP_ID] = ev->group_id;
+	strs[EVENT_STR_MESSAGE_ID] = ev->message_id;
+	strs[EVENT_STR_NAME] = ev->name;
+	strs[EVENT_STR_PREVIOUS_ID] = ev->previous_id;
+	strs[EVENT_STR_USER_ID] = ev->user_id;
+	for (i = 0; i < EVENT_NSTRS; i++)
+		ev->len[i] = (uint32_t)len_of(strs[i]);
+	for (f = 0; present != 0; f++, present >>= 1)
+		if ((present & 1) && field_specs[f].kind == EVENT_KIND_STRING)
+			ev->ctx.len[f] = (uint32_t)strlen(ev->ctx.v[f].s);
+}
+
 static int
 decode(const struct event_req *req, const char *text, size_t len,
     size_t sizelen, struct event *ev)
@@ -465,6 +496,7 @@ decode(const struct event_req *req, const char *text, size_t len,
 	ev->ctx.traits_len = 0;
 	ev->has_context = ev->ctx.present != 0;
 	consents_finish(ev);
+	measure(ev);
 	return 0;
 
 rejected:
@@ -518,7 +550,15 @@ col_text(struct event_col *c, const char *s, size_t n)
 static void
 col_str(struct event_col *c, const char *s)
 {
-	col_text(c, s, s != NULL ? strlen(s) : 0);
+	col_text(c, s, len_of(s));
+}
+
+/* String i of the event, with the length the decoder measured. */
+static void
+col_measured(struct event_col *c, const struct event *ev, enum event_str i,
+    const char *s)
+{
+	col_text(c, s, ev->len[i]);
 }
 
 /* The column of context field f (§14.1 representations). */
@@ -531,7 +571,7 @@ col_field(struct event_col *c, const struct event_context *ctx, int f)
 	}
 	switch (field_specs[f].kind) {
 	case EVENT_KIND_STRING:
-		col_str(c, ctx->v[f].s);
+		col_text(c, ctx->v[f].s, ctx->len[f]);
 		break;
 	case EVENT_KIND_BOOL:
 		c->type = EVENT_COL_INT;
@@ -561,22 +601,22 @@ event_columns(const struct event *ev, struct event_col cols[EVENT_NCOLUMNS])
 
 	_Static_assert(4 + EVENT_NFIELDS + 12 == EVENT_NCOLUMNS,
 	    "a column is missing");
-	col_str(c++, ev->connection_id);
-	col_str(c++, ev->anonymous_id);
-	col_str(c++, ev->channel);
-	col_str(c++, ev->category);
+	col_measured(c++, ev, EVENT_STR_CONNECTION_ID, ev->connection_id);
+	col_measured(c++, ev, EVENT_STR_ANONYMOUS_ID, ev->anonymous_id);
+	col_measured(c++, ev, EVENT_STR_CHANNEL, ev->channel);
+	col_measured(c++, ev, EVENT_STR_CATEGORY, ev->category);
 	for (f = 0; f < EVENT_NFIELDS; f++)
 		col_field(c++, &ev->ctx, f);
-	col_str(c++, ev->event);
-	col_str(c++, ev->group_id);
-	col_str(c++, ev->message_id);
-	col_str(c++, ev->name);
+	col_measured(c++, ev, EVENT_STR_EVENT, ev->event);
+	col_measured(c++, ev, EVENT_STR_GROUP_ID, ev->group_id);
+	col_measured(c++, ev, EVENT_STR_MESSAGE_ID, ev->message_id);
+	col_measured(c++, ev, EVENT_STR_NAME, ev->name);
 	col_text(c++, ev->properties, ev->properties_len);
 	col_str(c++, ev->received_at_text);
 	col_str(c++, ev->sent_at_text);
 	col_str(c++, ev->timestamp_text);
 	col_text(c++, ev->traits, ev->traits_len);
 	col_str(c++, type_names[ev->type]);
-	col_str(c++, ev->previous_id);
-	col_str(c, ev->user_id);
+	col_measured(c++, ev, EVENT_STR_PREVIOUS_ID, ev->previous_id);
+	col_measured(c, ev, EVENT_STR_USER_ID, ev->user_id);
 }

@@ -144,6 +144,8 @@ struct event_context {
 	const char		*consents_json;	/* compact, sorted; or NULL */
 	const char		*traits;	/* compact context.traits */
 	size_t			 traits_len;
+	/* In a decoded event, the length of each present string field. */
+	uint32_t		 len[EVENT_NFIELDS];
 	struct arena		*arena;		/* by event_context_new only */
 };
 
@@ -203,6 +205,21 @@ struct event_req {
 	const char	*message_id;
 };
 
+/* The strings of a decoded event that its len[] measures. */
+enum event_str {
+	EVENT_STR_CONNECTION_ID,
+	EVENT_STR_ANONYMOUS_ID,
+	EVENT_STR_CHANNEL,
+	EVENT_STR_CATEGORY,
+	EVENT_STR_EVENT,
+	EVENT_STR_GROUP_ID,
+	EVENT_STR_MESSAGE_ID,
+	EVENT_STR_NAME,
+	EVENT_STR_PREVIOUS_ID,
+	EVENT_STR_USER_ID,
+	EVENT_NSTRS
+};
+
 /*
  * A decoded event.  On success error is NULL and every member below
  * describes the normalised event; on rejection error is the exact
@@ -243,6 +260,12 @@ struct event {
 	char			*text;		/* see event_text */
 	size_t			 text_len;
 	unsigned		 generated;	/* EVENT_GENERATED_* */
+	/*
+	 * In a valid event, the lengths of its strings (0 for NULL), as of
+	 * ctx.len: the writer and the text read them, not the strings'
+	 * ends.  Whoever changes a string changes its length.
+	 */
+	uint32_t		 len[EVENT_NSTRS];
 	struct arena		*arena;
 };
 

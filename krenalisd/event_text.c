@@ -85,7 +85,7 @@ text_field(struct buf *b, const struct event_context *c, int f)
 
 	switch (field_specs[f].kind) {
 	case EVENT_KIND_STRING:
-		text_str(b, c->v[f].s);
+		buf_addquoted(b, c->v[f].s, c->len[f]);
 		break;
 	case EVENT_KIND_BOOL:
 		if (c->v[f].b)
@@ -167,24 +167,43 @@ text_opt(struct buf *b, int *first, const char *key, const char *v)
 	text_str(b, v);
 }
 
+/* String i of the event, with the length the decoder measured. */
+static void
+text_measured(struct buf *b, int *first, const char *key,
+    const struct event *ev, enum event_str i, const char *v)
+{
+	if (v == NULL)
+		return;
+	text_key(b, first, key);
+	buf_addquoted(b, v, ev->len[i]);
+}
+
 void
 event_text_append(const struct event *ev, struct buf *b)
 {
 	int	first = 1;
 
 	buf_addc(b, '{');
-	text_opt(b, &first, "connectionId", ev->connection_id);
-	text_opt(b, &first, "anonymousId", ev->anonymous_id);
-	text_opt(b, &first, "channel", ev->channel);
-	text_opt(b, &first, "category", ev->category);
+	text_measured(b, &first, "connectionId", ev, EVENT_STR_CONNECTION_ID,
+	    ev->connection_id);
+	text_measured(b, &first, "anonymousId", ev, EVENT_STR_ANONYMOUS_ID,
+	    ev->anonymous_id);
+	text_measured(b, &first, "channel", ev, EVENT_STR_CHANNEL,
+	    ev->channel);
+	text_measured(b, &first, "category", ev, EVENT_STR_CATEGORY,
+	    ev->category);
 	if (ev->has_context) {
 		text_key(b, &first, "context");
 		text_context(b, &ev->ctx);
 	}
-	text_opt(b, &first, "event", ev->event);
-	text_opt(b, &first, "groupId", ev->group_id);
-	text_opt(b, &first, "messageId", ev->message_id);
-	text_opt(b, &first, "name", ev->name);
+	text_measured(b, &first, "event", ev, EVENT_STR_EVENT,
+	    ev->event);
+	text_measured(b, &first, "groupId", ev, EVENT_STR_GROUP_ID,
+	    ev->group_id);
+	text_measured(b, &first, "messageId", ev, EVENT_STR_MESSAGE_ID,
+	    ev->message_id);
+	text_measured(b, &first, "name", ev, EVENT_STR_NAME,
+	    ev->name);
 	if (ev->properties != NULL) {
 		text_key(b, &first, "properties");
 		buf_add(b, ev->properties, ev->properties_len);
@@ -196,8 +215,10 @@ event_text_append(const struct event *ev, struct buf *b)
 	text_key(b, &first, "traits");
 	buf_add(b, ev->traits, ev->traits_len);
 	text_opt(b, &first, "type", event_type_name(ev->type));
-	text_opt(b, &first, "previousId", ev->previous_id);
-	text_opt(b, &first, "userId", ev->user_id);
+	text_measured(b, &first, "previousId", ev, EVENT_STR_PREVIOUS_ID,
+	    ev->previous_id);
+	text_measured(b, &first, "userId", ev, EVENT_STR_USER_ID,
+	    ev->user_id);
 	buf_addc(b, '}');
 }
 

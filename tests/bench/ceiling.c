@@ -249,7 +249,7 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 		for (i = 0; i < p->n; i++) {
 			if (dedupe) {
 				payload_id(id, 1, seq++);
-				evs[i].message_id = id;
+				rows_set_message_id(&evs[i], id);
 			}
 			sqlite3_reset(ins);
 			if (wh_sqlite_bind_event(ins, &evs[i]) != SQLITE_OK ||
@@ -276,7 +276,7 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	sqlite3_close(db);
 	/* The ids pointed into id: forget them before the release. */
 	for (i = 0; i < p->n && dedupe; i++)
-		evs[i].message_id = NULL;
+		rows_set_message_id(&evs[i], NULL);
 	rows_free(evs, p->n);
 	*cpu_us = c.cpu * 1e6 / (double)rows;
 	return (double)rows / c.wall;
@@ -408,7 +408,7 @@ fill(const char *url, long long n)
 	copy_sql = wh_pg_copy_sql("krenalis_events");
 	for (i = 0; i < n; i++) {
 		payload_id(id, 0, (uint64_t)i);
-		ev->message_id = id;
+		rows_set_message_id(ev, id);
 		wh_pg_copy_event(&b, ev);
 		if ((i + 1) % FILL_TXN != 0 && i + 1 != n)
 			continue;
@@ -420,7 +420,7 @@ fill(const char *url, long long n)
 	PQclear(run(conn, "VACUUM ANALYZE krenalis_events", 0, NULL));
 	free(copy_sql);
 	buf_release(&b);
-	ev->message_id = idp;
+	rows_set_message_id(ev, idp);
 	rows_free(ev, 1);
 	payload_release(&p);
 	PQfinish(conn);
@@ -458,7 +458,8 @@ worker_main(void *arg)
 		for (i = 0; i < w->n; i++) {
 			payload_id(ids + i * (PAYLOAD_ID_LEN + 1), w->run,
 			    seq++);
-			evs[i].message_id = ids + i * (PAYLOAD_ID_LEN + 1);
+			rows_set_message_id(&evs[i],
+			    ids + i * (PAYLOAD_ID_LEN + 1));
 			wh_pg_copy_event(&b, &evs[i]);
 		}
 		PQclear(run(conn, "BEGIN", 0, NULL));
@@ -473,7 +474,7 @@ worker_main(void *arg)
 	} while (wall_now() - start < w->secs);
 	w->wall = wall_now() - start;
 	for (i = 0; i < w->n; i++)
-		evs[i].message_id = saved[i];
+		rows_set_message_id(&evs[i], saved[i]);
 	rows_free(evs, w->n);
 	payload_release(&p);
 	buf_release(&b);

@@ -95,7 +95,7 @@ main(int argc, char *argv[])
 		at = first + (int64_t)((double)SPAN_MS * (double)i /
 		    (double)n);
 		payload_id(id, 0, (uint64_t)i);
-		ev->message_id = id;
+		rows_set_message_id(ev, id);
 		rows_set_received(ev, at);
 		sqlite3_reset(ins);
 		if (wh_sqlite_bind_event(ins, ev) != SQLITE_OK ||
@@ -122,7 +122,7 @@ main(int argc, char *argv[])
 	if (rename(tmp, out) == -1)
 		err(1, "rename %s", tmp);
 	free(tmp);
-	ev->message_id = idp;
+	rows_set_message_id(ev, idp);
 	rows_free(ev, 1);
 	payload_release(&p);
 	return 0;

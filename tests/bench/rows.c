@@ -72,6 +72,13 @@ rows_set_received(struct event *ev, int64_t ms)
 }
 
 void
+rows_set_message_id(struct event *ev, const char *id)
+{
+	ev->message_id = id;
+	ev->len[EVENT_STR_MESSAGE_ID] = id != NULL ? (uint32_t)strlen(id) : 0;
+}
+
+void
 rows_exec(sqlite3 *db, const char *sql)
 {
 	char	*msg = NULL;

@@ -26,6 +26,8 @@ void		 rows_free(struct event *evs, size_t n);
 
 /* Set the received time of a decoded event (both its forms). */
 void		 rows_set_received(struct event *ev, int64_t ms);
+/* Give ev the message id id (borrowed), with its length. */
+void		 rows_set_message_id(struct event *ev, const char *id);
 
 /* Open a fresh database at path (any old file is removed), or exit. */
 sqlite3		*rows_db_create(const char *path);

@@ -1963,6 +1963,87 @@ test_fields(void)
 	CHECK_INT(event_type_parse("aliases", 7), -1);
 }
 
+/* Whether every string of a valid event has the length len[] says. */
+static int
+lengths_right(const struct event *ev)
+{
+	const char	*strs[EVENT_NSTRS] = {
+		[EVENT_STR_CONNECTION_ID] = ev->connection_id,
+		[EVENT_STR_ANONYMOUS_ID] = ev->anonymous_id,
+		[EVENT_STR_CHANNEL] = ev->channel,
+		[EVENT_STR_CATEGORY] = ev->category,
+		[EVENT_STR_EVENT] = ev->event,
+		[EVENT_STR_GROUP_ID] = ev->group_id,
+		[EVENT_STR_MESSAGE_ID] = ev->message_id,
+		[EVENT_STR_NAME] = ev->name,
+		[EVENT_STR_PREVIOUS_ID] = ev->previous_id,
+		[EVENT_STR_USER_ID] = ev->user_id,
+	};
+	int		 i, f, right = 1;
+
+	for (i = 0; i < EVENT_NSTRS; i++)
+		if (ev->len[i] != (strs[i] != NULL ? strlen(strs[i]) : 0)) {
+			printf("  string %d: %u, not %zu\n", i, ev->len[i],
+			    strs[i] != NULL ? strlen(strs[i]) : 0);
+			right = 0;
+		}
+	for (f = 0; f < EVENT_NFIELDS; f++)
+		if (event_has(&ev->ctx, f) &&
+		    event_field_kind(f) == EVENT_KIND_STRING &&
+		    ev->ctx.len[f] != strlen(ev->ctx.v[f].s)) {
+			printf("  %s: %u, not %zu\n", event_field_path(f),
+			    ev->ctx.len[f], strlen(ev->ctx.v[f].s));
+			right = 0;
+		}
+	return right;
+}
+
+/*
+ * The decoder measures the strings it keeps, which the writer and the
+ * text read instead of their ends: after every rule that makes or
+ * replaces one (ids, the envelope's context, the user agent's browser
+ * and OS, a browser named "Other", the IP, the locale).
+ */
+static void
+test_lengths(void)
+{
+	static const char *const ins[] = {
+		seed_doc_in,
+		seed13_in,
+		"{\"type\":\"page\",\"name\":\"Home\",\"category\":\"c\","
+		    "\"userId\":\"u\",\"channel\":\"web\",\"context\":{"
+		    "\"browser\":{\"name\":\"Lynx\"},\"locale\":\"en_us\","
+		    "\"userAgent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+		    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+		    "Safari/537.36\"}}",
+		"{\"type\":\"alias\",\"userId\":\"u\",\"previousId\":\"p\"}",
+		"{\"type\":\"group\",\"groupId\":\"g\",\"anonymousId\":\"a\"}",
+	};
+	struct event_context	*env;
+	struct event_req	 r;
+	struct event		 ev;
+	const char		*envtext;
+	char			*err = NULL;
+	size_t			 i;
+
+	req_init(&r);
+	r.ip_fallback = 1;
+	envtext = J("{'app':{'name':'EnvApp'},'os':{'name':'Android'}}");
+	env = event_context_new(envtext, strlen(envtext), &err);
+	CHECK(env != NULL);
+	for (i = 0; i < sizeof(ins) / sizeof(ins[0]); i++) {
+		r.context = i % 2 ? env : NULL;
+		CHECK_INT(event_decode(&r, ins[i], strlen(ins[i]), &ev), 0);
+		if (ev.error == NULL)
+			CHECK(lengths_right(&ev));
+		else
+			printf("  %zu: %s\n", i, ev.error);
+		event_release(&ev);
+	}
+	event_context_free(env);
+	free(err);
+}
+
 /* A rough guard on the cost per event (the target is a few µs). */
 /*
  * The ids of §12 that the decoder makes, said in generated; a request
@@ -2052,6 +2133,7 @@ main(void)
 	UNIT_RUN(test_malformed);
 	UNIT_RUN(test_fields);
 	UNIT_RUN(test_given_ids);
+	UNIT_RUN(test_lengths);
 	UNIT_RUN(test_speed);
 	return UNIT_END();
 }
