@@ -452,6 +452,15 @@ writer_main(void *arg)
 			sender_wake();
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
 
+		/*
+		 * The group's ids borrow its events' strings: they go before
+		 * any batch is told, and a batch that waited for this group
+		 * may go now.
+		 */
+		pthread_mutex_lock(&w->mtx);
+		msgids_clear(&c->inflight);
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mtx);
 		/* Once done, a batch is its thread's again: b is not read. */
 		while ((b = TAILQ_FIRST(&q)) != NULL) {
 			TAILQ_REMOVE(&q, b, entry);
@@ -462,9 +471,6 @@ writer_main(void *arg)
 			pthread_mutex_unlock(&b->mtx);
 		}
 		pthread_mutex_lock(&w->mtx);
-		msgids_clear(&c->inflight);
-		/* A batch that waited for this group may go now. */
-		pthread_cond_broadcast(&w->cv);
 	}
 out:
 	pthread_mutex_unlock(&w->mtx);
