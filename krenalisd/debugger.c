@@ -513,7 +513,7 @@ debugger_publish(struct batch *b)
 	struct buf		 scratch;
 	struct dbg_sub		*s;
 	size_t			 i, first;
-	int			 queued = 0;
+	int			 queued = 0, again;
 	char			 c = 1;
 
 	/*
@@ -530,13 +530,18 @@ debugger_publish(struct batch *b)
 	pthread_mutex_unlock(&mtx);
 	/*
 	 * Records decode their events again on first read, unless a
-	 * subscriber will read them all at once.
+	 * subscriber will read them all at once, or the envelope's context
+	 * they would keep is larger than a raw text they may keep: that
+	 * text could be mostly members the events drop.
 	 */
+	again = s == NULL && b->req != NULL &&
+	    (b->req->context_text == NULL ||
+	    b->req->context_len <= DEBUGGER_RAW_MAX);
 	recs = xcalloc(b->n, sizeof(*recs));
 	buf_init(&scratch);
 	for (i = first; i < b->n; i++)
 		recs[i] = debugger_record(b, i, b->seq_base + i, slab,
-		    s == NULL && b->req != NULL ? &req : NULL, &scratch);
+		    again ? &req : NULL, &scratch);
 	buf_release(&scratch);
 	dbg_req_unref(req);
 	slab_unref(slab);

@@ -41,7 +41,8 @@ struct snap_source;
  * reading them.
  *
  * So is the normalised event, when no subscriber waits for the source's
- * records and the raw text is whole: the record keeps the raw text and,
+ * records, the raw text is whole and the envelope's context text is no
+ * larger than DEBUGGER_RAW_MAX: the record keeps the raw text and,
  * shared with the other records of its request, how the request decoded
  * its events (struct dbg_req); the first read decodes the event again,
  * with the ids it was stored with.  The decoder is pure, so the text is

@@ -1088,8 +1088,9 @@ rows_where(const char *sql, const char *v)
  * A record that no subscriber waited for keeps its raw text and decodes
  * its event again when first read: the text must be the stored event's,
  * with the ids the decoder made for it, the envelope's context and
- * sentAt, and the request's IP.  With a subscriber, or with a raw text
- * cut, the record is written at once.
+ * sentAt, and the request's IP.  With a subscriber, with a raw text cut,
+ * or with an envelope context larger than such a text, the record is
+ * written at once.
  */
 static void
 test_debugger_decoded_again(void)
@@ -1191,6 +1192,27 @@ test_debugger_decoded_again(void)
 		CHECK(recs[0]->req == NULL && recs[0]->event != NULL);
 		text = dbg_record_text(recs[0], &len);
 		CHECK(strstr(text, "\"event\":\"cut\"") != NULL);
+		dbg_record_unref(recs[0]);
+	}
+	free(recs);
+
+	/*
+	 * An envelope context larger than a raw text a record keeps is not
+	 * kept: the record is written at once.
+	 */
+	xasprintf(&body, "{\"batch\":[{\"type\":\"track\",\"event\":"
+	    "\"bigctx\",\"userId\":\"again-u\"}],\"context\":{\"pad\":"
+	    "\"%0*d\",\"app\":{\"name\":\"Big\"}}}", (int)pad, 0);
+	CHECK_POST(d.bearer, NULL, body, 200, "{\"success\":true,"
+	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
+	free(body);
+	n = debugger_history(NULL, 1, &recs);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK(recs[0]->rawcut == recs[0]->rawlen);
+		CHECK(recs[0]->req == NULL && recs[0]->event != NULL);
+		text = dbg_record_text(recs[0], &len);
+		CHECK(strstr(text, "\"app\":{\"name\":\"Big\"}") != NULL);
 		dbg_record_unref(recs[0]);
 	}
 	free(recs);
