@@ -384,10 +384,10 @@ measure(struct event *ev)
 	strs[EVENT_STR_PREVIOUS_ID] = ev->previous_id;
 	strs[EVENT_STR_USER_ID] = ev->user_id;
 	for (i = 0; i < EVENT_NSTRS; i++)
-		ev->len[i] = (uint32_t)len_of(strs[i]);
+		ev->len[i] = len_of(strs[i]);
 	for (f = 0; present != 0; f++, present >>= 1)
 		if ((present & 1) && field_specs[f].kind == EVENT_KIND_STRING)
-			ev->ctx.len[f] = (uint32_t)strlen(ev->ctx.v[f].s);
+			ev->ctx.len[f] = strlen(ev->ctx.v[f].s);
 }
 
 static int

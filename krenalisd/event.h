@@ -145,7 +145,7 @@ struct event_context {
 	const char		*traits;	/* compact context.traits */
 	size_t			 traits_len;
 	/* In a decoded event, the length of each present string field. */
-	uint32_t		 len[EVENT_NFIELDS];
+	size_t			 len[EVENT_NFIELDS];
 	struct arena		*arena;		/* by event_context_new only */
 };
 
@@ -265,7 +265,7 @@ struct event {
 	 * ctx.len: the writer and the text read them, not the strings'
 	 * ends.  Whoever changes a string changes its length.
 	 */
-	uint32_t		 len[EVENT_NSTRS];
+	size_t			 len[EVENT_NSTRS];
 	struct arena		*arena;
 };
 

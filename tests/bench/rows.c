@@ -75,7 +75,7 @@ void
 rows_set_message_id(struct event *ev, const char *id)
 {
 	ev->message_id = id;
-	ev->len[EVENT_STR_MESSAGE_ID] = id != NULL ? (uint32_t)strlen(id) : 0;
+	ev->len[EVENT_STR_MESSAGE_ID] = id != NULL ? strlen(id) : 0;
 }
 
 void

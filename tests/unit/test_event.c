@@ -1983,7 +1983,7 @@ lengths_right(const struct event *ev)
 
 	for (i = 0; i < EVENT_NSTRS; i++)
 		if (ev->len[i] != (strs[i] != NULL ? strlen(strs[i]) : 0)) {
-			printf("  string %d: %u, not %zu\n", i, ev->len[i],
+			printf("  string %d: %zu, not %zu\n", i, ev->len[i],
 			    strs[i] != NULL ? strlen(strs[i]) : 0);
 			right = 0;
 		}
@@ -1991,7 +1991,7 @@ lengths_right(const struct event *ev)
 		if (event_has(&ev->ctx, f) &&
 		    event_field_kind(f) == EVENT_KIND_STRING &&
 		    ev->ctx.len[f] != strlen(ev->ctx.v[f].s)) {
-			printf("  %s: %u, not %zu\n", event_field_path(f),
+			printf("  %s: %zu, not %zu\n", event_field_path(f),
 			    ev->ctx.len[f], strlen(ev->ctx.v[f].s));
 			right = 0;
 		}
