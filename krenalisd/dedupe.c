@@ -169,10 +169,18 @@ dedupe_load(struct dedupe *d, const char *id, size_t len, uint32_t bucket)
 	mem_add(d, id_hash(id, len), bucket);
 }
 
-int
-dedupe_seen(struct dedupe *d, const char *id, size_t len, int64_t received)
+void
+dedupe_id(struct dedupe_id *id, const char *s, size_t len)
 {
-	uint64_t	h = id_hash(id, len);
+	id->s = s;
+	id->len = len;
+	id->hash = id_hash(s, len);
+}
+
+int
+dedupe_seen(struct dedupe *d, const struct dedupe_id *id, int64_t received)
+{
+	uint64_t	h = id->hash;
 	size_t		i = h & d->mask;
 	int64_t		at;
 	int		rc;
@@ -181,8 +189,8 @@ dedupe_seen(struct dedupe *d, const char *id, size_t len, int64_t received)
 		if (d->slots[i].hash != h)
 			continue;
 		/* A candidate: confirm it exactly. */
-		rc = d->table->find(d->table->arg, d->slots[i].bucket, id, len,
-		    &at);
+		rc = d->table->find(d->table->arg, d->slots[i].bucket, id->s,
+		    id->len, &at);
 		if (rc == -1)
 			return -1;
 		if (rc == 1 && (d->window == 0 || at >= received - d->window))
@@ -192,10 +200,10 @@ dedupe_seen(struct dedupe *d, const char *id, size_t len, int64_t received)
 }
 
 int
-dedupe_add(struct dedupe *d, const char *id, size_t len, int64_t received)
+dedupe_add(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 {
 	uint32_t	bucket = (uint32_t)(received / DEDUPE_BUCKET_MS);
-	uint64_t	h = id_hash(id, len);
+	uint64_t	h = id->hash;
 	int		rc;
 
 	/*
@@ -203,7 +211,7 @@ dedupe_add(struct dedupe *d, const char *id, size_t len, int64_t received)
 	 * check said "outside the window", which needs window < 1 minute:
 	 * the table keeps the newer time, and memory has it already.
 	 */
-	if ((rc = d->table->put(d->table->arg, bucket, id, len,
+	if ((rc = d->table->put(d->table->arg, bucket, id->s, id->len,
 	    received)) != 0)
 		return rc == 1 ? 0 : -1;
 	mem_add(d, h, bucket);

@@ -57,15 +57,23 @@ void		 dedupe_free(struct dedupe *);
 void		 dedupe_load(struct dedupe *, const char *id, size_t len,
 		    uint32_t bucket);
 
+/* A message id and its hash, taken once for the check and the add. */
+struct dedupe_id {
+	const char	*s;
+	size_t		 len;
+	uint64_t	 hash;
+};
+void		 dedupe_id(struct dedupe_id *, const char *s, size_t len);
+
 /*
  * Whether id was stored within the window before received_at: 1 yes,
  * 0 no, -1 on a database error.
  */
-int		 dedupe_seen(struct dedupe *, const char *id, size_t len,
+int		 dedupe_seen(struct dedupe *, const struct dedupe_id *,
 		    int64_t received_at);
 
 /* Record id as stored at received_at, inside the open transaction. */
-int		 dedupe_add(struct dedupe *, const char *id, size_t len,
+int		 dedupe_add(struct dedupe *, const struct dedupe_id *,
 		    int64_t received_at);
 
 /* The transaction committed: what it added is kept. */

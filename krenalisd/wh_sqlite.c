@@ -870,11 +870,11 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
     enum outcome *outcome)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
-	size_t			 len = strlen(ev->message_id);
+	struct dedupe_id	 id;
 	int			 rc;
 
-	if ((rc = dedupe_seen(ss->dedupe, ev->message_id, len,
-	    ev->received_at)) != 0) {
+	dedupe_id(&id, ev->message_id, ev->len[EVENT_STR_MESSAGE_ID]);
+	if ((rc = dedupe_seen(ss->dedupe, &id, ev->received_at)) != 0) {
 		if (rc == 1)
 			*outcome = OUTCOME_DUPLICATE;
 		return rc == 1 ? 0 : -1;
@@ -888,7 +888,7 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
 	sqlite3_reset(ss->st_event);
 	if (rc != SQLITE_DONE)
 		return -1;
-	return dedupe_add(ss->dedupe, ev->message_id, len, ev->received_at);
+	return dedupe_add(ss->dedupe, &id, ev->received_at);
 }
 
 /* sq_add has settled the duplicate already: ev is not one. */
@@ -898,6 +898,7 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 	const struct wh_outbox	*o;
+	struct dedupe_id	 id;
 	sqlite3_stmt		*st;
 	size_t			 i;
 	int			 rc;
@@ -922,8 +923,8 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 	}
 	if (*outcome == OUTCOME_STORED)
 		return 0;
-	return dedupe_add(ss->dedupe, ev->message_id, strlen(ev->message_id),
-	    ev->received_at);
+	dedupe_id(&id, ev->message_id, ev->len[EVENT_STR_MESSAGE_ID]);
+	return dedupe_add(ss->dedupe, &id, ev->received_at);
 }
 
 /* Step st with seq bound as its first parameter; SQLite's code. */
