@@ -365,26 +365,28 @@ len_of(const char *s)
 	return s != NULL ? strlen(s) : 0;
 }
 
+const size_t event_str_offsets[EVENT_NSTRS] = {
+	[EVENT_STR_CONNECTION_ID] = offsetof(struct event, connection_id),
+	[EVENT_STR_ANONYMOUS_ID] = offsetof(struct event, anonymous_id),
+	[EVENT_STR_CHANNEL] = offsetof(struct event, channel),
+	[EVENT_STR_CATEGORY] = offsetof(struct event, category),
+	[EVENT_STR_EVENT] = offsetof(struct event, event),
+	[EVENT_STR_GROUP_ID] = offsetof(struct event, group_id),
+	[EVENT_STR_MESSAGE_ID] = offsetof(struct event, message_id),
+	[EVENT_STR_NAME] = offsetof(struct event, name),
+	[EVENT_STR_PREVIOUS_ID] = offsetof(struct event, previous_id),
+	[EVENT_STR_USER_ID] = offsetof(struct event, user_id),
+};
+
 /* The lengths of a valid event's strings (struct event len, ctx.len). */
 static void
 measure(struct event *ev)
 {
-	const char	*strs[EVENT_NSTRS];
 	uint64_t	 present = ev->ctx.present;
 	int		 i, f;
 
-	strs[EVENT_STR_CONNECTION_ID] = ev->connection_id;
-	strs[EVENT_STR_ANONYMOUS_ID] = ev->anonymous_id;
-	strs[EVENT_STR_CHANNEL] = ev->channel;
-	strs[EVENT_STR_CATEGORY] = ev->category;
-	strs[EVENT_STR_EVENT] = ev->event;
-	strs[EVENT_STR_GROUP_ID] = ev->group_id;
-	strs[EVENT_STR_MESSAGE_ID] = ev->message_id;
-	strs[EVENT_STR_NAME] = ev->name;
-	strs[EVENT_STR_PREVIOUS_ID] = ev->previous_id;
-	strs[EVENT_STR_USER_ID] = ev->user_id;
 	for (i = 0; i < EVENT_NSTRS; i++)
-		ev->len[i] = len_of(strs[i]);
+		ev->len[i] = len_of(event_str(ev, i));
 	for (f = 0; present != 0; f++, present >>= 1)
 		if ((present & 1) && field_specs[f].kind == EVENT_KIND_STRING)
 			ev->ctx.len[f] = strlen(ev->ctx.v[f].s);
@@ -555,10 +557,9 @@ col_str(struct event_col *c, const char *s)
 
 /* String i of the event, with the length the decoder measured. */
 static void
-col_measured(struct event_col *c, const struct event *ev, enum event_str i,
-    const char *s)
+col_measured(struct event_col *c, const struct event *ev, enum event_str i)
 {
-	col_text(c, s, ev->len[i]);
+	col_text(c, event_str(ev, i), ev->len[i]);
 }
 
 /* The column of context field f (§14.1 representations). */
@@ -601,22 +602,22 @@ event_columns(const struct event *ev, struct event_col cols[EVENT_NCOLUMNS])
 
 	_Static_assert(4 + EVENT_NFIELDS + 12 == EVENT_NCOLUMNS,
 	    "a column is missing");
-	col_measured(c++, ev, EVENT_STR_CONNECTION_ID, ev->connection_id);
-	col_measured(c++, ev, EVENT_STR_ANONYMOUS_ID, ev->anonymous_id);
-	col_measured(c++, ev, EVENT_STR_CHANNEL, ev->channel);
-	col_measured(c++, ev, EVENT_STR_CATEGORY, ev->category);
+	col_measured(c++, ev, EVENT_STR_CONNECTION_ID);
+	col_measured(c++, ev, EVENT_STR_ANONYMOUS_ID);
+	col_measured(c++, ev, EVENT_STR_CHANNEL);
+	col_measured(c++, ev, EVENT_STR_CATEGORY);
 	for (f = 0; f < EVENT_NFIELDS; f++)
 		col_field(c++, &ev->ctx, f);
-	col_measured(c++, ev, EVENT_STR_EVENT, ev->event);
-	col_measured(c++, ev, EVENT_STR_GROUP_ID, ev->group_id);
-	col_measured(c++, ev, EVENT_STR_MESSAGE_ID, ev->message_id);
-	col_measured(c++, ev, EVENT_STR_NAME, ev->name);
+	col_measured(c++, ev, EVENT_STR_EVENT);
+	col_measured(c++, ev, EVENT_STR_GROUP_ID);
+	col_measured(c++, ev, EVENT_STR_MESSAGE_ID);
+	col_measured(c++, ev, EVENT_STR_NAME);
 	col_text(c++, ev->properties, ev->properties_len);
 	col_str(c++, ev->received_at_text);
 	col_str(c++, ev->sent_at_text);
 	col_str(c++, ev->timestamp_text);
 	col_text(c++, ev->traits, ev->traits_len);
 	col_str(c++, type_names[ev->type]);
-	col_measured(c++, ev, EVENT_STR_PREVIOUS_ID, ev->previous_id);
-	col_measured(c, ev, EVENT_STR_USER_ID, ev->user_id);
+	col_measured(c++, ev, EVENT_STR_PREVIOUS_ID);
+	col_measured(c, ev, EVENT_STR_USER_ID);
 }

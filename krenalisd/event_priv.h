@@ -40,6 +40,17 @@ struct field_spec {
  */
 extern const struct field_spec	field_specs[EVENT_NFIELDS];
 
+/* Where string i of a struct event is (enum event_str). */
+extern const size_t		event_str_offsets[EVENT_NSTRS];
+
+/* String i of ev, whose length the decoder measured in ev->len[i]. */
+static inline const char *
+event_str(const struct event *ev, enum event_str i)
+{
+	return *(const char *const *)(const void *)((const char *)ev +
+	    event_str_offsets[i]);
+}
+
 /* The top-level members of §4. */
 enum member {
 	MEMBER_ANONYMOUS_ID,

@@ -170,8 +170,10 @@ text_opt(struct buf *b, int *first, const char *key, const char *v)
 /* String i of the event, with the length the decoder measured. */
 static void
 text_measured(struct buf *b, int *first, const char *key,
-    const struct event *ev, enum event_str i, const char *v)
+    const struct event *ev, enum event_str i)
 {
+	const char	*v = event_str(ev, i);
+
 	if (v == NULL)
 		return;
 	text_key(b, first, key);
@@ -184,26 +186,18 @@ event_text_append(const struct event *ev, struct buf *b)
 	int	first = 1;
 
 	buf_addc(b, '{');
-	text_measured(b, &first, "connectionId", ev, EVENT_STR_CONNECTION_ID,
-	    ev->connection_id);
-	text_measured(b, &first, "anonymousId", ev, EVENT_STR_ANONYMOUS_ID,
-	    ev->anonymous_id);
-	text_measured(b, &first, "channel", ev, EVENT_STR_CHANNEL,
-	    ev->channel);
-	text_measured(b, &first, "category", ev, EVENT_STR_CATEGORY,
-	    ev->category);
+	text_measured(b, &first, "connectionId", ev, EVENT_STR_CONNECTION_ID);
+	text_measured(b, &first, "anonymousId", ev, EVENT_STR_ANONYMOUS_ID);
+	text_measured(b, &first, "channel", ev, EVENT_STR_CHANNEL);
+	text_measured(b, &first, "category", ev, EVENT_STR_CATEGORY);
 	if (ev->has_context) {
 		text_key(b, &first, "context");
 		text_context(b, &ev->ctx);
 	}
-	text_measured(b, &first, "event", ev, EVENT_STR_EVENT,
-	    ev->event);
-	text_measured(b, &first, "groupId", ev, EVENT_STR_GROUP_ID,
-	    ev->group_id);
-	text_measured(b, &first, "messageId", ev, EVENT_STR_MESSAGE_ID,
-	    ev->message_id);
-	text_measured(b, &first, "name", ev, EVENT_STR_NAME,
-	    ev->name);
+	text_measured(b, &first, "event", ev, EVENT_STR_EVENT);
+	text_measured(b, &first, "groupId", ev, EVENT_STR_GROUP_ID);
+	text_measured(b, &first, "messageId", ev, EVENT_STR_MESSAGE_ID);
+	text_measured(b, &first, "name", ev, EVENT_STR_NAME);
 	if (ev->properties != NULL) {
 		text_key(b, &first, "properties");
 		buf_add(b, ev->properties, ev->properties_len);
@@ -215,10 +209,8 @@ event_text_append(const struct event *ev, struct buf *b)
 	text_key(b, &first, "traits");
 	buf_add(b, ev->traits, ev->traits_len);
 	text_opt(b, &first, "type", event_type_name(ev->type));
-	text_measured(b, &first, "previousId", ev, EVENT_STR_PREVIOUS_ID,
-	    ev->previous_id);
-	text_measured(b, &first, "userId", ev, EVENT_STR_USER_ID,
-	    ev->user_id);
+	text_measured(b, &first, "previousId", ev, EVENT_STR_PREVIOUS_ID);
+	text_measured(b, &first, "userId", ev, EVENT_STR_USER_ID);
 	buf_addc(b, '}');
 }
 
