@@ -392,6 +392,27 @@ measure(struct event *ev)
 			ev->ctx.len[f] = strlen(ev->ctx.v[f].s);
 }
 
+/*
+ * An id of §12 the event did not have (which, in EVENT_GENERATED_*): the
+ * one the request gives, or prefix and a new UUID.
+ */
+static const char *
+generated_id(struct event *ev, unsigned which, const char *given,
+    const char *prefix)
+{
+	char	uuid[IDS_UUID_LEN + 1], *p;
+	size_t	plen = strlen(prefix);
+
+	ev->generated |= which;
+	if (given != NULL)
+		return arena_strndup(&ev->arena, given, strlen(given));
+	ids_new_uuid(uuid);
+	p = arena_alloc(&ev->arena, plen + IDS_UUID_LEN + 1, 1);
+	memcpy(p, prefix, plen);
+	memcpy(p + plen, uuid, IDS_UUID_LEN + 1);
+	return p;
+}
+
 static int
 decode(const struct event_req *req, const char *text, size_t len,
     size_t sizelen, struct event *ev)
@@ -399,8 +420,6 @@ decode(const struct event_req *req, const char *text, size_t len,
 	struct event_scan	 s = { text, text + len };
 	struct event_top	 t;
 	enum jsonlex_kind	 k;
-	char			 uuid[IDS_UUID_LEN + 1];
-	char			*p;
 
 	event_init(ev);
 	memset(&t, 0, sizeof(t));
@@ -455,31 +474,13 @@ decode(const struct event_req *req, const char *text, size_t len,
 	ev->connection_id = arena_strndup(&ev->arena, ev->connection_id,
 	    strlen(ev->connection_id));
 	ev->anonymous_id = t.str[MEMBER_ANONYMOUS_ID];
-	if (ev->anonymous_id == NULL) {
-		ev->generated |= EVENT_GENERATED_ANONYMOUS_ID;
-		if (req->anonymous_id != NULL)
-			ev->anonymous_id = arena_strndup(&ev->arena,
-			    req->anonymous_id, strlen(req->anonymous_id));
-		else {
-			ids_new_uuid(uuid);
-			ev->anonymous_id = arena_strndup(&ev->arena, uuid,
-			    IDS_UUID_LEN);
-		}
-	}
+	if (ev->anonymous_id == NULL)
+		ev->anonymous_id = generated_id(ev,
+		    EVENT_GENERATED_ANONYMOUS_ID, req->anonymous_id, "");
 	ev->message_id = t.str[MEMBER_MESSAGE_ID];
-	if (ev->message_id == NULL) {
-		ev->generated |= EVENT_GENERATED_MESSAGE_ID;
-		if (req->message_id != NULL)
-			ev->message_id = arena_strndup(&ev->arena,
-			    req->message_id, strlen(req->message_id));
-		else {
-			ids_new_uuid(uuid);
-			p = arena_alloc(&ev->arena, 9 + IDS_UUID_LEN + 1, 1);
-			memcpy(p, "krenalis-", 9);
-			memcpy(p + 9, uuid, IDS_UUID_LEN + 1);
-			ev->message_id = p;
-		}
-	}
+	if (ev->message_id == NULL)
+		ev->message_id = generated_id(ev, EVENT_GENERATED_MESSAGE_ID,
+		    req->message_id, "krenalis-");
 	ev->user_id = t.str[MEMBER_USER_ID];
 	ev->channel = t.str[MEMBER_CHANNEL];
 	ev->category = t.str[MEMBER_CATEGORY];
