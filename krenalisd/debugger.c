@@ -77,7 +77,12 @@ debugger_init(size_t size)
 	return wake[0];
 }
 
-/* A copy of what er says of how the request's events were decoded. */
+/*
+ * A copy of er, how the request's events were decoded.  What it borrows
+ * from the request is copied too, or left out: the decoded envelope
+ * context (its text is kept), the source (the record has it), the ids
+ * (each record has its own) and the size limit (the event fitted).
+ */
 static struct dbg_req *
 dbg_req_new(const struct event_req *er, struct slab *slab)
 {
@@ -90,12 +95,11 @@ dbg_req_new(const struct event_req *er, struct slab *slab)
 	memset(q, 0, sizeof(*q));
 	atomic_init(&q->refs, 1);
 	q->block = block;
-	q->er.received_at = er->received_at;
-	q->er.has_sent_at = er->has_sent_at;
-	q->er.sent_at = er->sent_at;
-	q->er.shape = er->shape;
-	q->er.default_type = er->default_type;
-	q->er.ip_fallback = er->ip_fallback;
+	q->er = *er;
+	q->er.context = NULL;
+	q->er.source_id = NULL;
+	q->er.anonymous_id = q->er.message_id = NULL;
+	q->er.max_event_bytes = 0;
 	if (er->request_ip != NULL) {
 		strlcpy(q->ip, er->request_ip, sizeof(q->ip));
 		q->er.request_ip = q->ip;
@@ -103,7 +107,6 @@ dbg_req_new(const struct event_req *er, struct slab *slab)
 	if (er->context_text != NULL) {
 		memcpy(q + 1, er->context_text, clen);
 		q->er.context_text = (const char *)(q + 1);
-		q->er.context_len = clen;
 	}
 	return q;
 }
@@ -237,11 +240,11 @@ debugger_record(struct batch *b, size_t i, uint64_t seq, struct slab *slab,
 	if (again) {
 		if (be->ev.generated & EVENT_GENERATED_ANONYMOUS_ID) {
 			anon = be->ev.anonymous_id;
-			alen = strlen(anon) + 1;
+			alen = be->ev.len[EVENT_STR_ANONYMOUS_ID] + 1;
 		}
 		if (be->ev.generated & EVENT_GENERATED_MESSAGE_ID) {
 			msgid = be->ev.message_id;
-			mlen = strlen(msgid) + 1;
+			mlen = be->ev.len[EVENT_STR_MESSAGE_ID] + 1;
 		}
 	} else if (be->valid && be->ev.text != NULL)
 		text = event_text(&be->ev, &tlen);
