@@ -745,22 +745,54 @@ test_request_duplicates(void)
 	CHECK_INT(stored("dup-1"), 1);
 }
 
+/* The newest debugger record (a reference), or NULL. */
+static struct dbg_record *
+newest_record(void)
+{
+	struct dbg_record	**recs, *r = NULL;
+
+	if (debugger_history(NULL, 1, &recs) == 1)
+		r = recs[0];
+	free(recs);
+	return r;
+}
+
 /* The text of the newest debugger record (malloc'd), or NULL. */
 static char *
 last_record(void)
 {
-	struct dbg_record	**recs;
-	const char		 *text;
-	char			 *s = NULL;
-	size_t			  len;
+	struct dbg_record	*r;
+	const char		*text;
+	char			*s = NULL;
+	size_t			 len;
 
-	if (debugger_history(NULL, 1, &recs) == 1) {
-		text = dbg_record_text(recs[0], &len);
+	if ((r = newest_record()) != NULL) {
+		text = dbg_record_text(r, &len);
 		s = xstrndup(text, len);
-		dbg_record_unref(recs[0]);
+		dbg_record_unref(r);
 	}
-	free(recs);
 	return s;
+}
+
+/*
+ * Add a source (of connector, or the default) and write "Bearer <its
+ * write key>" in out; -1 when it cannot be added.
+ */
+static int
+source_bearer(const char *name, const char *connector, char *out,
+    size_t size)
+{
+	struct catalog_error	 ce;
+	json_t			*o;
+
+	o = catalog_source_add(d.cat, name, strlen(name), connector, NULL,
+	    &ce);
+	if (o == NULL)
+		return -1;
+	snprintf(out, size, "Bearer %s", json_string_value(
+	    json_array_get(json_object_get(o, "writeKeys"), 0)));
+	json_decref(o);
+	return 0;
 }
 
 /*
@@ -1024,20 +1056,16 @@ test_odd_events(void)
 static void
 test_debugger_memory(void)
 {
-	struct catalog_error	 ce;
 	struct slab_stats	 st;
 	struct reply		 r;
 	json_t			*o;
 	char			 body[2048], quiet[IDS_KEY_LEN + 8], *text;
 	size_t			 i, j, n;
 
-	o = catalog_source_add(d.cat, "Q", 1, NULL, NULL, &ce);
-	CHECK(o != NULL);
-	if (o == NULL)
+	if (source_bearer("Q", NULL, quiet, sizeof(quiet)) == -1) {
+		CHECK(!"source Q added");
 		return;
-	snprintf(quiet, sizeof(quiet), "Bearer %s", json_string_value(
-	    json_array_get(json_object_get(o, "writeKeys"), 0)));
-	json_decref(o);
+	}
 	for (i = 1; i <= 300; i++) {
 		n = 0;
 		for (j = 0; j < 5; j++)
@@ -1095,29 +1123,25 @@ rows_where(const char *sql, const char *v)
 static void
 test_debugger_decoded_again(void)
 {
-	struct dbg_record	**recs;
-	struct dbg_item		  it;
-	struct dbg_sub		 *sub;
-	const char		 *text;
-	json_t			 *o, *ev;
-	char			 *body;
-	size_t			  len, n, pad;
-	long long		  max_event = d.cf.max_event_bytes;
-	struct catalog_error	  ce;
-	char			  js[IDS_KEY_LEN + 8];
+	struct dbg_record	*r;
+	struct dbg_item		 it;
+	struct dbg_sub		*sub;
+	const char		*text;
+	json_t			*o, *ev;
+	char			*body, js[IDS_KEY_LEN + 8];
+	size_t			 len, pad = DEBUGGER_RAW_MAX;
+	long long		 max_event = d.cf.max_event_bytes;
 
 	CHECK_POST(d.bearer, NULL, "{\"batch\":[{\"type\":\"track\","
 	    "\"event\":\"again\",\"userId\":\"again-u\"}],\"context\":{\"app\":"
 	    "{\"name\":\"EnvApp\"}},\"sentAt\":\"2026-01-02T03:04:05.678Z\"}",
 	    200, "{\"success\":true,\"received\":1,\"accepted\":1,"
 	    "\"duplicates\":0}\n");
-	n = debugger_history(NULL, 1, &recs);
-	CHECK_INT(n, 1);
-	if (n == 1) {
-		CHECK(recs[0]->req != NULL && recs[0]->event == NULL);
-		CHECK(recs[0]->anonymous_id != NULL &&
-		    recs[0]->message_id != NULL);
-		text = dbg_record_text(recs[0], &len);
+	CHECK((r = newest_record()) != NULL);
+	if (r != NULL) {
+		CHECK(r->req != NULL && r->event == NULL);
+		CHECK(r->anonymous_id != NULL && r->message_id != NULL);
+		text = dbg_record_text(r, &len);
 		o = json_loadb(text, len, 0, NULL);
 		ev = json_object_get(o, "event");
 		CHECK(json_is_object(ev));
@@ -1135,31 +1159,25 @@ test_debugger_decoded_again(void)
 		CHECK_STR(json_string_value(json_object_get(json_object_get(
 		    json_object_get(ev, "context"), "app"), "name")), "EnvApp");
 		json_decref(o);
-		dbg_record_unref(recs[0]);
+		dbg_record_unref(r);
 	}
-	free(recs);
 
 	/* A JavaScript source's event takes the request's IP. */
-	o = catalog_source_add(d.cat, "J", 1, "javascript", NULL, &ce);
-	CHECK(o != NULL);
-	if (o == NULL)
+	if (source_bearer("J", "javascript", js, sizeof(js)) == -1) {
+		CHECK(!"source J added");
 		return;
-	snprintf(js, sizeof(js), "Bearer %s", json_string_value(
-	    json_array_get(json_object_get(o, "writeKeys"), 0)));
-	json_decref(o);
+	}
 	CHECK_POST(js, NULL, "{\"type\":\"track\",\"event\":\"ip\","
 	    "\"userId\":\"again-u\"}", 200, "{\"success\":true,"
 	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
-	n = debugger_history(NULL, 1, &recs);
-	CHECK_INT(n, 1);
-	if (n == 1) {
-		CHECK(recs[0]->req != NULL);
-		text = dbg_record_text(recs[0], &len);
+	CHECK((r = newest_record()) != NULL);
+	if (r != NULL) {
+		CHECK(r->req != NULL);
+		text = dbg_record_text(r, &len);
 		CHECK(strstr(text, "\"context\":{\"ip\":\"192.0.2.1\"}") !=
 		    NULL);
-		dbg_record_unref(recs[0]);
+		dbg_record_unref(r);
 	}
-	free(recs);
 
 	/* A subscriber reads every record: they are written at once. */
 	sub = debugger_subscribe(NULL, 0);
@@ -1176,7 +1194,6 @@ test_debugger_decoded_again(void)
 	debugger_unsubscribe(sub);
 
 	/* A raw text cut in the record cannot be decoded again. */
-	pad = DEBUGGER_RAW_MAX;
 	d.cf.max_body_bytes = 2 * DEBUGGER_RAW_MAX;
 	d.cf.max_event_bytes = 2 * DEBUGGER_RAW_MAX;
 	xasprintf(&body, "{\"type\":\"track\",\"event\":\"cut\","
@@ -1185,16 +1202,14 @@ test_debugger_decoded_again(void)
 	CHECK_POST(d.bearer, NULL, body, 200, "{\"success\":true,"
 	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
 	free(body);
-	n = debugger_history(NULL, 1, &recs);
-	CHECK_INT(n, 1);
-	if (n == 1) {
-		CHECK(recs[0]->rawcut < recs[0]->rawlen);
-		CHECK(recs[0]->req == NULL && recs[0]->event != NULL);
-		text = dbg_record_text(recs[0], &len);
+	CHECK((r = newest_record()) != NULL);
+	if (r != NULL) {
+		CHECK(r->rawcut < r->rawlen);
+		CHECK(r->req == NULL && r->event != NULL);
+		text = dbg_record_text(r, &len);
 		CHECK(strstr(text, "\"event\":\"cut\"") != NULL);
-		dbg_record_unref(recs[0]);
+		dbg_record_unref(r);
 	}
-	free(recs);
 
 	/*
 	 * An envelope context larger than a raw text a record keeps is not
@@ -1206,16 +1221,14 @@ test_debugger_decoded_again(void)
 	CHECK_POST(d.bearer, NULL, body, 200, "{\"success\":true,"
 	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
 	free(body);
-	n = debugger_history(NULL, 1, &recs);
-	CHECK_INT(n, 1);
-	if (n == 1) {
-		CHECK(recs[0]->rawcut == recs[0]->rawlen);
-		CHECK(recs[0]->req == NULL && recs[0]->event != NULL);
-		text = dbg_record_text(recs[0], &len);
+	CHECK((r = newest_record()) != NULL);
+	if (r != NULL) {
+		CHECK(r->rawcut == r->rawlen);
+		CHECK(r->req == NULL && r->event != NULL);
+		text = dbg_record_text(r, &len);
 		CHECK(strstr(text, "\"app\":{\"name\":\"Big\"}") != NULL);
-		dbg_record_unref(recs[0]);
+		dbg_record_unref(r);
 	}
-	free(recs);
 	d.cf.max_body_bytes = 4096;
 	d.cf.max_event_bytes = max_event;
 }
