@@ -85,6 +85,13 @@ struct sqlite_wh {
 	pthread_cond_t		 del_cv;	/* a delete was done */
 	struct sq_deletes	 dels;
 	_Atomic int64_t		 committed_at;
+
+	/*
+	 * The outbox's last seq given.  Seqs are taken only in a
+	 * transaction that holds the write lock (BEGIN IMMEDIATE), so their
+	 * order is the order of the commits.
+	 */
+	_Atomic int64_t		 outbox_seq;
 };
 
 struct sqlite_session {
@@ -201,12 +208,15 @@ const char wh_sqlite_schema_sql[] =
 " name TEXT PRIMARY KEY,"
 " value TEXT NOT NULL) WITHOUT ROWID;\n"
 /*
- * The outbox: seq never goes back (AUTOINCREMENT), so it is the commit
- * order even after the queue was emptied.  A row that failed without
- * ever being queued ("queue full") has seq 0.
+ * The outbox: the daemon gives each row its seq (sqlite_wh outbox_seq),
+ * which never goes back while it runs, so it is the commit order even
+ * after the queue was emptied; it starts past the largest seq queued.
+ * AUTOINCREMENT, which warehouses made before kept, did the same in a
+ * second table written by every insert.  A row that failed without ever
+ * being queued ("queue full") has seq 0.
  */
 "CREATE TABLE IF NOT EXISTS krenalis_outbox ("
-" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+" seq INTEGER PRIMARY KEY,"
 " destination_id TEXT NOT NULL,"
 " pipeline_id TEXT NOT NULL,"
 " queued_at INTEGER NOT NULL,"
@@ -271,10 +281,10 @@ const char wh_sqlite_unchecked_sql[] = "PRAGMA ignore_check_constraints=ON";
 
 static const char outbox_insert_sql[] =
 "INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, "
-"message_id, event) VALUES (?, ?, ?, ?, ?)";
+"message_id, event, seq) VALUES (?, ?, ?, ?, ?, ?)";
 
 static const char outbox_delete_sql[] =
-"DELETE FROM krenalis_outbox WHERE seq = ?";
+"DELETE FROM krenalis_outbox WHERE seq BETWEEN ?1 AND ?2";
 
 static const char outbox_failed_insert_sql[] =
 "INSERT INTO krenalis_outbox_failed (seq, destination_id, pipeline_id, "
@@ -391,6 +401,45 @@ sq_close(struct warehouse *wh)
 	free(sw);
 }
 
+/*
+ * The outbox's last seq: its largest, or the one AUTOINCREMENT kept in a
+ * warehouse made before, if larger; 0 in a warehouse without an outbox
+ * yet.
+ */
+static int
+outbox_seq_read(struct sqlite_wh *sw)
+{
+	static const char *const sql[] = {
+		NULL,
+		"SELECT max(seq) FROM krenalis_outbox",
+		NULL,
+		"SELECT max(seq) FROM (SELECT max(seq) AS seq FROM "
+		"krenalis_outbox UNION ALL SELECT seq FROM sqlite_sequence "
+		"WHERE name = 'krenalis_outbox')"
+	};
+	sqlite3_stmt	*st;
+	int		 has = 0, rc;
+
+	if (sqlite3_prepare_v2(sw->probe, "SELECT name = 'krenalis_outbox' "
+	    "FROM sqlite_master WHERE name IN ('krenalis_outbox', "
+	    "'sqlite_sequence')", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		has |= sqlite3_column_int(st, 0) ? 1 : 2;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sql[has] == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(sw->probe, sql[has], -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		atomic_store(&sw->outbox_seq, sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 static struct warehouse *
 sq_open(const struct config *cf, char *err, size_t errlen)
 {
@@ -430,6 +479,8 @@ sq_open(const struct config *cf, char *err, size_t errlen)
 	sw->dev = st.st_dev;
 	sw->ino = st.st_ino;
 	id_read(sw);
+	if (outbox_seq_read(sw) == -1)
+		goto fail;
 	return &sw->wh;
 fail:
 	snprintf(err, errlen, "%s: %s", sw->path, sw->probe ?
@@ -897,6 +948,7 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
     const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
+	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;
 	const struct wh_outbox	*o;
 	struct dedupe_id	 id;
 	sqlite3_stmt		*st;
@@ -913,8 +965,9 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 		    bind_str(st, 4, o->message_id) != SQLITE_OK ||
 		    sqlite3_bind_text(st, 5, o->event, (int)o->eventlen,
 		    SQLITE_STATIC) != SQLITE_OK ||
-		    (o->failed != NULL &&
-		    bind_str(st, 6, o->failed) != SQLITE_OK))
+		    (o->failed != NULL ?
+		    bind_str(st, 6, o->failed) : sqlite3_bind_int64(st, 6,
+		    atomic_fetch_add(&sw->outbox_seq, 1) + 1)) != SQLITE_OK)
 			return -1;
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -940,15 +993,28 @@ step_seq(sqlite3_stmt *st, int64_t seq)
 	return rc;
 }
 
-/* Step the delete statement st once per sequence of d. */
+/*
+ * Delete the rows of the n sequences with st, outbox_delete_sql, once
+ * per run of consecutive sequences: a destination's delivered rows are
+ * mostly one run.
+ */
 static int
-delete_seqs(sqlite3_stmt *st, const struct sq_delete *d)
+delete_seqs(sqlite3_stmt *st, const int64_t *seq, size_t n)
 {
-	size_t	i;
+	size_t	i, j;
+	int	rc;
 
-	for (i = 0; i < d->n; i++)
-		if (step_seq(st, d->seq[i]) != SQLITE_DONE)
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && seq[j] == seq[j - 1] + 1; j++)
+			;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, seq[i]);
+		sqlite3_bind_int64(st, 2, seq[j - 1]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
 			return -1;
+	}
 	return 0;
 }
 
@@ -970,7 +1036,7 @@ take_deletes(struct sqlite_session *ss)
 		d->state = DEL_TAKEN;
 	pthread_mutex_unlock(&sw->del_mtx);
 	TAILQ_FOREACH(d, &ss->taken, entry)
-		if (delete_seqs(ss->st_delete, d) == -1)
+		if (delete_seqs(ss->st_delete, d->seq, d->n) == -1)
 			break;
 	/*
 	 * A failed statement leaves the transaction as it was: that delete
@@ -1140,12 +1206,12 @@ sq_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
 }
 
 /*
- * Step st once for each of the n sequences, bound as its first parameter,
- * then st2 likewise when not NULL, in one transaction.
+ * Delete the rows of the n sequences, in one transaction; when fail,
+ * copy each into the failed rows first, with st_fail.
  */
 static int
-outbox_each(struct sqlite_outbox *so, sqlite3_stmt *st, sqlite3_stmt *st2,
-    const int64_t *seq, size_t n)
+outbox_each(struct sqlite_outbox *so, const int64_t *seq, size_t n,
+    int fail)
 {
 	size_t	i;
 	int	rc = SQLITE_DONE;
@@ -1153,11 +1219,10 @@ outbox_each(struct sqlite_outbox *so, sqlite3_stmt *st, sqlite3_stmt *st2,
 	if (sqlite3_exec(so->db, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return -1;
-	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
-		rc = step_seq(st, seq[i]);
-		if (st2 != NULL && rc == SQLITE_DONE)
-			rc = step_seq(st2, seq[i]);
-	}
+	for (i = 0; fail && i < n && rc == SQLITE_DONE; i++)
+		rc = step_seq(so->st_fail, seq[i]);
+	if (rc == SQLITE_DONE && delete_seqs(so->st_delete, seq, n) == -1)
+		rc = SQLITE_ERROR;
 	if (rc != SQLITE_DONE || sqlite3_exec(so->db, "COMMIT", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		sqlite3_exec(so->db, "ROLLBACK", NULL, NULL, NULL);
@@ -1191,7 +1256,7 @@ sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
 
 	if (n == 0 || timestamp_monotonic() - atomic_load(&sw->committed_at) >
 	    WRITER_AT_WORK_MS)
-		return outbox_each(so, so->st_delete, NULL, seq, n);
+		return outbox_each(so, seq, n, 0);
 	d.seq = seq;
 	d.n = n;
 	d.state = DEL_QUEUED;
@@ -1213,7 +1278,7 @@ sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
 	pthread_mutex_unlock(&sw->del_mtx);
 	if (d.state == DEL_DONE)
 		return 0;
-	return outbox_each(so, so->st_delete, NULL, seq, n);
+	return outbox_each(so, seq, n, 0);
 }
 
 static int
@@ -1225,7 +1290,7 @@ sq_outbox_fail(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
 	sqlite3_bind_int64(so->st_fail, 2, failed_at);
 	sqlite3_bind_text(so->st_fail, 3, reason, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(so->st_fail, 4, attempts);
-	return outbox_each(so, so->st_fail, so->st_delete, seq, n);
+	return outbox_each(so, seq, n, 1);
 }
 
 static int
@@ -1264,7 +1329,8 @@ sq_outbox_failed(struct warehouse *wh, const char *dest_id, int64_t count,
 
 /*
  * The failed rows go back in their order of failure, at the end of the
- * queue, with a new queue time so that maxAge counts from now.
+ * queue, with a new queue time so that maxAge counts from now.  Their
+ * seqs follow the last one given, which the write lock holds still.
  */
 static int
 sq_outbox_requeue(struct warehouse *wh, const char *dest_id, int64_t now,
@@ -1278,18 +1344,23 @@ sq_outbox_requeue(struct warehouse *wh, const char *dest_id, int64_t now,
 	ok = sqlite3_exec(sw->probe, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(sw->probe, "INSERT INTO krenalis_outbox "
-	    "(destination_id, pipeline_id, queued_at, message_id, event) "
-	    "SELECT destination_id, pipeline_id, ?2, message_id, event FROM "
-	    "krenalis_outbox_failed WHERE destination_id = ?1 ORDER BY "
-	    "failed_at, rowid", -1, &st, NULL) == SQLITE_OK &&
+	    "(seq, destination_id, pipeline_id, queued_at, message_id, event) "
+	    "SELECT ?3 + row_number() OVER (ORDER BY failed_at, rowid), "
+	    "destination_id, pipeline_id, ?2, message_id, event FROM "
+	    "krenalis_outbox_failed WHERE destination_id = ?1", -1, &st,
+	    NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(sw->probe, "DELETE FROM krenalis_outbox_failed "
 	    "WHERE destination_id = ?", -1, &del, NULL) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 1, dest_id, -1, SQLITE_STATIC) ==
 	    SQLITE_OK && sqlite3_bind_int64(st, 2, now) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 3, atomic_load(&sw->outbox_seq)) ==
+	    SQLITE_OK &&
 	    sqlite3_bind_text(del, 1, dest_id, -1, SQLITE_STATIC) ==
 	    SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
-	if (ok)
+	if (ok) {
 		*n = sqlite3_changes(sw->probe);
+		atomic_fetch_add(&sw->outbox_seq, *n);
+	}
 	ok = ok && sqlite3_step(del) == SQLITE_DONE &&
 	    sqlite3_exec(sw->probe, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	if (!ok) {

@@ -4,7 +4,8 @@
  * pages keeps them and takes events, the rows the writer commits
  * without evaluating the CHECK constraints keep them, and a sender's
  * delete is done in the writer's transaction while the writer is at work,
- * or by the sender when that transaction fails.
+ * or by the sender when that transaction fails, one statement per run of
+ * seqs; the daemon gives the outbox's seqs, in commit order.
  */
 #include <sys/mount.h>
 #include <errno.h>
@@ -79,6 +80,18 @@ remove_wh(void)
 	}
 }
 
+/* The request of the events the tests decode. */
+static void
+req_init(struct event_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->received_at = timestamp_now();
+	r->source_id = "7bXk2mQp9RtL";
+	r->shape = EVENT_SHAPE_BATCH;
+	r->request_ip = "203.0.113.7";
+	r->max_event_bytes = 32768;
+}
+
 /*
  * Open the warehouse of the data directory, ensure its schema and commit
  * the n events of raw, each with messageId "<id>-<index>", in one
@@ -107,12 +120,7 @@ store(const char *id, const char *const *raw, size_t n)
 		warehouse_close(wh);
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	r.received_at = timestamp_now();
-	r.source_id = "7bXk2mQp9RtL";
-	r.shape = EVENT_SHAPE_BATCH;
-	r.request_ip = "203.0.113.7";
-	r.max_event_bytes = 32768;
+	req_init(&r);
 	CHECK_INT(warehouse_begin(s), 0);
 	for (i = 0; i < n; i++) {
 		/* Each raw event is an object left open for its messageId. */
@@ -275,11 +283,12 @@ test_checks_hold(void)
 	CHECK_STR(out, "CHECK constraint failed in krenalis_events");
 }
 
-/* A sender thread's delete of one row, timed. */
+/* A sender thread's delete of rows, timed. */
 struct deleter {
 	struct wh_outbox_conn	*ob;
 	pthread_t		 thread;
-	int64_t			 seq;
+	int64_t			 seq[8];
+	size_t			 n;
 	int			 rc;
 	double			 t0;		/* when it was started */
 	double			 secs;		/* from t0 to the answer */
@@ -299,16 +308,19 @@ deleter_main(void *arg)
 {
 	struct deleter	*d = arg;
 
-	d->rc = warehouse_outbox_delete(d->ob, &d->seq, 1);
+	d->rc = warehouse_outbox_delete(d->ob, d->seq, d->n);
 	d->secs = now_secs() - d->t0;
 	return NULL;
 }
 
+/* Start deleting the n rows of seq, n at most 8. */
 static void
-deleter_start(struct deleter *d, struct wh_outbox_conn *ob, int64_t seq)
+deleter_start(struct deleter *d, struct wh_outbox_conn *ob,
+    const int64_t *seq, size_t n)
 {
 	d->ob = ob;
-	d->seq = seq;
+	memcpy(d->seq, seq, n * sizeof(*seq));
+	d->n = n;
 	d->rc = -2;
 	d->t0 = now_secs();
 	CHECK_INT(pthread_create(&d->thread, NULL, deleter_main, d), 0);
@@ -372,6 +384,31 @@ outbox_rows(void)
 }
 
 /*
+ * With the writer at work (its session s has just committed), start
+ * deleting the n rows of seq, check that they are still there 60 ms
+ * later, then commit again: the delete's result, and in *secs how long it
+ * took.
+ */
+static int
+delete_at_work(struct wh_session *s, struct wh_outbox_conn *ob,
+    const int64_t *seq, size_t n, double *secs)
+{
+	struct deleter	d;
+	long long	before = outbox_rows();
+
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	deleter_start(&d, ob, seq, n);
+	usleep(60 * 1000);
+	CHECK_INT(outbox_rows(), before);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	pthread_join(d.thread, NULL);
+	*secs = d.secs;
+	return d.rc;
+}
+
+/*
  * A delete of delivered rows while the writer is at work (it committed
  * within the last 100 ms) waits for the writer's next transaction and is
  * done in it; with the writer idle it is done at once on the sender's
@@ -385,6 +422,7 @@ test_delete_in_writer(void)
 	struct wh_session	*s;
 	struct wh_outbox_conn	*ob;
 	struct deleter		 d;
+	double			 secs;
 
 	remove_wh();
 	store_one("del");
@@ -399,29 +437,21 @@ test_delete_in_writer(void)
 		return;
 
 	/* The writer has not committed: done here, at once. */
-	deleter_start(&d, ob, 1);
+	deleter_start(&d, ob, (int64_t[]){ 1 }, 1);
 	pthread_join(d.thread, NULL);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs < 0.1);
 	CHECK_INT(outbox_rows(), 3);
 
 	/* At work: the delete waits for its next commit, and is in it. */
-	CHECK_INT(warehouse_begin(s), 0);
-	CHECK_INT(warehouse_commit(s), 0);
-	deleter_start(&d, ob, 2);
-	usleep(60 * 1000);
-	CHECK_INT(outbox_rows(), 3);
-	CHECK_INT(warehouse_begin(s), 0);
-	CHECK_INT(warehouse_commit(s), 0);
-	pthread_join(d.thread, NULL);
-	CHECK_INT(d.rc, 0);
-	CHECK(d.secs >= 0.05 && d.secs < 0.25);
+	CHECK_INT(delete_at_work(s, ob, (int64_t[]){ 2 }, 1, &secs), 0);
+	CHECK(secs >= 0.05 && secs < 0.25);
 	CHECK_INT(outbox_rows(), 2);
 
 	/* At work, but no commit comes: done here after 250 ms. */
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
-	deleter_start(&d, ob, 3);
+	deleter_start(&d, ob, (int64_t[]){ 3 }, 1);
 	pthread_join(d.thread, NULL);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs >= 0.25);
@@ -430,7 +460,7 @@ test_delete_in_writer(void)
 	/* The writer stops: what waits for it is done here at once. */
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
-	deleter_start(&d, ob, 4);
+	deleter_start(&d, ob, (int64_t[]){ 4 }, 1);
 	usleep(30 * 1000);
 	warehouse_session_free(s);
 	s = NULL;
@@ -468,9 +498,9 @@ test_delete_fails_in_writer(void)
 		return;
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
-	deleter_start(&a, ob1, 1);
+	deleter_start(&a, ob1, (int64_t[]){ 1 }, 1);
 	usleep(20 * 1000);
-	deleter_start(&b, ob2, 2);
+	deleter_start(&b, ob2, (int64_t[]){ 2 }, 1);
 	usleep(20 * 1000);
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
@@ -555,7 +585,7 @@ test_delete_rolled_back(void)
 	CHECK_INT(fill_disk(filler), 0);
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
-	deleter_start(&d, ob, 1);
+	deleter_start(&d, ob, (int64_t[]){ 1 }, 1);
 	for (i = 0, rc = 0; i < 100 && rc == 0 && !joined; i++) {
 		usleep(10 * 1000);
 		if (pthread_tryjoin_np(d.thread, NULL) == 0)
@@ -585,7 +615,7 @@ test_delete_rolled_back(void)
 
 	/* Room again: the sender's delete, and the writer, succeed. */
 	unlink(filler);
-	deleter_start(&d, ob, 1);
+	deleter_start(&d, ob, (int64_t[]){ 1 }, 1);
 	CHECK_INT(deleter_join(&d, 2), 0);
 	CHECK_INT(d.rc, 0);
 	CHECK_INT(outbox_rows(), 1);
@@ -601,6 +631,166 @@ out:
 		printf("  umount %s: %s\n", datadir, strerror(errno));
 }
 
+/*
+ * Store n track events of messageIds "<id>-<index>", n at most 4, and
+ * queue each for destination "d", in one transaction of the writer's
+ * session s.
+ */
+static void
+queue_rows(struct wh_session *s, const char *id, size_t n)
+{
+	struct event_req	 r;
+	struct event		 ev[4];
+	struct wh_outbox	 row;
+	enum outcome		 o[4];
+	char			 buf[4][128];
+	size_t			 i;
+
+	req_init(&r);
+	CHECK_INT(warehouse_begin(s), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "{\"type\":\"track\","
+		    "\"event\":\"e\",\"userId\":\"u1\","
+		    "\"messageId\":\"%s-%zu\"}", id, i);
+		event_init(&ev[i]);
+		CHECK_INT(event_decode(&r, buf[i], strlen(buf[i]), &ev[i]), 0);
+		o[i] = OUTCOME_STORED;
+		CHECK_INT(warehouse_add(s, &ev[i], 1, &o[i]), 0);
+		CHECK_INT(o[i], OUTCOME_STORED);
+		memset(&row, 0, sizeof(row));
+		row.destination_id = "d";
+		row.pipeline_id = "p";
+		row.message_id = ev[i].message_id;
+		row.event = buf[i];
+		row.eventlen = strlen(buf[i]);
+		CHECK_INT(warehouse_outbox_add(s, &ev[i], &o[i], &row, 1), 0);
+	}
+	CHECK_INT(warehouse_commit(s), 0);
+	for (i = 0; i < n; i++)
+		event_release(&ev[i]);
+}
+
+/* Check that the outbox holds n rows, of seqs first to last. */
+#define CHECK_SEQS(n, first, last) do {				\
+	CHECK_INT(outbox_rows(), (n));					\
+	CHECK_INT(unit_wh_int(datadir,					\
+	    "SELECT min(seq) FROM krenalis_outbox"), (first));		\
+	CHECK_INT(unit_wh_int(datadir,					\
+	    "SELECT max(seq) FROM krenalis_outbox"), (last));		\
+} while (0)
+
+/*
+ * The daemon gives the outbox's seqs: they follow each other across
+ * commits, do not go back when the queue was emptied, go on with the rows
+ * "destination retry" puts back, and after a restart start past the
+ * largest queued, or past the one AUTOINCREMENT kept in a warehouse made
+ * before.
+ */
+static void
+test_outbox_seq(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_outbox_conn	*ob;
+	char			 err[512];
+	int64_t			 n = 0;
+
+	remove_wh();
+	store_one("schema");
+	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
+		return;
+	queue_rows(s, "a", 2);
+	CHECK_SEQS(2, 1, 2);
+	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 1, 2 }, 2), 0);
+	CHECK_INT(outbox_rows(), 0);
+	queue_rows(s, "b", 1);
+	CHECK_SEQS(1, 3, 3);
+
+	CHECK_INT(warehouse_outbox_fail(ob, (int64_t[]){ 3 }, 1, 1000,
+	    "HTTP 400: no", 1), 0);
+	CHECK_INT(outbox_rows(), 0);
+	CHECK_INT(warehouse_outbox_requeue(wh, "d", 2000, &n, err,
+	    sizeof(err)), 0);
+	CHECK_INT(n, 1);
+	CHECK_SEQS(1, 4, 4);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM "
+	    "krenalis_outbox WHERE seq = 4 AND message_id = 'b-0'"), 1);
+	queue_rows(s, "c", 2);
+	CHECK_SEQS(3, 4, 6);
+	wh_close_all(wh, s, ob, NULL);
+
+	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
+		return;
+	queue_rows(s, "d", 1);
+	CHECK_SEQS(4, 4, 7);
+	wh_close_all(wh, s, ob, NULL);
+
+	/* A warehouse made before: AUTOINCREMENT's last seq is 1000. */
+	exec_wh("DROP TABLE krenalis_outbox; CREATE TABLE krenalis_outbox ("
+	    "seq INTEGER PRIMARY KEY AUTOINCREMENT, destination_id TEXT NOT "
+	    "NULL, pipeline_id TEXT NOT NULL, queued_at INTEGER NOT NULL, "
+	    "message_id TEXT NOT NULL, event TEXT NOT NULL); "
+	    "INSERT INTO krenalis_outbox VALUES (1000, 'd', 'p', 0, 'm', "
+	    "'{}')", "DELETE FROM krenalis_outbox");
+	CHECK_INT(outbox_rows(), 0);
+	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
+		return;
+	queue_rows(s, "e", 2);
+	CHECK_SEQS(2, 1001, 1002);
+	wh_close_all(wh, s, ob, NULL);
+}
+
+/* The sum of the outbox's seqs, which says which rows are left. */
+static long long
+seq_sum(void)
+{
+	return unit_wh_int(datadir, "SELECT total(seq) FROM krenalis_outbox");
+}
+
+/*
+ * A delete of rows whose seqs are not one run deletes those rows and no
+ * other, on the sender's connection and in the writer's transaction
+ * alike.
+ */
+static void
+test_delete_runs(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_outbox_conn	*ob;
+	double			 secs;
+	int			 i;
+
+	remove_wh();
+	store_one("runs");
+	for (i = 1; i <= 12; i++) {
+		char	sql[200];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO krenalis_outbox "
+		    "(seq, destination_id, pipeline_id, queued_at, "
+		    "message_id, event) VALUES (%d, 'd', 'p', 0, 'm%d', '{}')",
+		    i, i);
+		exec_wh(sql, NULL);
+	}
+	CHECK_INT(seq_sum(), 78);
+	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
+		return;
+
+	/* The writer idle: on the sender's own connection. */
+	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 1, 2, 3, 5, 6, 9 },
+	    6), 0);
+	CHECK_INT(outbox_rows(), 6);
+	CHECK_INT(seq_sum(), 78 - 26);
+
+	/* At work: in its next transaction. */
+	CHECK_INT(delete_at_work(s, ob, (int64_t[]){ 4, 7, 8, 11 }, 4, &secs),
+	    0);
+	CHECK(secs < 0.25);
+	CHECK_INT(outbox_rows(), 2);
+	CHECK_INT(seq_sum(), 10 + 12);
+	wh_close_all(wh, s, ob, NULL);
+}
+
 int
 main(void)
 {
@@ -612,5 +802,7 @@ main(void)
 	UNIT_RUN(test_delete_in_writer);
 	UNIT_RUN(test_delete_fails_in_writer);
 	UNIT_RUN(test_delete_rolled_back);
+	UNIT_RUN(test_outbox_seq);
+	UNIT_RUN(test_delete_runs);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
