@@ -9,15 +9,13 @@
 
 #define EXPIRE_MS	(5 * 60000)	/* how often old ids are dropped */
 
-/* A slot of the in-memory table; hash 0 marks an empty slot. */
+/*
+ * A slot of the in-memory table, also a row added by the open
+ * transaction; hash 0 marks an empty slot.
+ */
 struct slot {
 	uint64_t	hash;
-	uint32_t	bucket;
-} __attribute__((__packed__));
-
-struct pending {
-	uint64_t	hash;
-	uint32_t	bucket;
+	int64_t		row;
 };
 
 struct dedupe {
@@ -26,7 +24,7 @@ struct dedupe {
 	struct slot	*slots;		/* xmap'd: SLOTS_BYTES */
 	size_t		 mask;
 	size_t		 count;
-	struct pending	*pending;	/* added by the open transaction */
+	struct slot	*pending;	/* added by the open transaction */
 	size_t		 npending;
 	size_t		 pendcap;
 	int64_t		 expired_at;
@@ -55,19 +53,22 @@ id_hash(const char *s, size_t len)
 			    ((d)->mask + 1) * sizeof(*(d)->slots) : 0)
 
 static void
-table_put(struct slot *slots, size_t mask, uint64_t hash, uint32_t bucket)
+table_put(struct slot *slots, size_t mask, uint64_t hash, int64_t row)
 {
 	size_t	i = hash & mask;
 
 	while (slots[i].hash != 0)
 		i = (i + 1) & mask;
 	slots[i].hash = hash;
-	slots[i].bucket = bucket;
+	slots[i].row = row;
 }
 
-/* Rebuild the table with room for want entries, dropping old buckets. */
+/*
+ * Rebuild the table with room for want entries, keeping those of rows
+ * numbered first or above.
+ */
 static void
-table_rebuild(struct dedupe *d, size_t want, uint32_t oldest)
+table_rebuild(struct dedupe *d, size_t want, int64_t first)
 {
 	struct slot	*old = d->slots;
 	size_t		 oldsize = old ? d->mask + 1 : 0, size = 1024, i;
@@ -79,31 +80,31 @@ table_rebuild(struct dedupe *d, size_t want, uint32_t oldest)
 	d->mask = size - 1;
 	d->count = 0;
 	for (i = 0; i < oldsize; i++) {
-		if (old[i].hash == 0 || old[i].bucket < oldest)
+		if (old[i].hash == 0 || old[i].row < first)
 			continue;
-		table_put(d->slots, d->mask, old[i].hash, old[i].bucket);
+		table_put(d->slots, d->mask, old[i].hash, old[i].row);
 		d->count++;
 	}
 	xunmap(old, oldbytes);
 }
 
 static void
-mem_add(struct dedupe *d, uint64_t hash, uint32_t bucket)
+mem_add(struct dedupe *d, uint64_t hash, int64_t row)
 {
 	if ((d->count + 1) * 10 > (d->mask + 1) * 7)
 		table_rebuild(d, (d->count + 1) * 2, 0);
-	table_put(d->slots, d->mask, hash, bucket);
+	table_put(d->slots, d->mask, hash, row);
 	d->count++;
 }
 
-/* Remove one entry (hash, bucket) with backward-shift deletion. */
+/* Remove one entry (hash, row) with backward-shift deletion. */
 static void
-mem_remove(struct dedupe *d, uint64_t hash, uint32_t bucket)
+mem_remove(struct dedupe *d, uint64_t hash, int64_t row)
 {
 	size_t	i = hash & d->mask, j, k;
 
 	while (d->slots[i].hash != 0 && (d->slots[i].hash != hash ||
-	    d->slots[i].bucket != bucket))
+	    d->slots[i].row != row))
 		i = (i + 1) & d->mask;
 	if (d->slots[i].hash == 0)
 		return;
@@ -135,12 +136,13 @@ struct dedupe *
 dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 {
 	struct dedupe	*d = xcalloc(1, sizeof(*d));
-	int64_t		 n;
+	int64_t		 n, first;
 
 	d->table = t;
 	d->window = window;
 	d->expired_at = now;
-	if ((window != 0 && t->drop(t->arg, oldest_bucket(d, now)) == -1) ||
+	if ((window != 0 && t->drop(t->arg, oldest_bucket(d, now),
+	    &first) == -1) ||
 	    (n = t->count(t->arg)) == -1)
 		goto fail;
 	table_rebuild(d, (size_t)n + 1024, 0);
@@ -164,9 +166,9 @@ dedupe_free(struct dedupe *d)
 }
 
 void
-dedupe_load(struct dedupe *d, const char *id, size_t len, uint32_t bucket)
+dedupe_load(struct dedupe *d, const char *id, size_t len, int64_t row)
 {
-	mem_add(d, id_hash(id, len), bucket);
+	mem_add(d, id_hash(id, len), row);
 }
 
 void
@@ -189,7 +191,7 @@ dedupe_seen(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 		if (d->slots[i].hash != h)
 			continue;
 		/* A candidate: confirm it exactly. */
-		rc = d->table->find(d->table->arg, d->slots[i].bucket, id->s,
+		rc = d->table->find(d->table->arg, d->slots[i].row, id->s,
 		    id->len, &at);
 		if (rc == -1)
 			return -1;
@@ -204,24 +206,23 @@ dedupe_add(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 {
 	uint32_t	bucket = (uint32_t)(received / DEDUPE_BUCKET_MS);
 	uint64_t	h = id->hash;
-	int		rc;
+	int64_t		row;
 
 	/*
-	 * The same id in the same minute can only be a row whose dedupe
-	 * check said "outside the window", which needs window < 1 minute:
-	 * the table keeps the newer time, and memory has it already.
+	 * An id whose check said "outside the window" gets a row of its
+	 * own: the older one leaves the table with its bucket.
 	 */
-	if ((rc = d->table->put(d->table->arg, bucket, id->s, id->len,
-	    received)) != 0)
-		return rc == 1 ? 0 : -1;
-	mem_add(d, h, bucket);
+	if (d->table->put(d->table->arg, bucket, id->s, id->len, received,
+	    &row) == -1)
+		return -1;
+	mem_add(d, h, row);
 	if (d->npending == d->pendcap) {
 		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
 		d->pending = xreallocarray(d->pending, d->pendcap,
 		    sizeof(*d->pending));
 	}
 	d->pending[d->npending].hash = h;
-	d->pending[d->npending].bucket = bucket;
+	d->pending[d->npending].row = row;
 	d->npending++;
 	return 0;
 }
@@ -238,7 +239,7 @@ dedupe_rollback(struct dedupe *d)
 	while (d->npending > 0) {
 		d->npending--;
 		mem_remove(d, d->pending[d->npending].hash,
-		    d->pending[d->npending].bucket);
+		    d->pending[d->npending].row);
 	}
 }
 
@@ -246,6 +247,7 @@ int
 dedupe_expire(struct dedupe *d, int64_t now)
 {
 	uint32_t	oldest;
+	int64_t		first;
 
 	if (d->window == 0 || now - d->expired_at < EXPIRE_MS)
 		return 0;
@@ -253,8 +255,13 @@ dedupe_expire(struct dedupe *d, int64_t now)
 	/* Keep one bucket more than the window needs: bucket edges. */
 	oldest = oldest_bucket(d, now);
 	oldest = oldest > 0 ? oldest - 1 : 0;
-	if (d->table->drop(d->table->arg, oldest) == -1)
+	if (d->table->drop(d->table->arg, oldest, &first) == -1)
 		return -1;
-	table_rebuild(d, d->count + 1024, oldest);
+	/*
+	 * Rows are added in time order but for a few seconds at bucket
+	 * edges: an entry of a row dropped above first finds no row, and
+	 * leaves at a later expiry.
+	 */
+	table_rebuild(d, d->count + 1024, first);
 	return 0;
 }

@@ -4,15 +4,19 @@
  * itself (SQLite, whose message_id has no index: spec/events.md §14.4).
  * Owned by that engine's writer session, on the writer thread.
  *
- * It has two parts.  A table of (bucket, message_id, received_at) in the
- * warehouse, kept by the engine through struct dedupe_table, is written
- * in the same transaction as the rows it describes, so it is right after
- * a restart or a crash; its key starts with a one-minute time bucket, so
- * inserts stay in a few pages however large the warehouse grows.  In
- * memory, a hash table holds a 64-bit hash and the bucket of every id in
- * the window: a miss (the common case) answers at once; a hit is
- * confirmed by one exact lookup of (bucket, message_id) in the table, so
- * there are no false positives.
+ * It has two parts.  A table of rows (bucket, message_id, received_at)
+ * in the warehouse, kept by the engine through struct dedupe_table, is
+ * written in the same transaction as the rows it describes, so it is
+ * right after a restart or a crash.  Its rows are numbered in the order
+ * they are added, and nothing else orders them: each insert goes at the
+ * table's end, in the same few pages, however random the ids and however
+ * large the table.  (A key of the id, even after a one-minute bucket,
+ * puts each insert in a random page of the minute's part, and a commit
+ * of a few hundred rows writes hundreds of pages.)  In memory, a hash
+ * table holds a 64-bit hash and the row number of every id in the
+ * window: a miss (the common case) answers at once; a hit is confirmed by
+ * reading that one row, so there are no false positives.  The bucket, a
+ * minute of received_at, tells which rows leave the window.
  */
 #ifndef DEDUPE_H
 #define DEDUPE_H
@@ -30,18 +34,25 @@ struct dedupe;
  */
 struct dedupe_table {
 	void	*arg;
-	/* Delete the rows whose bucket is before oldest. */
-	int	 (*drop)(void *arg, uint32_t oldest);
+	/*
+	 * Delete the rows whose bucket is before oldest; *first becomes the
+	 * lowest number of a row left, INT64_MAX when none is.
+	 */
+	int	 (*drop)(void *arg, uint32_t oldest, int64_t *first);
 	/* The number of rows. */
 	int64_t	 (*count)(void *arg);
 	/* Call dedupe_load for every row. */
 	int	 (*load)(void *arg, struct dedupe *);
-	/* 1 with *at when (bucket, id) is a row, else 0. */
-	int	 (*find)(void *arg, uint32_t bucket, const char *id,
-		    size_t len, int64_t *at);
-	/* Insert (bucket, id, at); 1 when the row existed: it now has at. */
+	/* 1 with *at when row number row has the message id id, else 0. */
+	int	 (*find)(void *arg, int64_t row, const char *id, size_t len,
+		    int64_t *at);
+	/*
+	 * Add the row (bucket, id, at), numbered above every row there is;
+	 * *row becomes its number.  A number of a row rolled back may be
+	 * given again.
+	 */
 	int	 (*put)(void *arg, uint32_t bucket, const char *id,
-		    size_t len, int64_t at);
+		    size_t len, int64_t at, int64_t *row);
 };
 
 /*
@@ -53,9 +64,9 @@ struct dedupe	*dedupe_open(const struct dedupe_table *, int64_t window_ms,
 		    int64_t now);
 void		 dedupe_free(struct dedupe *);
 
-/* A row of the table, for the table's load. */
+/* A row of the table, for the table's load: its message id and number. */
 void		 dedupe_load(struct dedupe *, const char *id, size_t len,
-		    uint32_t bucket);
+		    int64_t row);
 
 /* A message id and its hash, taken once for the check and the add. */
 struct dedupe_id {

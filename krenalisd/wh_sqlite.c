@@ -110,6 +110,19 @@ struct sqlite_session {
 	struct dedupe		*dedupe;
 };
 
+/*
+ * The dedupe index's rows, in the order they are added (dedupe.h); their
+ * buckets grow with that order, so the buckets' index is written at its
+ * end too.
+ */
+#define DEDUPE_SCHEMA_SQL						\
+"CREATE TABLE IF NOT EXISTS krenalis_dedupe ("				\
+" bucket INTEGER NOT NULL,"						\
+" message_id TEXT NOT NULL,"						\
+" received_at INTEGER NOT NULL);\n"					\
+"CREATE INDEX IF NOT EXISTS krenalis_dedupe_bucket "			\
+"ON krenalis_dedupe (bucket);\n"
+
 const char wh_sqlite_schema_sql[] =
 "CREATE TABLE IF NOT EXISTS krenalis_events (\n"
 "    \"kpid\" TEXT,\n"
@@ -199,11 +212,7 @@ const char wh_sqlite_schema_sql[] =
 ");\n"
 "CREATE INDEX IF NOT EXISTS \"krenalis_rejected_received_at\" "
 "ON krenalis_rejected (\"received_at\");\n"
-"CREATE TABLE IF NOT EXISTS krenalis_dedupe ("
-" bucket INTEGER NOT NULL,"
-" message_id TEXT NOT NULL,"
-" received_at INTEGER NOT NULL,"
-" PRIMARY KEY (bucket, message_id)) WITHOUT ROWID;\n"
+DEDUPE_SCHEMA_SQL
 "CREATE TABLE IF NOT EXISTS krenalis_meta ("
 " name TEXT PRIMARY KEY,"
 " value TEXT NOT NULL) WITHOUT ROWID;\n"
@@ -489,6 +498,49 @@ fail:
 	return NULL;
 }
 
+/*
+ * A warehouse made before keeps its dedupe rows in a table keyed by
+ * (bucket, message_id): they move to the table of DEDUPE_SCHEMA_SQL,
+ * oldest first, in one transaction.  -1 with err on a database error.
+ */
+static int
+dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 old, rc;
+
+	if (sqlite3_prepare_v2(sw->probe, "SELECT EXISTS (SELECT 1 FROM "
+	    "sqlite_master WHERE name = 'krenalis_dedupe' AND sql LIKE "
+	    "'%WITHOUT ROWID%')", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(st);
+	old = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	if (!old)
+		return 0;
+	if (sqlite3_exec(sw->probe, "BEGIN IMMEDIATE; "
+	    "ALTER TABLE krenalis_dedupe RENAME TO krenalis_dedupe_keyed;\n"
+	    DEDUPE_SCHEMA_SQL
+	    "INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
+	    "SELECT bucket, message_id, received_at FROM "
+	    "krenalis_dedupe_keyed ORDER BY bucket, received_at;\n"
+	    "DROP TABLE krenalis_dedupe_keyed; COMMIT", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: moving the dedupe rows: %s",
+		    sw->path, sqlite3_errmsg(sw->probe));
+		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	log_info("store: %s: dedupe rows moved to a table in the order they "
+	    "were added", sw->path);
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", sw->path, sqlite3_errmsg(sw->probe));
+	return -1;
+}
+
 static int
 sq_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 {
@@ -496,6 +548,8 @@ sq_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 	sqlite3_stmt		*st;
 	char			 id[IDS_UUID_LEN + 1];
 
+	if (dedupe_migrate(sw, err, errlen) == -1)
+		return -1;
 	if (sqlite3_exec(sw->probe, wh_sqlite_schema_sql, NULL, NULL,
 	    NULL) != SQLITE_OK)
 		goto fail;
@@ -678,7 +732,7 @@ sq_outbox_drop(struct warehouse *wh, const char *destination_id,
 
 /* The dedupe index's table: see struct dedupe_table. */
 static int
-table_drop(void *arg, uint32_t oldest)
+table_drop(void *arg, uint32_t oldest, int64_t *first)
 {
 	struct sqlite_session	*ss = arg;
 	sqlite3_stmt		*st;
@@ -690,7 +744,14 @@ table_drop(void *arg, uint32_t oldest)
 	sqlite3_bind_int64(st, 1, oldest);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE || sqlite3_prepare_v2(ss->db, "SELECT "
+	    "min(rowid) FROM krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*first = sqlite3_column_type(st, 0) == SQLITE_NULL ?
+		    INT64_MAX : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static int64_t
@@ -713,26 +774,27 @@ table_load(void *arg, struct dedupe *d)
 	struct sqlite_session	*ss = arg;
 	sqlite3_stmt		*st;
 
-	if (sqlite3_prepare_v2(ss->db, "SELECT bucket, message_id FROM "
+	int			 rc;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT rowid, message_id FROM "
 	    "krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		dedupe_load(d, (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_bytes(st, 1),
-		    (uint32_t)sqlite3_column_int64(st, 0));
+		    sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0));
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
-table_find(void *arg, uint32_t bucket, const char *id, size_t len,
+table_find(void *arg, int64_t row, const char *id, size_t len,
     int64_t *at)
 {
 	struct sqlite_session	*ss = arg;
 	int			 rc;
 
 	sqlite3_reset(ss->st_find);
-	sqlite3_bind_int64(ss->st_find, 1, bucket);
+	sqlite3_bind_int64(ss->st_find, 1, row);
 	sqlite3_bind_text(ss->st_find, 2, id, len, SQLITE_STATIC);
 	rc = sqlite3_step(ss->st_find);
 	if (rc == SQLITE_ROW)
@@ -743,10 +805,9 @@ table_find(void *arg, uint32_t bucket, const char *id, size_t len,
 
 static int
 table_put(void *arg, uint32_t bucket, const char *id, size_t len,
-    int64_t at)
+    int64_t at, int64_t *row)
 {
 	struct sqlite_session	*ss = arg;
-	sqlite3_stmt		*st;
 	int			 rc;
 
 	sqlite3_reset(ss->st_put);
@@ -755,20 +816,10 @@ table_put(void *arg, uint32_t bucket, const char *id, size_t len,
 	sqlite3_bind_int64(ss->st_put, 3, at);
 	rc = sqlite3_step(ss->st_put);
 	sqlite3_reset(ss->st_put);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_CONSTRAINT)
+	if (rc != SQLITE_DONE)
 		return -1;
-	if (sqlite3_prepare_v2(ss->db, "UPDATE krenalis_dedupe SET "
-	    "received_at = ? WHERE bucket = ? AND message_id = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_int64(st, 2, bucket);
-	sqlite3_bind_text(st, 3, id, len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 1 : -1;
+	*row = sqlite3_last_insert_rowid(ss->db);
+	return 0;
 }
 
 /* Take every delete off q, its state now state, and wake its sender. */
@@ -838,7 +889,7 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    sqlite3_prepare_v2(ss->db, rejected_insert_sql, -1,
 	    &ss->st_rejected, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, "SELECT received_at FROM "
-	    "krenalis_dedupe WHERE bucket = ? AND message_id = ?", -1,
+	    "krenalis_dedupe WHERE rowid = ? AND message_id = ?", -1,
 	    &ss->st_find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, wh_sqlite_dedupe_insert_sql, -1,
 	    &ss->st_put, NULL) != SQLITE_OK ||

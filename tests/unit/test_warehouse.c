@@ -3,8 +3,9 @@
  * SQLite engine, in a fresh data directory: the schema and the
  * warehouse's id, transactions, duplicates settled within and across
  * transactions and after reopening, rollback, the quarantine written and
- * read back, health from commits and probes, and a warehouse file moved
- * away under an open warehouse.
+ * read back, health from commits and probes, a warehouse file moved away
+ * under an open warehouse, and the dedupe rows: in the order they were
+ * added, and moved there from the table of warehouses made before.
  */
 #include <sys/stat.h>
 #include <stdint.h>
@@ -388,6 +389,116 @@ test_health(void)
 	warehouse_close(wh);
 }
 
+/* Run sql on the warehouse.db of the data directory. */
+static void
+exec_wh(const char *sql)
+{
+	sqlite3	*db;
+	char	 path[4096], *msg = NULL;
+
+	snprintf(path, sizeof(path), "%s/warehouse.db", datadir);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		printf("  %s: %s\n", sql, msg);
+	CHECK(msg == NULL);
+	sqlite3_free(msg);
+	sqlite3_close(db);
+}
+
+/* Open the warehouse and ensure its schema; a session of it, or NULL. */
+static struct wh_session *
+open_ensured(struct warehouse **whp)
+{
+	char	err[512];
+
+	if ((*whp = open_wh()) == NULL)
+		return NULL;
+	if (warehouse_ensure_schema(*whp, err, sizeof(err)) == -1) {
+		printf("  ensure: %s\n", err);
+		CHECK(0);
+		warehouse_close(*whp);
+		return NULL;
+	}
+	warehouse_close(*whp);
+	return open_session(whp);
+}
+
+/*
+ * The dedupe rows lie in the order they were added, not in their ids'
+ * (ingest.md §11.1: each insert at the table's end, not in a random
+ * page).
+ */
+static void
+test_dedupe_order(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct event		 ev[3];
+	int			 i;
+
+	if ((s = open_ensured(&wh)) == NULL)
+		return;
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "zz-1", 1, &ev[0]), OUTCOME_STORED);
+	CHECK_INT(add(s, "aa-2", 1, &ev[1]), OUTCOME_STORED);
+	CHECK_INT(add(s, "mm-3", 1, &ev[2]), OUTCOME_STORED);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(unit_wh_int(datadir, "SELECT group_concat(message_id) = "
+	    "'zz-1,aa-2,mm-3' FROM (SELECT message_id FROM krenalis_dedupe "
+	    "WHERE message_id IN ('zz-1', 'aa-2', 'mm-3') ORDER BY rowid)"),
+	    1);
+	for (i = 0; i < 3; i++)
+		event_release(&ev[i]);
+	warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
+/*
+ * A warehouse made before keeps its dedupe rows in a table keyed by
+ * (bucket, message_id): they move to a table in the order they were
+ * added when the schema is ensured, and stay duplicates.
+ */
+static void
+test_dedupe_migrated(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct event		 ev[2];
+	long long		 n;
+
+	exec_wh("CREATE TABLE keyed (bucket INTEGER NOT NULL, message_id "
+	    "TEXT NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY "
+	    "(bucket, message_id)) WITHOUT ROWID; INSERT INTO keyed SELECT "
+	    "bucket, message_id, received_at FROM krenalis_dedupe; DROP TABLE "
+	    "krenalis_dedupe; ALTER TABLE keyed RENAME TO krenalis_dedupe");
+	n = unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe");
+	CHECK(n >= 5);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
+	    "WHERE sql LIKE '%WITHOUT ROWID%' AND name = 'krenalis_dedupe'"),
+	    1);
+
+	if ((s = open_ensured(&wh)) == NULL)
+		return;
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
+	    "WHERE sql LIKE '%WITHOUT ROWID%' AND name = 'krenalis_dedupe'"),
+	    0);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
+	    "WHERE name IN ('krenalis_dedupe_bucket', "
+	    "'krenalis_dedupe_keyed')"), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe"),
+	    n);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(add(s, "aa-2", 1, &ev[0]), OUTCOME_DUPLICATE);
+	CHECK_INT(add(s, "m9", 1, &ev[1]), OUTCOME_STORED);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe"),
+	    n + 1);
+	event_release(&ev[0]);
+	event_release(&ev[1]);
+	warehouse_session_free(s);
+	warehouse_close(wh);
+}
+
 int
 main(void)
 {
@@ -400,5 +511,7 @@ main(void)
 	UNIT_RUN(test_transactions);
 	UNIT_RUN(test_rejects);
 	UNIT_RUN(test_health);
+	UNIT_RUN(test_dedupe_order);
+	UNIT_RUN(test_dedupe_migrated);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
