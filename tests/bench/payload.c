@@ -56,13 +56,32 @@ put_hex(char *p, uint64_t v, int digits)
 	}
 }
 
+/*
+ * Write the varying digits of the id of run and seq at s, an id already:
+ * seq scrambled by a bijection of its 64 bits (splitmix64's), the top 32
+ * bits first and the low 48 last, which together give them all back, and
+ * run in the middle.
+ */
+static void
+stamp(char *s, uint32_t run, uint64_t seq)
+{
+	uint64_t	x = seq;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	put_hex(s, x >> 32, 8);
+	put_hex(s + 9, run >> 16, 4);
+	put_hex(s + 14, run & 0xffff, 4);
+	put_hex(s + 24, x, 12);
+}
+
 void
 payload_id(char *buf, uint32_t run, uint64_t seq)
 {
-	memcpy(buf, "00000000-b37b-4d7d-9f2d-000000000000",
+	memcpy(buf, "00000000-0000-0000-9f2d-000000000000",
 	    PAYLOAD_ID_LEN + 1);
-	put_hex(buf, run, 8);
-	put_hex(buf + 24, seq, 12);
+	stamp(buf, run, seq);
 }
 
 void
@@ -123,7 +142,6 @@ payload_stamp(const struct payload *p, char *body, uint32_t run,
 
 	for (i = 0; i < p->n; i++) {
 		s = body + p->idoff[i];
-		put_hex(s, run, 8);
-		put_hex(s + 24, seq + i, 12);
+		stamp(s, run, seq + i);
 	}
 }

@@ -3,11 +3,13 @@
  * seed/collect-events-from-segment.md (about 1.1 KB, spaced as the page
  * prints it), repeated, each copy with its own messageId.
  *
- * A messageId looks like a UUID, "RRRRRRRR-b37b-4d7d-9f2d-SSSSSSSSSSSS":
- * R is a 32-bit run number chosen by the caller and S a 48-bit sequence
- * number, both in hex, so that ids never repeat within a run and runs
- * with different numbers never collide.  A body is built once; before
- * each request payload_stamp rewrites only the ids of a copy, in place.
+ * A messageId looks like a UUID, "XXXXXXXX-RRRR-RRRR-9f2d-XXXXXXXXXXXX":
+ * R is a 32-bit run number chosen by the caller, in hex, and the X digits
+ * are a sequence number scrambled by a bijection, so that ids never
+ * repeat within a run, runs with different numbers never collide, and
+ * ids come in no order, as the random UUIDs of SDKs do: the dedupe index
+ * sees what it sees in production.  A body is built once; before each
+ * request payload_stamp rewrites only the ids of a copy, in place.
  */
 #ifndef PAYLOAD_H
 #define PAYLOAD_H

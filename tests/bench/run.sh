@@ -466,7 +466,9 @@ sc_prefilled() {
 	c=$(val batch_conns)
 	c=${c:-8}
 	wh=$CACHE/warehouse-$ROWS.db
-	if [ -f "$wh" ] && [ -z "$(find "$wh" -mmin +5760)" ]; then
+	# Remade when older than 4 days, or than prefill (a new schema).
+	if [ -f "$wh" ] && [ "$wh" -nt "$PREFILL" ] &&
+	    [ -z "$(find "$wh" -mmin +5760)" ]; then
 		log "prefilled: reusing $wh"
 	else
 		log "prefilled: making $wh ($ROWS rows, once)"
