@@ -11,12 +11,18 @@
 
 /*
  * A slot of the in-memory table, also a row added by the open
- * transaction; hash 0 marks an empty slot.
+ * transaction, in 12 bytes: 48 bits of the id's hash (never 0, which
+ * marks an empty slot) and the number of its row.  Equal hashes are only
+ * a candidate, whose row is read.
  */
 struct slot {
-	uint64_t	hash;
-	int64_t		row;
-};
+	uint64_t	hash : 48;
+	uint64_t	row : 48;
+} __attribute__((__packed__));
+
+#define HASH_MASK	0xffffffffffffULL
+#define ROW_MAX		((int64_t)HASH_MASK)
+_Static_assert(sizeof(struct slot) == 12, "a slot is 12 bytes");
 
 struct dedupe {
 	const struct dedupe_table *table;
@@ -30,7 +36,7 @@ struct dedupe {
 	int64_t		 expired_at;
 };
 
-/* A 64-bit hash of the id (never 0). */
+/* A 48-bit hash of the id (never 0). */
 static uint64_t
 id_hash(const char *s, size_t len)
 {
@@ -45,6 +51,7 @@ id_hash(const char *s, size_t len)
 	h ^= h >> 29;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 32;
+	h &= HASH_MASK;
 	return h ? h : 1;
 }
 
@@ -60,7 +67,7 @@ table_put(struct slot *slots, size_t mask, uint64_t hash, int64_t row)
 	while (slots[i].hash != 0)
 		i = (i + 1) & mask;
 	slots[i].hash = hash;
-	slots[i].row = row;
+	slots[i].row = (uint64_t)row;
 }
 
 /*
@@ -80,7 +87,7 @@ table_rebuild(struct dedupe *d, size_t want, int64_t first)
 	d->mask = size - 1;
 	d->count = 0;
 	for (i = 0; i < oldsize; i++) {
-		if (old[i].hash == 0 || old[i].row < first)
+		if (old[i].hash == 0 || (int64_t)old[i].row < first)
 			continue;
 		table_put(d->slots, d->mask, old[i].hash, old[i].row);
 		d->count++;
@@ -104,7 +111,7 @@ mem_remove(struct dedupe *d, uint64_t hash, int64_t row)
 	size_t	i = hash & d->mask, j, k;
 
 	while (d->slots[i].hash != 0 && (d->slots[i].hash != hash ||
-	    d->slots[i].row != row))
+	    d->slots[i].row != (uint64_t)row))
 		i = (i + 1) & d->mask;
 	if (d->slots[i].hash == 0)
 		return;
@@ -191,8 +198,8 @@ dedupe_seen(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 		if (d->slots[i].hash != h)
 			continue;
 		/* A candidate: confirm it exactly. */
-		rc = d->table->find(d->table->arg, d->slots[i].row, id->s,
-		    id->len, &at);
+		rc = d->table->find(d->table->arg, (int64_t)d->slots[i].row,
+		    id->s, id->len, &at);
 		if (rc == -1)
 			return -1;
 		if (rc == 1 && (d->window == 0 || at >= received - d->window))
@@ -215,6 +222,11 @@ dedupe_add(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 	if (d->table->put(d->table->arg, bucket, id->s, id->len, received,
 	    &row) == -1)
 		return -1;
+	if (row < 1 || row > ROW_MAX) {
+		log_warnx("dedupe: row number %lld is outside 1 to 2^48 - 1",
+		    (long long)row);
+		return -1;
+	}
 	mem_add(d, h, row);
 	if (d->npending == d->pendcap) {
 		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;

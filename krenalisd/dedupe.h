@@ -13,10 +13,11 @@
  * large the table.  (A key of the id, even after a one-minute bucket,
  * puts each insert in a random page of the minute's part, and a commit
  * of a few hundred rows writes hundreds of pages.)  In memory, a hash
- * table holds a 64-bit hash and the row number of every id in the
- * window: a miss (the common case) answers at once; a hit is confirmed by
- * reading that one row, so there are no false positives.  The bucket, a
- * minute of received_at, tells which rows leave the window.
+ * table holds 48 bits of a hash and the row number of every id in the
+ * window, 12 bytes: a miss (the common case) answers at once; a hit is
+ * confirmed by reading that one row, so there are no false positives.
+ * The bucket, a minute of received_at, tells which rows leave the
+ * window.
  */
 #ifndef DEDUPE_H
 #define DEDUPE_H

@@ -26,6 +26,8 @@ struct row {
 static struct row	rows[NROWS];
 static int64_t		nrows;
 static int		finds;		/* calls of find */
+static int64_t		found_row;	/* the row the last one read */
+static int64_t		put_row;	/* when not 0, the number put gives */
 
 static int
 t_drop(void *arg, uint32_t oldest, int64_t *first)
@@ -69,11 +71,14 @@ t_load(void *arg, struct dedupe *d)
 static int
 t_find(void *arg, int64_t row, const char *id, size_t len, int64_t *at)
 {
-	struct row	*r = &rows[row - 1];
+	struct row	*r;
 
 	(void)arg;
 	finds++;
-	CHECK(row >= 1 && row <= nrows);
+	found_row = row;
+	if (row < 1 || row > nrows)
+		return 0;
+	r = &rows[row - 1];
 	if (!r->alive || strlen(r->id) != len || memcmp(r->id, id, len) != 0)
 		return 0;
 	*at = r->at;
@@ -94,6 +99,8 @@ t_put(void *arg, uint32_t bucket, const char *id, size_t len, int64_t at,
 	r->at = at;
 	r->alive = 1;
 	*row = ++nrows;
+	if (put_row != 0)
+		*row = put_row;
 	return 0;
 }
 
@@ -232,10 +239,35 @@ test_expire(void)
 	dedupe_free(d);
 }
 
+/* A row number memory cannot hold (48 bits) fails the add. */
+static void
+test_row_range(void)
+{
+	struct dedupe		*d;
+	struct dedupe_id	 id;
+	int			 n;
+
+	table_clear();
+	d = dedupe_open(&table, 0, T0);
+	dedupe_id(&id, "big", 3);
+	put_row = (int64_t)1 << 48;
+	CHECK_INT(dedupe_add(d, &id, T0), -1);
+	put_row = ((int64_t)1 << 48) - 1;
+	CHECK_INT(dedupe_add(d, &id, T0), 0);
+	put_row = 0;
+	dedupe_commit(d);
+	/* Memory kept the whole number: that row is the one read. */
+	CHECK_INT(seen(d, "big", T0, &n), 0);
+	CHECK_INT(n, 1);
+	CHECK(found_row == ((int64_t)1 << 48) - 1);
+	dedupe_free(d);
+}
+
 int
 main(void)
 {
 	UNIT_RUN(test_order);
 	UNIT_RUN(test_expire);
+	UNIT_RUN(test_row_range);
 	return UNIT_END();
 }
