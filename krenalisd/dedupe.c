@@ -30,6 +30,7 @@ struct dedupe {
 	struct slot	*slots;		/* xmap'd: SLOTS_BYTES */
 	size_t		 mask;
 	size_t		 count;
+	int64_t		 rows;		/* in the table, as committed */
 	struct slot	*pending;	/* added by the open transaction */
 	size_t		 npending;
 	size_t		 pendcap;
@@ -70,6 +71,19 @@ table_put(struct slot *slots, size_t mask, uint64_t hash, int64_t row)
 	slots[i].row = (uint64_t)row;
 }
 
+/* Give d an empty table with room for want entries; the old is the caller's. */
+static void
+table_new(struct dedupe *d, size_t want)
+{
+	size_t	size = 1024, got;
+
+	while (size < want * 10 / 7 + 1)
+		size <<= 1;
+	d->slots = xmap(size * sizeof(*d->slots), &got);
+	d->mask = size - 1;
+	d->count = 0;
+}
+
 /*
  * Rebuild the table with room for want entries, keeping those of rows
  * numbered first or above.
@@ -78,14 +92,10 @@ static void
 table_rebuild(struct dedupe *d, size_t want, int64_t first)
 {
 	struct slot	*old = d->slots;
-	size_t		 oldsize = old ? d->mask + 1 : 0, size = 1024, i;
-	size_t		 oldbytes = SLOTS_BYTES(d), got;
+	size_t		 oldsize = old ? d->mask + 1 : 0, i;
+	size_t		 oldbytes = SLOTS_BYTES(d);
 
-	while (size < want * 10 / 7 + 1)
-		size <<= 1;
-	d->slots = xmap(size * sizeof(*d->slots), &got);
-	d->mask = size - 1;
-	d->count = 0;
+	table_new(d, want);
 	for (i = 0; i < oldsize; i++) {
 		if (old[i].hash == 0 || (int64_t)old[i].row < first)
 			continue;
@@ -93,6 +103,28 @@ table_rebuild(struct dedupe *d, size_t want, int64_t first)
 		d->count++;
 	}
 	xunmap(old, oldbytes);
+}
+
+/*
+ * Load the table again from the engine's, with room for want entries; on
+ * a failure memory is as it was.
+ */
+static int
+table_reload(struct dedupe *d, size_t want)
+{
+	struct slot	*old = d->slots;
+	size_t		 mask = d->mask, count = d->count;
+
+	table_new(d, want);
+	if (d->table->load(d->table->arg, d) == -1) {
+		xunmap(d->slots, SLOTS_BYTES(d));
+		d->slots = old;
+		d->mask = mask;
+		d->count = count;
+		return -1;
+	}
+	xunmap(old, (mask + 1) * sizeof(*old));
+	return 0;
 }
 
 static void
@@ -143,15 +175,16 @@ struct dedupe *
 dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 {
 	struct dedupe	*d = xcalloc(1, sizeof(*d));
-	int64_t		 n, first;
+	int64_t		 n, first, dropped;
 
 	d->table = t;
 	d->window = window;
 	d->expired_at = now;
-	if ((window != 0 && t->drop(t->arg, oldest_bucket(d, now),
-	    &first) == -1) ||
+	if ((window != 0 && t->drop(t->arg, oldest_bucket(d, now), &first,
+	    &dropped) == -1) ||
 	    (n = t->count(t->arg)) == -1)
 		goto fail;
+	d->rows = n;
 	table_rebuild(d, (size_t)n + 1024, 0);
 	if (t->load(t->arg, d) == -1)
 		goto fail;
@@ -172,10 +205,24 @@ dedupe_free(struct dedupe *d)
 	free(d);
 }
 
-void
+/* Whether memory can hold row's number. */
+static int
+row_fits(int64_t row)
+{
+	if (row >= 1 && row <= ROW_MAX)
+		return 1;
+	log_warnx("dedupe: row number %lld is outside 1 to 2^48 - 1",
+	    (long long)row);
+	return 0;
+}
+
+int
 dedupe_load(struct dedupe *d, const char *id, size_t len, int64_t row)
 {
+	if (!row_fits(row))
+		return -1;
 	mem_add(d, id_hash(id, len), row);
+	return 0;
 }
 
 void
@@ -220,13 +267,8 @@ dedupe_add(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 	 * own: the older one leaves the table with its bucket.
 	 */
 	if (d->table->put(d->table->arg, bucket, id->s, id->len, received,
-	    &row) == -1)
+	    &row) == -1 || !row_fits(row))
 		return -1;
-	if (row < 1 || row > ROW_MAX) {
-		log_warnx("dedupe: row number %lld is outside 1 to 2^48 - 1",
-		    (long long)row);
-		return -1;
-	}
 	mem_add(d, h, row);
 	if (d->npending == d->pendcap) {
 		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
@@ -242,6 +284,7 @@ dedupe_add(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 void
 dedupe_commit(struct dedupe *d)
 {
+	d->rows += (int64_t)d->npending;
 	d->npending = 0;
 }
 
@@ -259,7 +302,7 @@ int
 dedupe_expire(struct dedupe *d, int64_t now)
 {
 	uint32_t	oldest;
-	int64_t		first;
+	int64_t		first, dropped, rows;
 
 	if (d->window == 0 || now - d->expired_at < EXPIRE_MS)
 		return 0;
@@ -267,13 +310,22 @@ dedupe_expire(struct dedupe *d, int64_t now)
 	/* Keep one bucket more than the window needs: bucket edges. */
 	oldest = oldest_bucket(d, now);
 	oldest = oldest > 0 ? oldest - 1 : 0;
-	if (d->table->drop(d->table->arg, oldest, &first) == -1)
+	if (d->table->drop(d->table->arg, oldest, &first, &dropped) == -1)
 		return -1;
+	d->rows = d->rows > dropped ? d->rows - dropped : 0;
 	/*
 	 * Rows are added in time order but for a few seconds at bucket
-	 * edges: an entry of a row dropped above first finds no row, and
-	 * leaves at a later expiry.
+	 * edges: an entry of a row dropped above first reads no row of its
+	 * id, and leaves at a later expiry.  Unless an older row stays,
+	 * its bucket in the future: then memory is loaded again.
 	 */
 	table_rebuild(d, d->count + 1024, first);
+	rows = d->rows + (int64_t)d->npending;
+	if ((int64_t)d->count > 2 * rows + 1024) {
+		log_info("dedupe: %zu entries in memory for %lld rows: loading "
+		    "them again", d->count, (long long)rows);
+		if (table_reload(d, (size_t)rows + 1024) == -1)
+			return -1;
+	}
 	return 0;
 }

@@ -37,9 +37,11 @@ struct dedupe_table {
 	void	*arg;
 	/*
 	 * Delete the rows whose bucket is before oldest; *first becomes the
-	 * lowest number of a row left, INT64_MAX when none is.
+	 * lowest number of a row left, INT64_MAX when none is, and *dropped
+	 * how many were deleted.
 	 */
-	int	 (*drop)(void *arg, uint32_t oldest, int64_t *first);
+	int	 (*drop)(void *arg, uint32_t oldest, int64_t *first,
+		    int64_t *dropped);
 	/* The number of rows. */
 	int64_t	 (*count)(void *arg);
 	/* Call dedupe_load for every row. */
@@ -49,8 +51,9 @@ struct dedupe_table {
 		    int64_t *at);
 	/*
 	 * Add the row (bucket, id, at), numbered above every row there is;
-	 * *row becomes its number.  A number of a row rolled back may be
-	 * given again.
+	 * *row becomes its number.  The number of a row rolled back, or of
+	 * the last rows once deleted, may be given again: find compares the
+	 * id, so an entry of a row gone never confirms another id.
 	 */
 	int	 (*put)(void *arg, uint32_t bucket, const char *id,
 		    size_t len, int64_t at, int64_t *row);
@@ -65,8 +68,11 @@ struct dedupe	*dedupe_open(const struct dedupe_table *, int64_t window_ms,
 		    int64_t now);
 void		 dedupe_free(struct dedupe *);
 
-/* A row of the table, for the table's load: its message id and number. */
-void		 dedupe_load(struct dedupe *, const char *id, size_t len,
+/*
+ * A row of the table, for the table's load: its message id and number;
+ * -1, logged, when the number does not fit in memory (2^48 and above).
+ */
+int		 dedupe_load(struct dedupe *, const char *id, size_t len,
 		    int64_t row);
 
 /* A message id and its hash, taken once for the check and the add. */
@@ -94,9 +100,12 @@ void		 dedupe_commit(struct dedupe *);
 void		 dedupe_rollback(struct dedupe *);
 
 /*
- * Forget ids older than the window, in memory and (inside a transaction
- * the caller opens) in the table; at most once every few minutes.
- * Return -1 on a database error.
+ * Forget ids older than the window, in the table (inside a transaction
+ * the caller opens) and in memory; at most once every few minutes.
+ * Memory drops the entries of rows numbered below the first row left;
+ * when a row out of order (a clock stepped back) holds that first row
+ * low and memory comes to hold more than twice the rows there are, it is
+ * loaded again from the table.  Return -1 on a database error.
  */
 int		 dedupe_expire(struct dedupe *, int64_t now);
 

@@ -557,9 +557,18 @@ delivered_rows(struct dstate *ds, const struct row *rows, size_t n)
 		ds->undeleted[ds->nundeleted++] = rows[i].seq;
 }
 
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Delete the delivered rows of ds in one transaction for all the requests
- * that ended since the last (the writer's, with SQLite).  Rows whose
+ * that ended since the last (the writer's, with SQLite), in seq order,
+ * which makes runs of the rows queued one after the other.  Rows whose
  * delete failed (the warehouse was busy) are kept, and held, until one
  * succeeds, so that they are not read and sent again.
  */
@@ -568,6 +577,8 @@ delete_rows(struct sthread *t, struct dstate *ds)
 {
 	if (ds->nundeleted == 0)
 		return;
+	qsort(ds->undeleted, ds->nundeleted, sizeof(*ds->undeleted),
+	    cmp_int64);
 	if (warehouse_outbox_delete(t->ob, ds->undeleted,
 	    ds->nundeleted) == -1) {
 		if (!ds->undeleted_late)
@@ -1111,14 +1122,6 @@ percentile(const int64_t *ms, size_t n, double q)
 	size_t	i = (size_t)(q * (double)n + 0.999999);
 
 	return (double)ms[i > 0 ? i - 1 : 0] / 1000.0;
-}
-
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 void

@@ -111,12 +111,14 @@ struct sqlite_session {
 };
 
 /*
- * The dedupe index's rows, in the order they are added (dedupe.h); their
- * buckets grow with that order, so the buckets' index is written at its
- * end too.
+ * The dedupe index's rows, numbered by row in the order they are added
+ * (dedupe.h): an INTEGER PRIMARY KEY, which no VACUUM renumbers, unlike
+ * a bare rowid.  Their buckets grow with that order, so the buckets'
+ * index is written at its end too.
  */
 #define DEDUPE_SCHEMA_SQL						\
 "CREATE TABLE IF NOT EXISTS krenalis_dedupe ("				\
+" row INTEGER PRIMARY KEY,"						\
 " bucket INTEGER NOT NULL,"						\
 " message_id TEXT NOT NULL,"						\
 " received_at INTEGER NOT NULL);\n"					\
@@ -500,13 +502,16 @@ fail:
 
 /*
  * A warehouse made before keeps its dedupe rows in a table keyed by
- * (bucket, message_id): they move to the table of DEDUPE_SCHEMA_SQL,
- * oldest first, in one transaction.  -1 with err on a database error.
+ * (bucket, message_id): those of the window move to the table of
+ * DEDUPE_SCHEMA_SQL, oldest first, in one transaction.  -1 with err on a
+ * database error.
  */
 static int
 dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
+	char		*sql;
+	int64_t		 oldest = 0;
 	int		 old, rc;
 
 	if (sqlite3_prepare_v2(sw->probe, "SELECT EXISTS (SELECT 1 FROM "
@@ -520,14 +525,19 @@ dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
 		goto fail;
 	if (!old)
 		return 0;
-	if (sqlite3_exec(sw->probe, "BEGIN IMMEDIATE; "
+	if (sw->window != 0 && timestamp_now() > sw->window)
+		oldest = (timestamp_now() - sw->window) / DEDUPE_BUCKET_MS;
+	xasprintf(&sql, "BEGIN IMMEDIATE; "
 	    "ALTER TABLE krenalis_dedupe RENAME TO krenalis_dedupe_keyed;\n"
 	    DEDUPE_SCHEMA_SQL
 	    "INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
 	    "SELECT bucket, message_id, received_at FROM "
-	    "krenalis_dedupe_keyed ORDER BY bucket, received_at;\n"
-	    "DROP TABLE krenalis_dedupe_keyed; COMMIT", NULL, NULL,
-	    NULL) != SQLITE_OK) {
+	    "krenalis_dedupe_keyed WHERE bucket >= %lld "
+	    "ORDER BY bucket, received_at;\n"
+	    "DROP TABLE krenalis_dedupe_keyed; COMMIT", (long long)oldest);
+	rc = sqlite3_exec(sw->probe, sql, NULL, NULL, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: moving the dedupe rows: %s",
 		    sw->path, sqlite3_errmsg(sw->probe));
 		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
@@ -732,7 +742,7 @@ sq_outbox_drop(struct warehouse *wh, const char *destination_id,
 
 /* The dedupe index's table: see struct dedupe_table. */
 static int
-table_drop(void *arg, uint32_t oldest, int64_t *first)
+table_drop(void *arg, uint32_t oldest, int64_t *first, int64_t *dropped)
 {
 	struct sqlite_session	*ss = arg;
 	sqlite3_stmt		*st;
@@ -744,8 +754,9 @@ table_drop(void *arg, uint32_t oldest, int64_t *first)
 	sqlite3_bind_int64(st, 1, oldest);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	*dropped = sqlite3_changes64(ss->db);
 	if (rc != SQLITE_DONE || sqlite3_prepare_v2(ss->db, "SELECT "
-	    "min(rowid) FROM krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
+	    "min(row) FROM krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*first = sqlite3_column_type(st, 0) == SQLITE_NULL ?
@@ -776,12 +787,13 @@ table_load(void *arg, struct dedupe *d)
 
 	int			 rc;
 
-	if (sqlite3_prepare_v2(ss->db, "SELECT rowid, message_id FROM "
+	if (sqlite3_prepare_v2(ss->db, "SELECT row, message_id FROM "
 	    "krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		dedupe_load(d, (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    dedupe_load(d, (const char *)sqlite3_column_text(st, 1),
+	    sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0)) == 0)
+		;
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -889,7 +901,7 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    sqlite3_prepare_v2(ss->db, rejected_insert_sql, -1,
 	    &ss->st_rejected, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, "SELECT received_at FROM "
-	    "krenalis_dedupe WHERE rowid = ? AND message_id = ?", -1,
+	    "krenalis_dedupe WHERE row = ? AND message_id = ?", -1,
 	    &ss->st_find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, wh_sqlite_dedupe_insert_sql, -1,
 	    &ss->st_put, NULL) != SQLITE_OK ||
@@ -1046,8 +1058,8 @@ step_seq(sqlite3_stmt *st, int64_t seq)
 
 /*
  * Delete the rows of the n sequences with st, outbox_delete_sql, once
- * per run of consecutive sequences: a destination's delivered rows are
- * mostly one run.
+ * per run of consecutive sequences: the delivered rows of a destination
+ * that is the only one to take a source's events are mostly one run.
  */
 static int
 delete_seqs(sqlite3_stmt *st, const int64_t *seq, size_t n)

@@ -140,7 +140,8 @@ test_schema(void)
 	    "SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('krenalis_events', 'krenalis_events_received_at', 'events', "
 	    "'krenalis_rejected', 'krenalis_rejected_received_at', "
-	    "'krenalis_dedupe', 'krenalis_meta')"), 7);
+	    "'krenalis_dedupe', 'krenalis_dedupe_bucket', 'krenalis_meta')"),
+	    8);
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM pragma_table_info("
 	    "'krenalis_events')"), EVENT_NCOLUMNS + 1);
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM pragma_table_info("
@@ -445,7 +446,7 @@ test_dedupe_order(void)
 	CHECK_INT(warehouse_commit(s), 0);
 	CHECK_INT(unit_wh_int(datadir, "SELECT group_concat(message_id) = "
 	    "'zz-1,aa-2,mm-3' FROM (SELECT message_id FROM krenalis_dedupe "
-	    "WHERE message_id IN ('zz-1', 'aa-2', 'mm-3') ORDER BY rowid)"),
+	    "WHERE message_id IN ('zz-1', 'aa-2', 'mm-3') ORDER BY row)"),
 	    1);
 	for (i = 0; i < 3; i++)
 		event_release(&ev[i]);
@@ -455,8 +456,9 @@ test_dedupe_order(void)
 
 /*
  * A warehouse made before keeps its dedupe rows in a table keyed by
- * (bucket, message_id): they move to a table in the order they were
- * added when the schema is ensured, and stay duplicates.
+ * (bucket, message_id): those of the window (here 500 days) move to a
+ * table in the order they were added when the schema is ensured, and
+ * stay duplicates; one of 1970 is not kept.
  */
 static void
 test_dedupe_migrated(void)
@@ -473,12 +475,16 @@ test_dedupe_migrated(void)
 	    "krenalis_dedupe; ALTER TABLE keyed RENAME TO krenalis_dedupe");
 	n = unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe");
 	CHECK(n >= 5);
+	exec_wh("INSERT INTO krenalis_dedupe VALUES (1, 'in-1970', 60000)");
+	cf.dedupe_window_ms = 500LL * 86400 * 1000;
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
 	    "WHERE sql LIKE '%WITHOUT ROWID%' AND name = 'krenalis_dedupe'"),
 	    1);
 
-	if ((s = open_ensured(&wh)) == NULL)
+	if ((s = open_ensured(&wh)) == NULL) {
+		cf.dedupe_window_ms = 0;
 		return;
+	}
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
 	    "WHERE sql LIKE '%WITHOUT ROWID%' AND name = 'krenalis_dedupe'"),
 	    0);
@@ -497,6 +503,7 @@ test_dedupe_migrated(void)
 	event_release(&ev[1]);
 	warehouse_session_free(s);
 	warehouse_close(wh);
+	cf.dedupe_window_ms = 0;
 }
 
 int
