@@ -1162,6 +1162,8 @@ struct sqlite_outbox {
 	sqlite3_stmt		*st_next;
 	sqlite3_stmt		*st_delete;
 	sqlite3_stmt		*st_fail;
+	/* The error of a transaction rolled back, which SQLite forgets. */
+	char			 err[256];
 };
 
 static void
@@ -1220,7 +1222,9 @@ fail:
 static const char *
 sq_outbox_error(struct wh_outbox_conn *ob)
 {
-	return sqlite3_errmsg(((struct sqlite_outbox *)ob)->db);
+	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+
+	return so->err[0] != '\0' ? so->err : sqlite3_errmsg(so->db);
 }
 
 static int
@@ -1231,6 +1235,7 @@ sq_outbox_count(struct wh_outbox_conn *ob, void (*fn)(void *, const char *,
 	sqlite3_stmt		*st;
 	int			 rc;
 
+	so->err[0] = '\0';
 	if (sqlite3_prepare_v2(so->db, "SELECT destination_id, count(*) FROM "
 	    "krenalis_outbox GROUP BY destination_id", -1, &st,
 	    NULL) != SQLITE_OK)
@@ -1252,6 +1257,7 @@ sq_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
 	struct wh_outbox_row	 r;
 	int			 rc;
 
+	so->err[0] = '\0';
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, dest_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, after);
@@ -1279,6 +1285,7 @@ outbox_each(struct sqlite_outbox *so, const int64_t *seq, size_t n,
 	size_t	i;
 	int	rc = SQLITE_DONE;
 
+	so->err[0] = '\0';
 	if (sqlite3_exec(so->db, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return -1;
@@ -1288,6 +1295,7 @@ outbox_each(struct sqlite_outbox *so, const int64_t *seq, size_t n,
 		rc = SQLITE_ERROR;
 	if (rc != SQLITE_DONE || sqlite3_exec(so->db, "COMMIT", NULL, NULL,
 	    NULL) != SQLITE_OK) {
+		strlcpy(so->err, sqlite3_errmsg(so->db), sizeof(so->err));
 		sqlite3_exec(so->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}

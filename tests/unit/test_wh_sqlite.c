@@ -475,7 +475,7 @@ test_delete_in_writer(void)
  * A delete that fails in the writer's transaction (here a trigger keeps
  * row 1) goes back to its sender, with those queued after it, and the
  * transaction commits: its events are what matters.  The sender then
- * deletes on its own connection, which keeps row 1 too.
+ * deletes on its own connection, which keeps row 1 too, and says why.
  */
 static void
 test_delete_fails_in_writer(void)
@@ -507,6 +507,8 @@ test_delete_fails_in_writer(void)
 	pthread_join(a.thread, NULL);
 	pthread_join(b.thread, NULL);
 	CHECK_INT(a.rc, -1);
+	/* The reason outlives the rollback. */
+	CHECK_STR(warehouse_outbox_error(ob1), "kept");
 	CHECK_INT(b.rc, 0);
 	/* Both waited for the commit, which took them, then gave them back. */
 	CHECK(a.secs >= 0.03 && a.secs < 0.2);
