@@ -36,6 +36,8 @@ for n in 1 2 1 2; do
 	pids="$pids $!"
 done
 all
+# What each answered, shown when a check below fails.
+for f in "$T"/twin.*; do sed "s|^|${f##*/}: |" "$f"; done
 expect_eq "one twin" 1 "$(pg "SELECT count(*) FROM krenalis_sources WHERE name = 'Twin'")"
 expect_eq "three refused" 3 "$(cat "$T"/twin.* | grep -c 'a source named "Twin" already exists')"
 expect_eq "versions" 21 "$(pg 'SELECT version FROM krenalis_catalog')"
