@@ -527,6 +527,8 @@ dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
 		return 0;
 	if (sw->window != 0 && timestamp_now() > sw->window)
 		oldest = (timestamp_now() - sw->window) / DEDUPE_BUCKET_MS;
+	log_info("store: %s: moving the dedupe rows of the window to a table in "
+	    "the order they were added, in one transaction", sw->path);
 	xasprintf(&sql, "BEGIN IMMEDIATE; "
 	    "ALTER TABLE krenalis_dedupe RENAME TO krenalis_dedupe_keyed;\n"
 	    DEDUPE_SCHEMA_SQL
@@ -543,8 +545,7 @@ dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
 		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	log_info("store: %s: dedupe rows moved to a table in the order they "
-	    "were added", sw->path);
+	log_info("store: %s: dedupe rows moved", sw->path);
 	return 0;
 fail:
 	snprintf(err, errlen, "%s: %s", sw->path, sqlite3_errmsg(sw->probe));
