@@ -413,6 +413,33 @@ sq_close(struct warehouse *wh)
 }
 
 /*
+ * The integer that sql reads first on db, with its one "?" bound to arg
+ * when arg is not NULL: 0 with *v, dflt when there is no row or it is
+ * NULL; -1 on a database error.
+ */
+static int
+one_int(sqlite3 *db, const char *sql, const char *arg, int64_t dflt,
+    int64_t *v)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	*v = dflt;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+#define TABLE_EXISTS_SQL \
+"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+
+/*
  * The outbox's last seq: its largest, or the one AUTOINCREMENT kept in a
  * warehouse made before, if larger; 0 in a warehouse without an outbox
  * yet.
@@ -420,35 +447,18 @@ sq_close(struct warehouse *wh)
 static int
 outbox_seq_read(struct sqlite_wh *sw)
 {
-	static const char *const sql[] = {
-		NULL,
-		"SELECT max(seq) FROM krenalis_outbox",
-		NULL,
-		"SELECT max(seq) FROM (SELECT max(seq) AS seq FROM "
-		"krenalis_outbox UNION ALL SELECT seq FROM sqlite_sequence "
-		"WHERE name = 'krenalis_outbox')"
-	};
-	sqlite3_stmt	*st;
-	int		 has = 0, rc;
+	int64_t	has, legacy, seq = 0, kept = 0;
 
-	if (sqlite3_prepare_v2(sw->probe, "SELECT name = 'krenalis_outbox' "
-	    "FROM sqlite_master WHERE name IN ('krenalis_outbox', "
-	    "'sqlite_sequence')", -1, &st, NULL) != SQLITE_OK)
+	if (one_int(sw->probe, TABLE_EXISTS_SQL, "krenalis_outbox", 0,
+	    &has) == -1 || one_int(sw->probe, TABLE_EXISTS_SQL,
+	    "sqlite_sequence", 0, &legacy) == -1 ||
+	    (has && one_int(sw->probe, "SELECT max(seq) FROM krenalis_outbox",
+	    NULL, 0, &seq) == -1) ||
+	    (legacy && one_int(sw->probe, "SELECT seq FROM sqlite_sequence "
+	    "WHERE name = 'krenalis_outbox'", NULL, 0, &kept) == -1))
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		has |= sqlite3_column_int(st, 0) ? 1 : 2;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (sql[has] == NULL)
-		return 0;
-	if (sqlite3_prepare_v2(sw->probe, sql[has], -1, &st,
-	    NULL) != SQLITE_OK)
-		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		atomic_store(&sw->outbox_seq, sqlite3_column_int64(st, 0));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	atomic_store(&sw->outbox_seq, seq > kept ? seq : kept);
+	return 0;
 }
 
 static struct warehouse *
@@ -509,20 +519,16 @@ fail:
 static int
 dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
 {
-	sqlite3_stmt	*st;
 	char		*sql;
-	int64_t		 oldest = 0;
-	int		 old, rc;
+	int64_t		 oldest = 0, old;
+	int		 rc;
 
-	if (sqlite3_prepare_v2(sw->probe, "SELECT EXISTS (SELECT 1 FROM "
-	    "sqlite_master WHERE name = 'krenalis_dedupe' AND sql LIKE "
-	    "'%WITHOUT ROWID%')", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	rc = sqlite3_step(st);
-	old = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		goto fail;
+	if (one_int(sw->probe, TABLE_EXISTS_SQL " AND sql LIKE "
+	    "'%WITHOUT ROWID%'", "krenalis_dedupe", 0, &old) == -1) {
+		snprintf(err, errlen, "%s: %s", sw->path,
+		    sqlite3_errmsg(sw->probe));
+		return -1;
+	}
 	if (!old)
 		return 0;
 	if (sw->window != 0 && timestamp_now() > sw->window)
@@ -547,9 +553,6 @@ dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
 	}
 	log_info("store: %s: dedupe rows moved", sw->path);
 	return 0;
-fail:
-	snprintf(err, errlen, "%s: %s", sw->path, sqlite3_errmsg(sw->probe));
-	return -1;
 }
 
 static int
@@ -756,28 +759,20 @@ table_drop(void *arg, uint32_t oldest, int64_t *first, int64_t *dropped)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	*dropped = sqlite3_changes64(ss->db);
-	if (rc != SQLITE_DONE || sqlite3_prepare_v2(ss->db, "SELECT "
-	    "min(row) FROM krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
+	if (rc != SQLITE_DONE)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*first = sqlite3_column_type(st, 0) == SQLITE_NULL ?
-		    INT64_MAX : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return one_int(ss->db, "SELECT min(row) FROM krenalis_dedupe", NULL,
+	    INT64_MAX, first);
 }
 
 static int64_t
 table_count(void *arg)
 {
 	struct sqlite_session	*ss = arg;
-	sqlite3_stmt		*st = NULL;
-	int64_t			 n = -1;
+	int64_t			 n;
 
-	if (sqlite3_prepare_v2(ss->db, "SELECT count(*) FROM krenalis_dedupe",
-	    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return one_int(ss->db, "SELECT count(*) FROM krenalis_dedupe", NULL,
+	    0, &n) == 0 ? n : -1;
 }
 
 static int
