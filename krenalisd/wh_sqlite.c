@@ -108,6 +108,8 @@ struct sqlite_session {
 	struct sq_deletes	 taken;
 	struct dedupe_table	 table;
 	struct dedupe		*dedupe;
+	/* The id of the event sq_add settled last, for sq_outbox_add. */
+	struct dedupe_id	 id;
 };
 
 /*
@@ -980,11 +982,10 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
     enum outcome *outcome)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
-	struct dedupe_id	 id;
 	int			 rc;
 
-	dedupe_id(&id, ev->message_id, ev->len[EVENT_STR_MESSAGE_ID]);
-	if ((rc = dedupe_seen(ss->dedupe, &id, ev->received_at)) != 0) {
+	dedupe_id(&ss->id, ev->message_id, ev->len[EVENT_STR_MESSAGE_ID]);
+	if ((rc = dedupe_seen(ss->dedupe, &ss->id, ev->received_at)) != 0) {
 		if (rc == 1)
 			*outcome = OUTCOME_DUPLICATE;
 		return rc == 1 ? 0 : -1;
@@ -998,10 +999,13 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
 	sqlite3_reset(ss->st_event);
 	if (rc != SQLITE_DONE)
 		return -1;
-	return dedupe_add(ss->dedupe, &id, ev->received_at);
+	return dedupe_add(ss->dedupe, &ss->id, ev->received_at);
 }
 
-/* sq_add has settled the duplicate already: ev is not one. */
+/*
+ * sq_add has settled the duplicate already: ev is not one, and its id is
+ * ss->id, hashed once.
+ */
 static int
 sq_outbox_add(struct wh_session *s, const struct event *ev,
     const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
@@ -1009,7 +1013,6 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;
 	const struct wh_outbox	*o;
-	struct dedupe_id	 id;
 	sqlite3_stmt		*st;
 	size_t			 i;
 	int			 rc;
@@ -1035,8 +1038,10 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 	}
 	if (*outcome == OUTCOME_STORED)
 		return 0;
-	dedupe_id(&id, ev->message_id, ev->len[EVENT_STR_MESSAGE_ID]);
-	return dedupe_add(ss->dedupe, &id, ev->received_at);
+	if (ss->id.s != ev->message_id)
+		dedupe_id(&ss->id, ev->message_id,
+		    ev->len[EVENT_STR_MESSAGE_ID]);
+	return dedupe_add(ss->dedupe, &ss->id, ev->received_at);
 }
 
 /* Step st with seq bound as its first parameter; SQLite's code. */
