@@ -9,7 +9,7 @@
 #define BATCH_H
 
 #include <sys/queue.h>
-#include <pthread.h>
+#include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,11 +72,10 @@ struct batch {
 	uint64_t			 seq_base;
 	struct dbg_slot			*slot;
 
-	/* Writer's report. */
+	/* Writer's report: failed is set before done is posted. */
 	int				 failed;	/* not committed */
-	int				 done;
-	pthread_mutex_t			 mtx;	/* guards failed, done */
-	pthread_cond_t			 cv;
+	sem_t				 done;
+	struct batch			*inbox_next;
 	TAILQ_ENTRY(batch)		 entry;
 };
 

@@ -63,6 +63,13 @@ struct writer {
 	struct writer_conn	*conns;
 	int			 nconns;
 
+	/*
+	 * Batches submitted and not yet moved to the queue, newest first:
+	 * a request adds its own without the mutex, and takes it only to
+	 * wake the writer when it finds the inbox empty.
+	 */
+	_Atomic(struct batch *)	 inbox;
+
 	pthread_mutex_t		 mtx;		/* guards what follows */
 	pthread_cond_t		 cv;		/* work, or a group done */
 	struct batchq		 queue;
@@ -100,31 +107,58 @@ writer_unadmit(struct writer *w, size_t n)
 	atomic_fetch_sub(&w->queued, (int64_t)n);
 }
 
+/*
+ * Add b to the inbox and wait for the writer's report.  Only the request
+ * that finds the inbox empty takes the mutex, to wake the writer: one
+ * that finds it holding batches leaves them a company the writer has yet
+ * to take, with the wake of the first of them.  The wait is on the
+ * batch's own semaphore, which the writer posts without waking a request
+ * that has not gone to sleep yet.
+ */
 int
 writer_submit(struct writer *w, struct batch *b)
 {
-	int	failed;
+	struct batch	*head;
+	int		 failed;
 
-	pthread_mutex_init(&b->mtx, NULL);
-	pthread_cond_init(&b->cv, NULL);
-	b->done = 0;
+	if (sem_init(&b->done, 0, 0) == -1)
+		fatal("writer: sem_init");
 	b->failed = 0;
-	pthread_mutex_lock(&w->mtx);
-	TAILQ_INSERT_TAIL(&w->queue, b, entry);
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mtx);
-	/*
-	 * The wait is on the batch's own mutex: the requests of a group,
-	 * woken together, do not queue for the writer's.
-	 */
-	pthread_mutex_lock(&b->mtx);
-	while (!b->done)
-		pthread_cond_wait(&b->cv, &b->mtx);
+	head = atomic_load_explicit(&w->inbox, memory_order_relaxed);
+	do
+		b->inbox_next = head;
+	while (!atomic_compare_exchange_weak_explicit(&w->inbox, &head, b,
+	    memory_order_release, memory_order_relaxed));
+	if (head == NULL) {
+		pthread_mutex_lock(&w->mtx);
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mtx);
+	}
+	while (sem_wait(&b->done) == -1)
+		if (errno != EINTR)
+			fatal("writer: sem_wait");
 	failed = b->failed;
-	pthread_mutex_unlock(&b->mtx);
-	pthread_cond_destroy(&b->cv);
-	pthread_mutex_destroy(&b->mtx);
+	sem_destroy(&b->done);
 	return failed ? -1 : 0;
+}
+
+/*
+ * Move the inbox to the tail of the queue, oldest first.  Called with
+ * mtx held.
+ */
+static void
+inbox_move(struct writer *w)
+{
+	struct batch	*b, *next, *rev = NULL;
+
+	b = atomic_exchange_explicit(&w->inbox, NULL, memory_order_acquire);
+	for (; b != NULL; b = next) {
+		next = b->inbox_next;
+		b->inbox_next = rev;
+		rev = b;
+	}
+	for (b = rev; b != NULL; b = b->inbox_next)
+		TAILQ_INSERT_TAIL(&w->queue, b, entry);
 }
 
 /* The tally of the destination whose counters are c, added if new. */
@@ -417,10 +451,19 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&w->mtx);
 	for (;;) {
+		inbox_move(w);
 		while (!take(c, &q)) {
-			if (TAILQ_EMPTY(&w->queue) && w->stopping)
+			if (TAILQ_EMPTY(&w->queue) && w->stopping &&
+			    atomic_load(&w->inbox) == NULL)
 				goto out;
-			pthread_cond_wait(&w->cv, &w->mtx);
+			/*
+			 * A request that adds to an empty inbox wakes the
+			 * writer with mtx held: seen empty here, it cannot
+			 * add before the wait has begun.
+			 */
+			if (atomic_load(&w->inbox) == NULL)
+				pthread_cond_wait(&w->cv, &w->mtx);
+			inbox_move(w);
 		}
 		pthread_mutex_unlock(&w->mtx);
 
@@ -464,11 +507,9 @@ writer_main(void *arg)
 		/* Once done, a batch is its thread's again: b is not read. */
 		while ((b = TAILQ_FIRST(&q)) != NULL) {
 			TAILQ_REMOVE(&q, b, entry);
-			pthread_mutex_lock(&b->mtx);
 			b->failed = rc != 0;
-			b->done = 1;
-			pthread_cond_signal(&b->cv);
-			pthread_mutex_unlock(&b->mtx);
+			if (sem_post(&b->done) == -1)
+				fatal("writer: sem_post");
 		}
 		pthread_mutex_lock(&w->mtx);
 	}
