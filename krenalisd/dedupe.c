@@ -10,19 +10,21 @@
 #define EXPIRE_MS	(5 * 60000)	/* how often old ids are dropped */
 
 /*
- * A slot of the in-memory table, also a row added by the open
+ * A slot of the in-memory table, also an id added by the open
  * transaction, in 12 bytes: 48 bits of the id's hash (never 0, which
- * marks an empty slot) and the number of its row.  Equal hashes are only
- * a candidate, whose row is read.
+ * marks an empty slot), the number of its row and its place in the row's
+ * group.  Equal hashes are only a candidate, whose row is read.
  */
 struct slot {
 	uint64_t	hash : 48;
-	uint64_t	row : 48;
+	uint64_t	row : 42;
+	uint64_t	idx : 6;
 } __attribute__((__packed__));
 
 #define HASH_MASK	0xffffffffffffULL
-#define ROW_MAX		((int64_t)HASH_MASK)
+#define ROW_MAX		(((int64_t)1 << 42) - 1)
 _Static_assert(sizeof(struct slot) == 12, "a slot is 12 bytes");
+_Static_assert(DEDUPE_GROUP_IDS <= 64, "a group's place fits in idx");
 
 struct dedupe {
 	const struct dedupe_table *table;
@@ -30,7 +32,11 @@ struct dedupe {
 	struct slot	*slots;		/* xmap'd: SLOTS_BYTES */
 	size_t		 mask;
 	size_t		 count;
-	int64_t		 rows;		/* in the table, as committed */
+	int64_t		 ids;		/* in the table, as committed */
+	int64_t		 next_row;	/* the next group's number */
+	int64_t		 committed_row;	/* next_row at the last commit */
+	struct dedupe_group open;	/* being filled: row open_row */
+	int64_t		 open_row;
 	struct slot	*pending;	/* added by the open transaction */
 	size_t		 npending;
 	size_t		 pendcap;
@@ -61,14 +67,13 @@ id_hash(const char *s, size_t len)
 			    ((d)->mask + 1) * sizeof(*(d)->slots) : 0)
 
 static void
-table_put(struct slot *slots, size_t mask, uint64_t hash, int64_t row)
+table_put(struct slot *slots, size_t mask, struct slot s)
 {
-	size_t	i = hash & mask;
+	size_t	i = s.hash & mask;
 
 	while (slots[i].hash != 0)
 		i = (i + 1) & mask;
-	slots[i].hash = hash;
-	slots[i].row = (uint64_t)row;
+	slots[i] = s;
 }
 
 /* Give d an empty table with room for want entries; the old is the caller's. */
@@ -99,7 +104,7 @@ table_rebuild(struct dedupe *d, size_t want, int64_t first)
 	for (i = 0; i < oldsize; i++) {
 		if (old[i].hash == 0 || (int64_t)old[i].row < first)
 			continue;
-		table_put(d->slots, d->mask, old[i].hash, old[i].row);
+		table_put(d->slots, d->mask, old[i]);
 		d->count++;
 	}
 	xunmap(old, oldbytes);
@@ -128,22 +133,22 @@ table_reload(struct dedupe *d, size_t want)
 }
 
 static void
-mem_add(struct dedupe *d, uint64_t hash, int64_t row)
+mem_add(struct dedupe *d, struct slot s)
 {
 	if ((d->count + 1) * 10 > (d->mask + 1) * 7)
 		table_rebuild(d, (d->count + 1) * 2, 0);
-	table_put(d->slots, d->mask, hash, row);
+	table_put(d->slots, d->mask, s);
 	d->count++;
 }
 
-/* Remove one entry (hash, row) with backward-shift deletion. */
+/* Remove the entry s with backward-shift deletion. */
 static void
-mem_remove(struct dedupe *d, uint64_t hash, int64_t row)
+mem_remove(struct dedupe *d, struct slot s)
 {
-	size_t	i = hash & d->mask, j, k;
+	size_t	i = s.hash & d->mask, j, k;
 
-	while (d->slots[i].hash != 0 && (d->slots[i].hash != hash ||
-	    d->slots[i].row != (uint64_t)row))
+	while (d->slots[i].hash != 0 && (d->slots[i].hash != s.hash ||
+	    d->slots[i].row != s.row || d->slots[i].idx != s.idx))
 		i = (i + 1) & d->mask;
 	if (d->slots[i].hash == 0)
 		return;
@@ -171,6 +176,97 @@ oldest_bucket(const struct dedupe *d, int64_t now)
 	return (uint32_t)((now - d->window) / DEDUPE_BUCKET_MS);
 }
 
+/*
+ * A group's ids: each is its length, 7 bits a byte, low bits first, the
+ * high bit set on all bytes but the last, then its bytes.
+ */
+int
+dedupe_group_fits(const struct dedupe_group *g, size_t len, int64_t at)
+{
+	return g->n == 0 || (at == g->at && g->n < DEDUPE_GROUP_IDS &&
+	    g->len + len <= DEDUPE_GROUP_BYTES);
+}
+
+void
+dedupe_group_add(struct dedupe_group *g, const char *id, size_t len,
+    int64_t at)
+{
+	size_t	v = len;
+
+	if (g->len + len + 10 > g->cap) {
+		g->cap = g->len + len + 10 > DEDUPE_GROUP_BYTES + 10 ?
+		    g->len + len + 10 : DEDUPE_GROUP_BYTES + 10;
+		g->ids = xreallocarray(g->ids, g->cap, 1);
+	}
+	do {
+		g->ids[g->len++] = (unsigned char)((v & 0x7f) |
+		    (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v != 0);
+	memcpy(g->ids + g->len, id, len);
+	g->len += len;
+	if (g->n++ == 0)
+		g->at = at;
+}
+
+void
+dedupe_group_clear(struct dedupe_group *g)
+{
+	g->len = 0;
+	g->n = 0;
+}
+
+void
+dedupe_group_free(struct dedupe_group *g)
+{
+	free(g->ids);
+	memset(g, 0, sizeof(*g));
+}
+
+/*
+ * The id at *off of the len bytes of packed ids, in *s and *slen, *off
+ * moved past it: 1; 0 at the end; -1 when the bytes are not ids.
+ */
+static int
+group_next(const unsigned char *ids, size_t len, size_t *off,
+    const char **s, size_t *slen)
+{
+	size_t	v = 0, o = *off;
+	int	shift = 0;
+
+	if (o == len)
+		return 0;
+	for (;;) {
+		if (o == len || shift > 28)
+			return -1;
+		v |= (size_t)(ids[o] & 0x7f) << shift;
+		shift += 7;
+		if ((ids[o++] & 0x80) == 0)
+			break;
+	}
+	if (v > len - o)
+		return -1;
+	*s = (const char *)ids + o;
+	*slen = v;
+	*off = o + v;
+	return 1;
+}
+
+/* Whether the packed ids hold id at place idx. */
+static int
+group_has(const unsigned char *ids, size_t len, unsigned idx,
+    const struct dedupe_id *id)
+{
+	const char	*s;
+	size_t		 off = 0, slen;
+	unsigned	 i;
+
+	for (i = 0; group_next(ids, len, &off, &s, &slen) == 1; i++)
+		if (i == idx)
+			return slen == id->len && memcmp(s, id->s, slen) == 0;
+	return 0;
+}
+
 struct dedupe *
 dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 {
@@ -180,14 +276,16 @@ dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 	d->table = t;
 	d->window = window;
 	d->expired_at = now;
+	d->next_row = 1;
 	if ((window != 0 && t->drop(t->arg, oldest_bucket(d, now), &first,
 	    &dropped) == -1) ||
 	    (n = t->count(t->arg)) == -1)
 		goto fail;
-	d->rows = n;
+	d->ids = n;
 	table_rebuild(d, (size_t)n + 1024, 0);
 	if (t->load(t->arg, d) == -1)
 		goto fail;
+	d->committed_row = d->next_row;
 	log_info("dedupe: %zu message ids within the window", d->count);
 	return d;
 fail:
@@ -201,6 +299,7 @@ dedupe_free(struct dedupe *d)
 	if (d == NULL)
 		return;
 	xunmap(d->slots, SLOTS_BYTES(d));
+	dedupe_group_free(&d->open);
 	free(d->pending);
 	free(d);
 }
@@ -211,17 +310,40 @@ row_fits(int64_t row)
 {
 	if (row >= 1 && row <= ROW_MAX)
 		return 1;
-	log_warnx("dedupe: row number %lld is outside 1 to 2^48 - 1",
+	log_warnx("dedupe: row number %lld is outside 1 to 2^42 - 1",
 	    (long long)row);
 	return 0;
 }
 
 int
-dedupe_load(struct dedupe *d, const char *id, size_t len, int64_t row)
+dedupe_load(struct dedupe *d, int64_t row, const unsigned char *ids,
+    size_t len)
 {
+	struct slot	 e;
+	const char	*s;
+	size_t		 off = 0, slen;
+	int		 rc;
+
 	if (!row_fits(row))
 		return -1;
-	mem_add(d, id_hash(id, len), row);
+	e.row = (uint64_t)row;
+	e.idx = 0;
+	while ((rc = group_next(ids, len, &off, &s, &slen)) == 1) {
+		if (e.idx == DEDUPE_GROUP_IDS - 1 && off < len) {
+			rc = -1;
+			break;
+		}
+		e.hash = id_hash(s, slen);
+		mem_add(d, e);
+		e.idx++;
+	}
+	if (rc == -1) {
+		log_warnx("dedupe: row %lld: its message ids are not a group's",
+		    (long long)row);
+		return -1;
+	}
+	if (row >= d->next_row)
+		d->next_row = row + 1;
 	return 0;
 }
 
@@ -236,20 +358,27 @@ dedupe_id(struct dedupe_id *id, const char *s, size_t len)
 int
 dedupe_seen(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 {
-	uint64_t	h = id->hash;
-	size_t		i = h & d->mask;
-	int64_t		at;
-	int		rc;
+	const unsigned char	*ids;
+	uint64_t		 h = id->hash;
+	size_t			 i = h & d->mask, len;
+	int64_t			 row, at;
+	int			 rc;
 
 	for (; d->slots[i].hash != 0; i = (i + 1) & d->mask) {
 		if (d->slots[i].hash != h)
 			continue;
-		/* A candidate: confirm it exactly. */
-		rc = d->table->find(d->table->arg, (int64_t)d->slots[i].row,
-		    id->s, id->len, &at);
-		if (rc == -1)
+		/* A candidate: confirm it exactly, in its group. */
+		row = (int64_t)d->slots[i].row;
+		if (d->open.n > 0 && row == d->open_row) {
+			ids = d->open.ids;
+			len = d->open.len;
+			at = d->open.at;
+			rc = 1;
+		} else if ((rc = d->table->find(d->table->arg, row, &at, &ids,
+		    &len)) == -1)
 			return -1;
-		if (rc == 1 && (d->window == 0 || at >= received - d->window))
+		if (rc == 1 && group_has(ids, len, d->slots[i].idx, id) &&
+		    (d->window == 0 || at >= received - d->window))
 			return 1;
 	}
 	return 0;
@@ -258,61 +387,82 @@ dedupe_seen(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 int
 dedupe_add(struct dedupe *d, const struct dedupe_id *id, int64_t received)
 {
-	uint32_t	bucket = (uint32_t)(received / DEDUPE_BUCKET_MS);
-	uint64_t	h = id->hash;
-	int64_t		row;
+	struct slot	e;
 
 	/*
-	 * An id whose check said "outside the window" gets a row of its
+	 * An id whose check said "outside the window" gets a place of its
 	 * own: the older one leaves the table with its bucket.
 	 */
-	if (d->table->put(d->table->arg, bucket, id->s, id->len, received,
-	    &row) == -1 || !row_fits(row))
+	if (!dedupe_group_fits(&d->open, id->len, received) &&
+	    dedupe_flush(d) == -1)
 		return -1;
-	mem_add(d, h, row);
+	if (d->open.n == 0) {
+		if (!row_fits(d->next_row))
+			return -1;
+		d->open_row = d->next_row++;
+	}
+	e.hash = id->hash;
+	e.row = (uint64_t)d->open_row;
+	e.idx = (uint64_t)d->open.n;
+	dedupe_group_add(&d->open, id->s, id->len, received);
+	mem_add(d, e);
 	if (d->npending == d->pendcap) {
 		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
 		d->pending = xreallocarray(d->pending, d->pendcap,
 		    sizeof(*d->pending));
 	}
-	d->pending[d->npending].hash = h;
-	d->pending[d->npending].row = row;
-	d->npending++;
+	d->pending[d->npending++] = e;
 	return 0;
+}
+
+int
+dedupe_flush(struct dedupe *d)
+{
+	int	rc;
+
+	if (d->open.n == 0)
+		return 0;
+	rc = d->table->put(d->table->arg, d->open_row,
+	    (uint32_t)(d->open.at / DEDUPE_BUCKET_MS), &d->open);
+	dedupe_group_clear(&d->open);
+	return rc;
 }
 
 void
 dedupe_commit(struct dedupe *d)
 {
-	d->rows += (int64_t)d->npending;
+	d->ids += (int64_t)d->npending;
 	d->npending = 0;
+	d->committed_row = d->next_row;
 }
 
 void
 dedupe_rollback(struct dedupe *d)
 {
-	while (d->npending > 0) {
-		d->npending--;
-		mem_remove(d, d->pending[d->npending].hash,
-		    d->pending[d->npending].row);
-	}
+	while (d->npending > 0)
+		mem_remove(d, d->pending[--d->npending]);
+	dedupe_group_clear(&d->open);
+	d->next_row = d->committed_row;
 }
 
 int
 dedupe_expire(struct dedupe *d, int64_t now)
 {
 	uint32_t	oldest;
-	int64_t		first, dropped, rows;
+	int64_t		first, dropped, ids;
 
 	if (d->window == 0 || now - d->expired_at < EXPIRE_MS)
 		return 0;
 	d->expired_at = now;
+	/* Memory keeps what the table has: the group being filled first. */
+	if (dedupe_flush(d) == -1)
+		return -1;
 	/* Keep one bucket more than the window needs: bucket edges. */
 	oldest = oldest_bucket(d, now);
 	oldest = oldest > 0 ? oldest - 1 : 0;
 	if (d->table->drop(d->table->arg, oldest, &first, &dropped) == -1)
 		return -1;
-	d->rows = d->rows > dropped ? d->rows - dropped : 0;
+	d->ids = d->ids > dropped ? d->ids - dropped : 0;
 	/*
 	 * Rows are added in time order but for a few seconds at bucket
 	 * edges: an entry of a row dropped above first reads no row of its
@@ -320,11 +470,11 @@ dedupe_expire(struct dedupe *d, int64_t now)
 	 * its bucket in the future: then memory is loaded again.
 	 */
 	table_rebuild(d, d->count + 1024, first);
-	rows = d->rows + (int64_t)d->npending;
-	if ((int64_t)d->count > 2 * rows + 1024) {
-		log_info("dedupe: %zu entries in memory for %lld rows: loading "
-		    "them again", d->count, (long long)rows);
-		if (table_reload(d, (size_t)rows + 1024) == -1)
+	ids = d->ids + (int64_t)d->npending;
+	if ((int64_t)d->count > 2 * ids + 1024) {
+		log_info("dedupe: %zu entries in memory for %lld ids: loading "
+		    "them again", d->count, (long long)ids);
+		if (table_reload(d, (size_t)ids + 1024) == -1)
 			return -1;
 	}
 	return 0;

@@ -4,20 +4,23 @@
  * itself (SQLite, whose message_id has no index: spec/events.md §14.4).
  * Owned by that engine's writer session, on the writer thread.
  *
- * It has two parts.  A table of rows (bucket, message_id, received_at)
- * in the warehouse, kept by the engine through struct dedupe_table, is
- * written in the same transaction as the rows it describes, so it is
- * right after a restart or a crash.  Its rows are numbered in the order
- * they are added, and nothing else orders them: each insert goes at the
- * table's end, in the same few pages, however random the ids and however
- * large the table.  (A key of the id, even after a one-minute bucket,
- * puts each insert in a random page of the minute's part, and a commit
- * of a few hundred rows writes hundreds of pages.)  In memory, a hash
- * table holds 48 bits of a hash and the row number of every id in the
- * window, 12 bytes: a miss (the common case) answers at once; a hit is
- * confirmed by reading that one row, so there are no false positives.
- * The bucket, a minute of received_at, tells which rows leave the
- * window.
+ * It has two parts.  A table of rows in the warehouse, kept by the
+ * engine through struct dedupe_table, is written in the same transaction
+ * as the rows it describes, so it is right after a restart or a crash.
+ * A row is a group: the ids of one receivedAt (one request), up to
+ * DEDUPE_GROUP_IDS of them and about DEDUPE_GROUP_BYTES, packed each as
+ * its length (a varint) and its bytes.  One insert then serves the ids of
+ * a group, where a row per id cost the writer more than a quarter of its
+ * time per event.  Rows are numbered here, in the order they are added,
+ * and nothing else orders them: each insert goes at the table's end,
+ * however random the ids and however large the table.  (A key of the id,
+ * even after a one-minute bucket, puts each insert in a random page of
+ * the minute's part, and a commit of a few hundred rows writes hundreds of
+ * pages.)  In memory, a hash table holds 48 bits of a hash, the row's
+ * number and the id's place in it for every id in the window, 12 bytes:
+ * a miss (the common case) answers at once; a hit is confirmed by reading
+ * that one row, so there are no false positives.  The bucket, a minute of
+ * receivedAt, tells which rows leave the window.
  */
 #ifndef DEDUPE_H
 #define DEDUPE_H
@@ -26,8 +29,35 @@
 #include <stdint.h>
 
 #define DEDUPE_BUCKET_MS	60000
+#define DEDUPE_GROUP_IDS	64
+#define DEDUPE_GROUP_BYTES	8192
 
 struct dedupe;
+
+/*
+ * The ids of a group being filled, and the receivedAt they share: ids
+ * holds len bytes, n ids.
+ */
+struct dedupe_group {
+	unsigned char	*ids;
+	size_t		 len;
+	size_t		 cap;
+	int		 n;
+	int64_t		 at;
+};
+
+/*
+ * Whether an id of len bytes received at at goes into g, rather than
+ * into a group of its own: an empty group takes any.
+ */
+int		 dedupe_group_fits(const struct dedupe_group *, size_t len,
+		    int64_t at);
+/* Add the id to g, which becomes at's if empty. */
+void		 dedupe_group_add(struct dedupe_group *, const char *id,
+		    size_t len, int64_t at);
+/* Empty g, keeping its memory; dedupe_group_free frees it. */
+void		 dedupe_group_clear(struct dedupe_group *);
+void		 dedupe_group_free(struct dedupe_group *);
 
 /*
  * The engine's table, whose functions are called with arg by the writer
@@ -38,25 +68,29 @@ struct dedupe_table {
 	/*
 	 * Delete the rows whose bucket is before oldest; *first becomes the
 	 * lowest number of a row left, INT64_MAX when none is, and *dropped
-	 * how many were deleted.
+	 * how many ids the rows deleted held.
 	 */
 	int	 (*drop)(void *arg, uint32_t oldest, int64_t *first,
 		    int64_t *dropped);
-	/* The number of rows. */
+	/* The number of ids in all rows. */
 	int64_t	 (*count)(void *arg);
 	/* Call dedupe_load for every row. */
 	int	 (*load)(void *arg, struct dedupe *);
-	/* 1 with *at when row number row has the message id id, else 0. */
-	int	 (*find)(void *arg, int64_t row, const char *id, size_t len,
-		    int64_t *at);
 	/*
-	 * Add the row (bucket, id, at), numbered above every row there is;
-	 * *row becomes its number.  The number of a row rolled back, or of
-	 * the last rows once deleted, may be given again: find compares the
-	 * id, so an entry of a row gone never confirms another id.
+	 * 1 with the row numbered row's receivedAt in *at and its packed
+	 * ids in *ids and *len, valid until the next call; 0 when there is
+	 * no such row.
 	 */
-	int	 (*put)(void *arg, uint32_t bucket, const char *id,
-		    size_t len, int64_t at, int64_t *row);
+	int	 (*find)(void *arg, int64_t row, int64_t *at,
+		    const unsigned char **ids, size_t *len);
+	/*
+	 * Add the row numbered row, above every row there is, of group g in
+	 * bucket.  The number of a row rolled back, or of the last rows once
+	 * deleted, may be given again: the id is compared, so an entry of a
+	 * row gone never confirms another id.
+	 */
+	int	 (*put)(void *arg, int64_t row, uint32_t bucket,
+		    const struct dedupe_group *g);
 };
 
 /*
@@ -69,11 +103,12 @@ struct dedupe	*dedupe_open(const struct dedupe_table *, int64_t window_ms,
 void		 dedupe_free(struct dedupe *);
 
 /*
- * A row of the table, for the table's load: its message id and number;
- * -1, logged, when the number does not fit in memory (2^48 and above).
+ * A row of the table, for the table's load: its number and packed ids;
+ * -1, logged, when the number does not fit in memory (2^42 and above) or
+ * the ids are not a group's.
  */
-int		 dedupe_load(struct dedupe *, const char *id, size_t len,
-		    int64_t row);
+int		 dedupe_load(struct dedupe *, int64_t row,
+		    const unsigned char *ids, size_t len);
 
 /* A message id and its hash, taken once for the check and the add. */
 struct dedupe_id {
@@ -90,9 +125,16 @@ void		 dedupe_id(struct dedupe_id *, const char *s, size_t len);
 int		 dedupe_seen(struct dedupe *, const struct dedupe_id *,
 		    int64_t received_at);
 
-/* Record id as stored at received_at, inside the open transaction. */
+/*
+ * Record id as stored at received_at, inside the open transaction: in the
+ * group being filled, whose row is added when the next id does not fit
+ * in it, or at dedupe_flush.
+ */
 int		 dedupe_add(struct dedupe *, const struct dedupe_id *,
 		    int64_t received_at);
+
+/* Add the row of the group being filled; before the commit. */
+int		 dedupe_flush(struct dedupe *);
 
 /* The transaction committed: what it added is kept. */
 void		 dedupe_commit(struct dedupe *);
@@ -104,7 +146,7 @@ void		 dedupe_rollback(struct dedupe *);
  * the caller opens) and in memory; at most once every few minutes.
  * Memory drops the entries of rows numbered below the first row left;
  * when a row out of order (a clock stepped back) holds that first row
- * low and memory comes to hold more than twice the rows there are, it is
+ * low and memory comes to hold more than twice the ids there are, it is
  * loaded again from the table.  Return -1 on a database error.
  */
 int		 dedupe_expire(struct dedupe *, int64_t now);

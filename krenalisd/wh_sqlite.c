@@ -113,17 +113,19 @@ struct sqlite_session {
 };
 
 /*
- * The dedupe index's rows, numbered by row in the order they are added
- * (dedupe.h): an INTEGER PRIMARY KEY, which no VACUUM renumbers, unlike
- * a bare rowid.  Their buckets grow with that order, so the buckets'
- * index is written at its end too.
+ * The dedupe index's rows, a group of ids each, numbered by row in the
+ * order they are added (dedupe.h): an INTEGER PRIMARY KEY, which no
+ * VACUUM renumbers, unlike a bare rowid.  Their buckets grow with that
+ * order, so the buckets' index is written at its end too.  n is the
+ * number of ids in message_ids.
  */
 #define DEDUPE_SCHEMA_SQL						\
 "CREATE TABLE IF NOT EXISTS krenalis_dedupe ("				\
 " row INTEGER PRIMARY KEY,"						\
 " bucket INTEGER NOT NULL,"						\
-" message_id TEXT NOT NULL,"						\
-" received_at INTEGER NOT NULL);\n"					\
+" received_at INTEGER NOT NULL,"					\
+" n INTEGER NOT NULL,"							\
+" message_ids BLOB NOT NULL);\n"					\
 "CREATE INDEX IF NOT EXISTS krenalis_dedupe_bucket "			\
 "ON krenalis_dedupe (bucket);\n"
 
@@ -305,8 +307,8 @@ static const char outbox_failed_insert_sql[] =
 "VALUES (0, ?, ?, ?, ?, ?, ?3, ?6, 0)";
 
 const char wh_sqlite_dedupe_insert_sql[] =
-"INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
-"VALUES (?, ?, ?)";
+"INSERT INTO krenalis_dedupe (row, bucket, received_at, n, message_ids) "
+"VALUES (?, ?, ?, ?, ?)";
 
 int
 wh_sqlite_bind_event(sqlite3_stmt *st, const struct event *ev)
@@ -513,48 +515,36 @@ fail:
 }
 
 /*
- * A warehouse made before keeps its dedupe rows in a table keyed by
- * (bucket, message_id): those of the window move to the table of
- * DEDUPE_SCHEMA_SQL, oldest first, in one transaction.  -1 with err on a
+ * A warehouse made before keeps a row per dedupe id, (bucket, message_id,
+ * received_at), in a table keyed by (bucket, message_id) or numbered in
+ * the order added.  That table is set aside as krenalis_dedupe_v1 (with
+ * its index, whose name the new table's takes), and the writer's session
+ * moves the window's ids into groups (dedupe_move).  -1 with err on a
  * database error.
  */
 static int
-dedupe_migrate(struct sqlite_wh *sw, char *err, size_t errlen)
+dedupe_set_aside(struct sqlite_wh *sw, char *err, size_t errlen)
 {
-	char		*sql;
-	int64_t		 oldest = 0, old;
-	int		 rc;
+	int64_t	old;
 
-	if (one_int(sw->probe, TABLE_EXISTS_SQL " AND sql LIKE "
-	    "'%WITHOUT ROWID%'", "krenalis_dedupe", 0, &old) == -1) {
-		snprintf(err, errlen, "%s: %s", sw->path,
-		    sqlite3_errmsg(sw->probe));
-		return -1;
-	}
+	if (one_int(sw->probe, "SELECT count(*) FROM "
+	    "pragma_table_info('krenalis_dedupe') WHERE name = ?",
+	    "message_id", 0, &old) == -1)
+		goto fail;
 	if (!old)
 		return 0;
-	if (sw->window != 0 && timestamp_now() > sw->window)
-		oldest = (timestamp_now() - sw->window) / DEDUPE_BUCKET_MS;
-	log_info("store: %s: moving the dedupe rows of the window to a table in "
-	    "the order they were added, in one transaction", sw->path);
-	xasprintf(&sql, "BEGIN IMMEDIATE; "
-	    "ALTER TABLE krenalis_dedupe RENAME TO krenalis_dedupe_keyed;\n"
-	    DEDUPE_SCHEMA_SQL
-	    "INSERT INTO krenalis_dedupe (bucket, message_id, received_at) "
-	    "SELECT bucket, message_id, received_at FROM "
-	    "krenalis_dedupe_keyed WHERE bucket >= %lld "
-	    "ORDER BY bucket, received_at;\n"
-	    "DROP TABLE krenalis_dedupe_keyed; COMMIT", (long long)oldest);
-	rc = sqlite3_exec(sw->probe, sql, NULL, NULL, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: moving the dedupe rows: %s",
-		    sw->path, sqlite3_errmsg(sw->probe));
+	if (sqlite3_exec(sw->probe, "BEGIN IMMEDIATE; "
+	    "DROP INDEX IF EXISTS krenalis_dedupe_bucket; "
+	    "ALTER TABLE krenalis_dedupe RENAME TO krenalis_dedupe_v1; "
+	    "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+		goto fail;
 	}
-	log_info("store: %s: dedupe rows moved", sw->path);
 	return 0;
+fail:
+	snprintf(err, errlen, "%s: setting the dedupe rows aside: %s",
+	    sw->path, sqlite3_errmsg(sw->probe));
+	return -1;
 }
 
 static int
@@ -564,7 +554,7 @@ sq_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 	sqlite3_stmt		*st;
 	char			 id[IDS_UUID_LEN + 1];
 
-	if (dedupe_migrate(sw, err, errlen) == -1)
+	if (dedupe_set_aside(sw, err, errlen) == -1)
 		return -1;
 	if (sqlite3_exec(sw->probe, wh_sqlite_schema_sql, NULL, NULL,
 	    NULL) != SQLITE_OK)
@@ -755,12 +745,13 @@ table_drop(void *arg, uint32_t oldest, int64_t *first, int64_t *dropped)
 	int			 rc;
 
 	if (sqlite3_prepare_v2(ss->db, "DELETE FROM krenalis_dedupe WHERE "
-	    "bucket < ?", -1, &st, NULL) != SQLITE_OK)
+	    "bucket < ? RETURNING n", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, oldest);
-	rc = sqlite3_step(st);
+	*dropped = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*dropped += sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	*dropped = sqlite3_changes64(ss->db);
 	if (rc != SQLITE_DONE)
 		return -1;
 	return one_int(ss->db, "SELECT min(row) FROM krenalis_dedupe", NULL,
@@ -773,7 +764,7 @@ table_count(void *arg)
 	struct sqlite_session	*ss = arg;
 	int64_t			 n;
 
-	return one_int(ss->db, "SELECT count(*) FROM krenalis_dedupe", NULL,
+	return one_int(ss->db, "SELECT total(n) FROM krenalis_dedupe", NULL,
 	    0, &n) == 0 ? n : -1;
 }
 
@@ -782,54 +773,60 @@ table_load(void *arg, struct dedupe *d)
 {
 	struct sqlite_session	*ss = arg;
 	sqlite3_stmt		*st;
-
 	int			 rc;
 
-	if (sqlite3_prepare_v2(ss->db, "SELECT row, message_id FROM "
+	if (sqlite3_prepare_v2(ss->db, "SELECT row, message_ids FROM "
 	    "krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    dedupe_load(d, (const char *)sqlite3_column_text(st, 1),
-	    sqlite3_column_bytes(st, 1), sqlite3_column_int64(st, 0)) == 0)
+	    dedupe_load(d, sqlite3_column_int64(st, 0),
+	    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st,
+	    1)) == 0)
 		;
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The row's ids point into st_find's row: it is reset at the next find,
+ * and before the transaction ends.
+ */
 static int
-table_find(void *arg, int64_t row, const char *id, size_t len,
-    int64_t *at)
+table_find(void *arg, int64_t row, int64_t *at, const unsigned char **ids,
+    size_t *len)
 {
 	struct sqlite_session	*ss = arg;
 	int			 rc;
 
 	sqlite3_reset(ss->st_find);
 	sqlite3_bind_int64(ss->st_find, 1, row);
-	sqlite3_bind_text(ss->st_find, 2, id, len, SQLITE_STATIC);
 	rc = sqlite3_step(ss->st_find);
-	if (rc == SQLITE_ROW)
-		*at = sqlite3_column_int64(ss->st_find, 0);
-	sqlite3_reset(ss->st_find);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(ss->st_find);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	*at = sqlite3_column_int64(ss->st_find, 0);
+	*ids = sqlite3_column_blob(ss->st_find, 1);
+	*len = (size_t)sqlite3_column_bytes(ss->st_find, 1);
+	return 1;
 }
 
 static int
-table_put(void *arg, uint32_t bucket, const char *id, size_t len,
-    int64_t at, int64_t *row)
+table_put(void *arg, int64_t row, uint32_t bucket,
+    const struct dedupe_group *g)
 {
 	struct sqlite_session	*ss = arg;
 	int			 rc;
 
 	sqlite3_reset(ss->st_put);
-	sqlite3_bind_int64(ss->st_put, 1, bucket);
-	sqlite3_bind_text(ss->st_put, 2, id, len, SQLITE_STATIC);
-	sqlite3_bind_int64(ss->st_put, 3, at);
+	sqlite3_bind_int64(ss->st_put, 1, row);
+	sqlite3_bind_int64(ss->st_put, 2, bucket);
+	sqlite3_bind_int64(ss->st_put, 3, g->at);
+	sqlite3_bind_int64(ss->st_put, 4, g->n);
+	sqlite3_bind_blob(ss->st_put, 5, g->ids, (int)g->len, SQLITE_STATIC);
 	rc = sqlite3_step(ss->st_put);
 	sqlite3_reset(ss->st_put);
-	if (rc != SQLITE_DONE)
-		return -1;
-	*row = sqlite3_last_insert_rowid(ss->db);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Take every delete off q, its state now state, and wake its sender. */
@@ -874,6 +871,64 @@ sq_session_free(struct wh_session *s)
 	free(ss);
 }
 
+/*
+ * Move the window's ids of a table set aside (dedupe_set_aside) into
+ * groups, oldest first, in one transaction with that table's drop.
+ */
+static int
+dedupe_move(struct sqlite_session *ss, struct sqlite_wh *sw, char *err,
+    size_t errlen)
+{
+	struct dedupe_id	 id;
+	sqlite3_stmt		*st;
+	int64_t			 has, oldest = 0, n = 0;
+	int			 rc;
+
+	if (one_int(ss->db, TABLE_EXISTS_SQL, "krenalis_dedupe_v1", 0,
+	    &has) == -1)
+		goto fail;
+	if (!has)
+		return 0;
+	if (sw->window != 0 && timestamp_now() > sw->window)
+		oldest = (timestamp_now() - sw->window) / DEDUPE_BUCKET_MS;
+	log_info("store: %s: moving the dedupe ids of the window into groups, "
+	    "in one transaction", sw->path);
+	if (sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_prepare_v2(ss->db, "SELECT message_id, received_at FROM "
+	    "krenalis_dedupe_v1 WHERE bucket >= ? ORDER BY bucket, "
+	    "received_at", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, oldest);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			dedupe_id(&id, (const char *)sqlite3_column_text(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0));
+			if (dedupe_add(ss->dedupe, &id,
+			    sqlite3_column_int64(st, 1)) == -1)
+				break;
+			n++;
+		}
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE || dedupe_flush(ss->dedupe) == -1 ||
+	    sqlite3_exec(ss->db, "DROP TABLE krenalis_dedupe_v1; COMMIT",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: moving the dedupe ids: %s",
+		    sw->path, sqlite3_errmsg(ss->db));
+		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+		dedupe_rollback(ss->dedupe);
+		return -1;
+	}
+	dedupe_commit(ss->dedupe);
+	log_info("store: %s: %lld dedupe ids moved", sw->path, (long long)n);
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: moving the dedupe ids: %s", sw->path,
+	    sqlite3_errmsg(ss->db));
+	return -1;
+}
+
 static struct wh_session *
 sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 {
@@ -898,9 +953,9 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    &ss->st_event, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, rejected_insert_sql, -1,
 	    &ss->st_rejected, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ss->db, "SELECT received_at FROM "
-	    "krenalis_dedupe WHERE row = ? AND message_id = ?", -1,
-	    &ss->st_find, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, "SELECT received_at, message_ids FROM "
+	    "krenalis_dedupe WHERE row = ?", -1, &ss->st_find,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, wh_sqlite_dedupe_insert_sql, -1,
 	    &ss->st_put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, outbox_insert_sql, -1, &ss->st_outbox,
@@ -921,6 +976,10 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    timestamp_now())) == NULL) {
 		snprintf(err, errlen, "dedupe index: %s",
 		    sqlite3_errmsg(ss->db));
+		sq_session_free(&ss->s);
+		return NULL;
+	}
+	if (dedupe_move(ss, sw, err, errlen) == -1) {
 		sq_session_free(&ss->s);
 		return NULL;
 	}
@@ -1132,8 +1191,11 @@ sq_commit(struct wh_session *s)
 	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;
 
 	take_deletes(ss);
-	if (dedupe_expire(ss->dedupe, timestamp_now()) == -1 ||
-	    sqlite3_exec(ss->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (dedupe_flush(ss->dedupe) == -1 ||
+	    dedupe_expire(ss->dedupe, timestamp_now()) == -1)
+		return -1;
+	sqlite3_reset(ss->st_find);
+	if (sqlite3_exec(ss->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	end_deletes(ss, DEL_DONE);
 	dedupe_commit(ss->dedupe);
@@ -1151,6 +1213,7 @@ sq_rollback(struct wh_session *s)
 
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
 		atomic_store(&((struct sqlite_wh *)s->wh)->corrupt, 1);
+	sqlite3_reset(ss->st_find);
 	sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	end_deletes(ss, DEL_FAILED);
 	dedupe_rollback(ss->dedupe);

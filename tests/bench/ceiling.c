@@ -13,8 +13,9 @@
  *		wh_sqlite_insert_sql bound with wh_sqlite_bind_event from
  *		events decoded once up front, one transaction per 500 rows,
  *		no dedupe.
- *   dedupe	the same plus, as the writer does, one row of
- *		krenalis_dedupe per event (each with its own messageId).
+ *   dedupe	the same plus, as the writer does, the krenalis_dedupe
+ *		rows of each batch's messageIds (each event with its own),
+ *		a group of up to DEDUPE_GROUP_IDS a row.
  *
  * Each part runs for -t seconds.  The last line on stdout is
  * "RESULT key=value ...".
@@ -198,7 +199,7 @@ static const struct lever levers[] = {
 
 /*
  * Insert the decoded rows, one transaction per batch, into a fresh
- * database at path with the settings of lv, with a dedupe row each when
+ * database at path with the settings of lv, with the dedupe rows when
  * dedupe is set (and lv allows it); events/s of wall time, and the CPU
  * time per event in *cpu_us.
  */
@@ -208,11 +209,12 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 {
 	struct clock		 c;
 	struct event		*evs;
+	struct dedupe_group	 group = { 0 };
 	sqlite3			*db;
 	sqlite3_stmt		*ins, *ded = NULL;
 	char			 id[PAYLOAD_ID_LEN + 1], *sql;
 	uint64_t		 seq = 0;
-	int64_t			 received = timestamp_now();
+	int64_t			 received = timestamp_now(), drow = 1;
 	size_t			 i, rows = 0;
 
 	if (lv->no_dedupe)
@@ -255,17 +257,12 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 			if (wh_sqlite_bind_event(ins, &evs[i]) != SQLITE_OK ||
 			    sqlite3_step(ins) != SQLITE_DONE)
 				errx(1, "insert: %s", sqlite3_errmsg(db));
-			if (!dedupe)
-				continue;
-			sqlite3_reset(ded);
-			sqlite3_bind_int64(ded, 1, received / DEDUPE_BUCKET_MS);
-			sqlite3_bind_text(ded, 2, id, PAYLOAD_ID_LEN,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(ded, 3, received);
-			if (sqlite3_step(ded) != SQLITE_DONE)
-				errx(1, "dedupe insert: %s",
-				    sqlite3_errmsg(db));
+			if (dedupe)
+				rows_dedupe_add(ded, &group, &drow, id,
+				    PAYLOAD_ID_LEN, received);
 		}
+		if (dedupe)
+			rows_dedupe_flush(ded, &group, &drow);
 		rows_exec(db, "COMMIT");
 		rows += p->n;
 	} while (wall_now() - c.wall < secs);
@@ -274,6 +271,7 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ded);
 	sqlite3_close(db);
+	dedupe_group_free(&group);
 	/* The ids pointed into id: forget them before the release. */
 	for (i = 0; i < p->n && dedupe; i++)
 		rows_set_message_id(&evs[i], NULL);

@@ -5,8 +5,9 @@
  * Every row is the seed event decoded once by event_decode and bound by
  * wh_sqlite_bind_event, with its own messageId (run 0 of payload.h, which
  * loadgen never uses) and a received time that grows from 20 hours ago
- * to a minute ago, as a warehouse filled over a day would have.  Each
- * row has its krenalis_dedupe twin with the same time, so all of them
+ * to a minute ago, as a warehouse filled over a day by requests of
+ * REQUEST_ROWS events would have.  Each row's id is in krenalis_dedupe,
+ * grouped as the writer groups a request's, so all of them
  * lie within the daemon's default dedupe window (7 days) for a few days
  * after the file is made; run.sh remakes it when it is older.
  *
@@ -33,6 +34,7 @@
 #include "rows.h"
 
 #define TXN_ROWS	100000
+#define REQUEST_ROWS	500
 #define SPAN_MS		(20LL * 3600 * 1000)
 
 static __dead void
@@ -47,13 +49,14 @@ main(int argc, char *argv[])
 {
 	struct payload	 p;
 	struct event	*ev;
+	struct dedupe_group group = { 0 };
 	sqlite3		*db;
 	sqlite3_stmt	*ins, *ded;
 	const char	*out = NULL, *errstr;
 	const char	*idp;
 	char		*tmp, *sql, id[PAYLOAD_ID_LEN + 1];
 	long long	 n = 0, i;
-	int64_t		 now, first, at;
+	int64_t		 now, first, at, drow = 1;
 	int		 ch;
 
 	while ((ch = getopt(argc, argv, "n:o:")) != -1) {
@@ -92,8 +95,8 @@ main(int argc, char *argv[])
 
 	rows_exec(db, "BEGIN");
 	for (i = 0; i < n; i++) {
-		at = first + (int64_t)((double)SPAN_MS * (double)i /
-		    (double)n);
+		at = first + (int64_t)((double)SPAN_MS *
+		    (double)(i - i % REQUEST_ROWS) / (double)n);
 		payload_id(id, 0, (uint64_t)i);
 		rows_set_message_id(ev, id);
 		rows_set_received(ev, at);
@@ -101,21 +104,19 @@ main(int argc, char *argv[])
 		if (wh_sqlite_bind_event(ins, ev) != SQLITE_OK ||
 		    sqlite3_step(ins) != SQLITE_DONE)
 			errx(1, "insert: %s", sqlite3_errmsg(db));
-		sqlite3_reset(ded);
-		sqlite3_bind_int64(ded, 1, at / DEDUPE_BUCKET_MS);
-		sqlite3_bind_text(ded, 2, id, PAYLOAD_ID_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(ded, 3, at);
-		if (sqlite3_step(ded) != SQLITE_DONE)
-			errx(1, "dedupe insert: %s", sqlite3_errmsg(db));
+		rows_dedupe_add(ded, &group, &drow, id, PAYLOAD_ID_LEN, at);
 		if ((i + 1) % TXN_ROWS == 0) {
+			rows_dedupe_flush(ded, &group, &drow);
 			rows_exec(db, "COMMIT; BEGIN");
 			if ((i + 1) % 1000000 == 0)
 				fprintf(stderr, "prefill: %lld rows\n", i + 1);
 		}
 	}
+	rows_dedupe_flush(ded, &group, &drow);
 	rows_exec(db, "COMMIT");
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ded);
+	dedupe_group_free(&group);
 	rows_exec(db, "PRAGMA journal_mode=WAL");
 	if (sqlite3_close(db) != SQLITE_OK)
 		errx(1, "%s: cannot close", tmp);

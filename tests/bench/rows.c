@@ -98,6 +98,32 @@ rows_prepare(sqlite3 *db, const char *sql)
 }
 
 void
+rows_dedupe_flush(sqlite3_stmt *st, struct dedupe_group *g, int64_t *row)
+{
+	if (g->n == 0)
+		return;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, (*row)++);
+	sqlite3_bind_int64(st, 2, g->at / DEDUPE_BUCKET_MS);
+	sqlite3_bind_int64(st, 3, g->at);
+	sqlite3_bind_int64(st, 4, g->n);
+	sqlite3_bind_blob(st, 5, g->ids, (int)g->len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		errx(1, "dedupe insert: %s",
+		    sqlite3_errmsg(sqlite3_db_handle(st)));
+	dedupe_group_clear(g);
+}
+
+void
+rows_dedupe_add(sqlite3_stmt *st, struct dedupe_group *g, int64_t *row,
+    const char *id, size_t len, int64_t at)
+{
+	if (!dedupe_group_fits(g, len, at))
+		rows_dedupe_flush(st, g, row);
+	dedupe_group_add(g, id, len, at);
+}
+
+void
 rows_db_remove(const char *path)
 {
 	char	*s;

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "dedupe.h"
 #include "event.h"
 #include "payload.h"
 
@@ -39,5 +40,16 @@ void		 rows_exec(sqlite3 *db, const char *sql);
 
 /* sqlite3_prepare_v2 or exit. */
 sqlite3_stmt	*rows_prepare(sqlite3 *db, const char *sql);
+
+/*
+ * The dedupe id of an event received at at, as the writer adds it: into
+ * the group g, whose row is first put with st (wh_sqlite_dedupe_insert_sql)
+ * numbered *row, when the id does not fit in it.  rows_dedupe_flush puts
+ * g's row, if it has ids.  Both exit on an error.
+ */
+void		 rows_dedupe_add(sqlite3_stmt *st, struct dedupe_group *g,
+		    int64_t *row, const char *id, size_t len, int64_t at);
+void		 rows_dedupe_flush(sqlite3_stmt *st, struct dedupe_group *g,
+		    int64_t *row);
 
 #endif

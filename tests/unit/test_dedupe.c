@@ -1,11 +1,13 @@
 /*
  * Unit tests of krenalisd/dedupe.c on a table of its own kept in memory:
- * rows numbered in the order they are added, hits confirmed by reading
- * their one row, rollback, the window's expiry in memory and in the
- * table, rows dropped out of order, and a reopening.
+ * the ids of one receivedAt grouped in rows numbered in the order they
+ * are added, hits confirmed by reading their one row (or the group being
+ * filled), rollback, the window's expiry in memory and in the table,
+ * rows dropped out of order, a reopening, and rows memory cannot hold.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -15,24 +17,37 @@
 #define T0		(29416666LL * MIN)	/* a minute's start */
 #define NROWS		4096
 
-/* The table: row number i + 1 is rows[i]. */
+/* The table, rows in the order added. */
 struct row {
-	uint32_t	bucket;
-	char		id[32];
-	int64_t		at;
-	int		alive;
+	int64_t		 num;
+	uint32_t	 bucket;
+	int64_t		 at;
+	int		 n;
+	unsigned char	*ids;
+	size_t		 len;
+	int		 alive;
 };
 
 static struct row	rows[NROWS];
-static int64_t		nrows;
+static int		nrows;
 static int		finds;		/* calls of find */
 static int64_t		found_row;	/* the row the last one read */
-static int64_t		put_row;	/* when not 0, the number put gives */
+
+static struct row *
+row_get(int64_t num)
+{
+	int	i;
+
+	for (i = 0; i < nrows; i++)
+		if (rows[i].num == num && rows[i].alive)
+			return &rows[i];
+	return NULL;
+}
 
 static int
 t_drop(void *arg, uint32_t oldest, int64_t *first, int64_t *dropped)
 {
-	int64_t	i;
+	int	i;
 
 	(void)arg;
 	*first = INT64_MAX;
@@ -40,10 +55,10 @@ t_drop(void *arg, uint32_t oldest, int64_t *first, int64_t *dropped)
 	for (i = 0; i < nrows; i++) {
 		if (rows[i].alive && rows[i].bucket < oldest) {
 			rows[i].alive = 0;
-			(*dropped)++;
+			*dropped += rows[i].n;
 		}
-		if (rows[i].alive && *first == INT64_MAX)
-			*first = i + 1;
+		if (rows[i].alive && rows[i].num < *first)
+			*first = rows[i].num;
 	}
 	return 0;
 }
@@ -51,60 +66,61 @@ t_drop(void *arg, uint32_t oldest, int64_t *first, int64_t *dropped)
 static int64_t
 t_count(void *arg)
 {
-	int64_t	i, n = 0;
+	int64_t	n = 0;
+	int	i;
 
 	(void)arg;
 	for (i = 0; i < nrows; i++)
-		n += rows[i].alive;
+		n += rows[i].alive ? rows[i].n : 0;
 	return n;
 }
 
 static int
 t_load(void *arg, struct dedupe *d)
 {
-	int64_t	i;
+	int	i;
 
 	(void)arg;
 	for (i = 0; i < nrows; i++)
-		if (rows[i].alive && dedupe_load(d, rows[i].id,
-		    strlen(rows[i].id), i + 1) == -1)
+		if (rows[i].alive && dedupe_load(d, rows[i].num, rows[i].ids,
+		    rows[i].len) == -1)
 			return -1;
 	return 0;
 }
 
 static int
-t_find(void *arg, int64_t row, const char *id, size_t len, int64_t *at)
+t_find(void *arg, int64_t num, int64_t *at, const unsigned char **ids,
+    size_t *len)
 {
 	struct row	*r;
 
 	(void)arg;
 	finds++;
-	found_row = row;
-	if (row < 1 || row > nrows)
-		return 0;
-	r = &rows[row - 1];
-	if (!r->alive || strlen(r->id) != len || memcmp(r->id, id, len) != 0)
+	found_row = num;
+	if ((r = row_get(num)) == NULL)
 		return 0;
 	*at = r->at;
+	*ids = r->ids;
+	*len = r->len;
 	return 1;
 }
 
 static int
-t_put(void *arg, uint32_t bucket, const char *id, size_t len, int64_t at,
-    int64_t *row)
+t_put(void *arg, int64_t num, uint32_t bucket, const struct dedupe_group *g)
 {
 	struct row	*r = &rows[nrows];
 
 	(void)arg;
-	CHECK(nrows < NROWS && len < sizeof(r->id));
+	CHECK(nrows < NROWS);
+	r->num = num;
 	r->bucket = bucket;
-	memcpy(r->id, id, len);
-	r->id[len] = '\0';
-	r->at = at;
+	r->at = g->at;
+	r->n = g->n;
+	r->ids = malloc(g->len);
+	memcpy(r->ids, g->ids, g->len);
+	r->len = g->len;
 	r->alive = 1;
-	*row = ++nrows;
-	if (put_row != 0)
-		*row = put_row;
+	nrows++;
 	return 0;
 }
 
@@ -115,8 +131,20 @@ static const struct dedupe_table table = {
 static void
 table_clear(void)
 {
+	int	i;
+
+	for (i = 0; i < nrows; i++)
+		free(rows[i].ids);
 	memset(rows, 0, sizeof(rows));
 	nrows = 0;
+}
+
+/* The table's rollback of the rows from number num. */
+static void
+table_rollback(int64_t num)
+{
+	while (nrows > 0 && rows[nrows - 1].num >= num)
+		free(rows[--nrows].ids);
 }
 
 /* dedupe_seen of s at received: its answer; *nfinds the rows read. */
@@ -151,9 +179,17 @@ add(struct dedupe *d, const char *s, int64_t received)
 	CHECK_INT(dedupe_add(d, &id, received), 0);
 }
 
+static void
+commit(struct dedupe *d)
+{
+	CHECK_INT(dedupe_flush(d), 0);
+	dedupe_commit(d);
+}
+
 /*
- * Rows are numbered as they are added, whatever the ids; a hit reads its
- * one row, a miss none; a rollback forgets what it added.
+ * The ids of one receivedAt share a row, numbered as added, whatever the
+ * ids; a hit reads its one row, a miss none, an id of the group being
+ * filled none either; a rollback forgets what it added.
  */
 static void
 test_order(void)
@@ -165,45 +201,110 @@ test_order(void)
 	d = dedupe_open(&table, 0, T0);
 	add(d, "z9", T0);
 	add(d, "a1", T0);
-	add(d, "m5", T0 + 1);
-	dedupe_commit(d);
-	CHECK_INT(nrows, 3);
-	CHECK_STR(rows[0].id, "z9");
-	CHECK_STR(rows[1].id, "a1");
-	CHECK_STR(rows[2].id, "m5");
-	CHECK_INT(rows[2].bucket, T0 / MIN);
+	/* Not in the table yet: found in the group being filled. */
+	CHECK_INT(seen(d, "a1", T0, &n), 1);
+	CHECK_INT(n, 0);
+	CHECK_INT(nrows, 0);
+	add(d, "m5", T0 + 1);		/* another request: row 2 */
+	commit(d);
+	CHECK_INT(nrows, 2);
+	CHECK_INT(rows[0].num, 1);
+	CHECK_INT(rows[0].n, 2);
+	CHECK_INT(rows[0].len, 6);
+	CHECK(memcmp(rows[0].ids, "\2z9\2a1", 6) == 0);
+	CHECK_INT(rows[1].num, 2);
+	CHECK_INT(rows[1].n, 1);
+	CHECK_INT(rows[1].at, T0 + 1);
+	CHECK_INT(rows[1].bucket, T0 / MIN);
 	CHECK_INT(seen(d, "a1", T0 + 5, &n), 1);
 	CHECK_INT(n, 1);
+	CHECK(found_row == 1);
 	CHECK(gone(d, "b2", T0 + 5));
 
 	add(d, "b2", T0 + 5);
+	add(d, "b3", T0 + 6);
 	CHECK_INT(seen(d, "b2", T0 + 6, &n), 1);
+	CHECK_INT(nrows, 3);
 	dedupe_rollback(d);
-	nrows--;		/* the table's rollback */
+	table_rollback(3);
 	CHECK(gone(d, "b2", T0 + 6));
-	/* Row 4 is given again, to another id. */
+	CHECK(gone(d, "b3", T0 + 6));
+	/* Row 3 is given again, to another id. */
 	add(d, "c3", T0 + 7);
-	dedupe_commit(d);
-	CHECK_INT(nrows, 4);
+	commit(d);
+	CHECK_INT(nrows, 3);
+	CHECK_INT(rows[2].num, 3);
 	CHECK_INT(seen(d, "c3", T0 + 8, &n), 1);
 	CHECK(gone(d, "b2", T0 + 8));
 	dedupe_free(d);
 
-	/* Reopened: loaded from the rows. */
+	/* Reopened: loaded from the rows, numbered on from the last. */
 	d = dedupe_open(&table, 0, T0 + MIN);
 	CHECK_INT(seen(d, "z9", T0 + MIN, &n), 1);
+	CHECK_INT(seen(d, "a1", T0 + MIN, &n), 1);
 	CHECK_INT(seen(d, "m5", T0 + MIN, &n), 1);
 	CHECK_INT(seen(d, "c3", T0 + MIN, &n), 1);
 	CHECK(gone(d, "b2", T0 + MIN));
+	add(d, "d4", T0 + MIN);
+	commit(d);
+	CHECK_INT(rows[3].num, 4);
 	dedupe_free(d);
+}
+
+/*
+ * A group holds at most DEDUPE_GROUP_IDS ids, and about
+ * DEDUPE_GROUP_BYTES; a longer id has a group of its own.  Every id is
+ * found again at its place, read or loaded.
+ */
+static void
+test_group_limits(void)
+{
+	struct dedupe	*d;
+	char		 id[16], *big;
+	int		 i, n;
+
+	table_clear();
+	d = dedupe_open(&table, 0, T0);
+	for (i = 0; i < DEDUPE_GROUP_IDS + 1; i++) {
+		snprintf(id, sizeof(id), "id-%d", i);
+		add(d, id, T0);
+	}
+	big = malloc(DEDUPE_GROUP_BYTES + 200);
+	memset(big, 'b', DEDUPE_GROUP_BYTES + 199);
+	big[DEDUPE_GROUP_BYTES + 199] = '\0';
+	add(d, big, T0);
+	add(d, "after", T0);
+	commit(d);
+	CHECK_INT(nrows, 4);
+	CHECK_INT(rows[0].n, DEDUPE_GROUP_IDS);
+	CHECK_INT(rows[1].n, 1);
+	CHECK_INT(rows[2].n, 1);
+	CHECK_INT(rows[2].len, 2 + DEDUPE_GROUP_BYTES + 199);
+	CHECK_INT(rows[3].n, 1);
+	CHECK_INT(seen(d, "id-0", T0, &n), 1);
+	CHECK_INT(seen(d, "id-63", T0, &n), 1);
+	CHECK(found_row == 1);
+	CHECK_INT(seen(d, "id-64", T0, &n), 1);
+	CHECK(found_row == 2);
+	CHECK_INT(seen(d, big, T0, &n), 1);
+	CHECK(found_row == 3);
+	dedupe_free(d);
+
+	d = dedupe_open(&table, 0, T0);
+	CHECK_INT(seen(d, "id-37", T0, &n), 1);
+	CHECK_INT(seen(d, big, T0, &n), 1);
+	CHECK_INT(seen(d, "after", T0, &n), 1);
+	CHECK(gone(d, "id-65", T0));
+	dedupe_free(d);
+	free(big);
 }
 
 /*
  * The window, 10 minutes: an expiry drops the rows of buckets older than
  * it (and one more) from the table and their entries from memory.  A row
  * added late with an older bucket, dropped above the first row left,
- * keeps its entry, which finds no row, until an expiry leaves no row
- * below it.  Seen outside the window, an id gets a row of its own.
+ * keeps its entries, which find no row, until an expiry leaves no row
+ * below it.  Seen outside the window, an id gets a place of its own.
  */
 static void
 test_expire(void)
@@ -216,7 +317,7 @@ test_expire(void)
 	add(d, "old", T0);			/* row 1 */
 	add(d, "new", T0 + 9 * MIN);		/* row 2 */
 	add(d, "late", T0 + 30000);		/* row 3, bucket of row 1 */
-	dedupe_commit(d);
+	commit(d);
 
 	/* Not yet: at most once every 5 minutes. */
 	CHECK_INT(dedupe_expire(d, T0 + 4 * MIN), 0);
@@ -234,16 +335,23 @@ test_expire(void)
 	CHECK_INT(seen(d, "new", T0 + 19 * MIN + 30000, &n), 0);
 	CHECK_INT(n, 1);
 	add(d, "new", T0 + 19 * MIN + 30000);	/* row 4 */
-	dedupe_commit(d);
+	commit(d);
 	CHECK_INT(seen(d, "new", T0 + 20 * MIN, &n), 1);
 
-	/* Everything of the first minutes is gone, memory included. */
+	/*
+	 * Everything of the first minutes is gone, memory included; the
+	 * group being filled is added first, and kept.
+	 */
+	add(d, "open", T0 + 22 * MIN);		/* row 5 */
 	CHECK_INT(dedupe_expire(d, T0 + 22 * MIN), 0);
 	CHECK_INT(rows[1].alive, 0);
 	CHECK_INT(rows[3].alive, 1);
+	CHECK_INT(nrows, 5);
+	commit(d);
 	CHECK(gone(d, "late", T0 + 22 * MIN));
 	CHECK_INT(seen(d, "new", T0 + 22 * MIN, &n), 1);
 	CHECK_INT(n, 1);
+	CHECK_INT(seen(d, "open", T0 + 22 * MIN, &n), 1);
 	dedupe_free(d);
 
 	/* Reopened later: what left the window is dropped before loading. */
@@ -257,7 +365,7 @@ test_expire(void)
  * A row whose bucket is far ahead (the clock stepped back after it was
  * added) holds the first row left low: the entries of the rows dropped
  * after it would stay in memory for good, so memory is loaded again once
- * it holds more than twice the rows and 1,024.
+ * it holds more than twice the ids and 1,024.
  */
 static void
 test_stuck_first(void)
@@ -271,9 +379,9 @@ test_stuck_first(void)
 	add(d, "ahead", T0 + 1000 * MIN);	/* row 1 */
 	for (i = 0; i < 2000; i++) {
 		snprintf(id, sizeof(id), "id-%d", i);
-		add(d, id, T0);
+		add(d, id, T0 + i);		/* a row each */
 	}
-	dedupe_commit(d);
+	commit(d);
 	CHECK_INT(seen(d, "id-5", T0 + MIN, &n), 1);
 	CHECK_INT(dedupe_expire(d, T0 + 12 * MIN), 0);
 	CHECK_INT(rows[0].alive, 1);
@@ -283,34 +391,55 @@ test_stuck_first(void)
 	dedupe_free(d);
 }
 
-/* A row number memory cannot hold (48 bits) fails the add. */
+/*
+ * A row number memory cannot hold (42 bits) fails the load, and so does
+ * a row whose ids are not a group's; after the largest, an add fails.
+ */
 static void
 test_row_range(void)
 {
 	struct dedupe		*d;
+	struct dedupe_group	 g = { 0 };
 	struct dedupe_id	 id;
 	int			 n;
 
 	table_clear();
+	dedupe_group_add(&g, "big", 3, T0);
+	t_put(NULL, (int64_t)1 << 42, 0, &g);
+	CHECK(dedupe_open(&table, 0, T0) == NULL);
+
+	table_clear();
+	t_put(NULL, ((int64_t)1 << 42) - 1, T0 / MIN, &g);
 	d = dedupe_open(&table, 0, T0);
-	dedupe_id(&id, "big", 3);
-	put_row = (int64_t)1 << 48;
-	CHECK_INT(dedupe_add(d, &id, T0), -1);
-	put_row = ((int64_t)1 << 48) - 1;
-	CHECK_INT(dedupe_add(d, &id, T0), 0);
-	put_row = 0;
-	dedupe_commit(d);
+	CHECK(d != NULL);
 	/* Memory kept the whole number: that row is the one read. */
-	CHECK_INT(seen(d, "big", T0, &n), 0);
-	CHECK_INT(n, 1);
-	CHECK(found_row == ((int64_t)1 << 48) - 1);
+	CHECK_INT(seen(d, "big", T0, &n), 1);
+	CHECK(found_row == ((int64_t)1 << 42) - 1);
+	dedupe_id(&id, "next", 4);
+	CHECK_INT(dedupe_add(d, &id, T0), -1);
+	dedupe_rollback(d);
 	dedupe_free(d);
+
+	/* A length past the bytes, and more than DEDUPE_GROUP_IDS ids. */
+	table_clear();
+	t_put(NULL, 1, T0 / MIN, &g);
+	rows[0].ids[0] = 9;
+	CHECK(dedupe_open(&table, 0, T0) == NULL);
+	table_clear();
+	dedupe_group_clear(&g);
+	for (n = 0; n < DEDUPE_GROUP_IDS + 1; n++)
+		dedupe_group_add(&g, "x", 1, T0);
+	t_put(NULL, 1, T0 / MIN, &g);
+	CHECK(dedupe_open(&table, 0, T0) == NULL);
+	dedupe_group_free(&g);
+	table_clear();
 }
 
 int
 main(void)
 {
 	UNIT_RUN(test_order);
+	UNIT_RUN(test_group_limits);
 	UNIT_RUN(test_expire);
 	UNIT_RUN(test_stuck_first);
 	UNIT_RUN(test_row_range);

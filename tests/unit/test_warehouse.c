@@ -30,6 +30,7 @@
 
 #define SOURCE	"7bXk2mQp9RtL"
 #define R_TEXT	"2025-10-20T16:15:25.001Z"
+#define R_MS	1760976925001LL	/* R_TEXT */
 #define REQID	"3yVqKp8ZtW1mN4cR"
 
 static struct config	cf;
@@ -175,7 +176,7 @@ test_transactions(void)
 	CHECK_INT(warehouse_commit(s), 0);
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"), 2);
 	CHECK_INT(unit_wh_int(datadir,
-	    "SELECT count(*) FROM krenalis_dedupe"), 2);
+	    "SELECT sum(n) FROM krenalis_dedupe"), 2);
 
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(add(s, "m2", 0, &ev[n++]), OUTCOME_DUPLICATE);
@@ -183,7 +184,7 @@ test_transactions(void)
 	warehouse_rollback(s);
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM events"), 2);
 	CHECK_INT(unit_wh_int(datadir,
-	    "SELECT count(*) FROM krenalis_dedupe"), 2);
+	    "SELECT sum(n) FROM krenalis_dedupe"), 2);
 	for (i = 0; i < n; i++)
 		event_release(&ev[i]);
 	warehouse_session_free(s);
@@ -425,9 +426,9 @@ open_ensured(struct warehouse **whp)
 }
 
 /*
- * The dedupe rows lie in the order they were added, not in their ids'
- * (ingest.md §11.1: each insert at the table's end, not in a random
- * page).
+ * The dedupe ids of a request (one receivedAt) share a row, in the order
+ * they were added, not in their ids' (ingest.md §11.1: each insert at
+ * the table's end, not in a random page).
  */
 static void
 test_dedupe_order(void)
@@ -444,10 +445,10 @@ test_dedupe_order(void)
 	CHECK_INT(add(s, "aa-2", 1, &ev[1]), OUTCOME_STORED);
 	CHECK_INT(add(s, "mm-3", 1, &ev[2]), OUTCOME_STORED);
 	CHECK_INT(warehouse_commit(s), 0);
-	CHECK_INT(unit_wh_int(datadir, "SELECT group_concat(message_id) = "
-	    "'zz-1,aa-2,mm-3' FROM (SELECT message_id FROM krenalis_dedupe "
-	    "WHERE message_id IN ('zz-1', 'aa-2', 'mm-3') ORDER BY row)"),
-	    1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe "
+	    "WHERE n = 3 AND message_ids = "
+	    "x'047a7a2d310461612d32046d6d2d33' AND row = (SELECT max(row) "
+	    "FROM krenalis_dedupe)"), 1);
 	for (i = 0; i < 3; i++)
 		event_release(&ev[i]);
 	warehouse_session_free(s);
@@ -455,55 +456,66 @@ test_dedupe_order(void)
 }
 
 /*
- * A warehouse made before keeps its dedupe rows in a table keyed by
- * (bucket, message_id): those of the window (here 500 days) move to a
- * table in the order they were added when the schema is ensured, and
- * stay duplicates; one of 1970 is not kept.
+ * A warehouse made before keeps a row per dedupe id, in a table keyed by
+ * (bucket, message_id) or numbered in the order added (sql makes it,
+ * named krenalis_dedupe).  The ids of the window (here 500 days) move
+ * into groups when the writer's session opens, and stay duplicates; one
+ * of 1970 is not kept; the old table is gone and the index is the new
+ * table's.
  */
 static void
-test_dedupe_migrated(void)
+dedupe_moved(const char *sql)
 {
 	struct warehouse	*wh;
 	struct wh_session	*s;
-	struct event		 ev[2];
-	long long		 n;
+	struct event		 ev[3];
+	char			*q;
 
-	exec_wh("CREATE TABLE keyed (bucket INTEGER NOT NULL, message_id "
-	    "TEXT NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY "
-	    "(bucket, message_id)) WITHOUT ROWID; INSERT INTO keyed SELECT "
-	    "bucket, message_id, received_at FROM krenalis_dedupe; DROP TABLE "
-	    "krenalis_dedupe; ALTER TABLE keyed RENAME TO krenalis_dedupe");
-	n = unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe");
-	CHECK(n >= 5);
-	exec_wh("INSERT INTO krenalis_dedupe VALUES (1, 'in-1970', 60000)");
+	exec_wh("DROP TABLE krenalis_dedupe");
+	exec_wh(sql);
+	xasprintf(&q, "INSERT INTO krenalis_dedupe (bucket, message_id, "
+	    "received_at) VALUES (%lld, 'k2', %lld), (%lld, 'k1', %lld), "
+	    "(1, 'in-1970', 60000)", R_MS / 60000, R_MS, R_MS / 60000, R_MS);
+	exec_wh(q);
+	free(q);
 	cf.dedupe_window_ms = 500LL * 86400 * 1000;
-	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
-	    "WHERE sql LIKE '%WITHOUT ROWID%' AND name = 'krenalis_dedupe'"),
-	    1);
-
 	if ((s = open_ensured(&wh)) == NULL) {
 		cf.dedupe_window_ms = 0;
 		return;
 	}
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
-	    "WHERE sql LIKE '%WITHOUT ROWID%' AND name = 'krenalis_dedupe'"),
-	    0);
+	    "WHERE name = 'krenalis_dedupe_v1'"), 0);
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
-	    "WHERE name IN ('krenalis_dedupe_bucket', "
-	    "'krenalis_dedupe_keyed')"), 1);
-	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe"),
-	    n);
+	    "WHERE name = 'krenalis_dedupe_bucket' AND tbl_name = "
+	    "'krenalis_dedupe'"), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT sum(n) FROM krenalis_dedupe"),
+	    2);
 	CHECK_INT(warehouse_begin(s), 0);
-	CHECK_INT(add(s, "aa-2", 1, &ev[0]), OUTCOME_DUPLICATE);
-	CHECK_INT(add(s, "m9", 1, &ev[1]), OUTCOME_STORED);
+	CHECK_INT(add(s, "k1", 1, &ev[0]), OUTCOME_DUPLICATE);
+	CHECK_INT(add(s, "k2", 1, &ev[1]), OUTCOME_DUPLICATE);
+	CHECK_INT(add(s, "m9", 1, &ev[2]), OUTCOME_STORED);
 	CHECK_INT(warehouse_commit(s), 0);
-	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_dedupe"),
-	    n + 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT sum(n) FROM krenalis_dedupe"),
+	    3);
 	event_release(&ev[0]);
 	event_release(&ev[1]);
+	event_release(&ev[2]);
 	warehouse_session_free(s);
 	warehouse_close(wh);
+	exec_wh("DELETE FROM krenalis_events WHERE message_id = 'm9'");
 	cf.dedupe_window_ms = 0;
+}
+
+static void
+test_dedupe_moved(void)
+{
+	dedupe_moved("CREATE TABLE krenalis_dedupe (bucket INTEGER NOT NULL, "
+	    "message_id TEXT NOT NULL, received_at INTEGER NOT NULL, PRIMARY "
+	    "KEY (bucket, message_id)) WITHOUT ROWID");
+	dedupe_moved("CREATE TABLE krenalis_dedupe (row INTEGER PRIMARY KEY, "
+	    "bucket INTEGER NOT NULL, message_id TEXT NOT NULL, received_at "
+	    "INTEGER NOT NULL); CREATE INDEX krenalis_dedupe_bucket ON "
+	    "krenalis_dedupe (bucket)");
 }
 
 int
@@ -519,6 +531,6 @@ main(void)
 	UNIT_RUN(test_rejects);
 	UNIT_RUN(test_health);
 	UNIT_RUN(test_dedupe_order);
-	UNIT_RUN(test_dedupe_migrated);
+	UNIT_RUN(test_dedupe_moved);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
 }
