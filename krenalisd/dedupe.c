@@ -8,6 +8,7 @@
 #include "dedupe.h"
 
 #define EXPIRE_MS	(5 * 60000)	/* how often old ids are dropped */
+#define PENDING_KEEP	65536		/* entries of a transaction kept */
 
 /*
  * A slot of the in-memory table, also an id added by the open
@@ -34,7 +35,6 @@ struct dedupe {
 	size_t		 count;
 	int64_t		 ids;		/* in the table, as committed */
 	int64_t		 next_row;	/* the next group's number */
-	int64_t		 committed_row;	/* next_row at the last commit */
 	struct dedupe_group open;	/* being filled: row open_row */
 	int64_t		 open_row;
 	struct slot	*pending;	/* added by the open transaction */
@@ -285,7 +285,6 @@ dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 	table_rebuild(d, (size_t)n + 1024, 0);
 	if (t->load(t->arg, d) == -1)
 		goto fail;
-	d->committed_row = d->next_row;
 	log_info("dedupe: %zu message ids within the window", d->count);
 	return d;
 fail:
@@ -315,36 +314,37 @@ row_fits(int64_t row)
 	return 0;
 }
 
-int
+void
 dedupe_load(struct dedupe *d, int64_t row, const unsigned char *ids,
     size_t len)
 {
 	struct slot	 e;
 	const char	*s;
-	size_t		 off = 0, slen;
+	size_t		 off = 0, slen, n = 0;
 	int		 rc;
 
+	/*
+	 * A row memory cannot hold is skipped; the daemon's numbers, 1 to
+	 * 2^42 - 1, never meet it.
+	 */
 	if (!row_fits(row))
-		return -1;
-	e.row = (uint64_t)row;
-	e.idx = 0;
-	while ((rc = group_next(ids, len, &off, &s, &slen)) == 1) {
-		if (e.idx == DEDUPE_GROUP_IDS - 1 && off < len) {
-			rc = -1;
-			break;
-		}
-		e.hash = id_hash(s, slen);
-		mem_add(d, e);
-		e.idx++;
-	}
-	if (rc == -1) {
-		log_warnx("dedupe: row %lld: its message ids are not a group's",
-		    (long long)row);
-		return -1;
-	}
+		return;
 	if (row >= d->next_row)
 		d->next_row = row + 1;
-	return 0;
+	e.row = (uint64_t)row;
+	while ((rc = group_next(ids, len, &off, &s, &slen)) == 1 &&
+	    n < DEDUPE_GROUP_IDS)
+		n++;
+	if (rc != 0) {
+		log_warnx("dedupe: row %lld: its message ids are not a "
+		    "group's: skipped", (long long)row);
+		return;
+	}
+	for (off = 0, e.idx = 0; group_next(ids, len, &off, &s, &slen) == 1;
+	    e.idx++) {
+		e.hash = id_hash(s, slen);
+		mem_add(d, e);
+	}
 }
 
 void
@@ -428,21 +428,37 @@ dedupe_flush(struct dedupe *d)
 	return rc;
 }
 
+/* A transaction's entries are kept; a large array, as a move's, is not. */
+static void
+pending_clear(struct dedupe *d)
+{
+	d->npending = 0;
+	if (d->pendcap > PENDING_KEEP) {
+		free(d->pending);
+		d->pending = NULL;
+		d->pendcap = 0;
+	}
+}
+
 void
 dedupe_commit(struct dedupe *d)
 {
 	d->ids += (int64_t)d->npending;
-	d->npending = 0;
-	d->committed_row = d->next_row;
+	pending_clear(d);
 }
 
+/*
+ * The row numbers the transaction took are not given again: a row it
+ * added may outlive it, should the engine have lost the transaction
+ * before its last statement, which then ran on its own.
+ */
 void
 dedupe_rollback(struct dedupe *d)
 {
 	while (d->npending > 0)
 		mem_remove(d, d->pending[--d->npending]);
+	pending_clear(d);
 	dedupe_group_clear(&d->open);
-	d->next_row = d->committed_row;
 }
 
 int

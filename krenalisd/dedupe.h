@@ -7,9 +7,10 @@
  * It has two parts.  A table of rows in the warehouse, kept by the
  * engine through struct dedupe_table, is written in the same transaction
  * as the rows it describes, so it is right after a restart or a crash.
- * A row is a group: the ids of one receivedAt (one request), up to
- * DEDUPE_GROUP_IDS of them and about DEDUPE_GROUP_BYTES, packed each as
- * its length (a varint) and its bytes.  One insert then serves the ids of
+ * A row is a group: ids of one receivedAt (a request's, or several
+ * requests' of the same millisecond), up to DEDUPE_GROUP_IDS of them and
+ * about DEDUPE_GROUP_BYTES, packed each as its length (a varint) and its
+ * bytes.  One insert then serves the ids of
  * a group, where a row per id cost the writer more than a quarter of its
  * time per event.  Rows are numbered here, in the order they are added,
  * and nothing else orders them: each insert goes at the table's end,
@@ -86,8 +87,8 @@ struct dedupe_table {
 	/*
 	 * Add the row numbered row, above every row there is, of group g in
 	 * bucket.  The number of a row rolled back, or of the last rows once
-	 * deleted, may be given again: the id is compared, so an entry of a
-	 * row gone never confirms another id.
+	 * deleted, may be given again after a restart: the id is compared,
+	 * so an entry of a row gone never confirms another id.
 	 */
 	int	 (*put)(void *arg, int64_t row, uint32_t bucket,
 		    const struct dedupe_group *g);
@@ -103,11 +104,11 @@ struct dedupe	*dedupe_open(const struct dedupe_table *, int64_t window_ms,
 void		 dedupe_free(struct dedupe *);
 
 /*
- * A row of the table, for the table's load: its number and packed ids;
- * -1, logged, when the number does not fit in memory (2^42 and above) or
- * the ids are not a group's.
+ * A row of the table, for the table's load: its number and packed ids.
+ * A row whose number does not fit in memory (2^42 and above), or whose
+ * ids are not a group's, is skipped, logged; no row is given its number.
  */
-int		 dedupe_load(struct dedupe *, int64_t row,
+void		 dedupe_load(struct dedupe *, int64_t row,
 		    const unsigned char *ids, size_t len);
 
 /* A message id and its hash, taken once for the check and the add. */

@@ -517,10 +517,10 @@ fail:
 /*
  * A warehouse made before keeps a row per dedupe id, (bucket, message_id,
  * received_at), in a table keyed by (bucket, message_id) or numbered in
- * the order added.  That table is set aside as krenalis_dedupe_v1 (with
- * its index, whose name the new table's takes), and the writer's session
- * moves the window's ids into groups (dedupe_move).  -1 with err on a
- * database error.
+ * the order added.  That table is set aside as krenalis_dedupe_v1, its
+ * index dropped (the new table's takes its name), and a session moves the
+ * window's ids into groups (dedupe_move).  -1 with err on a database
+ * error.
  */
 static int
 dedupe_set_aside(struct sqlite_wh *sw, char *err, size_t errlen)
@@ -537,14 +537,43 @@ dedupe_set_aside(struct sqlite_wh *sw, char *err, size_t errlen)
 	    "DROP INDEX IF EXISTS krenalis_dedupe_bucket; "
 	    "ALTER TABLE krenalis_dedupe RENAME TO krenalis_dedupe_v1; "
 	    "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: setting the dedupe rows aside: %s",
+		    sw->path, sqlite3_errmsg(sw->probe));
 		sqlite3_exec(sw->probe, "ROLLBACK", NULL, NULL, NULL);
-		goto fail;
+		return -1;
 	}
 	return 0;
 fail:
 	snprintf(err, errlen, "%s: setting the dedupe rows aside: %s",
 	    sw->path, sqlite3_errmsg(sw->probe));
 	return -1;
+}
+
+static struct wh_session	*sq_session_new(struct warehouse *, char *,
+				    size_t);
+static void			 sq_session_free(struct wh_session *);
+
+/*
+ * The ids set aside are moved by a session of their own, at start-up:
+ * the daemon is not a daemon yet, and a failure is the starter's to see.
+ */
+static int
+dedupe_moved(struct sqlite_wh *sw, char *err, size_t errlen)
+{
+	struct wh_session	*s;
+	int64_t			 has;
+
+	if (one_int(sw->probe, TABLE_EXISTS_SQL, "krenalis_dedupe_v1", 0,
+	    &has) == -1) {
+		snprintf(err, errlen, "%s: %s", sw->path,
+		    sqlite3_errmsg(sw->probe));
+		return -1;
+	}
+	if (has && (s = sq_session_new(&sw->wh, err, errlen)) == NULL)
+		return -1;
+	if (has)
+		sq_session_free(s);
+	return 0;
 }
 
 static int
@@ -559,6 +588,8 @@ sq_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 	if (sqlite3_exec(sw->probe, wh_sqlite_schema_sql, NULL, NULL,
 	    NULL) != SQLITE_OK)
 		goto fail;
+	if (dedupe_moved(sw, err, errlen) == -1)
+		return -1;
 	if (wh->id[0] != '\0')
 		return 0;
 	ids_new_uuid(id);
@@ -778,11 +809,10 @@ table_load(void *arg, struct dedupe *d)
 	if (sqlite3_prepare_v2(ss->db, "SELECT row, message_ids FROM "
 	    "krenalis_dedupe", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    dedupe_load(d, sqlite3_column_int64(st, 0),
-	    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st,
-	    1)) == 0)
-		;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		dedupe_load(d, sqlite3_column_int64(st, 0),
+		    sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -909,13 +939,22 @@ dedupe_move(struct sqlite_session *ss, struct sqlite_wh *sw, char *err,
 				break;
 			n++;
 		}
+		/* The reason, before the SELECT's finalize forgets it. */
+		if (rc != SQLITE_DONE)
+			snprintf(err, errlen, "%s: moving the dedupe ids: %s",
+			    sw->path, sqlite3_errmsg(ss->db));
 		sqlite3_finalize(st);
-	}
-	if (rc != SQLITE_DONE || dedupe_flush(ss->dedupe) == -1 ||
-	    sqlite3_exec(ss->db, "DROP TABLE krenalis_dedupe_v1; COMMIT",
-	    NULL, NULL, NULL) != SQLITE_OK) {
+	} else
 		snprintf(err, errlen, "%s: moving the dedupe ids: %s",
 		    sw->path, sqlite3_errmsg(ss->db));
+	if (rc == SQLITE_DONE && (dedupe_flush(ss->dedupe) == -1 ||
+	    sqlite3_exec(ss->db, "DROP TABLE krenalis_dedupe_v1; COMMIT",
+	    NULL, NULL, NULL) != SQLITE_OK)) {
+		snprintf(err, errlen, "%s: moving the dedupe ids: %s",
+		    sw->path, sqlite3_errmsg(ss->db));
+		rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_DONE) {
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 		dedupe_rollback(ss->dedupe);
 		return -1;
@@ -1190,9 +1229,15 @@ sq_commit(struct wh_session *s)
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;
 
-	take_deletes(ss);
 	if (dedupe_flush(ss->dedupe) == -1 ||
 	    dedupe_expire(ss->dedupe, timestamp_now()) == -1)
+		return -1;
+	take_deletes(ss);
+	/*
+	 * A delete that failed on a full disk or an I/O error may have
+	 * taken the whole transaction with it, which COMMIT would not say.
+	 */
+	if (sqlite3_get_autocommit(ss->db))
 		return -1;
 	sqlite3_reset(ss->st_find);
 	if (sqlite3_exec(ss->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

@@ -40,7 +40,10 @@ extern const char	wh_sqlite_insert_sql[];
  */
 extern const char	wh_sqlite_unchecked_sql[];
 
-/* INSERT INTO krenalis_dedupe: bucket, message_id, received_at. */
+/*
+ * INSERT INTO krenalis_dedupe: row, bucket, received_at, n, message_ids
+ * (a group of dedupe.h).
+ */
 extern const char	wh_sqlite_dedupe_insert_sql[];
 
 /*

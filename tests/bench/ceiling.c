@@ -167,7 +167,8 @@ run_decode(const struct payload *p, double secs)
  * lever is the writer's own settings (wh_sqlite.c): WAL, synchronous=FULL,
  * a 16 MiB cache, 32 KiB pages, SQLite's autocheckpoint every 1000 pages,
  * the DDL's CHECK constraints not evaluated (wh_sqlite_unchecked_sql),
- * the received_at index and a krenalis_dedupe row per event.  The second
+ * the received_at index and the krenalis_dedupe rows, a group of up to
+ * DEDUPE_GROUP_IDS ids each.  The second
  * is the settings the writer had before: 4 KiB pages (SQLite's default),
  * CHECKs evaluated.  A thread of checkpoints of their own, measured here
  * too once, gained nothing beside them (BENCHMARKS.md).

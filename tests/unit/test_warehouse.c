@@ -459,9 +459,9 @@ test_dedupe_order(void)
  * A warehouse made before keeps a row per dedupe id, in a table keyed by
  * (bucket, message_id) or numbered in the order added (sql makes it,
  * named krenalis_dedupe).  The ids of the window (here 500 days) move
- * into groups when the writer's session opens, and stay duplicates; one
- * of 1970 is not kept; the old table is gone and the index is the new
- * table's.
+ * into groups when the schema is ensured, before the daemon detaches, and
+ * stay duplicates; one of 1970 is not kept; the old table is gone and the
+ * index is the new table's.
  */
 static void
 dedupe_moved(const char *sql)
@@ -469,7 +469,7 @@ dedupe_moved(const char *sql)
 	struct warehouse	*wh;
 	struct wh_session	*s;
 	struct event		 ev[3];
-	char			*q;
+	char			*q, err[512];
 
 	exec_wh("DROP TABLE krenalis_dedupe");
 	exec_wh(sql);
@@ -479,12 +479,20 @@ dedupe_moved(const char *sql)
 	exec_wh(q);
 	free(q);
 	cf.dedupe_window_ms = 500LL * 86400 * 1000;
-	if ((s = open_ensured(&wh)) == NULL) {
+	if ((wh = open_wh()) == NULL) {
 		cf.dedupe_window_ms = 0;
 		return;
 	}
+	CHECK_INT(warehouse_ensure_schema(wh, err, sizeof(err)), 0);
+	warehouse_close(wh);
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'krenalis_dedupe_v1'"), 0);
+	CHECK_INT(unit_wh_int(datadir, "SELECT sum(n) FROM krenalis_dedupe"),
+	    2);
+	if ((s = open_session(&wh)) == NULL) {
+		cf.dedupe_window_ms = 0;
+		return;
+	}
 	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM sqlite_master "
 	    "WHERE name = 'krenalis_dedupe_bucket' AND tbl_name = "
 	    "'krenalis_dedupe'"), 1);
