@@ -168,12 +168,12 @@ mem_remove(struct dedupe *d, struct slot s)
 	d->count--;
 }
 
-static uint32_t
-oldest_bucket(const struct dedupe *d, int64_t now)
+uint32_t
+dedupe_oldest_bucket(int64_t window, int64_t now)
 {
-	if (d->window == 0 || now - d->window < 0)
+	if (window == 0 || now - window < 0)
 		return 0;
-	return (uint32_t)((now - d->window) / DEDUPE_BUCKET_MS);
+	return DEDUPE_BUCKET(now - window);
 }
 
 /*
@@ -191,11 +191,11 @@ void
 dedupe_group_add(struct dedupe_group *g, const char *id, size_t len,
     int64_t at)
 {
-	size_t	v = len;
+	size_t	v = len, need = g->len + len + 10;	/* 10: a varint */
 
-	if (g->len + len + 10 > g->cap) {
-		g->cap = g->len + len + 10 > DEDUPE_GROUP_BYTES + 10 ?
-		    g->len + len + 10 : DEDUPE_GROUP_BYTES + 10;
+	if (need > g->cap) {
+		g->cap = need > DEDUPE_GROUP_BYTES + 10 ? need :
+		    DEDUPE_GROUP_BYTES + 10;
 		g->ids = xreallocarray(g->ids, g->cap, 1);
 	}
 	do {
@@ -277,7 +277,8 @@ dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 	d->window = window;
 	d->expired_at = now;
 	d->next_row = 1;
-	if ((window != 0 && t->drop(t->arg, oldest_bucket(d, now), &first,
+	if ((window != 0 && t->drop(t->arg, dedupe_oldest_bucket(window, now),
+	    &first,
 	    &dropped) == -1) ||
 	    (n = t->count(t->arg)) == -1)
 		goto fail;
@@ -318,9 +319,9 @@ void
 dedupe_load(struct dedupe *d, int64_t row, const unsigned char *ids,
     size_t len)
 {
-	struct slot	 e;
+	struct slot	 e[DEDUPE_GROUP_IDS];
 	const char	*s;
-	size_t		 off = 0, slen, n = 0;
+	size_t		 off = 0, slen, i, n = 0;
 	int		 rc;
 
 	/*
@@ -331,20 +332,20 @@ dedupe_load(struct dedupe *d, int64_t row, const unsigned char *ids,
 		return;
 	if (row >= d->next_row)
 		d->next_row = row + 1;
-	e.row = (uint64_t)row;
 	while ((rc = group_next(ids, len, &off, &s, &slen)) == 1 &&
-	    n < DEDUPE_GROUP_IDS)
+	    n < DEDUPE_GROUP_IDS) {
+		e[n].hash = id_hash(s, slen);
+		e[n].row = (uint64_t)row;
+		e[n].idx = n;
 		n++;
+	}
 	if (rc != 0) {
 		log_warnx("dedupe: row %lld: its message ids are not a "
 		    "group's: skipped", (long long)row);
 		return;
 	}
-	for (off = 0, e.idx = 0; group_next(ids, len, &off, &s, &slen) == 1;
-	    e.idx++) {
-		e.hash = id_hash(s, slen);
-		mem_add(d, e);
-	}
+	for (i = 0; i < n; i++)
+		mem_add(d, e[i]);
 }
 
 void
@@ -422,8 +423,7 @@ dedupe_flush(struct dedupe *d)
 
 	if (d->open.n == 0)
 		return 0;
-	rc = d->table->put(d->table->arg, d->open_row,
-	    (uint32_t)(d->open.at / DEDUPE_BUCKET_MS), &d->open);
+	rc = d->table->put(d->table->arg, d->open_row, &d->open);
 	dedupe_group_clear(&d->open);
 	return rc;
 }
@@ -474,7 +474,7 @@ dedupe_expire(struct dedupe *d, int64_t now)
 	if (dedupe_flush(d) == -1)
 		return -1;
 	/* Keep one bucket more than the window needs: bucket edges. */
-	oldest = oldest_bucket(d, now);
+	oldest = dedupe_oldest_bucket(d->window, now);
 	oldest = oldest > 0 ? oldest - 1 : 0;
 	if (d->table->drop(d->table->arg, oldest, &first, &dropped) == -1)
 		return -1;

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #define DEDUPE_BUCKET_MS	60000
+#define DEDUPE_BUCKET(ms)	((uint32_t)((ms) / DEDUPE_BUCKET_MS))
 #define DEDUPE_GROUP_IDS	64
 #define DEDUPE_GROUP_BYTES	8192
 
@@ -85,13 +86,13 @@ struct dedupe_table {
 	int	 (*find)(void *arg, int64_t row, int64_t *at,
 		    const unsigned char **ids, size_t *len);
 	/*
-	 * Add the row numbered row, above every row there is, of group g in
-	 * bucket.  The number of a row rolled back, or of the last rows once
-	 * deleted, may be given again after a restart: the id is compared,
-	 * so an entry of a row gone never confirms another id.
+	 * Add the row numbered row, above every row there is, of group g,
+	 * in the bucket DEDUPE_BUCKET(g->at).  The number of a row rolled
+	 * back, or of the last rows once deleted, may be given again after a
+	 * restart: the id is compared, so an entry of a row gone never
+	 * confirms another id.
 	 */
-	int	 (*put)(void *arg, int64_t row, uint32_t bucket,
-		    const struct dedupe_group *g);
+	int	 (*put)(void *arg, int64_t row, const struct dedupe_group *g);
 };
 
 /*
@@ -102,6 +103,12 @@ struct dedupe_table {
 struct dedupe	*dedupe_open(const struct dedupe_table *, int64_t window_ms,
 		    int64_t now);
 void		 dedupe_free(struct dedupe *);
+
+/*
+ * The oldest bucket within window_ms before now: 0 when the window is
+ * forever (0) or reaches before 1970.
+ */
+uint32_t	 dedupe_oldest_bucket(int64_t window_ms, int64_t now);
 
 /*
  * A row of the table, for the table's load: its number and packed ids.

@@ -338,6 +338,17 @@ wh_sqlite_bind_event(sqlite3_stmt *st, const struct event *ev)
 	return rc;
 }
 
+void
+wh_sqlite_bind_dedupe(sqlite3_stmt *st, int64_t row,
+    const struct dedupe_group *g)
+{
+	sqlite3_bind_int64(st, 1, row);
+	sqlite3_bind_int64(st, 2, DEDUPE_BUCKET(g->at));
+	sqlite3_bind_int64(st, 3, g->at);
+	sqlite3_bind_int64(st, 4, g->n);
+	sqlite3_bind_blob(st, 5, g->ids, (int)g->len, SQLITE_STATIC);
+}
+
 /* Bind a text parameter, or NULL when s is NULL. */
 static int
 bind_str(sqlite3_stmt *st, int i, const char *s)
@@ -553,6 +564,64 @@ static struct wh_session	*sq_session_new(struct warehouse *, char *,
 				    size_t);
 static void			 sq_session_free(struct wh_session *);
 
+/* The reason a move failed, before a finalize or ROLLBACK forgets it. */
+static void
+move_error(struct sqlite_wh *sw, struct sqlite_session *ss, char *err,
+    size_t errlen)
+{
+	snprintf(err, errlen, "%s: moving the dedupe ids: %s", sw->path,
+	    sqlite3_errmsg(ss->db));
+}
+
+/*
+ * Move the window's ids of a table set aside (dedupe_set_aside) into
+ * groups with the session ss of sw, oldest first, in one transaction with
+ * that table's drop.
+ */
+static int
+dedupe_move(struct sqlite_wh *sw, struct sqlite_session *ss, char *err,
+    size_t errlen)
+{
+	struct dedupe_id	 id;
+	sqlite3_stmt		*st = NULL;
+	int64_t			 n = 0;
+	int			 rc = SQLITE_ERROR;
+
+	if (sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) == SQLITE_OK && sqlite3_prepare_v2(ss->db, "SELECT "
+	    "message_id, received_at FROM krenalis_dedupe_v1 WHERE bucket >= ? "
+	    "ORDER BY bucket, received_at", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, dedupe_oldest_bucket(sw->window,
+		    timestamp_now()));
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			dedupe_id(&id, (const char *)sqlite3_column_text(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0));
+			if (dedupe_add(ss->dedupe, &id,
+			    sqlite3_column_int64(st, 1)) == -1)
+				break;
+			n++;
+		}
+		if (rc == SQLITE_DONE && dedupe_flush(ss->dedupe) == -1)
+			rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_DONE)
+		move_error(sw, ss, err, errlen);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE && sqlite3_exec(ss->db, "DROP TABLE "
+	    "krenalis_dedupe_v1; COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		move_error(sw, ss, err, errlen);
+		rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_DONE) {
+		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+		dedupe_rollback(ss->dedupe);
+		return -1;
+	}
+	dedupe_commit(ss->dedupe);
+	log_info("store: %s: %lld dedupe ids moved", sw->path, (long long)n);
+	return 0;
+}
+
 /*
  * The ids set aside are moved by a session of their own, at start-up:
  * the daemon is not a daemon yet, and a failure is the starter's to see.
@@ -562,6 +631,7 @@ dedupe_moved(struct sqlite_wh *sw, char *err, size_t errlen)
 {
 	struct wh_session	*s;
 	int64_t			 has;
+	int			 rc;
 
 	if (one_int(sw->probe, TABLE_EXISTS_SQL, "krenalis_dedupe_v1", 0,
 	    &has) == -1) {
@@ -569,11 +639,15 @@ dedupe_moved(struct sqlite_wh *sw, char *err, size_t errlen)
 		    sqlite3_errmsg(sw->probe));
 		return -1;
 	}
-	if (has && (s = sq_session_new(&sw->wh, err, errlen)) == NULL)
+	if (!has)
+		return 0;
+	log_info("store: %s: moving the dedupe ids of the window into groups, "
+	    "in one transaction", sw->path);
+	if ((s = sq_session_new(&sw->wh, err, errlen)) == NULL)
 		return -1;
-	if (has)
-		sq_session_free(s);
-	return 0;
+	rc = dedupe_move(sw, (struct sqlite_session *)s, err, errlen);
+	sq_session_free(s);
+	return rc;
 }
 
 static int
@@ -842,18 +916,13 @@ table_find(void *arg, int64_t row, int64_t *at, const unsigned char **ids,
 }
 
 static int
-table_put(void *arg, int64_t row, uint32_t bucket,
-    const struct dedupe_group *g)
+table_put(void *arg, int64_t row, const struct dedupe_group *g)
 {
 	struct sqlite_session	*ss = arg;
 	int			 rc;
 
 	sqlite3_reset(ss->st_put);
-	sqlite3_bind_int64(ss->st_put, 1, row);
-	sqlite3_bind_int64(ss->st_put, 2, bucket);
-	sqlite3_bind_int64(ss->st_put, 3, g->at);
-	sqlite3_bind_int64(ss->st_put, 4, g->n);
-	sqlite3_bind_blob(ss->st_put, 5, g->ids, (int)g->len, SQLITE_STATIC);
+	wh_sqlite_bind_dedupe(ss->st_put, row, g);
 	rc = sqlite3_step(ss->st_put);
 	sqlite3_reset(ss->st_put);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -899,73 +968,6 @@ sq_session_free(struct wh_session *s)
 	sqlite3_finalize(ss->st_delete);
 	sqlite3_close(ss->db);
 	free(ss);
-}
-
-/*
- * Move the window's ids of a table set aside (dedupe_set_aside) into
- * groups, oldest first, in one transaction with that table's drop.
- */
-static int
-dedupe_move(struct sqlite_session *ss, struct sqlite_wh *sw, char *err,
-    size_t errlen)
-{
-	struct dedupe_id	 id;
-	sqlite3_stmt		*st;
-	int64_t			 has, oldest = 0, n = 0;
-	int			 rc;
-
-	if (one_int(ss->db, TABLE_EXISTS_SQL, "krenalis_dedupe_v1", 0,
-	    &has) == -1)
-		goto fail;
-	if (!has)
-		return 0;
-	if (sw->window != 0 && timestamp_now() > sw->window)
-		oldest = (timestamp_now() - sw->window) / DEDUPE_BUCKET_MS;
-	log_info("store: %s: moving the dedupe ids of the window into groups, "
-	    "in one transaction", sw->path);
-	if (sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		goto fail;
-	rc = sqlite3_prepare_v2(ss->db, "SELECT message_id, received_at FROM "
-	    "krenalis_dedupe_v1 WHERE bucket >= ? ORDER BY bucket, "
-	    "received_at", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, oldest);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			dedupe_id(&id, (const char *)sqlite3_column_text(st, 0),
-			    (size_t)sqlite3_column_bytes(st, 0));
-			if (dedupe_add(ss->dedupe, &id,
-			    sqlite3_column_int64(st, 1)) == -1)
-				break;
-			n++;
-		}
-		/* The reason, before the SELECT's finalize forgets it. */
-		if (rc != SQLITE_DONE)
-			snprintf(err, errlen, "%s: moving the dedupe ids: %s",
-			    sw->path, sqlite3_errmsg(ss->db));
-		sqlite3_finalize(st);
-	} else
-		snprintf(err, errlen, "%s: moving the dedupe ids: %s",
-		    sw->path, sqlite3_errmsg(ss->db));
-	if (rc == SQLITE_DONE && (dedupe_flush(ss->dedupe) == -1 ||
-	    sqlite3_exec(ss->db, "DROP TABLE krenalis_dedupe_v1; COMMIT",
-	    NULL, NULL, NULL) != SQLITE_OK)) {
-		snprintf(err, errlen, "%s: moving the dedupe ids: %s",
-		    sw->path, sqlite3_errmsg(ss->db));
-		rc = SQLITE_ERROR;
-	}
-	if (rc != SQLITE_DONE) {
-		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
-		dedupe_rollback(ss->dedupe);
-		return -1;
-	}
-	dedupe_commit(ss->dedupe);
-	log_info("store: %s: %lld dedupe ids moved", sw->path, (long long)n);
-	return 0;
-fail:
-	snprintf(err, errlen, "%s: moving the dedupe ids: %s", sw->path,
-	    sqlite3_errmsg(ss->db));
-	return -1;
 }
 
 static struct wh_session *
@@ -1015,10 +1017,6 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    timestamp_now())) == NULL) {
 		snprintf(err, errlen, "dedupe index: %s",
 		    sqlite3_errmsg(ss->db));
-		sq_session_free(&ss->s);
-		return NULL;
-	}
-	if (dedupe_move(ss, sw, err, errlen) == -1) {
 		sq_session_free(&ss->s);
 		return NULL;
 	}

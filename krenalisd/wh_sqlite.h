@@ -6,8 +6,11 @@
 #ifndef WH_SQLITE_H
 #define WH_SQLITE_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
+struct dedupe_group;
 struct event;
 
 /*
@@ -52,5 +55,12 @@ extern const char	wh_sqlite_dedupe_insert_sql[];
  * SQLITE_OK or the first sqlite3_bind_* error.
  */
 int	wh_sqlite_bind_event(sqlite3_stmt *, const struct event *ev);
+
+/*
+ * Bind every parameter of wh_sqlite_dedupe_insert_sql: the row numbered
+ * row of the group g, bound SQLITE_STATIC.
+ */
+void	wh_sqlite_bind_dedupe(sqlite3_stmt *, int64_t row,
+	    const struct dedupe_group *g);
 
 #endif

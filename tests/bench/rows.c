@@ -10,6 +10,7 @@
 #include "jsonscan.h"
 #include "timestamp.h"
 #include "xmalloc.h"
+#include "wh_sqlite.h"
 #include "rows.h"
 
 struct event *
@@ -103,11 +104,7 @@ rows_dedupe_flush(sqlite3_stmt *st, struct dedupe_group *g, int64_t *row)
 	if (g->n == 0)
 		return;
 	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, (*row)++);
-	sqlite3_bind_int64(st, 2, g->at / DEDUPE_BUCKET_MS);
-	sqlite3_bind_int64(st, 3, g->at);
-	sqlite3_bind_int64(st, 4, g->n);
-	sqlite3_bind_blob(st, 5, g->ids, (int)g->len, SQLITE_STATIC);
+	wh_sqlite_bind_dedupe(st, (*row)++, g);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		errx(1, "dedupe insert: %s",
 		    sqlite3_errmsg(sqlite3_db_handle(st)));

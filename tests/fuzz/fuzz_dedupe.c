@@ -111,14 +111,12 @@ row_add(int64_t num, int64_t at, int n, const unsigned char *ids,
 }
 
 static int
-t_put(void *arg, int64_t num, uint32_t bucket, const struct dedupe_group *g)
+t_put(void *arg, int64_t num, const struct dedupe_group *g)
 {
 	if (nrows > 0 && num <= rows[nrows - 1].num)
 		fail("a row number not above the last");
 	if (g->n < 1 || g->n > DEDUPE_GROUP_IDS)
 		fail("a group's size out of range");
-	if (bucket != (uint32_t)(g->at / DEDUPE_BUCKET_MS))
-		fail("a group in the wrong bucket");
 	row_add(num, g->at, g->n, g->ids, g->len);
 	return 0;
 }

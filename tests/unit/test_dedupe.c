@@ -105,14 +105,14 @@ t_find(void *arg, int64_t num, int64_t *at, const unsigned char **ids,
 }
 
 static int
-t_put(void *arg, int64_t num, uint32_t bucket, const struct dedupe_group *g)
+t_put(void *arg, int64_t num, const struct dedupe_group *g)
 {
 	struct row	*r = &rows[nrows];
 
 	(void)arg;
 	CHECK(nrows < NROWS);
 	r->num = num;
-	r->bucket = bucket;
+	r->bucket = DEDUPE_BUCKET(g->at);
 	r->at = g->at;
 	r->n = g->n;
 	r->ids = malloc(g->len);
@@ -405,7 +405,7 @@ test_row_range(void)
 
 	table_clear();
 	dedupe_group_add(&g, "big", 3, T0);
-	t_put(NULL, (int64_t)1 << 42, T0 / MIN, &g);
+	t_put(NULL, (int64_t)1 << 42, &g);
 	d = dedupe_open(&table, 0, T0);
 	CHECK(d != NULL);
 	CHECK(gone(d, "big", T0));
@@ -415,7 +415,7 @@ test_row_range(void)
 	dedupe_free(d);
 
 	table_clear();
-	t_put(NULL, ((int64_t)1 << 42) - 1, T0 / MIN, &g);
+	t_put(NULL, ((int64_t)1 << 42) - 1, &g);
 	d = dedupe_open(&table, 0, T0);
 	/* Memory kept the whole number: that row is the one read. */
 	CHECK_INT(seen(d, "big", T0, &n), 1);
@@ -427,15 +427,15 @@ test_row_range(void)
 
 	/* A length past the bytes, and more than DEDUPE_GROUP_IDS ids. */
 	table_clear();
-	t_put(NULL, 7, T0 / MIN, &g);
+	t_put(NULL, 7, &g);
 	rows[0].ids[0] = 9;
 	dedupe_group_clear(&g);
 	for (n = 0; n < DEDUPE_GROUP_IDS + 1; n++)
 		dedupe_group_add(&g, "x", 1, T0);
-	t_put(NULL, 8, T0 / MIN, &g);
+	t_put(NULL, 8, &g);
 	dedupe_group_clear(&g);
 	dedupe_group_add(&g, "y", 1, T0);
-	t_put(NULL, 9, T0 / MIN, &g);
+	t_put(NULL, 9, &g);
 	d = dedupe_open(&table, 0, T0);
 	CHECK(gone(d, "big", T0));
 	CHECK(gone(d, "x", T0));
