@@ -44,8 +44,8 @@ struct dedupe {
 };
 
 /* A 48-bit hash of the id (never 0). */
-static uint64_t
-id_hash(const char *s, size_t len)
+uint64_t
+dedupe_hash(const char *s, size_t len)
 {
 	uint64_t	h = 0x9e3779b97f4a7c15ULL ^ len;
 	size_t		i;
@@ -334,7 +334,7 @@ dedupe_load(struct dedupe *d, int64_t row, const unsigned char *ids,
 		d->next_row = row + 1;
 	while ((rc = group_next(ids, len, &off, &s, &slen)) == 1 &&
 	    n < DEDUPE_GROUP_IDS) {
-		e[n].hash = id_hash(s, slen);
+		e[n].hash = dedupe_hash(s, slen);
 		e[n].row = (uint64_t)row;
 		e[n].idx = n;
 		n++;
@@ -349,11 +349,18 @@ dedupe_load(struct dedupe *d, int64_t row, const unsigned char *ids,
 }
 
 void
-dedupe_id(struct dedupe_id *id, const char *s, size_t len)
+dedupe_id(struct dedupe_id *id, const char *s, size_t len, uint64_t hash)
 {
 	id->s = s;
 	id->len = len;
-	id->hash = id_hash(s, len);
+	id->hash = hash != 0 ? hash : dedupe_hash(s, len);
+}
+
+void
+dedupe_prefetch(const struct dedupe *d, uint64_t hash)
+{
+	if (d->slots != NULL)
+		__builtin_prefetch(&d->slots[hash & d->mask]);
 }
 
 int

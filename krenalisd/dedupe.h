@@ -118,13 +118,31 @@ uint32_t	 dedupe_oldest_bucket(int64_t window_ms, int64_t now);
 void		 dedupe_load(struct dedupe *, int64_t row,
 		    const unsigned char *ids, size_t len);
 
-/* A message id and its hash, taken once for the check and the add. */
+/*
+ * The hash of a message id (never 0).  It is a pure function of the id:
+ * a thread that decodes the event can take it, so that the writer does
+ * not.
+ */
+uint64_t	 dedupe_hash(const char *s, size_t len);
+
+/*
+ * A message id and its hash, taken once for the check and the add; hash
+ * is dedupe_hash's of s, or 0 to have it taken here.
+ */
 struct dedupe_id {
 	const char	*s;
 	size_t		 len;
 	uint64_t	 hash;
 };
-void		 dedupe_id(struct dedupe_id *, const char *s, size_t len);
+void		 dedupe_id(struct dedupe_id *, const char *s, size_t len,
+		    uint64_t hash);
+
+/*
+ * Start bringing into the cache the place where dedupe_seen looks for
+ * the id of this hash first: the writer asks it a few events ahead, so
+ * that the lookup of a large table does not wait for memory.
+ */
+void		 dedupe_prefetch(const struct dedupe *, uint64_t hash);
 
 /*
  * Whether id was stored within the window before received_at: 1 yes,

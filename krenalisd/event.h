@@ -240,6 +240,11 @@ struct event {
 	const char		*event;
 	const char		*group_id;
 	const char		*message_id;
+	/*
+	 * dedupe_hash of message_id, taken by the HTTP thread that decoded
+	 * a request's event (so that the writer does not), or 0.
+	 */
+	uint64_t		 message_id_hash;
 	const char		*name;
 	const char		*properties;	/* compact JSON or NULL */
 	size_t			 properties_len;

@@ -10,7 +10,6 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "hash.h"
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "batch.h"
@@ -18,6 +17,7 @@
 #include "config.h"
 #include "counters.h"
 #include "debugger.h"
+#include "dedupe.h"
 #include "ipaddr.h"
 #include "ingest.h"
 #include "jsonscan.h"
@@ -614,18 +614,18 @@ struct idset {
 	size_t		  mask;
 };
 
-/* Add id; 1 when it was already there. */
+/* Add the id of the decoded event ev; 1 when it was already there. */
 static int
-idset_add(struct idset *set, const char *id)
+idset_add(struct idset *set, const struct event *ev)
 {
-	size_t	i = hash_bytes(id, strlen(id)) & set->mask;
+	size_t	i = ev->message_id_hash & set->mask;
 
 	while (set->ids[i] != NULL) {
-		if (strcmp(set->ids[i], id) == 0)
+		if (strcmp(set->ids[i], ev->message_id) == 0)
 			return 1;
 		i = (i + 1) & set->mask;
 	}
-	set->ids[i] = id;
+	set->ids[i] = ev->message_id;
 	return 0;
 }
 
@@ -719,7 +719,10 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 			nrejected++;
 			continue;
 		}
-		be->dup_in_request = idset_add(&set, be->ev.message_id);
+		/* Its hash serves the set, and the writer's dedupe index. */
+		be->ev.message_id_hash = dedupe_hash(be->ev.message_id,
+		    be->ev.len[EVENT_STR_MESSAGE_ID]);
+		be->dup_in_request = idset_add(&set, &be->ev);
 		pipeline_evaluate(&b, i, src);
 	}
 	/* Tokens of rejected events are given back (§10). */

@@ -199,6 +199,13 @@ warehouse_add(struct wh_session *s, const struct event *ev, int store,
 	return s->wh->engine->add(s, ev, store, outcome);
 }
 
+void
+warehouse_prefetch(struct wh_session *s, const struct event *ev)
+{
+	if (s->wh->engine->prefetch != NULL)
+		s->wh->engine->prefetch(s, ev);
+}
+
 int
 warehouse_outbox_add(struct wh_session *s, const struct event *ev,
     const enum outcome *outcome, const struct wh_outbox *rows, size_t n)

@@ -162,6 +162,9 @@ struct wh_engine {
 			    const struct wh_reject *);
 	int		 (*add)(struct wh_session *, const struct event *,
 			    int store, enum outcome *);
+	/* See warehouse_prefetch; NULL when there is nothing to do. */
+	void		 (*prefetch)(struct wh_session *,
+			    const struct event *);
 	int		 (*outbox_add)(struct wh_session *,
 			    const struct event *, const enum outcome *,
 			    const struct wh_outbox *rows, size_t n);
@@ -337,6 +340,12 @@ int		 warehouse_reject(struct wh_session *,
  */
 int		 warehouse_add(struct wh_session *, const struct event *ev,
 		    int store, enum outcome *outcome);
+
+/*
+ * A hint that warehouse_add will be asked about ev soon: an engine may
+ * start loading what its duplicate check of ev reads.
+ */
+void		 warehouse_prefetch(struct wh_session *, const struct event *ev);
 
 /*
  * Add the n outbox rows of the valid event ev, which warehouse_add has

@@ -595,7 +595,7 @@ dedupe_move(struct sqlite_wh *sw, struct sqlite_session *ss, char *err,
 		    timestamp_now()));
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			dedupe_id(&id, (const char *)sqlite3_column_text(st, 0),
-			    (size_t)sqlite3_column_bytes(st, 0));
+			    (size_t)sqlite3_column_bytes(st, 0), 0);
 			if (dedupe_add(ss->dedupe, &id,
 			    sqlite3_column_int64(st, 1)) == -1)
 				break;
@@ -1080,7 +1080,8 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 	int			 rc;
 
-	dedupe_id(&ss->id, ev->message_id, ev->len[EVENT_STR_MESSAGE_ID]);
+	dedupe_id(&ss->id, ev->message_id, ev->len[EVENT_STR_MESSAGE_ID],
+	    ev->message_id_hash);
 	if ((rc = dedupe_seen(ss->dedupe, &ss->id, ev->received_at)) != 0) {
 		if (rc == 1)
 			*outcome = OUTCOME_DUPLICATE;
@@ -1096,6 +1097,15 @@ sq_add(struct wh_session *s, const struct event *ev, int store,
 	if (rc != SQLITE_DONE)
 		return -1;
 	return dedupe_add(ss->dedupe, &ss->id, ev->received_at);
+}
+
+static void
+sq_prefetch(struct wh_session *s, const struct event *ev)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+
+	if (ev->message_id_hash != 0)
+		dedupe_prefetch(ss->dedupe, ev->message_id_hash);
 }
 
 /*
@@ -1136,7 +1146,7 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 		return 0;
 	if (ss->id.s != ev->message_id)
 		dedupe_id(&ss->id, ev->message_id,
-		    ev->len[EVENT_STR_MESSAGE_ID]);
+		    ev->len[EVENT_STR_MESSAGE_ID], ev->message_id_hash);
 	return dedupe_add(ss->dedupe, &ss->id, ev->received_at);
 }
 
@@ -1568,6 +1578,7 @@ const struct wh_engine wh_sqlite = {
 	.begin = sq_begin,
 	.reject = sq_reject,
 	.add = sq_add,
+	.prefetch = sq_prefetch,
 	.outbox_add = sq_outbox_add,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

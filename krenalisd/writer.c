@@ -265,6 +265,20 @@ untally_duplicates(struct writer_conn *c, struct batchq *q)
 }
 
 /*
+ * The duplicate check of an event reads memory that a large dedupe index
+ * has in no cache: it is asked for this many events ahead, so that the
+ * wait overlaps the inserts of the events before.
+ */
+#define PREFETCH_AHEAD	4
+
+static void
+prefetch(struct writer_conn *c, struct batch *b, size_t i)
+{
+	if (i < b->n && b->events[i].valid && !b->events[i].dup_in_request)
+		warehouse_prefetch(c->session, &b->events[i].ev);
+}
+
+/*
  * Write one batch inside the open transaction: rejects to quarantine,
  * duplicates settled, stored rows inserted (spec/pipelines.md §5 steps
  * 3-4), events queued for destinations.  Return -1 on a database error.
@@ -276,8 +290,11 @@ write_batch(struct writer_conn *c, struct batch *b)
 	struct wh_reject	 r;
 	size_t			 i;
 
+	for (i = 0; i < PREFETCH_AHEAD; i++)
+		prefetch(c, b, i);
 	for (i = 0; i < b->n; i++) {
 		be = &b->events[i];
+		prefetch(c, b, i + PREFETCH_AHEAD);
 		if (!be->valid) {
 			be->outcome = OUTCOME_REJECTED;
 			r.received_at = be->ev.received_at_text;

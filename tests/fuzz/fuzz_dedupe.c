@@ -138,7 +138,7 @@ seen(struct dedupe *d, const char *s, size_t len)
 	struct dedupe_id	id;
 	int			rc;
 
-	dedupe_id(&id, s, len);
+	dedupe_id(&id, s, len, 0);
 	if ((rc = dedupe_seen(d, &id, T0)) == -1)
 		fail("dedupe_seen failed on a table that does not fail");
 	return rc;
@@ -242,7 +242,7 @@ as_ids(const uint8_t *data, size_t size)
 			continue;
 		if (seen(d, s[i], len[i]))
 			fail("an id not yet added is seen");
-		dedupe_id(&id, s[i], len[i]);
+		dedupe_id(&id, s[i], len[i], 0);
 		if (dedupe_add(d, &id, T0) == -1)
 			fail("dedupe_add failed on a table that does not fail");
 		if (!seen(d, s[i], len[i]))

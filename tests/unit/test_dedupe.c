@@ -153,7 +153,7 @@ seen(struct dedupe *d, const char *s, int64_t received, int *nfinds)
 	struct dedupe_id	id;
 	int			rc;
 
-	dedupe_id(&id, s, strlen(s));
+	dedupe_id(&id, s, strlen(s), 0);
 	finds = 0;
 	rc = dedupe_seen(d, &id, received);
 	*nfinds = finds;
@@ -174,7 +174,7 @@ add(struct dedupe *d, const char *s, int64_t received)
 {
 	struct dedupe_id	id;
 
-	dedupe_id(&id, s, strlen(s));
+	dedupe_id(&id, s, strlen(s), 0);
 	CHECK_INT(dedupe_add(d, &id, received), 0);
 }
 
@@ -420,7 +420,7 @@ test_row_range(void)
 	/* Memory kept the whole number: that row is the one read. */
 	CHECK_INT(seen(d, "big", T0, &n), 1);
 	CHECK(found_row == ((int64_t)1 << 42) - 1);
-	dedupe_id(&id, "next", 4);
+	dedupe_id(&id, "next", 4, 0);
 	CHECK_INT(dedupe_add(d, &id, T0), -1);
 	dedupe_rollback(d);
 	dedupe_free(d);
