@@ -86,6 +86,9 @@ struct dstate {
 	int64_t			*undeleted;	/* delivered, still queued */
 	size_t			 nundeleted;
 	int			 undeleted_late;	/* a delete failed */
+	struct wh_delete	*del;		/* handed to the writer: */
+	int64_t			*deleting;	/* its rows */
+	size_t			 ndeleting;
 	int			 kept;		/* in the new snapshot */
 
 	/* Status, under the thread's mutex. */
@@ -565,32 +568,63 @@ cmp_int64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The delete handed over ended with rc: its rows go, or back. */
+static void
+delete_ended(struct dstate *ds, int rc)
+{
+	if (rc == 0) {
+		release_rows(ds, ds->ndeleting);
+		ds->undeleted_late = 0;
+	} else {
+		ds->undeleted = xreallocarray(ds->undeleted,
+		    ds->nundeleted + ds->ndeleting, sizeof(*ds->undeleted));
+		memcpy(ds->undeleted + ds->nundeleted, ds->deleting,
+		    ds->ndeleting * sizeof(*ds->deleting));
+		ds->nundeleted += ds->ndeleting;
+	}
+	free(ds->deleting);
+	ds->deleting = NULL;
+	ds->ndeleting = 0;
+	ds->del = NULL;
+}
+
 /*
  * Delete the delivered rows of ds in one transaction for all the requests
  * that ended since the last (the writer's, with SQLite), in seq order,
- * which makes runs of the rows queued one after the other.  Rows whose
+ * which makes runs of the rows queued one after the other.  A delete
+ * handed to the writer is not waited for: its rows are held until it
+ * ends, and those delivered meanwhile wait for the next.  Rows whose
  * delete failed (the warehouse was busy) are kept, and held, until one
  * succeeds, so that they are not read and sent again.
  */
 static void
 delete_rows(struct sthread *t, struct dstate *ds)
 {
-	if (ds->nundeleted == 0)
-		return;
-	qsort(ds->undeleted, ds->nundeleted, sizeof(*ds->undeleted),
-	    cmp_int64);
-	if (warehouse_outbox_delete(t->ob, ds->undeleted,
-	    ds->nundeleted) == -1) {
-		if (!ds->undeleted_late)
-			log_warnx("sender: destination \"%s\": cannot delete "
-			    "delivered events from the queue, will try again: "
-			    "%s", ds->d->name, warehouse_outbox_error(t->ob));
-		ds->undeleted_late = 1;
-		return;
+	int	rc = 0;
+
+	if (ds->del != NULL) {
+		if ((rc = warehouse_outbox_deleted(t->ob, ds->del, 0)) == 1)
+			return;
+		delete_ended(ds, rc);
 	}
-	release_rows(ds, ds->nundeleted);
-	ds->nundeleted = 0;
-	ds->undeleted_late = 0;
+	if (rc == 0 && ds->nundeleted > 0) {
+		qsort(ds->undeleted, ds->nundeleted, sizeof(*ds->undeleted),
+		    cmp_int64);
+		ds->deleting = ds->undeleted;
+		ds->ndeleting = ds->nundeleted;
+		ds->undeleted = NULL;
+		ds->nundeleted = 0;
+		if ((rc = warehouse_outbox_delete(t->ob, ds->deleting,
+		    ds->ndeleting, &ds->del)) == 1)
+			return;
+		delete_ended(ds, rc);
+	}
+	if (rc == -1 && !ds->undeleted_late) {
+		log_warnx("sender: destination \"%s\": cannot delete "
+		    "delivered events from the queue, will try again: %s",
+		    ds->d->name, warehouse_outbox_error(t->ob));
+		ds->undeleted_late = 1;
+	}
 }
 
 /*
@@ -908,6 +942,10 @@ dstate_free(struct sthread *t, struct dstate *ds)
 		TAILQ_REMOVE(&ds->retries, dl, entry);
 		delivery_free(dl);
 	}
+	/* A delete handed over borrows its rows until it ends. */
+	if (ds->del != NULL)
+		warehouse_outbox_deleted(t->ob, ds->del, 1);
+	free(ds->deleting);
 	rows_free(ds->pending, ds->npending);
 	slab_unref(ds->slab);
 	free(ds->undeleted);
@@ -1088,7 +1126,8 @@ sender_main(void *arg)
 		}
 		for (i = 0; i < t->nds; i++) {
 			delete_rows(t, t->ds[i]);
-			if (t->ds[i]->nundeleted > 0 && wait > IDLE_MS / 10)
+			if ((t->ds[i]->nundeleted > 0 ||
+			    t->ds[i]->del != NULL) && wait > IDLE_MS / 10)
 				wait = IDLE_MS / 10;
 		}
 		pthread_mutex_lock(&t->mtx);

@@ -275,9 +275,18 @@ warehouse_outbox_next(struct wh_outbox_conn *ob, const char *dest_id,
 }
 
 int
-warehouse_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
+warehouse_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
+    struct wh_delete **del)
 {
-	return ob->wh->engine->outbox_delete(ob, seq, n);
+	*del = NULL;
+	return ob->wh->engine->outbox_delete(ob, seq, n, del);
+}
+
+int
+warehouse_outbox_deleted(struct wh_outbox_conn *ob, struct wh_delete *del,
+    int wait)
+{
+	return ob->wh->engine->outbox_deleted(ob, del, wait);
 }
 
 int

@@ -33,6 +33,7 @@
 
 struct config;
 struct event;
+struct wh_delete;		/* see warehouse_outbox_delete */
 
 /*
  * A quarantine row (§15), as the writer adds it and as warehouse_rejects
@@ -200,7 +201,10 @@ struct wh_engine {
 			    void (*fn)(void *, const struct wh_outbox_row *),
 			    void *arg);
 	int		 (*outbox_delete)(struct wh_outbox_conn *,
-			    const int64_t *seq, size_t n);
+			    const int64_t *seq, size_t n, struct wh_delete **);
+	/* NULL when outbox_delete never answers 1. */
+	int		 (*outbox_deleted)(struct wh_outbox_conn *,
+			    struct wh_delete *, int wait);
 	int		 (*outbox_fail)(struct wh_outbox_conn *,
 			    const int64_t *seq, size_t n, int64_t failed_at,
 			    const char *reason, int attempts);
@@ -401,12 +405,25 @@ int		 warehouse_outbox_next(struct wh_outbox_conn *,
 		    void (*fn)(void *, const struct wh_outbox_row *),
 		    void *arg);
 /*
- * Delete the n delivered rows of sequences seq, in one transaction: the
- * connection's own, or, with an engine whose writer must be the only one
- * writing while ingest runs (SQLite), the writer's next, once committed.
+ * Delete the n delivered rows of sequences seq, in one transaction: 0
+ * when done, on the connection's own, -1 when not.  With an engine whose
+ * writer must be the only one writing while ingest runs (SQLite), a
+ * delete asked while the writer is at work is handed to the writer's
+ * next transaction instead, and the answer is 1 at once: the caller goes
+ * on, seq stays borrowed and *del names the delete until
+ * warehouse_outbox_deleted says how it ended.
  */
 int		 warehouse_outbox_delete(struct wh_outbox_conn *,
-		    const int64_t *seq, size_t n);
+		    const int64_t *seq, size_t n, struct wh_delete **del);
+/*
+ * How the delete del, handed over by warehouse_outbox_delete, ended: 0
+ * done, -1 not done, or 1 not yet.  One that the writer gave back, or
+ * did not take in time, is done here then, on the connection's own
+ * transaction.  With wait, the answer is never 1.  After 0 or -1, del is
+ * no more.
+ */
+int		 warehouse_outbox_deleted(struct wh_outbox_conn *,
+		    struct wh_delete *del, int wait);
 /*
  * Move the n rows of sequences seq to the failed deliveries, with their
  * failure time (ms), reason and attempt count, in one transaction.

@@ -1520,8 +1520,10 @@ seq_array(const int64_t *seq, size_t n)
 	return buf_finish(&b);
 }
 
+/* Always on this connection: the answer is never 1. */
 static int
-pg_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
+pg_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
+    struct wh_delete **del)
 {
 	PGresult	*res;
 	char		*a = seq_array(seq, n);

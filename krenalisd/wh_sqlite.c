@@ -44,13 +44,18 @@
 #include "warehouse.h"
 #include "wh_sqlite.h"
 
-/* A sender thread's delete, handed to the writer (sq_outbox_delete). */
-TAILQ_HEAD(sq_deletes, sq_delete);
+/*
+ * A sender thread's delete, handed to the writer (sq_outbox_delete): the
+ * sender's, which frees it, but in the writer's hands while it is queued
+ * or taken.
+ */
+TAILQ_HEAD(sq_deletes, wh_delete);
 
-struct sq_delete {
-	TAILQ_ENTRY(sq_delete)	 entry;
+struct wh_delete {
+	TAILQ_ENTRY(wh_delete)	 entry;
 	const int64_t		*seq;
 	size_t			 n;
+	int64_t			 queued_at;	/* CLOCK_MONOTONIC, ms */
 	enum {
 		DEL_QUEUED,		/* in the warehouse's dels */
 		DEL_TAKEN,		/* in a transaction of the writer */
@@ -932,7 +937,7 @@ table_put(void *arg, int64_t row, const struct dedupe_group *g)
 static void
 deletes_end(struct sqlite_wh *sw, struct sq_deletes *q, int state)
 {
-	struct sq_delete	*d;
+	struct wh_delete	*d;
 
 	pthread_mutex_lock(&sw->del_mtx);
 	while ((d = TAILQ_FIRST(q)) != NULL) {
@@ -1034,17 +1039,6 @@ sq_error(struct wh_session *s)
 	if (atomic_load(&((struct sqlite_wh *)s->wh)->gone))
 		return "the warehouse file was removed or replaced";
 	return sqlite3_errmsg(((struct sqlite_session *)s)->db);
-}
-
-static int
-sq_begin(struct wh_session *s)
-{
-	struct sqlite_session	*ss = (struct sqlite_session *)s;
-
-	if (atomic_load(&((struct sqlite_wh *)s->wh)->gone))
-		return -1;
-	return sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL) == SQLITE_OK ? 0 : -1;
 }
 
 static int
@@ -1198,7 +1192,7 @@ take_deletes(struct sqlite_session *ss)
 {
 	struct sqlite_wh	*sw = (struct sqlite_wh *)ss->s.wh;
 	struct sq_deletes	 failed = TAILQ_HEAD_INITIALIZER(failed);
-	struct sq_delete	*d;
+	struct wh_delete	*d;
 
 	pthread_mutex_lock(&sw->del_mtx);
 	TAILQ_CONCAT(&ss->taken, &sw->dels, entry);
@@ -1213,7 +1207,7 @@ take_deletes(struct sqlite_session *ss)
 	 * and those after it go back now.
 	 */
 	while (d != NULL) {
-		struct sq_delete *next = TAILQ_NEXT(d, entry);
+		struct wh_delete *next = TAILQ_NEXT(d, entry);
 
 		TAILQ_REMOVE(&ss->taken, d, entry);
 		TAILQ_INSERT_TAIL(&failed, d, entry);
@@ -1231,6 +1225,35 @@ end_deletes(struct sqlite_session *ss, int state)
 		deletes_end((struct sqlite_wh *)ss->s.wh, &ss->taken, state);
 }
 
+/*
+ * The sender threads' deletes come first in the transaction: a page they
+ * empty is then written to the WAL once, with the rows that fill it
+ * again, rather than once emptied and once refilled.
+ */
+static int
+sq_begin(struct wh_session *s)
+{
+	struct sqlite_session	*ss = (struct sqlite_session *)s;
+
+	if (atomic_load(&((struct sqlite_wh *)s->wh)->gone) ||
+	    sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return -1;
+	take_deletes(ss);
+	/*
+	 * A delete that failed on a full disk or an I/O error may have
+	 * taken the whole transaction with it: the deletes go back, and
+	 * the events get a transaction of their own.
+	 */
+	if (sqlite3_get_autocommit(ss->db)) {
+		end_deletes(ss, DEL_FAILED);
+		if (sqlite3_exec(ss->db, "BEGIN IMMEDIATE", NULL, NULL,
+		    NULL) != SQLITE_OK)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 sq_commit(struct wh_session *s)
 {
@@ -1240,9 +1263,8 @@ sq_commit(struct wh_session *s)
 	if (dedupe_flush(ss->dedupe) == -1 ||
 	    dedupe_expire(ss->dedupe, timestamp_now()) == -1)
 		return -1;
-	take_deletes(ss);
 	/*
-	 * A delete that failed on a full disk or an I/O error may have
+	 * A statement that failed on a full disk or an I/O error may have
 	 * taken the whole transaction with it, which COMMIT would not say.
 	 */
 	if (sqlite3_get_autocommit(ss->db))
@@ -1431,40 +1453,77 @@ outbox_each(struct sqlite_outbox *so, const int64_t *seq, size_t n,
  * Delete delivered rows.  While the writer is at work, in its next
  * transaction, as the events' rows are committed, and not in one of this
  * connection's own, so that the writer neither waits for the lock nor
- * loses its page cache; when it is idle, or does not take them in time,
- * here.
+ * loses its page cache: the sender does not wait for that transaction
+ * (sq_outbox_deleted).  When the writer is idle, here.
  */
 static int
-sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
+sq_outbox_delete(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
+    struct wh_delete **del)
 {
 	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
 	struct sqlite_wh	*sw = so->sw;
-	struct sq_delete	 d;
-	struct timespec		 ts;
+	struct wh_delete	*d;
+	int64_t			 now = timestamp_monotonic();
 
-	if (n == 0 || timestamp_monotonic() - atomic_load(&sw->committed_at) >
+	if (n == 0 || now - atomic_load(&sw->committed_at) >
 	    WRITER_AT_WORK_MS)
 		return outbox_each(so, seq, n, 0);
-	d.seq = seq;
-	d.n = n;
-	d.state = DEL_QUEUED;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += DELETE_WAIT_MS * 1000000L;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
+	d = xcalloc(1, sizeof(*d));
+	d->seq = seq;
+	d->n = n;
+	d->queued_at = now;
+	d->state = DEL_QUEUED;
 	pthread_mutex_lock(&sw->del_mtx);
-	TAILQ_INSERT_TAIL(&sw->dels, &d, entry);
-	while (d.state == DEL_QUEUED)
-		if (pthread_cond_timedwait(&sw->del_cv, &sw->del_mtx,
-		    &ts) != 0 && d.state == DEL_QUEUED) {
-			TAILQ_REMOVE(&sw->dels, &d, entry);
-			d.state = DEL_FAILED;
-		}
-	/* Taken: its transaction always ends, done or failed. */
-	while (d.state == DEL_TAKEN)
-		pthread_cond_wait(&sw->del_cv, &sw->del_mtx);
+	TAILQ_INSERT_TAIL(&sw->dels, d, entry);
 	pthread_mutex_unlock(&sw->del_mtx);
-	if (d.state == DEL_DONE)
+	*del = d;
+	return 1;
+}
+
+/*
+ * A delete still queued after DELETE_WAIT_MS is taken back, and one the
+ * writer gave back (its transaction failed, or the writer stopped) is
+ * done here.
+ */
+static int
+sq_outbox_deleted(struct wh_outbox_conn *ob, struct wh_delete *d, int wait)
+{
+	struct sqlite_outbox	*so = (struct sqlite_outbox *)ob;
+	struct sqlite_wh	*sw = so->sw;
+	struct timespec		 ts;
+	const int64_t		*seq;
+	size_t			 n;
+	int64_t			 ms = d->queued_at + DELETE_WAIT_MS -
+				    timestamp_monotonic();
+	int			 state;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ms > 0) {
+		ts.tv_sec += ms / 1000;
+		ts.tv_nsec += (ms % 1000) * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+	}
+	pthread_mutex_lock(&sw->del_mtx);
+	while (wait && d->state == DEL_QUEUED && ms > 0)
+		if (pthread_cond_timedwait(&sw->del_cv, &sw->del_mtx,
+		    &ts) != 0)
+			break;
+	if (d->state == DEL_QUEUED && (wait || ms <= 0)) {
+		TAILQ_REMOVE(&sw->dels, d, entry);
+		d->state = DEL_FAILED;
+	}
+	/* Taken: its transaction always ends, done or failed. */
+	while (wait && d->state == DEL_TAKEN)
+		pthread_cond_wait(&sw->del_cv, &sw->del_mtx);
+	state = d->state;
+	pthread_mutex_unlock(&sw->del_mtx);
+	if (state == DEL_QUEUED || state == DEL_TAKEN)
+		return 1;
+	seq = d->seq;
+	n = d->n;
+	free(d);
+	if (state == DEL_DONE)
 		return 0;
 	return outbox_each(so, seq, n, 0);
 }
@@ -1588,6 +1647,7 @@ const struct wh_engine wh_sqlite = {
 	.outbox_count = sq_outbox_count,
 	.outbox_next = sq_outbox_next,
 	.outbox_delete = sq_outbox_delete,
+	.outbox_deleted = sq_outbox_deleted,
 	.outbox_fail = sq_outbox_fail,
 	.outbox_failed = sq_outbox_failed,
 	.outbox_requeue = sq_outbox_requeue,

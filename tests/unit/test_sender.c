@@ -280,6 +280,7 @@ test_outbox(void)
 {
 	struct warehouse	*wh;
 	struct wh_outbox_conn	*ob;
+	struct wh_delete	*del;
 	struct seen		 s;
 	char			 err[512];
 	int64_t			 n = 0;
@@ -312,7 +313,7 @@ test_outbox(void)
 	CHECK_INT(warehouse_outbox_next(ob, DEST, 0, 10, see_row, &s), 0);
 	CHECK_INT(s.n, 5);
 
-	CHECK_INT(warehouse_outbox_delete(ob, s.seq, 2), 0);
+	CHECK_INT(warehouse_outbox_delete(ob, s.seq, 2, &del), 0);
 	CHECK_INT(warehouse_outbox_fail(ob, s.seq + 2, 2, 5000,
 	    "HTTP 400: no", 3), 0);
 	CHECK_INT(unit_wh_int(datadir,

@@ -290,6 +290,7 @@ struct deleter {
 	int64_t			 seq[8];
 	size_t			 n;
 	int			 rc;
+	int			 handed;	/* to the writer */
 	double			 t0;		/* when it was started */
 	double			 secs;		/* from t0 to the answer */
 };
@@ -308,9 +309,27 @@ deleter_main(void *arg)
 {
 	struct deleter	*d = arg;
 
-	d->rc = warehouse_outbox_delete(d->ob, d->seq, d->n);
+	struct wh_delete	*del;
+
+	d->rc = warehouse_outbox_delete(d->ob, d->seq, d->n, &del);
+	if (d->rc == 1) {
+		d->handed = 1;
+		d->rc = warehouse_outbox_deleted(d->ob, del, 1);
+	}
 	d->secs = now_secs() - d->t0;
 	return NULL;
+}
+
+/* Delete the n rows of seq, waiting for a delete handed to the writer. */
+static int
+delete_wait(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
+{
+	struct wh_delete	*del;
+	int			 rc;
+
+	if ((rc = warehouse_outbox_delete(ob, seq, n, &del)) == 1)
+		rc = warehouse_outbox_deleted(ob, del, 1);
+	return rc;
 }
 
 /* Start deleting the n rows of seq, n at most 8. */
@@ -322,6 +341,7 @@ deleter_start(struct deleter *d, struct wh_outbox_conn *ob,
 	memcpy(d->seq, seq, n * sizeof(*seq));
 	d->n = n;
 	d->rc = -2;
+	d->handed = 0;
 	d->t0 = now_secs();
 	CHECK_INT(pthread_create(&d->thread, NULL, deleter_main, d), 0);
 }
@@ -467,6 +487,65 @@ test_delete_in_writer(void)
 	pthread_join(d.thread, NULL);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs < 0.2);
+	CHECK_INT(outbox_rows(), 0);
+	wh_close_all(wh, s, ob, NULL);
+}
+
+/*
+ * A delete handed to the writer does not hold its sender: the answer is
+ * 1 at once, and the delete is in the writer's next transaction, which
+ * takes it as it begins.  When that transaction rolls back, or none
+ * comes within 250 ms, the sender's next look does it on its own
+ * connection.
+ */
+static void
+test_delete_handed(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_outbox_conn	*ob;
+	struct wh_delete	*del;
+	double			 t0;
+
+	remove_wh();
+	store_one("handed");
+	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event) VALUES "
+	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}'), "
+	    "(3, 'd', 'p', 0, 'm3', '{}')", NULL);
+	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
+		return;
+
+	/* Handed over, then committed in the next transaction. */
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	t0 = now_secs();
+	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 1 }, 1, &del), 1);
+	CHECK(now_secs() - t0 < 0.05);
+	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 1);
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 1);
+	CHECK_INT(outbox_rows(), 3);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 0);
+	CHECK_INT(outbox_rows(), 2);
+
+	/* Taken as the transaction began, which then rolls back. */
+	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 2 }, 1, &del), 1);
+	CHECK_INT(warehouse_begin(s), 0);
+	warehouse_rollback(s);
+	CHECK_INT(outbox_rows(), 2);
+	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 0);
+	CHECK_INT(outbox_rows(), 1);
+
+	/* No transaction comes: done here once 250 ms have passed. */
+	CHECK_INT(warehouse_begin(s), 0);
+	CHECK_INT(warehouse_commit(s), 0);
+	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 3 }, 1, &del), 1);
+	usleep(150 * 1000);
+	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 1);
+	usleep(150 * 1000);
+	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 0);
 	CHECK_INT(outbox_rows(), 0);
 	wh_close_all(wh, s, ob, NULL);
 }
@@ -703,7 +782,7 @@ test_outbox_seq(void)
 		return;
 	queue_rows(s, "a", 2);
 	CHECK_SEQS(2, 1, 2);
-	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 1, 2 }, 2), 0);
+	CHECK_INT(delete_wait(ob, (int64_t[]){ 1, 2 }, 2), 0);
 	CHECK_INT(outbox_rows(), 0);
 	queue_rows(s, "b", 1);
 	CHECK_SEQS(1, 3, 3);
@@ -760,6 +839,7 @@ test_delete_runs(void)
 	struct warehouse	*wh;
 	struct wh_session	*s;
 	struct wh_outbox_conn	*ob;
+	struct wh_delete	*del;
 	double			 secs;
 	int			 i;
 
@@ -780,7 +860,7 @@ test_delete_runs(void)
 
 	/* The writer idle: on the sender's own connection. */
 	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 1, 2, 3, 5, 6, 9 },
-	    6), 0);
+	    6, &del), 0);
 	CHECK_INT(outbox_rows(), 6);
 	CHECK_INT(seq_sum(), 78 - 26);
 
@@ -802,6 +882,7 @@ main(void)
 	UNIT_RUN(test_old_page_size);
 	UNIT_RUN(test_checks_hold);
 	UNIT_RUN(test_delete_in_writer);
+	UNIT_RUN(test_delete_handed);
 	UNIT_RUN(test_delete_fails_in_writer);
 	UNIT_RUN(test_delete_rolled_back);
 	UNIT_RUN(test_outbox_seq);
