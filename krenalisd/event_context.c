@@ -112,6 +112,7 @@ section_lookup(const char *s, size_t len)
 
 	for (i = 0; i < NITEMS(section_specs); i++)
 		if (section_specs[i].len == len &&
+		    section_specs[i].name[0] == s[0] &&
 		    memcmp(section_specs[i].name, s, len) == 0)
 			return &section_specs[i];
 	return NULL;
@@ -253,8 +254,10 @@ section_decode(struct event_scan *s, struct cdec *d, struct event_context *c,
 	while ((r = event_scan_object_next(s, &first, &kb, &kl, &ke)) == 1) {
 		n = event_scan_key(kb, kl, ke, key);
 		found = -1;
+		/* key is NUL-terminated: key[0] is there when n is 0. */
 		for (f = sec->first; f < (int)sec->last; f++)
 			if (field_specs[f].input &&
+			    field_specs[f].member[0] == key[0] &&
 			    strlen(field_specs[f].member) == n &&
 			    memcmp(field_specs[f].member, key, n) == 0) {
 				found = f;

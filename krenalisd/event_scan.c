@@ -17,8 +17,10 @@ event_scan_lookup(const struct event_name *t, size_t n, const char *s,
 {
 	size_t	i;
 
+	/* No name is empty: s[0] is read only when len is not 0. */
 	for (i = 0; i < n; i++)
-		if (t[i].len == len && memcmp(t[i].name, s, len) == 0)
+		if (t[i].len == len && t[i].name[0] == s[0] &&
+		    memcmp(t[i].name, s, len) == 0)
 			return t[i].id;
 	return -1;
 }
