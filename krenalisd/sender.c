@@ -973,8 +973,8 @@ refresh(struct sthread *t)
 {
 	struct snapshot		*snap = snapshot_current();
 	struct destination	*d;
-	struct dstate		**ds, *o;
-	size_t			 i, n = 0;
+	struct dstate		**ds, **gone, *o;
+	size_t			 i, n = 0, ngone = 0;
 
 	if (snap == t->snap) {
 		snapshot_unref(snap);
@@ -997,16 +997,24 @@ refresh(struct sthread *t)
 		o->kept = 1;
 		ds[n++] = o;
 	}
+	gone = xreallocarray(NULL, t->nds + 1, sizeof(*gone));
 	pthread_mutex_lock(&t->mtx);
 	for (i = 0; i < t->nds; i++)
 		if (!t->ds[i]->kept)
-			dstate_free(t, t->ds[i]);
+			gone[ngone++] = t->ds[i];
 	for (i = 0; i < n; i++)
 		ds[i]->kept = 0;
 	free(t->ds);
 	t->ds = ds;
 	t->nds = n;
 	pthread_mutex_unlock(&t->mtx);
+	/*
+	 * Freed out of the mutex, which the status readers take: a delete
+	 * under way may keep dstate_free waiting for the writer.
+	 */
+	for (i = 0; i < ngone; i++)
+		dstate_free(t, gone[i]);
+	free(gone);
 	if (t->snap != NULL)
 		snapshot_unref(t->snap);
 	t->snap = snap;
