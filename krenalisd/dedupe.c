@@ -278,8 +278,7 @@ dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 	d->expired_at = now;
 	d->next_row = 1;
 	if ((window != 0 && t->drop(t->arg, dedupe_oldest_bucket(window, now),
-	    &first,
-	    &dropped) == -1) ||
+	    &first, &dropped) == -1) ||
 	    (n = t->count(t->arg)) == -1)
 		goto fail;
 	d->ids = n;

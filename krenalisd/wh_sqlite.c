@@ -1263,12 +1263,7 @@ sq_commit(struct wh_session *s)
 	if (dedupe_flush(ss->dedupe) == -1 ||
 	    dedupe_expire(ss->dedupe, timestamp_now()) == -1)
 		return -1;
-	/*
-	 * A statement that failed on a full disk or an I/O error may have
-	 * taken the whole transaction with it, which COMMIT would not say.
-	 */
-	if (sqlite3_get_autocommit(ss->db))
-		return -1;
+	/* A transaction SQLite has ended already fails here too. */
 	sqlite3_reset(ss->st_find);
 	if (sqlite3_exec(ss->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;

@@ -424,6 +424,7 @@ delete_at_work(struct wh_session *s, struct wh_outbox_conn *ob,
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	pthread_join(d.thread, NULL);
+	CHECK(d.handed);
 	*secs = d.secs;
 	return d.rc;
 }
@@ -459,6 +460,7 @@ test_delete_in_writer(void)
 	/* The writer has not committed: done here, at once. */
 	deleter_start(&d, ob, (int64_t[]){ 1 }, 1);
 	pthread_join(d.thread, NULL);
+	CHECK(!d.handed);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs < 0.1);
 	CHECK_INT(outbox_rows(), 3);
@@ -473,6 +475,7 @@ test_delete_in_writer(void)
 	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&d, ob, (int64_t[]){ 3 }, 1);
 	pthread_join(d.thread, NULL);
+	CHECK(d.handed);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs >= 0.25);
 	CHECK_INT(outbox_rows(), 1);
@@ -485,6 +488,7 @@ test_delete_in_writer(void)
 	warehouse_session_free(s);
 	s = NULL;
 	pthread_join(d.thread, NULL);
+	CHECK(d.handed);
 	CHECK_INT(d.rc, 0);
 	CHECK(d.secs < 0.2);
 	CHECK_INT(outbox_rows(), 0);
