@@ -9,6 +9,8 @@
 #   make test            make deps, then build with -Werror and run every test
 #   make SANITIZE=1 test the same under AddressSanitizer and UBSan
 #                        (objects of a CC=clang build go to build/*-clang)
+#   make SANITIZE=thread CC=clang test
+#                        the same under ThreadSanitizer
 #   make fuzz            build the libFuzzer targets of tests/fuzz with clang
 #                        and run each for FUZZ_SECONDS (60) on its corpus
 #   make install DESTDIR= PREFIX=/usr/local
@@ -63,6 +65,9 @@ ifeq ($(SANITIZE),1)
 SANFLAGS =	-fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=undefined
 BUILD =		build/asan
+else ifeq ($(SANITIZE),thread)
+SANFLAGS =	-fsanitize=thread -fno-omit-frame-pointer
+BUILD =		build/tsan
 else
 BUILD =		build/normal
 endif

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -598,6 +599,98 @@ test_request_good(void)
 	    "\"messageId\":\"filtered-1\"}", 200, "{\"success\":true,"
 	    "\"received\":1,\"accepted\":1,\"duplicates\":0}\n");
 	CHECK_INT(stored("filtered-1"), 0);
+}
+
+/*
+ * Requests from many threads at once, through the writer's inbox and its
+ * group commits: every request is answered, each of its events stored
+ * once and in index order, and an id that every thread sends in its i-th
+ * request is stored once, the other copies counted as duplicates, whether
+ * they met in one transaction or in two.
+ */
+#define CONC_THREADS	16
+#define CONC_REQUESTS	150
+
+struct conc {
+	pthread_t	 thread;
+	int		 k;
+	int		 bad;		/* answers other than a 200 */
+	int		 duplicates;	/* summed over the answers */
+	char		 first_bad[256];
+};
+
+static void *
+conc_main(void *arg)
+{
+	struct conc	*c = arg;
+	struct reply	 r;
+	char		 body[512];
+	const char	*p;
+	int		 i;
+
+	for (i = 0; i < CONC_REQUESTS; i++) {
+		snprintf(body, sizeof(body), "["
+		    "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+		    "\"messageId\":\"conc-%d-%d-0\"},"
+		    "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+		    "\"messageId\":\"conc-shared-%d\"},"
+		    "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+		    "\"messageId\":\"conc-%d-%d-1\"}]", c->k, i, i, c->k, i);
+		if (post(d.bearer, NULL, body, &r) != 200 ||
+		    (p = strstr(r.body, "\"duplicates\":")) == NULL) {
+			if (c->bad++ == 0)
+				snprintf(c->first_bad, sizeof(c->first_bad),
+				    "%u %s", r.status, r.body);
+		} else
+			c->duplicates += atoi(p + strlen("\"duplicates\":"));
+		reply_release(&r);
+	}
+	return NULL;
+}
+
+static void
+test_request_concurrent(void)
+{
+	struct conc	 c[CONC_THREADS];
+	char		 id[64];
+	uint64_t	 commits = writer_commits(d.writer);
+	int		 k, i, duplicates = 0, shared_once = 0;
+
+	for (k = 0; k < CONC_THREADS; k++) {
+		memset(&c[k], 0, sizeof(c[k]));
+		c[k].k = k;
+		if (pthread_create(&c[k].thread, NULL, conc_main, &c[k]) != 0) {
+			perror("pthread_create");
+			exit(1);
+		}
+	}
+	for (k = 0; k < CONC_THREADS; k++) {
+		pthread_join(c[k].thread, NULL);
+		CHECK_INT(c[k].bad, 0);
+		if (c[k].bad > 0)
+			printf("  thread %d: %s\n", k, c[k].first_bad);
+		duplicates += c[k].duplicates;
+	}
+	CHECK_INT(duplicates, (CONC_THREADS - 1) * CONC_REQUESTS);
+	CHECK_INT(unit_sql_int(d.warehouse, "SELECT count(*) FROM "
+	    "krenalis_events WHERE message_id LIKE 'conc-%'", NULL),
+	    CONC_REQUESTS * (2 * CONC_THREADS + 1));
+	CHECK_INT(unit_sql_int(d.warehouse, "SELECT count(DISTINCT "
+	    "message_id) FROM krenalis_events WHERE message_id LIKE 'conc-%'",
+	    NULL), CONC_REQUESTS * (2 * CONC_THREADS + 1));
+	for (i = 0; i < CONC_REQUESTS; i++) {
+		snprintf(id, sizeof(id), "conc-shared-%d", i);
+		shared_once += stored(id) == 1;
+	}
+	CHECK_INT(shared_once, CONC_REQUESTS);
+	/* A request's events in index order, each request after the last. */
+	CHECK_INT(unit_sql_int(d.warehouse, "SELECT count(*) FROM "
+	    "krenalis_events a JOIN krenalis_events b ON b.message_id = "
+	    "substr(a.message_id, 1, length(a.message_id) - 1) || '1' "
+	    "WHERE a.message_id LIKE 'conc-%-0' AND a.rowid > b.rowid", NULL),
+	    0);
+	CHECK(writer_commits(d.writer) - commits <=
+	    (uint64_t)(CONC_THREADS * CONC_REQUESTS));
 }
 
 static void
@@ -1265,6 +1358,7 @@ main(void)
 	UNIT_RUN(test_request_envelope_order);
 	UNIT_RUN(test_request_limits);
 	UNIT_RUN(test_request_duplicates);
+	UNIT_RUN(test_request_concurrent);
 	UNIT_RUN(test_odd_events);
 	UNIT_RUN(test_debugger_memory);
 	UNIT_RUN(test_debugger_decoded_again);
