@@ -1,6 +1,7 @@
 /* Logging to stderr (foreground) or syslog, OpenBSD daemon style. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,9 @@
 
 static const char	*log_name = "krenalis";
 static int		 log_foreground = 1;
-static int		 log_verbose;
-static int		 log_stamped = 1;
+/* log_stamp(1) ends start-up while other threads may log. */
+static _Atomic int	 log_verbose;
+static _Atomic int	 log_stamped = 1;
 static pthread_mutex_t	 log_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 void
