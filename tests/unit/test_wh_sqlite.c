@@ -555,6 +555,35 @@ test_delete_handed(void)
 }
 
 /*
+ * A warehouse whose outbox holds rows 1 and 2, and whose deletes of row 1
+ * fail with RAISE(how, 'why') in a trigger, opened with a session that
+ * has just committed (the writer at work) and two outbox connections: 0,
+ * or -1 with a failed check counted and nothing left open.
+ */
+static int
+keep_row1(const char *how, const char *why, struct warehouse **wh,
+    struct wh_session **s, struct wh_outbox_conn **ob1,
+    struct wh_outbox_conn **ob2)
+{
+	char	*sql;
+
+	remove_wh();
+	store_one(why);
+	xasprintf(&sql, "INSERT INTO krenalis_outbox (seq, destination_id, "
+	    "pipeline_id, queued_at, message_id, event) VALUES "
+	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}');"
+	    "CREATE TRIGGER keep1 BEFORE DELETE ON krenalis_outbox "
+	    "WHEN old.seq = 1 BEGIN SELECT RAISE(%s, '%s'); END", how, why);
+	exec_wh(sql, NULL);
+	free(sql);
+	if (wh_open_all(wh, s, ob1, ob2) == -1)
+		return -1;
+	CHECK_INT(warehouse_begin(*s), 0);
+	CHECK_INT(warehouse_commit(*s), 0);
+	return 0;
+}
+
+/*
  * A delete that fails in the writer's transaction (here a trigger keeps
  * row 1) goes back to its sender, with those queued after it, and the
  * transaction commits: its events are what matters.  The sender then
@@ -568,19 +597,8 @@ test_delete_fails_in_writer(void)
 	struct wh_outbox_conn	*ob1, *ob2;
 	struct deleter		 a, b;
 
-	remove_wh();
-	store_one("fail");
-	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
-	    "pipeline_id, queued_at, message_id, event) VALUES "
-	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}');"
-	    "CREATE TRIGGER keep1 BEFORE DELETE ON krenalis_outbox "
-	    "WHEN old.seq = 1 BEGIN SELECT RAISE(ABORT, 'kept'); END",
-	    NULL);
-
-	if (wh_open_all(&wh, &s, &ob1, &ob2) == -1)
+	if (keep_row1("ABORT", "kept", &wh, &s, &ob1, &ob2) == -1)
 		return;
-	CHECK_INT(warehouse_begin(s), 0);
-	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&a, ob1, (int64_t[]){ 1 }, 1);
 	usleep(20 * 1000);
 	deleter_start(&b, ob2, (int64_t[]){ 2 }, 1);
@@ -598,6 +616,54 @@ test_delete_fails_in_writer(void)
 	CHECK(b.secs >= 0.015 && b.secs < 0.2);
 	CHECK_INT(outbox_rows(), 1);
 	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox"), 1);
+	wh_close_all(wh, s, ob1, ob2);
+}
+
+static void	queue_rows(struct wh_session *, const char *, size_t);
+static int	deleter_join(struct deleter *, int);
+
+/*
+ * A delete that ends the writer's whole transaction as it begins (here a
+ * trigger's RAISE(ROLLBACK); a full disk or an I/O error may do the
+ * same): the delete taken before it is undone with it, both go back, and
+ * the events get a transaction of their own.  The senders then delete on
+ * their own connections: the first delete succeeds, the other fails
+ * again and says why.
+ */
+static void
+test_delete_ends_transaction(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_outbox_conn	*ob1, *ob2;
+	struct deleter		 a, b;
+
+	if (keep_row1("ROLLBACK", "ended", &wh, &s, &ob1, &ob2) == -1)
+		return;
+	/* Handed over in this order: 2 is deleted first, then 1 ends all. */
+	deleter_start(&b, ob2, (int64_t[]){ 2 }, 1);
+	usleep(20 * 1000);
+	deleter_start(&a, ob1, (int64_t[]){ 1 }, 1);
+	usleep(20 * 1000);
+	queue_rows(s, "end-q", 2);
+	if (deleter_join(&a, 5) == -1 || deleter_join(&b, 5) == -1) {
+		/* Left as they are, with their connections: the test ends. */
+		CHECK(!"a sender still waits for its delete");
+		return;
+	}
+	CHECK(a.handed);
+	CHECK(b.handed);
+	CHECK_INT(a.rc, -1);
+	CHECK_STR(warehouse_outbox_error(ob1), "ended");
+	CHECK_INT(b.rc, 0);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_outbox "
+	    "WHERE seq <= 2"), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox "
+	    "WHERE seq <= 2"), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_outbox "
+	    "WHERE message_id LIKE 'end-q-%'"), 2);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_events "
+	    "WHERE message_id LIKE 'end-q-%'"), 2);
 	wh_close_all(wh, s, ob1, ob2);
 }
 
@@ -888,6 +954,7 @@ main(void)
 	UNIT_RUN(test_delete_in_writer);
 	UNIT_RUN(test_delete_handed);
 	UNIT_RUN(test_delete_fails_in_writer);
+	UNIT_RUN(test_delete_ends_transaction);
 	UNIT_RUN(test_delete_rolled_back);
 	UNIT_RUN(test_outbox_seq);
 	UNIT_RUN(test_delete_runs);
