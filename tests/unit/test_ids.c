@@ -263,6 +263,8 @@ test_fork(void)
 	/* Leave most of this thread's pool unused. */
 	ids_new_id(parent);
 	CHECK(pipe(fd) == 0);
+	/* The child must not write what stdout holds a second time. */
+	fflush(stdout);
 	pid = fork();
 	CHECK(pid != -1);
 	if (pid == 0) {

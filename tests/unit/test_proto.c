@@ -364,6 +364,8 @@ test_write_and_read(void)
 	enum proto_line		 e;
 
 	CHECK(pipe(fd) == 0);
+	/* The child must not write what stdout holds a second time. */
+	fflush(stdout);
 	pid = fork();
 	CHECK(pid != -1);
 	if (pid == 0) {
