@@ -412,6 +412,16 @@ put_stats() {
 	done
 }
 
+# Whether the scenario $1 is among those run.
+selected() {
+	case " $SCENARIOS " in
+	*" $1 "*)
+		return 0
+		;;
+	esac
+	return 1
+}
+
 # One run of the ceilings (jansson, the daemon's decoder, SQLite
 # inserts): ceiling-rN.
 ceiling_run() {
@@ -436,11 +446,9 @@ ceiling_stats() {
 # it instead (sc_batch): the two then see the same spells of a noisy
 # machine, rather than the ceiling the few seconds before the batches.
 sc_ceiling() {
-	case " $SCENARIOS " in
-	*" batch "*)
+	if selected batch; then
 		return 0
-		;;
-	esac
+	fi
 	for r in $(seq "$REPEATS"); do
 		ceiling_run "$r"
 	done
@@ -453,16 +461,10 @@ sc_ceiling() {
 # with a run of the ceiling when it is measured too.  The count of the
 # best median is kept, with the medians of its other figures.
 sc_batch() {
-	case " $SCENARIOS " in
-	*" ceiling "*)
-		with_ceiling=1
-		;;
-	*)
-		with_ceiling=
-		;;
-	esac
 	for r in $(seq "$REPEATS"); do
-		[ -z "$with_ceiling" ] || ceiling_run "$r"
+		if selected ceiling; then
+			ceiling_run "$r"
+		fi
 		for c in $SWEEP; do
 			daemon_ready
 			load "batch-c$c-r$r" -c "$c" -b 500 -w "$WARM" \
@@ -470,7 +472,9 @@ sc_batch() {
 			daemon_stop
 		done
 	done
-	[ -z "$with_ceiling" ] || ceiling_stats
+	if selected ceiling; then
+		ceiling_stats
+	fi
 	best=0
 	for c in $SWEEP; do
 		put_stats "batch_c$c" eps $(runs "batch-c$c")

@@ -80,6 +80,27 @@ remove_wh(void)
 	}
 }
 
+/*
+ * Queue rows 1 to n (at most 8) for destination "d", message ids m1 to
+ * mn, in the warehouse of the data directory, then run then (or not).
+ */
+static void
+outbox_fill(int n, const char *then)
+{
+	char	sql[1024];
+	size_t	len;
+	int	i;
+
+	len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO krenalis_outbox "
+	    "(seq, destination_id, pipeline_id, queued_at, message_id, event) "
+	    "VALUES ");
+	for (i = 1; i <= n && len < sizeof(sql); i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+		    "%s(%d, 'd', 'p', 0, 'm%d', '{}')", i > 1 ? ", " : "", i,
+		    i);
+	exec_wh(sql, then);
+}
+
 /* The request of the events the tests decode. */
 static void
 req_init(struct event_req *r)
@@ -304,32 +325,33 @@ now_secs(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Delete the n rows of seq, waiting for a delete handed to the writer;
+ * *handed (when not NULL) says whether it was.
+ */
+static int
+delete_wait(struct wh_outbox_conn *ob, const int64_t *seq, size_t n,
+    int *handed)
+{
+	struct wh_delete	*del;
+	int			 rc;
+
+	rc = warehouse_outbox_delete(ob, seq, n, &del);
+	if (handed != NULL)
+		*handed = rc == 1;
+	if (rc == 1)
+		rc = warehouse_outbox_deleted(ob, del, 1);
+	return rc;
+}
+
 static void *
 deleter_main(void *arg)
 {
 	struct deleter	*d = arg;
 
-	struct wh_delete	*del;
-
-	d->rc = warehouse_outbox_delete(d->ob, d->seq, d->n, &del);
-	if (d->rc == 1) {
-		d->handed = 1;
-		d->rc = warehouse_outbox_deleted(d->ob, del, 1);
-	}
+	d->rc = delete_wait(d->ob, d->seq, d->n, &d->handed);
 	d->secs = now_secs() - d->t0;
 	return NULL;
-}
-
-/* Delete the n rows of seq, waiting for a delete handed to the writer. */
-static int
-delete_wait(struct wh_outbox_conn *ob, const int64_t *seq, size_t n)
-{
-	struct wh_delete	*del;
-	int			 rc;
-
-	if ((rc = warehouse_outbox_delete(ob, seq, n, &del)) == 1)
-		rc = warehouse_outbox_deleted(ob, del, 1);
-	return rc;
 }
 
 /* Start deleting the n rows of seq, n at most 8. */
@@ -344,6 +366,21 @@ deleter_start(struct deleter *d, struct wh_outbox_conn *ob,
 	d->handed = 0;
 	d->t0 = now_secs();
 	CHECK_INT(pthread_create(&d->thread, NULL, deleter_main, d), 0);
+}
+
+/*
+ * Start the deleters first and second 20 ms apart, each with its one row,
+ * and give the second 20 ms too: both are queued for the writer when it
+ * is at work.
+ */
+static void
+hand_two(struct deleter *first, struct wh_outbox_conn *ob1, int64_t seq1,
+    struct deleter *second, struct wh_outbox_conn *ob2, int64_t seq2)
+{
+	deleter_start(first, ob1, &seq1, 1);
+	usleep(20 * 1000);
+	deleter_start(second, ob2, &seq2, 1);
+	usleep(20 * 1000);
 }
 
 /* Close what is not NULL of a warehouse, its session and two outboxes. */
@@ -447,11 +484,7 @@ test_delete_in_writer(void)
 
 	remove_wh();
 	store_one("del");
-	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
-	    "pipeline_id, queued_at, message_id, event) VALUES "
-	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}'), "
-	    "(3, 'd', 'p', 0, 'm3', '{}'), (4, 'd', 'p', 0, 'm4', '{}')",
-	    NULL);
+	outbox_fill(4, NULL);
 	CHECK_INT(outbox_rows(), 4);
 
 	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
@@ -513,10 +546,7 @@ test_delete_handed(void)
 
 	remove_wh();
 	store_one("handed");
-	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
-	    "pipeline_id, queued_at, message_id, event) VALUES "
-	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}'), "
-	    "(3, 'd', 'p', 0, 'm3', '{}')", NULL);
+	outbox_fill(3, NULL);
 	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
 		return;
 
@@ -569,12 +599,10 @@ keep_row1(const char *how, const char *why, struct warehouse **wh,
 
 	remove_wh();
 	store_one(why);
-	xasprintf(&sql, "INSERT INTO krenalis_outbox (seq, destination_id, "
-	    "pipeline_id, queued_at, message_id, event) VALUES "
-	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}');"
-	    "CREATE TRIGGER keep1 BEFORE DELETE ON krenalis_outbox "
-	    "WHEN old.seq = 1 BEGIN SELECT RAISE(%s, '%s'); END", how, why);
-	exec_wh(sql, NULL);
+	xasprintf(&sql, "CREATE TRIGGER keep1 BEFORE DELETE ON "
+	    "krenalis_outbox WHEN old.seq = 1 BEGIN SELECT RAISE(%s, '%s'); "
+	    "END", how, why);
+	outbox_fill(2, sql);
 	free(sql);
 	if (wh_open_all(wh, s, ob1, ob2) == -1)
 		return -1;
@@ -599,10 +627,7 @@ test_delete_fails_in_writer(void)
 
 	if (keep_row1("ABORT", "kept", &wh, &s, &ob1, &ob2) == -1)
 		return;
-	deleter_start(&a, ob1, (int64_t[]){ 1 }, 1);
-	usleep(20 * 1000);
-	deleter_start(&b, ob2, (int64_t[]){ 2 }, 1);
-	usleep(20 * 1000);
+	hand_two(&a, ob1, 1, &b, ob2, 2);
 	CHECK_INT(warehouse_begin(s), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	pthread_join(a.thread, NULL);
@@ -616,54 +641,6 @@ test_delete_fails_in_writer(void)
 	CHECK(b.secs >= 0.015 && b.secs < 0.2);
 	CHECK_INT(outbox_rows(), 1);
 	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox"), 1);
-	wh_close_all(wh, s, ob1, ob2);
-}
-
-static void	queue_rows(struct wh_session *, const char *, size_t);
-static int	deleter_join(struct deleter *, int);
-
-/*
- * A delete that ends the writer's whole transaction as it begins (here a
- * trigger's RAISE(ROLLBACK); a full disk or an I/O error may do the
- * same): the delete taken before it is undone with it, both go back, and
- * the events get a transaction of their own.  The senders then delete on
- * their own connections: the first delete succeeds, the other fails
- * again and says why.
- */
-static void
-test_delete_ends_transaction(void)
-{
-	struct warehouse	*wh;
-	struct wh_session	*s;
-	struct wh_outbox_conn	*ob1, *ob2;
-	struct deleter		 a, b;
-
-	if (keep_row1("ROLLBACK", "ended", &wh, &s, &ob1, &ob2) == -1)
-		return;
-	/* Handed over in this order: 2 is deleted first, then 1 ends all. */
-	deleter_start(&b, ob2, (int64_t[]){ 2 }, 1);
-	usleep(20 * 1000);
-	deleter_start(&a, ob1, (int64_t[]){ 1 }, 1);
-	usleep(20 * 1000);
-	queue_rows(s, "end-q", 2);
-	if (deleter_join(&a, 5) == -1 || deleter_join(&b, 5) == -1) {
-		/* Left as they are, with their connections: the test ends. */
-		CHECK(!"a sender still waits for its delete");
-		return;
-	}
-	CHECK(a.handed);
-	CHECK(b.handed);
-	CHECK_INT(a.rc, -1);
-	CHECK_STR(warehouse_outbox_error(ob1), "ended");
-	CHECK_INT(b.rc, 0);
-	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_outbox "
-	    "WHERE seq <= 2"), 1);
-	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox "
-	    "WHERE seq <= 2"), 1);
-	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_outbox "
-	    "WHERE message_id LIKE 'end-q-%'"), 2);
-	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_events "
-	    "WHERE message_id LIKE 'end-q-%'"), 2);
 	wh_close_all(wh, s, ob1, ob2);
 }
 
@@ -721,10 +698,7 @@ test_delete_rolled_back(void)
 	}
 	xasprintf(&filler, "%s/filler", datadir);
 	store_one("rb");
-	exec_wh("INSERT INTO krenalis_outbox (seq, destination_id, "
-	    "pipeline_id, queued_at, message_id, event) VALUES "
-	    "(1, 'd', 'p', 0, 'm1', '{}'), (2, 'd', 'p', 0, 'm2', '{}')",
-	    NULL);
+	outbox_fill(2, NULL);
 	if (wh_open_all(&wh, &s, &ob, NULL) == -1)
 		goto out;
 
@@ -821,6 +795,48 @@ queue_rows(struct wh_session *s, const char *id, size_t n)
 		event_release(&ev[i]);
 }
 
+/*
+ * A delete that ends the writer's whole transaction as it begins (here a
+ * trigger's RAISE(ROLLBACK); a full disk or an I/O error may do the
+ * same): the delete taken before it is undone with it, both go back, and
+ * the events get a transaction of their own.  The senders then delete on
+ * their own connections: the first delete succeeds, the other fails
+ * again and says why.
+ */
+static void
+test_delete_ends_transaction(void)
+{
+	struct warehouse	*wh;
+	struct wh_session	*s;
+	struct wh_outbox_conn	*ob1, *ob2;
+	struct deleter		 a, b;
+
+	if (keep_row1("ROLLBACK", "ended", &wh, &s, &ob1, &ob2) == -1)
+		return;
+	/* Handed over in this order: 2 is deleted first, then 1 ends all. */
+	hand_two(&b, ob2, 2, &a, ob1, 1);
+	queue_rows(s, "end-q", 2);
+	if (deleter_join(&a, 5) == -1 || deleter_join(&b, 5) == -1) {
+		/* Left as they are, with their connections: the test ends. */
+		CHECK(!"a sender still waits for its delete");
+		return;
+	}
+	CHECK(a.handed);
+	CHECK(b.handed);
+	CHECK_INT(a.rc, -1);
+	CHECK_STR(warehouse_outbox_error(ob1), "ended");
+	CHECK_INT(b.rc, 0);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_outbox "
+	    "WHERE seq <= 2"), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox "
+	    "WHERE seq <= 2"), 1);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_outbox "
+	    "WHERE message_id LIKE 'end-q-%'"), 2);
+	CHECK_INT(unit_wh_int(datadir, "SELECT count(*) FROM krenalis_events "
+	    "WHERE message_id LIKE 'end-q-%'"), 2);
+	wh_close_all(wh, s, ob1, ob2);
+}
+
 /* Check that the outbox holds n rows, of seqs first to last. */
 #define CHECK_SEQS(n, first, last) do {				\
 	CHECK_INT(outbox_rows(), (n));					\
@@ -852,7 +868,7 @@ test_outbox_seq(void)
 		return;
 	queue_rows(s, "a", 2);
 	CHECK_SEQS(2, 1, 2);
-	CHECK_INT(delete_wait(ob, (int64_t[]){ 1, 2 }, 2), 0);
+	CHECK_INT(delete_wait(ob, (int64_t[]){ 1, 2 }, 2, NULL), 0);
 	CHECK_INT(outbox_rows(), 0);
 	queue_rows(s, "b", 1);
 	CHECK_SEQS(1, 3, 3);
