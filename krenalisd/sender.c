@@ -575,6 +575,12 @@ delete_ended(struct dstate *ds, int rc)
 	if (rc == 0) {
 		release_rows(ds, ds->ndeleting);
 		ds->undeleted_late = 0;
+	} else if (ds->nundeleted == 0) {
+		/* Nothing delivered meanwhile: the rows go back as they are. */
+		free(ds->undeleted);
+		ds->undeleted = ds->deleting;
+		ds->nundeleted = ds->ndeleting;
+		ds->deleting = NULL;
 	} else {
 		ds->undeleted = xreallocarray(ds->undeleted,
 		    ds->nundeleted + ds->ndeleting, sizeof(*ds->undeleted));
