@@ -4,6 +4,7 @@
  * formats it (a table), or with -j prints its JSON text as it came.
  */
 #include <err.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,13 +69,19 @@ import_args(json_t *args)
 	return json_pack("{s:o}", "catalog", doc);
 }
 
-/* The exported document's text, into file (stdout when NULL). */
+/*
+ * The exported document's text, into file (stdout when NULL), which only
+ * its owner may read: it holds the write keys and the destinations'
+ * secrets.
+ */
 static void
 export_write(const char *file, const char *text, size_t len)
 {
 	FILE	*fp = stdout;
+	int	 fd;
 
-	if (file != NULL && (fp = fopen(file, "w")) == NULL)
+	if (file != NULL && ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC,
+	    0600)) == -1 || (fp = fdopen(fd, "w")) == NULL))
 		err(1, "%s", file);
 	print_text(fp, text, len);
 	if (fp != stdout && (fflush(fp) == EOF || ferror(fp) ||

@@ -607,9 +607,13 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		break;
 	case PRINT_IMPORTED:
 		fprintf(fp, "imported %s sources, %s write keys, %s "
-		    "pipelines\n", str(d, "sources", b[0], 64),
+		    "pipelines", str(d, "sources", b[0], 64),
 		    str(d, "writeKeys", b[1], 64),
 		    str(d, "pipelines", b[2], 64));
+		if (json_object_get(d, "destinations") != NULL)
+			fprintf(fp, ", %s destinations",
+			    str(d, "destinations", b[0], 64));
+		fputc('\n', fp);
 		break;
 	case PRINT_STATS:
 		print_stats(fp, d);

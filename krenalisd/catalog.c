@@ -1100,7 +1100,10 @@ catalog_pipeline_rm(struct catalog *cat, const char *arg,
 
 /*
  * The whole catalog as one document (spec/postgresql.md §7): sources with
- * their keys as key objects and their pipelines.
+ * their keys as key objects and their pipelines, and, when there are
+ * any, the destinations that send pipelines name, secrets in clear (an
+ * import must be able to send as before), as the catalog's cache has
+ * them.
  */
 json_t *
 catalog_export(struct catalog *cat)
@@ -1108,7 +1111,7 @@ catalog_export(struct catalog *cat)
 	char		 buf[TIMESTAMP_BUFSZ];
 	struct source	*s;
 	struct key	*k;
-	json_t		*a = json_array(), *o, *keys;
+	json_t		*a = json_array(), *o, *keys, *doc;
 
 	TAILQ_FOREACH(s, &cat->sources, entry) {
 		o = source_json(cat, s);
@@ -1118,9 +1121,13 @@ catalog_export(struct catalog *cat)
 		json_object_set_new(o, "writeKeys", keys);
 		json_array_append_new(a, o);
 	}
-	return json_pack("{s:s,s:i,s:s,s:o}", "format", "krenalis-catalog",
+	doc = json_pack("{s:s,s:i,s:s,s:o}", "format", "krenalis-catalog",
 	    "version", 1, "exportedAt", timestamp_format(timestamp_now(), buf),
 	    "sources", a);
+	if (!TAILQ_EMPTY(&cat->dests))
+		json_object_set_new(doc, "destinations",
+		    catalog_dests_export(cat));
+	return doc;
 }
 
 /*
@@ -1450,9 +1457,8 @@ import_dest(struct catalog *cat, struct import *im, const json_t *o,
 /*
  * The destinations and sources of the catalog document doc, checked
  * against those of the catalog and each other, into im; -1 with the
- * error in ce, and nothing in im.  Only the catalog's cache has
- * destinations: an export names those of its send pipelines, which the
- * catalog it is imported into must have.
+ * error in ce, and nothing in im.  A send pipeline names a destination
+ * of the document or of the catalog it is imported into.
  */
 static int
 doc_read(struct catalog *cat, const json_t *doc, struct import *im,
@@ -1509,7 +1515,9 @@ import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
 	struct source		*s;
 	struct key		*k;
 	struct pipeline		*p;
+	json_t			*counts;
 	size_t			 nsources = 0, nkeys = 0, npipes = 0;
+	size_t			 ndests = 0;
 
 	if (doc_read(cat, doc, &im, ce) == -1)
 		return NULL;
@@ -1521,9 +1529,11 @@ import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
 			dberr(cat, ce, "catalog import");
 			goto fail;
 		}
-	TAILQ_FOREACH(d, &im.dests, entry)
+	TAILQ_FOREACH(d, &im.dests, entry) {
+		ndests++;
 		log_info("catalog: destination %s \"%s\" imported", d->d.id,
 		    d->d.name);
+	}
 	TAILQ_FOREACH(s, &im.sources, entry) {
 		nsources++;
 		TAILQ_FOREACH(k, &s->keys, entry)
@@ -1534,8 +1544,12 @@ import(struct catalog *cat, const json_t *doc, struct catalog_error *ce)
 	}
 	TAILQ_CONCAT(&cat->dests, &im.dests, entry);
 	TAILQ_CONCAT(&cat->sources, &im.sources, entry);
-	return json_pack("{s:I,s:I,s:I}", "sources", (json_int_t)nsources,
+	counts = json_pack("{s:I,s:I,s:I}", "sources", (json_int_t)nsources,
 	    "writeKeys", (json_int_t)nkeys, "pipelines", (json_int_t)npipes);
+	if (ndests > 0)
+		json_object_set_new(counts, "destinations",
+		    json_integer((json_int_t)ndests));
+	return counts;
 fail:
 	sources_free(&im.sources);
 	catalog_dests_free(&im.dests);
@@ -1880,7 +1894,6 @@ catalog_save(struct catalog *cat)
 	if (cat->cache == NULL)
 		return;
 	doc = catalog_export(cat);
-	json_object_set_new(doc, "destinations", catalog_dests_export(cat));
 	xasprintf(&tmp, "%s.tmp", cat->cache);
 	if ((fp = fopen(tmp, "w")) == NULL) {
 		log_warn("catalog: %s", tmp);

@@ -71,4 +71,38 @@ stop_daemon || fail "daemon exit status"
 KEEP_PORT=1 start_daemon
 check "after restart" kr -j pipeline list
 expect_eq "kept" "$pipelines" "$(cat "$T/out")"
+
+# With destinations: the export has them, secrets in clear, in a file
+# only its owner reads, and an import sends as before.
+check "destination" kr destination add B --url http://127.0.0.1:9/b \
+    --header "Authorization: Bearer sekrit" --secret s3cr3t
+check "disable" kr destination disable B
+check "send pipeline" kr pipeline add "Segment prod" "to B" --send B
+check "export with destinations" kr catalog export "$T/catalog2.json"
+doc=$(cat "$T/catalog2.json")
+expect_eq "mode" 600 "$(stat -c %a "$T/catalog2.json")"
+expect_eq "members with destinations" \
+    '["format","version","exportedAt","sources","destinations"]' \
+    "$(jget "$doc" 'list(j.keys())')"
+expect_eq "secrets in clear" '[["Authorization: Bearer sekrit"],"s3cr3t"]' \
+    "$(jget "$doc" '[j["destinations"][0]["headers"],j["destinations"][0]["secret"]]')"
+check "destination shown" kr -j destination show B
+dest=$(cat "$T/out")
+check "pipelines with send" kr -j pipeline list
+pipelines=$(cat "$T/out")
+stop_daemon || fail "daemon exit status"
+DATA=$T/var3
+SOCK=$DATA/krenalisd.sock
+start_daemon
+check "import with destinations" kr catalog import "$T/catalog2.json"
+expect_eq "imported with destinations" \
+    "imported 3 sources, 4 write keys, 3 pipelines, 1 destinations" \
+    "$(cat "$T/out")"
+check "destination after" kr -j destination show B
+expect_eq "same destination, masked" "$dest" "$(cat "$T/out")"
+check "pipelines after import" kr -j pipeline list
+expect_eq "same send pipeline" "$pipelines" "$(cat "$T/out")"
+track m3
+expect_eq "queued for B" 1 "$(sql "SELECT count(*) FROM krenalis_outbox
+    WHERE destination_id = '$(jget "$dest" 'j["id"]')'")"
 finish
