@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "compat.h"
@@ -267,11 +268,19 @@ headers_apply(struct destination *d, const json_t *a,
 	return 0;
 }
 
-/* The url rules of §2: http or https, a host, at most 2048 bytes. */
+/*
+ * The url rules of §2: http or https, a host, at most 2048 bytes; and a
+ * URL that libcurl, which sends to it, can parse, with a port from 1 to
+ * 65535 when it has one, so that a typo fails here and not at each
+ * delivery.
+ */
 static int
 url_check(const char *u, struct catalog_error *ce)
 {
-	const char	*host;
+	const char	*host, *why;
+	char		*port = NULL;
+	CURLU		*h;
+	CURLUcode	 rc;
 	size_t		 i;
 
 	if (u[0] == '\0')
@@ -293,7 +302,28 @@ url_check(const char *u, struct catalog_error *ce)
 	if (host[0] == '\0' || strchr("/?#:", host[0]) != NULL)
 		return catalog_seterr(ce, "BadRequest", "url \"%s\" has no "
 		    "host", u);
-	return 0;
+	if ((h = curl_url()) == NULL)
+		fatalx("curl_url: out of memory");
+	rc = curl_url_set(h, CURLUPART_URL, u, 0);
+	if (rc == CURLUE_OK && curl_url_get(h, CURLUPART_PORT, &port,
+	    0) == CURLUE_OK && strcmp(port, "0") == 0)
+		rc = CURLUE_BAD_PORT_NUMBER;
+	curl_free(port);
+	curl_url_cleanup(h);
+	switch (rc) {
+	case CURLUE_OK:
+		return 0;
+	case CURLUE_OUT_OF_MEMORY:
+		fatalx("curl_url_set: out of memory");
+	case CURLUE_BAD_PORT_NUMBER:
+		return catalog_seterr(ce, "BadRequest", "url \"%s\" is not "
+		    "valid: its port must be a number from 1 to 65535", u);
+	default:
+		/* "Bad hostname", "Bad IPv6 address": in lower case. */
+		why = curl_url_strerror(rc);
+		return catalog_seterr(ce, "BadRequest", "url \"%s\" is not "
+		    "valid: %c%s", u, tolower((unsigned char)why[0]), why + 1);
+	}
 }
 
 /* A secret or write key: 1..SECRET_MAX bytes without control characters. */

@@ -29,6 +29,11 @@ expect_eq "options" '["segment","***",null,1,120,16,"7d",true]' "$(jget "$j" '[j
 expect_fail "scheme" 'krctl: url "ftp://x/y" is not valid; it must start with http:// or https://' kr destination add D --url ftp://x/y
 expect_fail "no host" 'krctl: url "http:///x" has no host' kr destination add D --url http:///x
 expect_fail "long url" 'krctl: url is longer than 2048 bytes' kr destination add D --url "http://x/$(python3 -c 'print("a" * 2040)')"
+expect_fail "port too high" 'krctl: url "http://x:99999/" is not valid: its port must be a number from 1 to 65535' kr destination add D --url http://x:99999/
+expect_fail "port 0" 'krctl: url "http://x:0/" is not valid: its port must be a number from 1 to 65535' kr destination add D --url http://x:0/
+expect_fail "port not a number" 'krctl: url "http://x:abc/" is not valid: its port must be a number from 1 to 65535' kr destination add D --url http://x:abc/
+expect_fail "ipv6" 'krctl: url "http://[::1/" is not valid: bad IPv6 address' kr destination add D --url 'http://[::1/'
+expect_fail "host" 'krctl: url "http://a%20b/" is not valid: bad hostname' kr destination add D --url 'http://a%20b/'
 expect_fail "no url" 'krctl: missing argument "url"' kr destination add D
 expect_fail "connector" 'krctl: connector "ftp" does not exist; use one of webhook, segment' kr destination add D --url http://x --connector ftp
 expect_fail "reserved header" 'krctl: header "Content-Type" may not be set; krenalisd sets Content-Type, Content-Length, Content-Encoding, Host and X-Signature itself' kr destination add D --url http://x --header 'content-type: text/plain'
@@ -90,6 +95,7 @@ expect_eq "headers replaced" '["X-Api-Key: ***","X-A: b"]' "$(jget "$(cat "$T/ou
 check "no gzip" kr -j destination set "Warehouse B" --no-gzip --name "Warehouse B2"
 expect_eq "renamed" '["Warehouse B2",false]' "$(jget "$(cat "$T/out")" '[j["name"],j["gzip"]]')"
 expect_fail "bad set" 'krctl: batchSize must be an integer from 1 to 1000' kr destination set "Warehouse B2" --timeout 5 --batch-size 0
+expect_fail "bad url on set" 'krctl: url "http://x:0/" is not valid: its port must be a number from 1 to 65535' kr destination set "Warehouse B2" --url http://x:0/
 check "unchanged" kr -j destination show "Warehouse B2"
 expect_eq "unchanged" 30 "$(jget "$(cat "$T/out")" 'j["timeout"]')"
 expect_fail "rename taken" 'krctl: a destination named "Seg" already exists' kr destination set "Warehouse B2" --name Seg
