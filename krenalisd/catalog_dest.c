@@ -125,6 +125,34 @@ header_json(const char *h)
 	return j;
 }
 
+/*
+ * The url as shown: the credentials it carries before its host masked,
+ * "http://user:***@host/..." or, with a user alone (a token), "***@".
+ */
+static json_t *
+url_json(const char *u)
+{
+	const char	*auth = strstr(u, "://"), *p, *at = NULL, *colon;
+	char		*masked;
+	json_t		*j;
+
+	if (auth == NULL)
+		return json_string(u);
+	auth += 3;
+	for (p = auth; *p != '\0' && strchr("/?#", *p) == NULL; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return json_string(u);
+	if ((colon = memchr(auth, ':', (size_t)(at - auth))) != NULL)
+		xasprintf(&masked, "%.*s:" MASK "%s", (int)(colon - u), u, at);
+	else
+		xasprintf(&masked, "%.*s" MASK "%s", (int)(auth - u), u, at);
+	j = json_string(masked);
+	free(masked);
+	return j;
+}
+
 static json_t *
 masked(const char *s)
 {
@@ -147,7 +175,7 @@ dest_json(struct catalog *cat, const struct cat_dest *cd)
 	json_object_set_new(o, "name", json_string(d->name));
 	json_object_set_new(o, "connector",
 	    json_string(destination_connector_name(d->connector)));
-	json_object_set_new(o, "url", json_string(d->url));
+	json_object_set_new(o, "url", url_json(d->url));
 	a = json_array();
 	for (i = 0; i < d->nheaders; i++)
 		json_array_append_new(a, header_json(d->headers[i]));
@@ -655,6 +683,7 @@ catalog_dests_export(struct catalog *cat)
 		d = &cd->d;
 		o = dest_json(cat, cd);
 		json_object_del(o, "pipelines");
+		json_object_set_new(o, "url", json_string(d->url));
 		h = json_array();
 		for (i = 0; i < d->nheaders; i++)
 			json_array_append_new(h, json_string(d->headers[i]));

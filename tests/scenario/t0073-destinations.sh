@@ -35,6 +35,15 @@ expect_fail "port not a number" 'krctl: url "http://x:abc/" is not valid: its po
 expect_fail "ipv6" 'krctl: url "http://[::1/" is not valid: bad IPv6 address' kr destination add D --url 'http://[::1/'
 expect_fail "host" 'krctl: url "http://a%20b/" is not valid: bad hostname' kr destination add D --url 'http://a%20b/'
 expect_fail "no url" 'krctl: missing argument "url"' kr destination add D
+check "url with credentials" kr -j destination add Cred --url 'http://user:pw@127.0.0.1:9/x?a=b@c'
+expect_eq "url password masked" 'http://user:***@127.0.0.1:9/x?a=b@c' "$(jget "$(cat "$T/out")" 'j["url"]')"
+check "url with a token" kr -j destination set Cred --url 'https://tok3n@127.0.0.1:9/'
+expect_eq "url token masked" 'https://***@127.0.0.1:9/' "$(jget "$(cat "$T/out")" 'j["url"]')"
+check "list masks the url" kr destination list
+grep -q 'https://\*\*\*@127.0.0.1:9/' "$T/out" || fail "list: $(cat "$T/out")"
+check "export has it in clear" kr catalog export
+expect_eq "url in clear" '["https://tok3n@127.0.0.1:9/"]' "$(jget "$(cat "$T/out")" '[d["url"] for d in j["destinations"] if d["name"] == "Cred"]')"
+check "rm cred" kr destination rm Cred
 expect_fail "connector" 'krctl: connector "ftp" does not exist; use one of webhook, segment' kr destination add D --url http://x --connector ftp
 expect_fail "reserved header" 'krctl: header "Content-Type" may not be set; krenalisd sets Content-Type, Content-Length, Content-Encoding, Host and X-Signature itself' kr destination add D --url http://x --header 'content-type: text/plain'
 expect_fail "header form" 'krctl: headers[1] is not valid; use "Name: value"' kr destination add D --url http://x --header 'A: 1' --header 'no colon'
