@@ -145,6 +145,15 @@ static const struct cmd cmds[] = {
 	{ "catalog", "import", "catalog.import", "file", { "file" }, 1, 1,
 	    { { NULL } }, PRINT_IMPORTED, 0 },
 };
+
+/* The options without which a command is not complete. */
+static const struct {
+	const char	*proto;
+	const char	*key;
+	const char	*opt;
+} required[] = {
+	{ "destination.add", "url", "--url" },
+};
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
 /* "word2" choices of word1, as "add, list, show" into buf. */
@@ -436,6 +445,14 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 		synopsis(c, err, errlen);
 		goto fail;
 	}
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (strcmp(c->proto, required[i].proto) == 0 &&
+		    json_object_get(args, required[i].key) == NULL) {
+			snprintf(err, errlen, "option %s is required; ",
+			    required[i].opt);
+			synopsis(c, err + strlen(err), errlen - strlen(err));
+			goto fail;
+		}
 	if (c->needopt && json_object_size(args) == (size_t)npos) {
 		snprintf(err, errlen, "%s %s needs at least one option; ",
 		    c->word1, c->word2);

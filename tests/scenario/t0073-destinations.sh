@@ -34,7 +34,10 @@ expect_fail "port 0" 'krctl: url "http://x:0/" is not valid: its port must be a 
 expect_fail "port not a number" 'krctl: url "http://x:abc/" is not valid: its port must be a number from 1 to 65535' kr destination add D --url http://x:abc/
 expect_fail "ipv6" 'krctl: url "http://[::1/" is not valid: bad IPv6 address' kr destination add D --url 'http://[::1/'
 expect_fail "host" 'krctl: url "http://a%20b/" is not valid: bad hostname' kr destination add D --url 'http://a%20b/'
-expect_fail "no url" 'krctl: missing argument "url"' kr destination add D
+expect_fail "no url" "krctl: option --url is required; usage: krctl destination add name --url url [--connector webhook | segment] [--header 'Name: value']... [--write-key key] [--secret secret] [--batch-size n] [--timeout seconds] [--max-in-flight n] [--max-age duration] [--gzip]" kr destination add D
+expect_fail "no url, checked before connecting" "krctl: option --url is required; usage: krctl destination add name --url url [--connector webhook | segment] [--header 'Name: value']... [--write-key key] [--secret secret] [--batch-size n] [--timeout seconds] [--max-in-flight n] [--max-age duration] [--gzip]" "$KRCTL" -s "$T/nosuch.sock" destination add D
+r=$(printf '%s\n' '{"v":1,"id":8,"cmd":"destination.add","args":{"name":"D"}}' | ctl_raw)
+expect_eq "no url on the socket" 'missing argument "url"' "$(jget "$r" 'j["error"]["message"]')"
 check "url with credentials" kr -j destination add Cred --url 'http://user:pw@127.0.0.1:9/x?a=b@c'
 expect_eq "url password masked" 'http://user:***@127.0.0.1:9/x?a=b@c' "$(jget "$(cat "$T/out")" 'j["url"]')"
 check "url with a token" kr -j destination set Cred --url 'https://tok3n@127.0.0.1:9/'
