@@ -23,7 +23,7 @@ for f in usr/share/doc/krenalis/krenalisd.conf etc/krenalisd.conf; do
 	cmp -s "$TOP/etc/krenalisd.conf" "$R/$f" || fail "$f not installed"
 done
 UNIT=$R/usr/lib/systemd/system/krenalisd.service
-expect_eq "unit's daemon" "ExecStart=/usr/sbin/krenalisd -d -D /var/lib/krenalis" \
+expect_eq "unit's daemon" "ExecStart=/usr/sbin/krenalisd -d" \
     "$(grep '^ExecStart=' "$UNIT" 2>&1)"
 "$R/usr/sbin/krenalisd" -n -f "$R/etc/krenalisd.conf" 2>"$T/err"
 expect_eq "installed daemon runs" "configuration OK" "$(cat "$T/err")"
