@@ -301,7 +301,7 @@ cmd_destination_test(struct command *r)
 	snapshot_unref(snap);
 	if (t.status == 0) {
 		free(t.body);
-		r->err.code = "Unavailable";
+		r->err.code = "Unreachable";
 		snprintf(r->err.message, sizeof(r->err.message), "%s",
 		    t.error);
 		return NULL;

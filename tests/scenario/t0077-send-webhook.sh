@@ -87,4 +87,6 @@ stop_receiver a
 kr destination test D >"$T/out" 2>"$T/err"
 expect_eq "test of a refused connection exits 1" 1 $?
 grep -qi "connect" "$T/err" || fail "test: no libcurl message: $(cat "$T/err")"
+r=$(printf '%s\n' '{"v":1,"id":3,"cmd":"destination.test","args":{"destination":"D"}}' | ctl_raw)
+expect_eq "code of an unreachable destination" Unreachable "$(jget "$r" 'j["error"]["code"]')"
 finish
