@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "xmalloc.h"
@@ -11,7 +12,7 @@
 #include "listen.h"
 
 enum setting_kind { SET_STRING, SET_SIZE, SET_DURATION, SET_LISTEN,
-    SET_URL, SET_SYNC, SET_WAREHOUSE };
+    SET_URL, SET_SYNC, SET_WAREHOUSE, SET_FILE };
 
 /* Every setting: its name, kind, where it goes, and the least value. */
 static const struct setting {
@@ -63,7 +64,7 @@ static const struct setting {
 	    offsetof(struct config, pg_connections), 1, 16 },
 	{ "sender_threads", SET_SIZE,
 	    offsetof(struct config, sender_threads), 1, 64 },
-	{ "ca_file", SET_STRING, offsetof(struct config, ca_file), 0, 0 },
+	{ "ca_file", SET_FILE, offsetof(struct config, ca_file), 0, 0 },
 };
 
 void
@@ -176,6 +177,13 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 	const char	 *errstr;
 	long long	  n;
 
+	/* A file read later: one that cannot be read fails now. */
+	if (s->kind == SET_FILE && *value != '\0' &&
+	    access(value, R_OK) == -1) {
+		snprintf(err, errlen, "%s: \"%s\": %s", s->name, value,
+		    strerror(errno));
+		return -1;
+	}
 	switch (s->kind) {
 	case SET_LISTEN:
 		if (listen_parse(value, NULL, NULL) == -1) {
@@ -184,6 +192,7 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 			return -1;
 		}
 		/* FALLTHROUGH */
+	case SET_FILE:
 	case SET_STRING:
 		if (*value == '\0') {
 			snprintf(err, errlen, "%s: value is empty", s->name);
