@@ -60,11 +60,15 @@ import_args(json_t *args)
 {
 	json_error_t	 e;
 	json_t		*doc;
+	FILE		*fp;
 	char		*file = take_file(args);
 
 	json_decref(args);
-	if ((doc = json_load_file(file, JSON_REJECT_DUPLICATES, &e)) == NULL)
-		errx(1, "%s: %s", file, e.text);
+	if ((fp = fopen(file, "r")) == NULL)
+		err(1, "%s", file);
+	if ((doc = json_loadf(fp, JSON_REJECT_DUPLICATES, &e)) == NULL)
+		errx(1, "%s: line %d: %s", file, e.line, e.text);
+	fclose(fp);
 	free(file);
 	return json_pack("{s:o}", "catalog", doc);
 }

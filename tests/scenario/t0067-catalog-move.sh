@@ -46,6 +46,9 @@ jget "$doc" 'dict(j, sources=j["sources"] + [dict(j["sources"][0], id="111111111
 expect_fail "name that exists" 'krctl: a source named "Other" already exists' kr catalog import "$T/dup-name.json"
 jget "$doc" 'dict(j, sources=[dict(j["sources"][1], name="Web 2", writeKeys=[{"key":"x","createdAt":None}])])' >"$T/bad.json"
 expect_fail "bad key" "krctl: catalog is not valid: source \"$(jget "$doc" 'j["sources"][1]["id"]')\": \"x\" is not an event write key" kr catalog import "$T/bad.json"
+expect_fail "no file" "krctl: $T/nosuch.json: No such file or directory" kr catalog import "$T/nosuch.json"
+printf '{\n"format":\n' >"$T/cut.json"
+expect_fail "not JSON" "krctl: $T/cut.json: line 3: unexpected token near end of file" kr catalog import "$T/cut.json"
 echo '{"sources":[]}' >"$T/empty.json"
 expect_fail "not a catalog" 'krctl: catalog is not valid: "format" must be "krenalis-catalog"' kr catalog import "$T/empty.json"
 check "unchanged" kr -j source list
