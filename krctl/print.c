@@ -479,6 +479,34 @@ print_delivery(FILE *fp, const json_t *d)
 	table_print_pairs(fp, pairs, sizeof(pairs) / sizeof(pairs[0]) / 2);
 }
 
+/*
+ * A destination removed: with --force, the send pipelines removed with it
+ * and the queued events that failed.
+ */
+static void
+print_dest_removed(FILE *fp, const json_t *d)
+{
+	const json_t	*p, *pipes = json_object_get(d, "pipelines");
+	json_int_t	 dropped;
+	size_t		 i;
+	char		*s;
+
+	s = table_safe(member(d, "name"));
+	fprintf(fp, "removed destination %s \"%s\"", member(d, "id"), s);
+	free(s);
+	json_array_foreach(pipes, i, p) {
+		s = table_safe(member(p, "name"));
+		fprintf(fp, "%s\"%s\"", i == 0 ? (json_array_size(pipes) == 1 ?
+		    " and its send pipeline " : " and its send pipelines ") :
+		    ", ", s);
+		free(s);
+	}
+	dropped = json_integer_value(json_object_get(d, "dropped"));
+	if (dropped > 0)
+		fprintf(fp, "; %lld queued events failed", (long long)dropped);
+	fputc('\n', fp);
+}
+
 /* The failed deliveries of a destination, newest first. */
 static void
 print_dest_failed(FILE *fp, const json_t *a)
@@ -676,10 +704,7 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 		free(s);
 		break;
 	case PRINT_DESTINATION_REMOVED:
-		s = table_safe(member(d, "name"));
-		fprintf(fp, "removed destination %s \"%s\"\n",
-		    member(d, "id"), s);
-		free(s);
+		print_dest_removed(fp, d);
 		break;
 	}
 }

@@ -672,9 +672,13 @@ cmd_destination_rm(struct command *r)
 	    sizeof(why)) == -1)
 		log_warnx("control: cannot drop the queue of destination %s: "
 		    "%s", id, why);
-	else if (dropped > 0)
-		log_info("control: destination %s removed: %lld queued events "
-		    "failed (destination removed)", id, (long long)dropped);
+	else {
+		if (dropped > 0)
+			log_info("control: destination %s removed: %lld queued "
+			    "events failed (destination removed)", id,
+			    (long long)dropped);
+		json_object_set_new(o, "dropped", json_integer(dropped));
+	}
 	return o;
 }
 

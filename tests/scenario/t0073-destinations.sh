@@ -142,10 +142,13 @@ expect_fail "rm used twice" 'krctl: destination "Warehouse B2" is used by the se
 r=$(printf '%s\n' '{"v":1,"id":9,"cmd":"destination.rm","args":{"destination":"Seg","force":"yes"}}' | ctl_raw)
 expect_eq "force must be a boolean" 'argument "force" must be true or false' "$(jget "$r" 'j["error"]["message"]')"
 check "rm force" kr destination rm --force "Warehouse B2"
-expect_eq "rm output" "removed destination $did \"Warehouse B2\"" "$(cat "$T/out")"
+expect_eq "rm output" "removed destination $did \"Warehouse B2\" and its send pipelines \"Tracks to B\", \"Also to B\"" "$(cat "$T/out")"
 check "pipelines left" kr -j pipeline list S
 expect_eq "only the import pipeline" '["imp"]' "$(jget "$(cat "$T/out")" '[p["name"] for p in j]')"
+check "seg" kr -j destination show Seg
+sid=$(jget "$(cat "$T/out")" 'j["id"]')
 check "rm unused" kr destination rm Seg
+expect_eq "rm unused output" "removed destination $sid \"Seg\"" "$(cat "$T/out")"
 check "none left" kr -j destination list
 expect_eq "none left" '[]' "$(cat "$T/out")"
 stop_daemon

@@ -86,6 +86,7 @@ expect_eq "then queued" 1 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE mes
 
 # rm --force drops the destination's queue and its failures.
 check "rm B" kr destination rm --force B
+expect_eq "rm B says what went" "removed destination $B \"B\" and its send pipelines \"tob\", \"off\", \"only\"; 4 queued events failed" "$(cat "$T/out")"
 expect_eq "B's rows gone" 0 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE destination_id = '$B'")"
 expect_eq "C's rows kept" 2 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE destination_id = '$C'")"
 wait_until 10 grep -q "destination $B removed: 4 queued events failed (destination removed)" "$T/daemon.log" ||
