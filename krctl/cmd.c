@@ -253,12 +253,29 @@ cmd_consents(const char *s)
 	}
 }
 
+/* Whether the n bytes at s name an option of c that takes a value. */
+static int
+known_opt(const struct cmd *c, const char *s, size_t n)
+{
+	const struct cmd_opt	*o;
+
+	for (o = c->opts; o < c->opts + CMD_MAXOPTS && o->key != NULL; o++)
+		if (o->kind != OPT_FALSE && o->kind != OPT_NULL &&
+		    o->kind != OPT_TRUE && ((o->lopt != NULL &&
+		    strlen(o->lopt) == n && memcmp(o->lopt, s, n) == 0) ||
+		    (o->sopt != NULL && strlen(o->sopt) == n &&
+		    memcmp(o->sopt, s, n) == 0)))
+			return 1;
+	return 0;
+}
+
 const struct cmd *
 cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
     size_t errlen)
 {
 	const struct cmd	*c = NULL;
 	const struct cmd_opt	*o;
+	const char		*eq;
 	json_t			*args;
 	const char		*setby[CMD_MAXOPTS];
 	char			 list[256];
@@ -335,6 +352,15 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				snprintf(err, errlen, "%s goes before the "
 				    "command: krctl [-j] [-s socket] command "
 				    "[argument ...]", a);
+				goto fail;
+			}
+			if (k == CMD_MAXOPTS && (eq = strchr(a, '=')) != NULL &&
+			    known_opt(c, a, (size_t)(eq - a))) {
+				snprintf(err, errlen, "option %.*s takes its "
+				    "value as the next argument, not after "
+				    "'='; ", (int)(eq - a), a);
+				synopsis(c, err + strlen(err),
+				    errlen - strlen(err));
 				goto fail;
 			}
 			if (k == CMD_MAXOPTS) {

@@ -131,7 +131,7 @@ main(int argc, char *argv[])
 	if (argc == 0)
 		usage();
 	if (strcmp(argv[0], "help") == 0) {
-		if (argc == 1)
+		if (argc == 1 || (argc == 2 && strcmp(argv[1], "help") == 0))
 			usage_to(stdout, 0);
 		if (cmd_help(stdout, argc - 1, argv + 1, errbuf,
 		    sizeof(errbuf)) == -1)

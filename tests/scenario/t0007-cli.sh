@@ -29,6 +29,7 @@ expect_eq "help word" 3 "$("$KRCTL" help key | grep -c '^usage: krctl key ')"
 "$KRCTL" help >"$T/out" 2>&1
 expect_eq "help exit" 0 $?
 grep -q '^	pipeline set pipeline ' "$T/out" || fail "help lists every command"
+expect_eq "help help" "$(cat "$T/out")" "$("$KRCTL" help help 2>&1)"
 expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" help frob
 expect_fail "help unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" help key frob
 expect_fail "set without options" 'krctl: pipeline set needs at least one option; usage: krctl pipeline set pipeline [--name name] [-F filter | --no-filter] [-C consents | --no-consents] [--send destination]' "$KRCTL" -s "$T/none.sock" pipeline set p

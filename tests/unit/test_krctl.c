@@ -99,6 +99,12 @@ test_parse_errors(void)
 		{ "source add a -c", "option -c needs a value; usage: krctl "
 		    "source add [-c connector] [--strategy strategy] name" },
 		{ "source add -c a -c b x", "option -c is given twice" },
+		{ "source add --strategy=x y", "option --strategy takes its "
+		    "value as the next argument, not after '='; usage: krctl "
+		    "source add [-c connector] [--strategy strategy] name" },
+		{ "source add --name=x y", "unknown option --name=x; usage: "
+		    "krctl source add [-c connector] [--strategy strategy] "
+		    "name" },
 		{ "status now", "unexpected argument \"now\"; usage: krctl "
 		    "status" },
 		{ "key", "\"key\" needs one of: list, add, rm" },
