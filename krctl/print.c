@@ -480,6 +480,31 @@ print_delivery(FILE *fp, const json_t *d)
 }
 
 /*
+ * A body a destination answered, line by line, each made safe (it came
+ * from the network), ending with one newline.
+ */
+static void
+print_body(FILE *fp, const char *body)
+{
+	const char	*nl;
+	char		*line, *safe;
+	size_t		 len;
+
+	do {
+		nl = strchr(body, '\n');
+		len = nl != NULL ? (size_t)(nl - body) : strlen(body);
+		if (len > 0 && body[len - 1] == '\r')
+			len--;
+		line = xstrndup(body, len);
+		safe = table_safe(line);
+		fprintf(fp, "%s\n", safe);
+		free(safe);
+		free(line);
+		body = nl != NULL ? nl + 1 : NULL;
+	} while (body != NULL && *body != '\0');
+}
+
+/*
  * A destination removed: with --force, the send pipelines removed with it
  * and the queued events that failed.
  */
@@ -692,7 +717,7 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 	case PRINT_DEST_TEST:
 		fprintf(fp, "HTTP %s in %s ms\n", str(d, "status", b[0], 64),
 		    str(d, "ms", b[1], 64));
-		fprintf(fp, "%s\n", member(d, "body"));
+		print_body(fp, member(d, "body"));
 		break;
 	case PRINT_DEST_FAILED:
 		print_dest_failed(fp, d);

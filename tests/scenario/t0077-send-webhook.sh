@@ -78,6 +78,11 @@ check "test" kr destination test D
 expect_eq "test output" '{"ok":true}' "$(sed -n 2p "$T/out")"
 grep -Eq '^HTTP 200 in [0-9]+ ms$' "$T/out" || fail "test: $(cat "$T/out")"
 expect_eq "test event received" 1 "$(requests a)"
+rules a '[{"status": 200, "body": "one\r\n\u001b[31mtwo\n", "count": 1}]'
+check "test, a body of lines" kr destination test D
+expect_eq "lines made safe, no blank line" "one
+?[31mtwo" "$(sed 1d "$T/out")"
+expect_eq "three lines" 3 "$(wc -l <"$T/out")"
 rules a '[{"status": 503, "body": "down for maintenance", "count": 1}]'
 kr -j destination test D >"$T/out" 2>"$T/err"
 expect_eq "test of a 503 exits 1" 1 $?
