@@ -177,7 +177,6 @@ void
 event_release(struct event *ev)
 {
 	arena_free(ev->arena);
-	free(ev->text);
 	event_init(ev);
 }
 

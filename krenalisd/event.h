@@ -262,7 +262,7 @@ struct event {
 	char			 timestamp_text[TIMESTAMP_BUFSZ];
 	int			 has_context;	/* a context member is kept */
 	struct event_context	 ctx;
-	char			*text;		/* see event_text */
+	char			*text;		/* see event_text; in arena */
 	size_t			 text_len;
 	unsigned		 generated;	/* EVENT_GENERATED_* */
 	/*
@@ -306,6 +306,12 @@ int	event_decode_json(const struct event_req *, const json_t *raw,
  * being needed, so the decoder does not build it.
  */
 const char *event_text(struct event *ev, size_t *len);
+/*
+ * Build it into ev->text now, scratch serving as the buffer it is
+ * written in first (any length; kept for the next event), so that
+ * building the texts of many events allocates nothing per event.
+ */
+void	event_text_keep(struct event *ev, struct buf *scratch);
 /* The same text, appended to b, for a valid event. */
 void	event_text_append(const struct event *ev, struct buf *b);
 

@@ -214,26 +214,29 @@ event_text_append(const struct event *ev, struct buf *b)
 	buf_addc(b, '}');
 }
 
-/* Write the whole normalised event (§13) into ev->text. */
-static void
-event_write(struct event *ev, size_t hint)
+void
+event_text_keep(struct event *ev, struct buf *scratch)
 {
-	struct buf	b;
-
-	buf_init(&b);
-	buf_reserve(&b, hint);
-	event_text_append(ev, &b);
-	ev->text_len = b.len;
-	ev->text = buf_finish(&b);
+	if (ev->error != NULL || ev->text != NULL)
+		return;
+	scratch->len = 0;
+	event_text_append(ev, scratch);
+	ev->text_len = scratch->len;
+	ev->text = arena_strndup(&ev->arena, scratch->p, scratch->len);
 }
 
 const char *
 event_text(struct event *ev, size_t *len)
 {
+	struct buf	b;
+
 	if (ev->error != NULL)
 		return NULL;
-	if (ev->text == NULL)
-		event_write(ev, 1024);
+	if (ev->text == NULL) {
+		buf_init(&b);
+		event_text_keep(ev, &b);
+		buf_release(&b);
+	}
 	if (len != NULL)
 		*len = ev->text_len;
 	return ev->text;

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "compat.h"
 #include "timestamp.h"
 #include "xmalloc.h"
@@ -644,6 +645,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	struct batch			 b;
 	struct batch_event		*be;
 	struct idset			 set;
+	struct buf			 scratch;
 	char				*buf;
 	size_t				 i, size, np, need, bufsize;
 	size_t				 nrejected = 0, share;
@@ -709,6 +711,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 	set.mask = size - 1;
 	b.conds = (int32_t *)(set.ids + size);
 	b.results = (unsigned char *)(b.conds + n * np);
+	buf_init(&scratch);
 	for (i = 0; i < n; i++) {
 		be = &b.events[i];
 		be->raw = text + spans[i].off;
@@ -723,8 +726,9 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 		be->ev.message_id_hash = dedupe_hash(be->ev.message_id,
 		    be->ev.len[EVENT_STR_MESSAGE_ID]);
 		be->dup_in_request = idset_add(&set, &be->ev);
-		pipeline_evaluate(&b, i, src);
+		pipeline_evaluate(&b, i, src, &scratch);
 	}
+	buf_release(&scratch);
 	/* Tokens of rejected events are given back (§10). */
 	counters_give(src->counters, (int64_t)nrejected, cf->rate_limit_burst,
 	    cf->rate_limit_events_per_minute);

@@ -7,7 +7,8 @@
 #include "snapshot.h"
 
 void
-pipeline_evaluate(struct batch *b, size_t i, const struct snap_source *src)
+pipeline_evaluate(struct batch *b, size_t i, const struct snap_source *src,
+    struct buf *scratch)
 {
 	const struct snap_pipeline	*p;
 	struct batch_event		*be = &b->events[i];
@@ -42,5 +43,5 @@ pipeline_evaluate(struct batch *b, size_t i, const struct snap_source *src)
 	 * thread, not by the writer, which every request waits for.
 	 */
 	if (be->sends > 0)
-		event_text(&be->ev, NULL);
+		event_text_keep(&be->ev, scratch);
 }

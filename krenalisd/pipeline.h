@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct batch;
+struct buf;
 struct snap_source;
 
 /*
@@ -16,11 +17,12 @@ struct snap_source;
  * of b: its result (disabled, filtered with the false condition, consent
  * or passed) goes into b->results and b->conds, and the event is marked
  * passed when an import pipeline passed it, and counts the send
- * pipelines that did, and then has its text (event_text) made for the
- * outbox.  Filters read the decoded event as it is; nothing is built or
- * allocated for them.
+ * pipelines that did, and then has its text made for the outbox
+ * (event_text_keep, in scratch first, which the caller keeps from event
+ * to event).  Filters read the decoded event as it is; nothing is built
+ * or allocated for them.
  */
 void	pipeline_evaluate(struct batch *b, size_t i,
-	    const struct snap_source *src);
+	    const struct snap_source *src, struct buf *scratch);
 
 #endif
