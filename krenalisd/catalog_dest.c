@@ -126,29 +126,38 @@ header_json(const char *h)
 }
 
 /*
- * The url as shown: the credentials it carries before its host masked,
- * "http://user:***@host/..." or, with a user alone (a token), "***@".
+ * The url as shown (malloc'd): the credentials it carries before its host
+ * masked: "http://user:" MASK "@host/..." or, with a user alone or an
+ * empty password (a token), "http://" MASK "@host/...".
  */
-static json_t *
-url_json(const char *u)
+static char *
+url_masked(const char *u)
 {
 	const char	*auth = strstr(u, "://"), *p, *at = NULL, *colon;
 	char		*masked;
-	json_t		*j;
 
 	if (auth == NULL)
-		return json_string(u);
+		return xstrdup(u);
 	auth += 3;
 	for (p = auth; *p != '\0' && strchr("/?#", *p) == NULL; p++)
 		if (*p == '@')
 			at = p;
-	if (at == NULL)
-		return json_string(u);
-	if ((colon = memchr(auth, ':', (size_t)(at - auth))) != NULL)
+	if (at == NULL || at == auth)
+		return xstrdup(u);
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (colon != NULL && colon > auth && colon + 1 < at)
 		xasprintf(&masked, "%.*s:" MASK "%s", (int)(colon - u), u, at);
 	else
 		xasprintf(&masked, "%.*s" MASK "%s", (int)(auth - u), u, at);
-	j = json_string(masked);
+	return masked;
+}
+
+static json_t *
+url_json(const char *u)
+{
+	char	*masked = url_masked(u);
+	json_t	*j = json_string(masked);
+
 	free(masked);
 	return j;
 }
@@ -306,10 +315,11 @@ static int
 url_check(const char *u, struct catalog_error *ce)
 {
 	const char	*host, *why;
-	char		*port = NULL;
+	char		*port = NULL, *shown;
 	CURLU		*h;
 	CURLUcode	 rc;
 	size_t		 i;
+	int		 ret = -1;
 
 	if (u[0] == '\0')
 		return catalog_seterr(ce, "BadRequest", "url is empty");
@@ -320,38 +330,58 @@ url_check(const char *u, struct catalog_error *ce)
 		if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
 			return catalog_seterr(ce, "BadRequest", "url contains "
 			    "a space or a control character");
+	/* Messages quote it as shown, reaching the log from the cache. */
+	shown = url_masked(u);
 	if (strncasecmp(u, "http://", 7) == 0)
 		host = u + 7;
 	else if (strncasecmp(u, "https://", 8) == 0)
 		host = u + 8;
-	else
-		return catalog_seterr(ce, "BadRequest", "url \"%s\" is not "
-		    "valid; it must start with http:// or https://", u);
-	if (host[0] == '\0' || strchr("/?#:", host[0]) != NULL)
-		return catalog_seterr(ce, "BadRequest", "url \"%s\" has no "
-		    "host", u);
+	else {
+		catalog_seterr(ce, "BadRequest", "url \"%s\" is not valid; it "
+		    "must start with http:// or https://", shown);
+		goto out;
+	}
+	if (host[0] == '\0' || strchr("/?#", host[0]) != NULL) {
+		catalog_seterr(ce, "BadRequest", "url \"%s\" has no host",
+		    shown);
+		goto out;
+	}
 	if ((h = curl_url()) == NULL)
 		fatalx("curl_url: out of memory");
 	rc = curl_url_set(h, CURLUPART_URL, u, 0);
-	if (rc == CURLUE_OK && curl_url_get(h, CURLUPART_PORT, &port,
-	    0) == CURLUE_OK && strcmp(port, "0") == 0)
-		rc = CURLUE_BAD_PORT_NUMBER;
+	if (rc == CURLUE_OK) {
+		rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
+		if (rc == CURLUE_NO_PORT)
+			rc = CURLUE_OK;
+		else if (rc == CURLUE_OK && strcmp(port, "0") == 0)
+			rc = CURLUE_BAD_PORT_NUMBER;
+	}
 	curl_free(port);
 	curl_url_cleanup(h);
 	switch (rc) {
 	case CURLUE_OK:
-		return 0;
+		ret = 0;
+		break;
 	case CURLUE_OUT_OF_MEMORY:
-		fatalx("curl_url_set: out of memory");
+		fatalx("curl_url: out of memory");
+	case CURLUE_NO_HOST:
+		catalog_seterr(ce, "BadRequest", "url \"%s\" has no host",
+		    shown);
+		break;
 	case CURLUE_BAD_PORT_NUMBER:
-		return catalog_seterr(ce, "BadRequest", "url \"%s\" is not "
-		    "valid: its port must be a number from 1 to 65535", u);
+		catalog_seterr(ce, "BadRequest", "url \"%s\" is not valid: "
+		    "its port must be a number from 1 to 65535", shown);
+		break;
 	default:
 		/* "Bad hostname", "Bad IPv6 address": in lower case. */
 		why = curl_url_strerror(rc);
-		return catalog_seterr(ce, "BadRequest", "url \"%s\" is not "
-		    "valid: %c%s", u, tolower((unsigned char)why[0]), why + 1);
+		catalog_seterr(ce, "BadRequest", "url \"%s\" is not valid: "
+		    "%c%s", shown, tolower((unsigned char)why[0]), why + 1);
+		break;
 	}
+out:
+	free(shown);
+	return ret;
 }
 
 /* A secret or write key: 1..SECRET_MAX bytes without control characters. */

@@ -42,6 +42,11 @@ check "url with credentials" kr -j destination add Cred --url 'http://user:pw@12
 expect_eq "url password masked" 'http://user:***@127.0.0.1:9/x?a=b@c' "$(jget "$(cat "$T/out")" 'j["url"]')"
 check "url with a token" kr -j destination set Cred --url 'https://tok3n@127.0.0.1:9/'
 expect_eq "url token masked" 'https://***@127.0.0.1:9/' "$(jget "$(cat "$T/out")" 'j["url"]')"
+check "url with a token and an empty password" kr -j destination set Cred --url 'https://sk_live_abc:@127.0.0.1:9/v1'
+expect_eq "token masked" 'https://***@127.0.0.1:9/v1' "$(jget "$(cat "$T/out")" 'j["url"]')"
+expect_fail "refused url masked" 'krctl: url "http://u:***@x:0/" is not valid: its port must be a number from 1 to 65535' kr destination set Cred --url 'http://u:pw@x:0/'
+expect_fail "no host after userinfo" 'krctl: url "http://***@:80/" has no host' kr destination set Cred --url 'http://u@:80/'
+check "url with a token" kr -j destination set Cred --url 'https://tok3n@127.0.0.1:9/'
 check "list masks the url" kr destination list
 grep -q 'https://\*\*\*@127.0.0.1:9/' "$T/out" || fail "list: $(cat "$T/out")"
 check "export has it in clear" kr catalog export
