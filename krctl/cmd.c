@@ -145,6 +145,7 @@ static const struct cmd cmds[] = {
 	{ "catalog", "import", "catalog.import", "file", { "file" }, 1, 1,
 	    { { NULL } }, PRINT_IMPORTED, 0 },
 };
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
 /* The options without which a command is not complete. */
 static const struct {
@@ -154,7 +155,6 @@ static const struct {
 } required[] = {
 	{ "destination.add", "url", "--url" },
 };
-#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
 /* "word2" choices of word1, as "add, list, show" into buf. */
 static void
@@ -253,20 +253,18 @@ cmd_consents(const char *s)
 	}
 }
 
-/* Whether the n bytes at s name an option of c that takes a value. */
-static int
+/* The option of c that the n bytes at s name, or NULL. */
+static const struct cmd_opt *
 known_opt(const struct cmd *c, const char *s, size_t n)
 {
 	const struct cmd_opt	*o;
 
 	for (o = c->opts; o < c->opts + CMD_MAXOPTS && o->key != NULL; o++)
-		if (o->kind != OPT_FALSE && o->kind != OPT_NULL &&
-		    o->kind != OPT_TRUE && ((o->lopt != NULL &&
-		    strlen(o->lopt) == n && memcmp(o->lopt, s, n) == 0) ||
-		    (o->sopt != NULL && strlen(o->sopt) == n &&
-		    memcmp(o->sopt, s, n) == 0)))
-			return 1;
-	return 0;
+		if ((o->lopt != NULL && strlen(o->lopt) == n &&
+		    memcmp(o->lopt, s, n) == 0) || (o->sopt != NULL &&
+		    strlen(o->sopt) == n && memcmp(o->sopt, s, n) == 0))
+			return o;
+	return NULL;
 }
 
 const struct cmd *
@@ -355,10 +353,15 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				goto fail;
 			}
 			if (k == CMD_MAXOPTS && (eq = strchr(a, '=')) != NULL &&
-			    known_opt(c, a, (size_t)(eq - a))) {
-				snprintf(err, errlen, "option %.*s takes its "
-				    "value as the next argument, not after "
-				    "'='; ", (int)(eq - a), a);
+			    (o = known_opt(c, a, (size_t)(eq - a))) != NULL) {
+				if (o->kind == OPT_FALSE || o->kind == OPT_NULL ||
+				    o->kind == OPT_TRUE)
+					snprintf(err, errlen, "option %.*s takes "
+					    "no value; ", (int)(eq - a), a);
+				else
+					snprintf(err, errlen, "option %.*s takes "
+					    "its value as the next argument, not "
+					    "after '='; ", (int)(eq - a), a);
 				synopsis(c, err + strlen(err),
 				    errlen - strlen(err));
 				goto fail;

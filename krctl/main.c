@@ -3,6 +3,7 @@
  * line is parsed before connecting; the daemon sends data and krctl
  * formats it (a table), or with -j prints its JSON text as it came.
  */
+#include <sys/stat.h>
 #include <err.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -66,8 +67,11 @@ import_args(json_t *args)
 	json_decref(args);
 	if ((fp = fopen(file, "r")) == NULL)
 		err(1, "%s", file);
-	if ((doc = json_loadf(fp, JSON_REJECT_DUPLICATES, &e)) == NULL)
+	if ((doc = json_loadf(fp, JSON_REJECT_DUPLICATES, &e)) == NULL) {
+		if (ferror(fp))
+			err(1, "%s", file);
 		errx(1, "%s: line %d: %s", file, e.line, e.text);
+	}
 	fclose(fp);
 	free(file);
 	return json_pack("{s:o}", "catalog", doc);
@@ -75,8 +79,8 @@ import_args(json_t *args)
 
 /*
  * The exported document's text, into file (stdout when NULL), which only
- * its owner may read: it holds the write keys and the destinations'
- * secrets.
+ * its owner may read, even one that existed: it holds the write keys and
+ * the destinations' secrets.
  */
 static void
 export_write(const char *file, const char *text, size_t len)
@@ -85,7 +89,8 @@ export_write(const char *file, const char *text, size_t len)
 	int	 fd;
 
 	if (file != NULL && ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC,
-	    0600)) == -1 || (fp = fdopen(fd, "w")) == NULL))
+	    0600)) == -1 || fchmod(fd, 0600) == -1 ||
+	    (fp = fdopen(fd, "w")) == NULL))
 		err(1, "%s", file);
 	print_text(fp, text, len);
 	if (fp != stdout && (fflush(fp) == EOF || ferror(fp) ||

@@ -487,7 +487,7 @@ static void
 print_body(FILE *fp, const char *body)
 {
 	const char	*nl;
-	char		*line, *safe;
+	char		*line, *safe, *p;
 	size_t		 len;
 
 	do {
@@ -496,6 +496,9 @@ print_body(FILE *fp, const char *body)
 		if (len > 0 && body[len - 1] == '\r')
 			len--;
 		line = xstrndup(body, len);
+		/* A tab is kept as a blank, its layout roughly. */
+		for (p = line; (p = strchr(p, '\t')) != NULL; p++)
+			*p = ' ';
 		safe = table_safe(line);
 		fprintf(fp, "%s\n", safe);
 		free(safe);
@@ -528,7 +531,8 @@ print_dest_removed(FILE *fp, const json_t *d)
 	}
 	dropped = json_integer_value(json_object_get(d, "dropped"));
 	if (dropped > 0)
-		fprintf(fp, "; %lld queued events failed", (long long)dropped);
+		fprintf(fp, "; %lld queued event%s failed", (long long)dropped,
+		    dropped == 1 ? "" : "s");
 	fputc('\n', fp);
 }
 

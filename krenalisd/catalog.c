@@ -1101,9 +1101,8 @@ catalog_pipeline_rm(struct catalog *cat, const char *arg,
 /*
  * The whole catalog as one document (spec/postgresql.md §7): sources with
  * their keys as key objects and their pipelines, and, when there are
- * any, the destinations that send pipelines name, secrets in clear (an
- * import must be able to send as before), as the catalog's cache has
- * them.
+ * any, every destination, secrets in clear (an import must be able to
+ * send as before).  The catalog's cache is this document too.
  */
 json_t *
 catalog_export(struct catalog *cat)
@@ -1880,8 +1879,8 @@ catalog_load(struct catalog *cat)
 /*
  * Keep a copy of the catalog in cat->cache (spec/postgresql.md §5.3):
  * written whole to a new file that replaces the old one, so that a crash
- * leaves one or the other.  It is the export, with the destinations that
- * its send pipelines name after the sources.
+ * leaves one or the other.  It is the export (catalog_export), the
+ * destinations after the sources.
  */
 static void
 catalog_save(struct catalog *cat)

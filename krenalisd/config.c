@@ -1,4 +1,5 @@
 /* The configuration file of krenalisd(8), see krenalisd.conf(5). */
+#include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -176,13 +177,20 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 	int64_t		 *ip = (int64_t *)((char *)cf + s->off);
 	const char	 *errstr;
 	long long	  n;
+	struct stat	  sb;
 
 	/* A file read later: one that cannot be read fails now. */
-	if (s->kind == SET_FILE && *value != '\0' &&
-	    access(value, R_OK) == -1) {
-		snprintf(err, errlen, "%s: \"%s\": %s", s->name, value,
-		    strerror(errno));
-		return -1;
+	if (s->kind == SET_FILE && *value != '\0') {
+		if (stat(value, &sb) == -1 || access(value, R_OK) == -1) {
+			snprintf(err, errlen, "%s: \"%s\": %s", s->name, value,
+			    strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			snprintf(err, errlen, "%s: \"%s\" is not a file",
+			    s->name, value);
+			return -1;
+		}
 	}
 	switch (s->kind) {
 	case SET_LISTEN:

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-
+#include <curl/curl.h>
 #include <sqlite3.h>
 
 #include "compat.h"
@@ -338,6 +338,12 @@ main(int argc, char *argv[])
 	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK ||
 	    sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0) != SQLITE_OK)
 		fatalx("cannot configure SQLite");
+	/*
+	 * libcurl's global state, before any thread: the catalog checks
+	 * destination URLs with it, and the sender sends.
+	 */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("cannot initialise libcurl");
 	config_init(&cf);
 	if (config_load(&cf, conffile, conf_given, err, sizeof(err)) == -1)
 		fatalx("%s", err);
@@ -484,5 +490,6 @@ main(int argc, char *argv[])
 	free(sockpath);
 	free(endpoint);
 	config_release(&cf);
+	curl_global_cleanup();
 	return 0;
 }

@@ -47,6 +47,7 @@ expect_fail "name that exists" 'krctl: a source named "Other" already exists' kr
 jget "$doc" 'dict(j, sources=[dict(j["sources"][1], name="Web 2", writeKeys=[{"key":"x","createdAt":None}])])' >"$T/bad.json"
 expect_fail "bad key" "krctl: catalog is not valid: source \"$(jget "$doc" 'j["sources"][1]["id"]')\": \"x\" is not an event write key" kr catalog import "$T/bad.json"
 expect_fail "no file" "krctl: $T/nosuch.json: No such file or directory" kr catalog import "$T/nosuch.json"
+expect_fail "a directory" "krctl: $T: Is a directory" kr catalog import "$T"
 printf '{\n"format":\n' >"$T/cut.json"
 expect_fail "not JSON" "krctl: $T/cut.json: line 3: unexpected token near end of file" kr catalog import "$T/cut.json"
 echo '{"sources":[]}' >"$T/empty.json"
@@ -81,6 +82,8 @@ check "destination" kr destination add B --url http://127.0.0.1:9/b \
     --header "Authorization: Bearer sekrit" --secret s3cr3t
 check "disable" kr destination disable B
 check "send pipeline" kr pipeline add "Segment prod" "to B" --send B
+printf 'old\n' >"$T/catalog2.json"
+chmod 644 "$T/catalog2.json"
 check "export with destinations" kr catalog export "$T/catalog2.json"
 doc=$(cat "$T/catalog2.json")
 expect_eq "mode" 600 "$(stat -c %a "$T/catalog2.json")"

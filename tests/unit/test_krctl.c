@@ -102,6 +102,8 @@ test_parse_errors(void)
 		{ "source add --strategy=x y", "option --strategy takes its "
 		    "value as the next argument, not after '='; usage: krctl "
 		    "source add [-c connector] [--strategy strategy] name" },
+		{ "destination rm d --force=yes", "option --force takes no "
+		    "value; usage: krctl destination rm destination [--force]" },
 		{ "source add --name=x y", "unknown option --name=x; usage: "
 		    "krctl source add [-c connector] [--strategy strategy] "
 		    "name" },
