@@ -238,6 +238,7 @@ catalog_publish(struct catalog *cat)
 		nkeys += s->nkeys;
 	}
 	snap = snapshot_new(nsources, nkeys);
+	snap->unknown = cat->unknown;
 	catalog_dest_publish(cat, snap);
 	i = 0;
 	TAILQ_FOREACH(s, &cat->sources, entry) {
@@ -1871,6 +1872,7 @@ catalog_load(struct catalog *cat)
 	free(cat->warehouse);
 	cat->warehouse = ld.warehouse;
 	cat->version = version;
+	cat->unknown = 0;
 	catalog_publish(cat);
 	catalog_save(cat);
 	return 0;
@@ -1958,12 +1960,14 @@ catalog_load_cache(struct catalog *cat)
 		log_warnx("catalog: PostgreSQL cannot be reached and %s "
 		    "cannot be read (%s): no sources until it is back",
 		    cat->cache, je.text);
+		cat->unknown = 1;
 		catalog_publish(cat);
 		return;
 	}
-	if (doc_read(cat, doc, &im, &ce) == -1)
+	if (doc_read(cat, doc, &im, &ce) == -1) {
 		log_warnx("catalog: %s: %s", cat->cache, ce.message);
-	else {
+		cat->unknown = 1;
+	} else {
 		log_warnx("catalog: PostgreSQL cannot be reached: serving "
 		    "the catalog of %s until it is back", cat->cache);
 		TAILQ_CONCAT(&cat->dests, &im.dests, entry);

@@ -75,6 +75,8 @@ struct catalog {
 	char			*warehouse;	/* its id, or NULL */
 	struct source_list	 sources;
 	struct dest_list	 dests;		/* creation order */
+	int			 unknown;	/* neither store nor cache
+						   could be read */
 };
 
 /* catalog.c */

@@ -411,6 +411,11 @@ serve_settings(struct MHD_Connection *conn, struct http_request *rq)
 		k = snapshot_lookup_key(snap, route->key, strlen(route->key));
 	if (k != NULL)
 		atomic_store(&k->usage->last_used, rq->in.received_at);
+	if (k == NULL && snap != NULL && snap->unknown) {
+		snapshot_unref(snap);
+		reply_unavailable(&r, "5", SNAPSHOT_UNKNOWN_MSG);
+		return respond(conn, rq, &r);
+	}
 	if (k == NULL || (route->kind == ROUTE_SETTINGS &&
 	    k->source->strategy == NULL)) {
 		snapshot_unref(snap);

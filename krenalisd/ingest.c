@@ -490,6 +490,11 @@ ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 		if (rq->snap != NULL)
 			rq->key = snapshot_lookup_key(rq->snap, key,
 			    strlen(key));
+		if (rq->key == NULL && rq->snap != NULL &&
+		    rq->snap->unknown) {
+			reply_unavailable(r, "5", SNAPSHOT_UNKNOWN_MSG);
+			return -1;
+		}
 		if (rq->key == NULL) {
 			reply_error(r, 401, rc == AUTH_BASIC ? "event write "
 			    "key in the Basic Authorization header is not "
@@ -931,6 +936,10 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 		}
 		k = rq->snap != NULL ? snapshot_lookup_key(rq->snap, key,
 		    keylen) : NULL;
+		if (k == NULL && rq->snap != NULL && rq->snap->unknown) {
+			reply_unavailable(r, "5", SNAPSHOT_UNKNOWN_MSG);
+			goto out;
+		}
 		if (k == NULL) {
 			reply_error(r, 401, "the event write key in the "
 			    "request body does not exist");

@@ -68,7 +68,15 @@ struct snapshot {
 	size_t			 keymask;	/* table size - 1 */
 	struct destination	*destinations;	/* creation order; owned */
 	size_t			 ndestinations;
+	/*
+	 * Neither the catalog's store nor its cache could be read: no key
+	 * is known, and a request is answered 503, not 401.
+	 */
+	int			 unknown;
 };
+
+/* What a request whose key is not known gets while the snapshot is. */
+#define SNAPSHOT_UNKNOWN_MSG	"warehouse is unavailable; try again later"
 
 /* A snapshot with room for nsources sources and nkeys keys, refs 1. */
 struct snapshot	*snapshot_new(size_t nsources, size_t nkeys);

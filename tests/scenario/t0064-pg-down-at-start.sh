@@ -26,6 +26,25 @@ grep -q "^warehouse  *postgresql host=$PGDIR port=$PGPORT dbname=krenalis user=p
 curl -s "$URL/metrics" | grep -q '^krenalis_warehouse_up 0$' || fail "warehouse_up 0"
 expect_eq "logged once" 1 "$(grep -c 'is unavailable' "$T/daemon.log")"
 
+# A node with a new data directory has no catalog cache: no key is known
+# yet, and it answers 503 too, not 401, until PostgreSQL is back.
+echo "$PID" >>"$T/extra.pids"
+PID1=$PID URL1=$URL SOCK1=$SOCK DATA1=$DATA PORT1=$PORT
+DATA=$T/fresh SOCK=$T/fresh/krenalisd.sock PORT=
+start_daemon -w "$PGURL"
+URL2=$URL
+grep -q "catalog.cache cannot be read" "$T/daemon.log" || fail "no cache: not logged"
+track m0
+expect_http "fresh node, key not known" 503 "$(errbody ServiceUnavailable 'warehouse is unavailable; try again later')"
+expect_eq "fresh node Retry-After" 5 "$(header Retry-After)"
+post /v1/batch '{"writeKey":"'"$KEY"'","batch":[{"type":"track","event":"e","userId":"u","messageId":"m0"}]}'
+expect_eq "fresh node, key in the body" 503 "$(cat "$T/status")"
+req GET "/v1/events/settings/$KEY"
+expect_eq "fresh node, key in the path" 503 "$(cat "$T/status")"
+post /v1/batch '{"batch":[{"type":"track","event":"e","userId":"u"}]}'
+expect_http "fresh node, no key at all" 401 "$(errbody Unauthorized 'Authorization header is missing')"
+URL=$URL1 SOCK=$SOCK1 DATA=$DATA1 PORT=$PORT1 PID=$PID1
+
 pg_restart
 healthy() { [ "$(curl -s "$URL/healthz")" = ok ]; }
 wait_until 30 healthy || fail "not healthy after PostgreSQL came up"
@@ -35,4 +54,8 @@ expect_eq "stored" 1 "$(pg "SELECT count(*) FROM events WHERE message_id = 'm1'"
 check "status after" kr status
 grep -q "^warehouse  *postgresql .* (healthy)$" "$T/out" || fail "status after: $(cat "$T/out")"
 grep -q "is available again" "$T/daemon.log" || fail "recovery not logged"
+# The fresh node reads the catalog once PostgreSQL is back.
+URL=$URL2
+posted_m4() { track m4; [ "$(cat "$T/status")" = 200 ]; }
+wait_until 30 posted_m4 || fail "fresh node: $(cat "$T/status") $(cat "$T/body")"
 finish
