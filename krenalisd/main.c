@@ -9,6 +9,7 @@
  */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -100,6 +101,29 @@ datadir_make(const char *dir, int *created, char *err, size_t errlen)
  * the pid file, and the data directory when it made it, then exit 1 with
  * the message.
  */
+/*
+ * Remove a data directory this start created, with what the start put in
+ * it (catalog, warehouse, catalog cache, node id): all of it is ours, and
+ * none of it a directory.
+ */
+static void
+datadir_remove(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 dfd;
+
+	if ((d = opendir(dir)) != NULL) {
+		dfd = dirfd(d);
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				unlinkat(dfd, de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
 static __dead void __attribute__((__format__(__printf__, 4, 5)))
 startup_fail(const struct config *cf, int created, const char *sockpath,
     const char *fmt, ...)
@@ -117,7 +141,7 @@ startup_fail(const struct config *cf, int created, const char *sockpath,
 	unlink(pid);
 	free(pid);
 	if (created)
-		rmdir(cf->data_dir);
+		datadir_remove(cf->data_dir);
 	fatalx("%s", msg);
 }
 

@@ -17,6 +17,9 @@ pg "CREATE TABLE krenalis_events (kpid uuid, connection_id text NOT NULL)"
 start_fails "wrong type" 'table krenalis_events, column "connection_id": expected type character varying, found text (krenalisd never alters an existing table)'
 expect_eq "not altered" "text" "$(pg "SELECT data_type FROM information_schema.columns WHERE table_name = 'krenalis_events' AND column_name = 'connection_id'")"
 expect_eq "nothing created" "" "$(pg "SELECT tablename FROM pg_tables WHERE tablename = 'krenalis_rejected'")"
+# The data directory this start created is gone, with the catalog's
+# cache and the node id it had written there.
+[ -e "$DATA" ] && fail "data directory left: $(ls -A "$DATA")"
 pg "ALTER TABLE krenalis_events ALTER connection_id TYPE character varying"
 start_fails "missing column" 'table krenalis_events, column "anonymous_id": expected type character varying, but there is no such column (krenalisd never alters an existing table)'
 pg "DROP TABLE krenalis_events"
