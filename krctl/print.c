@@ -33,6 +33,19 @@ str(const json_t *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A rate the daemon rounded to one decimal, as that decimal: JSON gives it
+ * as the double nearest to it (0.80000000000000004).
+ */
+static const char *
+rate(const json_t *v, char *buf, size_t len)
+{
+	if (!json_is_number(v))
+		return "-";
+	snprintf(buf, len, "%.1f", json_number_value(v));
+	return buf;
+}
+
 /* A latency in seconds as milliseconds, or "-". */
 static const char *
 latency(const json_t *v, char *buf, size_t len)
@@ -439,8 +452,9 @@ print_nodes(FILE *fp, const json_t *a)
 			str(n, "seenAt", b[4], 64), str(n, "received", b[5], 64),
 			str(n, "stored", b[6], 64), str(n, "rejected", b[7], 64),
 			str(n, "duplicates", b[8], 64),
-			str(n, "receivedPerSecond", b[9], 64),
-			str(n, "storedPerSecond", b[10], 64)
+			rate(json_object_get(n, "receivedPerSecond"), b[9],
+			    64),
+			rate(json_object_get(n, "storedPerSecond"), b[10], 64)
 		};
 		table_add(t, row);
 	}

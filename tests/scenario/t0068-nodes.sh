@@ -30,6 +30,9 @@ expect_eq "row" "$id $(hostname) 127.0.0.1:$PORT 0.1.0 up" "$(sed -n 2p "$T/out"
 for i in $(seq 1 20); do track "r$i"; sleep 0.1; done
 check "rates" kr -j nodes
 expect_eq "receiving" true "$(jget "$(cat "$T/out")" 'j[0]["receivedPerSecond"] > 0')"
+check "rates in the table" kr nodes
+sed -n 2p "$T/out" | tr -s ' ' | cut -d' ' -f11-12 | grep -Eq '^[0-9]+\.[0-9] [0-9]+\.[0-9]$' ||
+    fail "rates not to one decimal: $(sed -n 2p "$T/out")"
 
 check "status" kr -j status
 expect_eq "status node" "{\"id\":\"$id\",\"host\":\"$(hostname)\"}" "$(jget "$(cat "$T/out")" 'j["node"]')"
