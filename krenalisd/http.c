@@ -411,15 +411,11 @@ serve_settings(struct MHD_Connection *conn, struct http_request *rq)
 		k = snapshot_lookup_key(snap, route->key, strlen(route->key));
 	if (k != NULL)
 		atomic_store(&k->usage->last_used, rq->in.received_at);
-	if (k == NULL && snap != NULL && snap->unknown) {
-		snapshot_unref(snap);
-		reply_unavailable(&r, "5", SNAPSHOT_UNKNOWN_MSG);
-		return respond(conn, rq, &r);
-	}
 	if (k == NULL || (route->kind == ROUTE_SETTINGS &&
 	    k->source->strategy == NULL)) {
+		ingest_unknown_key(rq->http->ingest, k == NULL ? snap : NULL,
+		    &r, "event write key in the path is invalid");
 		snapshot_unref(snap);
-		reply_error(&r, 401, "event write key in the path is invalid");
 		return respond(conn, rq, &r);
 	}
 	if (route->kind == ROUTE_SETTINGS)

@@ -444,6 +444,16 @@ ingest_free(struct ingest *ing)
 	free(ing);
 }
 
+void
+ingest_unknown_key(struct ingest *ing, const struct snapshot *snap,
+    struct reply *r, const char *msg)
+{
+	if (snap != NULL && snap->unknown)
+		reply_unavailable(r, "5", writer_unavailable(ing->writer));
+	else
+		reply_error(r, 401, "%s", msg);
+}
+
 /*
  * A new window of the body's receive rate starts now: by the deadline,
  * the client must have sent body_min_rate bytes a second of it.
@@ -490,16 +500,11 @@ ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 		if (rq->snap != NULL)
 			rq->key = snapshot_lookup_key(rq->snap, key,
 			    strlen(key));
-		if (rq->key == NULL && rq->snap != NULL &&
-		    rq->snap->unknown) {
-			reply_unavailable(r, "5", SNAPSHOT_UNKNOWN_MSG);
-			return -1;
-		}
 		if (rq->key == NULL) {
-			reply_error(r, 401, rc == AUTH_BASIC ? "event write "
-			    "key in the Basic Authorization header is not "
-			    "valid" : "event write key in the Authorization "
-			    "header is not valid");
+			ingest_unknown_key(ing, rq->snap, r, rc == AUTH_BASIC ?
+			    "event write key in the Basic Authorization header "
+			    "is not valid" : "event write key in the "
+			    "Authorization header is not valid");
 			return -1;
 		}
 		atomic_store(&rq->key->usage->last_used, rq->received_at);
@@ -936,13 +941,9 @@ ingest_finish(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 		}
 		k = rq->snap != NULL ? snapshot_lookup_key(rq->snap, key,
 		    keylen) : NULL;
-		if (k == NULL && rq->snap != NULL && rq->snap->unknown) {
-			reply_unavailable(r, "5", SNAPSHOT_UNKNOWN_MSG);
-			goto out;
-		}
 		if (k == NULL) {
-			reply_error(r, 401, "the event write key in the "
-			    "request body does not exist");
+			ingest_unknown_key(ing, rq->snap, r, "the event write "
+			    "key in the request body does not exist");
 			goto out;
 		}
 		atomic_store(&k->usage->last_used, rq->received_at);

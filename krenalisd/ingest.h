@@ -140,6 +140,13 @@ int	ingest_read(struct ingest *, struct ingest_request *, const char *,
 
 /* The 408 of a body that did not arrive by rq->deadline. */
 void	ingest_timeout_reply(struct reply *);
+/*
+ * The answer to a write key that snap does not have: 401 with msg, or,
+ * while the catalog could be read neither from the warehouse nor from
+ * its cache (snap->unknown), the warehouse's 503.
+ */
+void	ingest_unknown_key(struct ingest *, const struct snapshot *snap,
+	    struct reply *, const char *msg);
 
 /* The 503 of §5 step 2. */
 void	ingest_shutdown_reply(struct reply *);

@@ -75,9 +75,6 @@ struct snapshot {
 	int			 unknown;
 };
 
-/* What a request whose key is not known gets while the snapshot is. */
-#define SNAPSHOT_UNKNOWN_MSG	"warehouse is unavailable; try again later"
-
 /* A snapshot with room for nsources sources and nkeys keys, refs 1. */
 struct snapshot	*snapshot_new(size_t nsources, size_t nkeys);
 /* Add a key of source; the snapshot takes a reference to usage. */

@@ -43,6 +43,16 @@ req GET "/v1/events/settings/$KEY"
 expect_eq "fresh node, key in the path" 503 "$(cat "$T/status")"
 post /v1/batch '{"batch":[{"type":"track","event":"e","userId":"u"}]}'
 expect_http "fresh node, no key at all" 401 "$(errbody Unauthorized 'Authorization header is missing')"
+echo "$PID" >>"$T/extra.pids"
+# So does one whose cache is not a catalog.
+mkdir -m 700 "$T/badcache"
+echo '{"format":"other"}' >"$T/badcache/catalog.cache"
+DATA=$T/badcache SOCK=$T/badcache/krenalisd.sock PORT=
+start_daemon -w "$PGURL"
+grep -q 'catalog: .*/badcache/catalog.cache: catalog is not valid: "format" must be "krenalis-catalog"' "$T/daemon.log" ||
+    fail "bad cache: not logged"
+track m0
+expect_http "bad cache, key not known" 503 "$(errbody ServiceUnavailable 'warehouse is unavailable; try again later')"
 URL=$URL1 SOCK=$SOCK1 DATA=$DATA1 PORT=$PORT1 PID=$PID1
 
 pg_restart
