@@ -162,15 +162,22 @@ url_json(const char *u)
 	return j;
 }
 
+/* A secret or write key: null, MASK, or itself when clear. */
 static json_t *
-masked(const char *s)
+secret_json(const char *s, int clear)
 {
-	return s != NULL ? json_string(MASK) : json_null();
+	if (s == NULL)
+		return json_null();
+	return json_string(clear ? s : MASK);
 }
 
-/* The object of spec/destinations.md §6.1, up to its pipelines. */
+/*
+ * The object of spec/destinations.md §6.1, its secrets masked, up to its
+ * pipelines; or, exported (catalog_dests_export), its secrets in clear
+ * and without its pipelines.
+ */
 static json_t *
-dest_json(struct catalog *cat, const struct cat_dest *cd)
+dest_json(struct catalog *cat, const struct cat_dest *cd, int exported)
 {
 	const struct destination	*d = &cd->d;
 	const struct source		*s;
@@ -184,13 +191,16 @@ dest_json(struct catalog *cat, const struct cat_dest *cd)
 	json_object_set_new(o, "name", json_string(d->name));
 	json_object_set_new(o, "connector",
 	    json_string(destination_connector_name(d->connector)));
-	json_object_set_new(o, "url", url_json(d->url));
+	json_object_set_new(o, "url", exported ? json_string(d->url) :
+	    url_json(d->url));
 	a = json_array();
 	for (i = 0; i < d->nheaders; i++)
-		json_array_append_new(a, header_json(d->headers[i]));
+		json_array_append_new(a, exported ?
+		    json_string(d->headers[i]) : header_json(d->headers[i]));
 	json_object_set_new(o, "headers", a);
-	json_object_set_new(o, "writeKey", masked(d->write_key));
-	json_object_set_new(o, "secret", masked(d->secret));
+	json_object_set_new(o, "writeKey", secret_json(d->write_key,
+	    exported));
+	json_object_set_new(o, "secret", secret_json(d->secret, exported));
 	json_object_set_new(o, "batchSize", json_integer(d->batch_size));
 	json_object_set_new(o, "timeout", json_integer(d->timeout));
 	json_object_set_new(o, "maxInFlight", json_integer(d->max_in_flight));
@@ -200,6 +210,8 @@ dest_json(struct catalog *cat, const struct cat_dest *cd)
 	json_object_set_new(o, "enabled", json_boolean(d->enabled));
 	json_object_set_new(o, "createdAt",
 	    json_string(timestamp_format(d->created_at, ts)));
+	if (exported)
+		return o;
 	a = json_array();
 	TAILQ_FOREACH(s, &cat->sources, entry)
 		TAILQ_FOREACH(p, &s->pipelines, entry)
@@ -597,7 +609,7 @@ dest_add(struct catalog *cat, const char *name, size_t len,
 	}
 	TAILQ_INSERT_TAIL(&cat->dests, cd, entry);
 	log_info("catalog: destination %s \"%s\" added", d->id, d->name);
-	return dest_json(cat, cd);
+	return dest_json(cat, cd, 0);
 }
 
 json_t *
@@ -616,7 +628,7 @@ catalog_destination_list(struct catalog *cat)
 	json_t		*a = json_array();
 
 	TAILQ_FOREACH(d, &cat->dests, entry)
-		json_array_append_new(a, dest_json(cat, d));
+		json_array_append_new(a, dest_json(cat, d, 0));
 	return a;
 }
 
@@ -628,7 +640,7 @@ catalog_destination_show(struct catalog *cat, const char *arg,
 
 	if ((d = catalog_dest_resolve(cat, arg, ce)) == NULL)
 		return NULL;
-	return dest_json(cat, d);
+	return dest_json(cat, d, 0);
 }
 
 /*
@@ -659,7 +671,7 @@ dest_set(struct catalog *cat, const char *arg, const json_t *args,
 		goto fail;
 	destination_release(&cd->d);
 	cd->d = nd;
-	return dest_json(cat, cd);
+	return dest_json(cat, cd, 0);
 fail:
 	destination_release(&nd);
 	return NULL;
@@ -689,7 +701,7 @@ dest_enable(struct catalog *cat, const char *arg, int enabled,
 			return NULL;
 		}
 	}
-	return dest_json(cat, cd);
+	return dest_json(cat, cd, 0);
 }
 
 json_t *
@@ -705,25 +717,10 @@ json_t *
 catalog_dests_export(struct catalog *cat)
 {
 	const struct cat_dest	*cd;
-	const struct destination *d;
-	json_t			*a = json_array(), *o, *h;
-	size_t			 i;
+	json_t			*a = json_array();
 
-	TAILQ_FOREACH(cd, &cat->dests, entry) {
-		d = &cd->d;
-		o = dest_json(cat, cd);
-		json_object_del(o, "pipelines");
-		json_object_set_new(o, "url", json_string(d->url));
-		h = json_array();
-		for (i = 0; i < d->nheaders; i++)
-			json_array_append_new(h, json_string(d->headers[i]));
-		json_object_set_new(o, "headers", h);
-		json_object_set_new(o, "writeKey", d->write_key != NULL ?
-		    json_string(d->write_key) : json_null());
-		json_object_set_new(o, "secret", d->secret != NULL ?
-		    json_string(d->secret) : json_null());
-		json_array_append_new(a, o);
-	}
+	TAILQ_FOREACH(cd, &cat->dests, entry)
+		json_array_append_new(a, dest_json(cat, cd, 1));
 	return a;
 }
 
@@ -811,7 +808,7 @@ dest_rm(struct catalog *cat, const char *arg, int force,
 	if (catalog_exec(cat, CAT_DEST_DELETE, &id, "destination rm",
 	    ce) == -1)
 		return NULL;
-	o = dest_json(cat, cd);
+	o = dest_json(cat, cd, 0);
 	TAILQ_FOREACH(s, &cat->sources, entry)
 		for (p = TAILQ_FIRST(&s->pipelines); p != NULL; p = next) {
 			next = TAILQ_NEXT(p, entry);
