@@ -353,23 +353,23 @@ url_check(const char *u, struct catalog_error *ce)
 		    "must start with http:// or https://", shown);
 		goto out;
 	}
-	if (host[0] == '\0' || strchr("/?#", host[0]) != NULL) {
-		catalog_seterr(ce, "BadRequest", "url \"%s\" has no host",
-		    shown);
-		goto out;
+	/* libcurl takes http:///x for a URL of host x. */
+	if (host[0] == '\0' || strchr("/?#", host[0]) != NULL)
+		rc = CURLUE_NO_HOST;
+	else {
+		if ((h = curl_url()) == NULL)
+			fatalx("curl_url: out of memory");
+		rc = curl_url_set(h, CURLUPART_URL, u, 0);
+		if (rc == CURLUE_OK) {
+			rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
+			if (rc == CURLUE_NO_PORT)
+				rc = CURLUE_OK;
+			else if (rc == CURLUE_OK && strcmp(port, "0") == 0)
+				rc = CURLUE_BAD_PORT_NUMBER;
+		}
+		curl_free(port);
+		curl_url_cleanup(h);
 	}
-	if ((h = curl_url()) == NULL)
-		fatalx("curl_url: out of memory");
-	rc = curl_url_set(h, CURLUPART_URL, u, 0);
-	if (rc == CURLUE_OK) {
-		rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
-		if (rc == CURLUE_NO_PORT)
-			rc = CURLUE_OK;
-		else if (rc == CURLUE_OK && strcmp(port, "0") == 0)
-			rc = CURLUE_BAD_PORT_NUMBER;
-	}
-	curl_free(port);
-	curl_url_cleanup(h);
 	switch (rc) {
 	case CURLUE_OK:
 		ret = 0;
