@@ -97,11 +97,6 @@ datadir_make(const char *dir, int *created, char *err, size_t errlen)
 }
 
 /*
- * A start that failed: remove the socket it made (when sockpath is set),
- * the pid file, and the data directory when it made it, then exit 1 with
- * the message.
- */
-/*
  * Remove a data directory this start created, with what the start put in
  * it (catalog, warehouse, catalog cache, node id): all of it is ours, and
  * none of it a directory.
@@ -124,6 +119,11 @@ datadir_remove(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * A start that failed: remove the socket it made (when sockpath is set),
+ * the pid file, and the data directory with its files when it made it,
+ * then exit 1 with the message.
+ */
 static __dead void __attribute__((__format__(__printf__, 4, 5)))
 startup_fail(const struct config *cf, int created, const char *sockpath,
     const char *fmt, ...)
