@@ -147,13 +147,12 @@ static const struct cmd cmds[] = {
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
-/* The options without which a command is not complete. */
+/* The options without which a command is not complete: their keys. */
 static const struct {
 	const char	*proto;
 	const char	*key;
-	const char	*opt;
 } required[] = {
-	{ "destination.add", "url", "--url" },
+	{ "destination.add", "url" },
 };
 
 /* "word2" choices of word1, as "add, list, show" into buf. */
@@ -259,12 +258,33 @@ known_opt(const struct cmd *c, const char *s, size_t n)
 {
 	const struct cmd_opt	*o;
 
-	for (o = c->opts; o < c->opts + CMD_MAXOPTS && o->key != NULL; o++)
-		if ((o->lopt != NULL && strlen(o->lopt) == n &&
-		    memcmp(o->lopt, s, n) == 0) || (o->sopt != NULL &&
-		    strlen(o->sopt) == n && memcmp(o->sopt, s, n) == 0))
+	for (o = c->opts; o < c->opts + CMD_MAXOPTS; o++)
+		if (o->key != NULL && ((o->lopt != NULL &&
+		    strlen(o->lopt) == n && memcmp(o->lopt, s, n) == 0) ||
+		    (o->sopt != NULL && strlen(o->sopt) == n &&
+		    memcmp(o->sopt, s, n) == 0)))
 			return o;
 	return NULL;
+}
+
+/* The option of c that sets the request argument key. */
+static const struct cmd_opt *
+opt_of_key(const struct cmd *c, const char *key)
+{
+	const struct cmd_opt	*o;
+
+	for (o = c->opts; o < c->opts + CMD_MAXOPTS; o++)
+		if (o->key != NULL && strcmp(o->key, key) == 0)
+			return o;
+	return NULL;
+}
+
+/* Whether o is a flag, which takes no value. */
+static int
+opt_flag(const struct cmd_opt *o)
+{
+	return o->kind == OPT_FALSE || o->kind == OPT_NULL ||
+	    o->kind == OPT_TRUE;
 }
 
 const struct cmd *
@@ -337,14 +357,8 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 			continue;
 		}
 		if (!opts_done && a[0] == '-' && a[1] != '\0') {
-			for (k = 0; k < CMD_MAXOPTS; k++) {
-				o = &c->opts[k];
-				if (o->key == NULL)
-					continue;
-				if ((o->sopt && strcmp(o->sopt, a) == 0) ||
-				    (o->lopt && strcmp(o->lopt, a) == 0))
-					break;
-			}
+			o = known_opt(c, a, strlen(a));
+			k = o != NULL ? (int)(o - c->opts) : CMD_MAXOPTS;
 			if (k == CMD_MAXOPTS && (strcmp(a, "-j") == 0 ||
 			    strcmp(a, "-s") == 0)) {
 				snprintf(err, errlen, "%s goes before the "
@@ -354,8 +368,7 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 			}
 			if (k == CMD_MAXOPTS && (eq = strchr(a, '=')) != NULL &&
 			    (o = known_opt(c, a, (size_t)(eq - a))) != NULL) {
-				if (o->kind == OPT_FALSE || o->kind == OPT_NULL ||
-				    o->kind == OPT_TRUE)
+				if (opt_flag(o))
 					snprintf(err, errlen, "option %.*s takes "
 					    "no value; ", (int)(eq - a), a);
 				else
@@ -385,8 +398,7 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 				goto fail;
 			}
 			setby[k] = a;
-			if (o->kind == OPT_FALSE || o->kind == OPT_NULL ||
-			    o->kind == OPT_TRUE) {
+			if (opt_flag(o)) {
 				json_object_set_new(args, o->key,
 				    o->kind == OPT_FALSE ? json_false() :
 				    o->kind == OPT_TRUE ? json_true() :
@@ -477,8 +489,9 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (strcmp(c->proto, required[i].proto) == 0 &&
 		    json_object_get(args, required[i].key) == NULL) {
+			o = opt_of_key(c, required[i].key);
 			snprintf(err, errlen, "option %s is required; ",
-			    required[i].opt);
+			    o->lopt != NULL ? o->lopt : o->sopt);
 			synopsis(c, err + strlen(err), errlen - strlen(err));
 			goto fail;
 		}
