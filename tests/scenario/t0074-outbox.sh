@@ -91,4 +91,8 @@ expect_eq "B's rows gone" 0 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE d
 expect_eq "C's rows kept" 2 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE destination_id = '$C'")"
 wait_until 10 grep -q "destination $B removed: 4 queued events failed (destination removed)" "$T/daemon.log" ||
     fail "no log line for the dropped queue"
+# -j gives the same from the reply's members.
+check "rm C -j" kr -j destination rm --force C
+expect_eq "rm C reply" "[\"$C\",\"C\",[\"$TOC\"],2]" "$(jget "$(cat "$T/out")" '[j["id"], j["name"], [p["id"] for p in j["pipelines"]], j["dropped"]]')"
+expect_eq "C's rows gone" 0 "$(sql "SELECT count(*) FROM krenalis_outbox")"
 finish

@@ -9,6 +9,7 @@
 #include "names.h"
 #include "table.h"
 #include "../../krctl/cmd.h"
+#include "../../krctl/print.h"
 
 /* Parse a command line given as one string of space-separated words. */
 static const struct cmd *
@@ -166,6 +167,43 @@ test_table(void)
 	table_free(t);
 }
 
+/*
+ * The nodes' table prints each rate as the one decimal the daemon rounded
+ * it to, whatever double JSON gave for it, and "-" for none.
+ */
+static void
+test_print_nodes(void)
+{
+	json_t		*a;
+	json_error_t	 e;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*fp = open_memstream(&buf, &len);
+
+	a = json_loads("[{\"id\":\"n1\",\"host\":\"h\",\"listen\":\"l\","
+	    "\"version\":\"v\",\"down\":false,\"seenAt\":\"t\","
+	    "\"received\":7,\"stored\":6,\"rejected\":0,\"duplicates\":1,"
+	    "\"receivedPerSecond\":0.80000000000000004,"
+	    "\"storedPerSecond\":4},"
+	    "{\"id\":\"n2\",\"host\":\"h\",\"listen\":\"l\","
+	    "\"version\":\"v\",\"down\":true,\"seenAt\":\"t\","
+	    "\"received\":0,\"stored\":0,\"rejected\":0,\"duplicates\":0,"
+	    "\"receivedPerSecond\":1234.56,\"storedPerSecond\":null}]",
+	    0, &e);
+	CHECK(a != NULL);
+	print_human(fp, PRINT_NODES, a);
+	fclose(fp);
+	CHECK_STR(buf,
+	    "ID  HOST  LISTEN  VERSION  STATE  SEEN  RECEIVED  STORED  "
+	    "REJECTED  DUPLICATES  RECEIVED/S  STORED/S\n"
+	    "n1  h     l       v        up     t     7         6       "
+	    "0         1           0.8         4.0\n"
+	    "n2  h     l       v        down   t     0         0       "
+	    "0         0           1234.6      -\n");
+	free(buf);
+	json_decref(a);
+}
+
 int
 main(void)
 {
@@ -173,5 +211,6 @@ main(void)
 	UNIT_RUN(test_parse_errors);
 	UNIT_RUN(test_names);
 	UNIT_RUN(test_table);
+	UNIT_RUN(test_print_nodes);
 	return UNIT_END();
 }
