@@ -171,24 +171,40 @@ sender_retry_after(int64_t secs)
 	return (secs < RETRY_AFTER_MAX ? secs : RETRY_AFTER_MAX) * 1000;
 }
 
+/* Whether the n bytes at p hold only JSON's white space. */
+static int
+blank(const char *p, size_t n)
+{
+	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+		p++;
+		n--;
+	}
+	return n == 0;
+}
+
 /*
  * Append the normalised event ev as a Segment-compatible API takes it
  * (§4): for track, page, screen and alias, whose traits the API takes in
  * context.traits only (spec/events.md §3), the event's traits go back
- * there.  The members come in the order of events.md §13, context before
- * traits, each written compactly.
+ * there.  The members keep their order, each value its text, traits first
+ * in context, and context first when the event has none.  A row that is
+ * not such an event (written by hand, or by another release: not an
+ * object, traits or context not objects) is sent as it is.
  */
 static void
 add_segment_event(struct buf *b, const char *ev, size_t len)
 {
-	const struct jsonscan_member	*tr, *ctx, *ty;
+	const struct jsonscan_member	*tr, *ctx, *ty, *m;
 	struct jsonscan			 js;
 	char				*type = NULL;
-	size_t				 at, start, end, n;
-	int				 keep;
+	size_t				 i, n;
+	int				 keep, move, first = 1;
 
 	keep = jsonscan_parse(&js, ev, len) == -1 ||
 	    (tr = jsonscan_member(&js, "traits")) == NULL ||
+	    tr->value.kind != JSONSCAN_OBJECT ||
+	    ((ctx = jsonscan_member(&js, "context")) != NULL &&
+	    ctx->value.kind != JSONSCAN_OBJECT) ||
 	    (ty = jsonscan_member(&js, "type")) == NULL ||
 	    ty->value.kind != JSONSCAN_STRING ||
 	    (type = jsonscan_string(ev, &ty->value, &n)) == NULL ||
@@ -199,19 +215,36 @@ add_segment_event(struct buf *b, const char *ev, size_t len)
 		jsonscan_release(&js);
 		return;
 	}
-	start = tr->value.off - strlen(",\"traits\":");
-	end = tr->value.off + tr->value.len;
-	ctx = jsonscan_member(&js, "context");
-	at = ctx != NULL ? ctx->value.off + 1 : 1;
-	buf_add(b, ev, at);
-	if (tr->value.len > 2) {
-		buf_adds(b, ctx != NULL ? "\"traits\":" :
-		    "\"context\":{\"traits\":");
+	/* Empty traits are left out, and put nowhere. */
+	move = !blank(ev + tr->value.off + 1, tr->value.len - 2);
+	buf_addc(b, '{');
+	if (ctx == NULL && move) {
+		buf_adds(b, "\"context\":{\"traits\":");
 		buf_add(b, ev + tr->value.off, tr->value.len);
-		buf_adds(b, ctx == NULL ? "}," : ctx->value.len > 2 ? "," : "");
+		buf_addc(b, '}');
+		first = 0;
 	}
-	buf_add(b, ev + at, start - at);
-	buf_add(b, ev + end, len - end);
+	for (i = 0; i < js.nmembers; i++) {
+		if ((m = &js.members[i]) == tr)
+			continue;
+		if (!first)
+			buf_addc(b, ',');
+		first = 0;
+		buf_addquoted(b, m->key, m->keylen);
+		buf_addc(b, ':');
+		if (m != ctx || !move) {
+			buf_add(b, ev + m->value.off, m->value.len);
+			continue;
+		}
+		buf_adds(b, "{\"traits\":");
+		buf_add(b, ev + tr->value.off, tr->value.len);
+		if (!blank(ev + m->value.off + 1, m->value.len - 2)) {
+			buf_addc(b, ',');
+			buf_add(b, ev + m->value.off + 1, m->value.len - 1);
+		} else
+			buf_addc(b, '}');
+	}
+	buf_addc(b, '}');
 	jsonscan_release(&js);
 }
 

@@ -118,7 +118,10 @@ test_body(void)
 	free(s);
 }
 
-/* The segment connector puts traits back in context.traits (§4). */
+/*
+ * The segment connector puts traits back in context.traits (§4), also in
+ * rows of another form; a row it cannot read so is sent as it is.
+ */
 static void
 test_segment_traits(void)
 {
@@ -133,6 +136,15 @@ test_segment_traits(void)
 		"{\"connectionId\":\"c\",\"traits\":{\"a\":1},"
 		    "\"type\":\"identify\"}",
 		"{\"connectionId\":\"c\",\"traits\":{},\"type\":\"group\"}",
+		/* Rows not written by this release. */
+		"{\"traits\":{\"a\":1},\"type\":\"track\"}",
+		"{\"type\":\"track\",\"traits\":{\"a\":1},"
+		    "\"context\":{\"ip\":\"x\"}}",
+		"{ \"context\" : { } , \"traits\" : {\"a\":1}, "
+		    "\"type\":\"page\" }",
+		"{\"context\":\"x\",\"traits\":{\"a\":1},\"type\":\"track\"}",
+		"{\"traits\":5,\"type\":\"track\"}",
+		"[{\"traits\":{\"a\":1},\"type\":\"track\"}]",
 	};
 	static const char *const out[] = {
 		"{\"connectionId\":\"c\",\"type\":\"track\"}",
@@ -145,6 +157,13 @@ test_segment_traits(void)
 		"{\"connectionId\":\"c\",\"traits\":{\"a\":1},"
 		    "\"type\":\"identify\"}",
 		"{\"connectionId\":\"c\",\"traits\":{},\"type\":\"group\"}",
+		"{\"context\":{\"traits\":{\"a\":1}},\"type\":\"track\"}",
+		"{\"type\":\"track\",\"context\":{\"traits\":{\"a\":1},"
+		    "\"ip\":\"x\"}}",
+		"{\"context\":{\"traits\":{\"a\":1}},\"type\":\"page\"}",
+		"{\"context\":\"x\",\"traits\":{\"a\":1},\"type\":\"track\"}",
+		"{\"traits\":5,\"type\":\"track\"}",
+		"[{\"traits\":{\"a\":1},\"type\":\"track\"}]",
 	};
 	struct destination	 d;
 	char			*s, *want;
