@@ -335,18 +335,31 @@ view_key(int *key)
 	return 1;
 }
 
-/* Line 0: the daemon, or why krtop is not connected to it. */
+/*
+ * Line 0: the daemon, or why krtop is not connected to it.  Where the
+ * whole line does not fit, the process ID goes first, then the listening
+ * address, then the uptime, so that the node stays named.
+ */
 static void
 view_title(const struct session *sess, int cols)
 {
-	char	line[FMT_LINESZ], up[32];
+	char	line[FMT_LINESZ], up[32], pid[32], listen[128];
+	int	drop;
 
 	if (sess->connected && sess->version != NULL) {
 		fmt_duration(up, sizeof(up), sess->uptime);
-		snprintf(line, sizeof(line), " krtop   krenalisd %s   pid %lld"
-		    "   up %s   listen %s   node %s", sess->version, sess->pid,
-		    up, sess->listen ? sess->listen : "?",
-		    sess->node ? sess->node : "?");
+		snprintf(pid, sizeof(pid), "   pid %lld", sess->pid);
+		snprintf(listen, sizeof(listen), "   listen %s",
+		    sess->listen ? sess->listen : "?");
+		for (drop = 0; drop < 4; drop++) {
+			snprintf(line, sizeof(line), " krtop   krenalisd %s%s"
+			    "%s%s%s   node %s", sess->version,
+			    drop < 1 ? pid : "", drop < 3 ? "   up " : "",
+			    drop < 3 ? up : "", drop < 2 ? listen : "",
+			    sess->node ? sess->node : "?");
+			if (fmt_width(line, strlen(line), view_utf8) <= cols)
+				break;
+		}
 		view_put(0, 0, cols, line, LOOK_BAR, 1);
 	} else if (sess->connected)
 		view_put(0, 0, cols, " krtop   connecting", LOOK_BAR, 1);

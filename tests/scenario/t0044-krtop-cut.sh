@@ -51,10 +51,16 @@ expect_eq "post" 200 "$(cat "$T/status")"
 krtop_start cut 80x24 LC_ALL=C.UTF-8 -- -s "$SOCK"
 see cut "row" "Order Completed" || finish
 see_re cut "row cut, UTF-8" "^[0-9:.]{12} Segment pro$ELL track +Order Completed$ELL user-with-a$ELL filtered *\$"
-see cut "title fits at 80" "krenalisd 0.1.0   pid $PID   up "
+# The title leaves out the process ID, then the address, then the
+# uptime, where the whole line does not fit: the node stays named.
+NODE=$(cat "$DATA/node.id")
+see_re cut "title at 80 names the node" "^ krtop   krenalisd 0\\.1\\.0   up [0-9a-z ]+   node $NODE "
+not_see cut "title at 80, no pid" "pid $PID"
+tm resize-window -t cut -x 200 -y 24
+see_re cut "title at 200, whole" "^ krtop   krenalisd 0\\.1\\.0   pid $PID   up [0-9a-z ]+   listen 127\\.0\\.0\\.1:$PORT   node $NODE $(hostname) *\$"
 # Narrow: the title and the header lines end with the mark.
 tm resize-window -t cut -x 40 -y 16
-see_re cut "narrow title" "^ krtop   krenalisd 0\\.1\\.0   pid .*$ELL\$"
+see_re cut "narrow title" "^ krtop   krenalisd 0\\.1\\.0   node .*$ELL\$"
 ends_with "narrow rates" "$(line cut 2)" "$ELL"
 ends_with "narrow counts" "$(line cut 3)" "$ELL"
 ends_with "narrow status line" "$(line cut 16)" "$ELL"
@@ -66,7 +72,7 @@ krtop_start cut8 80x24 LC_ALL=C -- -s "$SOCK"
 see cut8 "row" "Order Completed" || finish
 see_re cut8 "row cut, not UTF-8" '^[0-9:.]{12} Segment pro> track +Order Completed> user-with-a> filtered *$'
 tm resize-window -t cut8 -x 40 -y 16
-see_re cut8 "narrow title, not UTF-8" '^ krtop   krenalisd 0\.1\.0   pid .*>$'
+see_re cut8 "narrow title, not UTF-8" '^ krtop   krenalisd 0\.1\.0   node .*>$'
 
 keys cut8 q
 krtop_quit_check cut8 "q, not UTF-8, narrow"
