@@ -26,3 +26,40 @@ record_event(const json_t *rec)
 	json_decref(o);
 	return NULL;
 }
+
+/* The string member key of o, or NULL when it is absent or empty. */
+static const char *
+nonempty(const json_t *o, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+const char *
+record_label(const json_t *ev)
+{
+	const char	*type = nonempty(ev, "type"), *s;
+
+	if (type == NULL)
+		type = "";
+	if (strcmp(type, "track") == 0)
+		return nonempty(ev, "event");
+	if (strcmp(type, "page") == 0 || strcmp(type, "screen") == 0)
+		return nonempty(ev, "name");
+	if (strcmp(type, "group") == 0)
+		return nonempty(ev, "groupId");
+	if (strcmp(type, "alias") == 0)
+		return nonempty(ev, "previousId");
+	if (strcmp(type, "identify") == 0)
+		return NULL;
+	return (s = nonempty(ev, "event")) != NULL ? s : nonempty(ev, "name");
+}
+
+const char *
+record_user(const json_t *ev)
+{
+	const char	*s = nonempty(ev, "userId");
+
+	return s != NULL ? s : nonempty(ev, "anonymousId");
+}

@@ -15,4 +15,14 @@
  */
 json_t	*record_event(const json_t *rec);
 
+/*
+ * What names the event ev in one word (borrowed, or NULL): the event of a
+ * track, the name of a page or screen, the group of a group, the previous
+ * id of an alias; of an event of no known type (a rejected one), its
+ * event or its name.  And who sent it: its userId, else its anonymousId.
+ * Empty strings count as absent.
+ */
+const char	*record_label(const json_t *ev);
+const char	*record_user(const json_t *ev);
+
 #endif

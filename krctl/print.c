@@ -316,44 +316,20 @@ member(const json_t *o, const char *key)
 	return v != NULL && *v != '\0' ? v : "-";
 }
 
-/*
- * What names an event in one word: the event of a track, the name of a
- * page or screen, the group of a group, the previous id of an alias.
- */
-static const char *
-event_label(const json_t *ev)
-{
-	const char	*type = member(ev, "type");
-
-	if (strcmp(type, "track") == 0)
-		return member(ev, "event");
-	if (strcmp(type, "page") == 0 || strcmp(type, "screen") == 0)
-		return member(ev, "name");
-	if (strcmp(type, "group") == 0)
-		return member(ev, "groupId");
-	if (strcmp(type, "alias") == 0)
-		return member(ev, "previousId");
-	return "-";
-}
-
 void
 print_record_line(FILE *fp, const json_t *rec)
 {
 	const json_t	*p;
 	json_t		*ev = record_event(rec);
-	const char	*user;
+	const char	*s;
+	char		*f[4];
 	size_t		 i;
 
-	user = member(ev, "userId");
-	if (strcmp(user, "-") == 0)
-		user = member(ev, "anonymousId");
 	/* Everything here came from the network: made safe, cut by runes. */
-	char	*f[4];
-
 	f[0] = table_fit(member(rec, "receivedAt"), 24, 1);
 	f[1] = table_fit(member(ev, "type"), 8, 1);
-	f[2] = table_fit(event_label(ev), 24, 1);
-	f[3] = table_fit(user, 20, 1);
+	f[2] = table_fit((s = record_label(ev)) != NULL ? s : "-", 24, 1);
+	f[3] = table_fit((s = record_user(ev)) != NULL ? s : "-", 20, 1);
 	fprintf(fp, "%s  %s  %s  %s  %-9s", f[0], f[1], f[2], f[3],
 	    member(rec, "outcome"));
 	for (i = 0; i < 4; i++)

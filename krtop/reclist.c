@@ -40,19 +40,6 @@ rec_string(const json_t *o, const char *key)
 	return xstrdup(json_is_string(v) ? json_string_value(v) : "");
 }
 
-/* The first of two string members of o that is there, or NULL. */
-static const char *
-rec_either(const json_t *o, const char *k1, const char *k2)
-{
-	const json_t	*v;
-
-	if (json_is_string(v = json_object_get(o, k1)))
-		return json_string_value(v);
-	if (json_is_string(v = json_object_get(o, k2)))
-		return json_string_value(v);
-	return NULL;
-}
-
 /* Set the type, name and user of r from the event object ev (or NULL). */
 static void
 rec_summary(struct rec *r, const json_t *ev)
@@ -60,9 +47,9 @@ rec_summary(struct rec *r, const json_t *ev)
 	const char	*s;
 
 	r->type = rec_string(ev, "type");
-	s = rec_either(ev, "event", "name");
+	s = record_label(ev);
 	r->name = xstrdup(s ? s : "");
-	s = rec_either(ev, "userId", "anonymousId");
+	s = record_user(ev);
 	r->user = xstrdup(s ? s : "");
 }
 

@@ -204,6 +204,41 @@ test_print_nodes(void)
 	json_decref(a);
 }
 
+/* A record's line names a group by its group and an alias by its id. */
+static void
+test_record_line(void)
+{
+	static const char *const recs[] = {
+		"{\"receivedAt\":\"2025-10-20T16:15:25.001Z\",\"event\":"
+		    "{\"type\":\"group\",\"groupId\":\"g1\",\"userId\":\"\","
+		    "\"anonymousId\":\"a1\"},\"outcome\":\"stored\","
+		    "\"pipelines\":[{\"name\":\"all\",\"result\":\"passed\"}]}",
+		"{\"receivedAt\":\"2025-10-20T16:15:25.001Z\",\"event\":"
+		    "{\"type\":\"alias\",\"previousId\":\"p0\","
+		    "\"userId\":\"u\"},\"outcome\":\"stored\","
+		    "\"pipelines\":[]}",
+	};
+	static const char *const want =
+	    "2025-10-20T16:15:25.001Z  group     g1                        "
+	    "a1                    stored     all=passed\n"
+	    "2025-10-20T16:15:25.001Z  alias     p0                        "
+	    "u                     stored   \n";
+	char	*buf = NULL;
+	size_t	 len = 0, i;
+	FILE	*fp = open_memstream(&buf, &len);
+	json_t	*o;
+
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		o = json_loads(recs[i], 0, NULL);
+		CHECK(o != NULL);
+		print_record_line(fp, o);
+		json_decref(o);
+	}
+	fclose(fp);
+	CHECK_STR(buf, want);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -212,5 +247,6 @@ main(void)
 	UNIT_RUN(test_names);
 	UNIT_RUN(test_table);
 	UNIT_RUN(test_print_nodes);
+	UNIT_RUN(test_record_line);
 	return UNIT_END();
 }

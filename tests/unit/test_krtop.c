@@ -541,6 +541,36 @@ test_rec(void)
 		CHECK_INT(r->outcome, REC_DUPLICATE);
 		reclist_rec_free(r);
 	}
+	/* The name of each type, as krctl events gives it. */
+	{
+		static const char *const ev[][2] = {
+			{ "\"type\":\"group\",\"groupId\":\"g1\","
+			    "\"anonymousId\":\"a\"", "g1" },
+			{ "\"type\":\"alias\",\"previousId\":\"p0\","
+			    "\"userId\":\"u\"", "p0" },
+			{ "\"type\":\"screen\",\"name\":\"S\",\"userId\":\"u\"",
+			    "S" },
+			{ "\"type\":\"identify\",\"userId\":\"u\","
+			    "\"name\":\"n\"", "" },
+			{ "\"type\":\"trak\",\"event\":\"E\",\"userId\":\"u\"",
+			    "E" },
+		};
+		char	buf[512];
+		size_t	i;
+
+		for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+			snprintf(buf, sizeof(buf), "{\"seq\":1,\"outcome\":"
+			    "\"stored\",\"event\":{%s},\"pipelines\":[]}",
+			    ev[i][0]);
+			r = make_rec(buf, 1);
+			CHECK(r != NULL);
+			if (r == NULL)
+				continue;
+			CHECK_STR(r->name, ev[i][1]);
+			CHECK_STR(r->user, i == 0 ? "a" : "u");
+			reclist_rec_free(r);
+		}
+	}
 	CHECK(make_rec("{\"outcome\":\"stored\"}", 1) == NULL);
 	CHECK(make_rec("{\"seq\":\"1\"}", 1) == NULL);
 	r = make_rec("{\"seq\":1,\"outcome\":\"odd\",\"raw\":\"no json\"}",
