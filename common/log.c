@@ -12,9 +12,14 @@
 
 static const char	*log_name = "krenalis";
 static int		 log_foreground = 1;
-/* log_stamp(1) ends start-up while other threads may log. */
+/*
+ * log_stamp(1) ends start-up while other threads may log.  Lines without
+ * the time are those of the start itself: the thread that called
+ * log_stamp(0) writes them, the threads it started stamp theirs.
+ */
 static _Atomic int	 log_verbose;
 static _Atomic int	 log_stamped = 1;
+static pthread_t	 log_starter;
 static pthread_mutex_t	 log_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 void
@@ -30,6 +35,8 @@ log_init(const char *name, int foreground, int verbose)
 void
 log_stamp(int on)
 {
+	if (!on)
+		log_starter = pthread_self();
 	log_stamped = on;
 }
 
@@ -65,7 +72,8 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	struct tm	 tm;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_foreground && !log_stamped) {
+	if (log_foreground && !log_stamped &&
+	    pthread_equal(pthread_self(), log_starter)) {
 		pthread_mutex_lock(&log_mtx);
 		fprintf(stderr, "%s: %s%s%s\n", log_name, msg,
 		    suffix ? ": " : "", suffix ? suffix : "");

@@ -10,7 +10,10 @@
 #include "compat.h"
 
 void	log_init(const char *, int, int);	/* name, foreground, verbose */
-/* Whether stderr lines start with a timestamp (the default). */
+/*
+ * Whether stderr lines start with a timestamp (the default).  Off, only
+ * the lines of the calling thread go without: those of the start itself.
+ */
 void	log_stamp(int);
 void	log_setverbose(int);
 int	log_getverbose(void);
