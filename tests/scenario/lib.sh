@@ -54,10 +54,21 @@ MOUNTED=
 failures=0
 
 cleanup() {
-	# Daemons a test detached (their pids in $T/extra.pids) go too.
+	# Daemons a test detached (their pids in $T/extra.pids) go too, and
+	# every daemon start_daemon started that still runs, whatever PID
+	# now holds: a krenalisd whose command line names this test's
+	# directory.
 	if [ -f "$T/extra.pids" ]; then
 		for p in $(cat "$T/extra.pids"); do
 			kill "$p" 2>/dev/null
+		done
+	fi
+	if [ -f "$T/daemons.pids" ]; then
+		for p in $(cat "$T/daemons.pids"); do
+			[ "$p" != "$PID" ] && tr '\0' ' ' \
+			    2>/dev/null <"/proc/$p/cmdline" |
+			    grep -q "krenalisd .*$T" &&
+			    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 		done
 	fi
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
@@ -106,6 +117,7 @@ start_daemon() {
 			    curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"
 			then
 				URL=http://127.0.0.1:$PORT
+				echo "$PID" >>"$T/daemons.pids"
 				return 0
 			fi
 			sleep 0.05
