@@ -1,6 +1,9 @@
 /*
  * Fixed-width text tables: a header row and data rows, each column as wide
- * as its widest cell (counted in code points), separated by two spaces.
+ * as its widest cell, separated by two spaces.  Widths are in terminal
+ * columns, as wcwidth gives them in the locale's character type (a
+ * program calls setlocale(LC_CTYPE, "")): in a UTF-8 locale most CJK
+ * characters take two; in the C locale every character takes one.
  */
 #ifndef TABLE_H
 #define TABLE_H
@@ -25,8 +28,9 @@ void		 table_print(const struct table *, FILE *);
 char		*table_safe(const char *s);
 
 /*
- * s made safe and fitted to width code points: cut, or padded with
- * blanks when pad is set; a malloc'd string.
+ * s made safe and fitted to width columns: cut before the character that
+ * would pass them, or padded with blanks when pad is set; a malloc'd
+ * string.
  */
 char		*table_fit(const char *s, size_t width, int pad);
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <err.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,6 +111,8 @@ main(int argc, char *argv[])
 	long			 status;
 	int			 ch, jflag = 0, follow;
 
+	/* Table columns by the terminal's widths of characters. */
+	setlocale(LC_CTYPE, "");
 	sock = getenv("KRENALIS_SOCKET");
 	if (sock == NULL || *sock == '\0')
 		sock = DEFAULT_SOCKET;

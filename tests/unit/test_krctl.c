@@ -1,4 +1,5 @@
 /* Unit tests of krctl's command parser, its tables and the name rules. */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,49 @@ test_record_line(void)
 	free(buf);
 }
 
+/*
+ * Columns are terminal widths: in a UTF-8 locale a CJK character takes
+ * two and a combining mark none, in the C locale each takes one.
+ */
+static void
+test_table_widths(void)
+{
+	static const char *const h[] = { "NAME", "N" };
+	static const char *const r1[] = { "\xe6\x97\xa5\xe6\x9c\xac", "1" };
+	static const char *const r2[] = { "e\xcc\x81t\xc3\xa9", "2" };
+	struct table	*t;
+	char		*buf = NULL, *s;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL) {
+		CHECK(!"C.UTF-8 locale");
+		return;
+	}
+	fp = open_memstream(&buf, &len);
+	t = table_new(2, h);
+	table_add(t, r1);
+	table_add(t, r2);
+	table_print(t, fp);
+	fclose(fp);
+	table_free(t);
+	CHECK_STR(buf,
+	    "NAME  N\n"
+	    "\xe6\x97\xa5\xe6\x9c\xac  1\n"
+	    "e\xcc\x81t\xc3\xa9   2\n");
+	free(buf);
+	/* Cut before a character that would pass the width, then padded. */
+	CHECK_STR(s = table_fit("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5, 1),
+	    "\xe6\x97\xa5\xe6\x9c\xac ");
+	free(s);
+	CHECK_STR(s = table_fit("ab", 4, 1), "ab  ");
+	free(s);
+	setlocale(LC_CTYPE, "C");
+	CHECK_STR(s = table_fit("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 2, 1),
+	    "\xe6\x97\xa5\xe6\x9c\xac");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -246,6 +290,7 @@ main(void)
 	UNIT_RUN(test_parse_errors);
 	UNIT_RUN(test_names);
 	UNIT_RUN(test_table);
+	UNIT_RUN(test_table_widths);
 	UNIT_RUN(test_print_nodes);
 	UNIT_RUN(test_record_line);
 	return UNIT_END();
