@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "compat.h"
@@ -23,6 +22,7 @@
 #include "catalog_priv.h"
 #include "config.h"
 #include "destination.h"
+#include "url.h"
 
 #define URL_MAX		2048
 #define HEADERS_MAX	20
@@ -326,10 +326,7 @@ headers_apply(struct destination *d, const json_t *a,
 static int
 url_check(const char *u, struct catalog_error *ce)
 {
-	const char	*host, *why;
-	char		*port = NULL, *shown;
-	CURLU		*h;
-	CURLUcode	 rc;
+	char		*shown, why[128];
 	size_t		 i;
 	int		 ret = -1;
 
@@ -344,53 +341,16 @@ url_check(const char *u, struct catalog_error *ce)
 			    "a space or a control character");
 	/* Messages quote it as shown, reaching the log from the cache. */
 	shown = url_masked(u);
-	if (strncasecmp(u, "http://", 7) == 0)
-		host = u + 7;
-	else if (strncasecmp(u, "https://", 8) == 0)
-		host = u + 8;
-	else {
+	if (strncasecmp(u, "http://", 7) != 0 &&
+	    strncasecmp(u, "https://", 8) != 0) {
 		catalog_seterr(ce, "BadRequest", "url \"%s\" is not valid; it "
 		    "must start with http:// or https://", shown);
 		goto out;
 	}
-	/* libcurl takes http:///x for a URL of host x. */
-	if (host[0] == '\0' || strchr("/?#", host[0]) != NULL)
-		rc = CURLUE_NO_HOST;
-	else {
-		if ((h = curl_url()) == NULL)
-			fatalx("curl_url: out of memory");
-		rc = curl_url_set(h, CURLUPART_URL, u, 0);
-		if (rc == CURLUE_OK) {
-			rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
-			if (rc == CURLUE_NO_PORT)
-				rc = CURLUE_OK;
-			else if (rc == CURLUE_OK && strcmp(port, "0") == 0)
-				rc = CURLUE_BAD_PORT_NUMBER;
-		}
-		curl_free(port);
-		curl_url_cleanup(h);
-	}
-	switch (rc) {
-	case CURLUE_OK:
+	if (url_check_http(u, why, sizeof(why)) == -1)
+		catalog_seterr(ce, "BadRequest", "url \"%s\" %s", shown, why);
+	else
 		ret = 0;
-		break;
-	case CURLUE_OUT_OF_MEMORY:
-		fatalx("curl_url: out of memory");
-	case CURLUE_NO_HOST:
-		catalog_seterr(ce, "BadRequest", "url \"%s\" has no host",
-		    shown);
-		break;
-	case CURLUE_BAD_PORT_NUMBER:
-		catalog_seterr(ce, "BadRequest", "url \"%s\" is not valid: "
-		    "its port must be a number from 1 to 65535", shown);
-		break;
-	default:
-		/* "Bad hostname", "Bad IPv6 address": in lower case. */
-		why = curl_url_strerror(rc);
-		catalog_seterr(ce, "BadRequest", "url \"%s\" is not valid: "
-		    "%c%s", shown, tolower((unsigned char)why[0]), why + 1);
-		break;
-	}
 out:
 	free(shown);
 	return ret;
