@@ -11,6 +11,7 @@
 #include "xmalloc.h"
 #include "config.h"
 #include "listen.h"
+#include "url.h"
 
 enum setting_kind { SET_STRING, SET_SIZE, SET_DURATION, SET_LISTEN,
     SET_URL, SET_SYNC, SET_WAREHOUSE, SET_FILE };
@@ -178,6 +179,7 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 	const char	 *errstr;
 	long long	  n;
 	struct stat	  sb;
+	char		  why[128];
 
 	/* A file read later: one that cannot be read fails now. */
 	if (s->kind == SET_FILE && *value != '\0') {
@@ -216,6 +218,11 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 			    "or https:// URL", s->name, value);
 			return -1;
 		}
+		if (url_check_http(value, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: \"%s\" %s", s->name, value,
+			    why);
+			return -1;
+		}
 		free(*sp);
 		*sp = xstrdup(value);
 		return 0;
@@ -236,7 +243,10 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 		*sp = xstrdup(value);
 		return 0;
 	case SET_SIZE:
+		/* Decimal digits: strtonum would take a sign too. */
 		n = strtonum(value, s->min, s->max, &errstr);
+		if (value[0] == '+')
+			errstr = "invalid";
 		if (errstr != NULL) {
 			snprintf(err, errlen, "%s: \"%s\" is %s (%lld to %lld)",
 			    s->name, value, errstr, (long long)s->min,
@@ -248,8 +258,8 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 	case SET_DURATION:
 		if (config_parse_duration(value, ip) == -1) {
 			snprintf(err, errlen, "%s: \"%s\" is not a duration "
-			    "(a number with s, m, h or d, or 0)", s->name,
-			    value);
+			    "(a number from 1 to 3153600000 with s, m, h or d, "
+			    "or 0)", s->name, value);
 			return -1;
 		}
 		return 0;
@@ -342,6 +352,18 @@ config_load(struct config *cf, const char *path, int must_exist, char *err,
 	return rc;
 }
 
+/* Whether the setting a is at least the setting b; -1 with err if not. */
+static int
+at_least(const char *a, int64_t av, const char *b, int64_t bv, char *err,
+    size_t errlen)
+{
+	if (av >= bv)
+		return 0;
+	snprintf(err, errlen, "%s (%lld) must be at least %s (%lld)", a,
+	    (long long)av, b, (long long)bv);
+	return -1;
+}
+
 int
 config_check(const struct config *cf, char *err, size_t errlen)
 {
@@ -363,13 +385,12 @@ config_check(const struct config *cf, char *err, size_t errlen)
 		    "most 107)", sockpath);
 		return -1;
 	}
-	if (cf->rate_limit_burst < cf->max_batch_events) {
-		snprintf(err, errlen, "rate_limit_burst (%lld) must be at "
-		    "least max_batch_events (%lld)",
-		    (long long)cf->rate_limit_burst,
-		    (long long)cf->max_batch_events);
+	/* Every batch may pass the rate limit and enter the writer's queue. */
+	if (at_least("rate_limit_burst", cf->rate_limit_burst,
+	    "max_batch_events", cf->max_batch_events, err, errlen) == -1 ||
+	    at_least("writer_queue_events", cf->writer_queue_events,
+	    "max_batch_events", cf->max_batch_events, err, errlen) == -1)
 		return -1;
-	}
 	if (cf->max_event_bytes > cf->max_body_bytes) {
 		snprintf(err, errlen, "max_event_bytes (%lld) must not exceed "
 		    "max_body_bytes (%lld)", (long long)cf->max_event_bytes,

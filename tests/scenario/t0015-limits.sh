@@ -50,14 +50,33 @@ check "stats" kr -j stats S
 expect_eq "429 changes no event counter" 22 "$(jget "$(cat "$T/out")" 'j["sources"][0]["received"]')"
 stop_daemon
 
-# Overload: more events than writer_queue_events would be queued.
-printf 'writer_queue_events = 3\n' >"$T/q.conf"
+# Overload: more events than writer_queue_events would be queued.  Two
+# requests of 3 events while the warehouse is locked: the first taken
+# waits in the queue of 3, the other is refused; once the lock goes, the
+# first is stored.  (A single request cannot be larger than the queue:
+# writer_queue_events is at least max_batch_events, t0005.)
+printf 'writer_queue_events = 3\nmax_batch_events = 3\n' >"$T/q.conf"
 KEEP_PORT=1 start_daemon -f "$T/q.conf"
-post /v1/events "$(batch 4 q 1)" -H "$AUTH"
-expect_http "overload" 503 "$(errbody ServiceUnavailable 'request cannot be processed at this time; try again later')"
-expect_eq "overload Retry-After" 1 "$(header Retry-After)"
-post /v1/events "$(batch 3 q 1)" -H "$AUTH"
-expect_eq "within the queue" 200 "$(cat "$T/status")"
+Q1=$(batch 3 q1 1)
+Q2=$(batch 3 q2 1)
+hold_lock 3
+for q in 1 2; do
+	eval "body=\$Q$q"
+	curl -s -m 20 -o "$T/q$q.body" -D "$T/q$q.headers" -w '%{http_code}' \
+	    -H "$AUTH" --data-binary "$body" "$URL/v1/events" >"$T/q$q.status" &
+	eval "QP$q=\$!"
+done
+wait "$QP1" "$QP2"
+wait "$LOCKER"
+expect_eq "one taken, one refused" "200 503" \
+    "$(printf '%s\n%s\n' "$(cat "$T/q1.status")" "$(cat "$T/q2.status")" |
+    sort | tr '\n' ' ' | sed 's/ $//')"
+for q in 1 2; do
+	[ "$(cat "$T/q$q.status")" = 503 ] || continue
+	expect_eq "overload body" "$(errbody ServiceUnavailable 'request cannot be processed at this time; try again later')" "$(cat "$T/q$q.body")"
+	expect_eq "overload Retry-After" 1 "$(grep -i '^Retry-After:' "$T/q$q.headers" | cut -d: -f2 | tr -d ' \r')"
+done
+expect_eq "the one taken, stored" 3 "$(sql "select count(*) from events where message_id like 'q_-%'")"
 
 # SIGTERM while a request waits for its commit: it is answered, then the
 # daemon exits 0.  Another process holds the lock until the daemon has
