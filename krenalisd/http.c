@@ -847,12 +847,13 @@ http_start(int fd, const struct config *cf, struct warehouse *st,
 	http->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, http,
+	    /* First, or what the options before it say goes to stderr. */
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, http,
 	    MHD_OPTION_NOTIFY_CONNECTION, cf->header_timeout_ms > 0 ?
 	    notify_connection : NULL, http,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,

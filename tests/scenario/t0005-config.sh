@@ -86,7 +86,11 @@ expect_eq "file kept" precious "$(cat "$T/not-a-socket")"
 
 # public_url decides the endpoint printed with sources.
 printf 'public_url = https://events.example.com/\n' >"$conf"
-start_daemon -f "$conf"
+start_daemon -f "$conf" -v
+# libmicrohttpd's own messages go to the log (its logger is its first
+# option), and it has nothing to say about the options themselves.
+grep -q 'MHD\|libmicrohttpd' "$T/daemon.log" &&
+    fail "libmicrohttpd wrote at start: $(grep 'MHD\|libmicrohttpd' "$T/daemon.log")"
 check "endpoint" kr -j source add "S"
 expect_eq "endpoint from public_url" "https://events.example.com/v1/events" "$(jget "$(cat "$T/out")" 'j["endpoint"]')"
 # The Segment CDN settings name public_url's scheme and host, whatever
