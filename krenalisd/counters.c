@@ -210,16 +210,25 @@ prom_destinations(FILE *fp, const struct snapshot *snap)
 			    snap->destinations[i].counters + f[k].off)));
 	}
 	prom_typed(fp, "krenalis_destination_latency_seconds", "Commit to "
-	    "2xx over the last minute.", "summary");
+	    "2xx: quantiles over the last minute, sum and count since start.",
+	    "summary");
 	for (i = 0; i < n; i++) {
 		d = &snap->destinations[i];
 		sender_status(d->id, now, &st);
-		if (st.nlatency == 0)
-			continue;
-		fprintf(fp, "krenalis_destination_latency_seconds{destination="
-		    "\"%s\",quantile=\"0.5\"} %.3f\n", d->id, st.p50);
-		fprintf(fp, "krenalis_destination_latency_seconds{destination="
-		    "\"%s\",quantile=\"0.99\"} %.3f\n", d->id, st.p99);
+		if (st.nlatency > 0) {
+			fprintf(fp, "krenalis_destination_latency_seconds"
+			    "{destination=\"%s\",quantile=\"0.5\"} %.3f\n",
+			    d->id, st.p50);
+			fprintf(fp, "krenalis_destination_latency_seconds"
+			    "{destination=\"%s\",quantile=\"0.99\"} %.3f\n",
+			    d->id, st.p99);
+		}
+		fprintf(fp, "krenalis_destination_latency_seconds_sum"
+		    "{destination=\"%s\"} %.3f\n", d->id, (double)atomic_load(
+		    &d->counters->latency_ms) / 1000.0);
+		fprintf(fp, "krenalis_destination_latency_seconds_count"
+		    "{destination=\"%s\"} %llu\n", d->id, (unsigned long long)
+		    atomic_load(&d->counters->latency_count));
 	}
 }
 

@@ -45,6 +45,9 @@ struct dest_counters {
 	_Atomic uint64_t	 retried;
 	_Atomic uint64_t	 failed;
 	_Atomic int64_t		 last_success;	/* ms, 0 when none */
+	/* Of every event delivered: how many, and their latencies' sum. */
+	_Atomic uint64_t	 latency_count;
+	_Atomic uint64_t	 latency_ms;
 };
 
 struct destination {

@@ -868,17 +868,22 @@ static void
 latency_add(struct sthread *t, struct dstate *ds, const struct delivery *dl,
     int64_t now)
 {
-	size_t	i;
+	uint64_t	sum = 0;
+	size_t		i;
 
 	pthread_mutex_lock(&t->mtx);
 	for (i = 0; i < dl->n; i++) {
 		ds->lat[ds->latnext].at = now;
 		ds->lat[ds->latnext].ms = now - dl->rows[i].queued_at;
+		if (ds->lat[ds->latnext].ms > 0)
+			sum += (uint64_t)ds->lat[ds->latnext].ms;
 		ds->latnext = (ds->latnext + 1) % LATENCY_SAMPLES;
 		if (ds->nlat < LATENCY_SAMPLES)
 			ds->nlat++;
 	}
 	pthread_mutex_unlock(&t->mtx);
+	atomic_fetch_add(&ds->d->counters->latency_count, (uint64_t)dl->n);
+	atomic_fetch_add(&ds->d->counters->latency_ms, sum);
 }
 
 /* Split dl in halves, both to be sent at once, before anything newer. */

@@ -60,6 +60,10 @@ grep -q "^krenalis_destination_queued{destination=\"$id\"} 0$" \
     "$T/body" || fail "metrics: queued"
 grep -q "^krenalis_destination_latency_seconds{destination=\"$id\",quantile=\"0.99\"} " \
     "$T/body" || fail "metrics: latency"
+grep -q "^krenalis_destination_latency_seconds_count{destination=\"$id\"} 30$" \
+    "$T/body" || fail "metrics: latency count"
+grep -Eq "^krenalis_destination_latency_seconds_sum\{destination=\"$id\"\} [0-9]+\.[0-9]{3}$" \
+    "$T/body" || fail "metrics: latency sum"
 
 # batchSize 1: each event alone, as an object.
 check "batch size 1" kr destination set D --batch-size 1
