@@ -285,7 +285,7 @@ dedupe_open(const struct dedupe_table *t, int64_t window, int64_t now)
 	table_rebuild(d, (size_t)n + 1024, 0);
 	if (t->load(t->arg, d) == -1)
 		goto fail;
-	log_info("dedupe: %zu message ids within the window", d->count);
+	log_info("dedupe: %zu message ids loaded for the window", d->count);
 	return d;
 fail:
 	dedupe_free(d);

@@ -52,7 +52,7 @@ check "key used after restart" kr -j key list A
 expect_eq "lastUsedAt kept" "$used" "$(jget "$(cat "$T/out")" 'j[0]["lastUsedAt"]')"
 post /v1/batch "[$(ev m1),$(ev m4)]" -H "Authorization: Bearer $KA"
 expect_http "after restart" 200 '{"success":true,"received":2,"accepted":1,"duplicates":1}'
-grep -q "dedupe: 7 message ids within the window" "$T/daemon.log" || fail "dedupe reload: $(cat "$T/daemon.log")"
+grep -q "dedupe: 7 message ids loaded for the window" "$T/daemon.log" || fail "dedupe reload: $(cat "$T/daemon.log")"
 
 # The window: with dedupe_window = 1s an old id may be stored again.
 stop_daemon
