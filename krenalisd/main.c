@@ -473,6 +473,9 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* Nothing to do, and no reason to die of one a log rotation sends. */
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 
 	ctx.dbgfd = debugger_init((size_t)cf.debugger_records);
 	if ((writer = writer_start(wh, &cf, err, sizeof(err))) == NULL)

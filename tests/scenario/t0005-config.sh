@@ -117,6 +117,11 @@ check "first still serves" kr status
 kill -HUP "$PID"
 wait_until 30 grep -q "SIGHUP" "$T/daemon.log" || fail "SIGHUP not logged"
 check "after SIGHUP" kr status
+# SIGUSR1 and SIGUSR2 are ignored.
+kill -USR1 "$PID"
+kill -USR2 "$PID"
+check "after SIGUSR1 and SIGUSR2" kr status
+kill -0 "$PID" 2>/dev/null || fail "SIGUSR1 or SIGUSR2 stopped the daemon"
 stop_daemon
 expect_eq "SIGTERM exit" 0 $?
 
