@@ -90,9 +90,11 @@ test_errors(void)
 		{ "max_body_bytes = 1k\n",
 		    "1: max_body_bytes: \"1k\" is invalid (1 to 17179869184)" },
 		{ "dedupe_window = 5\n", "1: dedupe_window: \"5\" is not a "
-		    "duration (a number with s, m, h or d, or 0)" },
+		    "duration (a number from 1 to 3153600000 with s, m, h or "
+		    "d, or 0)" },
 		{ "dedupe_window = d\n", "1: dedupe_window: \"d\" is not a "
-		    "duration (a number with s, m, h or d, or 0)" },
+		    "duration (a number from 1 to 3153600000 with s, m, h or "
+		    "d, or 0)" },
 		{ "listen = 1.2.3.4\n",
 		    "1: listen: \"1.2.3.4\" is not an address:port" },
 		{ "listen = [::1:80\n",
@@ -101,7 +103,8 @@ test_errors(void)
 		    "one of off, normal, full, extra" },
 		{ "data_dir =\n", "1: data_dir: value is empty" },
 		{ "header_timeout = 10\n", "1: header_timeout: \"10\" is not "
-		    "a duration (a number with s, m, h or d, or 0)" },
+		    "a duration (a number from 1 to 3153600000 with s, m, h or "
+		    "d, or 0)" },
 		{ "max_connections_per_ip = 5000\n",
 		    "1: max_connections_per_ip: \"5000\" is too large "
 		    "(0 to 4096)" },
