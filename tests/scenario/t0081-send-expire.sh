@@ -18,10 +18,14 @@ expect_eq "disabled: queued" 5 "$(sql "select count(*) from krenalis_outbox")"
 check "enable" kr destination enable D
 wait_until 30 got_count a 5 || fail "not delivered once enabled"
 
-# Refused for more than a minute: the event expires.
-rules a '[{"status": 503, "count": -1}]'
+# Refused for more than a minute: the event expires.  Each 503 says
+# Retry-After: 25, which replaces the backoff without jitter (§5), so its
+# turns come at 0, 25, 50 and 75 s: it fails at the fourth, 75 s old.
+# (The backoff alone, 1 s doubling with 20% of jitter, would bring the
+# turn after 60 s anywhere from 60 s to 137 s.)
+rules a '[{"status": 503, "count": -1, "headers": {"Retry-After": "25"}}]'
 track old
-wait_until 100 is 1 sql "select count(*) from krenalis_outbox_failed" ||
+wait_until 120 is 1 sql "select count(*) from krenalis_outbox_failed" ||
     fail "the event did not expire"
 expect_eq "reason" "old|expired after 1m" \
     "$(sql "select message_id, reason from krenalis_outbox_failed")"
