@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "utf8.h"
 #include "xmalloc.h"
@@ -15,38 +14,18 @@ struct table {
 	char	**cells;	/* nrows * ncols */
 };
 
-/*
- * The columns the character of n bytes at s (valid UTF-8) takes on a
- * terminal: wcwidth's answer in the locale's character type (2 for most
- * CJK, 0 for a combining mark), 1 where it has none (the C locale).
- */
-static size_t
-cpwidth(const char *s, size_t n)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	uint32_t		 cp;
-	int			 w;
-
-	if (n == 1)
-		return 1;
-	cp = p[0] & (0x7f >> n);
-	while (--n > 0)
-		cp = cp << 6 | (*++p & 0x3f);
-	w = wcwidth((wchar_t)cp);
-	return w < 0 ? 1 : (size_t)w;
-}
-
 /* Display width of s: of its characters when valid UTF-8, else bytes. */
 static size_t
 width(const char *s)
 {
-	size_t	len = strlen(s), i, n, w = 0;
+	size_t		len = strlen(s), i, n, w = 0;
+	uint32_t	cp;
 
 	if (!utf8_valid(s, len, NULL))
 		return len;
 	for (i = 0; i < len; i += n) {
-		n = utf8_seqlen(s + i, len - i);
-		w += cpwidth(s + i, n);
+		n = utf8_decode(s + i, len - i, &cp);
+		w += (size_t)utf8_cpwidth(cp);
 	}
 	return w;
 }
@@ -91,13 +70,14 @@ table_safe(const char *s)
 char *
 table_fit(const char *s, size_t width, int pad)
 {
-	char	*safe = table_safe(s), *out;
-	size_t	 len = strlen(safe), i = 0, n, w, cols = 0;
+	char		*safe = table_safe(s), *out;
+	size_t		 len = strlen(safe), i = 0, n, w, cols = 0;
+	uint32_t	 cp;
 
 	/* safe is valid UTF-8: each sequence is a character. */
 	while (i < len) {
-		n = utf8_seqlen(safe + i, len - i);
-		if (cols + (w = cpwidth(safe + i, n)) > width)
+		n = utf8_decode(safe + i, len - i, &cp);
+		if (cols + (w = (size_t)utf8_cpwidth(cp)) > width)
 			break;
 		cols += w;
 		i += n;

@@ -1,4 +1,7 @@
-/* UTF-8 checks used by name rules and event decoding. */
+/*
+ * UTF-8 checks used by name rules and event decoding, and the decoding
+ * and terminal widths of krtop and krctl's tables.
+ */
 #ifndef UTF8_H
 #define UTF8_H
 
@@ -29,6 +32,19 @@ size_t	utf8_cut(const char *s, size_t len, size_t max);
  * room for 4 bytes; return the bytes written.
  */
 size_t	utf8_encode(uint32_t cp, char *out);
+
+/*
+ * Decode the UTF-8 character at s (len > 0 bytes): set *cp and return its
+ * length; an invalid byte is U+FFFD of length 1.
+ */
+size_t	utf8_decode(const char *s, size_t len, uint32_t *cp);
+
+/*
+ * The columns the printable code point cp takes on a terminal: wcwidth's
+ * answer in the locale's character type (2 for most CJK, 0 for a
+ * combining mark), and 1 where it has none (the C locale).
+ */
+int	utf8_cpwidth(uint32_t cp);
 
 /* The value of the hexadecimal digit c, or -1 (for \uXXXX escapes). */
 int	utf8_hexdigit(int c);

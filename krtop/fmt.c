@@ -6,50 +6,10 @@
 #include <wchar.h>
 
 #include "compat.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "fmt.h"
 #include "reclist.h"
-
-size_t
-fmt_decode(const char *s, size_t len, uint32_t *cp)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	uint32_t		 c, min;
-	size_t			 n, i;
-
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
-		n = 2;
-		c = u[0] & 0x1f;
-		min = 0x80;
-	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-		n = 3;
-		c = u[0] & 0x0f;
-		min = 0x800;
-	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-		n = 4;
-		c = u[0] & 0x07;
-		min = 0x10000;
-	} else
-		goto bad;
-	if (len < n)
-		goto bad;
-	for (i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			goto bad;
-		c = (c << 6) | (u[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		goto bad;
-	*cp = c;
-	return n;
-bad:
-	*cp = 0xfffd;
-	return 1;
-}
 
 /* Whether cp prints as itself (not as '?'). */
 static int
@@ -67,12 +27,7 @@ fmt_printable(uint32_t cp, int utf8)
 int
 fmt_cpwidth(uint32_t cp, int utf8)
 {
-	int	w;
-
-	if (!fmt_printable(cp, utf8) || cp < 0x80)
-		return 1;
-	w = wcwidth((wchar_t)cp);
-	return w > 2 ? 2 : w;
+	return fmt_printable(cp, utf8) ? utf8_cpwidth(cp) : 1;
 }
 
 int
@@ -83,7 +38,7 @@ fmt_width(const char *s, size_t len, int utf8)
 	int		w = 0;
 
 	for (i = 0; i < len; i += n) {
-		n = fmt_decode(s + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		w += fmt_cpwidth(cp, utf8);
 	}
 	return w;
@@ -111,7 +66,7 @@ fmt_fit(char *dst, size_t dstsz, const char *src, int width, int flags,
 	    width;
 	room = cut ? width - 1 : width;
 	for (i = 0; i < len; i += n) {
-		n = fmt_decode(src + i, len - i, &cp);
+		n = utf8_decode(src + i, len - i, &cp);
 		w = fmt_cpwidth(cp, utf8);
 		if (cols + w > room)
 			break;
@@ -207,7 +162,7 @@ fmt_wrap_line(struct fmt_lines *out, const char *s, size_t len, int width,
 		cols = 0;
 		brk = 0;
 		for (i = start; i < len; i += n) {
-			n = fmt_decode(s + i, len - i, &cp);
+			n = utf8_decode(s + i, len - i, &cp);
 			w = fmt_cpwidth(cp, utf8);
 			if (cols + w > avail && i > start)
 				break;

@@ -23,11 +23,6 @@ struct rec;
 #define FMT_MAXW	1024
 #define FMT_LINESZ	(FMT_MAXW * 4 + 1)
 
-/*
- * Decode the UTF-8 character at s (len > 0 bytes): set *cp and return its
- * length; an invalid byte is U+FFFD of length 1.
- */
-size_t	fmt_decode(const char *s, size_t len, uint32_t *cp);
 /* The columns code point cp takes as fmt_fit prints it: 0, 1 or 2. */
 int	fmt_cpwidth(uint32_t cp, int utf8);
 /* The columns the len bytes at s take. */

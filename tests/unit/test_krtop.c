@@ -100,30 +100,6 @@ tiny_rec(long long seq, unsigned epoch, const char *outcome,
 }
 
 static void
-test_decode(void)
-{
-	uint32_t	cp;
-
-	CHECK_INT(fmt_decode("a", 1, &cp), 1);
-	CHECK_INT(cp, 'a');
-	CHECK_INT(fmt_decode("\xc3\xa9", 2, &cp), 2);
-	CHECK_INT(cp, 0xe9);
-	CHECK_INT(fmt_decode("\xe4\xb8\xad", 3, &cp), 3);
-	CHECK_INT(cp, 0x4e2d);
-	CHECK_INT(fmt_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
-	CHECK_INT(cp, 0x1f600);
-	/* Invalid: a lone continuation, overlong, surrogate, cut short. */
-	CHECK_INT(fmt_decode("\x80", 1, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
-	CHECK_INT(fmt_decode("\xc0\xaf", 2, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
-	CHECK_INT(fmt_decode("\xed\xa0\x80", 3, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
-	CHECK_INT(fmt_decode("\xe4\xb8", 2, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
-}
-
-static void
 test_width(void)
 {
 	CHECK_INT(fmt_width("abc", 3, 1), 3);
@@ -1032,7 +1008,6 @@ main(void)
 {
 	have_utf8_locale = setlocale(LC_CTYPE, "C.UTF-8") != NULL ||
 	    setlocale(LC_CTYPE, "en_US.UTF-8") != NULL;
-	UNIT_RUN(test_decode);
 	UNIT_RUN(test_width);
 	UNIT_RUN(test_fit);
 	UNIT_RUN(test_wrap);

@@ -265,9 +265,34 @@ test_seqlen(void)
 	CHECK_INT(utf8_seqlen("\x80", 1), 0);
 }
 
+static void
+test_decode(void)
+{
+	uint32_t	cp;
+
+	CHECK_INT(utf8_decode("a", 1, &cp), 1);
+	CHECK_INT(cp, 'a');
+	CHECK_INT(utf8_decode("\xc3\xa9", 2, &cp), 2);
+	CHECK_INT(cp, 0xe9);
+	CHECK_INT(utf8_decode("\xe4\xb8\xad", 3, &cp), 3);
+	CHECK_INT(cp, 0x4e2d);
+	CHECK_INT(utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+	CHECK_INT(cp, 0x1f600);
+	/* Invalid: a lone continuation, overlong, surrogate, cut short. */
+	CHECK_INT(utf8_decode("\x80", 1, &cp), 1);
+	CHECK_INT(cp, 0xfffd);
+	CHECK_INT(utf8_decode("\xc0\xaf", 2, &cp), 1);
+	CHECK_INT(cp, 0xfffd);
+	CHECK_INT(utf8_decode("\xed\xa0\x80", 3, &cp), 1);
+	CHECK_INT(cp, 0xfffd);
+	CHECK_INT(utf8_decode("\xe4\xb8", 2, &cp), 1);
+	CHECK_INT(cp, 0xfffd);
+}
+
 int
 main(void)
 {
+	UNIT_RUN(test_decode);
 	UNIT_RUN(test_table);
 	UNIT_RUN(test_length_bound);
 	UNIT_RUN(test_all_code_points);
