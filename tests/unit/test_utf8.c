@@ -268,25 +268,29 @@ test_seqlen(void)
 static void
 test_decode(void)
 {
+	static const struct {
+		const char	*s;
+		size_t		 n;	/* the bytes read */
+		uint32_t	 cp;
+	} decodes[] = {
+		{ "a", 1, 'a' },
+		{ "\xc3\xa9", 2, 0xe9 },
+		{ "\xe4\xb8\xad", 3, 0x4e2d },
+		{ "\xf0\x9f\x98\x80", 4, 0x1f600 },
+		/* Invalid: a lone continuation, overlong, surrogate, cut short. */
+		{ "\x80", 1, 0xfffd },
+		{ "\xc0\xaf", 1, 0xfffd },
+		{ "\xed\xa0\x80", 1, 0xfffd },
+		{ "\xe4\xb8", 1, 0xfffd },
+	};
 	uint32_t	cp;
+	size_t		i;
 
-	CHECK_INT(utf8_decode("a", 1, &cp), 1);
-	CHECK_INT(cp, 'a');
-	CHECK_INT(utf8_decode("\xc3\xa9", 2, &cp), 2);
-	CHECK_INT(cp, 0xe9);
-	CHECK_INT(utf8_decode("\xe4\xb8\xad", 3, &cp), 3);
-	CHECK_INT(cp, 0x4e2d);
-	CHECK_INT(utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
-	CHECK_INT(cp, 0x1f600);
-	/* Invalid: a lone continuation, overlong, surrogate, cut short. */
-	CHECK_INT(utf8_decode("\x80", 1, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
-	CHECK_INT(utf8_decode("\xc0\xaf", 2, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
-	CHECK_INT(utf8_decode("\xed\xa0\x80", 3, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
-	CHECK_INT(utf8_decode("\xe4\xb8", 2, &cp), 1);
-	CHECK_INT(cp, 0xfffd);
+	for (i = 0; i < sizeof(decodes) / sizeof(decodes[0]); i++) {
+		CHECK_INT(utf8_decode(decodes[i].s, strlen(decodes[i].s), &cp),
+		    decodes[i].n);
+		CHECK_INT(cp, decodes[i].cp);
+	}
 }
 
 int
