@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "ids.h"
+#include "jsonlex.h"
 #include "log.h"
 #include "sha1.h"
 #include "timestamp.h"
@@ -175,11 +176,7 @@ sender_retry_after(int64_t secs)
 static int
 blank(const char *p, size_t n)
 {
-	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
-		p++;
-		n--;
-	}
-	return n == 0;
+	return jsonlex_ws(p, p + n) == p + n;
 }
 
 /*
