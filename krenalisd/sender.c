@@ -1266,7 +1266,6 @@ sender_free(struct sender *s)
 	}
 	free(s->threads);
 	free(s);
-	curl_global_cleanup();
 }
 
 struct sender *
@@ -1278,7 +1277,6 @@ sender_start(struct warehouse *wh, const struct config *cf,
 	size_t		 i;
 	int		 rc;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	s->cf = cf;
 	s->nthreads = (size_t)cf->sender_threads;
 	s->threads = xcalloc(s->nthreads, sizeof(*s->threads));

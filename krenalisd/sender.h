@@ -39,7 +39,8 @@ struct sender;
  * Count each destination's queue into its counters (those of the current
  * snapshot), then start cf->sender_threads threads reading the warehouse
  * wh as the node node (node.h); NULL with err.  Called once, before the
- * HTTP threads start.  A shared outbox (warehouse.h) is counted by the
+ * HTTP threads start, after main has set up libcurl's global state, which
+ * outlives the sender.  A shared outbox (warehouse.h) is counted by the
  * first thread once it runs, and again every few seconds.
  */
 struct sender	*sender_start(struct warehouse *wh, const struct config *cf,
