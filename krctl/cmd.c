@@ -287,13 +287,39 @@ opt_flag(const struct cmd_opt *o)
 	    o->kind == OPT_TRUE;
 }
 
+/*
+ * Why the argument a, which starts with '-', names no option of c: it
+ * belongs before the command, it gives a known option a value after '=',
+ * or it is unknown.
+ */
+static void
+not_an_opt(const struct cmd *c, const char *a, char *err, size_t errlen)
+{
+	const struct cmd_opt	*o;
+	const char		*eq = strchr(a, '=');
+	int			 n = eq != NULL ? (int)(eq - a) : 0;
+
+	if (strcmp(a, "-j") == 0 || strcmp(a, "-s") == 0) {
+		snprintf(err, errlen, "%s goes before the command: krctl [-j] "
+		    "[-s socket] command [argument ...]", a);
+		return;
+	}
+	if (eq == NULL || (o = known_opt(c, a, (size_t)n)) == NULL)
+		snprintf(err, errlen, "unknown option %s; ", a);
+	else if (opt_flag(o))
+		snprintf(err, errlen, "option %.*s takes no value; ", n, a);
+	else
+		snprintf(err, errlen, "option %.*s takes its value as the next "
+		    "argument, not after '='; ", n, a);
+	synopsis(c, err + strlen(err), errlen - strlen(err));
+}
+
 const struct cmd *
 cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
     size_t errlen)
 {
 	const struct cmd	*c = NULL;
 	const struct cmd_opt	*o;
-	const char		*eq;
 	json_t			*args;
 	const char		*setby[CMD_MAXOPTS];
 	char			 list[256];
@@ -357,34 +383,11 @@ cmd_parse(int argc, char *const argv[], json_t **argsp, char *err,
 			continue;
 		}
 		if (!opts_done && a[0] == '-' && a[1] != '\0') {
-			o = known_opt(c, a, strlen(a));
-			k = o != NULL ? (int)(o - c->opts) : CMD_MAXOPTS;
-			if (k == CMD_MAXOPTS && (strcmp(a, "-j") == 0 ||
-			    strcmp(a, "-s") == 0)) {
-				snprintf(err, errlen, "%s goes before the "
-				    "command: krctl [-j] [-s socket] command "
-				    "[argument ...]", a);
+			if ((o = known_opt(c, a, strlen(a))) == NULL) {
+				not_an_opt(c, a, err, errlen);
 				goto fail;
 			}
-			if (k == CMD_MAXOPTS && (eq = strchr(a, '=')) != NULL &&
-			    (o = known_opt(c, a, (size_t)(eq - a))) != NULL) {
-				if (opt_flag(o))
-					snprintf(err, errlen, "option %.*s takes "
-					    "no value; ", (int)(eq - a), a);
-				else
-					snprintf(err, errlen, "option %.*s takes "
-					    "its value as the next argument, not "
-					    "after '='; ", (int)(eq - a), a);
-				synopsis(c, err + strlen(err),
-				    errlen - strlen(err));
-				goto fail;
-			}
-			if (k == CMD_MAXOPTS) {
-				snprintf(err, errlen, "unknown option %s; ", a);
-				synopsis(c, err + strlen(err),
-				    errlen - strlen(err));
-				goto fail;
-			}
+			k = (int)(o - c->opts);
 			/* A list option may be repeated, not mixed. */
 			if (json_object_get(args, o->key) != NULL &&
 			    (o->kind != OPT_LIST || setby[k] == NULL)) {
