@@ -343,19 +343,20 @@ view_key(int *key)
 static void
 view_title(const struct session *sess, int cols)
 {
-	char	line[FMT_LINESZ], up[32], pid[32], listen[128];
+	char	line[FMT_LINESZ], dur[32], up[48], pid[32], listen[128];
 	int	drop;
 
 	if (sess->connected && sess->version != NULL) {
-		fmt_duration(up, sizeof(up), sess->uptime);
+		fmt_duration(dur, sizeof(dur), sess->uptime);
+		snprintf(up, sizeof(up), "   up %s", dur);
 		snprintf(pid, sizeof(pid), "   pid %lld", sess->pid);
 		snprintf(listen, sizeof(listen), "   listen %s",
 		    sess->listen ? sess->listen : "?");
 		for (drop = 0; drop < 4; drop++) {
-			snprintf(line, sizeof(line), " krtop   krenalisd %s%s"
-			    "%s%s%s   node %s", sess->version,
-			    drop < 1 ? pid : "", drop < 3 ? "   up " : "",
-			    drop < 3 ? up : "", drop < 2 ? listen : "",
+			snprintf(line, sizeof(line), " krtop   krenalisd "
+			    "%s%s%s%s   node %s", sess->version,
+			    drop < 1 ? pid : "", drop < 3 ? up : "",
+			    drop < 2 ? listen : "",
 			    sess->node ? sess->node : "?");
 			if (fmt_width(line, strlen(line), view_utf8) <= cols)
 				break;
