@@ -299,11 +299,11 @@ static const char rejected_insert_sql[] =
 
 const char wh_sqlite_unchecked_sql[] = "PRAGMA ignore_check_constraints=ON";
 
-static const char outbox_insert_sql[] =
+const char wh_sqlite_outbox_insert_sql[] =
 "INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, "
 "message_id, event, seq) VALUES (?, ?, ?, ?, ?, ?)";
 
-static const char outbox_delete_sql[] =
+const char wh_sqlite_outbox_delete_sql[] =
 "DELETE FROM krenalis_outbox WHERE seq BETWEEN ?1 AND ?2";
 
 static const char outbox_failed_insert_sql[] =
@@ -361,6 +361,23 @@ bind_str(sqlite3_stmt *st, int i, const char *s)
 	if (s == NULL)
 		return sqlite3_bind_null(st, i);
 	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+int
+wh_sqlite_bind_outbox(sqlite3_stmt *st, const struct wh_outbox *o,
+    int64_t seq)
+{
+	int	rc;
+
+	if ((rc = bind_str(st, 1, o->destination_id)) != SQLITE_OK ||
+	    (rc = bind_str(st, 2, o->pipeline_id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 3, o->queued_at)) != SQLITE_OK ||
+	    (rc = bind_str(st, 4, o->message_id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(st, 5, o->event, (int)o->eventlen,
+	    SQLITE_STATIC)) != SQLITE_OK)
+		return rc;
+	return o->failed != NULL ? bind_str(st, 6, o->failed) :
+	    sqlite3_bind_int64(st, 6, seq);
 }
 
 /* Read the warehouse's id into wh.id, leaving it "" when there is none. */
@@ -1004,11 +1021,11 @@ sq_session_new(struct warehouse *wh, char *err, size_t errlen)
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, wh_sqlite_dedupe_insert_sql, -1,
 	    &ss->st_put, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ss->db, outbox_insert_sql, -1, &ss->st_outbox,
-	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ss->db, wh_sqlite_outbox_insert_sql, -1,
+	    &ss->st_outbox, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ss->db, outbox_failed_insert_sql, -1,
 	    &ss->st_outbox_failed, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ss->db, outbox_delete_sql, -1,
+	    sqlite3_prepare_v2(ss->db, wh_sqlite_outbox_delete_sql, -1,
 	    &ss->st_delete, NULL) != SQLITE_OK)
 		goto fail;
 	TAILQ_INIT(&ss->taken);
@@ -1121,15 +1138,8 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 		o = &rows[i];
 		st = o->failed != NULL ? ss->st_outbox_failed : ss->st_outbox;
 		sqlite3_reset(st);
-		if (bind_str(st, 1, o->destination_id) != SQLITE_OK ||
-		    bind_str(st, 2, o->pipeline_id) != SQLITE_OK ||
-		    sqlite3_bind_int64(st, 3, o->queued_at) != SQLITE_OK ||
-		    bind_str(st, 4, o->message_id) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 5, o->event, (int)o->eventlen,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    (o->failed != NULL ?
-		    bind_str(st, 6, o->failed) : sqlite3_bind_int64(st, 6,
-		    atomic_fetch_add(&sw->outbox_seq, 1) + 1)) != SQLITE_OK)
+		if (wh_sqlite_bind_outbox(st, o, o->failed != NULL ? 0 :
+		    atomic_fetch_add(&sw->outbox_seq, 1) + 1) != SQLITE_OK)
 			return -1;
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -1158,8 +1168,8 @@ step_seq(sqlite3_stmt *st, int64_t seq)
 }
 
 /*
- * Delete the rows of the n sequences with st, outbox_delete_sql, once
- * per run of consecutive sequences: the delivered rows of a destination
+ * Delete the rows of the n sequences with st, wh_sqlite_outbox_delete_sql,
+ * once per run of consecutive sequences: the delivered rows of a destination
  * that is the only one to take a source's events are mostly one run.
  */
 static int
@@ -1336,8 +1346,8 @@ sq_outbox_open(struct warehouse *wh, const char *node, char *err,
 	    sqlite3_prepare_v2(so->db, "SELECT seq, queued_at, message_id, "
 	    "event FROM krenalis_outbox WHERE destination_id = ? AND seq > ? "
 	    "ORDER BY seq LIMIT ?", -1, &so->st_next, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(so->db, outbox_delete_sql, -1, &so->st_delete,
-	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(so->db, wh_sqlite_outbox_delete_sql, -1,
+	    &so->st_delete, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(so->db, "INSERT INTO krenalis_outbox_failed "
 	    "(seq, destination_id, pipeline_id, queued_at, message_id, event, "
 	    "failed_at, reason, attempts) SELECT seq, destination_id, "

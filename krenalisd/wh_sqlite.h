@@ -12,6 +12,7 @@
 
 struct dedupe_group;
 struct event;
+struct wh_outbox;
 
 /*
  * The page size of a new warehouse.db, in bytes; one made before keeps
@@ -55,6 +56,24 @@ extern const char	wh_sqlite_dedupe_insert_sql[];
  * SQLITE_OK or the first sqlite3_bind_* error.
  */
 int	wh_sqlite_bind_event(sqlite3_stmt *, const struct event *ev);
+
+/*
+ * INSERT INTO krenalis_outbox: destination_id, pipeline_id, queued_at,
+ * message_id, event, seq (spec/destinations.md §3).
+ */
+extern const char	wh_sqlite_outbox_insert_sql[];
+
+/* DELETE FROM krenalis_outbox of the seqs from ?1 to ?2. */
+extern const char	wh_sqlite_outbox_delete_sql[];
+
+/*
+ * Bind every parameter of wh_sqlite_outbox_insert_sql from o, seq as the
+ * row's (of a queued row; with o->failed set, the statement of a failed
+ * row takes the reason there instead).  Text is bound SQLITE_STATIC.
+ * Return SQLITE_OK or the first sqlite3_bind_* error.
+ */
+int	wh_sqlite_bind_outbox(sqlite3_stmt *, const struct wh_outbox *o,
+	    int64_t seq);
 
 /*
  * Bind every parameter of wh_sqlite_dedupe_insert_sql: the row numbered

@@ -20,6 +20,18 @@
  * Each part runs for -t seconds.  The last line on stdout is
  * "RESULT key=value ...".
  *
+ * With -O rounds, only the outbox's cost instead: the dedupe part beside
+ * the same with an outbox row of each event (spec/destinations.md §3),
+ * in rounds, each round in the other order.  The outbox rows are the
+ * writer's (wh_sqlite_outbox_insert_sql, bound by wh_sqlite_bind_outbox,
+ * the event's JSON made up front as the HTTP threads make it), and each
+ * transaction first deletes the rows queued OUTBOX_LAG transactions
+ * before, as the writer takes a sender's deletes when the sender keeps
+ * up.  The medians and their ratio: what a send pipeline passing every
+ * event costs SQLite itself, the writer's ceiling.  A third part writes
+ * the same outbox rows with "{}" for the event's JSON: what the rows
+ * would cost if they did not carry a copy of the event.
+ *
  * With -L rounds, only the writer's levers instead: the dedupe part with
  * the writer's settings and, beside it, with the settings it had before
  * and with each setting changed in turn (page size, cache size, WAL
@@ -58,12 +70,14 @@
 #include "pg.h"
 #include "timestamp.h"
 #include "xmalloc.h"
+#include "warehouse.h"
 #include "wh_pg.h"
 #include "wh_sqlite.h"
 #include "payload.h"
 #include "rows.h"
 
 #define FILL_TXN	100000		/* rows a transaction when filling */
+#define OUTBOX_LAG	2		/* transactions a row stays queued */
 
 /* One PostgreSQL connection of -u. */
 struct worker {
@@ -85,8 +99,8 @@ struct clock {
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: ceiling -d dir [-b events] [-L rounds] "
-	    "[-t seconds]\n"
+	fprintf(stderr, "usage: ceiling -d dir [-b events] [-L rounds | "
+	    "-O rounds] [-t seconds]\n"
 	    "       ceiling -u conninfo [-b events] [-c connections] "
 	    "[-n rows] [-t seconds]\n");
 	exit(1);
@@ -198,29 +212,45 @@ static const struct lever levers[] = {
 };
 #define NLEVERS	(sizeof(levers) / sizeof(levers[0]))
 
+/* What run_sqlite writes to the outbox. */
+enum outbox {
+	OUTBOX_NONE,
+	OUTBOX_JSON,		/* a row of each event, with its JSON */
+	OUTBOX_EMPTY,		/* the same rows, "{}" for the JSON */
+	OUTBOX_N
+};
+
 /*
  * Insert the decoded rows, one transaction per batch, into a fresh
  * database at path with the settings of lv, with the dedupe rows when
- * dedupe is set (and lv allows it); events/s of wall time, and the CPU
- * time per event in *cpu_us.
+ * dedupe is set (and lv allows it), and with an outbox row of each
+ * event, OUTBOX_LAG transactions' deleted first, as outbox says;
+ * events/s of wall time, and the CPU time per event in *cpu_us.
  */
 static double
 run_sqlite(const struct payload *p, const char *path, int dedupe,
-    const struct lever *lv, double secs, double *cpu_us)
+    enum outbox outbox, const struct lever *lv, double secs, double *cpu_us)
 {
 	struct clock		 c;
 	struct event		*evs;
 	struct dedupe_group	 group = { 0 };
+	struct wh_outbox	 o = { "benchdest000", "benchpipe000", 0,
+				    NULL, NULL, 0, NULL };
 	sqlite3			*db;
-	sqlite3_stmt		*ins, *ded = NULL;
+	sqlite3_stmt		*ins, *ded = NULL, *obi = NULL, *obd = NULL;
 	char			 id[PAYLOAD_ID_LEN + 1], *sql;
 	uint64_t		 seq = 0;
 	int64_t			 received = timestamp_now(), drow = 1;
+	int64_t			 oseq = 0;
 	size_t			 i, rows = 0;
 
 	if (lv->no_dedupe)
 		dedupe = 0;
 	evs = rows_decode(p, NULL, received);
+	/* The HTTP threads make the JSON, off the writer's path. */
+	for (i = 0; i < p->n && outbox == OUTBOX_JSON; i++)
+		(void)event_text(&evs[i], NULL);
+	o.queued_at = received;
 	db = rows_db_create(path);
 	if (lv->page_size != 0) {
 		xasprintf(&sql, "PRAGMA page_size=%d;", lv->page_size);
@@ -245,10 +275,25 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	ins = rows_prepare(db, wh_sqlite_insert_sql);
 	if (dedupe)
 		ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
+	if (outbox != OUTBOX_NONE) {
+		obi = rows_prepare(db, wh_sqlite_outbox_insert_sql);
+		obd = rows_prepare(db, wh_sqlite_outbox_delete_sql);
+	}
 
 	clock_start(&c);
 	do {
 		rows_exec(db, "BEGIN IMMEDIATE");
+		if (outbox != OUTBOX_NONE && oseq >= (int64_t)p->n * OUTBOX_LAG) {
+			sqlite3_reset(obd);
+			sqlite3_bind_int64(obd, 1, oseq - (int64_t)p->n *
+			    OUTBOX_LAG + 1);
+			sqlite3_bind_int64(obd, 2, oseq - (int64_t)p->n *
+			    (OUTBOX_LAG - 1));
+			if (sqlite3_step(obd) != SQLITE_DONE ||
+			    sqlite3_changes(db) != (int)p->n)
+				errx(1, "outbox delete: %s",
+				    sqlite3_errmsg(db));
+		}
 		for (i = 0; i < p->n; i++) {
 			if (dedupe) {
 				payload_id(id, 1, seq++);
@@ -261,6 +306,17 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 			if (dedupe)
 				rows_dedupe_add(ded, &group, &drow, id,
 				    PAYLOAD_ID_LEN, received);
+			if (outbox == OUTBOX_NONE)
+				continue;
+			o.message_id = evs[i].message_id;
+			o.event = outbox == OUTBOX_JSON ? evs[i].text : "{}";
+			o.eventlen = outbox == OUTBOX_JSON ? evs[i].text_len :
+			    2;
+			sqlite3_reset(obi);
+			if (wh_sqlite_bind_outbox(obi, &o, ++oseq) !=
+			    SQLITE_OK || sqlite3_step(obi) != SQLITE_DONE)
+				errx(1, "outbox insert: %s",
+				    sqlite3_errmsg(db));
 		}
 		if (dedupe)
 			rows_dedupe_flush(ded, &group, &drow);
@@ -271,6 +327,8 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ded);
+	sqlite3_finalize(obi);
+	sqlite3_finalize(obd);
 	sqlite3_close(db);
 	dedupe_group_free(&group);
 	/* The ids pointed into id: forget them before the release. */
@@ -308,7 +366,8 @@ run_levers(const struct payload *p, const char *path, int rounds,
 	for (r = 0; r < rounds; r++)
 		for (k = 0; k < NLEVERS; k++) {
 			l = (k + (size_t)r) % NLEVERS;
-			eps[l][r] = run_sqlite(p, path, 1, &levers[l], secs,
+			eps[l][r] = run_sqlite(p, path, 1, OUTBOX_NONE,
+			    &levers[l], secs,
 			    &cpu[l][r]);
 			fprintf(stderr, "ceiling: round %d %-46s %9.0f "
 			    "events/s %6.2f us CPU/event\n", r + 1,
@@ -330,6 +389,51 @@ run_levers(const struct payload *p, const char *path, int rounds,
 	}
 	printf("RESULT levers=%zu rounds=%d writer_eps=%.0f before_eps=%.0f "
 	    "gain=%.2f\n", NLEVERS, rounds, med[0], med[1], med[0] / med[1]);
+}
+
+/*
+ * -O: the dedupe part without and with the outbox rows (with the JSON,
+ * then with "{}"), rounds times, the same rows each time; their medians,
+ * spreads and CPU per event, and the ratios of the medians to the part
+ * without.
+ */
+static void
+run_outbox(const struct payload *p, const char *path, int rounds,
+    double secs)
+{
+	static const char *const name[OUTBOX_N] = { "events",
+	    "events + outbox", "outbox, no JSON" };
+	double	 eps[OUTBOX_N][16], cpu[OUTBOX_N][16];
+	double	 med[OUTBOX_N], cmed[OUTBOX_N];
+	int	 r, k, o;
+
+	/* Each round starts one part later: none is always first. */
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < OUTBOX_N; k++) {
+			o = (k + r) % OUTBOX_N;
+			eps[o][r] = run_sqlite(p, path, 1, (enum outbox)o,
+			    &levers[0], secs, &cpu[o][r]);
+			fprintf(stderr, "ceiling: round %d %-16s %9.0f "
+			    "events/s %6.2f us CPU/event\n", r + 1, name[o],
+			    eps[o][r], cpu[o][r]);
+			rows_db_remove(path);
+		}
+	for (o = 0; o < OUTBOX_N; o++) {
+		qsort(eps[o], rounds, sizeof(double), cmp_double);
+		qsort(cpu[o], rounds, sizeof(double), cmp_double);
+		med[o] = eps[o][rounds / 2];
+		cmed[o] = cpu[o][rounds / 2];
+		fprintf(stderr, "ceiling: %-16s median %9.0f events/s "
+		    "(%.0f-%.0f), %.2f us CPU/event\n", name[o], med[o],
+		    eps[o][0], eps[o][rounds - 1], cmed[o]);
+	}
+	printf("RESULT rounds=%d events_eps=%.0f outbox_eps=%.0f "
+	    "nojson_eps=%.0f events_cpu_us=%.2f outbox_cpu_us=%.2f "
+	    "nojson_cpu_us=%.2f ratio=%.2f nojson_ratio=%.2f\n", rounds,
+	    med[OUTBOX_NONE], med[OUTBOX_JSON], med[OUTBOX_EMPTY],
+	    cmed[OUTBOX_NONE], cmed[OUTBOX_JSON], cmed[OUTBOX_EMPTY],
+	    med[OUTBOX_JSON] / med[OUTBOX_NONE],
+	    med[OUTBOX_EMPTY] / med[OUTBOX_NONE]);
 }
 
 /* Run sql, or exit with its error. */
@@ -532,9 +636,9 @@ main(int argc, char *argv[])
 	double		 eps;
 	long long	 prefill = 0;
 	size_t		 n = 500;
-	int		 ch, conns = 1, rounds = 0;
+	int		 ch, conns = 1, rounds = 0, orounds = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:d:L:n:t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:d:L:n:O:t:u:")) != -1) {
 		switch (ch) {
 		case 'b':
 			n = (size_t)strtonum(optarg, 1, 100000, &errstr);
@@ -555,6 +659,11 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(1, "rounds: %s: %s", errstr, optarg);
 			break;
+		case 'O':
+			orounds = (int)strtonum(optarg, 1, 15, &errstr);
+			if (errstr != NULL)
+				errx(1, "rounds: %s: %s", errstr, optarg);
+			break;
 		case 'n':
 			prefill = strtonum(optarg, 1, 1000000000, &errstr);
 			if (errstr != NULL)
@@ -572,7 +681,8 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (argc != optind || (dir == NULL) == (url == NULL))
+	if (argc != optind || (dir == NULL) == (url == NULL) ||
+	    (rounds > 0 && orounds > 0))
 		usage();
 	if (url != NULL) {
 		eps = run_pg(url, n, conns, prefill, secs);
@@ -586,8 +696,11 @@ main(int argc, char *argv[])
 	payload_init(&p, n, 1);
 	payload_stamp(&p, p.body, 2, 0);
 	xasprintf(&path, "%s/ceiling.db", dir);
-	if (rounds > 0) {
-		run_levers(&p, path, rounds, secs);
+	if (rounds > 0 || orounds > 0) {
+		if (rounds > 0)
+			run_levers(&p, path, rounds, secs);
+		else
+			run_outbox(&p, path, orounds, secs);
 		free(path);
 		payload_release(&p);
 		return 0;
@@ -599,10 +712,11 @@ main(int argc, char *argv[])
 	decode = run_decode(&p, secs);
 	fprintf(stderr, "ceiling: scan+event_decode %9.0f events/s "
 	    "(%.2f us/event)\n", decode, 1e6 / decode);
-	sq = run_sqlite(&p, path, 0, &levers[0], secs, &sq_cpu);
+	sq = run_sqlite(&p, path, 0, OUTBOX_NONE, &levers[0], secs, &sq_cpu);
 	fprintf(stderr, "ceiling: sqlite inserts    %9.0f events/s "
 	    "(%.2f us CPU/event)\n", sq, sq_cpu);
-	sqd = run_sqlite(&p, path, 1, &levers[0], secs, &sqd_cpu);
+	sqd = run_sqlite(&p, path, 1, OUTBOX_NONE, &levers[0], secs,
+	    &sqd_cpu);
 	fprintf(stderr, "ceiling: sqlite + dedupe   %9.0f events/s "
 	    "(%.2f us CPU/event)\n", sqd, sqd_cpu);
 	rows_db_remove(path);

@@ -600,7 +600,10 @@ properties.duration_minutes is greater than $((n * 5))"
 
 # The sender: 500-event batches into a source without and with a send
 # pipeline to the sink, in the same run; how fast the events are
-# delivered (from the start of the load until the queue is empty).  Then
+# delivered (from the start of the load until the queue is empty).  Each
+# round opens with the in-process ceiling of the same rows without and
+# with their outbox rows (ceiling -O): what the outbox costs SQLite
+# itself, beside what it costs the daemon.  Then
 # at half the ingest rate with the send pipeline, for $SEND_SECS seconds:
 # the delivery latency, commit to 2xx (the p50 and p99 of destination
 # show, over the last minute), and the queue a sixth of the way in and
@@ -612,6 +615,11 @@ sc_send() {
 	put send_conns "$c"
 	sink_start
 	for r in $(seq "$REPEATS"); do
+		log "outboxceil-r$r: in-process, ${CEIL_SECS}s each"
+		sync
+		"$CEILING" -d "$T" -O 1 -t "$CEIL_SECS" \
+		    >"$T/outboxceil-r$r.out" || exit 1
+		detail "outboxceil-r$r"
 		daemon_ready
 		load "nosend-r$r" -c "$c" -b 500 -w "$WARM" -t "$SECS"
 		daemon_stop
@@ -626,6 +634,9 @@ sc_send() {
 	done
 	for s in nosend send; do
 		put_stats "$s" eps $(runs $s)
+	done
+	for k in events outbox nojson; do
+		put_stats "ceil_$k" "${k}_eps" $(runs outboxceil)
 	done
 	for r in $(seq "$REPEATS"); do
 		echo "RESULT delivered_eps=$(val "delivered_r$r")" \
@@ -669,6 +680,15 @@ tab_send() {
 	series "ingest, no send pipeline" nosend
 	series "ingest, with a send pipeline" send
 	series "delivered to the sink" delivered
+	series "ceiling: events" ceil_events
+	series "ceiling: events + outbox" ceil_outbox
+	series "ceiling: outbox, no JSON" ceil_nojson
+	echo "  (ceiling: SQLite in-process, one core, the same rows; outbox:" \
+	    "a row of each event, with its JSON or \"{}\"; with the JSON" \
+	    "$(fmt %.2f "$(calc "o / e" o="$(val ceil_outbox_med)" \
+	    e="$(val ceil_events_med)")") of without, with \"{}\"" \
+	    "$(fmt %.2f "$(calc "o / e" o="$(val ceil_nojson_med)" \
+	    e="$(val ceil_events_med)")"))"
 	echo "  at $(fmt %.0f "$(val send_rate)") events/s (half), 16 conns," \
 	    "${SEND_SECS} s, one run: delivery latency (commit to 2xx)" \
 	    "p50 $(fmt %.1f "$(val send_p50_ms)") ms," \
@@ -680,6 +700,10 @@ tab_send() {
 	row "ingest with a send pipeline" "$(fmt %.0f "$w")" "events/s" \
 	    ">= 0.7 x without" "$(fmt %.2f "$(calc "w / e" w="$w" e="$e")")" \
 	    "$(verdict "w >= 0.7 * e" w="$w" e="$e")"
+	row "  SQLite alone, same rows" \
+	    "$(fmt %.0f "$(val ceil_outbox_med)")" "events/s" \
+	    "(in-process, no bar)" "$(fmt %.2f "$(calc "o / e" \
+	    o="$(val ceil_outbox_med)" e="$(val ceil_events_med)")")" ""
 	row "queue growth at half max" "$(calc "b - a" a="$q0" b="$q1")" \
 	    "events" "<= 2000 (4 batches in flight)" "" \
 	    "$(verdict "b - a <= 2000" a="$q0" b="$q1")"
