@@ -201,14 +201,18 @@ snap_destination(const struct snapshot *snap, const char *id)
 /*
  * Append to the destination object o what its delivery is like
  * (spec/destinations.md §6.1, from "queue" on): its counters and what
- * the sender knows.
+ * the sender knows.  The sender knows the oldest queued event of the
+ * rows it has read; when it holds none (a disabled destination, rows
+ * not read yet), the warehouse wh is asked, unless wh is NULL.
  */
 static void
-delivery_members(json_t *o, const struct snapshot *snap, int64_t now)
+delivery_members(json_t *o, const struct snapshot *snap, int64_t now,
+    struct warehouse *wh)
 {
 	const struct destination	*d;
 	struct dest_counters		*c;
 	struct sender_status		 st;
+	char				 why[512];
 
 	d = snap_destination(snap, json_string_value(json_object_get(o,
 	    "id")));
@@ -216,6 +220,13 @@ delivery_members(json_t *o, const struct snapshot *snap, int64_t now)
 		return;
 	c = d->counters;
 	sender_status(d->id, now, &st);
+	if (st.oldest_queued_at == 0 && atomic_load(&c->queued) > 0 &&
+	    wh != NULL && warehouse_outbox_oldest(wh, d->id,
+	    &st.oldest_queued_at, why, sizeof(why)) == -1) {
+		log_warnx("control: the oldest event queued for %s: %s",
+		    d->id, why);
+		st.oldest_queued_at = 0;
+	}
 	json_object_set_new(o, "queue", json_pack("{s:I,s:o,s:I}", "events",
 	    (json_int_t)atomic_load(&c->queued), "oldestQueuedAt",
 	    time_json(st.oldest_queued_at), "inFlight",
@@ -236,9 +247,12 @@ delivery_members(json_t *o, const struct snapshot *snap, int64_t now)
 	    json_pack("{s:f,s:f}", "p50", st.p50, "p99", st.p99));
 }
 
-/* The delivery members added to o, an object or an array of them. */
+/*
+ * The delivery members added to o, an object or an array of them; wh as
+ * for delivery_members.
+ */
 static json_t *
-with_delivery(json_t *o)
+with_delivery(json_t *o, struct warehouse *wh)
 {
 	struct snapshot	*snap;
 	json_t		*e;
@@ -250,9 +264,9 @@ with_delivery(json_t *o)
 	snap = snapshot_current();
 	if (json_is_array(o))
 		json_array_foreach(o, i, e)
-			delivery_members(e, snap, now);
+			delivery_members(e, snap, now, wh);
 	else
-		delivery_members(o, snap, now);
+		delivery_members(o, snap, now, wh);
 	snapshot_unref(snap);
 	return o;
 }
@@ -432,7 +446,7 @@ cmd_stats(struct command *r)
 	    r->ctx->started_at, &r->err)) == NULL)
 		return NULL;
 	/* Every destination, with the counters of destination show. */
-	a = with_delivery(catalog_destination_list(r->ctx->cat));
+	a = with_delivery(catalog_destination_list(r->ctx->cat), NULL);
 	json_array_foreach(a, i, e)
 		json_array_set_new(a, i, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,"
 		    "s:O,s:O,s:O,s:O}", "id", json_object_get(e, "id"), "name",
@@ -619,14 +633,15 @@ cmd_destination_add(struct command *r)
 static json_t *
 cmd_destination_list(struct command *r)
 {
-	return with_delivery(catalog_destination_list(r->ctx->cat));
+	return with_delivery(catalog_destination_list(r->ctx->cat),
+	    r->ctx->warehouse);
 }
 
 static json_t *
 cmd_destination_show(struct command *r)
 {
 	return with_delivery(catalog_destination_show(r->ctx->cat,
-	    arg_string(r, "destination", NULL), &r->err));
+	    arg_string(r, "destination", NULL), &r->err), r->ctx->warehouse);
 }
 
 static json_t *

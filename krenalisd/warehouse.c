@@ -307,6 +307,13 @@ warehouse_outbox_failed(struct warehouse *wh, const char *dest_id,
 }
 
 int
+warehouse_outbox_oldest(struct warehouse *wh, const char *dest_id,
+    int64_t *at, char *err, size_t errlen)
+{
+	return wh->engine->outbox_oldest(wh, dest_id, at, err, errlen);
+}
+
+int
 warehouse_outbox_requeue(struct warehouse *wh, const char *dest_id,
     int64_t now, int64_t *n, char *err, size_t errlen)
 {

@@ -212,6 +212,9 @@ struct wh_engine {
 			    const char *dest_id, int64_t count,
 			    void (*fn)(void *, const struct wh_failed_row *),
 			    void *arg, char *err, size_t errlen);
+	int		 (*outbox_oldest)(struct warehouse *,
+			    const char *dest_id, int64_t *at, char *err,
+			    size_t errlen);
 	int		 (*outbox_requeue)(struct warehouse *,
 			    const char *dest_id, int64_t now, int64_t *n,
 			    char *err, size_t errlen);
@@ -443,6 +446,14 @@ int		 warehouse_outbox_failed(struct warehouse *,
 		    void *arg, char *err, size_t errlen);
 int		 warehouse_outbox_requeue(struct warehouse *,
 		    const char *dest_id, int64_t now, int64_t *n, char *err,
+		    size_t errlen);
+/*
+ * From the control thread: in *at, the queue time (ms) of the first row
+ * of the destination dest_id's queue, in commit order, or 0 when it has
+ * none.  -1 with err.
+ */
+int		 warehouse_outbox_oldest(struct warehouse *,
+		    const char *dest_id, int64_t *at, char *err,
 		    size_t errlen);
 
 #endif

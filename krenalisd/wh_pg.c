@@ -1591,6 +1591,22 @@ pg_outbox_failed(struct warehouse *wh, const char *dest_id, int64_t count,
 	return 0;
 }
 
+static int
+pg_outbox_oldest(struct warehouse *wh, const char *dest_id, int64_t *at,
+    char *err, size_t errlen)
+{
+	PGresult	*res;
+
+	if ((res = reader_run((struct pg_wh *)wh, "SELECT queued_at FROM "
+	    "krenalis_outbox WHERE destination_id = $1 ORDER BY seq LIMIT 1",
+	    1, &dest_id, err, errlen)) == NULL)
+		return -1;
+	*at = PQntuples(res) > 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) :
+	    0;
+	PQclear(res);
+	return 0;
+}
+
 /*
  * As with SQLite: back in their order of failure, at the end of the
  * queue, queued now.  One statement, so one transaction.
@@ -1650,5 +1666,6 @@ const struct wh_engine wh_pg = {
 	.outbox_delete = pg_outbox_delete,
 	.outbox_fail = pg_outbox_fail,
 	.outbox_failed = pg_outbox_failed,
+	.outbox_oldest = pg_outbox_oldest,
 	.outbox_requeue = pg_outbox_requeue,
 };

@@ -1579,6 +1579,29 @@ sq_outbox_failed(struct warehouse *wh, const char *dest_id, int64_t count,
 	return 0;
 }
 
+static int
+sq_outbox_oldest(struct warehouse *wh, const char *dest_id, int64_t *at,
+    char *err, size_t errlen)
+{
+	struct sqlite_wh	*sw = (struct sqlite_wh *)wh;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = sq_reader_prepare(sw, "SELECT queued_at FROM "
+	    "krenalis_outbox WHERE destination_id = ? ORDER BY seq LIMIT 1",
+	    err, errlen)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dest_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*at = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sw->ro));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The failed rows go back in their order of failure, at the end of the
  * queue, with a new queue time so that maxAge counts from now.  Their
@@ -1655,5 +1678,6 @@ const struct wh_engine wh_sqlite = {
 	.outbox_deleted = sq_outbox_deleted,
 	.outbox_fail = sq_outbox_fail,
 	.outbox_failed = sq_outbox_failed,
+	.outbox_oldest = sq_outbox_oldest,
 	.outbox_requeue = sq_outbox_requeue,
 };

@@ -235,6 +235,15 @@ expect_fail() {
 }
 
 # jget JSON EXPR: evaluate a Python expression over the parsed JSON "j".
+# ms_iso MS: a time in ms since the epoch as the daemon writes it in
+# JSON (2025-10-20T16:15:25.001Z).
+ms_iso() {
+	python3 -c 'import datetime, sys
+ms = int(sys.argv[1])
+t = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc)
+print(t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000))' "$1"
+}
+
 jget() {
 	printf '%s' "$1" | python3 -c '
 import json, sys

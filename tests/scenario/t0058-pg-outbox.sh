@@ -41,6 +41,9 @@ expect_eq "queued" "$D|$P|m1
 $D|$P|m2" "$(pg "SELECT destination_id, pipeline_id, message_id FROM krenalis_outbox ORDER BY seq")"
 expect_eq "event JSON" "identify u" "$(jget "$(pg "SELECT event FROM krenalis_outbox WHERE message_id = 'm2'")" 'j["type"] + " " + j["userId"]')"
 expect_eq "stored" m1 "$(pg "SELECT message_id FROM krenalis_events")"
+# D is disabled: the oldest event queued comes from the outbox.
+check "show D" kr2 -j destination show D
+expect_eq "oldest queued" "$(ms_iso "$(pg "SELECT queued_at FROM krenalis_outbox WHERE message_id = 'm1'")")" "$(jget "$(cat "$T/out")" 'j["queue"]["oldestQueuedAt"]')"
 
 # outbox_max_events is 3 on node 2: m3 fills the queue, m4 fails.
 track m3

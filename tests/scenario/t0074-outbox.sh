@@ -56,6 +56,16 @@ track m3
 expect_http "retry" 200 '{"success":true,"received":1,"accepted":0,"duplicates":1}'
 expect_eq "still 4" 4 "$(sql "SELECT count(*) FROM krenalis_outbox")"
 
+# The sender reads nothing of a disabled destination's queue: the oldest
+# event queued comes from the outbox.
+m1_at=$(ms_iso "$queued_at")
+check "show B" kr -j destination show B
+expect_eq "B's queue" "{\"events\": 2, \"oldestQueuedAt\": \"$m1_at\", \"inFlight\": 0}" "$(jget "$(cat "$T/out")" 'json.dumps(j["queue"])')"
+check "list" kr -j destination list
+expect_eq "list: the same" "[\"$m1_at\", null]" "$(jget "$(cat "$T/out")" 'json.dumps([d["queue"]["oldestQueuedAt"] if d["name"] == "B" else None for d in j])')"
+check "show B text" kr destination show B
+grep -q "^ *oldest queued *$m1_at\$" "$T/out" || fail "show B: no oldest queued $m1_at: $(cat "$T/out")"
+
 # Send pipelines count what they pass, duplicates included (six events
 # evaluated), but store nothing.
 check "stats" kr -j stats S
