@@ -428,6 +428,7 @@ dest_apply(struct destination *d, const json_t *args,
 	const json_t	*v;
 	const char	*s;
 	int64_t		 ms;
+	size_t		 i;
 
 	if ((v = json_object_get(args, "connector")) != NULL) {
 		s = json_string_value(v);
@@ -475,6 +476,11 @@ dest_apply(struct destination *d, const json_t *args,
 	if (d->connector == DEST_SEGMENT && d->write_key == NULL)
 		return catalog_seterr(ce, "BadRequest", "the segment connector "
 		    "needs a writeKey");
+	for (i = 0; i < d->nheaders; i++)
+		if (destination_header_taken(d, d->headers[i]))
+			return catalog_seterr(ce, "BadRequest", "header "
+			    "\"Authorization\" may not be set with the segment "
+			    "connector, which sends the writeKey in it");
 	return 0;
 }
 

@@ -98,6 +98,13 @@ destination_format_age(int64_t s, char buf[DEST_AGE_BUFSZ])
  * cookie (spec/destinations.md §2: such values are never shown).
  */
 int
+destination_header_taken(const struct destination *d, const char *h)
+{
+	return d->connector == DEST_SEGMENT &&
+	    strncasecmp(h, "Authorization:", strlen("Authorization:")) == 0;
+}
+
+int
 destination_header_secret(const char *h)
 {
 	static const char *const words[] = { "auth", "token", "key", "secret",

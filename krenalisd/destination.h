@@ -99,4 +99,11 @@ char	*destination_format_age(int64_t seconds, char buf[DEST_AGE_BUFSZ]);
  */
 int	destination_header_secret(const char *header);
 
+/*
+ * Whether a header "Name: value" of d is one the connector sets itself:
+ * Authorization, which the segment connector makes from the writeKey.
+ */
+int	destination_header_taken(const struct destination *d,
+	    const char *header);
+
 #endif

@@ -390,8 +390,14 @@ xfer_setup(struct xfer *x, const struct destination *d,
 	x->headers = curl_slist_append(x->headers,
 	    "Content-Type: application/json");
 	x->headers = curl_slist_append(x->headers, "Expect:");
+	/*
+	 * A header the connector sets (one a catalog made before this rule
+	 * may hold) would replace what libcurl makes of the writeKey.
+	 */
 	for (i = 0; i < d->nheaders; i++)
-		x->headers = curl_slist_append(x->headers, d->headers[i]);
+		if (!destination_header_taken(d, d->headers[i]))
+			x->headers = curl_slist_append(x->headers,
+			    d->headers[i]);
 	if (d->secret != NULL) {
 		sha1_hmac(d->secret, strlen(d->secret), x->body, x->bodylen,
 		    mac);

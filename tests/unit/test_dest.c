@@ -78,6 +78,11 @@ test_add_messages(void)
 		    "writeKey is only for the segment connector" },
 		{ "{\"url\":\"http://h\",\"connector\":\"segment\"}",
 		    "the segment connector needs a writeKey" },
+		{ "{\"url\":\"http://h\",\"connector\":\"segment\","
+		    "\"writeKey\":\"k\",\"headers\":[\"X-A: 1\","
+		    "\"authorization: Bearer t\"]}",
+		    "header \"Authorization\" may not be set with the segment "
+		    "connector, which sends the writeKey in it" },
 		{ "{\"url\":\"http://h\",\"batchSize\":0}",
 		    "batchSize must be an integer from 1 to 1000" },
 		{ "{\"url\":\"http://h\",\"batchSize\":\"5\"}",
@@ -135,7 +140,7 @@ test_masking_and_set(void)
 		abort();
 	a = json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "url", "http://h/x",
 	    "connector", "segment", "writeKey", "wk-secret", "headers",
-	    "Authorization: Bearer t-secret", "X-Api-Token:t2-secret",
+	    "Proxy-Authorization: Bearer t-secret", "X-Api-Token:t2-secret",
 	    "X-Plain:  visible ");
 	o = catalog_destination_add(cat, "M", 1, a, &ce);
 	json_decref(a);
@@ -143,7 +148,7 @@ test_masking_and_set(void)
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	CHECK(strstr(s, "secret\"") != NULL);
 	CHECK(strstr(s, "-secret") == NULL);
-	CHECK(strstr(s, "\"headers\":[\"Authorization: ***\","
+	CHECK(strstr(s, "\"headers\":[\"Proxy-Authorization: ***\","
 	    "\"X-Api-Token: ***\",\"X-Plain: visible\"]") != NULL);
 	CHECK(strstr(s, "\"writeKey\":\"***\",\"secret\":null") != NULL);
 	free(s);
@@ -171,6 +176,24 @@ test_masking_and_set(void)
 	o = catalog_destination_rm(cat, "M", 0, &ce);
 	CHECK(o != NULL);
 	json_decref(o);
+
+	/* A webhook's Authorization header stops it becoming segment. */
+	a = json_pack("{s:s,s:[s]}", "url", "http://h/w", "headers",
+	    "Authorization: Bearer t");
+	o = catalog_destination_add(cat, "W", 1, a, &ce);
+	json_decref(a);
+	CHECK(o != NULL);
+	json_decref(o);
+	a = json_pack("{s:s,s:s}", "connector", "segment", "writeKey", "k");
+	CHECK(catalog_destination_set(cat, "W", a, &ce) == NULL);
+	CHECK_STR(ce.message, "header \"Authorization\" may not be set with "
+	    "the segment connector, which sends the writeKey in it");
+	json_decref(a);
+	o = catalog_destination_show(cat, "W", &ce);
+	CHECK_STR(json_string_value(json_object_get(o, "connector")),
+	    "webhook");
+	json_decref(o);
+	json_decref(catalog_destination_rm(cat, "W", 0, &ce));
 	catalog_close(cat);
 }
 
