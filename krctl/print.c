@@ -631,6 +631,7 @@ void
 print_human(FILE *fp, enum cmd_print k, const json_t *d)
 {
 	const json_t	*v;
+	const char	*body;
 	size_t		 i;
 	char		*s, b[3][64];
 
@@ -711,7 +712,10 @@ print_human(FILE *fp, enum cmd_print k, const json_t *d)
 	case PRINT_DEST_TEST:
 		fprintf(fp, "HTTP %s in %s ms\n", str(d, "status", b[0], 64),
 		    str(d, "ms", b[1], 64));
-		print_body(fp, member(d, "body"));
+		/* An empty body prints nothing: "-" would be a body. */
+		body = json_string_value(json_object_get(d, "body"));
+		if (body != NULL && *body != '\0')
+			print_body(fp, body);
 		break;
 	case PRINT_DEST_FAILED:
 		print_dest_failed(fp, d);

@@ -416,12 +416,14 @@ fmt_row(char *dst, size_t dstsz, const struct fmt_cols *c,
 	fmt_cell(dst, dstsz, &off, &cols, c->x_user, c->user, r->user, utf8);
 	fmt_cell(dst, dstsz, &off, &cols, c->x_outcome, c->outcome,
 	    reclist_outcome_name(r->outcome), utf8);
-	/* More pipelines than room: the last mark says so. */
+	/*
+	 * More pipelines than room: the last mark says so, with the mark of
+	 * a cut text in UTF-8 and '~' without ('>' is a mark of its own).
+	 */
 	n = strlcpy(marks, r->marks, sizeof(marks));
-	if (n > (size_t)c->marks && c->marks > 0) {
-		marks[c->marks - 1] = '>';
-		marks[c->marks] = '\0';
-	}
+	if (n > (size_t)c->marks && c->marks > 0)
+		snprintf(marks + c->marks - 1, sizeof(marks) - (size_t)c->marks +
+		    1, "%s", utf8 ? fmt_cutmark(1) : "~");
 	/* A rejected event went through no pipeline: its error instead. */
 	fmt_cell(dst, dstsz, &off, &cols, c->x_marks, c->marks,
 	    r->error != NULL ? r->error : marks, utf8);

@@ -279,11 +279,14 @@ keys_help(struct fmt_lines *out)
 			fmt_lines_add(out, line, (size_t)n, 0);
 		}
 	}
-	/* One line, the marks of send pipelines included, to fit in 24. */
-	n = snprintf(line, sizeof(line), "Pipeline marks: %c passed   "
-	    "%c filtered   %c consent missing  %c disabled  %c queued",
+	/*
+	 * One line, the marks of send pipelines included, to fit in 24 rows
+	 * of 80 columns.
+	 */
+	n = snprintf(line, sizeof(line), "Marks: %c passed  %c filtered  "
+	    "%c consent missing  %c disabled  %c queued  %c failed",
 	    REC_MARK_PASSED, REC_MARK_FILTERED, REC_MARK_CONSENT,
-	    REC_MARK_DISABLED, REC_MARK_QUEUED);
+	    REC_MARK_DISABLED, REC_MARK_QUEUED, REC_MARK_FAILED);
 	fmt_lines_add(out, line, (size_t)n, 0);
 	for (n = 0; n < 2; n++)
 		fmt_lines_add(out, notes[n], strlen(notes[n]), 0);

@@ -71,6 +71,8 @@ rec_mark(const json_t *p)
 		return REC_MARK_DISABLED;
 	if (strcmp(res, "queued") == 0)
 		return REC_MARK_QUEUED;
+	if (strcmp(res, "failed") == 0)
+		return REC_MARK_FAILED;
 	return REC_MARK_OTHER;
 }
 

@@ -32,7 +32,8 @@ enum rec_outcome {
 #define REC_MARK_CONSENT	'c'
 #define REC_MARK_DISABLED	'-'
 #define REC_MARK_QUEUED		'>'	/* for a destination */
-#define REC_MARK_OTHER		'?'
+#define REC_MARK_FAILED		'!'	/* its queue was full */
+#define REC_MARK_OTHER		'?'	/* a result krtop does not know */
 
 /* One record: what the list shows of it, and its text for the details. */
 struct rec {

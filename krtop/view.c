@@ -134,6 +134,8 @@ view_mark_look(char m)
 		return LOOK_DIM;
 	case REC_MARK_QUEUED:
 		return LOOK_STORED;
+	case REC_MARK_FAILED:
+		return LOOK_REJECTED;
 	default:
 		return LOOK_TEXT;
 	}

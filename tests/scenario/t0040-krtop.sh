@@ -179,7 +179,7 @@ not_see top "no message" "does not exist"
 
 # ?: the help screen; any key goes back.
 keys top '?'
-see top "help screen" "Pipeline marks"
+see top "help screen" "Marks: + passed"
 see_re top "help lists g and G" '^ +Home, g / End, G +the oldest / newest event'
 see_re top "help lists Ctrl-L" '^ +Ctrl-L +draw the screen again'
 see_re top "help lists ? and h" '^ +\?, h +these keys'

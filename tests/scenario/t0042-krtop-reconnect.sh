@@ -34,7 +34,7 @@ see rc "payload kept" '"event": "Before Restart",'
 keys rc Enter
 wait_gone rc "Details of event" || fail "keys do nothing while disconnected"
 keys rc '?'
-see rc "help while disconnected" "Pipeline marks"
+see rc "help while disconnected" "Marks: + passed"
 keys rc x
 see rc "back" "Shown 1 of 1"
 

@@ -73,7 +73,7 @@ while [ $b -lt 9 ]; do
 	b=$((b + 1))
 done
 keys fl '?'
-see fl "help during the flood" "Pipeline marks"
+see fl "help during the flood" "Marks: + passed"
 keys fl x
 see fl "list during the flood" "? help Enter details"
 for c in $curls; do

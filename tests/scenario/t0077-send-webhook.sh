@@ -87,6 +87,13 @@ check "test, a body of lines" kr destination test D
 expect_eq "lines made safe, no blank line" "one
 ?[31mtwo" "$(sed 1d "$T/out")"
 expect_eq "three lines" 3 "$(wc -l <"$T/out")"
+rules a '[{"status": 204, "body": "", "count": 1}]'
+check "test, no body" kr destination test D
+grep -Eq '^HTTP 204 in [0-9]+ ms$' "$T/out" || fail "test 204: $(cat "$T/out")"
+expect_eq "no body, no line" 1 "$(wc -l <"$T/out")"
+rules a '[{"status": 200, "body": "-", "count": 1}]'
+check "test, a body of -" kr destination test D
+expect_eq "a body of -" "-" "$(sed 1d "$T/out")"
 rules a '[{"status": 503, "body": "down for maintenance", "count": 1}]'
 kr -j destination test D >"$T/out" 2>"$T/err"
 expect_eq "test of a 503 exits 1" 1 $?

@@ -38,6 +38,12 @@ PY
 check "show" kr -j destination show D
 expect_eq "retried and delivered" "30 20 0" \
     "$(jget "$(cat "$T/out")" '"%d %d %d" % (j["retried"], j["delivered"], j["failed"])')"
+id=$(jget "$(cat "$T/out")" 'j["id"]')
+curl -s "$URL/metrics" >"$T/metrics"
+expect_eq "retried, in /metrics: once per failed attempt of an event" \
+    "# HELP krenalis_destination_retried_total Events of failed attempts, each kept to be sent again.
+krenalis_destination_retried_total{destination=\"$id\"} 30" \
+    "$(grep '^# HELP krenalis_destination_retried_total \|^krenalis_destination_retried_total{' "$T/metrics")"
 expect_eq "last error" "HTTP 401: who?" \
     "$(jget "$(cat "$T/out")" 'j["lastError"]["reason"]')"
 expect_eq "one line when failing" 1 \

@@ -353,7 +353,10 @@ test_row(void)
 	fmt_columns(&c, 80, 20, 0);
 	CHECK_INT(c.marks, 16);
 	fmt_row(line, sizeof(line), &c, r, "S", 80, 1);
-	CHECK(strcmp(line + c.x_marks, "+++++++++++++++>") == 0);
+	CHECK(strcmp(line + c.x_marks, "+++++++++++++++\xe2\x80\xa6") == 0);
+	/* Without UTF-8 not '>', which marks a queued event. */
+	fmt_row(line, sizeof(line), &c, r, "S", 80, 0);
+	CHECK(strcmp(line + c.x_marks, "+++++++++++++++~") == 0);
 	/* Narrow. */
 	fmt_columns(&c, 50, 1, 0);
 	fmt_row(line, sizeof(line), &c, r, "S", 50, 1);
@@ -494,6 +497,16 @@ test_rec(void)
 		CHECK(r->error == NULL);
 		CHECK(strncmp(r->raw, "{\"type\":\"track\"", 15) == 0);
 		CHECK_INT(r->textlen, strlen(rec_stored));
+		reclist_rec_free(r);
+	}
+	/* Send pipelines: queued, failed (a full queue); and the unknown. */
+	r = make_rec("{\"seq\":1,\"receivedAt\":\"2025-10-20T16:15:25.001Z\","
+	    "\"source\":\"S\",\"outcome\":\"filtered\",\"event\":{},"
+	    "\"pipelines\":[{\"result\":\"queued\"},{\"result\":\"failed\"},"
+	    "{\"result\":\"later\"},{}]}", 1);
+	CHECK(r != NULL);
+	if (r != NULL) {
+		CHECK_STR(r->marks, ">!??");
 		reclist_rec_free(r);
 	}
 	/* A rejected event's summary comes from its raw text. */
@@ -887,8 +900,8 @@ test_keys_help(void)
 	    "event (End follows new ones)"));
 	CHECK(has_line(&l, "  Ctrl-L                 draw the screen again"));
 	CHECK(has_line(&l, "  Tab                    the raw payload"));
-	CHECK(has_line(&l, "Pipeline marks"));
-	CHECK(has_line(&l, "+ passed   x filtered   c consent missing"));
+	CHECK(has_line(&l, "Marks: + passed  x filtered  c consent missing  "
+	    "- disabled  > queued  ! failed"));
 	CHECK_STR(l.v[l.n - 1].text, "Press any key to go back.");
 	fmt_lines_release(&l);
 }
