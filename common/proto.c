@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -276,6 +277,34 @@ proto_reader_line(struct proto_reader *r, char **line, size_t *len)
 	return PROTO_LINE_NONE;
 }
 
+/* Whether every real in v reads back as itself with prec digits. */
+static int
+reals_fit(const json_t *v, int prec)
+{
+	json_t		*w = (json_t *)(uintptr_t)v, *e;
+	const char	*k;
+	char		 buf[40];
+	size_t		 i;
+
+	switch (json_typeof(v)) {
+	case JSON_REAL:
+		snprintf(buf, sizeof(buf), "%.*g", prec, json_real_value(v));
+		return strtod(buf, NULL) == json_real_value(v);
+	case JSON_OBJECT:
+		json_object_foreach(w, k, e)
+			if (!reals_fit(e, prec))
+				return 0;
+		return 1;
+	case JSON_ARRAY:
+		json_array_foreach(w, i, e)
+			if (!reals_fit(e, prec))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 /*
  * json_dumpb is asked for the size first so that the line is built in a
  * buffer of ours, freed with free(3) whatever jansson's allocator is.
@@ -284,9 +313,17 @@ proto_reader_line(struct proto_reader *r, char **line, size_t *len)
 char *
 proto_encode(const json_t *obj, size_t *len)
 {
-	const size_t	 flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+	size_t		 flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
 	size_t		 n;
 	char		*buf;
+	int		 prec;
+
+	/* jansson writes 17 digits, which is exact but seldom short. */
+	for (prec = 15; prec < 17; prec++)
+		if (reals_fit(obj, prec)) {
+			flags |= JSON_REAL_PRECISION(prec);
+			break;
+		}
 
 	if ((n = json_dumpb(obj, NULL, 0, flags)) == 0)
 		return NULL;

@@ -55,7 +55,9 @@ enum proto_line proto_reader_line(struct proto_reader *, char **line,
 
 /*
  * Serialise obj compactly followed by a newline into a malloc'd buffer;
- * return its length in *len.  The caller frees it.
+ * return its length in *len.  The caller frees it.  Reals are written
+ * with the fewest significant digits, 15 to 17, that read back as every
+ * real of obj: 0.21, not 0.20999999999999999.
  */
 char	*proto_encode(const json_t *obj, size_t *len);
 

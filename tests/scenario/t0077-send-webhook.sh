@@ -44,6 +44,9 @@ expect_eq "lastSuccessAt" True \
     "$(jget "$(cat "$T/out")" 'str(j["lastSuccessAt"].endswith("Z"))')"
 expect_eq "latency" True \
     "$(jget "$(cat "$T/out")" 'str(0 <= j["latency"]["p50"] <= j["latency"]["p99"] < 30)')"
+# Whole milliseconds, written short (0.21, not 0.20999999999999999).
+grep -Eq '"latency": *\{"p50": *[0-9]+\.[0-9]{1,3}, *"p99": *[0-9]+\.[0-9]{1,3}\}' "$T/out" ||
+    fail "latency not in ms: $(cat "$T/out")"
 check "list" kr -j destination list
 expect_eq "list has the members" 30 \
     "$(jget "$(cat "$T/out")" 'j[0]["delivered"]')"

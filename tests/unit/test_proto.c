@@ -490,6 +490,29 @@ test_encode(void)
 	free(s);
 	json_decref(req);
 
+	/*
+	 * Reals in the fewest digits that read back exact, for all of them:
+	 * a latency of 210 ms is 0.21; one real that needs 17 digits gets
+	 * them for every real of the line.
+	 */
+	req = json_pack("{s:f,s:[f,f,{s:f}]}", "p50", 210 / 1000.0, "r",
+	    0.18, 12345.6, "x", 1e-7);
+	s = proto_encode(req, &len);
+	CHECK_STR(s, "{\"p50\":0.21,\"r\":[0.18,12345.6,{\"x\":1e-7}]}\n");
+	free(s);
+	json_decref(req);
+	req = json_pack("{s:f,s:f}", "a", 0.1 + 0.2, "b", 0.21);
+	s = proto_encode(req, &len);
+	CHECK_STR(s, "{\"a\":0.30000000000000004,\"b\":0.20999999999999999}"
+	    "\n");
+	if (s != NULL) {
+		back = json_loads(s, 0, NULL);
+		CHECK(back != NULL && json_equal(back, req));
+		json_decref(back);
+	}
+	free(s);
+	json_decref(req);
+
 	/* An empty object, and a value jansson will not encode. */
 	req = json_object();
 	s = proto_encode(req, &len);
