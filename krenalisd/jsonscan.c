@@ -17,7 +17,11 @@
  * table of its own.  Names compare by their decoded bytes, so "a" and
  * "\u0061" are the same name.
  */
-#define KEYSET_SMALL	8
+/*
+ * Names of an object kept in place before a hash table is made: an event
+ * and its context have a dozen, and a table is an allocation of 2 KiB.
+ */
+#define KEYSET_SMALL	16
 
 struct keyent {
 	uint64_t	hash;		/* of the decoded name */
@@ -40,6 +44,7 @@ struct scan {
 	struct jsonscan		*js;
 	size_t			 elemcap;
 	size_t			 membercap;
+	size_t			*keyoff;	/* members' raw names, membercap */
 };
 
 struct keyset;
@@ -151,6 +156,31 @@ key_decode(const struct scan *s, size_t off, size_t len, size_t *outlen)
 	*outlen = jsonlex_decode((const char *)s->p + off, len, 0, k);
 	k[*outlen] = '\0';
 	return k;
+}
+
+/*
+ * The root object's member names, decoded into one buffer (no longer
+ * than their raw text, with a NUL each) rather than one allocation each.
+ */
+static void
+keys_decode(struct scan *s)
+{
+	struct jsonscan_member	*m;
+	size_t			 i, total = 0, at = 0;
+
+	for (i = 0; i < s->js->nmembers; i++)
+		total += s->js->members[i].keylen + 1;
+	if (total == 0)
+		return;
+	s->js->keys = xmalloc(total);
+	for (i = 0; i < s->js->nmembers; i++) {
+		m = &s->js->members[i];
+		m->key = s->js->keys + at;
+		m->keylen = jsonlex_decode((const char *)s->p + s->keyoff[i],
+		    m->keylen, 0, m->key);
+		m->key[m->keylen] = '\0';
+		at += m->keylen + 1;
+	}
 }
 
 /* Whether two recorded names are the same once decoded. */
@@ -371,10 +401,14 @@ scan_members(struct scan *s, int depth, int record_elems, int is_obj,
 					s->js->members = xreallocarray(
 					    s->js->members, s->membercap,
 					    sizeof(*s->js->members));
+					s->keyoff = xreallocarray(s->keyoff,
+					    s->membercap, sizeof(*s->keyoff));
 				}
+				s->keyoff[s->js->nmembers] = koff;
 				m = &s->js->members[s->js->nmembers++];
 				memset(m, 0, sizeof(*m));
-				m->key = key_decode(s, koff, klen, &m->keylen);
+				/* Decoded once the scan is done. */
+				m->keylen = klen;
 			}
 			skip_ws(s);
 			if (s->i >= s->len || s->p[s->i] != ':') {
@@ -488,16 +522,19 @@ jsonscan_parse(struct jsonscan *js, const char *buf, size_t len)
 	}
 	if (rc == 0 && js->root.kind == JSONSCAN_ARRAY)
 		js->root_count = js->nelems;
+	/* A body that is not JSON has no members to look at. */
+	if (rc == 0)
+		keys_decode(&s);
+	else
+		js->nmembers = 0;
+	free(s.keyoff);
 	return rc;
 }
 
 void
 jsonscan_release(struct jsonscan *js)
 {
-	size_t	i;
-
-	for (i = 0; i < js->nmembers; i++)
-		free(js->members[i].key);
+	free(js->keys);
 	free(js->members);
 	free(js->elems);
 	memset(js, 0, sizeof(*js));

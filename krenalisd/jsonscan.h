@@ -45,6 +45,7 @@ struct jsonscan {
 	size_t			 root_count;	/* elements of a root array */
 	struct jsonscan_member	*members;	/* of a root object */
 	size_t			 nmembers;
+	char			*keys;		/* the members' keys, one buffer */
 	char			 detail[160];	/* why the body is not JSON */
 };
 
