@@ -11,6 +11,16 @@
  * the most requests a second libmicrohttpd serves on this machine, the
  * figure krenalisd's single events are read against.
  *
+ * With -c dir it also owes each request what krenalisd owes a single
+ * event: its answer comes after a durable commit.  A request hands a
+ * row to a writer thread and sleeps on a semaphore; the writer takes
+ * every request waiting, inserts their rows (ROW_BYTES of text each,
+ * about an event's row) in one transaction into dir/bare.db, with the
+ * warehouse's settings (WAL, synchronous=FULL, its page size), commits,
+ * and wakes them: a group commit and nothing else.  What loadgen gets
+ * from it is the most single events a second any group-committing
+ * server of this shape serves on this machine.
+ *
  * It listens on 127.0.0.1 on a port the kernel picks, writes that port
  * and a newline to stdout, and runs until SIGTERM or SIGINT.
  */
@@ -20,13 +30,31 @@
 #include <arpa/inet.h>
 #include <err.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <sqlite3.h>
+
+#include "wh_sqlite.h"
+
+#define ROW_BYTES	620
+
+/* A request waiting for its commit (-c). */
+struct waiter {
+	sem_t		 done;
+	struct waiter	*next;
+};
+
+static pthread_mutex_t	 mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 cv = PTHREAD_COND_INITIALIZER;
+static struct waiter	*inbox;		/* newest first */
+static sqlite3		*db;		/* NULL without -c */
 
 /* krenalisd's answer to one stored event (spec/ingest.md). */
 static const char	ANSWER[] =
@@ -34,6 +62,91 @@ static const char	ANSWER[] =
 
 /* A non-NULL request context: the first call of a request is over. */
 static int	started;
+
+static void
+exec_sql(const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		errx(1, "%s: %s", sql, msg ? msg : "?");
+}
+
+/* The writer of -c: a transaction for every request waiting, at once. */
+static void *
+writer_main(void *arg)
+{
+	struct waiter	*w, *next;
+	sqlite3_stmt	*ins;
+	char		 row[ROW_BYTES];
+
+	memset(row, 'r', sizeof(row));
+	if (sqlite3_prepare_v2(db, "INSERT INTO rows (body) VALUES (?)", -1,
+	    &ins, NULL) != SQLITE_OK)
+		errx(1, "prepare: %s", sqlite3_errmsg(db));
+	for (;;) {
+		pthread_mutex_lock(&mtx);
+		while (inbox == NULL)
+			pthread_cond_wait(&cv, &mtx);
+		w = inbox;
+		inbox = NULL;
+		pthread_mutex_unlock(&mtx);
+		exec_sql("BEGIN IMMEDIATE");
+		for (next = w; next != NULL; next = next->next) {
+			sqlite3_reset(ins);
+			sqlite3_bind_text(ins, 1, row, sizeof(row),
+			    SQLITE_STATIC);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				errx(1, "insert: %s", sqlite3_errmsg(db));
+		}
+		exec_sql("COMMIT");
+		for (; w != NULL; w = next) {
+			next = w->next;
+			sem_post(&w->done);
+		}
+	}
+	return NULL;
+}
+
+/* -c: hand the request's row to the writer, and wait for its commit. */
+static void
+commit_wait(void)
+{
+	struct waiter	w;
+
+	sem_init(&w.done, 0, 0);
+	pthread_mutex_lock(&mtx);
+	w.next = inbox;
+	inbox = &w;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mtx);
+	while (sem_wait(&w.done) == -1)
+		;
+	sem_destroy(&w.done);
+}
+
+/* -c dir: the database, with the warehouse's settings, and its writer. */
+static void
+writer_start(const char *dir)
+{
+	pthread_t	 t;
+	char		*path, *sql;
+
+	if (asprintf(&path, "%s/bare.db", dir) == -1 ||
+	    asprintf(&sql, "PRAGMA page_size=%d; PRAGMA journal_mode=WAL; "
+	    "PRAGMA synchronous=FULL; CREATE TABLE IF NOT EXISTS rows "
+	    "(id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+	    WH_SQLITE_PAGE_SIZE) == -1)
+		err(1, "asprintf");
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		errx(1, "%s: %s", path, sqlite3_errmsg(db));
+	exec_sql(sql);
+	free(sql);
+	free(path);
+	if (pthread_create(&t, NULL, writer_main, NULL) != 0)
+		errx(1, "pthread_create");
+	pthread_detach(t);
+}
 
 /*
  * Take the body as it comes and, once it is all read, queue the one
@@ -54,6 +167,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (db != NULL)
+		commit_wait();
 	return MHD_queue_response(conn, MHD_HTTP_OK, resp);
 }
 
@@ -89,8 +204,10 @@ main(int argc, char *argv[])
 	sigset_t		 set;
 	int			 fd, sig;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: bare\n");
+	if (argc == 3 && strcmp(argv[1], "-c") == 0)
+		writer_start(argv[2]);
+	else if (argc != 1) {
+		fprintf(stderr, "usage: bare [-c dir]\n");
 		return 1;
 	}
 	/* Blocked before the threads start, so only sigwait sees them. */

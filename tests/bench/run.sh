@@ -6,7 +6,8 @@
 # (the HTTP load generator of this directory) and stops it.  ceiling
 # measures, in-process, what jansson and SQLite alone do on the same
 # events; bare is a libmicrohttpd server that does nothing but HTTP, the
-# ceiling of single-event requests.  pg runs the batches on a PostgreSQL
+# ceiling of single-event requests (and, with -c, answers each after a
+# group commit, what any server owes a single event).  pg runs the batches on a PostgreSQL
 # warehouse, a private cluster in the temporary directory, beside ceiling
 # -u, the same rows written in-process as the daemon writes them (COPY
 # into a temporary table, INSERT ... ON CONFLICT); send beside ceiling -O,
@@ -246,12 +247,13 @@ drain() {
 
 # Start bare, the HTTP ceiling, on a port it picks; set PID and PORT as
 # daemon_start does, DATA to a directory for its output, and KEY (bare
-# takes any).  daemon_stop stops it.
+# takes any).  With -c, bare answers after a group commit in DATA.
+# daemon_stop stops it.
 bare_start() {
 	RUN=$((RUN + 1))
 	DATA=$T/b$RUN
 	mkdir -p "$DATA"
-	"$BARE" >"$DATA/port" 2>>"$DATA.log" &
+	"$BARE" ${1:+"$1" "$DATA"} >"$DATA/port" 2>>"$DATA.log" &
 	PID=$!
 	i=0
 	while [ ! -s "$DATA/port" ] && [ $i -lt 200 ]; do
@@ -533,8 +535,11 @@ sc_single() {
 		bare_start
 		load "bare-r$r" -S -c 64 -w "$WARM" -t "$SECS"
 		daemon_stop
+		bare_start -c
+		load "barec-r$r" -S -c 64 -w "$WARM" -t "$SECS"
+		daemon_stop
 	done
-	for s in single bare; do
+	for s in single bare barec; do
 		put_stats "$s" rps $(runs $s)
 		for k in cpu_us_per_request daemon_cpu_pct p50_ms p99_ms \
 		    gen_cpu_pct; do
@@ -923,7 +928,8 @@ tab_single() {
 	echo
 	series_head "single events, 64 conns, req/s" \
 	    "us CPU/req   p50 ms   p99 ms  server CPU  loadgen CPU"
-	for s in single:krenalisd bare:"bare libmicrohttpd"; do
+	for s in single:krenalisd bare:"bare libmicrohttpd" \
+	    barec:"bare + group commit"; do
 		n=${s%%:*}
 		series "${s#*:}" "$n" "$(printf '%10s %8s %8s %10s%% %11s%%' \
 		    "$(fmt %.1f "$(val "${n}_cpu_us_per_request")")" \
@@ -933,11 +939,17 @@ tab_single() {
 		    "$(fmt %.0f "$(val "${n}_gen_cpu_pct")")")"
 	done
 	echo "  (medians; CPU: of the server process, from /proc, per" \
-	    "request and in % of one CPU)"
+	    "request and in % of one CPU; bare + group commit: bare" \
+	    "answering each request after a durable group commit of a" \
+	    "620-byte row, what any server owes a single event)"
 	row "single events, 64 conns" "$(fmt %.0f "$r")" "req/s" \
 	    ">= 0.5 x bare libmicrohttpd" \
 	    "$(fmt %.2f "$(calc "r / b" r="$r" b="$b")")" \
 	    "$(verdict "r >= 0.5 * b" r="$r" b="$b")"
+	c=$(val barec_med)
+	row "  bare + group commit" "$(fmt %.0f "$c")" "req/s" \
+	    "(no bar; of bare libmicrohttpd)" \
+	    "$(fmt %.2f "$(calc "c / b" c="$c" b="$b")")" ""
 }
 
 tab_latency() {
