@@ -12,14 +12,11 @@
 #include "jsonscan.h"
 
 /*
- * Duplicate member names are found per object: a few names are compared
- * in a small array on the stack; an object with many members gets a hash
- * table of its own.  Names compare by their decoded bytes, so "a" and
- * "\u0061" are the same name.
- */
-/*
- * Names of an object kept in place before a hash table is made: an event
- * and its context have a dozen, and a table is an allocation of 2 KiB.
+ * Duplicate member names are found per object: up to KEYSET_SMALL names
+ * are compared in a small array on the stack (an event and its context
+ * have a dozen, and a table is an allocation of 2 KiB); an object with
+ * more members gets a hash table of its own.  Names compare by their
+ * decoded bytes, so "a" and "\u0061" are the same name.
  */
 #define KEYSET_SMALL	16
 
