@@ -207,6 +207,31 @@ test_scan_spans(void)
 	}
 	CHECK(jsonscan_member(&js, "nope") == NULL);
 	jsonscan_release(&js);
+
+	/*
+	 * The root's names share one buffer: forty of them, every third
+	 * escaped, each found with its own value.
+	 */
+	{
+		char	big[2048], name[16], *p = big;
+		int	i, found = 0;
+
+		p += sprintf(p, "{");
+		for (i = 0; i < 40; i++)
+			p += sprintf(p, i % 3 ? "%s\"n%d\":%d" :
+			    "%s\"\\u006e%d\":%d", i ? "," : "", i, i);
+		sprintf(p, "}");
+		CHECK_INT(jsonscan_parse(&js, big, strlen(big)), 0);
+		CHECK_INT(js.nmembers, 40);
+		for (i = 0; i < 40; i++) {
+			snprintf(name, sizeof(name), "n%d", i);
+			m = jsonscan_member(&js, name);
+			found += m != NULL && m->keylen == strlen(name) &&
+			    atoi(big + m->value.off) == i;
+		}
+		CHECK_INT(found, 40);
+		jsonscan_release(&js);
+	}
 }
 
 /* gzip the len bytes at in into a malloc'd buffer. */
