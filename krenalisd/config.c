@@ -11,6 +11,7 @@
 #include "xmalloc.h"
 #include "config.h"
 #include "listen.h"
+#include "pg.h"
 #include "url.h"
 
 enum setting_kind { SET_STRING, SET_SIZE, SET_DURATION, SET_LISTEN,
@@ -159,11 +160,13 @@ config_is_pg(const struct config *cf)
 int
 config_warehouse_check(const char *value, char *err, size_t errlen)
 {
-	if (strcmp(value, "sqlite") == 0 ||
-	    strncmp(value, "postgresql://", 13) == 0 ||
+	if (strcmp(value, "sqlite") == 0)
+		return 0;
+	/* One libpq cannot read would fail every connection, for ever. */
+	if (strncmp(value, "postgresql://", 13) == 0 ||
 	    strncmp(value, "postgres://", 11) == 0 ||
 	    strchr(value, '=') != NULL)
-		return 0;
+		return pg_conninfo_check(value, err, errlen);
 	snprintf(err, errlen, "warehouse: \"%s\" is neither sqlite, a "
 	    "postgresql:// URI nor a key=value connection string", value);
 	return -1;

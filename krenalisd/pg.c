@@ -122,8 +122,8 @@ mask_uri(struct buf *b, const char *uri)
 	buf_add(b, auth, end - auth);
 	p = end;
 	while (*p != '\0') {
-		/* p is at a '/', '?' or '&': copy up to the next '&'. */
-		end = p + 1 + strcspn(p + 1, "&");
+		/* p is at a '/', '?' or '&': copy up to the next '?' or '&'. */
+		end = p + 1 + strcspn(p + 1, "?&");
 		if ((*p == '?' || *p == '&') &&
 		    strncmp(p + 1, "password=", 9) == 0) {
 			buf_add(b, p, 10);
@@ -195,6 +195,79 @@ pg_masked(const char *conninfo)
 	else
 		mask_keywords(&b, conninfo);
 	return buf_finish(&b);
+}
+
+/*
+ * Append to b the text t with every password of conninfo masked: the
+ * spans of conninfo that pg_masked replaces, found by walking conninfo
+ * beside its masked form.
+ */
+static void
+mask_secrets(struct buf *b, const char *conninfo, const char *t)
+{
+	char		*masked = pg_masked(conninfo), *secret[16], *next;
+	const char	*r = conninfo, *m = masked, *seg, *at;
+	size_t		 n = 0, i, seglen, len;
+
+	while (*r != '\0' && n < sizeof(secret) / sizeof(secret[0])) {
+		if (*r == *m) {
+			r++;
+			m++;
+			continue;
+		}
+		if (strncmp(m, "***", 3) != 0)
+			break;
+		/* The secret ends where the masked text goes on. */
+		seg = m + 3;
+		next = strstr(seg, "***");
+		seglen = next != NULL ? (size_t)(next - seg) : strlen(seg);
+		at = seglen == 0 ? r + strlen(r) : r;
+		while (seglen > 0 && *at != '\0' && strncmp(at, seg, seglen) != 0)
+			at++;
+		if (at > r)
+			secret[n++] = xstrndup(r, (size_t)(at - r));
+		r = at;
+		m = seg;
+	}
+	while (*t != '\0') {
+		for (i = 0; i < n; i++) {
+			len = strlen(secret[i]);
+			if (strncmp(t, secret[i], len) == 0)
+				break;
+		}
+		if (i < n) {
+			buf_adds(b, "***");
+			t += strlen(secret[i]);
+		} else
+			buf_addc(b, *t++);
+	}
+	for (i = 0; i < n; i++)
+		free(secret[i]);
+	free(masked);
+}
+
+int
+pg_conninfo_check(const char *conninfo, char *err, size_t errlen)
+{
+	PQconninfoOption	*opts;
+	struct buf		 b;
+	char			*why = NULL, *shown, line[512];
+
+	if ((opts = PQconninfoParse(conninfo, &why)) != NULL) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	buf_init(&b);
+	mask_secrets(&b, conninfo, why != NULL ? why : "");
+	shown = buf_finish(&b);
+	oneline(shown, line, sizeof(line));
+	free(shown);
+	shown = pg_masked(conninfo);
+	snprintf(err, errlen, "warehouse: \"%s\" is not a connection string "
+	    "libpq can read: %s", shown, line);
+	free(shown);
+	PQfreemem(why);
+	return -1;
 }
 
 char *

@@ -34,6 +34,12 @@ PGconn	*pg_connect(const char *conninfo, int timeout, char *err,
 char	*pg_masked(const char *conninfo);
 
 /*
+ * 0 when libpq can read conninfo; else -1 with err saying why, conninfo
+ * and libpq's message with every password of conninfo masked.
+ */
+int	pg_conninfo_check(const char *conninfo, char *err, size_t errlen);
+
+/*
  * The keywords of conninfo that say where the warehouse is, as "host=...
  * port=... dbname=... user=..." (those set, never the password); the
  * caller frees it.  A string libpq cannot parse is shown masked.

@@ -45,6 +45,12 @@ bad "public_url = http://" "$conf:1: public_url: \"http://\" has no host"
 bad "public_url = https://x:0/" "$conf:1: public_url: \"https://x:0/\" is not valid: its port must be a number from 1 to 65535"
 bad "max_body_bytes = +5" "$conf:1: max_body_bytes: \"+5\" is invalid (1 to 17179869184)"
 bad "just words" "$conf:1: expected \"key = value\""
+# A connection string libpq cannot read fails here, not at each connect,
+# and its password is never shown.
+bad "warehouse = dbname=k foo=bar password=s3cret" "$conf:1: warehouse: \"dbname=k foo=bar password=***\" is not a connection string libpq can read: invalid connection option \"foo\""
+"$KRENALISD" -d -D "$T/unreadable" -l 127.0.0.1:1 -w 'postgresql://bob:s3cret@[bad' 2>"$T/err" >/dev/null
+expect_eq "-w unreadable: exit status" 1 $?
+expect_eq "-w unreadable: message" 'krenalisd: warehouse: "postgresql://bob:***@[bad" is not a connection string libpq can read: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://bob:***@[bad"' "$(cat "$T/err")"
 printf '# one\nmax_batch_events = 30000\n' >"$conf"
 "$KRENALISD" -n -f "$conf" 2>"$T/err"
 expect_eq "burst below batch" 1 $?

@@ -90,6 +90,8 @@ test_masked(void)
 		{ "postgresql:///k?host=/tmp/x&password=s3&user=u",
 		    "postgresql:///k?host=/tmp/x&password=***&user=u" },
 		{ "postgresql://db?password=s3", "postgresql://db?password=***" },
+		{ "postgresql://u@db/k?password=s3&x=1",
+		    "postgresql://u@db/k?password=***&x=1" },
 		{ "postgresql://", "postgresql://" },
 		{ "host=db password=secret dbname=k",
 		    "host=db password=*** dbname=k" },
@@ -107,6 +109,33 @@ test_masked(void)
 		CHECK_STR(s, cases[i].out);
 		free(s);
 	}
+}
+
+/* A string libpq cannot read is refused, its passwords masked. */
+static void
+test_conninfo_check(void)
+{
+	char	err[512];
+
+	CHECK_INT(pg_conninfo_check("postgresql://u:s3cret@db/k", err,
+	    sizeof(err)), 0);
+	CHECK_INT(pg_conninfo_check("host=/tmp dbname=k password=s3cret", err,
+	    sizeof(err)), 0);
+	CHECK_INT(pg_conninfo_check("postgresql://bob:s3cret@[bad", err,
+	    sizeof(err)), -1);
+	CHECK_STR(err, "warehouse: \"postgresql://bob:***@[bad\" is not a "
+	    "connection string libpq can read: end of string reached when "
+	    "looking for matching \"]\" in IPv6 host address in URI: "
+	    "\"postgresql://bob:***@[bad\"");
+	CHECK_INT(pg_conninfo_check("dbname=k foo=bar password=s3cret", err,
+	    sizeof(err)), -1);
+	CHECK_STR(err, "warehouse: \"dbname=k foo=bar password=***\" is not a "
+	    "connection string libpq can read: invalid connection option "
+	    "\"foo\"");
+	CHECK_INT(pg_conninfo_check("postgresql://u@db/k?password=s3cret&x=%zz",
+	    err, sizeof(err)), -1);
+	CHECK(strstr(err, "s3cret") == NULL);
+	CHECK(strstr(err, "invalid percent-encoded token: \"%zz\"") != NULL);
 }
 
 static void
@@ -201,6 +230,7 @@ main(void)
 	UNIT_RUN(test_settings);
 	UNIT_RUN(test_forms);
 	UNIT_RUN(test_masked);
+	UNIT_RUN(test_conninfo_check);
 	UNIT_RUN(test_describe);
 	UNIT_RUN(test_error);
 	UNIT_RUN(test_copy);
