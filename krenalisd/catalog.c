@@ -1106,13 +1106,20 @@ catalog_pipeline_rm(struct catalog *cat, const char *arg,
  * send as before).  The catalog's cache is this document too.
  */
 json_t *
-catalog_export(struct catalog *cat)
+catalog_export(struct catalog *cat, struct catalog_error *ce)
 {
 	char		 buf[TIMESTAMP_BUFSZ];
 	struct source	*s;
 	struct key	*k;
-	json_t		*a = json_array(), *o, *keys, *doc;
+	json_t		*a, *o, *keys, *doc;
 
+	/* An empty export would read as a catalog of no sources. */
+	if (cat->unknown) {
+		catalog_seterr(ce, "ServiceUnavailable", "warehouse is "
+		    "unavailable: the catalog is not known until it is back");
+		return NULL;
+	}
+	a = json_array();
 	TAILQ_FOREACH(s, &cat->sources, entry) {
 		o = source_json(cat, s);
 		keys = json_array();
@@ -1887,14 +1894,15 @@ catalog_load(struct catalog *cat)
 static void
 catalog_save(struct catalog *cat)
 {
-	json_t	*doc;
-	char	*tmp;
-	FILE	*fp;
-	int	 ok;
+	struct catalog_error	 ce;
+	json_t			*doc;
+	char			*tmp;
+	FILE			*fp;
+	int			 ok;
 
-	if (cat->cache == NULL)
+	/* A catalog not known is never written over the last one known. */
+	if (cat->cache == NULL || (doc = catalog_export(cat, &ce)) == NULL)
 		return;
-	doc = catalog_export(cat);
 	xasprintf(&tmp, "%s.tmp", cat->cache);
 	if ((fp = fopen(tmp, "w")) == NULL) {
 		log_warn("catalog: %s", tmp);

@@ -88,9 +88,10 @@ void		 catalog_flush_usage(struct catalog *, int force);
  * spec/postgresql.md §7; catalog_import creates every source, key and
  * pipeline of such a document with their ids, in one transaction, and
  * returns {"sources","writeKeys","pipelines"} (the numbers imported), or
- * NULL with nothing imported.
+ * NULL with nothing imported.  A node that knows no catalog (PostgreSQL
+ * out of reach and no cache) exports nothing: NULL with ce set.
  */
-json_t	*catalog_export(struct catalog *);
+json_t	*catalog_export(struct catalog *, struct catalog_error *);
 json_t	*catalog_import(struct catalog *, const json_t *doc,
 	    struct catalog_error *);
 

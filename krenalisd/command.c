@@ -610,7 +610,7 @@ cmd_nodes(struct command *r)
 static json_t *
 cmd_catalog_export(struct command *r)
 {
-	return catalog_export(r->ctx->cat);
+	return catalog_export(r->ctx->cat, &r->err);
 }
 
 static json_t *

@@ -154,8 +154,9 @@ moves(void)
 	json_t			*doc, *again, *counts;
 	char			*a, *b;
 
-	doc = catalog_export(ctx.cat);
 	memset(&ce, 0, sizeof(ce));
+	if ((doc = catalog_export(ctx.cat, &ce)) == NULL)
+		fail("no export", ce.code ? ce.code : "-", ce.message);
 	if ((counts = catalog_import(to, doc, &ce)) == NULL) {
 		a = json_dumps(doc, 0);
 		fprintf(stderr, "%s\n", a);
@@ -163,7 +164,9 @@ moves(void)
 		    ce.message);
 	}
 	json_decref(counts);
-	again = catalog_export(to);
+	if ((again = catalog_export(to, &ce)) == NULL)
+		fail("no export of the import", ce.code ? ce.code : "-",
+		    ce.message);
 	json_object_del(doc, "exportedAt");
 	json_object_del(again, "exportedAt");
 	if (!json_equal(doc, again)) {

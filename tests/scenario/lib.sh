@@ -234,7 +234,6 @@ expect_fail() {
 	fi
 }
 
-# jget JSON EXPR: evaluate a Python expression over the parsed JSON "j".
 # ms_iso MS: a time in ms since the epoch as the daemon writes it in
 # JSON (2025-10-20T16:15:25.001Z).
 ms_iso() {
@@ -244,6 +243,7 @@ t = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc)
 print(t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000))' "$1"
 }
 
+# jget JSON EXPR: evaluate a Python expression over the parsed JSON "j".
 jget() {
 	printf '%s' "$1" | python3 -c '
 import json, sys

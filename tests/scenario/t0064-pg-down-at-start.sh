@@ -43,6 +43,11 @@ req GET "/v1/events/settings/$KEY"
 expect_eq "fresh node, key in the path" 503 "$(cat "$T/status")"
 post /v1/batch '{"batch":[{"type":"track","event":"e","userId":"u"}]}'
 expect_http "fresh node, no key at all" 401 "$(errbody Unauthorized 'Authorization header is missing')"
+# Nor does it export a catalog of no sources, or write one as its cache.
+expect_fail "fresh node, no export" "krctl: warehouse is unavailable: the catalog is not known until it is back" \
+    kr catalog export "$T/empty.json"
+[ -e "$T/empty.json" ] && fail "fresh node wrote an export"
+[ -e "$T/fresh/catalog.cache" ] && fail "fresh node wrote a cache"
 echo "$PID" >>"$T/extra.pids"
 # So does one whose cache is not a catalog.
 mkdir -m 700 "$T/badcache"
