@@ -73,6 +73,9 @@ import_args(json_t *args)
 			err(1, "%s", file);
 		errx(1, "%s: line %d: %s", file, e.line, e.text);
 	}
+	/* As the daemon says of a document it cannot read. */
+	if (!json_is_object(doc))
+		errx(1, "catalog is not valid: %s is not a JSON object", file);
 	fclose(fp);
 	free(file);
 	return json_pack("{s:o}", "catalog", doc);

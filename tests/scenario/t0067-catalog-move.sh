@@ -52,6 +52,8 @@ printf '{\n"format":\n' >"$T/cut.json"
 expect_fail "not JSON" "krctl: $T/cut.json: line 3: unexpected token near end of file" kr catalog import "$T/cut.json"
 echo '{"sources":[]}' >"$T/empty.json"
 expect_fail "not a catalog" 'krctl: catalog is not valid: "format" must be "krenalis-catalog"' kr catalog import "$T/empty.json"
+echo '[]' >"$T/array.json"
+expect_fail "not an object" "krctl: catalog is not valid: $T/array.json is not a JSON object" kr catalog import "$T/array.json"
 check "unchanged" kr -j source list
 expect_eq "nothing imported" "$other" "$(cat "$T/out")"
 
