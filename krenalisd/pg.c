@@ -94,12 +94,31 @@ pg_connect(const char *conninfo, int timeout, char *err, size_t errlen)
 	return conn;
 }
 
+/* The passwords of a conninfo string, as pointers into it. */
+#define SECRETS_MAX	16
+struct secrets {
+	const char	*at[SECRETS_MAX];
+	size_t		 len[SECRETS_MAX];
+	size_t		 n;
+};
+
+/* Append "***" to b in place of the len bytes at p, kept in sc. */
+static void
+secret(struct buf *b, struct secrets *sc, const char *p, size_t len)
+{
+	buf_adds(b, "***");
+	if (len > 0 && sc->n < SECRETS_MAX) {
+		sc->at[sc->n] = p;
+		sc->len[sc->n++] = len;
+	}
+}
+
 /*
  * Append to b the URI uri with the password of its user:password@ and of
- * its password= parameters masked.
+ * its password= parameters masked, each kept in sc.
  */
 static void
-mask_uri(struct buf *b, const char *uri)
+mask_uri(struct buf *b, const char *uri, struct secrets *sc)
 {
 	const char	*p, *auth, *end, *at, *colon;
 
@@ -115,7 +134,7 @@ mask_uri(struct buf *b, const char *uri)
 		colon = memchr(auth, ':', at - auth);
 		if (colon != NULL) {
 			buf_add(b, auth, colon + 1 - auth);
-			buf_adds(b, "***");
+			secret(b, sc, colon + 1, (size_t)(at - colon - 1));
 			auth = at;
 		}
 	}
@@ -127,7 +146,7 @@ mask_uri(struct buf *b, const char *uri)
 		if ((*p == '?' || *p == '&') &&
 		    strncmp(p + 1, "password=", 9) == 0) {
 			buf_add(b, p, 10);
-			buf_adds(b, "***");
+			secret(b, sc, p + 10, (size_t)(end - p - 10));
 		} else
 			buf_add(b, p, end - p);
 		p = end;
@@ -136,14 +155,14 @@ mask_uri(struct buf *b, const char *uri)
 
 /*
  * Append to b the keyword/value string s with the value of every password
- * keyword masked.  Values are single words or quoted with '' (and \'
- * inside), as libpq reads them.
+ * keyword masked, each kept in sc.  Values are single words or quoted
+ * with '' (and \' inside), as libpq reads them.
  */
 static void
-mask_keywords(struct buf *b, const char *s)
+mask_keywords(struct buf *b, const char *s, struct secrets *sc)
 {
 	const char	*p = s, *key, *keyend;
-	int		 secret;
+	int		 is_secret;
 
 	while (*p != '\0') {
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -161,7 +180,8 @@ mask_keywords(struct buf *b, const char *s)
 		p++;
 		while (*p == ' ' || *p == '\t')
 			p++;
-		secret = keyend - key == 8 && strncmp(key, "password", 8) == 0;
+		is_secret = keyend - key == 8 &&
+		    strncmp(key, "password", 8) == 0;
 		buf_add(b, s, p - s);
 		s = p;
 		if (*p == '\'') {
@@ -174,8 +194,8 @@ mask_keywords(struct buf *b, const char *s)
 			while (*p != '\0' && *p != ' ' && *p != '\t' &&
 			    *p != '\n' && *p != '\r')
 				p++;
-		if (secret)
-			buf_adds(b, "***");
+		if (is_secret)
+			secret(b, sc, s, (size_t)(p - s));
 		else
 			buf_add(b, s, p - s);
 		s = p;
@@ -183,86 +203,61 @@ mask_keywords(struct buf *b, const char *s)
 	buf_adds(b, s);
 }
 
+/* Append conninfo to b, its passwords masked and kept in sc. */
+static void
+mask(struct buf *b, const char *conninfo, struct secrets *sc)
+{
+	sc->n = 0;
+	if (strncmp(conninfo, "postgresql://", 13) == 0 ||
+	    strncmp(conninfo, "postgres://", 11) == 0)
+		mask_uri(b, conninfo, sc);
+	else
+		mask_keywords(b, conninfo, sc);
+}
+
 char *
 pg_masked(const char *conninfo)
 {
+	struct secrets	sc;
 	struct buf	b;
 
 	buf_init(&b);
-	if (strncmp(conninfo, "postgresql://", 13) == 0 ||
-	    strncmp(conninfo, "postgres://", 11) == 0)
-		mask_uri(&b, conninfo);
-	else
-		mask_keywords(&b, conninfo);
+	mask(&b, conninfo, &sc);
 	return buf_finish(&b);
-}
-
-/*
- * Append to b the text t with every password of conninfo masked: the
- * spans of conninfo that pg_masked replaces, found by walking conninfo
- * beside its masked form.
- */
-static void
-mask_secrets(struct buf *b, const char *conninfo, const char *t)
-{
-	char		*masked = pg_masked(conninfo), *secret[16], *next;
-	const char	*r = conninfo, *m = masked, *seg, *at;
-	size_t		 n = 0, i, seglen, len;
-
-	while (*r != '\0' && n < sizeof(secret) / sizeof(secret[0])) {
-		if (*r == *m) {
-			r++;
-			m++;
-			continue;
-		}
-		if (strncmp(m, "***", 3) != 0)
-			break;
-		/* The secret ends where the masked text goes on. */
-		seg = m + 3;
-		next = strstr(seg, "***");
-		seglen = next != NULL ? (size_t)(next - seg) : strlen(seg);
-		at = seglen == 0 ? r + strlen(r) : r;
-		while (seglen > 0 && *at != '\0' && strncmp(at, seg, seglen) != 0)
-			at++;
-		if (at > r)
-			secret[n++] = xstrndup(r, (size_t)(at - r));
-		r = at;
-		m = seg;
-	}
-	while (*t != '\0') {
-		for (i = 0; i < n; i++) {
-			len = strlen(secret[i]);
-			if (strncmp(t, secret[i], len) == 0)
-				break;
-		}
-		if (i < n) {
-			buf_adds(b, "***");
-			t += strlen(secret[i]);
-		} else
-			buf_addc(b, *t++);
-	}
-	for (i = 0; i < n; i++)
-		free(secret[i]);
-	free(masked);
 }
 
 int
 pg_conninfo_check(const char *conninfo, char *err, size_t errlen)
 {
 	PQconninfoOption	*opts;
-	struct buf		 b;
+	struct secrets		 sc;
+	struct buf		 b, m;
+	const char		*t;
 	char			*why = NULL, *shown, line[512];
+	size_t			 i;
 
 	if ((opts = PQconninfoParse(conninfo, &why)) != NULL) {
 		PQconninfoFree(opts);
 		return 0;
 	}
+	buf_init(&m);
+	mask(&m, conninfo, &sc);
+	/* libpq's reason may quote the value: its passwords go too. */
 	buf_init(&b);
-	mask_secrets(&b, conninfo, why != NULL ? why : "");
+	for (t = why != NULL ? why : ""; *t != '\0';) {
+		for (i = 0; i < sc.n; i++)
+			if (strncmp(t, sc.at[i], sc.len[i]) == 0)
+				break;
+		if (i < sc.n) {
+			buf_adds(&b, "***");
+			t += sc.len[i];
+		} else
+			buf_addc(&b, *t++);
+	}
 	shown = buf_finish(&b);
 	oneline(shown, line, sizeof(line));
 	free(shown);
-	shown = pg_masked(conninfo);
+	shown = buf_finish(&m);
 	snprintf(err, errlen, "warehouse: \"%s\" is not a connection string "
 	    "libpq can read: %s", shown, line);
 	free(shown);
