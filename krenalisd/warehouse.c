@@ -177,9 +177,9 @@ warehouse_error(struct wh_session *s)
 }
 
 int
-warehouse_begin(struct wh_session *s)
+warehouse_begin(struct wh_session *s, int64_t since)
 {
-	if (s->wh->engine->begin(s) == -1) {
+	if (s->wh->engine->begin(s, since) == -1) {
 		health_set(s->wh, 0);
 		return -1;
 	}

@@ -158,7 +158,7 @@ struct wh_engine {
 			    size_t errlen);
 	void		 (*session_free)(struct wh_session *);
 	const char	*(*error)(struct wh_session *);
-	int		 (*begin)(struct wh_session *);
+	int		 (*begin)(struct wh_session *, int64_t since);
 	int		 (*reject)(struct wh_session *,
 			    const struct wh_reject *);
 	int		 (*add)(struct wh_session *, const struct event *,
@@ -330,9 +330,12 @@ const char	*warehouse_error(struct wh_session *);
  * One transaction: begin, any number of rejects and adds, then commit or
  * rollback.  Nothing of a transaction that is rolled back is kept.  A
  * transaction that cannot begin, or is rolled back, makes the warehouse
- * unhealthy until a commit or probe succeeds.
+ * unhealthy until a commit or probe succeeds.  since is when the first
+ * request of the transaction began to wait for it (timestamp_now): an
+ * engine that bounds that wait (PostgreSQL's pg_timeout) counts from
+ * there.
  */
-int		 warehouse_begin(struct wh_session *);
+int		 warehouse_begin(struct wh_session *, int64_t since);
 /* Quarantine r. */
 int		 warehouse_reject(struct wh_session *,
 		    const struct wh_reject *r);

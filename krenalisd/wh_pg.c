@@ -267,6 +267,7 @@ struct pg_session {
 	size_t			 capoutbox;
 	char			*copy_sql;
 	char			*insert_sql;
+	int64_t			 since;		/* see warehouse_begin */
 	char			 err[512];
 };
 
@@ -970,11 +971,12 @@ pgs_error(struct wh_session *s)
 
 /* Fails at once while the warehouse is known to be down (§4). */
 static int
-pgs_begin(struct wh_session *s)
+pgs_begin(struct wh_session *s, int64_t since)
 {
 	struct pg_session	*ps = (struct pg_session *)s;
 
 	session_clear(ps);
+	ps->since = since;
 	return state_may_connect((struct pg_wh *)s->wh, ps->err,
 	    sizeof(ps->err));
 }
@@ -1241,8 +1243,10 @@ insert_outbox(struct pg_session *ps, int64_t deadline)
 
 /*
  * The whole transaction is sent here, where it must end within
- * pg_timeout: BEGIN, the lookups, the rows, the outbox, the rejects,
- * COMMIT (§3).
+ * pg_timeout of when its first request began to wait: BEGIN, the
+ * lookups, the rows, the outbox, the rejects, COMMIT (§3).  A group
+ * that waited that long for a writer connection fails without being
+ * sent.
  */
 static int
 pgs_commit(struct wh_session *s)
@@ -1252,7 +1256,13 @@ pgs_commit(struct wh_session *s)
 	PGresult		*res;
 	int64_t			 deadline;
 
-	deadline = timestamp_now() + pw->timeout * 1000LL;
+	deadline = ps->since + pw->timeout * 1000LL;
+	if (deadline <= timestamp_now()) {
+		snprintf(ps->err, sizeof(ps->err), "no commit within "
+		    "pg_timeout (%d s): its requests waited that long for a "
+		    "writer connection", pw->timeout);
+		return -1;
+	}
 	if ((res = conn_run(pw, &ps->conn, 1, "BEGIN", 0, NULL, deadline,
 	    ps->err, sizeof(ps->err))) == NULL)
 		return -1;

@@ -1241,7 +1241,7 @@ end_deletes(struct sqlite_session *ss, int state)
  * again, rather than once emptied and once refilled.
  */
 static int
-sq_begin(struct wh_session *s)
+sq_begin(struct wh_session *s, int64_t since)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 

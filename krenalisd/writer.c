@@ -124,6 +124,7 @@ writer_submit(struct writer *w, struct batch *b)
 	if (sem_init(&b->done, 0, 0) == -1)
 		fatal("writer: sem_init");
 	b->failed = 0;
+	b->submitted = timestamp_now();
 	head = atomic_load_explicit(&w->inbox, memory_order_relaxed);
 	do
 		b->inbox_next = head;
@@ -376,13 +377,17 @@ commit_batches(struct writer_conn *c, struct batchq *q)
 {
 	struct wh_session	*session = c->session;
 	struct batch		*b;
+	int64_t			 since = INT64_MAX;
 
 	c->ntally = 0;
+	TAILQ_FOREACH(b, q, entry)
+		if (b->submitted < since)
+			since = b->submitted;
 	/*
 	 * A warehouse that is down says so once, when it goes down, and
 	 * not at each transaction that fails on it.
 	 */
-	if (warehouse_begin(session) == -1) {
+	if (warehouse_begin(session, since) == -1) {
 		if (!warehouse_down(session->wh))
 			log_warnx("writer: cannot begin a transaction: %s",
 			    warehouse_error(session));

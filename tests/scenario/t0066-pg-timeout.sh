@@ -3,10 +3,11 @@
 # krenalis_events locked by another session, the request is answered 503
 # with Retry-After: 5 once pg_timeout has passed, the transaction is
 # rolled back and logged with its SQLSTATE, and the next commits succeed
-# once the lock is gone.
+# once the lock is gone.  A request that first waits for the writer's
+# connection counts that wait in its pg_timeout.
 . "$(dirname "$0")/lib.sh"
 pg_start
-printf 'pg_timeout = 2\n' >"$T/k.conf"
+printf 'pg_timeout = 2\npg_connections = 1\n' >"$T/k.conf"
 start_daemon -f "$T/k.conf" -w "$PGURL"
 store_source
 track m0
@@ -27,6 +28,39 @@ expect_eq "Retry-After" 5 "$(header Retry-After)"
 [ $ms -ge 1500 ] && [ $ms -le 6000 ] || fail "answered after $ms ms, pg_timeout is 2 s"
 grep -q "writer: transaction failed, nothing of it is kept: .*(SQLSTATE 57014)$" "$T/daemon.log" || fail "log: $(cat "$T/daemon.log")"
 grep -q "is unavailable" "$T/daemon.log" && fail "a timeout is not a lost connection"
+
+# A request that waits for the writer's connection counts that wait in its
+# pg_timeout.  With pg_connections = 1, b waits while a's commit, its
+# server process stopped from 1 s to 2.6 s after a began, overruns
+# pg_timeout until the cancel is served.  b's own 2 s have passed by then:
+# it fails at once, not 2 s later.
+timed() { # NAME MESSAGEID: post one event, then write its ms and status
+	t0=$(date +%s%N)
+	curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" --data-binary \
+	    '[{"type":"track","event":"e","userId":"u","messageId":"'"$2"'"}]' \
+	    "$URL/v1/events" >"$T/$1.status"
+	echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$T/$1.ms"
+}
+waiting() {
+	pg "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query NOT LIKE '%pg_sleep%'" >"$T/waiting"
+	[ -s "$T/waiting" ]
+}
+timed a m3 &
+A=$!
+sleep 0.2
+timed b m4 &
+B=$!
+wait_until 5 waiting || fail "the commit of a does not wait for the lock"
+sleep 0.7
+kill -STOP $(cat "$T/waiting")
+sleep 1.6
+kill -CONT $(cat "$T/waiting")
+wait $A $B
+expect_eq "a" 503 "$(cat "$T/a.status")"
+expect_eq "b" 503 "$(cat "$T/b.status")"
+[ "$(cat "$T/a.ms")" -ge 2400 ] || fail "a was answered after $(cat "$T/a.ms") ms, before its commit was served"
+[ "$(cat "$T/b.ms")" -le 3000 ] || fail "b was answered after $(cat "$T/b.ms") ms: its wait for a's commit was not counted"
+grep -q "writer: transaction failed, nothing of it is kept: no commit within pg_timeout (2 s): its requests waited that long for a writer connection$" "$T/daemon.log" || fail "log: $(cat "$T/daemon.log")"
 
 pg "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
 wait "$LOCKER"
