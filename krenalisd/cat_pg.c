@@ -182,8 +182,9 @@ static const char check_sql[] =
 	" ) AS e(n, t, c, ty) LEFT JOIN pg_attribute a"
 	"  ON a.attrelid = to_regclass(e.t) AND a.attname = e.c"
 	"  AND a.attnum > 0 AND NOT a.attisdropped"
-	" WHERE a.attname IS NULL OR format_type(a.atttypid, a.atttypmod) <>"
-	"  e.ty ORDER BY e.n LIMIT 1";
+	" WHERE (NOT $1::boolean OR to_regclass(e.t) IS NOT NULL)"
+	" AND (a.attname IS NULL OR format_type(a.atttypid, a.atttypmod) <>"
+	"  e.ty) ORDER BY e.n LIMIT 1";
 
 /* The statements of enum cat_stmt. */
 static const struct {
@@ -273,36 +274,42 @@ pgc_fail(struct cat_pg *pc, PGresult *res)
 	return CAT_ERROR;
 }
 
-/* Whether the tables are as check_sql expects: 0, or CAT_ERROR naming why. */
+/*
+ * Whether the tables are as check_sql expects, those that exist only
+ * with absent_ok: 0, or -1 with err naming why.
+ */
 static int
-pgc_check(struct cat_pg *pc)
+columns_check(PGconn *conn, int absent_ok, int64_t deadline, char *err,
+    size_t errlen)
 {
 	PGresult	*res;
+	const char	*param = absent_ok ? "t" : "f";
 
-	res = PQexec(pc->conn, check_sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pg_error(pc->conn, res, pc->store.err, sizeof(pc->store.err));
-		PQclear(res);
-		return CAT_ERROR;
-	}
+	if ((res = pg_run(conn, check_sql, 1, &param, deadline, err,
+	    errlen)) == NULL)
+		return -1;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		return 0;
 	}
 	if (PQgetisnull(res, 0, 3))
-		snprintf(pc->store.err, sizeof(pc->store.err), "table %s, "
-		    "column \"%s\": expected type %s, but there is no such "
-		    "column (krenalisd never alters an existing table)",
-		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-		    PQgetvalue(res, 0, 2));
+		snprintf(err, errlen, "table %s, column \"%s\": expected type "
+		    "%s, but there is no such column (krenalisd never alters "
+		    "an existing table)", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	else
-		snprintf(pc->store.err, sizeof(pc->store.err), "table %s, "
-		    "column \"%s\": expected type %s, found %s (krenalisd "
-		    "never alters an existing table)", PQgetvalue(res, 0, 0),
-		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-		    PQgetvalue(res, 0, 3));
+		snprintf(err, errlen, "table %s, column \"%s\": expected type "
+		    "%s, found %s (krenalisd never alters an existing table)",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
 	PQclear(res);
-	return CAT_ERROR;
+	return -1;
+}
+
+int
+cat_pg_check(PGconn *conn, int64_t deadline, char *err, size_t errlen)
+{
+	return columns_check(conn, 1, deadline, err, errlen);
 }
 
 /*
@@ -351,7 +358,8 @@ pgc_ready(struct cat_pg *pc, int force)
 		return CAT_ERROR;
 	}
 	PQclear(res);
-	if (pgc_check(pc) != 0) {
+	if (columns_check(pc->conn, 0, timestamp_now() + pc->timeout * 1000LL,
+	    pc->store.err, sizeof(pc->store.err)) != 0) {
 		PQfinish(pc->conn);
 		pc->conn = NULL;
 		pc->retry_at = now + BACKOFF_MAX_MS;

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "timestamp.h"
 #include "xmalloc.h"
+#include "cat_pg.h"
 #include "catalog.h"
 #include "config.h"
 #include "control.h"
@@ -37,6 +38,7 @@
 #include "pg.h"
 #include "sender.h"
 #include "warehouse.h"
+#include "wh_pg.h"
 #include "writer.h"
 #include "version.h"
 
@@ -190,8 +192,10 @@ pidfile_write(int fd)
 }
 
 /*
- * krenalisd -n with a PostgreSQL warehouse: connect, and say which server
- * and database answered (spec/postgresql.md §1); exit 1 when it cannot.
+ * krenalisd -n with a PostgreSQL warehouse: connect, check the columns of
+ * the tables that exist as a start would, and say which server and
+ * database answered (spec/postgresql.md §1); exit 1 when it cannot, or a
+ * table is not as krenalisd makes it.
  */
 static void
 pg_check(const struct config *cf)
@@ -199,11 +203,21 @@ pg_check(const struct config *cf)
 	PGconn		*conn;
 	const char	*version;
 	char		 err[1024];
+	int64_t		 deadline;
 
 	conn = pg_connect(cf->warehouse, (int)cf->pg_timeout, err,
 	    sizeof(err));
 	if (conn == NULL)
 		fatalx("warehouse: %s", err);
+	deadline = timestamp_now() + (int64_t)cf->pg_timeout * 1000;
+	if (wh_pg_check(conn, deadline, err, sizeof(err)) == -1) {
+		PQfinish(conn);
+		fatalx("store: %s", err);
+	}
+	if (cat_pg_check(conn, deadline, err, sizeof(err)) == -1) {
+		PQfinish(conn);
+		fatalx("catalog: %s", err);
+	}
 	version = PQparameterStatus(conn, "server_version");
 	if (version == NULL)
 		version = "unknown";

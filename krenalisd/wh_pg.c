@@ -443,11 +443,12 @@ table_sql(struct buf *b, const char *name, const struct pg_column *cols,
 
 /*
  * Whether the columns of table name are cols: each of them, of its type;
- * -1 with err naming the first that is not.
+ * -1 with err naming the first that is not.  With absent_ok, a table
+ * that does not exist is as it should be.
  */
 static int
 table_check(PGconn *conn, const char *name, const struct pg_column *cols,
-    size_t n, int64_t deadline, char *err, size_t errlen)
+    size_t n, int absent_ok, int64_t deadline, char *err, size_t errlen)
 {
 	PGresult	*res;
 	const char	*found;
@@ -457,6 +458,19 @@ table_check(PGconn *conn, const char *name, const struct pg_column *cols,
 	if ((res = pg_run(conn, columns_sql, 1, &name, deadline, err,
 	    errlen)) == NULL)
 		return -1;
+	if (absent_ok && PQntuples(res) == 0) {
+		PQclear(res);
+		if ((res = pg_run(conn, "SELECT to_regclass($1) IS NULL", 1,
+		    &name, deadline, err, errlen)) == NULL)
+			return -1;
+		rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (rc)
+			return 0;
+		if ((res = pg_run(conn, columns_sql, 1, &name, deadline, err,
+		    errlen)) == NULL)
+			return -1;
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		found = NULL;
 		for (row = 0; row < PQntuples(res); row++)
@@ -513,6 +527,37 @@ outbox_claims(PGconn *conn, PGresult *res, int64_t deadline, char *err,
 	return 0;
 }
 
+/* table_check of each of the warehouse's tables. */
+static int
+tables_check(PGconn *conn, int absent_ok, int64_t deadline, char *err,
+    size_t errlen)
+{
+	static const struct {
+		const char		*name;
+		const struct pg_column	*cols;
+		size_t			 n;
+	} tables[] = {
+		{ "krenalis_events", events_columns, NEVENTS },
+		{ "krenalis_rejected", rejected_columns, NREJECTED },
+		{ "krenalis_outbox", outbox_columns, NOUTBOX },
+		{ "krenalis_outbox_failed", outbox_failed_columns,
+		    NOUTBOX_FAILED },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (table_check(conn, tables[i].name, tables[i].cols,
+		    tables[i].n, absent_ok, deadline, err, errlen) == -1)
+			return -1;
+	return 0;
+}
+
+int
+wh_pg_check(PGconn *conn, int64_t deadline, char *err, size_t errlen)
+{
+	return tables_check(conn, 1, deadline, err, errlen);
+}
+
 int
 wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 {
@@ -536,14 +581,7 @@ wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 	    outbox_claims(conn, res, deadline, err, errlen) == -1)
 		goto out;
 	/* Checked before the index and view, which name columns. */
-	if (table_check(conn, "krenalis_events", events_columns, NEVENTS,
-	    deadline, err, errlen) == -1 ||
-	    table_check(conn, "krenalis_rejected", rejected_columns,
-	    NREJECTED, deadline, err, errlen) == -1 ||
-	    table_check(conn, "krenalis_outbox", outbox_columns, NOUTBOX,
-	    deadline, err, errlen) == -1 ||
-	    table_check(conn, "krenalis_outbox_failed", outbox_failed_columns,
-	    NOUTBOX_FAILED, deadline, err, errlen) == -1 ||
+	if (tables_check(conn, 0, deadline, err, errlen) == -1 ||
 	    (res = pg_run(conn, indexes_sql, 0, NULL, deadline, err,
 	    errlen)) == NULL)
 		goto out;

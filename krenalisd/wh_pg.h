@@ -24,6 +24,12 @@ struct event;
 int	 wh_pg_schema(PGconn *, int64_t deadline, char *err, size_t errlen);
 
 /*
+ * The column check of wh_pg_schema alone, on the tables that exist
+ * (krenalisd -n): 0, or -1 with err.
+ */
+int	 wh_pg_check(PGconn *, int64_t deadline, char *err, size_t errlen);
+
+/*
  * COPY table (every column of krenalis_events but kpid) FROM STDIN, and
  * the INSERT INTO krenalis_events ... SELECT ... FROM krenalis_tmp ON
  * CONFLICT (message_id) DO NOTHING RETURNING message_id of

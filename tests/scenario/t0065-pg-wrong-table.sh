@@ -2,6 +2,7 @@
 # An existing table of other columns (spec/postgresql.md §2) is a start-up
 # error naming the table, the column, the expected and the found type; it
 # is never altered.  Tables made as the spec's DDL are taken as they are.
+# krenalisd -n finds the same, and takes tables that do not exist yet.
 . "$(dirname "$0")/lib.sh"
 pg_start
 : >"$T/daemon.log"
@@ -13,7 +14,18 @@ start_fails() {
 	    -D "$DATA" -l "127.0.0.1:$(random_port)" -w "$PGURL"
 }
 
+# check_fails "what" "message": krenalisd -n exits 1 with it.
+check_fails() {
+	expect_fail "-n, $1" "configuration OK
+krenalisd: $2" "$KRENALISD" -n -f /dev/null -w "$PGURL"
+}
+ver=$(pg "SHOW server_version" | cut -d' ' -f1)
+"$KRENALISD" -n -f /dev/null -w "$PGURL" 2>"$T/err"
+expect_eq "-n, no tables" "0 configuration OK
+warehouse: postgresql OK (server $ver, database krenalis)" "$? $(cat "$T/err")"
+
 pg "CREATE TABLE krenalis_events (kpid uuid, connection_id text NOT NULL)"
+check_fails "wrong type" 'store: table krenalis_events, column "connection_id": expected type character varying, found text (krenalisd never alters an existing table)'
 start_fails "wrong type" 'table krenalis_events, column "connection_id": expected type character varying, found text (krenalisd never alters an existing table)'
 expect_eq "not altered" "text" "$(pg "SELECT data_type FROM information_schema.columns WHERE table_name = 'krenalis_events' AND column_name = 'connection_id'")"
 expect_eq "nothing created" "" "$(pg "SELECT tablename FROM pg_tables WHERE tablename = 'krenalis_rejected'")"
@@ -34,6 +46,12 @@ pg "ALTER TABLE krenalis_events ALTER context_screen_density TYPE numeric(3,2)"
 pg "ALTER TABLE krenalis_rejected DROP COLUMN raw"
 start_fails "rejected" 'table krenalis_rejected, column "raw": expected type text, but there is no such column (krenalisd never alters an existing table)'
 pg "ALTER TABLE krenalis_rejected ADD COLUMN raw text NOT NULL"
+pg "ALTER TABLE krenalis_pipelines ALTER enabled TYPE text"
+check_fails "catalog" 'catalog: table krenalis_pipelines, column "enabled": expected type boolean, found text (krenalisd never alters an existing table)'
+pg "ALTER TABLE krenalis_pipelines ALTER enabled TYPE boolean USING enabled::boolean"
+"$KRENALISD" -n -f /dev/null -w "$PGURL" 2>"$T/err"
+expect_eq "-n, tables as made" "0 configuration OK
+warehouse: postgresql OK (server $ver, database krenalis)" "$? $(cat "$T/err")"
 # Columns of its own that an operator added are left alone.
 pg "ALTER TABLE krenalis_events ADD COLUMN note text"
 start_daemon -w "$PGURL"
