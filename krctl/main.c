@@ -68,7 +68,8 @@ import_args(json_t *args)
 	json_decref(args);
 	if ((fp = fopen(file, "r")) == NULL)
 		err(1, "%s", file);
-	if ((doc = json_loadf(fp, JSON_REJECT_DUPLICATES, &e)) == NULL) {
+	if ((doc = json_loadf(fp, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &e)) == NULL) {
 		if (ferror(fp))
 			err(1, "%s", file);
 		errx(1, "%s: line %d: %s", file, e.line, e.text);

@@ -818,12 +818,13 @@ catalog_key_rm(struct catalog *cat, const char *arg, const char *key,
 }
 
 /*
- * Compile a filter argument: text (a JSON string), the JSON form (an
- * object) or none (null).  Set *fjson and *ftext to the canonical forms
- * (NULL for none); -1 with the error of spec/pipelines.md §4.4.
+ * Compile a filter argument: text (a JSON string, where text is set), the
+ * JSON form (an object) or none (null).  Set *fjson and *ftext to the
+ * canonical forms (NULL for none); -1 with the error of
+ * spec/pipelines.md §4.4.
  */
 static int
-filter_arg(const json_t *arg, json_t **fjson, char **ftext,
+filter_arg(const json_t *arg, int text, json_t **fjson, char **ftext,
     struct catalog_error *ce)
 {
 	struct filter	*f = NULL;
@@ -833,9 +834,9 @@ filter_arg(const json_t *arg, json_t **fjson, char **ftext,
 	*ftext = NULL;
 	if (arg == NULL || json_is_null(arg))
 		return 0;
-	if (json_is_string(arg)) {
-		if ((f = filter_parse(json_string_value(arg), err,
-		    sizeof(err))) == NULL) {
+	if (text && json_is_string(arg)) {
+		if ((f = filter_parse(json_string_value(arg),
+		    json_string_length(arg), err, sizeof(err))) == NULL) {
 			catalog_seterr(ce, "BadRequest", "filter is not valid: "
 			    "%s", err);
 			return -1;
@@ -889,7 +890,7 @@ pipeline_add(struct catalog *cat, const char *arg, const char *name,
 	if (destination != NULL &&
 	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
-	if (filter_arg(filter, &fjson, &ftext, ce) == -1)
+	if (filter_arg(filter, 1, &fjson, &ftext, ce) == -1)
 		return NULL;
 	if (consents_arg(consents, &c, ce) == -1) {
 		json_decref(fjson);
@@ -988,7 +989,7 @@ pipeline_set(struct catalog *cat, const char *arg, const char *name,
 	if (destination != NULL &&
 	    (d = catalog_dest_resolve(cat, destination, ce)) == NULL)
 		return NULL;
-	if (set_filter && filter_arg(filter, &fjson, &ftext, ce) == -1)
+	if (set_filter && filter_arg(filter, 1, &fjson, &ftext, ce) == -1)
 		return NULL;
 	consents_init(&c);
 	if (set_consents && consents_arg(consents, &c, ce) == -1) {
@@ -1150,6 +1151,36 @@ doc_invalid(struct catalog_error *ce, const char *where)
 	catalog_seterr(ce, "BadRequest", "catalog is not valid: %s: %s", where,
 	    msg);
 	return -1;
+}
+
+/*
+ * The member whose string value, in v or below it, holds a NUL byte,
+ * which would read as its end; NULL when none does.  member names v.
+ * Names and filters are left to their own checks, which say so.
+ */
+static const char *
+doc_nul(const json_t *v, const char *member)
+{
+	const json_t	*e;
+	const char	*key, *found;
+	size_t		 i;
+
+	if (member != NULL && (strcmp(member, "name") == 0 ||
+	    strcmp(member, "filter") == 0))
+		return NULL;
+	if (json_is_string(v))
+		return strlen(json_string_value(v)) != json_string_length(v) ?
+		    member : NULL;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if ((found = doc_nul(e, member)) != NULL)
+				return found;
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)(uintptr_t)v, key, e)
+			if ((found = doc_nul(e, key)) != NULL)
+				return found;
+	}
+	return NULL;
 }
 
 /* The string member name of o, or NULL with the message in ce. */
@@ -1326,7 +1357,7 @@ import_pipeline(struct catalog *cat, struct import *im, struct source *s,
 	if (!name_ok(name, json_string_length(json_object_get(o, "name")),
 	    NAMES_PIPELINE_MAX, ce) ||
 	    doc_time(o, "createdAt", 0, &p->created_at, ce) == -1 ||
-	    filter_arg(json_object_get(o, "filter"), &p->filter,
+	    filter_arg(json_object_get(o, "filter"), 0, &p->filter,
 	    &p->filter_text, ce) == -1 ||
 	    consents_arg(json_object_get(o, "requiredConsents"), &p->consents,
 	    ce) == -1)
@@ -1472,6 +1503,7 @@ doc_read(struct catalog *cat, const json_t *doc, struct import *im,
     struct catalog_error *ce)
 {
 	const json_t	*sources, *dests, *v;
+	const char	*nul;
 	size_t		 i;
 
 	TAILQ_INIT(&im->sources);
@@ -1494,6 +1526,11 @@ doc_read(struct catalog *cat, const json_t *doc, struct import *im,
 	if (!json_is_array(sources)) {
 		catalog_seterr(ce, "BadRequest", "catalog is not valid: "
 		    "\"sources\" must be an array");
+		return -1;
+	}
+	if ((nul = doc_nul(doc, NULL)) != NULL) {
+		catalog_seterr(ce, "BadRequest", "catalog is not valid: \"%s\" "
+		    "contains the NUL byte", nul);
 		return -1;
 	}
 	if (dests != NULL && !json_is_array(dests)) {
@@ -1713,7 +1750,7 @@ pipeline_load_rules(struct pipeline *p, const char *ftext, const char *ctext)
 	consents_init(&p->consents);
 	if (ftext != NULL) {
 		if ((j = json_loads(ftext, 0, NULL)) == NULL ||
-		    filter_arg(j, &p->filter, &p->filter_text, &ce) == -1)
+		    filter_arg(j, 0, &p->filter, &p->filter_text, &ce) == -1)
 			rc = -1;
 		json_decref(j);
 	}

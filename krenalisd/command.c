@@ -40,6 +40,7 @@ static int	bad_request(struct catalog_error *, const char *, ...)
 /* What each kind of argument must be, for the error message. */
 static const char *const arg_wants[] = {
 	[CMD_ARG_STRING] = "a string",
+	[CMD_ARG_TEXT] = "a string",
 	[CMD_ARG_BOOL] = "true or false",
 	[CMD_ARG_COUNT] = "an integer from 0 to " MAX_COUNT_TEXT,
 	[CMD_ARG_FILTER] = "a string, an object or null",
@@ -63,12 +64,36 @@ strings_fit(json_t *v)
 	return 1;
 }
 
+/*
+ * Whether v, of the argument a, is or holds a string with a NUL byte,
+ * which the command would read as its end.  A text and a filter are read
+ * with their length: the command says what is wrong with a NUL byte.
+ */
+static int
+arg_has_nul(const struct command_arg *a, json_t *v)
+{
+	json_t	*e;
+	size_t	 i;
+
+	if (a->kind == CMD_ARG_STRINGS) {
+		json_array_foreach(v, i, e)
+			if (arg_has_nul(&(struct command_arg){ a->name,
+			    CMD_ARG_STRING, 0 }, e))
+				return 1;
+		return 0;
+	}
+	return a->kind != CMD_ARG_TEXT && a->kind != CMD_ARG_FILTER &&
+	    json_is_string(v) &&
+	    strlen(json_string_value(v)) != json_string_length(v);
+}
+
 /* Whether v, present, is a value of the argument a. */
 static int
 arg_fits(const struct command_arg *a, json_t *v)
 {
 	switch (a->kind) {
 	case CMD_ARG_STRING:
+	case CMD_ARG_TEXT:
 		return json_is_string(v) || (json_is_null(v) && !a->required);
 	case CMD_ARG_BOOL:
 		return json_is_boolean(v);
@@ -130,6 +155,9 @@ command_check(const struct command_entry *e, json_t *args,
 		} else if (!arg_fits(a, v))
 			return bad_request(err, "argument \"%s\" must be %s",
 			    a->name, arg_wants[a->kind]);
+		else if (arg_has_nul(a, v))
+			return bad_request(err, "argument \"%s\" contains the "
+			    "NUL byte", a->name);
 	}
 	return 0;
 }
@@ -995,7 +1023,7 @@ cmd_rejected_show(struct command *r)
 static const struct command_entry commands[] = {
 	{ "status", { { NULL } }, cmd_status },
 	{ "source.add", {
-		{ "name", CMD_ARG_STRING, 1 },
+		{ "name", CMD_ARG_TEXT, 1 },
 		{ "connector", CMD_ARG_STRING, 0 },
 		{ "strategy", CMD_ARG_STRING, 0 },
 		{ NULL } }, cmd_source_add },
@@ -1005,7 +1033,7 @@ static const struct command_entry commands[] = {
 		{ NULL } }, cmd_source_show },
 	{ "source.rename", {
 		{ "source", CMD_ARG_STRING, 1 },
-		{ "name", CMD_ARG_STRING, 1 },
+		{ "name", CMD_ARG_TEXT, 1 },
 		{ NULL } }, cmd_source_rename },
 	{ "source.rm", {
 		{ "source", CMD_ARG_STRING, 1 },
@@ -1022,7 +1050,7 @@ static const struct command_entry commands[] = {
 		{ NULL } }, cmd_key_rm },
 	{ "pipeline.add", {
 		{ "source", CMD_ARG_STRING, 1 },
-		{ "name", CMD_ARG_STRING, 1 },
+		{ "name", CMD_ARG_TEXT, 1 },
 		{ "enabled", CMD_ARG_BOOL, 0 },
 		{ "filter", CMD_ARG_FILTER, 0 },
 		{ "consents", CMD_ARG_OBJECT, 0 },
@@ -1036,7 +1064,7 @@ static const struct command_entry commands[] = {
 		{ NULL } }, cmd_pipeline_show },
 	{ "pipeline.set", {
 		{ "pipeline", CMD_ARG_STRING, 1 },
-		{ "name", CMD_ARG_STRING, 0 },
+		{ "name", CMD_ARG_TEXT, 0 },
 		{ "filter", CMD_ARG_FILTER, 0 },
 		{ "consents", CMD_ARG_OBJECT, 0 },
 		{ "destination", CMD_ARG_STRING, 0 },
@@ -1056,7 +1084,7 @@ static const struct command_entry commands[] = {
 		{ "catalog", CMD_ARG_OBJECT, 1 },
 		{ NULL } }, cmd_catalog_import },
 	{ "destination.add", {
-		{ "name", CMD_ARG_STRING, 1 },
+		{ "name", CMD_ARG_TEXT, 1 },
 		{ "url", CMD_ARG_STRING, 1 },
 		{ "connector", CMD_ARG_STRING, 0 },
 		{ "headers", CMD_ARG_STRINGS, 0 },
@@ -1074,7 +1102,7 @@ static const struct command_entry commands[] = {
 		{ NULL } }, cmd_destination_show },
 	{ "destination.set", {
 		{ "destination", CMD_ARG_STRING, 1 },
-		{ "name", CMD_ARG_STRING, 0 },
+		{ "name", CMD_ARG_TEXT, 0 },
 		{ "connector", CMD_ARG_STRING, 0 },
 		{ "url", CMD_ARG_STRING, 0 },
 		{ "headers", CMD_ARG_STRINGS, 0 },
@@ -1119,7 +1147,7 @@ static const struct command_entry commands[] = {
 		{ "count", CMD_ARG_COUNT, 0 },
 		{ NULL } }, cmd_rejected },
 	{ "rejected.show", {
-		{ "id", CMD_ARG_STRING, 1 },
+		{ "id", CMD_ARG_TEXT, 1 },
 		{ NULL } }, cmd_rejected_show }
 };
 

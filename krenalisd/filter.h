@@ -58,12 +58,14 @@ int		 filter_from_json(const json_t *j, struct filter **fp,
 		    char *err, size_t errlen);
 
 /*
- * Compile the NUL-terminated text form (§8); text is not NULL.  Return
- * the new filter, or NULL with the message in err: either "syntax error
- * at position <n>: <description>" (§8.4) or a validation message of §6,
- * again without the "filter is not valid: " prefix.
+ * Compile the text form (§8), the len bytes of text, which is not NULL.
+ * A NUL byte among them is a syntax error where it stands (§8.2).
+ * Return the new filter, or NULL with the message in err: either "syntax
+ * error at position <n>: <description>" (§8.4) or a validation message
+ * of §6, again without the "filter is not valid: " prefix.
  */
-struct filter	*filter_parse(const char *text, char *err, size_t errlen);
+struct filter	*filter_parse(const char *text, size_t len, char *err,
+		    size_t errlen);
 
 /*
  * The canonical JSON form (§1: canonical paths, no "values" for operators

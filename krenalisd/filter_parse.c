@@ -153,7 +153,7 @@ value_scan(struct parser *p, size_t *pos)
 	in->vals = xreallocarray(in->vals, in->nvals + 1, sizeof(*in->vals));
 	in->lens = xreallocarray(in->lens, in->nvals + 1, sizeof(*in->lens));
 	in->vals[in->nvals] = v;
-	/* A string value holds no NUL: the text ends at the first one. */
+	/* A value holds no NUL: filter_string_scan refuses one. */
 	in->lens[in->nvals] = strlen(v);
 	in->nvals++;
 	*pos = end;
@@ -231,7 +231,7 @@ cond_parse(struct parser *p)
 }
 
 struct filter *
-filter_parse(const char *text, char *err, size_t errlen)
+filter_parse(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct parser	 p;
 	struct filter	*f = NULL;
@@ -240,7 +240,7 @@ filter_parse(const char *text, char *err, size_t errlen)
 
 	memset(&p, 0, sizeof(p));
 	p.s = text;
-	p.len = strlen(text);
+	p.len = len;
 	p.err = err;
 	p.errlen = errlen;
 	p.pos = skip_ws(&p, 0);

@@ -96,7 +96,8 @@ main(int argc, char **argv)
 	if (optind != argc || rounds < 0)
 		usage();
 	for (i = 0; i < NPIPELINES; i++)
-		if ((f[i] = filter_parse(filters[i], err, sizeof(err))) == NULL)
+		if ((f[i] = filter_parse(filters[i], strlen(filters[i]), err,
+		    sizeof(err))) == NULL)
 			errx(1, "filter %zu: %s", i, err);
 	payload_init(&p, NEVENTS, 1);
 	for (r = 0; r < rounds; r++) {

@@ -125,7 +125,8 @@ check_compiled(struct filter *f)
 	if (f != NULL && text == NULL)
 		fail("a filter without a text form", json, NULL);
 	if (text != NULL) {
-		if ((g = filter_parse(text, err, sizeof(err))) == NULL)
+		if ((g = filter_parse(text, strlen(text), err,
+		    sizeof(err))) == NULL)
 			fail("the canonical text does not compile", text, err);
 		if (strcmp(s = filter_to_text(g), text) != 0)
 			fail("the canonical text changes", text, s);
@@ -156,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(in, data, size);
 	in[size] = '\0';
 	err[0] = '\0';
-	if ((f = filter_parse(in, err, sizeof(err))) != NULL)
+	if ((f = filter_parse(in, size, err, sizeof(err))) != NULL)
 		check_compiled(f);
 	else if (err[0] == '\0')
 		fail("a text refused without a message", in, NULL);

@@ -65,6 +65,22 @@ expect_eq "null required" '{"id":16,"ok":false,"error":{"code":"BadRequest","mes
 expect_eq "null optional" '{"id":17,"ok":true,"data":[]}' "$(echo "$r" | sed -n 6p)"
 expect_eq "empty name" '{"id":18,"ok":false,"error":{"code":"BadRequest","message":"unknown argument \"\" for status"}}' "$(echo "$r" | sed -n 7p)"
 
+# A NUL byte is not the end of a string: a name says so as the spec has it,
+# a filter is a syntax error where the NUL stands, and any other string
+# that holds one is refused, not cut short and taken for another.
+check "source for NUL" kr source add Empty
+r=$(printf '%s\n' \
+    '{"v":1,"id":21,"cmd":"source.add","args":{"name":"a\u0000b"}}' \
+    '{"v":1,"id":22,"cmd":"pipeline.add","args":{"source":"Empty","name":"n","filter":"userId exists \u0000 and type is \"x\""}}' \
+    '{"v":1,"id":23,"cmd":"pipeline.add","args":{"source":"Empty\u0000x","name":"n"}}' \
+    '{"v":1,"id":24,"cmd":"destination.add","args":{"name":"d","url":"http://127.0.0.1:1/\u0000x"}}' | ctl_raw)
+expect_eq "NUL in a name" '{"id":21,"ok":false,"error":{"code":"BadRequest","message":"name contains the NUL byte"}}' "$(echo "$r" | sed -n 1p)"
+expect_eq "NUL in a filter" '{"id":22,"ok":false,"error":{"code":"BadRequest","message":"filter is not valid: syntax error at position 15: expected \"and\", \"or\" or the end of the filter"}}' "$(echo "$r" | sed -n 2p)"
+expect_eq "NUL in a source" '{"id":23,"ok":false,"error":{"code":"BadRequest","message":"argument \"source\" contains the NUL byte"}}' "$(echo "$r" | sed -n 3p)"
+expect_eq "NUL in a URL" '{"id":24,"ok":false,"error":{"code":"BadRequest","message":"argument \"url\" contains the NUL byte"}}' "$(echo "$r" | sed -n 4p)"
+check "nothing added" kr -j pipeline list Empty
+expect_eq "no pipeline" "[]" "$(cat "$T/out")"
+
 # A connection follows one stream of events at most.
 r=$(printf '%s\n' '{"v":1,"id":19,"cmd":"events","args":{"follow":true}}' \
     '{"v":1,"id":20,"cmd":"events","args":{"follow":true,"count":0}}' | ctl_raw)

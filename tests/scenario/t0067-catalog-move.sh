@@ -46,6 +46,14 @@ jget "$doc" 'dict(j, sources=j["sources"] + [dict(j["sources"][0], id="111111111
 expect_fail "name that exists" 'krctl: a source named "Other" already exists' kr catalog import "$T/dup-name.json"
 jget "$doc" 'dict(j, sources=[dict(j["sources"][1], name="Web 2", writeKeys=[{"key":"x","createdAt":None}])])' >"$T/bad.json"
 expect_fail "bad key" "krctl: catalog is not valid: source \"$(jget "$doc" 'j["sources"][1]["id"]')\": \"x\" is not an event write key" kr catalog import "$T/bad.json"
+# A filter is the JSON form there: its text is no filter.
+jget "$doc" 'dict(j, sources=[dict(j["sources"][0], pipelines=[dict(j["sources"][0]["pipelines"][0], filter="type is \"track\"")])])' >"$T/text.json"
+expect_fail "filter text" "krctl: catalog is not valid: pipeline \"$(jget "$doc" 'j["sources"][0]["pipelines"][0]["id"]')\": filter is not valid: filter must be a JSON object or null" kr catalog import "$T/text.json"
+# A NUL byte would end a string where it is read: refused, not cut short.
+jget "$doc" 'dict(j, sources=[dict(j["sources"][0], id=j["sources"][0]["id"] + "\u0000x")])' >"$T/nul.json"
+expect_fail "NUL in an id" 'krctl: catalog is not valid: "id" contains the NUL byte' kr catalog import "$T/nul.json"
+jget "$doc" 'dict(j, sources=[dict(j["sources"][0], pipelines=[dict(j["sources"][0]["pipelines"][0], name="a\u0000b")])])' >"$T/nul.json"
+expect_fail "NUL in a name" "krctl: catalog is not valid: pipeline \"$(jget "$doc" 'j["sources"][0]["pipelines"][0]["id"]')\": name contains the NUL byte" kr catalog import "$T/nul.json"
 expect_fail "no file" "krctl: $T/nosuch.json: No such file or directory" kr catalog import "$T/nosuch.json"
 expect_fail "a directory" "krctl: $T: Is a directory" kr catalog import "$T"
 printf '{\n"format":\n' >"$T/cut.json"

@@ -27,6 +27,8 @@ static const struct command_entry every_kind = {
 		{ "b", CMD_ARG_BOOL, 0 },
 		{ "n", CMD_ARG_COUNT, 0 },
 		{ "f", CMD_ARG_FILTER, 0 },
+		{ "t", CMD_ARG_TEXT, 0 },
+		{ "a", CMD_ARG_STRINGS, 0 },
 		{ NULL } }, NULL
 };
 
@@ -48,7 +50,7 @@ check(const struct command_entry *e, const char *text)
 	json_t				*args;
 	int				 rc;
 
-	if ((args = json_loads(text, 0, &jerr)) == NULL) {
+	if ((args = json_loads(text, JSON_ALLOW_NUL, &jerr)) == NULL) {
 		printf("  bad test input %s: %s\n", text, jerr.text);
 		return "bad test input";
 	}
@@ -77,6 +79,23 @@ test_string(void)
 	/* Null stands for absent only where the argument is optional. */
 	CHECK_STR(check(&every_kind, "{\"s\":null}"),
 	    "argument \"s\" must be a string");
+	/*
+	 * A NUL byte would end the string where the command reads it: only
+	 * a text or a filter, read with their length, may hold one.
+	 */
+	CHECK_STR(check(&every_kind, "{\"s\":\"a\\u0000b\"}"),
+	    "argument \"s\" contains the NUL byte");
+	CHECK_STR(check(&every_kind, "{\"s\":\"x\",\"o\":\"\\u0000\"}"),
+	    "argument \"o\" contains the NUL byte");
+	CHECK_STR(check(&every_kind,
+	    "{\"s\":\"x\",\"a\":[\"h: 1\",\"h\\u0000\"]}"),
+	    "argument \"a\" contains the NUL byte");
+	CHECK_STR(check(&every_kind, "{\"s\":\"x\",\"t\":\"a\\u0000b\"}"),
+	    "ok");
+	CHECK_STR(check(&every_kind,
+	    "{\"s\":\"x\",\"f\":\"a exists\\u0000\"}"), "ok");
+	CHECK_STR(check(&every_kind, "{\"s\":\"x\",\"t\":7}"),
+	    "argument \"t\" must be a string");
 }
 
 static void

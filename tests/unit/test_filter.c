@@ -213,25 +213,31 @@ P(const char *text)
 	struct filter	*f;
 
 	errbuf[0] = '\0';
-	f = filter_parse(text, errbuf, sizeof(errbuf));
+	f = filter_parse(text, strlen(text), errbuf, sizeof(errbuf));
 	if (f == NULL)
 		printf("  unexpected error for <%s>: %s\n", text, errbuf);
 	return f;
 }
 
-/* The error of a text, or "OK". */
+/* The error of the len bytes of text, or "OK". */
 static const char *
-text_err(const char *text)
+text_err_n(const char *text, size_t len)
 {
 	struct filter	*f;
 
 	errbuf[0] = '\0';
-	f = filter_parse(text, errbuf, sizeof(errbuf));
+	f = filter_parse(text, len, errbuf, sizeof(errbuf));
 	if (f != NULL) {
 		filter_free(f);
 		return "OK";
 	}
 	return errbuf;
+}
+
+static const char *
+text_err(const char *text)
+{
+	return text_err_n(text, strlen(text));
 }
 
 /* The error of a JSON form (a json_t, consumed), or "OK". */
@@ -1633,6 +1639,27 @@ test_syntax_errors(void)
 			printf("  <%s>\n", ex[i].text);
 		CHECK_STR(text_err(ex[i].text), want);
 	}
+
+	/*
+	 * §8.2: a NUL byte is refused where it stands, as any character
+	 * the grammar does not take there, not taken for the end of the
+	 * text.
+	 */
+#define NUL_ERR(s, e)	CHECK_STR(text_err_n(s, sizeof(s) - 1), \
+	"syntax error at position " e)
+	NUL_ERR("userId exists\0 and type is 'x'", "8: expected an operator");
+	CHECK_STR(text_err("userId exists# and type is 'x'"), "syntax error "
+	    "at position 8: expected an operator");
+	NUL_ERR("userId exists and type is 'x'\0", "30: expected \"and\", "
+	    "\"or\" or the end of the filter");
+	NUL_ERR("userId exists \0", "15: expected \"and\", \"or\" or the end "
+	    "of the filter");
+	NUL_ERR("user\0Id exists", "5: expected an operator");
+	NUL_ERR("\0", "1: expected a property path");
+	NUL_ERR("userId is \0", "11: expected a value");
+	NUL_ERR("userId is 'a\0'", "11: invalid escape sequence");
+	NUL_ERR("properties['a\0'] exists", "12: invalid escape sequence");
+#undef NUL_ERR
 }
 
 /* §8.1: what the grammar accepts. */
@@ -2451,7 +2478,7 @@ test_roundtrip_random(void)
 			printf("  from_json: %s: %s\n", s, errbuf);
 			free(s);
 		}
-		ft = filter_parse(text, errbuf, sizeof(errbuf));
+		ft = filter_parse(text, strlen(text), errbuf, sizeof(errbuf));
 		if (ft == NULL)
 			printf("  parse <%s>: %s\n", text, errbuf);
 		CHECK(fj != NULL);
@@ -2480,7 +2507,7 @@ test_roundtrip_random(void)
 		/* Printing gives the canonical text, which parses back. */
 		s = filter_to_text(fj);
 		CHECK_STR(s, ctext);
-		fc = filter_parse(s, errbuf, sizeof(errbuf));
+		fc = filter_parse(s, strlen(s), errbuf, sizeof(errbuf));
 		CHECK(fc != NULL);
 		if (fc != NULL) {
 			jc = filter_to_json(fc);
