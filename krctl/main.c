@@ -26,11 +26,12 @@
 
 #define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
 
+#define SYNOPSIS	"usage: krctl [-hjV] [-s socket] command [argument ...]\n"
+
 static __attribute__((__noreturn__)) void
 usage_to(FILE *fp, int status)
 {
-	fprintf(fp, "usage: krctl [-hjV] [-s socket] command "
-	    "[argument ...]\n");
+	fputs(SYNOPSIS, fp);
 	fprintf(fp, "       krctl help [command]\n");
 	fprintf(fp, "commands:\n");
 	cmd_usage(fp);
@@ -41,6 +42,14 @@ static __attribute__((__noreturn__)) void
 usage(void)
 {
 	usage_to(stderr, 1);
+}
+
+/* After getopt's line on an unknown option: the synopsis, as krenalisd. */
+static __attribute__((__noreturn__)) void
+bad_option(void)
+{
+	fputs(SYNOPSIS, stderr);
+	exit(1);
 }
 
 /* The file argument of a catalog command, taken out of args (or NULL). */
@@ -135,7 +144,7 @@ main(int argc, char *argv[])
 			sock = optarg;
 			break;
 		default:
-			usage();
+			bad_option();
 		}
 	}
 	argc -= optind;

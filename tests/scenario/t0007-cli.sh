@@ -11,6 +11,11 @@ expect_eq "no command" 1 $?
 grep -q '^usage: krctl \[-hjV\] \[-s socket\] command \[argument ...\]$' "$T/err" || fail "usage line"
 grep -q '^       krctl help \[command\]$' "$T/err" || fail "usage gives help"
 grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/err" || fail "usage lists source add: $(cat "$T/err")"
+# An unknown global option: getopt's line and the synopsis, as krenalisd's.
+expect_fail "unknown global option" "krctl: invalid option -- 'Z'
+usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -Z status
+expect_fail "global option without its value" "krctl: option requires an argument -- 's'
+usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -s
 # The whole command line is parsed before connecting: no daemon needed.
 expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" -s "$T/none.sock" frobnicate
 expect_fail "incomplete" 'krctl: "pipeline" needs one of: add, list, show, set, enable, disable, rm' "$KRCTL" -s "$T/none.sock" pipeline
