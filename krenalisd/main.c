@@ -226,6 +226,58 @@ pg_check(const struct config *cf)
 	PQfinish(conn);
 }
 
+/* Whether dir/name exists. */
+static int
+datadir_has(const char *dir, const char *name)
+{
+	struct stat	 st;
+	char		*path;
+	int		 rc;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	rc = stat(path, &st) == 0;
+	free(path);
+	return rc;
+}
+
+/*
+ * A data directory used only with the other engine keeps a catalog this
+ * start would not read: its sources and the events of its warehouse
+ * would be lost from sight, as with another warehouse (store_open).  A
+ * SQLite warehouse's catalog is state.db; a PostgreSQL one's, the
+ * database's, of which the directory keeps catalog.cache.  fresh (-F)
+ * goes on; the next start finds the directory used with this engine.
+ */
+static int
+datadir_engine_check(const struct config *cf, int fresh, char *err,
+    size_t errlen)
+{
+	const char	*dir = cf->data_dir;
+
+	if (fresh)
+		return 0;
+	if (config_is_pg(cf) && datadir_has(dir, "state.db") &&
+	    !datadir_has(dir, "catalog.cache")) {
+		snprintf(err, errlen, "store: %s/state.db is the catalog of "
+		    "the SQLite warehouse %s/warehouse.db, which a PostgreSQL "
+		    "warehouse does not use: move its sources with krctl "
+		    "catalog export and import, use another data directory, "
+		    "or start krenalisd with -F to go on without them", dir,
+		    dir);
+		return -1;
+	}
+	if (!config_is_pg(cf) && datadir_has(dir, "catalog.cache") &&
+	    !datadir_has(dir, "state.db")) {
+		snprintf(err, errlen, "store: %s was used with a PostgreSQL "
+		    "warehouse, which holds its catalog and events: give -w "
+		    "its connection string, use another data directory, or "
+		    "start krenalisd with -F to go on with a new SQLite "
+		    "warehouse", dir);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Open the warehouse, refusing any other than the one the catalog was
  * used with, whose events would be lost from sight (krenalisd(8)
@@ -442,6 +494,8 @@ main(int argc, char *argv[])
 		startup_fail(&cf, created, NULL, "http: %s", err);
 	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
 		startup_fail(&cf, created, NULL, "control: %s", err);
+	if (datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
+		startup_fail(&cf, created, sockpath, "%s", err);
 	if (config_is_pg(&cf)) {
 		xasprintf(&path, "%s/catalog.cache", cf.data_dir);
 		cat = catalog_open_pg(cf.warehouse, (int)cf.pg_timeout, path,
