@@ -385,9 +385,10 @@ scan_members(struct scan *s, int depth, int record_elems, int is_obj,
 				char *k;
 				size_t n;
 
+				/* 60 bytes at most, cut between characters. */
 				k = key_decode(s, koff, klen, &n);
-				fail(s, "duplicate member \"%.60s\" at offset "
-				    "%zu", k, koff - 1);
+				fail(s, "duplicate member \"%.*s\" at offset "
+				    "%zu", (int)utf8_cut(k, n, 60), k, koff - 1);
 				free(k);
 				return -1;
 			}

@@ -6,7 +6,9 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "reply.h"
 
@@ -60,10 +62,42 @@ reply_json(struct reply *r, unsigned int status, const char *ctype,
 	r->len = len;
 }
 
+/*
+ * The message of an error, whole: it may quote what a client sent (a
+ * header's value, a member name), which need not be UTF-8.  A byte that
+ * does not start a well-formed sequence becomes U+FFFD, as JSON holds
+ * only Unicode text; the answer is then always made.
+ */
+static json_t *
+error_message(const char *fmt, va_list ap)
+{
+	struct buf	 b;
+	json_t		*s;
+	char		*msg, u[4];
+	size_t		 len, i, n;
+	int		 rc;
+
+	if ((rc = vasprintf(&msg, fmt, ap)) == -1)
+		fatal("vasprintf");
+	len = (size_t)rc;
+	buf_init(&b);
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_seqlen(msg + i, len - i)) > 0)
+			buf_add(&b, msg + i, n);
+		else {
+			buf_add(&b, u, utf8_encode(0xfffd, u));
+			n = 1;
+		}
+	}
+	s = json_stringn(b.p != NULL ? b.p : "", b.len);
+	buf_release(&b);
+	free(msg);
+	return s;
+}
+
 void
 reply_error(struct reply *r, unsigned int status, const char *fmt, ...)
 {
-	char		 msg[1024];
 	const char	*code;
 	va_list		 ap;
 	json_t		*o;
@@ -82,9 +116,9 @@ reply_error(struct reply *r, unsigned int status, const char *fmt, ...)
 	default: code = "InternalServerError"; break;
 	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	o = json_pack("{s:{s:s,s:o}}", "error", "code", code, "message",
+	    error_message(fmt, ap));
 	va_end(ap);
-	o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
 	reply_json(r, status, "application/json; charset=utf-8", o);
 	json_decref(o);
 }

@@ -85,6 +85,17 @@ post /v1/events "$E" -H "$AUTH" -H "Content-Encoding: br"
 expect_http "encoding" 415 "$(errbody UnsupportedMediaType 'content encoding \"br\" is not supported')"
 post /v1/events "$E" -H "$AUTH" -H "Content-Encoding: gzip, br"
 expect_http "encoding list" 415 "$(errbody UnsupportedMediaType 'content encoding \"gzip, br\" is not supported')"
+# A message that quotes what the client sent is always answered, whole:
+# bytes that are not UTF-8 become U+FFFD, a long value is not cut, and a
+# member name is cut at 60 bytes between two characters.
+post /v1/events "$E" -H "$AUTH" -H "$(printf 'Content-Encoding: x\377y')"
+expect_http "encoding not UTF-8" 415 "$(errbody UnsupportedMediaType "$(printf 'content encoding \\"x\357\277\275y\\" is not supported')")"
+long=$(printf '%02000d' 0)
+post /v1/events "$E" -H "$AUTH" -H "Content-Encoding: $long"
+expect_http "long encoding" 415 "$(errbody UnsupportedMediaType "content encoding \\\"$long\\\" is not supported")"
+name="a$(printf '\303\251%.0s' $(seq 1 40))"
+post /v1/batch "{\"$name\":1,\"$name\":2}" -H "$AUTH"
+expect_http "duplicate member cut" 400 "$(errbody BadRequest "error parsing the request body as JSON: duplicate member \\\"a$(printf '\303\251%.0s' $(seq 1 29))\\\" at offset 87")"
 post /v1/events "" -H "$AUTH"
 expect_http "empty body" 400 "$(errbody BadRequest "request's body is empty")"
 post /v1/events "$(printf '\357\273\277 \r\n\t')" -H "$AUTH"
