@@ -461,9 +461,24 @@ serve_settings(struct MHD_Connection *conn, struct http_request *rq)
 	return respond(conn, rq, &r);
 }
 
+/*
+ * A header that is there but empty or blank, as an Origin or
+ * Authorization may be, counts as absent.
+ */
+static const char *
+nonblank(const char *value)
+{
+	const char	*p = value;
+
+	while (p != NULL && (*p == ' ' || *p == '\t'))
+		p++;
+	return p != NULL && *p != '\0' ? value : NULL;
+}
+
 /* What one pass over a request's headers finds. */
 struct header_scan {
 	int		 nauth;		/* non-blank Authorization headers */
+	const char	*auth;		/* the first of them */
 	const char	*clen;		/* the first Content-Length */
 	int		 clen_differ;	/* another one has another value */
 };
@@ -473,15 +488,12 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct header_scan	*hs = cls;
-	const char		*p = value;
 
 	if (value == NULL)
 		return MHD_YES;
 	if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '\0')
-			hs->nauth++;
+		if (nonblank(value) != NULL && hs->nauth++ == 0)
+			hs->auth = value;
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		if (hs->clen == NULL)
 			hs->clen = value;
@@ -560,8 +572,7 @@ start_ingest(struct MHD_Connection *conn, struct http_request *rq,
 		return respond(conn, rq, &r);
 	}
 	in->nauth = hs->nauth;
-	in->authorization = MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	in->authorization = hs->auth;
 	in->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
 	in->forwarded_for = MHD_lookup_connection_value(conn,
@@ -698,6 +709,25 @@ lower_priority(void)
 		log_debug("http: setpriority: %s", strerror(errno));
 }
 
+/*
+ * The path of the request target (spec/ingest.md §2): a target in
+ * absolute form, "http://host/path" (RFC 9112 §3.2.2), is its path.
+ */
+static const char *
+target_path(const char *url)
+{
+	const char	*p;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return url;
+	p = strchr(p, '/');
+	return p != NULL ? p : "/";
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -718,10 +748,11 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		rq->timeout = IDLE_TIMEOUT;
 		rq->in.received_at = timestamp_now();
 		ids_new_request_id(rq->in.id);
+		url = target_path(url);
 		ingest_route(url, &rq->in.route);
 		rq->v1 = strncmp(url, "/v1/", 4) == 0;
-		rq->origin = MHD_lookup_connection_value(conn,
-		    MHD_HEADER_KIND, "Origin");
+		rq->origin = nonblank(MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, "Origin"));
 		atomic_fetch_add(&http->inflight, 1);
 		*ctx = rq;
 		memset(&hs, 0, sizeof(hs));

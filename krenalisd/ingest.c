@@ -207,7 +207,7 @@ base64_decode(const char *s, size_t len, char *out, size_t outlen,
 int
 ingest_auth(const char *value, char *key, size_t keylen)
 {
-	const char	*p = value, *scheme, *cred, *end;
+	const char	*p = value, *scheme, *cred, *end, *c;
 	char		 dec[256];
 	size_t		 slen, clen, n;
 	int		 kind;
@@ -245,10 +245,14 @@ ingest_auth(const char *value, char *key, size_t keylen)
 			return -1;
 		if (n >= sizeof(dec))
 			n = sizeof(dec) - 1;
+		/*
+		 * The key ends at the first ":", the password is ignored.
+		 * A key with a NUL is no key: left empty, it is unknown.
+		 */
+		if ((c = memchr(dec, ':', n)) != NULL)
+			n = (size_t)(c - dec);
 		if (memchr(dec, '\0', n) != NULL)
-			return -1;	/* a NUL cannot be in a credential */
-		dec[n] = '\0';
-		n = strcspn(dec, ":");
+			n = 0;
 		if (n >= keylen)
 			n = keylen - 1;
 		memcpy(key, dec, n);
@@ -258,13 +262,55 @@ ingest_auth(const char *value, char *key, size_t keylen)
 	return -1;
 }
 
+/* A character of an RFC 2045 token. */
+static int
+is_token(char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/*
+ * Whether the media type at p, up to end, is a token, or two joined by
+ * "/", blanks around it aside (what a media type parser takes).
+ */
+static int
+media_type_ok(const char *p, const char *end)
+{
+	const char	*t;
+
+	while (p < end && is_blank(*p))
+		p++;
+	while (end > p && is_blank(end[-1]))
+		end--;
+	for (t = p; p < end && is_token(*p); p++)
+		;
+	if (p == t)
+		return 0;
+	if (p == end)
+		return 1;
+	if (*p++ != '/')
+		return 0;
+	for (t = p; p < end && is_token(*p); p++)
+		;
+	return p > t && p == end;
+}
+
+/*
+ * The header is parsed whole, as a media type parser does, before its
+ * charset counts: one that cannot be parsed (a parameter that is not one,
+ * an unterminated quote, a charset given twice) is ignored.
+ */
 int
 ingest_charset_ok(const char *ctype)
 {
 	const char	*p, *name, *val;
 	size_t		 nlen, vlen;
+	int		 ok = 1, seen = 0;
 
 	if (ctype == NULL || (p = strchr(ctype, ';')) == NULL)
+		return 1;
+	/* A header that is not a media type is ignored. */
+	if (!media_type_ok(ctype, p))
 		return 1;
 	while (*p == ';') {
 		p++;
@@ -277,8 +323,11 @@ ingest_charset_ok(const char *ctype)
 		while (is_blank(*p))
 			p++;
 		if (*p != '=') {
-			/* Not a parameter: the header cannot be parsed. */
-			if (*p != ';' && *p != '\0')
+			/*
+			 * Not a parameter: the header cannot be parsed, unless
+			 * this is a trailing ";".
+			 */
+			if (nlen > 0 || *p != '\0')
 				return 1;
 			continue;
 		}
@@ -301,13 +350,16 @@ ingest_charset_ok(const char *ctype)
 		}
 		while (is_blank(*p))
 			p++;
-		if (nlen == 7 && strncasecmp(name, "charset", 7) == 0)
-			return (vlen == 5 && strncasecmp(val, "utf-8", 5) == 0) ||
-			    (vlen == 4 && strncasecmp(val, "utf8", 4) == 0);
 		if (*p != ';' && *p != '\0')
 			return 1;
+		if (nlen == 7 && strncasecmp(name, "charset", 7) == 0) {
+			if (seen++)
+				return 1;
+			ok = (vlen == 5 && strncasecmp(val, "utf-8", 5) == 0) ||
+			    (vlen == 4 && strncasecmp(val, "utf8", 4) == 0);
+		}
 	}
-	return 1;
+	return ok;
 }
 
 int

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Requests whose framing or credential is hostile: conflicting
 # Content-Length headers, transfer codings other than chunked, a chunked
-# body far over the limit, a NUL in a Basic credential, garbage.
+# body far over the limit, a NUL in a Basic credential, garbage, a blank
+# Authorization before the real one, an empty Origin, a target in
+# absolute form.
 . "$(dirname "$0")/lib.sh"
 printf 'max_body_bytes = 1048576\n' >"$T/k.conf"
 start_daemon -f "$T/k.conf"
@@ -57,10 +59,24 @@ expect_http "chunked far over the limit" 413 "$(errbody PayloadTooLarge "request
 expect_eq "413 closes" close "$(header Connection)"
 expect_eq "413 Request-Id" 1 "$(grep -c '^Request-Id: ' "$T/headers")"
 
-# A NUL in the Basic credential is no key.
+# A key with a NUL in it is no key, not the key before the NUL (§6.1:
+# an unknown key); the password, NUL or not, is ignored.
 CRED=$(printf '%s\0:' "$KEY" | base64 -w0)
 post /v1/batch "$EV" -H "Authorization: Basic $CRED"
-expect_http "NUL in a Basic credential" 400 "$(errbody BadRequest 'Authorization header is invalid; use \"Authorization: Bearer <KEY>\" or \"Authorization: Basic <BASE64(KEY:)>\" with an event write key')"
+expect_http "NUL in a Basic key" 401 "$(errbody Unauthorized 'event write key in the Basic Authorization header is not valid')"
+CRED=$(printf '%s:\0pw' "$KEY" | base64 -w0)
+post /v1/batch "$EV" -H "Authorization: Basic $CRED"
+expect_eq "NUL in a Basic password" 200 "$(cat "$T/status")"
+
+# A blank Authorization counts as absent (§6.1), also before the real one;
+# an empty Origin as none (§3); a target in absolute form is its path (§2).
+raw "POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: \r\n$AUTH\r\nOrigin:\r\nContent-Length: ${#EV}\r\nConnection: close\r\n\r\n$EV" 2>/dev/null
+expect_eq "blank Authorization first" 200 "$(cat "$T/status")"
+grep -q '^Access-Control-Allow-Origin: \*'"$(printf '\r')"'$' "$T/raw" || fail "empty Origin: $(cat "$T/raw")"
+grep -q '^Vary:' "$T/raw" && fail "empty Origin varies: $(cat "$T/raw")"
+raw "POST http://x/v1/batch?a=b HTTP/1.1\r\nHost: x\r\n$AUTH\r\nContent-Length: ${#EV}\r\nConnection: close\r\n\r\n$EV" 2>/dev/null
+expect_eq "absolute form" 200 "$(cat "$T/status")"
+expect_eq "absolute form body" '{"success":true,"received":1,"accepted":0,"duplicates":1}' "$(rawbody)"
 
 # A garbage request line is closed at once.
 raw 'GARBAGE\r\n\r\n' 2>"$T/ms"

@@ -401,11 +401,20 @@ test_auth(void)
 	CHECK_STR(key, "key");
 	CHECK_INT(ingest_auth("Basic a2V5O*==", key, sizeof(key)), -1);
 	CHECK_INT(ingest_auth("Basic a", key, sizeof(key)), -1);
-	/* A NUL anywhere in the decoded credential: "key\0:", "k\0ey:". */
-	CHECK_INT(ingest_auth("Basic a2V5ADo=", key, sizeof(key)), -1);
-	CHECK_INT(ingest_auth("Basic awBleTo=", key, sizeof(key)), -1);
-	CHECK_INT(ingest_auth("Basic a2V5OgBwdw==", key, sizeof(key)), -1);
-	CHECK_INT(ingest_auth("Basic AA==", key, sizeof(key)), -1);
+	/*
+	 * A key with a NUL ("key\0:", "k\0ey:", "\0") is no key, left
+	 * empty, so unknown; a NUL in the password ("key:\0pw") is ignored
+	 * with the rest of it.
+	 */
+	CHECK_INT(ingest_auth("Basic a2V5ADo=", key, sizeof(key)), AUTH_BASIC);
+	CHECK_STR(key, "");
+	CHECK_INT(ingest_auth("Basic awBleTo=", key, sizeof(key)), AUTH_BASIC);
+	CHECK_STR(key, "");
+	CHECK_INT(ingest_auth("Basic AA==", key, sizeof(key)), AUTH_BASIC);
+	CHECK_STR(key, "");
+	CHECK_INT(ingest_auth("Basic a2V5OgBwdw==", key, sizeof(key)),
+	    AUTH_BASIC);
+	CHECK_STR(key, "key");
 }
 
 static void
@@ -420,6 +429,17 @@ test_headers(void)
 	CHECK(!ingest_charset_ok("application/json; charset=latin1"));
 	CHECK(!ingest_charset_ok("text/plain; a=b; charset=utf-16"));
 	CHECK(ingest_charset_ok("garbage;;;"));
+	CHECK(!ingest_charset_ok("application/json; charset=latin1;"));
+	CHECK(!ingest_charset_ok("json ; charset=latin1"));
+	/* §7.1: a header that is not a media type is ignored, whole. */
+	CHECK(ingest_charset_ok(";charset=latin1"));
+	CHECK(ingest_charset_ok("garbage;;;charset=latin1"));
+	CHECK(ingest_charset_ok("application/json; foo; charset=latin1"));
+	CHECK(ingest_charset_ok("application/json; charset=latin1; foo"));
+	CHECK(ingest_charset_ok("application/; charset=latin1"));
+	CHECK(ingest_charset_ok("a b/json; charset=latin1"));
+	CHECK(ingest_charset_ok("text/plain; charset=\"latin1"));
+	CHECK(ingest_charset_ok("text/plain; charset=latin1; charset=utf-8"));
 
 	CHECK_INT(ingest_forwarded_for("1.2.3.4", ip, sizeof(ip)), 1);
 	CHECK_STR(ip, "1.2.3.4");
