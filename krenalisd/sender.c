@@ -1128,8 +1128,10 @@ poll_shared(struct sthread *t, int64_t now, int *woken)
 				log_warnx("sender: cannot count the queues: %s",
 				    warehouse_outbox_error(t->ob));
 			t->uncounted = 1;
-		} else
+		} else if (t->uncounted) {
+			log_info("sender: the queues can be counted again");
 			t->uncounted = 0;
+		}
 	}
 }
 

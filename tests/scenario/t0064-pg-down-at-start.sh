@@ -73,4 +73,9 @@ grep -q "is available again" "$T/daemon.log" || fail "recovery not logged"
 URL=$URL2
 posted_m4() { track m4; [ "$(cat "$T/status")" = 200 ]; }
 wait_until 30 posted_m4 || fail "fresh node: $(cat "$T/status") $(cat "$T/body")"
+# Each of the three nodes said once that it could not count the queues,
+# and says once that it can again, at its next count (every 5 s).
+expect_eq "count failures" 3 "$(grep -c 'sender: cannot count the queues: ' "$T/daemon.log")"
+counted() { [ "$(grep -c 'sender: the queues can be counted again$' "$T/daemon.log")" = 3 ]; }
+wait_until 15 counted || fail "counted again: $(grep -c 'counted again' "$T/daemon.log")"
 finish
