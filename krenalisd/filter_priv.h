@@ -66,9 +66,17 @@ filter_isspace(int c)
  * read from, with no leading or trailing zero; zero has sign 0 and no
  * digits.
  */
+/*
+ * A decimal: sign, the digits a then b (of the integer and fraction
+ * parts, zeros stripped at both ends) and where the point falls in them,
+ * point + esign x e, where e is the exponent's digits, of any length.
+ */
 struct filter_dec {
 	int		 sign;
-	int64_t		 exp;
+	int64_t		 point;
+	int		 esign;
+	const char	*e;
+	size_t		 elen;
 	const char	*a;
 	size_t		 alen;
 	const char	*b;

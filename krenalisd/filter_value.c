@@ -14,7 +14,8 @@
 
 #include "filter_priv.h"
 
-#define EXP_LIMIT	1000000000000000LL	/* exponents saturate */
+/* Past it, a difference of exponents keeps its sign (exp_cmp). */
+#define EXP_FAR		((int64_t)1 << 59)
 
 #define E_UNTERM	"unterminated string"
 #define E_ESCAPE	"invalid escape sequence"
@@ -91,23 +92,19 @@ filter_is_decimal(const char *s, size_t len)
 
 /*
  * Parse a decimal into d, without copying: the digits are the integer and
- * fraction parts of s, zeros stripped at both ends.  Huge exponents
- * saturate at EXP_LIMIT, far beyond anything an event can hold next to a
- * 60-rune value.
+ * fraction parts of s, zeros stripped at both ends, and the exponent's
+ * digits, of any length, which exp_cmp compares exactly.
  */
 void
 filter_dec_parse(const char *s, size_t len, struct filter_dec *d)
 {
 	struct numtext	 n;
-	size_t		 i, ib, ie, fb, fe;
-	int64_t		 point, e = 0;
+	size_t		 ib, ie, fb, fe, eb;
+	int64_t		 point;
 
 	num_split(s, len, &n);
-	for (i = n.eb; i < n.ee; i++)
-		if (e < EXP_LIMIT)
-			e = e * 10 + (s[i] - '0');
-	if (e > EXP_LIMIT)
-		e = EXP_LIMIT;
+	for (eb = n.eb; eb < n.ee && s[eb] == '0'; eb++)
+		;
 	ib = n.ib;
 	ie = n.ie;
 	fb = n.fb;
@@ -131,7 +128,10 @@ filter_dec_parse(const char *s, size_t len, struct filter_dec *d)
 	if (ib == ie && fb == fe)
 		return;
 	d->sign = n.sign;
-	d->exp = point + n.esign * e;
+	d->point = point;
+	d->esign = n.esign;
+	d->e = s + eb;
+	d->elen = n.ee - eb;
 	d->a = s + ib;
 	d->alen = ie - ib;
 	d->b = s + fb;
@@ -145,6 +145,30 @@ dec_digit(const struct filter_dec *d, size_t i)
 	return i < d->alen ? d->a[i] : d->b[i - d->alen];
 }
 
+/*
+ * Compare where the points of a and b fall, point + esign x e, exactly:
+ * the exponents' difference is taken digit by digit, most significant
+ * first, and once it passes EXP_FAR no digit after, nor the points'
+ * difference (within the length of a text), can change its sign.
+ */
+static int
+exp_cmp(const struct filter_dec *a, const struct filter_dec *b)
+{
+	size_t	 n = a->elen > b->elen ? a->elen : b->elen, k;
+	int64_t	 s = 0;
+	int	 da, db;
+
+	for (k = 0; k < n; k++) {
+		da = k + a->elen >= n ? a->e[k + a->elen - n] - '0' : 0;
+		db = k + b->elen >= n ? b->e[k + b->elen - n] - '0' : 0;
+		s = s * 10 + a->esign * da - b->esign * db;
+		if (s > EXP_FAR || s < -EXP_FAR)
+			return s < 0 ? -1 : 1;
+	}
+	s += a->point - b->point;
+	return s < 0 ? -1 : s > 0;
+}
+
 int
 filter_dec_cmp(const struct filter_dec *a, const struct filter_dec *b)
 {
@@ -156,9 +180,7 @@ filter_dec_cmp(const struct filter_dec *a, const struct filter_dec *b)
 		return a->sign < b->sign ? -1 : 1;
 	if (a->sign == 0)
 		return 0;
-	if (a->exp != b->exp)
-		r = a->exp < b->exp ? -1 : 1;
-	else {
+	if ((r = exp_cmp(a, b)) == 0) {
 		for (i = 0; i < na && i < nb && r == 0; i++) {
 			ca = dec_digit(a, i);
 			cb = dec_digit(b, i);

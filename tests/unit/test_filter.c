@@ -2570,12 +2570,35 @@ test_raw_numbers(void)
 	    "\"emoji\\ud83d\\ude00\":-12345678901234567895,"
 	    "\"lone\\udc00\":7,\"i18\":-999999999999999999,"
 	    "\"i19\":1000000000000000000,\"s\":\"1\",\"n\":null,"
-	    "\"deep\":{\"a\":{\"b\":[{},[]],\"c\":2.50}}}";
+	    "\"deep\":{\"a\":{\"b\":[{},[]],\"c\":2.50}},"
+	    "\"h1\":1e1000000000000001,\"h2\":1e1000000000000002,"
+	    "\"h3\":10e1000000000000000,\"h4\":0.01e1000000000000002,"
+	    "\"t1\":1e-1000000000000001,"
+	    "\"g1\":1e99999999999999999999999999999,"
+	    "\"z3\":1e0000000000000000000000000000000000000003}";
 	static const struct {
 		const char	*cond;
 		int		 want;
 	} ex[] = {
 		{ "properties.big is 12345678901234567890", 1 },
+		/* §7.5: exponents of any size, compared exactly. */
+		{ "properties.h1 is 1e1000000000000001", 1 },
+		{ "properties.h2 is 1e1000000000000001", 0 },
+		{ "properties.h3 is 1e1000000000000001", 1 },
+		{ "properties.h2 is greater than 1e1000000000000001", 1 },
+		{ "properties.h2 is greater than 9.99e1000000000000002", 0 },
+		{ "properties.h4 is 1e1000000000000000", 1 },
+		{ "properties.t1 is less than 1e-1000000000000000", 1 },
+		{ "properties.t1 is 0.1e-1000000000000000", 1 },
+		{ "properties.t1 is greater than 0", 1 },
+		{ "properties.g1 is 1e99999999999999999999999999999", 1 },
+		{ "properties.g1 is 1e99999999999999999999999999998", 0 },
+		{ "properties.g1 is less than "
+		  "10e99999999999999999999999999998", 0 },
+		{ "properties.g1 is 10e99999999999999999999999999998", 1 },
+		{ "properties.g1 is greater than "
+		  "1e-99999999999999999999999999999", 1 },
+		{ "properties.z3 is 1000", 1 },
 		{ "properties.big is 12345678901234567891", 0 },
 		{ "properties.big is 12345678901234567000", 0 },
 		{ "properties.big is less than 12345678901234567891", 1 },
