@@ -1147,7 +1147,7 @@ static const struct command_entry commands[] = {
 		{ "count", CMD_ARG_COUNT, 0 },
 		{ NULL } }, cmd_rejected },
 	{ "rejected.show", {
-		{ "id", CMD_ARG_TEXT, 1 },
+		{ "id", CMD_ARG_STRING, 1 },
 		{ NULL } }, cmd_rejected_show }
 };
 

@@ -22,7 +22,7 @@ enum command_arg_kind {
 	CMD_ARG_STRING,		/* a string without a NUL byte; null too
 				   when optional */
 	CMD_ARG_TEXT,		/* a string, which the command reads with
-				   its length and checks itself */
+				   its length and checks itself (a name) */
 	CMD_ARG_BOOL,		/* true or false */
 	CMD_ARG_COUNT,		/* an integer from 0 to 100000, or null */
 	CMD_ARG_FILTER,		/* a filter: a string, an object or null */

@@ -72,13 +72,22 @@ consents_from_json(const json_t *j, struct consents *c, char *err,
 	}
 	op = json_object_get(j, "operator");
 	opname = json_is_string(op) ? json_string_value(op) : NULL;
-	if (op != NULL && (opname == NULL || (strcmp(opname, "and") != 0 &&
+	if (op != NULL && (opname == NULL || strlen(opname) !=
+	    json_string_length(op) || (strcmp(opname, "and") != 0 &&
 	    strcmp(opname, "or") != 0))) {
 		char *dump = json_dumps(op, JSON_ENCODE_ANY);
+		int q = opname != NULL && dump != NULL;
 
-		snprintf(err, errlen, "required consents operator \"%s\" is not "
-		    "valid. It must be \"and\" or \"or\"", opname ? opname :
-		    dump ? dump : "");
+		/* A name with a NUL byte is shown escaped, as JSON has it. */
+		if (opname != NULL && strlen(opname) == json_string_length(op))
+			snprintf(err, errlen, "required consents operator "
+			    "\"%s\" is not valid. It must be \"and\" or "
+			    "\"or\"", opname);
+		else
+			snprintf(err, errlen, "required consents operator "
+			    "\"%.*s\" is not valid. It must be \"and\" or "
+			    "\"or\"", dump ? (int)strlen(dump) - 2 * q : 0,
+			    dump ? dump + q : "");
 		free(dump);
 		return -1;
 	}

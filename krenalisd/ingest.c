@@ -347,10 +347,12 @@ ingest_charset_ok(const char *ctype)
 			while (*p != '\0' && *p != ';' && !is_blank(*p))
 				p++;
 			vlen = p - val;
+			if (vlen == 0)
+				return 1;	/* "name=" is no parameter */
 		}
 		while (is_blank(*p))
 			p++;
-		if (*p != ';' && *p != '\0')
+		if (nlen == 0 || (*p != ';' && *p != '\0'))
 			return 1;
 		if (nlen == 7 && strncasecmp(name, "charset", 7) == 0) {
 			if (seen++)

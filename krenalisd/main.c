@@ -459,6 +459,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "configuration OK\n");
 		if (config_is_pg(&cf))
 			pg_check(&cf);
+		/* What the start would refuse of the data directory. */
+		if (datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
+			fatalx("%s", err);
 		config_release(&cf);
 		return 0;
 	}

@@ -30,16 +30,19 @@ grep -q "writer: transaction failed, nothing of it is kept: .*(SQLSTATE 57014)$"
 grep -q "is unavailable" "$T/daemon.log" && fail "a timeout is not a lost connection"
 
 # A request that waits for the writer's connection counts that wait in its
-# pg_timeout.  With pg_connections = 1, b waits while a's commit, its
-# server process stopped from 1 s to 2.6 s after a began, overruns
-# pg_timeout until the cancel is served.  b's own 2 s have passed by then:
-# it fails at once, not 2 s later.
+# pg_timeout.  With pg_connections = 1, b is sent once a's commit waits
+# for the lock, and waits for that commit.  a's server process is stopped
+# before a's 2 s are over, so that the cancel sent then is not served, and
+# goes on 450 ms after b's 2 s are over: a's commit has overrun pg_timeout,
+# and b, whose time is spent, fails at once, not 2 s later.  (a's
+# connection would be cut 1 s after its 2 s.)
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 timed() { # NAME MESSAGEID: post one event, then write its ms and status
-	t0=$(date +%s%N)
+	tb=$(now_ms)
 	curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" --data-binary \
 	    '[{"type":"track","event":"e","userId":"u","messageId":"'"$2"'"}]' \
 	    "$URL/v1/events" >"$T/$1.status"
-	echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$T/$1.ms"
+	echo $(( $(now_ms) - tb )) >"$T/$1.ms"
 }
 waiting() {
 	pg "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query NOT LIKE '%pg_sleep%'" >"$T/waiting"
@@ -47,13 +50,14 @@ waiting() {
 }
 timed a m3 &
 A=$!
-sleep 0.2
+wait_until 5 waiting || fail "the commit of a does not wait for the lock"
+tb_sent=$(now_ms)
 timed b m4 &
 B=$!
-wait_until 5 waiting || fail "the commit of a does not wait for the lock"
-sleep 0.7
+sleep 0.3
 kill -STOP $(cat "$T/waiting")
-sleep 1.6
+left=$(( tb_sent + 2450 - $(now_ms) ))
+sleep "$(( left / 1000 )).$(printf '%03d' $(( left % 1000 )))"
 kill -CONT $(cat "$T/waiting")
 wait $A $B
 expect_eq "a" 503 "$(cat "$T/a.status")"

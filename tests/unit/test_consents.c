@@ -15,7 +15,7 @@ check_json(const char *text)
 {
 	static char	 err[1024];
 	struct consents	 c;
-	json_t		*j = json_loads(text, 0, NULL);
+	json_t		*j = json_loads(text, JSON_ALLOW_NUL, NULL);
 
 	if (consents_from_json(j, &c, err, sizeof(err)) == 0) {
 		strcpy(err, "(valid)");
@@ -38,6 +38,12 @@ test_validation(void)
 	CHECK_STR(check_json("{\"operator\":\"xor\",\"purposes\":[]}"),
 	    "required consents operator \"xor\" is not valid. It must be "
 	    "\"and\" or \"or\"");
+	/* A NUL byte is not the end of the operator: "and\0x" is not "and". */
+	CHECK_STR(check_json("{\"operator\":\"and\\u0000x\",\"purposes\":[]}"),
+	    "required consents operator \"and\\u0000x\" is not valid. It must "
+	    "be \"and\" or \"or\"");
+	CHECK_STR(check_json("{\"operator\":5}"), "required consents "
+	    "operator \"5\" is not valid. It must be \"and\" or \"or\"");
 	CHECK_STR(check_json("{\"purposes\":[\"a\",\"a\"]}"),
 	    "required consent purpose \"a\" is duplicated");
 	CHECK_STR(check_json("{\"purposes\":[\"1a\"]}"), "code \"1a\" is not "

@@ -440,6 +440,8 @@ test_headers(void)
 	CHECK(ingest_charset_ok("a b/json; charset=latin1"));
 	CHECK(ingest_charset_ok("text/plain; charset=\"latin1"));
 	CHECK(ingest_charset_ok("text/plain; charset=latin1; charset=utf-8"));
+	CHECK(ingest_charset_ok("application/json;charset="));
+	CHECK(ingest_charset_ok("application/json; =latin1; charset=latin1"));
 
 	CHECK_INT(ingest_forwarded_for("1.2.3.4", ip, sizeof(ip)), 1);
 	CHECK_STR(ip, "1.2.3.4");
