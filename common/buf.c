@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jsonstr.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "buf.h"
 
@@ -63,6 +64,25 @@ buf_addquoted(struct buf *b, const char *s, size_t n)
 	buf_reserve(b, JSONSTR_MAX(n));
 	b->len += jsonstr_quote(b->p + b->len, s, n);
 	b->p[b->len] = '\0';
+}
+
+void
+buf_addutf8(struct buf *b, const char *s, size_t n, const char *bad,
+    int oneline)
+{
+	size_t	i, k;
+
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seqlen(s + i, n - i)) == 0 || (oneline &&
+		    k == 1 && (unsigned char)s[i] < 0x20)) {
+			if (oneline && (s[i] == '\n' || s[i] == '\t'))
+				buf_addc(b, ' ');
+			else
+				buf_adds(b, bad);
+			k = 1;
+		} else
+			buf_add(b, s + i, k);
+	}
 }
 
 char *

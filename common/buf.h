@@ -25,6 +25,13 @@ void	buf_addc(struct buf *, char);
 void	buf_adds(struct buf *, const char *);
 /* The n bytes at s as a JSON string, quotes included (jsonstr_quote). */
 void	buf_addquoted(struct buf *, const char *s, size_t n);
+/*
+ * The n bytes at s as valid UTF-8: a byte that starts no well-formed
+ * sequence becomes bad.  With oneline, newlines and tabs also become
+ * spaces, and the other control characters bad.
+ */
+void	buf_addutf8(struct buf *, const char *s, size_t n, const char *bad,
+	    int oneline);
 
 /*
  * Return the text, malloc'd and NUL-terminated ("" when nothing was

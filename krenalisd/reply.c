@@ -8,7 +8,6 @@
 
 #include "buf.h"
 #include "log.h"
-#include "utf8.h"
 #include "xmalloc.h"
 #include "reply.h"
 
@@ -73,22 +72,13 @@ error_message(const char *fmt, va_list ap)
 {
 	struct buf	 b;
 	json_t		*s;
-	char		*msg, u[4];
-	size_t		 len, i, n;
-	int		 rc;
+	char		*msg;
+	int		 len;
 
-	if ((rc = vasprintf(&msg, fmt, ap)) == -1)
+	if ((len = vasprintf(&msg, fmt, ap)) == -1)
 		fatal("vasprintf");
-	len = (size_t)rc;
 	buf_init(&b);
-	for (i = 0; i < len; i += n) {
-		if ((n = utf8_seqlen(msg + i, len - i)) > 0)
-			buf_add(&b, msg + i, n);
-		else {
-			buf_add(&b, u, utf8_encode(0xfffd, u));
-			n = 1;
-		}
-	}
+	buf_addutf8(&b, msg, (size_t)len, "\xef\xbf\xbd", 0);
 	s = json_stringn(b.p != NULL ? b.p : "", b.len);
 	buf_release(&b);
 	free(msg);

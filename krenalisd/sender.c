@@ -288,27 +288,6 @@ sender_fit(const struct destination *d, const size_t *lens, size_t n)
 	return i;
 }
 
-/*
- * Append the len bytes at p to b as valid UTF-8, a byte that is not
- * becoming '?'; on one line, newlines and tabs become spaces and the
- * other control characters '?' too.
- */
-static void
-add_clean(struct buf *b, const char *p, size_t len, int oneline)
-{
-	size_t	i, k;
-
-	for (i = 0; i < len; i += k) {
-		if ((k = utf8_seqlen(p + i, len - i)) == 0 || (oneline &&
-		    k == 1 && (unsigned char)p[i] < 0x20)) {
-			buf_addc(b, oneline && (p[i] == '\n' || p[i] == '\t') ?
-			    ' ' : '?');
-			k = 1;
-		} else
-			buf_add(b, p + i, k);
-	}
-}
-
 void
 sender_reason(long status, const char *body, size_t len, char *out,
     size_t outlen)
@@ -316,8 +295,8 @@ sender_reason(long status, const char *body, size_t len, char *out,
 	struct buf	b;
 
 	buf_init(&b);
-	add_clean(&b, body, len < SENDER_FAIL_BODY ? len : SENDER_FAIL_BODY,
-	    1);
+	buf_addutf8(&b, body, len < SENDER_FAIL_BODY ? len : SENDER_FAIL_BODY,
+	    "?", 1);
 	snprintf(out, outlen, "HTTP %ld: %s", status, b.p != NULL ? b.p : "");
 	buf_release(&b);
 	/* snprintf may have cut a character: end on a boundary. */
@@ -492,7 +471,7 @@ sender_test(const struct destination *d, const struct config *cf,
 	else
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &t->status);
 	buf_init(&b);
-	add_clean(&b, x->resp.p, x->resp.len, 0);
+	buf_addutf8(&b, x->resp.p, x->resp.len, "?", 0);
 	t->bodylen = b.len;
 	t->body = buf_finish(&b);
 	xfer_free(x);
