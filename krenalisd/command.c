@@ -75,16 +75,19 @@ arg_has_nul(const struct command_arg *a, json_t *v)
 	json_t	*e;
 	size_t	 i;
 
-	if (a->kind == CMD_ARG_STRINGS) {
+	switch (a->kind) {
+	case CMD_ARG_STRING:
+		return json_is_string(v) &&
+		    memchr(json_string_value(v), '\0', json_string_length(v));
+	case CMD_ARG_STRINGS:
 		json_array_foreach(v, i, e)
-			if (arg_has_nul(&(struct command_arg){ a->name,
-			    CMD_ARG_STRING, 0 }, e))
+			if (memchr(json_string_value(e), '\0',
+			    json_string_length(e)) != NULL)
 				return 1;
 		return 0;
+	default:
+		return 0;
 	}
-	return a->kind != CMD_ARG_TEXT && a->kind != CMD_ARG_FILTER &&
-	    json_is_string(v) &&
-	    strlen(json_string_value(v)) != json_string_length(v);
 }
 
 /* Whether v, present, is a value of the argument a. */

@@ -75,19 +75,25 @@ consents_from_json(const json_t *j, struct consents *c, char *err,
 	if (op != NULL && (opname == NULL || strlen(opname) !=
 	    json_string_length(op) || (strcmp(opname, "and") != 0 &&
 	    strcmp(opname, "or") != 0))) {
-		char *dump = json_dumps(op, JSON_ENCODE_ANY);
-		int q = opname != NULL && dump != NULL;
+		char		*dump = NULL;
+		const char	*shown = opname;
+		int		 shownlen = opname != NULL ?
+				    (int)strlen(opname) : 0;
 
-		/* A name with a NUL byte is shown escaped, as JSON has it. */
-		if (opname != NULL && strlen(opname) == json_string_length(op))
-			snprintf(err, errlen, "required consents operator "
-			    "\"%s\" is not valid. It must be \"and\" or "
-			    "\"or\"", opname);
-		else
-			snprintf(err, errlen, "required consents operator "
-			    "\"%.*s\" is not valid. It must be \"and\" or "
-			    "\"or\"", dump ? (int)strlen(dump) - 2 * q : 0,
-			    dump ? dump + q : "");
+		/*
+		 * Not a string, or one with a NUL byte: shown as JSON has
+		 * it, a string without its quotes.
+		 */
+		if (opname == NULL ||
+		    (size_t)shownlen != json_string_length(op)) {
+			dump = json_dumps(op, JSON_ENCODE_ANY);
+			shown = dump != NULL ? dump + (opname != NULL) : "";
+			shownlen = dump != NULL ? (int)strlen(dump) -
+			    2 * (opname != NULL) : 0;
+		}
+		snprintf(err, errlen, "required consents operator \"%.*s\" is "
+		    "not valid. It must be \"and\" or \"or\"", shownlen,
+		    shown);
 		free(dump);
 		return -1;
 	}

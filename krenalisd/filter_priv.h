@@ -61,15 +61,11 @@ filter_isspace(int c)
 }
 
 /*
- * An exact decimal number: sign * 0.D * 10^exp, where the digits D are
- * a[0..alen) followed by b[0..blen), both pointing into the text it was
- * read from, with no leading or trailing zero; zero has sign 0 and no
- * digits.
- */
-/*
- * A decimal: sign, the digits a then b (of the integer and fraction
- * parts, zeros stripped at both ends) and where the point falls in them,
- * point + esign x e, where e is the exponent's digits, of any length.
+ * An exact decimal number: sign * 0.D * 10^(point + esign * E), where the
+ * digits D are a[0..alen) followed by b[0..blen) and the exponent's
+ * digits E are e[0..elen), of any length, all pointing into the text it
+ * was read from, with no leading or trailing zero (no leading zero in E);
+ * zero has sign 0 and no digits.
  */
 struct filter_dec {
 	int		 sign;

@@ -550,8 +550,7 @@ ingest_start(struct ingest *ing, struct ingest_request *rq, struct reply *r)
 	}
 	rq->snap = snapshot_current();
 	if (rq->nauth == 1) {
-		rc = ingest_auth(rq->authorization ? rq->authorization : "",
-		    key, sizeof(key));
+		rc = ingest_auth(rq->authorization, key, sizeof(key));
 		if (rc == -1) {
 			reply_error(r, 400, "Authorization header is invalid; "
 			    "use \"Authorization: Bearer <KEY>\" or "

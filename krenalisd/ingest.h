@@ -87,7 +87,7 @@ struct ingest_request {
 	char			 id[IDS_REQID_MAX + 1];
 	int64_t			 received_at;	/* ms */
 	int			 nauth;	/* non-blank Authorization headers */
-	const char		*authorization;	/* the first one, or NULL */
+	const char		*authorization;	/* the first non-blank one, or NULL */
 	const char		*content_type;	/* each NULL when absent */
 	const char		*forwarded_for;
 	const char		*content_encoding;
