@@ -450,7 +450,7 @@ static int
 table_check(PGconn *conn, const char *name, const struct pg_column *cols,
     size_t n, int absent_ok, int64_t deadline, char *err, size_t errlen)
 {
-	PGresult	*res;
+	PGresult	*res, *absent;
 	const char	*found;
 	size_t		 i;
 	int		 row, rc = 0;
@@ -458,18 +458,19 @@ table_check(PGconn *conn, const char *name, const struct pg_column *cols,
 	if ((res = pg_run(conn, columns_sql, 1, &name, deadline, err,
 	    errlen)) == NULL)
 		return -1;
+	/* No column: no table, or one of none, which is checked below. */
 	if (absent_ok && PQntuples(res) == 0) {
-		PQclear(res);
-		if ((res = pg_run(conn, "SELECT to_regclass($1) IS NULL", 1,
-		    &name, deadline, err, errlen)) == NULL)
+		if ((absent = pg_run(conn, "SELECT to_regclass($1) IS NULL", 1,
+		    &name, deadline, err, errlen)) == NULL) {
+			PQclear(res);
 			return -1;
-		rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
-		if (rc)
+		}
+		rc = strcmp(PQgetvalue(absent, 0, 0), "t") == 0;
+		PQclear(absent);
+		if (rc) {
+			PQclear(res);
 			return 0;
-		if ((res = pg_run(conn, columns_sql, 1, &name, deadline, err,
-		    errlen)) == NULL)
-			return -1;
+		}
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		found = NULL;

@@ -24,6 +24,11 @@ ver=$(pg "SHOW server_version" | cut -d' ' -f1)
 expect_eq "-n, no tables" "0 configuration OK
 warehouse: postgresql OK (server $ver, database krenalis)" "$? $(cat "$T/err")"
 
+# A table that exists with no column at all is not one that is missing.
+pg "CREATE TABLE krenalis_rejected ()"
+check_fails "no column" 'store: table krenalis_rejected, column "received_at": expected type timestamp(3) without time zone, but there is no such column (krenalisd never alters an existing table)'
+pg "DROP TABLE krenalis_rejected"
+
 pg "CREATE TABLE krenalis_events (kpid uuid, connection_id text NOT NULL)"
 check_fails "wrong type" 'store: table krenalis_events, column "connection_id": expected type character varying, found text (krenalisd never alters an existing table)'
 start_fails "wrong type" 'table krenalis_events, column "connection_id": expected type character varying, found text (krenalisd never alters an existing table)'
