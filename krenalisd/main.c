@@ -226,6 +226,10 @@ pg_check(const struct config *cf)
 	PQfinish(conn);
 }
 
+/* The catalog of each engine in the data directory (datadir_engine_check). */
+#define STATE_DB	"state.db"
+#define CATALOG_CACHE	"catalog.cache"
+
 /* Whether dir/name exists. */
 static int
 datadir_has(const char *dir, const char *name)
@@ -256,8 +260,8 @@ datadir_engine_check(const struct config *cf, int fresh, char *err,
 
 	if (fresh)
 		return 0;
-	if (config_is_pg(cf) && datadir_has(dir, "state.db") &&
-	    !datadir_has(dir, "catalog.cache")) {
+	if (config_is_pg(cf) && datadir_has(dir, STATE_DB) &&
+	    !datadir_has(dir, CATALOG_CACHE)) {
 		snprintf(err, errlen, "store: %s/state.db is the catalog of "
 		    "the SQLite warehouse %s/warehouse.db, which a PostgreSQL "
 		    "warehouse does not use: move its sources with krctl "
@@ -266,8 +270,8 @@ datadir_engine_check(const struct config *cf, int fresh, char *err,
 		    dir);
 		return -1;
 	}
-	if (!config_is_pg(cf) && datadir_has(dir, "catalog.cache") &&
-	    !datadir_has(dir, "state.db")) {
+	if (!config_is_pg(cf) && datadir_has(dir, CATALOG_CACHE) &&
+	    !datadir_has(dir, STATE_DB)) {
 		snprintf(err, errlen, "store: %s was used with a PostgreSQL "
 		    "warehouse, which holds its catalog and events: give -w "
 		    "its connection string, use another data directory, or "
@@ -500,11 +504,11 @@ main(int argc, char *argv[])
 	if (datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
 		startup_fail(&cf, created, sockpath, "%s", err);
 	if (config_is_pg(&cf)) {
-		xasprintf(&path, "%s/catalog.cache", cf.data_dir);
+		xasprintf(&path, "%s/" CATALOG_CACHE, cf.data_dir);
 		cat = catalog_open_pg(cf.warehouse, (int)cf.pg_timeout, path,
 		    endpoint, err, sizeof(err));
 	} else {
-		xasprintf(&path, "%s/state.db", cf.data_dir);
+		xasprintf(&path, "%s/" STATE_DB, cf.data_dir);
 		cat = catalog_open(path, endpoint, err, sizeof(err));
 	}
 	if (cat == NULL)
