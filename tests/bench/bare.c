@@ -41,6 +41,7 @@
 #include <microhttpd.h>
 #include <sqlite3.h>
 
+#include "sql.h"
 #include "wh_sqlite.h"
 
 #define ROW_BYTES	620
@@ -63,15 +64,6 @@ static const char	ANSWER[] =
 /* A non-NULL request context: the first call of a request is over. */
 static int	started;
 
-static void
-exec_sql(const char *sql)
-{
-	char	*msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		errx(1, "%s: %s", sql, msg ? msg : "?");
-}
-
 /* The writer of -c: a transaction for every request waiting, at once. */
 static void *
 writer_main(void *arg)
@@ -81,9 +73,7 @@ writer_main(void *arg)
 	char		 row[ROW_BYTES];
 
 	memset(row, 'r', sizeof(row));
-	if (sqlite3_prepare_v2(db, "INSERT INTO rows (body) VALUES (?)", -1,
-	    &ins, NULL) != SQLITE_OK)
-		errx(1, "prepare: %s", sqlite3_errmsg(db));
+	ins = sql_prepare(db, "INSERT INTO rows (body) VALUES (?)");
 	for (;;) {
 		pthread_mutex_lock(&mtx);
 		while (inbox == NULL)
@@ -91,7 +81,7 @@ writer_main(void *arg)
 		w = inbox;
 		inbox = NULL;
 		pthread_mutex_unlock(&mtx);
-		exec_sql("BEGIN IMMEDIATE");
+		sql_exec(db, "BEGIN IMMEDIATE");
 		for (next = w; next != NULL; next = next->next) {
 			sqlite3_reset(ins);
 			sqlite3_bind_text(ins, 1, row, sizeof(row),
@@ -99,7 +89,7 @@ writer_main(void *arg)
 			if (sqlite3_step(ins) != SQLITE_DONE)
 				errx(1, "insert: %s", sqlite3_errmsg(db));
 		}
-		exec_sql("COMMIT");
+		sql_exec(db, "COMMIT");
 		for (; w != NULL; w = next) {
 			next = w->next;
 			sem_post(&w->done);
@@ -140,7 +130,7 @@ writer_start(const char *dir)
 		err(1, "asprintf");
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		errx(1, "%s: %s", path, sqlite3_errmsg(db));
-	exec_sql(sql);
+	sql_exec(db, sql);
 	free(sql);
 	free(path);
 	if (pthread_create(&t, NULL, writer_main, NULL) != 0)

@@ -254,35 +254,35 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 	db = rows_db_create(path);
 	if (lv->page_size != 0) {
 		xasprintf(&sql, "PRAGMA page_size=%d;", lv->page_size);
-		rows_exec(db, sql);
+		sql_exec(db, sql);
 		free(sql);
 	}
 	xasprintf(&sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
 	    "PRAGMA cache_size=-%d;", lv->cache_kib);
-	rows_exec(db, sql);
+	sql_exec(db, sql);
 	free(sql);
 	if (lv->autocheckpoint >= 0) {
 		xasprintf(&sql, "PRAGMA wal_autocheckpoint=%d;",
 		    lv->autocheckpoint);
-		rows_exec(db, sql);
+		sql_exec(db, sql);
 		free(sql);
 	}
 	if (!lv->checks)
-		rows_exec(db, wh_sqlite_unchecked_sql);
-	rows_exec(db, wh_sqlite_schema_sql);
+		sql_exec(db, wh_sqlite_unchecked_sql);
+	sql_exec(db, wh_sqlite_schema_sql);
 	if (lv->no_index)
-		rows_exec(db, "DROP INDEX krenalis_events_received_at");
-	ins = rows_prepare(db, wh_sqlite_insert_sql);
+		sql_exec(db, "DROP INDEX krenalis_events_received_at");
+	ins = sql_prepare(db, wh_sqlite_insert_sql);
 	if (dedupe)
-		ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
+		ded = sql_prepare(db, wh_sqlite_dedupe_insert_sql);
 	if (outbox != OUTBOX_NONE) {
-		obi = rows_prepare(db, wh_sqlite_outbox_insert_sql);
-		obd = rows_prepare(db, wh_sqlite_outbox_delete_sql);
+		obi = sql_prepare(db, wh_sqlite_outbox_insert_sql);
+		obd = sql_prepare(db, wh_sqlite_outbox_delete_sql);
 	}
 
 	clock_start(&c);
 	do {
-		rows_exec(db, "BEGIN IMMEDIATE");
+		sql_exec(db, "BEGIN IMMEDIATE");
 		if (outbox != OUTBOX_NONE && oseq >= (int64_t)p->n * OUTBOX_LAG) {
 			sqlite3_reset(obd);
 			sqlite3_bind_int64(obd, 1, oseq - (int64_t)p->n *
@@ -320,7 +320,7 @@ run_sqlite(const struct payload *p, const char *path, int dedupe,
 		}
 		if (dedupe)
 			rows_dedupe_flush(ded, &group, &drow);
-		rows_exec(db, "COMMIT");
+		sql_exec(db, "COMMIT");
 		rows += p->n;
 	} while (wall_now() - c.wall < secs);
 	clock_stop(&c);

@@ -87,13 +87,13 @@ main(int argc, char *argv[])
 	xasprintf(&sql, "PRAGMA page_size=%d; PRAGMA journal_mode=OFF; "
 	    "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;",
 	    WH_SQLITE_PAGE_SIZE);
-	rows_exec(db, sql);
+	sql_exec(db, sql);
 	free(sql);
-	rows_exec(db, wh_sqlite_schema_sql);
-	ins = rows_prepare(db, wh_sqlite_insert_sql);
-	ded = rows_prepare(db, wh_sqlite_dedupe_insert_sql);
+	sql_exec(db, wh_sqlite_schema_sql);
+	ins = sql_prepare(db, wh_sqlite_insert_sql);
+	ded = sql_prepare(db, wh_sqlite_dedupe_insert_sql);
 
-	rows_exec(db, "BEGIN");
+	sql_exec(db, "BEGIN");
 	for (i = 0; i < n; i++) {
 		at = first + (int64_t)((double)SPAN_MS *
 		    (double)(i - i % REQUEST_ROWS) / (double)n);
@@ -107,17 +107,17 @@ main(int argc, char *argv[])
 		rows_dedupe_add(ded, &group, &drow, id, PAYLOAD_ID_LEN, at);
 		if ((i + 1) % TXN_ROWS == 0) {
 			rows_dedupe_flush(ded, &group, &drow);
-			rows_exec(db, "COMMIT; BEGIN");
+			sql_exec(db, "COMMIT; BEGIN");
 			if ((i + 1) % 1000000 == 0)
 				fprintf(stderr, "prefill: %lld rows\n", i + 1);
 		}
 	}
 	rows_dedupe_flush(ded, &group, &drow);
-	rows_exec(db, "COMMIT");
+	sql_exec(db, "COMMIT");
 	sqlite3_finalize(ins);
 	sqlite3_finalize(ded);
 	dedupe_group_free(&group);
-	rows_exec(db, "PRAGMA journal_mode=WAL");
+	sql_exec(db, "PRAGMA journal_mode=WAL");
 	if (sqlite3_close(db) != SQLITE_OK)
 		errx(1, "%s: cannot close", tmp);
 	if (rename(tmp, out) == -1)

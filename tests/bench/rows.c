@@ -80,25 +80,6 @@ rows_set_message_id(struct event *ev, const char *id)
 }
 
 void
-rows_exec(sqlite3 *db, const char *sql)
-{
-	char	*msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		errx(1, "sqlite: %.60s...: %s", sql, msg ? msg : "?");
-}
-
-sqlite3_stmt *
-rows_prepare(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt	*st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		errx(1, "sqlite: %.60s...: %s", sql, sqlite3_errmsg(db));
-	return st;
-}
-
-void
 rows_dedupe_flush(sqlite3_stmt *st, struct dedupe_group *g, int64_t *row)
 {
 	if (g->n == 0)

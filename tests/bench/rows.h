@@ -1,7 +1,7 @@
 /*
  * Warehouse rows for the in-process measurements: the events of a
  * payload decoded once by the daemon's own event_decode, ready for
- * wh_sqlite_bind_event, and SQLite helpers.
+ * wh_sqlite_bind_event, and SQLite helpers (with sql.h's).
  */
 #ifndef ROWS_H
 #define ROWS_H
@@ -14,6 +14,7 @@
 #include "dedupe.h"
 #include "event.h"
 #include "payload.h"
+#include "sql.h"
 
 /*
  * Decode the p->n events of the batch body p (a copy of p->body may be
@@ -34,12 +35,6 @@ void		 rows_set_message_id(struct event *ev, const char *id);
 sqlite3		*rows_db_create(const char *path);
 /* Remove the database at path with its -wal and -shm files. */
 void		 rows_db_remove(const char *path);
-
-/* sqlite3_exec or exit with the statement and the error. */
-void		 rows_exec(sqlite3 *db, const char *sql);
-
-/* sqlite3_prepare_v2 or exit. */
-sqlite3_stmt	*rows_prepare(sqlite3 *db, const char *sql);
 
 /*
  * The dedupe id of an event received at at, as the writer adds it: into
