@@ -347,6 +347,14 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sort the n values of v (its min and max then at both ends): the median. */
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	return v[n / 2];
+}
+
 /*
  * -L: every lever in turn, rounds times, the same rows each time (with
  * their dedupe row, as the writer does); per lever the median events/s,
@@ -377,10 +385,8 @@ run_levers(const struct payload *p, const char *path, int rounds,
 	printf("%-46s %9s %19s %8s %6s %6s\n", "setting", "events/s",
 	    "min-max", "us CPU", "ratio", "CPU");
 	for (l = 0; l < NLEVERS; l++) {
-		qsort(eps[l], rounds, sizeof(double), cmp_double);
-		qsort(cpu[l], rounds, sizeof(double), cmp_double);
-		med[l] = eps[l][rounds / 2];
-		cmed[l] = cpu[l][rounds / 2];
+		med[l] = median(eps[l], rounds);
+		cmed[l] = median(cpu[l], rounds);
 		lo = eps[l][0];
 		hi = eps[l][rounds - 1];
 		printf("%-46s %9.0f %9.0f-%-9.0f %8.2f %6.2f %6.2f\n",
@@ -405,7 +411,7 @@ run_outbox(const struct payload *p, const char *path, int rounds,
 	static const char *const name[OUTBOX_N] = { "events",
 	    "events + outbox", "outbox, no JSON" };
 	double	 eps[OUTBOX_N][16], cpu[OUTBOX_N][16], ratio[OUTBOX_N][16];
-	double	 med[OUTBOX_N], cmed[OUTBOX_N];
+	double	 med[OUTBOX_N], cmed[OUTBOX_N], rmed[OUTBOX_N];
 	int	 r, k, o;
 
 	/* Each round starts one part later: none is always first. */
@@ -422,13 +428,11 @@ run_outbox(const struct payload *p, const char *path, int rounds,
 	for (o = 0; o < OUTBOX_N; o++) {
 		for (r = 0; r < rounds; r++)
 			ratio[o][r] = eps[o][r] / eps[OUTBOX_NONE][r];
-		qsort(ratio[o], rounds, sizeof(double), cmp_double);
+		rmed[o] = median(ratio[o], rounds);
 	}
 	for (o = 0; o < OUTBOX_N; o++) {
-		qsort(eps[o], rounds, sizeof(double), cmp_double);
-		qsort(cpu[o], rounds, sizeof(double), cmp_double);
-		med[o] = eps[o][rounds / 2];
-		cmed[o] = cpu[o][rounds / 2];
+		med[o] = median(eps[o], rounds);
+		cmed[o] = median(cpu[o], rounds);
 		fprintf(stderr, "ceiling: %-16s median %9.0f events/s "
 		    "(%.0f-%.0f), %.2f us CPU/event\n", name[o], med[o],
 		    eps[o][0], eps[o][rounds - 1], cmed[o]);
@@ -438,7 +442,7 @@ run_outbox(const struct payload *p, const char *path, int rounds,
 	    "nojson_cpu_us=%.2f ratio=%.2f nojson_ratio=%.2f\n", rounds,
 	    med[OUTBOX_NONE], med[OUTBOX_JSON], med[OUTBOX_EMPTY],
 	    cmed[OUTBOX_NONE], cmed[OUTBOX_JSON], cmed[OUTBOX_EMPTY],
-	    ratio[OUTBOX_JSON][rounds / 2], ratio[OUTBOX_EMPTY][rounds / 2]);
+	    rmed[OUTBOX_JSON], rmed[OUTBOX_EMPTY]);
 }
 
 /* Run sql, or exit with its error. */
