@@ -77,6 +77,8 @@ grep -q '^Vary:' "$T/raw" && fail "empty Origin varies: $(cat "$T/raw")"
 raw "POST http://x/v1/batch?a=b HTTP/1.1\r\nHost: x\r\n$AUTH\r\nContent-Length: ${#EV}\r\nConnection: close\r\n\r\n$EV" 2>/dev/null
 expect_eq "absolute form" 200 "$(cat "$T/status")"
 expect_eq "absolute form body" '{"success":true,"received":1,"accepted":0,"duplicates":1}' "$(rawbody)"
+raw "POST HTTPS://x:8443/v1/batch HTTP/1.1\r\nHost: x\r\n$AUTH\r\nContent-Length: ${#EV}\r\nConnection: close\r\n\r\n$EV" 2>/dev/null
+expect_eq "absolute form, https, any case" 200 "$(cat "$T/status")"
 
 # A garbage request line is closed at once.
 raw 'GARBAGE\r\n\r\n' 2>"$T/ms"
