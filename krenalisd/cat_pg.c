@@ -255,7 +255,7 @@ pgc_drop(struct cat_pg *pc)
 	pc->conn = NULL;
 	pc->in_tx = 0;
 	pc->backoff = BACKOFF_MIN_MS;
-	pc->retry_at = timestamp_now() + pc->backoff;
+	pc->retry_at = timestamp_monotonic() + pc->backoff;
 }
 
 /*
@@ -322,7 +322,7 @@ pgc_ready(struct cat_pg *pc, int force)
 {
 	PGresult	*res;
 	char		 sql[64];
-	int64_t		 now = timestamp_now();
+	int64_t		 now = timestamp_monotonic();
 
 	if (pc->conn != NULL)
 		return 0;
@@ -358,7 +358,7 @@ pgc_ready(struct cat_pg *pc, int force)
 		return CAT_ERROR;
 	}
 	PQclear(res);
-	if (columns_check(pc->conn, 0, timestamp_now() + pc->timeout * 1000LL,
+	if (columns_check(pc->conn, 0, timestamp_monotonic() + pc->timeout * 1000LL,
 	    pc->store.err, sizeof(pc->store.err)) != 0) {
 		PQfinish(pc->conn);
 		pc->conn = NULL;
@@ -514,7 +514,7 @@ pgc_load(struct cat_store *st, void (*row)(void *, enum cat_rows,
 	}
 	if (own && (rc = pgc_run(pc, "COMMIT")) != 0)
 		return rc;
-	pc->loaded_at = timestamp_now();
+	pc->loaded_at = timestamp_monotonic();
 	pc->reload = 0;
 	return 0;
 fail:

@@ -79,7 +79,7 @@ struct cat_store_ops {
 	 * Called whenever fd is readable and at least once a second: 1 when
 	 * the catalog should be loaded again (another node changed it, the
 	 * connection came back, or it is time), else 0.  NULL when the
-	 * catalog has no other writer.
+	 * catalog has no other writer.  now is timestamp_monotonic().
 	 */
 	int	(*wake)(struct cat_store *, int64_t version, int64_t now);
 	/* The descriptor to poll for wake, or -1. */

@@ -2054,7 +2054,7 @@ catalog_tick(struct catalog *cat)
 	const struct cat_store_ops	*ops = cat->store->ops;
 
 	if (ops->wake != NULL && ops->wake(cat->store, cat->version,
-	    timestamp_now()) == 1 && catalog_load(cat) == CAT_ERROR)
+	    timestamp_monotonic()) == 1 && catalog_load(cat) == CAT_ERROR)
 		log_warnx("catalog: cannot read it: %s", cat->store->err);
 	catalog_flush_usage(cat, 0);
 }

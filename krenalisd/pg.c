@@ -367,7 +367,7 @@ wait_socket(PGconn *conn, short events, int64_t *deadline, int *cancelled)
 	int		rc;
 
 	for (;;) {
-		left = *deadline - timestamp_now();
+		left = *deadline - timestamp_monotonic();
 		if (left <= 0) {
 			if (*cancelled) {
 				shutdown(PQsocket(conn), SHUT_RDWR);
@@ -376,7 +376,7 @@ wait_socket(PGconn *conn, short events, int64_t *deadline, int *cancelled)
 			}
 			cancel_detached(conn);
 			*cancelled = 1;
-			*deadline = timestamp_now() + PG_CANCEL_GRACE;
+			*deadline = timestamp_monotonic() + PG_CANCEL_GRACE;
 			continue;
 		}
 		pfd.fd = PQsocket(conn);

@@ -6,7 +6,7 @@
  *
  * Every function may be called from any thread; a PGconn is used by one
  * thread at a time.  pg_run and pg_copy never wait past their deadline
- * (a time in ms, as timestamp_now gives): at the deadline they ask the
+ * (a time in ms, as timestamp_monotonic gives): at the deadline they ask the
  * server to cancel (PQcancel, from a thread of its own so that a server
  * that does not answer cannot hold them), and a second later they give
  * the connection up, which then has the status CONNECTION_BAD.

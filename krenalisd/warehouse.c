@@ -31,7 +31,7 @@ engine_find(const char *name)
 static void
 health_set(struct warehouse *wh, int ok)
 {
-	atomic_store(&wh->health, timestamp_now() * 2 + (ok != 0));
+	atomic_store(&wh->health, timestamp_monotonic() * 2 + (ok != 0));
 }
 
 const char *
@@ -86,7 +86,7 @@ warehouse_writable(struct warehouse *wh)
 
 	if (!wh->engine->present(wh))
 		return 0;
-	if (timestamp_now() - h / 2 < 1000)
+	if (timestamp_monotonic() - h / 2 < 1000)
 		return h % 2;
 	ok = wh->engine->probe(wh);
 	health_set(wh, ok);

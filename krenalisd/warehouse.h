@@ -331,7 +331,7 @@ const char	*warehouse_error(struct wh_session *);
  * rollback.  Nothing of a transaction that is rolled back is kept.  A
  * transaction that cannot begin, or is rolled back, makes the warehouse
  * unhealthy until a commit or probe succeeds.  since is when the first
- * request of the transaction began to wait for it (timestamp_now): an
+ * request of the transaction began to wait for it (timestamp_monotonic): an
  * engine that bounds that wait (PostgreSQL's pg_timeout) counts from
  * there.
  */

@@ -627,7 +627,7 @@ state_lost(struct pg_wh *pw, const char *why)
 		    pw->where, why);
 	} else if ((pw->delay *= 2) > BACKOFF_MOST)
 		pw->delay = BACKOFF_MOST;
-	pw->retry_at = timestamp_now() + pw->delay;
+	pw->retry_at = timestamp_monotonic() + pw->delay;
 	pthread_mutex_unlock(&pw->state_mtx);
 }
 
@@ -654,7 +654,7 @@ state_may_connect(struct pg_wh *pw, char *err, size_t errlen)
 	if (!atomic_load(&pw->down))
 		return 0;
 	pthread_mutex_lock(&pw->state_mtx);
-	if (timestamp_now() < pw->retry_at) {
+	if (timestamp_monotonic() < pw->retry_at) {
 		strlcpy(err, pw->reason, errlen);
 		rc = -1;
 	}
@@ -682,7 +682,7 @@ conn_open(struct pg_wh *pw, int tmp, char *err, size_t errlen)
 	if ((conn = pg_connect(pw->conninfo, pw->timeout, err,
 	    errlen)) == NULL)
 		goto fail;
-	deadline = timestamp_now() + pw->timeout * 1000LL;
+	deadline = timestamp_monotonic() + pw->timeout * 1000LL;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d",
 	    pw->timeout * 1000);
 	if ((res = pg_run(conn, sql, 0, NULL, deadline, err,
@@ -821,7 +821,7 @@ pg_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 
 	if (pw->conn == NULL)
 		return 0;
-	if (wh_pg_schema(pw->conn, timestamp_now() + pw->timeout * 1000LL,
+	if (wh_pg_schema(pw->conn, timestamp_monotonic() + pw->timeout * 1000LL,
 	    why, sizeof(why)) == 0) {
 		atomic_store(&pw->schema, 1);
 		return 0;
@@ -854,7 +854,7 @@ pg_probe(struct warehouse *wh)
 	pthread_mutex_lock(&pw->mtx);
 	res = conn_run(pw, &pw->conn, 0, "BEGIN; SET LOCAL statement_timeout "
 	    "= 2000; SELECT pg_current_xact_id(); COMMIT", 0, NULL,
-	    timestamp_now() + PROBE_TIMEOUT, err, sizeof(err));
+	    timestamp_monotonic() + PROBE_TIMEOUT, err, sizeof(err));
 	if (res != NULL)
 		state_up(pw);
 	pthread_mutex_unlock(&pw->mtx);
@@ -871,7 +871,7 @@ reader_run(struct pg_wh *pw, const char *sql, int nparams,
 
 	pthread_mutex_lock(&pw->mtx);
 	res = conn_run(pw, &pw->conn, 0, sql, nparams, params,
-	    timestamp_now() + pw->timeout * 1000LL, err, errlen);
+	    timestamp_monotonic() + pw->timeout * 1000LL, err, errlen);
 	pthread_mutex_unlock(&pw->mtx);
 	return res;
 }
@@ -1296,7 +1296,7 @@ pgs_commit(struct wh_session *s)
 	int64_t			 deadline;
 
 	deadline = ps->since + pw->timeout * 1000LL;
-	if (deadline <= timestamp_now()) {
+	if (deadline <= timestamp_monotonic()) {
 		snprintf(ps->err, sizeof(ps->err), "no commit within "
 		    "pg_timeout (%d s): its requests waited that long for a "
 		    "writer connection", pw->timeout);
@@ -1338,7 +1338,7 @@ pgs_rollback(struct wh_session *s)
 	if (ps->conn == NULL || PQtransactionStatus(ps->conn) == PQTRANS_IDLE)
 		return;
 	res = pg_run(ps->conn, "ROLLBACK", 0, NULL,
-	    timestamp_now() + pw->timeout * 1000LL, err, sizeof(err));
+	    timestamp_monotonic() + pw->timeout * 1000LL, err, sizeof(err));
 	if (res == NULL)
 		conn_failed(pw, &ps->conn, err);
 	PQclear(res);
@@ -1436,7 +1436,7 @@ outbox_run(struct pg_outbox_conn *oc, const char *sql, int nparams,
     const char *const *params)
 {
 	return conn_run(oc->pw, &oc->conn, 0, sql, nparams, params,
-	    timestamp_now() + oc->pw->timeout * 1000LL, oc->err,
+	    timestamp_monotonic() + oc->pw->timeout * 1000LL, oc->err,
 	    sizeof(oc->err));
 }
 
@@ -1528,7 +1528,7 @@ pg_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
 	    "interval '15 seconds'))))) "
 	    "ORDER BY seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED) "
 	    "RETURNING seq, queued_at, message_id, event", 5, params,
-	    timestamp_now() + oc->pw->timeout * 1000LL, oc->err,
+	    timestamp_monotonic() + oc->pw->timeout * 1000LL, oc->err,
 	    sizeof(oc->err))) == NULL) {
 		claim_new(oc);
 		return -1;

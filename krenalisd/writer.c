@@ -124,7 +124,7 @@ writer_submit(struct writer *w, struct batch *b)
 	if (sem_init(&b->done, 0, 0) == -1)
 		fatal("writer: sem_init");
 	b->failed = 0;
-	b->submitted = timestamp_now();
+	b->submitted = timestamp_monotonic();
 	head = atomic_load_explicit(&w->inbox, memory_order_relaxed);
 	do
 		b->inbox_next = head;

@@ -166,7 +166,7 @@ test_transactions(void)
 
 	if ((s = open_session(&wh)) == NULL)
 		return;
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "m1", 1, &ev[n++]), OUTCOME_STORED);
 	CHECK_INT(add(s, "m2", 1, &ev[n++]), OUTCOME_STORED);
 	/* In the same transaction: the first one wins. */
@@ -178,7 +178,7 @@ test_transactions(void)
 	CHECK_INT(unit_wh_int(datadir,
 	    "SELECT sum(n) FROM krenalis_dedupe"), 2);
 
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "m2", 0, &ev[n++]), OUTCOME_DUPLICATE);
 	CHECK_INT(add(s, "m3", 1, &ev[n++]), OUTCOME_STORED);
 	warehouse_rollback(s);
@@ -194,7 +194,7 @@ test_transactions(void)
 	n = 0;
 	if ((s = open_session(&wh)) == NULL)
 		return;
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "m1", 1, &ev[n++]), OUTCOME_DUPLICATE);
 	CHECK_INT(add(s, "m3", 1, &ev[n++]), OUTCOME_STORED);
 	CHECK_INT(warehouse_commit(s), 0);
@@ -267,7 +267,7 @@ test_rejects(void)
 	CHECK_INT(after, 0);
 	CHECK_INT(until, 0);
 	req_init(&er);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	for (i = 0; i < 3; i++) {
 		event_init(&ev);
 		CHECK_INT(event_decode(&er, raws[i], strlen(raws[i]), &ev), -1);
@@ -357,11 +357,11 @@ test_health(void)
 	CHECK_INT(unit_wh_int(datadir,
 	    "SELECT count(*) FROM krenalis_meta WHERE name = "
 	    "'probed_at'"), 1);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "h1", 1, &ev[0]), OUTCOME_STORED);
 	warehouse_rollback(s);
 	CHECK_INT(warehouse_writable(wh), 0);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "h1", 1, &ev[1]), OUTCOME_STORED);
 	CHECK_INT(warehouse_commit(s), 0);
 	CHECK_INT(warehouse_writable(wh), 1);
@@ -370,7 +370,7 @@ test_health(void)
 
 	xasprintf(&path, "%s/warehouse.db", datadir);
 	xasprintf(&moved, "%s/moved.db", datadir);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "h2", 1, &ev[0]), OUTCOME_STORED);
 	CHECK_INT(rename(path, moved), 0);
 	CHECK_INT(warehouse_commit(s), -1);
@@ -378,7 +378,7 @@ test_health(void)
 	    "the warehouse file was removed or replaced");
 	warehouse_rollback(s);
 	CHECK_INT(warehouse_writable(wh), 0);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), -1);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), -1);
 	CHECK_INT(rename(moved, path), 0);
 	CHECK_INT(warehouse_writable(wh), 0);
 	CHECK_INT(unit_wh_int(datadir,
@@ -440,7 +440,7 @@ test_dedupe_order(void)
 
 	if ((s = open_ensured(&wh)) == NULL)
 		return;
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "zz-1", 1, &ev[0]), OUTCOME_STORED);
 	CHECK_INT(add(s, "aa-2", 1, &ev[1]), OUTCOME_STORED);
 	CHECK_INT(add(s, "mm-3", 1, &ev[2]), OUTCOME_STORED);
@@ -498,7 +498,7 @@ dedupe_moved(const char *sql)
 	    "'krenalis_dedupe'"), 1);
 	CHECK_INT(unit_wh_int(datadir, "SELECT sum(n) FROM krenalis_dedupe"),
 	    2);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(add(s, "k1", 1, &ev[0]), OUTCOME_DUPLICATE);
 	CHECK_INT(add(s, "k2", 1, &ev[1]), OUTCOME_DUPLICATE);
 	CHECK_INT(add(s, "m9", 1, &ev[2]), OUTCOME_STORED);

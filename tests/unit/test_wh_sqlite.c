@@ -142,7 +142,7 @@ store(const char *id, const char *const *raw, size_t n)
 		return;
 	}
 	req_init(&r);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	for (i = 0; i < n; i++) {
 		/* Each raw event is an object left open for its messageId. */
 		snprintf(buf, sizeof(buf), "%s,\"messageId\":\"%s-%zu\"}",
@@ -453,12 +453,12 @@ delete_at_work(struct wh_session *s, struct wh_outbox_conn *ob,
 	struct deleter	d;
 	long long	before = outbox_rows();
 
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&d, ob, seq, n);
 	usleep(60 * 1000);
 	CHECK_INT(outbox_rows(), before);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	pthread_join(d.thread, NULL);
 	CHECK(d.handed);
@@ -504,7 +504,7 @@ test_delete_in_writer(void)
 	CHECK_INT(outbox_rows(), 2);
 
 	/* At work, but no commit comes: done here after 250 ms. */
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&d, ob, (int64_t[]){ 3 }, 1);
 	pthread_join(d.thread, NULL);
@@ -514,7 +514,7 @@ test_delete_in_writer(void)
 	CHECK_INT(outbox_rows(), 1);
 
 	/* The writer stops: what waits for it is done here at once. */
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&d, ob, (int64_t[]){ 4 }, 1);
 	usleep(30 * 1000);
@@ -551,13 +551,13 @@ test_delete_handed(void)
 		return;
 
 	/* Handed over, then committed in the next transaction. */
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	t0 = now_secs();
 	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 1 }, 1, &del), 1);
 	CHECK(now_secs() - t0 < 0.05);
 	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 1);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 1);
 	CHECK_INT(outbox_rows(), 3);
 	CHECK_INT(warehouse_commit(s), 0);
@@ -566,14 +566,14 @@ test_delete_handed(void)
 
 	/* Taken as the transaction began, which then rolls back. */
 	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 2 }, 1, &del), 1);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	warehouse_rollback(s);
 	CHECK_INT(outbox_rows(), 2);
 	CHECK_INT(warehouse_outbox_deleted(ob, del, 0), 0);
 	CHECK_INT(outbox_rows(), 1);
 
 	/* No transaction comes: done here once 250 ms have passed. */
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	CHECK_INT(warehouse_outbox_delete(ob, (int64_t[]){ 3 }, 1, &del), 1);
 	usleep(150 * 1000);
@@ -606,7 +606,7 @@ keep_row1(const char *how, const char *why, struct warehouse **wh,
 	free(sql);
 	if (wh_open_all(wh, s, ob1, ob2) == -1)
 		return -1;
-	CHECK_INT(warehouse_begin(*s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(*s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(*s), 0);
 	return 0;
 }
@@ -628,7 +628,7 @@ test_delete_fails_in_writer(void)
 	if (keep_row1("ABORT", "kept", &wh, &s, &ob1, &ob2) == -1)
 		return;
 	hand_two(&a, ob1, 1, &b, ob2, 2);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	pthread_join(a.thread, NULL);
 	pthread_join(b.thread, NULL);
@@ -708,7 +708,7 @@ test_delete_rolled_back(void)
 	 * 10 ms, until one has the sender's delete in it and fails.
 	 */
 	CHECK_INT(fill_disk(filler), 0);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 	deleter_start(&d, ob, (int64_t[]){ 1 }, 1);
 	for (i = 0, rc = 0; i < 100 && rc == 0 && !joined; i++) {
@@ -716,7 +716,7 @@ test_delete_rolled_back(void)
 		if (pthread_tryjoin_np(d.thread, NULL) == 0)
 			joined = 1;	/* done without the writer */
 		else {
-			CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+			CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 			if ((rc = warehouse_commit(s)) == -1)
 				warehouse_rollback(s);
 		}
@@ -745,7 +745,7 @@ test_delete_rolled_back(void)
 	CHECK_INT(d.rc, 0);
 	CHECK_INT(outbox_rows(), 1);
 	CHECK_INT(unit_wh_int(datadir, "SELECT seq FROM krenalis_outbox"), 2);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	CHECK_INT(warehouse_commit(s), 0);
 out:
 	wh_close_all(wh, s, ob, NULL);
@@ -772,7 +772,7 @@ queue_rows(struct wh_session *s, const char *id, size_t n)
 	size_t			 i;
 
 	req_init(&r);
-	CHECK_INT(warehouse_begin(s, timestamp_now()), 0);
+	CHECK_INT(warehouse_begin(s, timestamp_monotonic()), 0);
 	for (i = 0; i < n; i++) {
 		snprintf(buf[i], sizeof(buf[i]), "{\"type\":\"track\","
 		    "\"event\":\"e\",\"userId\":\"u1\","

@@ -1,0 +1,55 @@
+#!/bin/sh
+# pg_timeout (spec/postgresql.md §4) counts on the monotonic clock: a wall
+# clock stepped an hour forward while requests wait for a commit does not
+# spend their time.  libfaketime moves krenalisd's wall clock and leaves
+# its monotonic clock alone.  With krenalis_events locked for 2 s and
+# pg_connections = 1, a's commit waits for the lock and b for a's commit;
+# the clock is stepped, the lock goes, and both are stored and answered
+# 200 well within pg_timeout (5 s) of their own time.
+. "$(dirname "$0")/lib.sh"
+FAKELIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)
+[ -n "$FAKELIB" ] || fail "libfaketime is missing: make deps installs it"
+pg_start
+printf 'pg_timeout = 5\npg_connections = 1\n' >"$T/k.conf"
+echo "+0" >"$T/clock"
+# An AddressSanitizer build must not insist on coming first.
+KRENALIS_WRAP="env LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE=$T/clock \
+FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+start_daemon -f "$T/k.conf" -w "$PGURL"
+store_source
+track m0
+expect_eq "before" 200 "$(cat "$T/status")"
+
+"$PGBIN/psql" -X -q -d "$PGURL" -c "BEGIN; LOCK TABLE krenalis_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT" >/dev/null 2>&1 &
+LOCKER=$!
+locked() {
+	[ "$(pg "SELECT count(*) FROM pg_locks WHERE relation = 'krenalis_events'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]
+}
+wait_until 30 locked || fail "the table was not locked"
+send_one() { # NAME MESSAGEID: post one event, then write its status
+	curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" --data-binary \
+	    '[{"type":"track","event":"e","userId":"u","messageId":"'"$2"'"}]' \
+	    "$URL/v1/events" >"$T/$1.status"
+}
+waiting() {
+	[ -n "$(pg "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query NOT LIKE '%pg_sleep%'")" ]
+}
+send_one a m1 &
+A=$!
+wait_until 5 waiting || fail "the commit of a does not wait for the lock"
+send_one b m2 &
+B=$!
+sleep 0.3
+echo "+3600" >"$T/clock"
+wait "$LOCKER" $A $B
+expect_eq "a" 200 "$(cat "$T/a.status")"
+expect_eq "b" 200 "$(cat "$T/b.status")"
+expect_eq "stored" "m0 m1 m2" "$(pg "SELECT message_id FROM events ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
+grep -q "transaction failed" "$T/daemon.log" && fail "log: $(cat "$T/daemon.log")"
+# The clock was stepped: what the daemon stamps now is an hour ahead.
+track m3
+expect_eq "after" 200 "$(cat "$T/status")"
+ahead=$(pg "SELECT ((extract(epoch FROM received_at) - extract(epoch FROM now())) / 60)::int FROM events WHERE message_id = 'm3'")
+[ "$ahead" -ge 59 ] && [ "$ahead" -le 61 ] || fail "received_at is $ahead minutes from the server's clock, not 60"
+finish
