@@ -26,6 +26,10 @@
 #                                      krenalis: sets PGURL (see below)
 #   pg_stop, pg_restart                stop it; (stop and) start it again
 #   pg QUERY                           run QUERY with psql on PGURL
+#   pg_lock_events SECONDS             another session holds
+#                                      krenalis_events locked (LOCKER)
+#   pg_lock_waiters                    the pids of the server processes
+#                                      waiting for a lock
 #   retrying_client PORT[,PORT...]     post batches with KEY until each is
 #                                      answered 200 (retrying-client.py)
 #   acked_at_least N                   it has had N events acknowledged
@@ -498,6 +502,20 @@ pg_restart() {
 }
 pg() {
 	"$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$PGURL" -c "$1"
+}
+
+pg_lock_events() {
+	"$PGBIN/psql" -X -q -d "$PGURL" -c "BEGIN; LOCK TABLE krenalis_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT" >/dev/null 2>&1 &
+	LOCKER=$!
+	wait_until 30 pg_events_locked || fail "krenalis_events was not locked"
+}
+
+pg_events_locked() {
+	[ "$(pg "SELECT count(*) FROM pg_locks WHERE relation = 'krenalis_events'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]
+}
+
+pg_lock_waiters() {
+	pg "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query NOT LIKE '%pg_sleep%'"
 }
 
 retrying_client() {

@@ -13,12 +13,7 @@ store_source
 track m0
 expect_eq "before" 200 "$(cat "$T/status")"
 
-"$PGBIN/psql" -X -q -d "$PGURL" -c "BEGIN; LOCK TABLE krenalis_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
-LOCKER=$!
-locked() {
-	[ "$(pg "SELECT count(*) FROM pg_locks WHERE relation = 'krenalis_events'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]
-}
-wait_until 30 locked || fail "the table was not locked"
+pg_lock_events 60
 
 start=$(date +%s%N)
 track m1
@@ -45,7 +40,7 @@ timed() { # NAME MESSAGEID: post one event, then write its ms and status
 	echo $(( $(now_ms) - tb )) >"$T/$1.ms"
 }
 waiting() {
-	pg "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query NOT LIKE '%pg_sleep%'" >"$T/waiting"
+	pg_lock_waiters >"$T/waiting"
 	[ -s "$T/waiting" ]
 }
 timed a m3 &

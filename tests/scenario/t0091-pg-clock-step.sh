@@ -21,20 +21,13 @@ store_source
 track m0
 expect_eq "before" 200 "$(cat "$T/status")"
 
-"$PGBIN/psql" -X -q -d "$PGURL" -c "BEGIN; LOCK TABLE krenalis_events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT" >/dev/null 2>&1 &
-LOCKER=$!
-locked() {
-	[ "$(pg "SELECT count(*) FROM pg_locks WHERE relation = 'krenalis_events'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]
-}
-wait_until 30 locked || fail "the table was not locked"
+pg_lock_events 2
 send_one() { # NAME MESSAGEID: post one event, then write its status
 	curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" --data-binary \
 	    '[{"type":"track","event":"e","userId":"u","messageId":"'"$2"'"}]' \
 	    "$URL/v1/events" >"$T/$1.status"
 }
-waiting() {
-	[ -n "$(pg "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query NOT LIKE '%pg_sleep%'")" ]
-}
+waiting() { [ -n "$(pg_lock_waiters)" ]; }
 send_one a m1 &
 A=$!
 wait_until 5 waiting || fail "the commit of a does not wait for the lock"
