@@ -664,25 +664,26 @@ state_may_connect(struct pg_wh *pw, char *err, size_t errlen)
 
 /*
  * A new connection, with the write path's statement_timeout and the
- * schema ensured, and with tmp the writer's temporary table; NULL with
- * err.  The warehouse is then down when no connection could be made or it
- * was lost, and only failed otherwise (a statement of the set-up failed,
- * as one waiting on a lock past pg_timeout).
+ * schema ensured, and with tmp the writer's temporary table, made by
+ * deadline; NULL with err.  The warehouse is then down when no connection
+ * could be made or it was lost, and only failed otherwise (a statement of
+ * the set-up failed, as one waiting on a lock past pg_timeout).
  */
 static PGconn *
-conn_open(struct pg_wh *pw, int tmp, char *err, size_t errlen)
+conn_open(struct pg_wh *pw, int tmp, int64_t deadline, char *err,
+    size_t errlen)
 {
 	PGconn		*conn;
 	PGresult	*res;
 	char		 sql[256];
-	int64_t		 deadline;
+	int64_t		 left = deadline - timestamp_monotonic();
 
 	if (state_may_connect(pw, err, errlen) == -1)
 		return NULL;
-	if ((conn = pg_connect(pw->conninfo, pw->timeout, err,
-	    errlen)) == NULL)
+	/* libpq counts whole seconds (and takes 1 for 2). */
+	if ((conn = pg_connect(pw->conninfo, left <= 1000 ? 1 :
+	    (int)((left + 999) / 1000), err, errlen)) == NULL)
 		goto fail;
-	deadline = timestamp_monotonic() + pw->timeout * 1000LL;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d",
 	    pw->timeout * 1000);
 	if ((res = pg_run(conn, sql, 0, NULL, deadline, err,
@@ -731,8 +732,9 @@ conn_failed(struct pg_wh *pw, PGconn **conn, const char *why)
  * Run sql on *conn, made first when there is none (with tmp, with the
  * writer's temporary table); NULL with err, after conn_failed.  With
  * tries 2, a connection made before and found lost is made again once,
- * and sql run again: the server may have restarted since it was last
- * used.  conn_run does so: only statements that may run twice go there.
+ * and sql run again, while deadline has not passed: the server may have
+ * restarted since it was last used.  conn_run does so: only statements
+ * that may run twice go there.
  */
 static PGresult *
 conn_run_tries(struct pg_wh *pw, PGconn **conn, int tmp, int tries,
@@ -746,12 +748,15 @@ conn_run_tries(struct pg_wh *pw, PGconn **conn, int tmp, int tries,
 		return NULL;
 	for (try = 0; try < tries; try++) {
 		fresh = *conn == NULL;
-		if (fresh && (*conn = conn_open(pw, tmp, err, errlen)) == NULL)
+		if (fresh && (*conn = conn_open(pw, tmp, deadline, err,
+		    errlen)) == NULL)
 			return NULL;
 		if ((res = pg_run(*conn, sql, nparams, params, deadline, err,
 		    errlen)) != NULL)
 			return res;
-		if (fresh || PQstatus(*conn) != CONNECTION_BAD)
+		/* Made again only within the time of the first try. */
+		if (fresh || PQstatus(*conn) != CONNECTION_BAD ||
+		    timestamp_monotonic() >= deadline)
 			break;
 		PQfinish(*conn);
 		*conn = NULL;

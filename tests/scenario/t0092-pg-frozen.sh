@@ -1,0 +1,28 @@
+#!/bin/sh
+# A PostgreSQL server that stops answering (spec/postgresql.md §1, §4):
+# a request waits pg_timeout, then its statement's cancel (1 s at most),
+# and is answered 503.  The connection given up is not made again for it
+# past its pg_timeout: that would add a connect timeout.  Every process
+# of the cluster is stopped with SIGSTOP, then let go on, and the next
+# requests are stored again.
+. "$(dirname "$0")/lib.sh"
+pg_start
+printf 'pg_timeout = 2\npg_connections = 1\n' >"$T/k.conf"
+start_daemon -f "$T/k.conf" -w "$PGURL"
+store_source
+track m0
+expect_eq "before" 200 "$(cat "$T/status")"
+
+PM=$(head -n 1 "$PGDIR/data/postmaster.pid")
+PGPIDS="$PM $(pgrep -P "$PM" | tr '\n' ' ')"
+kill -STOP $PGPIDS
+start=$(date +%s%N)
+track m1
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+kill -CONT $PGPIDS
+expect_eq "frozen" 503 "$(cat "$T/status")"
+[ $ms -ge 1800 ] && [ $ms -le 4200 ] || fail "answered after $ms ms: pg_timeout is 2 s, and a cancel's grace 1 s"
+stored() { track m2; [ "$(cat "$T/status")" = 200 ]; }
+wait_until 30 stored || fail "not stored again: $(cat "$T/body")"
+expect_eq "stored" "m0 m2" "$(pg "SELECT message_id FROM events ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
+finish
