@@ -46,9 +46,9 @@ struct cat_pg {
 };
 
 /*
- * Made at each connection when missing, under the lock that keeps nodes
- * starting together from racing (spec/postgresql.md §2).  The seq columns
- * keep the order of creation, as SQLite's rowid does.
+ * Made at a connection when one is missing, under the lock that keeps
+ * nodes starting together from racing (spec/postgresql.md §2).  The seq
+ * columns keep the order of creation, as SQLite's rowid does.
  */
 static const char schema[] =
 	"SET client_min_messages TO warning;"
@@ -58,8 +58,6 @@ static const char schema[] =
 	" one boolean PRIMARY KEY DEFAULT true CHECK (one),"
 	" version bigint NOT NULL,"
 	" warehouse text);"
-	"INSERT INTO krenalis_catalog (version) VALUES (0) "
-	" ON CONFLICT DO NOTHING;"
 	"CREATE TABLE IF NOT EXISTS krenalis_sources ("
 	" seq bigint GENERATED ALWAYS AS IDENTITY,"
 	" id text PRIMARY KEY,"
@@ -117,7 +115,17 @@ static const char schema[] =
 	" duplicates bigint NOT NULL,"
 	" received_per_second double precision NOT NULL,"
 	" stored_per_second double precision NOT NULL);"
-	"COMMIT;"
+	"COMMIT;";
+
+/* The tables of schema, and what each connection does after it. */
+static const char *const schema_rels[] = {
+	"krenalis_catalog", "krenalis_sources", "krenalis_write_keys",
+	"krenalis_destinations", "krenalis_pipelines", "krenalis_nodes", NULL
+};
+static const char *const no_types[] = { NULL };
+static const char connected[] =
+	"INSERT INTO krenalis_catalog (version) VALUES (0) "
+	" ON CONFLICT DO NOTHING;"
 	"LISTEN krenalis_catalog;";
 
 /*
@@ -323,6 +331,8 @@ pgc_ready(struct cat_pg *pc, int force)
 	PGresult	*res;
 	char		 sql[64];
 	int64_t		 now = timestamp_monotonic();
+	int64_t		 deadline = now + pc->timeout * 1000LL;
+	int		 missing;
 
 	if (pc->conn != NULL)
 		return 0;
@@ -346,7 +356,23 @@ pgc_ready(struct cat_pg *pc, int force)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return pgc_fail(pc, res);
 	PQclear(res);
-	res = PQexec(pc->conn, schema);
+	/* All there: nothing to create, nor the privilege to ask for. */
+	if ((missing = pg_missing(pc->conn, schema_rels, no_types, deadline,
+	    pc->store.err, sizeof(pc->store.err))) == -1) {
+		if (PQstatus(pc->conn) == CONNECTION_BAD) {
+			pgc_drop(pc);
+			return CAT_DOWN;
+		}
+		PQfinish(pc->conn);
+		pc->conn = NULL;
+		pc->retry_at = now + BACKOFF_MAX_MS;
+		return CAT_ERROR;
+	}
+	res = PQexec(pc->conn, missing > 0 ? schema : connected);
+	if (missing > 0 && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		res = PQexec(pc->conn, connected);
+	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		pgc_fail(pc, res);
 		/* Not a table: a start-up error, or down until repaired. */
@@ -358,8 +384,8 @@ pgc_ready(struct cat_pg *pc, int force)
 		return CAT_ERROR;
 	}
 	PQclear(res);
-	if (columns_check(pc->conn, 0, timestamp_monotonic() + pc->timeout * 1000LL,
-	    pc->store.err, sizeof(pc->store.err)) != 0) {
+	if (columns_check(pc->conn, 0, deadline, pc->store.err,
+	    sizeof(pc->store.err)) != 0) {
 		PQfinish(pc->conn);
 		pc->conn = NULL;
 		pc->retry_at = now + BACKOFF_MAX_MS;

@@ -469,6 +469,52 @@ out:
 	return last;
 }
 
+/* The names as a PostgreSQL array literal (plain identifiers only). */
+static void
+name_array(struct buf *b, const char *const *names)
+{
+	buf_addc(b, '{');
+	for (; *names != NULL; names++) {
+		buf_adds(b, *names);
+		if (names[1] != NULL)
+			buf_addc(b, ',');
+	}
+	buf_addc(b, '}');
+}
+
+int
+pg_missing(PGconn *conn, const char *const *rels, const char *const *types,
+    int64_t deadline, char *err, size_t errlen)
+{
+	static const char	 sql[] =
+	    "SELECT (SELECT count(*) FROM unnest($1::text[]) AS r(name) "
+	    "WHERE NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n "
+	    "ON n.oid = c.relnamespace WHERE c.relname = r.name AND "
+	    "n.nspname = current_schema())) + (SELECT count(*) FROM "
+	    "unnest($2::text[]) AS t(name) WHERE NOT EXISTS (SELECT FROM "
+	    "pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace WHERE "
+	    "y.typname = t.name AND n.nspname = current_schema()))";
+	PGresult	*res;
+	struct buf	 r, t;
+	const char	*params[2];
+	int		 n = -1;
+
+	buf_init(&r);
+	buf_init(&t);
+	name_array(&r, rels);
+	name_array(&t, types);
+	params[0] = r.p;
+	params[1] = t.p;
+	if ((res = pg_run(conn, sql, 2, params, deadline, err,
+	    errlen)) != NULL) {
+		n = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	buf_release(&r);
+	buf_release(&t);
+	return n;
+}
+
 PGresult *
 pg_run(PGconn *conn, const char *sql, int nparams,
     const char *const *params, int64_t deadline, char *err, size_t errlen)

@@ -74,4 +74,16 @@ PGresult *pg_run(PGconn *, const char *sql, int nparams,
 int	 pg_copy(PGconn *, const char *data, size_t len, int64_t deadline,
 	    char *err, size_t errlen);
 
+/*
+ * How many of the relations rels (tables, indexes, views) and the types
+ * types are missing from the connection's default schema (current_schema,
+ * where CREATE puts them: spec/postgresql.md); -1 with err.  Each list
+ * ends with NULL.  What exists need not, and may not, be created again:
+ * CREATE ... IF NOT EXISTS asks for the schema's CREATE privilege even
+ * then.
+ */
+int	 pg_missing(PGconn *, const char *const *rels,
+	    const char *const *types, int64_t deadline, char *err,
+	    size_t errlen);
+
 #endif

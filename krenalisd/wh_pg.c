@@ -183,25 +183,52 @@ static const struct pg_column outbox_failed_columns[] = {
 #define NOUTBOX_FAILED	(sizeof(outbox_failed_columns) / \
 			    sizeof(outbox_failed_columns[0]))
 
+/* Where CREATE TYPE puts a type: the default schema, not any other. */
+#define TYPE_MISSING(name)						\
+"    IF NOT EXISTS (SELECT FROM pg_type y JOIN pg_namespace n ON "	\
+"n.oid = y.typnamespace WHERE y.typname = '" name "' AND "		\
+"n.nspname = current_schema()) THEN\n"
+
 static const char enums_sql[] =
 "DO $$\n"
 "BEGIN\n"
-"    IF NOT EXISTS (SELECT FROM pg_type WHERE typname = 'event_os_name') "
-"THEN\n"
+TYPE_MISSING("event_os_name")
 "        CREATE TYPE event_os_name AS ENUM ('Android', 'Windows', 'iOS', "
 "'macOS', 'Linux', 'Chrome OS', 'Other');\n"
 "    END IF;\n"
-"    IF NOT EXISTS (SELECT FROM pg_type WHERE typname = "
-"'event_browser_name') THEN\n"
+TYPE_MISSING("event_browser_name")
 "        CREATE TYPE event_browser_name AS ENUM ('Chrome', 'Safari', "
 "'Edge', 'Firefox', 'Samsung Internet', 'Opera', 'Other');\n"
 "    END IF;\n"
-"    IF NOT EXISTS (SELECT FROM pg_type WHERE typname = 'event_type') "
-"THEN\n"
+TYPE_MISSING("event_type")
 "        CREATE TYPE event_type AS ENUM ('alias', 'identify', 'group', "
 "'page', 'screen', 'track');\n"
 "    END IF;\n"
 "END$$";
+
+/* What wh_pg_schema creates: the statements above and table_sql's. */
+static const char *const schema_rels[] = {
+	"krenalis_events", "krenalis_rejected", "krenalis_outbox",
+	"krenalis_outbox_failed", "krenalis_events_received_at", "events",
+	"krenalis_rejected_received_at", "krenalis_outbox_destination",
+	"krenalis_outbox_claimed", "krenalis_outbox_failed_destination", NULL
+};
+static const char *const schema_types[] = {
+	"event_os_name", "event_browser_name", "event_type", NULL
+};
+
+/*
+ * ON CONFLICT (message_id) needs a unique index of that column alone,
+ * which the primary key of events.md §14.3 is.  The table's absence
+ * is the first column.
+ */
+static const char key_sql[] =
+"SELECT to_regclass('krenalis_events') IS NULL, EXISTS (SELECT FROM "
+"pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
+"a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass('krenalis_events') "
+"AND i.indisunique AND i.indimmediate AND i.indisvalid AND "
+"i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND "
+"a.attname = 'message_id')";
 
 static const char indexes_sql[] =
 "CREATE INDEX IF NOT EXISTS \"krenalis_events_received_at\" "
@@ -528,7 +555,32 @@ outbox_claims(PGconn *conn, PGresult *res, int64_t deadline, char *err,
 	return 0;
 }
 
-/* table_check of each of the warehouse's tables. */
+/*
+ * Whether krenalis_events has its primary key (or a unique index that
+ * serves as one); with absent_ok, a table that does not exist has.
+ */
+static int
+key_check(PGconn *conn, int absent_ok, int64_t deadline, char *err,
+    size_t errlen)
+{
+	PGresult	*res;
+	int		 rc = 0;
+
+	if ((res = pg_run(conn, key_sql, 0, NULL, deadline, err,
+	    errlen)) == NULL)
+		return -1;
+	if (!(absent_ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0) &&
+	    strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		snprintf(err, errlen, "table krenalis_events: no primary key "
+		    "on \"message_id\", which finds the duplicates (krenalisd "
+		    "never alters an existing table)");
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* table_check of each of the warehouse's tables, and key_check. */
 static int
 tables_check(PGconn *conn, int absent_ok, int64_t deadline, char *err,
     size_t errlen)
@@ -550,7 +602,7 @@ tables_check(PGconn *conn, int absent_ok, int64_t deadline, char *err,
 		if (table_check(conn, tables[i].name, tables[i].cols,
 		    tables[i].n, absent_ok, deadline, err, errlen) == -1)
 			return -1;
-	return 0;
+	return key_check(conn, absent_ok, deadline, err, errlen);
 }
 
 int
@@ -564,8 +616,15 @@ wh_pg_schema(PGconn *conn, int64_t deadline, char *err, size_t errlen)
 {
 	PGresult	*res;
 	struct buf	 b;
-	int		 rc = -1;
+	int		 rc = -1, missing;
 
+	/* All there: nothing to create, nor the privilege to ask for. */
+	if ((missing = pg_missing(conn, schema_rels, schema_types, deadline,
+	    err, errlen)) == -1)
+		return -1;
+	if (missing == 0)
+		return outbox_claims(conn, NULL, deadline, err, errlen) == -1 ||
+		    tables_check(conn, 0, deadline, err, errlen) == -1 ? -1 : 0;
 	buf_init(&b);
 	buf_adds(&b, "BEGIN;\nSELECT pg_advisory_xact_lock(hashtext("
 	    "'krenalis schema'));\n");

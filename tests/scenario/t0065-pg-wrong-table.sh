@@ -1,7 +1,8 @@
 #!/bin/sh
 # An existing table of other columns (spec/postgresql.md §2) is a start-up
 # error naming the table, the column, the expected and the found type; it
-# is never altered.  Tables made as the spec's DDL are taken as they are.
+# is never altered.  So is a krenalis_events without its primary key,
+# which the writer's ON CONFLICT needs.  Tables made as the spec's DDL are taken as they are.
 # krenalisd -n finds the same, and takes tables that do not exist yet.
 . "$(dirname "$0")/lib.sh"
 pg_start
@@ -51,6 +52,20 @@ pg "ALTER TABLE krenalis_events ALTER context_screen_density TYPE numeric(3,2)"
 pg "ALTER TABLE krenalis_rejected DROP COLUMN raw"
 start_fails "rejected" 'table krenalis_rejected, column "raw": expected type text, but there is no such column (krenalisd never alters an existing table)'
 pg "ALTER TABLE krenalis_rejected ADD COLUMN raw text NOT NULL"
+# ON CONFLICT (message_id) needs the primary key, or a unique index.
+pg "ALTER TABLE krenalis_events DROP CONSTRAINT krenalis_events_pkey"
+nokey='table krenalis_events: no primary key on "message_id", which finds the duplicates (krenalisd never alters an existing table)'
+check_fails "no key" "store: $nokey"
+start_fails "no key" "$nokey"
+pg "CREATE UNIQUE INDEX krenalis_events_id ON krenalis_events (message_id) WHERE message_id <> ''"
+start_fails "partial index" "$nokey"
+pg "DROP INDEX krenalis_events_id"
+pg "CREATE UNIQUE INDEX krenalis_events_id ON krenalis_events (message_id)"
+"$KRENALISD" -n -f /dev/null -w "$PGURL" 2>"$T/err"
+expect_eq "-n, unique index" "0 configuration OK
+warehouse: postgresql OK (server $ver, database krenalis)" "$? $(cat "$T/err")"
+pg "DROP INDEX krenalis_events_id"
+pg "ALTER TABLE krenalis_events ADD PRIMARY KEY (message_id)"
 pg "ALTER TABLE krenalis_pipelines ALTER enabled TYPE text"
 check_fails "catalog" 'catalog: table krenalis_pipelines, column "enabled": expected type boolean, found text (krenalisd never alters an existing table)'
 pg "ALTER TABLE krenalis_pipelines ALTER enabled TYPE boolean USING enabled::boolean"
