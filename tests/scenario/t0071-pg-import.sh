@@ -9,6 +9,10 @@ store_source
 check "pipeline 2" kr pipeline add S tracks -F 'type is "track"' -C analytics
 check "source 2" kr source add -c javascript Web
 track m1
+# jsonb cannot hold \u0000: the move drops the escapes, and keeps an
+# escaped backslash before "u0000".
+post /v1/events '[{"type":"track","event":"e","userId":"u","messageId":"mz","properties":{"a":"b\u0000c","d":"x\\u0000y","e":"\\\u0000"}}]' -H "$AUTH"
+expect_eq "NUL escapes" 200 "$(cat "$T/status")"
 OLD=$DATA
 check "export" kr catalog export "$T/catalog.json"
 check "pipelines" kr -j pipeline list
@@ -32,11 +36,30 @@ track m2
 expect_eq "old key works" 200 "$(cat "$T/status")"
 expect_eq "stored in PostgreSQL" 1 "$(pg "SELECT count(*) FROM krenalis_events WHERE message_id = 'm2'")"
 
-# The README's pipeline copies the stored events too.
+# The README's commands copy the stored events too.
 cols=$(sqlite3 "$OLD/warehouse.db" "SELECT group_concat(name, ',') FROM pragma_table_info('krenalis_events')")
+psql() { "$PGBIN/psql" -X -q "$@"; }
+psql "$PGURL" -c "CREATE TABLE krenalis_moved AS TABLE krenalis_events WITH NO DATA" \
+    -c "ALTER TABLE krenalis_moved ALTER context_consents TYPE text,
+        ALTER properties TYPE text, ALTER traits TYPE text" 2>"$T/copy.err" ||
+    fail "staging: $(cat "$T/copy.err")"
 sqlite3 -csv "$OLD/warehouse.db" "SELECT $cols FROM krenalis_events" |
-    "$PGBIN/psql" -X -q -d "$PGURL" -c "\\copy krenalis_events ($cols) FROM STDIN WITH (FORMAT csv)" 2>"$T/copy.err" ||
+    psql "$PGURL" -c "\\copy krenalis_moved ($cols) FROM STDIN WITH (FORMAT csv)" 2>"$T/copy.err" ||
     fail "copy: $(cat "$T/copy.err")"
+psql "$PGURL" -v ON_ERROR_STOP=1 <<'EOF' 2>"$T/copy.err" || fail "move: $(cat "$T/copy.err")"
+BEGIN;
+UPDATE krenalis_moved SET
+    context_consents = regexp_replace(context_consents, '(?<!\\)((\\\\)*)\\u0000', '\1', 'g'),
+    properties = regexp_replace(properties, '(?<!\\)((\\\\)*)\\u0000', '\1', 'g'),
+    traits = regexp_replace(traits, '(?<!\\)((\\\\)*)\\u0000', '\1', 'g');
+ALTER TABLE krenalis_moved ALTER context_consents TYPE jsonb USING context_consents::jsonb,
+    ALTER properties TYPE jsonb USING properties::jsonb,
+    ALTER traits TYPE jsonb USING traits::jsonb;
+INSERT INTO krenalis_events SELECT * FROM krenalis_moved ON CONFLICT DO NOTHING;
+DROP TABLE krenalis_moved;
+COMMIT;
+EOF
+expect_eq "NUL escapes moved" 'bc|x\u0000y|\' "$(pg "SELECT concat_ws('|', properties->>'a', properties->>'d', properties->>'e') FROM krenalis_events WHERE message_id = 'mz'")"
 expect_eq "events copied" "$(sqlite3 "$OLD/warehouse.db" "SELECT message_id, type, event, timestamp FROM krenalis_events WHERE message_id = 'm1'")" \
     "$(pg "SELECT message_id, type, event, to_char(timestamp, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM krenalis_events WHERE message_id = 'm1'")"
 
