@@ -58,6 +58,8 @@ struct delivery {
 	struct row		*rows;		/* owned, in seq order */
 	size_t			 n;
 	int			 attempts;	/* requests made */
+	int			 failures;	/* retried attempts in a row */
+	int64_t			 not_before;	/* ms: its backoff */
 	struct xfer		*x;		/* while flying */
 };
 TAILQ_HEAD(deliveryq, delivery);
@@ -81,8 +83,6 @@ struct dstate {
 	struct deliveryq	 retries;	/* in seq order */
 	struct deliveryq	 flying;	/* requests under way */
 	int			 inflight;
-	int64_t			 not_before;	/* ms: the backoff */
-	int			 failures;	/* failed attempts in a row */
 	int			 failing;	/* said in the log */
 	int64_t			*undeleted;	/* delivered, still queued */
 	size_t			 nundeleted;
@@ -793,8 +793,8 @@ start(struct sthread *t, struct dstate *ds, struct delivery *dl,
 		log_warnx("sender: destination \"%s\": cannot make a request",
 		    ds->d->name);
 		xfer_free(x);
+		dl->not_before = now + IDLE_MS;
 		retry_insert(ds, dl);
-		ds->not_before = now + IDLE_MS;
 		return;
 	}
 	dl->attempts++;
@@ -806,9 +806,11 @@ start(struct sthread *t, struct dstate *ds, struct delivery *dl,
 
 /*
  * Start what the destination may send now (§5): retried batches first,
- * then new ones, at most maxInFlight at a time, a batch not yet full
- * waiting until its oldest event is SENDER_LINGER_MS old.  *wait becomes
- * the time until there is something to do, when sooner.
+ * each once its backoff has passed, then new ones, at most maxInFlight at
+ * a time, a batch not yet full waiting until its oldest event is
+ * SENDER_LINGER_MS old.  A retried batch waiting for its backoff holds
+ * back everything newer (§4).  *wait becomes the time until there is
+ * something to do, when sooner.
  */
 static void
 schedule(struct sthread *t, struct dstate *ds, int64_t now, int64_t *wait)
@@ -818,9 +820,10 @@ schedule(struct sthread *t, struct dstate *ds, int64_t now, int64_t *wait)
 
 	if (!ds->d->enabled)
 		return;
-	/* A request that cannot be made waits like a retried one. */
-	while (ds->inflight < ds->d->max_in_flight && now >= ds->not_before) {
+	while (ds->inflight < ds->d->max_in_flight) {
 		if ((dl = TAILQ_FIRST(&ds->retries)) != NULL) {
+			if (now < dl->not_before)
+				break;
 			TAILQ_REMOVE(&ds->retries, dl, entry);
 			expire(t, ds, dl->rows, &dl->n, dl->attempts, now);
 			if (dl->n == 0)
@@ -841,8 +844,9 @@ schedule(struct sthread *t, struct dstate *ds, int64_t now, int64_t *wait)
 		}
 		start(t, ds, take(ds), now);
 	}
-	if (now < ds->not_before && ds->not_before - now < *wait)
-		*wait = ds->not_before - now;
+	if ((dl = TAILQ_FIRST(&ds->retries)) != NULL &&
+	    now < dl->not_before && dl->not_before - now < *wait)
+		*wait = dl->not_before - now;
 }
 
 /* Keep the latency of each row delivered at now. */
@@ -868,7 +872,10 @@ latency_add(struct sthread *t, struct dstate *ds, const struct delivery *dl,
 	atomic_fetch_add(&ds->d->counters->latency_ms, sum);
 }
 
-/* Split dl in halves, both to be sent at once, before anything newer. */
+/*
+ * Split dl in halves, both to be sent at once, before anything newer;
+ * each goes on with dl's backoff sequence.
+ */
 static void
 split(struct dstate *ds, struct delivery *dl)
 {
@@ -879,12 +886,17 @@ split(struct dstate *ds, struct delivery *dl)
 	b->rows = xreallocarray(NULL, b->n, sizeof(*b->rows));
 	memcpy(b->rows, dl->rows + half, b->n * sizeof(*b->rows));
 	b->attempts = dl->attempts;
+	b->failures = dl->failures;
 	dl->n = half;
 	retry_insert(ds, dl);
 	retry_insert(ds, b);
 }
 
-/* The request x is over, with rc from libcurl: act on its answer (§5). */
+/*
+ * The request x is over, with rc from libcurl: act on its answer (§5).
+ * The backoff is the batch's: another batch delivered does not shorten
+ * it.
+ */
 static void
 done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 {
@@ -907,7 +919,6 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 		atomic_fetch_sub(&c->queued, (int64_t)dl->n);
 		atomic_store(&c->last_success, now);
 		latency_add(t, ds, dl, now);
-		ds->failures = 0;
 		if (ds->failing)
 			log_info("sender: destination \"%s\" recovered",
 			    ds->d->name);
@@ -921,9 +932,9 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 			sender_reason(status, x->resp.p, x->resp.len, reason,
 			    sizeof(reason));
 		curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
-		ds->not_before = now + (ra > 0 ? sender_retry_after(ra) :
-		    sender_backoff(ds->failures, erand48(t->jitter)));
-		ds->failures++;
+		dl->not_before = now + (ra > 0 ? sender_retry_after(ra) :
+		    sender_backoff(dl->failures, erand48(t->jitter)));
+		dl->failures++;
 		atomic_fetch_add(&c->retried, dl->n);
 		set_error(t, ds, now, reason);
 		if (!ds->failing)
