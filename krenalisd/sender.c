@@ -893,9 +893,28 @@ split(struct dstate *ds, struct delivery *dl)
 }
 
 /*
+ * Whether a batch of ds is failing: one that was retried and has been
+ * neither delivered nor failed.
+ */
+static int
+batch_failing(const struct dstate *ds)
+{
+	const struct delivery	*dl;
+
+	TAILQ_FOREACH(dl, &ds->retries, entry)
+		if (dl->failures > 0)
+			return 1;
+	TAILQ_FOREACH(dl, &ds->flying, entry)
+		if (dl->failures > 0)
+			return 1;
+	return 0;
+}
+
+/*
  * The request x is over, with rc from libcurl: act on its answer (§5).
  * The backoff is the batch's: another batch delivered does not shorten
- * it.
+ * it.  The destination is failing from the first attempt retried, and
+ * recovers with a delivery once none of its batches is failing (§6).
  */
 static void
 done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
@@ -919,11 +938,12 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 		atomic_fetch_sub(&c->queued, (int64_t)dl->n);
 		atomic_store(&c->last_success, now);
 		latency_add(t, ds, dl, now);
-		if (ds->failing)
+		delivery_free(dl);
+		if (ds->failing && !batch_failing(ds)) {
 			log_info("sender: destination \"%s\" recovered",
 			    ds->d->name);
-		ds->failing = 0;
-		delivery_free(dl);
+			ds->failing = 0;
+		}
 		break;
 	case SENDER_RETRY:
 		if (status == 0)

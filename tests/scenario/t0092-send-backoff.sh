@@ -2,7 +2,9 @@
 # The backoff is the batch's (spec/destinations.md §5, §6.2): with
 # maxInFlight 2, a batch the receiver keeps refusing with a 500 is sent
 # again after 1 s, then 2, then 4, even though other batches of the
-# destination are delivered meanwhile.
+# destination are delivered meanwhile; the log says once that the
+# destination fails, and that it recovered only once that batch is
+# delivered (§6).
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 start_daemon
@@ -26,6 +28,8 @@ done
 # Its next attempt, at least 3.2 s after the third, is taken.
 rules a '[]'
 expect_eq "three attempts of the poisoned event" 3 "$(attempts_of a poison)"
+expect_eq "not recovered while the poisoned event fails" 0 \
+    "$(grep -c 'destination "D" recovered' "$T/daemon.log")"
 # Good events go on meanwhile, held behind it (§4).
 until poison_delivered || [ $i -ge 40 ]; do
 	i=$((i + 1))
@@ -51,4 +55,8 @@ PY
 check "show" kr -j destination show D
 expect_eq "retried once per failed attempt" 3 \
     "$(jget "$(cat "$T/out")" 'j["retried"]')"
+expect_eq "one line when failing" 1 \
+    "$(grep -c 'destination "D" is failing: HTTP 500: POISON refused' "$T/daemon.log")"
+expect_eq "one line when recovered" 1 \
+    "$(grep -c 'destination "D" recovered' "$T/daemon.log")"
 finish
