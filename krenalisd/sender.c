@@ -345,6 +345,26 @@ collect(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
+ * Append the header h, "Name: value", to l.  libcurl takes "Name:" with
+ * nothing but blanks after the colon for "do not send Name", and sends
+ * an empty header written "Name;": every header is sent (§2).
+ */
+static struct curl_slist *
+header_append(struct curl_slist *l, const char *h)
+{
+	const char		*colon = strchr(h, ':');
+	char			*e;
+	struct curl_slist	*r;
+
+	if (colon == NULL || colon[1 + strspn(colon + 1, " \t")] != '\0')
+		return curl_slist_append(l, h);
+	xasprintf(&e, "%.*s;", (int)(colon - h), h);
+	r = curl_slist_append(l, e);
+	free(e);
+	return r;
+}
+
+/*
  * A request of d with the body b (taken over) in x: the headers of §2
  * and §4, gzip and the signature over the body as sent (§6.2), no
  * redirect followed, http and https only.
@@ -375,7 +395,7 @@ xfer_setup(struct xfer *x, const struct destination *d,
 	 */
 	for (i = 0; i < d->nheaders; i++)
 		if (!destination_header_taken(d, d->headers[i]))
-			x->headers = curl_slist_append(x->headers,
+			x->headers = header_append(x->headers,
 			    d->headers[i]);
 	if (d->secret != NULL) {
 		sha1_hmac(d->secret, strlen(d->secret), x->body, x->bodylen,

@@ -2,14 +2,16 @@
 # Delivery to a webhook destination (spec/destinations.md §4, §6): the
 # events that pass a send pipeline reach the receiver in commit order, as
 # a JSON array (the object alone with batchSize 1), with the headers of
-# §4; the outbox empties; show, stats and /metrics count them; and
-# "destination test" sends one event and reports the answer.
+# §4 and those of the destination, an empty one too (§2); the outbox
+# empties; show, stats and /metrics count them; and "destination test"
+# sends one event and reports the answer.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 start_daemon
 store_source
 receiver a
-send_to a --header 'X-Team: blue' --header 'Authorization: Bearer tok'
+send_to a --header 'X-Team: blue' --header 'Authorization: Bearer tok' \
+    --header 'X-Empty:'
 
 post /v1/batch "$(batch_of 1 30)" -H "$AUTH"
 expect_eq "batch answered" 200 "$(cat "$T/status")"
@@ -28,9 +30,10 @@ h = r["headers"]
 b = json.loads(r["body"])
 print(r["method"], type(b).__name__, b[0]["type"], b[0]["messageId"],
       h["content-type"], h["user-agent"].split("/")[0], h["x-team"],
-      h["authorization"], "content-encoding" in h, "x-signature" in h)
+      h["authorization"], "content-encoding" in h, "x-signature" in h,
+      repr(h.get("x-empty")))
 PY
-expect_eq "request" "POST list track m1 application/json krenalisd blue Bearer tok False False" \
+expect_eq "request" "POST list track m1 application/json krenalisd blue Bearer tok False False ''" \
     "$(cat "$T/req")"
 
 # show -j: the delivery members of §6.1.
