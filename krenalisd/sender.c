@@ -987,10 +987,15 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 		split(ds, dl);
 		break;
 	case SENDER_FAILED:
+		/* §5 names the Location; a 3xx may come without one. */
 		if (status >= 300 && status < 400) {
 			curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
-			snprintf(reason, sizeof(reason), "HTTP %ld: redirect "
-			    "to %s", status, loc != NULL ? loc : "");
+			if (loc != NULL && *loc != '\0')
+				snprintf(reason, sizeof(reason), "HTTP %ld: "
+				    "redirect to %s", status, loc);
+			else
+				snprintf(reason, sizeof(reason), "HTTP %ld: "
+				    "redirect without a Location", status);
 		} else
 			sender_reason(status, x->resp.p, x->resp.len, reason,
 			    sizeof(reason));

@@ -3,7 +3,7 @@
 # split in halves down to the one event the receiver refuses, which fails
 # with the answer's reason while the others are delivered; "destination
 # failed" lists it and "destination retry" puts it back; a redirect is
-# not followed but failed.
+# not followed but failed, with or without a Location.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 start_daemon
@@ -56,4 +56,12 @@ wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where messag
 expect_eq "redirect reason" "HTTP 301: redirect to http://elsewhere.example/v1" \
     "$(sql "select reason from krenalis_outbox_failed where message_id = 'moved'")"
 expect_eq "redirect not followed" 0 "$(grep -c elsewhere "$T/daemon.log")"
+# One without a Location says so.
+rules a '[{"status": 307, "count": -1}]'
+track nowhere
+wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where message_id = 'nowhere'" ||
+    fail "the redirect without a Location did not fail"
+expect_eq "redirect reason without a Location" \
+    "HTTP 307: redirect without a Location" \
+    "$(sql "select reason from krenalis_outbox_failed where message_id = 'nowhere'")"
 finish
