@@ -184,7 +184,7 @@ prom_destinations(FILE *fp, const struct snapshot *snap)
 		{ "krenalis_destination_delivered_total", "Events delivered.",
 		    offsetof(struct dest_counters, delivered) },
 		{ "krenalis_destination_retried_total", "Events of failed "
-		    "attempts, each kept to be sent again.",
+		    "attempts, each retried after a backoff.",
 		    offsetof(struct dest_counters, retried) },
 		{ "krenalis_destination_failed_total", "Events that failed "
 		    "for good.", offsetof(struct dest_counters, failed) },

@@ -41,7 +41,7 @@ expect_eq "retried and delivered" "30 20 0" \
 id=$(jget "$(cat "$T/out")" 'j["id"]')
 curl -s "$URL/metrics" >"$T/metrics"
 expect_eq "retried, in /metrics: once per failed attempt of an event" \
-    "# HELP krenalis_destination_retried_total Events of failed attempts, each kept to be sent again.
+    "# HELP krenalis_destination_retried_total Events of failed attempts, each retried after a backoff.
 krenalis_destination_retried_total{destination=\"$id\"} 30" \
     "$(grep '^# HELP krenalis_destination_retried_total \|^krenalis_destination_retried_total{' "$T/metrics")"
 expect_eq "last error" "HTTP 401: who?" \

@@ -32,6 +32,8 @@ grep -q 'm6.*HTTP 400' "$T/out" || fail "failed text: $(cat "$T/out")"
 check "show" kr -j destination show D
 expect_eq "counters" "7 1 0" \
     "$(jget "$(cat "$T/out")" '"%d %d %d" % (j["delivered"], j["failed"], j["queue"]["events"])')"
+# A split is not a retry (§5): the halves are sent at once.
+expect_eq "nothing retried" 0 "$(jget "$(cat "$T/out")" 'j["retried"]')"
 
 # retry: the failed event is queued again, and delivered.
 rules a '[]'
