@@ -491,9 +491,7 @@ pg_missing(PGconn *conn, const char *const *rels, const char *const *types,
 	    "WHERE NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n "
 	    "ON n.oid = c.relnamespace WHERE c.relname = r.name AND "
 	    "n.nspname = current_schema())) + (SELECT count(*) FROM "
-	    "unnest($2::text[]) AS t(name) WHERE NOT EXISTS (SELECT FROM "
-	    "pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace WHERE "
-	    "y.typname = t.name AND n.nspname = current_schema()))";
+	    "unnest($2::text[]) AS t(name) WHERE to_regtype(t.name) IS NULL)";
 	PGresult	*res;
 	struct buf	 r, t;
 	const char	*params[2];

@@ -75,10 +75,10 @@ int	 pg_copy(PGconn *, const char *data, size_t len, int64_t deadline,
 	    char *err, size_t errlen);
 
 /*
- * How many of the relations rels (tables, indexes, views) and the types
- * types are missing from the connection's default schema (current_schema,
- * where CREATE puts them: spec/postgresql.md); -1 with err.  Each list
- * ends with NULL.  What exists need not, and may not, be created again:
+ * How many of the relations rels (tables, indexes, views) are missing
+ * from the connection's default schema (current_schema, where CREATE puts
+ * them: spec/postgresql.md), and of the types types are not visible on
+ * its search_path; -1 with err.  Each list ends with NULL.  What exists need not, and may not, be created again:
  * CREATE ... IF NOT EXISTS asks for the schema's CREATE privilege even
  * then.
  */

@@ -183,11 +183,13 @@ static const struct pg_column outbox_failed_columns[] = {
 #define NOUTBOX_FAILED	(sizeof(outbox_failed_columns) / \
 			    sizeof(outbox_failed_columns[0]))
 
-/* Where CREATE TYPE puts a type: the default schema, not any other. */
+/*
+ * A type is made when none of its name is visible on the search_path:
+ * one of another schema that is not (another installation's) does not
+ * count, one that is (as in public, with a,public) serves.
+ */
 #define TYPE_MISSING(name)						\
-"    IF NOT EXISTS (SELECT FROM pg_type y JOIN pg_namespace n ON "	\
-"n.oid = y.typnamespace WHERE y.typname = '" name "' AND "		\
-"n.nspname = current_schema()) THEN\n"
+"    IF to_regtype('" name "') IS NULL THEN\n"
 
 static const char enums_sql[] =
 "DO $$\n"

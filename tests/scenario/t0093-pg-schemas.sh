@@ -4,6 +4,7 @@
 # each has its own enum types, tables and events.  What exists is not
 # created again (§2: "when missing"): a role that may read and write the
 # tables, but not create in the schema, starts on tables made before.
+# Types are taken from any schema of the search_path.
 . "$(dirname "$0")/lib.sh"
 pg_start
 pg "CREATE SCHEMA a; CREATE SCHEMA b"
@@ -38,4 +39,23 @@ track mw
 expect_eq "writer" 200 "$(cat "$T/status")"
 stop_daemon
 expect_eq "events in a" "ma mw" "$(pg "SELECT message_id FROM a.events ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
+
+# With search_path c,public, types visible in public serve: none is made
+# in c, whose tables use public's, and a start again takes them.
+DATA=$T/var4
+SOCK=$DATA/krenalisd.sock
+start_daemon -w "$CONN"
+stop_daemon
+pg "CREATE SCHEMA c"
+for run in 1 2; do
+	DATA=$T/var5-$run
+	SOCK=$DATA/krenalisd.sock
+	start_daemon -w "$CONN options=-csearch_path=c,public"
+	[ $run = 1 ] && store_source
+	track "mc$run"
+	expect_eq "c, run $run" 200 "$(cat "$T/status")"
+	stop_daemon
+done
+expect_eq "no types in c" 0 "$(pg "SELECT count(*) FROM pg_type WHERE typnamespace = 'c'::regnamespace AND typtype = 'e'")"
+expect_eq "events in c" "mc1 mc2" "$(pg "SELECT message_id FROM c.events ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
 finish
