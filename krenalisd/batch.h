@@ -72,7 +72,7 @@ struct batch {
 	uint64_t			 seq_base;
 	struct dbg_slot			*slot;
 
-	/* When writer_submit queued it (timestamp_now). */
+	/* When writer_submit queued it (timestamp_monotonic). */
 	int64_t				 submitted;
 	/* Writer's report: failed is set before done is posted. */
 	int				 failed;	/* not committed */

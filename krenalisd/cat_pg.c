@@ -48,7 +48,9 @@ struct cat_pg {
 /*
  * Made at a connection when one is missing, under the lock that keeps
  * nodes starting together from racing (spec/postgresql.md §2).  The seq
- * columns keep the order of creation, as SQLite's rowid does.
+ * columns keep the order of creation, as SQLite's rowid does.  Each table
+ * is in schema_rels below: one left out would never be made where the
+ * others exist.
  */
 static const char schema[] =
 	"SET client_min_messages TO warning;"
@@ -331,7 +333,6 @@ pgc_ready(struct cat_pg *pc, int force)
 	PGresult	*res;
 	char		 sql[64];
 	int64_t		 now = timestamp_monotonic();
-	int64_t		 deadline = now + pc->timeout * 1000LL;
 	int		 missing;
 
 	if (pc->conn != NULL)
@@ -357,8 +358,10 @@ pgc_ready(struct cat_pg *pc, int force)
 		return pgc_fail(pc, res);
 	PQclear(res);
 	/* All there: nothing to create, nor the privilege to ask for. */
-	if ((missing = pg_missing(pc->conn, schema_rels, no_types, deadline,
-	    pc->store.err, sizeof(pc->store.err))) == -1) {
+	/* Each step has its own pg_timeout, as the blocking ones have. */
+	if ((missing = pg_missing(pc->conn, schema_rels, no_types,
+	    timestamp_monotonic() + pc->timeout * 1000LL, pc->store.err,
+	    sizeof(pc->store.err))) == -1) {
 		if (PQstatus(pc->conn) == CONNECTION_BAD) {
 			pgc_drop(pc);
 			return CAT_DOWN;
@@ -384,8 +387,8 @@ pgc_ready(struct cat_pg *pc, int force)
 		return CAT_ERROR;
 	}
 	PQclear(res);
-	if (columns_check(pc->conn, 0, deadline, pc->store.err,
-	    sizeof(pc->store.err)) != 0) {
+	if (columns_check(pc->conn, 0, timestamp_monotonic() +
+	    pc->timeout * 1000LL, pc->store.err, sizeof(pc->store.err)) != 0) {
 		PQfinish(pc->conn);
 		pc->conn = NULL;
 		pc->retry_at = now + BACKOFF_MAX_MS;

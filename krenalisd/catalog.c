@@ -1703,7 +1703,7 @@ catalog_flush_usage(struct catalog *cat, int force)
 	const struct cat_store_ops	*ops = cat->store->ops;
 	struct source			*s;
 	struct key			*k;
-	int64_t				 now = timestamp_now(), used;
+	int64_t				 now = timestamp_monotonic(), used;
 	char				 b[32];
 	int				 began = 0;
 
@@ -1967,7 +1967,7 @@ catalog_new(struct cat_store *store, const char *endpoint)
 	TAILQ_INIT(&cat->dests);
 	cat->store = store;
 	cat->endpoint = xstrdup(endpoint);
-	cat->flushed_at = timestamp_now();
+	cat->flushed_at = timestamp_monotonic();
 	return cat;
 }
 

@@ -208,7 +208,10 @@ TYPE_MISSING("event_type")
 "    END IF;\n"
 "END$$";
 
-/* What wh_pg_schema creates: the statements above and table_sql's. */
+/*
+ * What wh_pg_schema creates: the statements above and table_sql's.  One
+ * left out would never be made where the others exist.
+ */
 static const char *const schema_rels[] = {
 	"krenalis_events", "krenalis_rejected", "krenalis_outbox",
 	"krenalis_outbox_failed", "krenalis_events_received_at", "events",
@@ -232,6 +235,7 @@ static const char key_sql[] =
 "i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL AND "
 "a.attname = 'message_id')";
 
+/* Each relation made here and by table_sql is in schema_rels below. */
 static const char indexes_sql[] =
 "CREATE INDEX IF NOT EXISTS \"krenalis_events_received_at\" "
 "ON krenalis_events (\"received_at\");\n"

@@ -2,7 +2,7 @@
 # pg_timeout (spec/postgresql.md §4) counts on the monotonic clock: a wall
 # clock stepped an hour forward while requests wait for a commit does not
 # spend their time.  libfaketime moves krenalisd's wall clock and leaves
-# its monotonic clock alone.  With krenalis_events locked for 2 s and
+# its monotonic clock alone.  With krenalis_events locked and
 # pg_connections = 1, a's commit waits for the lock and b for a's commit;
 # the clock is stepped, the lock goes, and both are stored and answered
 # 200 well within pg_timeout (5 s) of their own time.
@@ -21,7 +21,7 @@ store_source
 track m0
 expect_eq "before" 200 "$(cat "$T/status")"
 
-pg_lock_events 2
+pg_lock_events 60
 send_one() { # NAME MESSAGEID: post one event, then write its status
 	curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" --data-binary \
 	    '[{"type":"track","event":"e","userId":"u","messageId":"'"$2"'"}]' \
@@ -35,6 +35,9 @@ send_one b m2 &
 B=$!
 sleep 0.3
 echo "+3600" >"$T/clock"
+sleep 0.2
+waiting || fail "the commit of a was not waiting when the clock was stepped"
+pg "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
 wait "$LOCKER" $A $B
 expect_eq "a" 200 "$(cat "$T/a.status")"
 expect_eq "b" 200 "$(cat "$T/b.status")"
