@@ -59,7 +59,7 @@ struct delivery {
 	size_t			 n;
 	int			 attempts;	/* requests made */
 	int			 failures;	/* retried attempts in a row */
-	int64_t			 not_before;	/* ms: its backoff */
+	int64_t			 not_before;	/* its backoff (monotonic) */
 	struct xfer		*x;		/* while flying */
 };
 TAILQ_HEAD(deliveryq, delivery);
@@ -127,6 +127,7 @@ struct sthread {
 	int			 uncounted;	/* likewise, its count */
 	int64_t			 poll_at;	/* a shared outbox: look */
 	int64_t			 count_at;	/* and count (thread 0) */
+						/* (both monotonic) */
 	struct dstate		**ds;
 	size_t			 nds;
 	atomic_int		 wake;
@@ -464,7 +465,7 @@ sender_test(const struct destination *d, const struct config *cf,
 	const char	*ev;
 	char		 id[IDS_UUID_LEN + 1], ts[TIMESTAMP_BUFSZ], *e;
 	size_t		 len;
-	int64_t		 now = timestamp_now();
+	int64_t		 now = timestamp_now(), start;
 	CURLcode	 rc;
 
 	memset(t, 0, sizeof(*t));
@@ -484,8 +485,9 @@ sender_test(const struct destination *d, const struct config *cf,
 		xfer_free(x);
 		return;
 	}
+	start = timestamp_monotonic();
 	rc = curl_easy_perform(x->easy);
-	t->ms = timestamp_now() - now;
+	t->ms = timestamp_monotonic() - start;
 	if (rc != CURLE_OK)
 		xfer_error(x, rc, t->error, sizeof(t->error));
 	else
@@ -813,7 +815,7 @@ start(struct sthread *t, struct dstate *ds, struct delivery *dl,
 		log_warnx("sender: destination \"%s\": cannot make a request",
 		    ds->d->name);
 		xfer_free(x);
-		dl->not_before = now + IDLE_MS;
+		dl->not_before = timestamp_monotonic() + IDLE_MS;
 		retry_insert(ds, dl);
 		return;
 	}
@@ -836,13 +838,13 @@ static void
 schedule(struct sthread *t, struct dstate *ds, int64_t now, int64_t *wait)
 {
 	struct delivery	*dl;
-	int64_t		 due;
+	int64_t		 due, mono = timestamp_monotonic();
 
 	if (!ds->d->enabled)
 		return;
 	while (ds->inflight < ds->d->max_in_flight) {
 		if ((dl = TAILQ_FIRST(&ds->retries)) != NULL) {
-			if (now < dl->not_before)
+			if (mono < dl->not_before)
 				break;
 			TAILQ_REMOVE(&ds->retries, dl, entry);
 			expire(t, ds, dl->rows, &dl->n, dl->attempts, now);
@@ -865,8 +867,8 @@ schedule(struct sthread *t, struct dstate *ds, int64_t now, int64_t *wait)
 		start(t, ds, take(ds), now);
 	}
 	if ((dl = TAILQ_FIRST(&ds->retries)) != NULL &&
-	    now < dl->not_before && dl->not_before - now < *wait)
-		*wait = dl->not_before - now;
+	    mono < dl->not_before && dl->not_before - mono < *wait)
+		*wait = dl->not_before - mono;
 }
 
 /* Keep the latency of each row delivered at now. */
@@ -972,8 +974,9 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 			sender_reason(status, x->resp.p, x->resp.len, reason,
 			    sizeof(reason));
 		curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
-		dl->not_before = now + (ra > 0 ? sender_retry_after(ra) :
-		    sender_backoff(dl->failures, erand48(t->jitter)));
+		dl->not_before = timestamp_monotonic() + (ra > 0 ?
+		    sender_retry_after(ra) : sender_backoff(dl->failures,
+		    erand48(t->jitter)));
 		dl->failures++;
 		atomic_fetch_add(&c->retried, dl->n);
 		set_error(t, ds, now, reason);
@@ -1148,8 +1151,10 @@ count_queues(struct wh_outbox_conn *ob)
  * and let thread 0 count the queues again now and then.
  */
 static void
-poll_shared(struct sthread *t, int64_t now, int *woken)
+poll_shared(struct sthread *t, int *woken)
 {
+	int64_t	now = timestamp_monotonic();
+
 	if (!warehouse_outbox_shared(t->ob->wh))
 		return;
 	if (now >= t->poll_at) {
@@ -1199,7 +1204,7 @@ sender_main(void *arg)
 		refresh(t);
 		woken = atomic_exchange(&t->wake, 0);
 		now = timestamp_now();
-		poll_shared(t, now, &woken);
+		poll_shared(t, &woken);
 		wait = IDLE_MS;
 		for (i = 0; i < t->nds; i++) {
 			if (woken)

@@ -26,6 +26,12 @@
 #                                      krenalis: sets PGURL (see below)
 #   pg_stop, pg_restart                stop it; (stop and) start it again
 #   pg QUERY                           run QUERY with psql on PGURL
+#   fake_clock                         the next start_daemon runs krenalisd
+#                                      under libfaketime: its wall clock
+#                                      moves with clock_step, its
+#                                      monotonic clock does not
+#   clock_step OFFSET                  set that wall clock to the real one
+#                                      + OFFSET (+3600, -3600: seconds)
 #   pg_lock_events SECONDS             another session holds
 #                                      krenalis_events locked (LOCKER)
 #   pg_lock_waiters                    the pids of the server processes
@@ -502,6 +508,25 @@ pg_restart() {
 }
 pg() {
 	"$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$PGURL" -c "$1"
+}
+
+fake_clock() {
+	FAKELIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null |
+	    head -n 1)
+	if [ -z "$FAKELIB" ]; then
+		fail "libfaketime is missing: make deps installs it"
+		finish
+	fi
+	echo "+0" >"$T/clock"
+	# An AddressSanitizer build must not insist on coming first.
+	KRENALIS_WRAP="env LD_PRELOAD=$FAKELIB \
+FAKETIME_TIMESTAMP_FILE=$T/clock FAKETIME_NO_CACHE=1 \
+FAKETIME_DONT_FAKE_MONOTONIC=1 \
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
+clock_step() {
+	echo "$1" >"$T/clock"
 }
 
 pg_lock_events() {

@@ -7,15 +7,9 @@
 # the clock is stepped, the lock goes, and both are stored and answered
 # 200 well within pg_timeout (5 s) of their own time.
 . "$(dirname "$0")/lib.sh"
-FAKELIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)
-[ -n "$FAKELIB" ] || fail "libfaketime is missing: make deps installs it"
 pg_start
 printf 'pg_timeout = 5\npg_connections = 1\n' >"$T/k.conf"
-echo "+0" >"$T/clock"
-# An AddressSanitizer build must not insist on coming first.
-KRENALIS_WRAP="env LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE=$T/clock \
-FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+fake_clock
 start_daemon -f "$T/k.conf" -w "$PGURL"
 store_source
 track m0
@@ -34,7 +28,7 @@ wait_until 5 waiting || fail "the commit of a does not wait for the lock"
 send_one b m2 &
 B=$!
 sleep 0.3
-echo "+3600" >"$T/clock"
+clock_step +3600
 sleep 0.2
 waiting || fail "the commit of a was not waiting when the clock was stepped"
 pg "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null

@@ -1,0 +1,21 @@
+#!/bin/sh
+# A batch's backoff (spec/destinations.md §5) counts on the monotonic
+# clock: krenalisd's wall clock stepped an hour back while a batch waits
+# to be sent again does not hold it for that hour.  libfaketime moves the
+# wall clock and leaves the monotonic one alone.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/receiver.sh"
+fake_clock
+start_daemon
+store_source
+receiver a
+send_to a --batch-size 1
+rules a '[{"status": 500, "match": "e1", "count": 1}]'
+track e1
+expect_eq "stored" 200 "$(cat "$T/status")"
+wait_until 20 at_least 1 requests a || fail "e1 was not sent"
+clock_step -3600
+wait_until 20 is e1 got a || fail "e1 was not sent again: $(cat "$T/a.log")"
+expect_eq "attempts" 2 "$(attempts_of a e1)"
+grep -q 'sender: destination "D" recovered' "$T/daemon.log" || fail "log: $(cat "$T/daemon.log")"
+finish
