@@ -517,12 +517,15 @@ fake_clock() {
 		fail "libfaketime is missing: make deps installs it"
 		finish
 	fi
+	# Its first clock_gettime, from inside AddressSanitizer's allocator,
+	# takes that allocator's lock again: the daemon never starts.
+	if grep -q __asan_init "$KRENALISD"; then
+		skip "libfaketime deadlocks in AddressSanitizer's allocator"
+	fi
 	echo "+0" >"$T/clock"
-	# An AddressSanitizer build must not insist on coming first.
 	KRENALIS_WRAP="env LD_PRELOAD=$FAKELIB \
 FAKETIME_TIMESTAMP_FILE=$T/clock FAKETIME_NO_CACHE=1 \
-FAKETIME_DONT_FAKE_MONOTONIC=1 \
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+FAKETIME_DONT_FAKE_MONOTONIC=1"
 }
 
 clock_step() {

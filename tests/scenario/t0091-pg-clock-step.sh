@@ -7,9 +7,9 @@
 # the clock is stepped, the lock goes, and both are stored and answered
 # 200 well within pg_timeout (5 s) of their own time.
 . "$(dirname "$0")/lib.sh"
+fake_clock
 pg_start
 printf 'pg_timeout = 5\npg_connections = 1\n' >"$T/k.conf"
-fake_clock
 start_daemon -f "$T/k.conf" -w "$PGURL"
 store_source
 track m0
