@@ -285,6 +285,19 @@ pgc_fail(struct cat_pg *pc, PGresult *res)
 }
 
 /*
+ * The catalog's tables cannot be used as they are: the connection is
+ * closed, and tried again only after the longest backoff.
+ */
+static int
+pgc_refused(struct cat_pg *pc, int64_t now)
+{
+	PQfinish(pc->conn);
+	pc->conn = NULL;
+	pc->retry_at = now + BACKOFF_MAX_MS;
+	return CAT_ERROR;
+}
+
+/*
  * Whether the tables are as check_sql expects, those that exist only
  * with absent_ok: 0, or -1 with err naming why.
  */
@@ -357,19 +370,18 @@ pgc_ready(struct cat_pg *pc, int force)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return pgc_fail(pc, res);
 	PQclear(res);
-	/* All there: nothing to create, nor the privilege to ask for. */
-	/* Each step has its own pg_timeout, as the blocking ones have. */
+	/*
+	 * All there: nothing to create, nor the privilege to ask for.  Each
+	 * step has its own pg_timeout, as the blocking ones have.
+	 */
 	if ((missing = pg_missing(pc->conn, schema_rels, no_types,
-	    timestamp_monotonic() + pc->timeout * 1000LL, pc->store.err,
+	    pg_deadline(pc->timeout * 1000LL), pc->store.err,
 	    sizeof(pc->store.err))) == -1) {
 		if (PQstatus(pc->conn) == CONNECTION_BAD) {
 			pgc_drop(pc);
 			return CAT_DOWN;
 		}
-		PQfinish(pc->conn);
-		pc->conn = NULL;
-		pc->retry_at = now + BACKOFF_MAX_MS;
-		return CAT_ERROR;
+		return pgc_refused(pc, now);
 	}
 	res = PQexec(pc->conn, missing > 0 ? schema : connected);
 	if (missing > 0 && PQresultStatus(res) == PGRES_COMMAND_OK) {
@@ -379,21 +391,12 @@ pgc_ready(struct cat_pg *pc, int force)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		pgc_fail(pc, res);
 		/* Not a table: a start-up error, or down until repaired. */
-		if (pc->conn != NULL) {
-			PQfinish(pc->conn);
-			pc->conn = NULL;
-			pc->retry_at = now + BACKOFF_MAX_MS;
-		}
-		return CAT_ERROR;
+		return pc->conn != NULL ? pgc_refused(pc, now) : CAT_ERROR;
 	}
 	PQclear(res);
-	if (columns_check(pc->conn, 0, timestamp_monotonic() +
-	    pc->timeout * 1000LL, pc->store.err, sizeof(pc->store.err)) != 0) {
-		PQfinish(pc->conn);
-		pc->conn = NULL;
-		pc->retry_at = now + BACKOFF_MAX_MS;
-		return CAT_ERROR;
-	}
+	if (columns_check(pc->conn, 0, pg_deadline(pc->timeout * 1000LL),
+	    pc->store.err, sizeof(pc->store.err)) != 0)
+		return pgc_refused(pc, now);
 	if (pc->down_said)
 		log_info("catalog: PostgreSQL is back");
 	pc->down_said = 0;

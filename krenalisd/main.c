@@ -209,7 +209,7 @@ pg_check(const struct config *cf)
 	    sizeof(err));
 	if (conn == NULL)
 		fatalx("warehouse: %s", err);
-	deadline = timestamp_monotonic() + (int64_t)cf->pg_timeout * 1000;
+	deadline = pg_deadline((int64_t)cf->pg_timeout * 1000);
 	if (wh_pg_check(conn, deadline, err, sizeof(err)) == -1) {
 		PQfinish(conn);
 		fatalx("store: %s", err);

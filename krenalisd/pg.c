@@ -376,7 +376,7 @@ wait_socket(PGconn *conn, short events, int64_t *deadline, int *cancelled)
 			}
 			cancel_detached(conn);
 			*cancelled = 1;
-			*deadline = timestamp_monotonic() + PG_CANCEL_GRACE;
+			*deadline = pg_deadline(PG_CANCEL_GRACE);
 			continue;
 		}
 		pfd.fd = PQsocket(conn);
@@ -469,17 +469,40 @@ out:
 	return last;
 }
 
-/* The names as a PostgreSQL array literal (plain identifiers only). */
+int64_t
+pg_deadline(int64_t ms)
+{
+	return timestamp_monotonic() + ms;
+}
+
+void
+pg_array_add(struct buf *b, const char *s)
+{
+	buf_addc(b, b->len == 0 ? '{' : ',');
+	buf_addc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, '"');
+}
+
+void
+pg_array_end(struct buf *b)
+{
+	if (b->len == 0)
+		buf_addc(b, '{');
+	buf_addc(b, '}');
+}
+
+/* The names as a text array literal. */
 static void
 name_array(struct buf *b, const char *const *names)
 {
-	buf_addc(b, '{');
-	for (; *names != NULL; names++) {
-		buf_adds(b, *names);
-		if (names[1] != NULL)
-			buf_addc(b, ',');
-	}
-	buf_addc(b, '}');
+	for (; *names != NULL; names++)
+		pg_array_add(b, *names);
+	pg_array_end(b);
 }
 
 int

@@ -19,6 +19,8 @@
 
 #include <libpq-fe.h>
 
+struct buf;
+
 /*
  * Connect to the libpq URI or conninfo string conninfo, waiting at most
  * timeout seconds; NULL with a one-line reason in err.  The caller owns
@@ -73,6 +75,16 @@ PGresult *pg_run(PGconn *, const char *sql, int nparams,
  */
 int	 pg_copy(PGconn *, const char *data, size_t len, int64_t deadline,
 	    char *err, size_t errlen);
+
+/* The deadline ms from now, on the clock pg_run and pg_copy read. */
+int64_t	 pg_deadline(int64_t ms);
+
+/*
+ * Add s to the text array literal b (started by the first call), quoted,
+ * for a parameter of type text[]; pg_array_end closes it, empty or not.
+ */
+void	 pg_array_add(struct buf *b, const char *s);
+void	 pg_array_end(struct buf *b);
 
 /*
  * How many of the relations rels (tables, indexes, views) are missing

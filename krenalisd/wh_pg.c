@@ -891,7 +891,7 @@ pg_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 
 	if (pw->conn == NULL)
 		return 0;
-	if (wh_pg_schema(pw->conn, timestamp_monotonic() + pw->timeout * 1000LL,
+	if (wh_pg_schema(pw->conn, pg_deadline(pw->timeout * 1000LL),
 	    why, sizeof(why)) == 0) {
 		atomic_store(&pw->schema, 1);
 		return 0;
@@ -924,7 +924,7 @@ pg_probe(struct warehouse *wh)
 	pthread_mutex_lock(&pw->mtx);
 	res = conn_run(pw, &pw->conn, 0, "BEGIN; SET LOCAL statement_timeout "
 	    "= 2000; SELECT pg_current_xact_id(); COMMIT", 0, NULL,
-	    timestamp_monotonic() + PROBE_TIMEOUT, err, sizeof(err));
+	    pg_deadline(PROBE_TIMEOUT), err, sizeof(err));
 	if (res != NULL)
 		state_up(pw);
 	pthread_mutex_unlock(&pw->mtx);
@@ -941,7 +941,7 @@ reader_run(struct pg_wh *pw, const char *sql, int nparams,
 
 	pthread_mutex_lock(&pw->mtx);
 	res = conn_run(pw, &pw->conn, 0, sql, nparams, params,
-	    timestamp_monotonic() + pw->timeout * 1000LL, err, errlen);
+	    pg_deadline(pw->timeout * 1000LL), err, errlen);
 	pthread_mutex_unlock(&pw->mtx);
 	return res;
 }
@@ -1208,24 +1208,14 @@ settle_lookups(struct pg_session *ps, int64_t deadline)
 	struct msgids	 found;
 	PGresult	*res;
 	struct buf	 b;
-	const char	*p, *param;
+	const char	*param;
 	size_t		 i;
 	int		 row;
 
 	buf_init(&b);
-	buf_addc(&b, '{');
-	for (i = 0; i < ps->nlookups; i++) {
-		if (i > 0)
-			buf_addc(&b, ',');
-		buf_addc(&b, '"');
-		for (p = ps->lookups[i].id; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_addc(&b, '\\');
-			buf_addc(&b, *p);
-		}
-		buf_addc(&b, '"');
-	}
-	buf_addc(&b, '}');
+	for (i = 0; i < ps->nlookups; i++)
+		pg_array_add(&b, ps->lookups[i].id);
+	pg_array_end(&b);
 	param = b.p;
 	res = session_run(ps, "SELECT message_id FROM krenalis_events WHERE "
 	    "message_id = ANY ($1::character varying[])", 1, &param, deadline);
@@ -1408,7 +1398,7 @@ pgs_rollback(struct wh_session *s)
 	if (ps->conn == NULL || PQtransactionStatus(ps->conn) == PQTRANS_IDLE)
 		return;
 	res = pg_run(ps->conn, "ROLLBACK", 0, NULL,
-	    timestamp_monotonic() + pw->timeout * 1000LL, err, sizeof(err));
+	    pg_deadline(pw->timeout * 1000LL), err, sizeof(err));
 	if (res == NULL)
 		conn_failed(pw, &ps->conn, err);
 	PQclear(res);
@@ -1506,7 +1496,7 @@ outbox_run(struct pg_outbox_conn *oc, const char *sql, int nparams,
     const char *const *params)
 {
 	return conn_run(oc->pw, &oc->conn, 0, sql, nparams, params,
-	    timestamp_monotonic() + oc->pw->timeout * 1000LL, oc->err,
+	    pg_deadline(oc->pw->timeout * 1000LL), oc->err,
 	    sizeof(oc->err));
 }
 
@@ -1598,7 +1588,7 @@ pg_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
 	    "interval '15 seconds'))))) "
 	    "ORDER BY seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED) "
 	    "RETURNING seq, queued_at, message_id, event", 5, params,
-	    timestamp_monotonic() + oc->pw->timeout * 1000LL, oc->err,
+	    pg_deadline(oc->pw->timeout * 1000LL), oc->err,
 	    sizeof(oc->err))) == NULL) {
 		claim_new(oc);
 		return -1;
