@@ -32,6 +32,10 @@
 #                                      monotonic clock does not
 #   clock_step OFFSET                  set that wall clock to the real one
 #                                      + OFFSET (+3600, -3600: seconds)
+#   pg_one_writer SECONDS              pg_start, then a daemon with
+#                                      pg_timeout SECONDS and one writer
+#                                      connection, the source S, and m0
+#                                      stored through them
 #   pg_lock_events SECONDS             another session holds
 #                                      krenalis_events locked (LOCKER)
 #   pg_lock_waiters                    the pids of the server processes
@@ -530,6 +534,15 @@ FAKETIME_DONT_FAKE_MONOTONIC=1"
 
 clock_step() {
 	echo "$1" >"$T/clock"
+}
+
+pg_one_writer() {
+	pg_start
+	printf 'pg_timeout = %s\npg_connections = 1\n' "$1" >"$T/k.conf"
+	start_daemon -f "$T/k.conf" -w "$PGURL"
+	store_source
+	track m0
+	expect_eq "before" 200 "$(cat "$T/status")"
 }
 
 pg_lock_events() {

@@ -6,12 +6,7 @@
 # once the lock is gone.  A request that first waits for the writer's
 # connection counts that wait in its pg_timeout.
 . "$(dirname "$0")/lib.sh"
-pg_start
-printf 'pg_timeout = 2\npg_connections = 1\n' >"$T/k.conf"
-start_daemon -f "$T/k.conf" -w "$PGURL"
-store_source
-track m0
-expect_eq "before" 200 "$(cat "$T/status")"
+pg_one_writer 2
 
 pg_lock_events 60
 

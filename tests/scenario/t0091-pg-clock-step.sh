@@ -8,12 +8,7 @@
 # 200 well within pg_timeout (5 s) of their own time.
 . "$(dirname "$0")/lib.sh"
 fake_clock
-pg_start
-printf 'pg_timeout = 5\npg_connections = 1\n' >"$T/k.conf"
-start_daemon -f "$T/k.conf" -w "$PGURL"
-store_source
-track m0
-expect_eq "before" 200 "$(cat "$T/status")"
+pg_one_writer 5
 
 pg_lock_events 60
 send_one() { # NAME MESSAGEID: post one event, then write its status

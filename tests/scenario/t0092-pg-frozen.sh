@@ -6,12 +6,7 @@
 # of the cluster is stopped with SIGSTOP, then let go on, and the next
 # requests are stored again.
 . "$(dirname "$0")/lib.sh"
-pg_start
-printf 'pg_timeout = 2\npg_connections = 1\n' >"$T/k.conf"
-start_daemon -f "$T/k.conf" -w "$PGURL"
-store_source
-track m0
-expect_eq "before" 200 "$(cat "$T/status")"
+pg_one_writer 2
 
 PM=$(head -n 1 "$PGDIR/data/postmaster.pid")
 PGPIDS="$PM $(pgrep -P "$PM" | tr '\n' ' ')"
