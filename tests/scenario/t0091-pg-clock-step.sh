@@ -1,8 +1,8 @@
 #!/bin/sh
 # pg_timeout (spec/postgresql.md §4) counts on the monotonic clock: a wall
 # clock stepped an hour forward while requests wait for a commit does not
-# spend their time.  libfaketime moves krenalisd's wall clock and leaves
-# its monotonic clock alone.  With krenalis_events locked and
+# spend their time.  tests/clockshift.c moves krenalisd's wall clock and
+# leaves its monotonic clock alone.  With krenalis_events locked and
 # pg_connections = 1, a's commit waits for the lock and b for a's commit;
 # the clock is stepped, the lock goes, and both are stored and answered
 # 200 well within pg_timeout (5 s) of their own time.

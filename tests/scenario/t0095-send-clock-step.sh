@@ -1,8 +1,8 @@
 #!/bin/sh
 # A batch's backoff (spec/destinations.md §5) counts on the monotonic
 # clock: krenalisd's wall clock stepped an hour back while a batch waits
-# to be sent again does not hold it for that hour.  libfaketime moves the
-# wall clock and leaves the monotonic one alone.
+# to be sent again does not hold it for that hour.  tests/clockshift.c
+# moves the wall clock and leaves the monotonic one alone.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 fake_clock
