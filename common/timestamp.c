@@ -105,6 +105,29 @@ timestamp_monotonic(void)
 	return (int64_t)ts.tv_sec * MS_PER_SEC + ts.tv_nsec / 1000000;
 }
 
+void
+timestamp_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t	ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void
+timestamp_abstime(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	if (ms <= 0)
+		return;
+	ts->tv_sec += ms / MS_PER_SEC;
+	ts->tv_nsec += (ms % MS_PER_SEC) * 1000000L;
+	ts->tv_sec += ts->tv_nsec / 1000000000L;
+	ts->tv_nsec %= 1000000000L;
+}
+
 int
 timestamp_valid_year(int64_t ms)
 {

@@ -5,8 +5,10 @@
 #ifndef TIMESTAMP_H
 #define TIMESTAMP_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define TIMESTAMP_BUFSZ	25		/* 24 characters and the NUL */
 
@@ -21,6 +23,14 @@ int64_t	 timestamp_now(void);
 
 /* Milliseconds of the monotonic clock, for deadlines and intervals. */
 int64_t	 timestamp_monotonic(void);
+
+/*
+ * A condition variable whose timed waits count on the monotonic clock,
+ * and the time ms from now on that clock, for its pthread_cond_timedwait:
+ * a wall clock stepped back would lengthen the wait by the step.
+ */
+void	 timestamp_cond_init(pthread_cond_t *);
+void	 timestamp_abstime(struct timespec *, int64_t ms);
 
 /*
  * Print ms (UTC year 1..9999) into buf as YYYY-MM-DDTHH:MM:SS.mmmZ and

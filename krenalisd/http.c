@@ -675,8 +675,7 @@ watchdog(void *arg)
 
 	pthread_mutex_lock(&http->conns_mtx);
 	while (!http->watchdog_stop) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec++;
+		timestamp_abstime(&ts, 1000);
 		pthread_cond_timedwait(&http->conns_cv, &http->conns_mtx, &ts);
 		now = timestamp_monotonic();
 		for (c = http->conns; c != NULL; c = c->next) {
@@ -863,17 +862,13 @@ http_start(int fd, const struct config *cf, struct warehouse *st,
     struct writer *w, char *err, size_t errlen)
 {
 	struct http		*http = xcalloc(1, sizeof(*http));
-	pthread_condattr_t	 ca;
 
 	http->cf = cf;
 	http->store = st;
 	http->writer = w;
 	pthread_mutex_init(&http->codes_mtx, NULL);
 	pthread_mutex_init(&http->conns_mtx, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&http->conns_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	timestamp_cond_init(&http->conns_cv);
 	http->ingest = ingest_new(cf, w);
 	http->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |

@@ -510,7 +510,7 @@ sq_open(const struct config *cf, char *err, size_t errlen)
 	sw->window = cf->dedupe_window_ms;
 	pthread_mutex_init(&sw->probe_mtx, NULL);
 	pthread_mutex_init(&sw->del_mtx, NULL);
-	pthread_cond_init(&sw->del_cv, NULL);
+	timestamp_cond_init(&sw->del_cv);
 	TAILQ_INIT(&sw->dels);
 	if (sqlite3_open_v2(sw->path, &sw->probe, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
@@ -1502,13 +1502,7 @@ sq_outbox_deleted(struct wh_outbox_conn *ob, struct wh_delete *d, int wait)
 				    timestamp_monotonic();
 	int			 state;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (ms > 0) {
-		ts.tv_sec += ms / 1000;
-		ts.tv_nsec += (ms % 1000) * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-	}
+	timestamp_abstime(&ts, ms);
 	pthread_mutex_lock(&sw->del_mtx);
 	while (wait && d->state == DEL_QUEUED && ms > 0)
 		if (pthread_cond_timedwait(&sw->del_cv, &sw->del_mtx,
