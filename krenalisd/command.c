@@ -629,7 +629,8 @@ cmd_nodes(struct command *r)
 {
 	json_t	*totals = catalog_totals(r->ctx->cat), *a;
 
-	if ((a = node_list(r->ctx->node, totals, timestamp_now())) == NULL) {
+	a = node_list(r->ctx->node, totals, timestamp_monotonic());
+	if (a == NULL) {
 		r->err.code = "ServiceUnavailable";
 		snprintf(r->err.message, sizeof(r->err.message),
 		    "warehouse is unavailable");

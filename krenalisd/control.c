@@ -494,10 +494,10 @@ static void
 control_sample(struct control_ctx *ctx)
 {
 	json_t	*totals = catalog_totals(ctx->cat);
-	int64_t	 now = timestamp_now();
+	int64_t	 mono = timestamp_monotonic();
 
-	node_sample(ctx->node, totals, now);
-	node_beat(ctx->node, totals, now);
+	node_sample(ctx->node, totals, mono);
+	node_beat(ctx->node, totals, mono);
 	json_decref(totals);
 }
 

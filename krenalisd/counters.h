@@ -32,7 +32,8 @@ struct src_counters {
 
 	pthread_mutex_t		 bucket_mtx;	/* the token bucket */
 	double			 tokens;
-	int64_t			 bucket_at;	/* ms of the last refill */
+	int64_t			 bucket_at;	/* ms of the last refill
+						   (monotonic), 0: none */
 };
 
 struct pipe_counters {
@@ -78,7 +79,9 @@ void			 pipe_counters_unref(struct pipe_counters *);
 /*
  * Take n tokens from the bucket (capacity burst, refilled at per_minute
  * a minute).  Return 0 when taken, else the whole seconds (at least 1)
- * until n tokens will be there.  per_minute 0: always 0.
+ * until n tokens will be there.  per_minute 0: always 0.  now_ms is on
+ * the monotonic clock: a wall clock stepped back would stop the refill
+ * for as long as the step.
  */
 int64_t	counters_take(struct src_counters *, int64_t n, int64_t burst,
 	    int64_t per_minute, int64_t now_ms);

@@ -730,7 +730,7 @@ commit_events(struct ingest *ing, struct ingest_request *rq,
 
 	/* Step 13: the source's token bucket, counted in events. */
 	wait = counters_take(src->counters, (int64_t)n, cf->rate_limit_burst,
-	    cf->rate_limit_events_per_minute, timestamp_now());
+	    cf->rate_limit_events_per_minute, timestamp_monotonic());
 	if (wait > 0) {
 		counter_add(&src->counters->rate_limited, 1);
 		snprintf(retry, sizeof(retry), "%lld", (long long)wait);

@@ -33,7 +33,7 @@ static const char *const counted[] = {
 #define NCOUNTED	(sizeof(counted) / sizeof(counted[0]))
 
 struct sample {
-	int64_t		at;		/* ms; 0: none yet */
+	int64_t		at;		/* ms, monotonic; 0: none yet */
 	uint64_t	n[NCOUNTED];
 };
 
@@ -50,7 +50,7 @@ struct node {
 	int		 timeout;		/* s */
 	PGconn		*conn;			/* NULL while down */
 	int		 down_said;		/* the loss was logged */
-	int64_t		 beat_at;
+	int64_t		 beat_at;		/* monotonic */
 };
 
 /*
@@ -181,27 +181,27 @@ node_host(const struct node *nd)
 	return nd->host;
 }
 
-/* The counted totals at now. */
+/* The counted totals at mono (the monotonic clock). */
 static void
-sample_take(struct sample *s, const json_t *totals, int64_t now)
+sample_take(struct sample *s, const json_t *totals, int64_t mono)
 {
 	size_t	i;
 
-	s->at = now;
+	s->at = mono;
 	for (i = 0; i < NCOUNTED; i++)
 		s->n[i] = (uint64_t)json_integer_value(json_object_get(totals,
 		    counted[i]));
 }
 
 void
-node_sample(struct node *nd, const json_t *totals, int64_t now)
+node_sample(struct node *nd, const json_t *totals, int64_t mono)
 {
 	if (nd->samples[nd->last].at != 0 &&
-	    now - nd->samples[nd->last].at < SAMPLE_MS)
+	    mono - nd->samples[nd->last].at < SAMPLE_MS)
 		return;
 	if (nd->samples[nd->last].at != 0)
 		nd->last = (nd->last + 1) % NSAMPLES;
-	sample_take(&nd->samples[nd->last], totals, now);
+	sample_take(&nd->samples[nd->last], totals, mono);
 }
 
 /*
@@ -249,15 +249,15 @@ node_pack(const char *const *str, int pid, int64_t started, int64_t seen,
 }
 
 json_t *
-node_json(const struct node *nd, const json_t *totals, int64_t now)
+node_json(const struct node *nd, const json_t *totals, int64_t mono)
 {
 	const char	*str[] = { nd->id, nd->host, nd->listen,
 			    nd->public_url, nd->version };
 	struct sample	 cur;
 
-	sample_take(&cur, totals, now);
-	return node_pack(str, (int)getpid(), nd->started_at, now, 0, cur.n,
-	    node_rate(nd, 0, &cur), node_rate(nd, 1, &cur));
+	sample_take(&cur, totals, mono);
+	return node_pack(str, (int)getpid(), nd->started_at, timestamp_now(),
+	    0, cur.n, node_rate(nd, 0, &cur), node_rate(nd, 1, &cur));
 }
 
 /* A failed call on the connection: logged once, and closed if broken. */
@@ -300,7 +300,7 @@ node_connect(struct node *nd)
 
 /* Write the node's row with the totals of now; 0 or -1. */
 static int
-node_write(struct node *nd, const json_t *totals, int64_t now)
+node_write(struct node *nd, const json_t *totals, int64_t mono)
 {
 	PGresult	*res;
 	struct sample	 cur;
@@ -310,7 +310,7 @@ node_write(struct node *nd, const json_t *totals, int64_t now)
 
 	if (node_connect(nd) == -1)
 		return -1;
-	sample_take(&cur, totals, now);
+	sample_take(&cur, totals, mono);
 	snprintf(num[0], 32, "%d", (int)getpid());
 	snprintf(num[1], 32, "%lld", (long long)nd->started_at);
 	for (i = 0; i < NCOUNTED; i++)
@@ -343,16 +343,16 @@ node_write(struct node *nd, const json_t *totals, int64_t now)
 }
 
 void
-node_beat(struct node *nd, const json_t *totals, int64_t now)
+node_beat(struct node *nd, const json_t *totals, int64_t mono)
 {
-	if (nd->conninfo == NULL || now - nd->beat_at < BEAT_MS)
+	if (nd->conninfo == NULL || mono - nd->beat_at < BEAT_MS)
 		return;
-	nd->beat_at = now;
-	node_write(nd, totals, now);
+	nd->beat_at = mono;
+	node_write(nd, totals, mono);
 }
 
 json_t *
-node_list(struct node *nd, const json_t *totals, int64_t now)
+node_list(struct node *nd, const json_t *totals, int64_t mono)
 {
 	PGresult	*res;
 	json_t		*a;
@@ -361,11 +361,11 @@ node_list(struct node *nd, const json_t *totals, int64_t now)
 	int		 r, i;
 
 	if (nd->conninfo == NULL)
-		return json_pack("[o]", node_json(nd, totals, now));
+		return json_pack("[o]", node_json(nd, totals, mono));
 	/* This node's row first, so that it shows its numbers of now. */
-	if (node_write(nd, totals, now) == -1)
+	if (node_write(nd, totals, mono) == -1)
 		return NULL;
-	nd->beat_at = now;
+	nd->beat_at = mono;
 	res = PQexec(nd->conn, list_sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		node_fail(nd, res);

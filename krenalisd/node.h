@@ -33,29 +33,37 @@ const char	*node_id(const struct node *);
 const char	*node_host(const struct node *);
 
 /*
+ * The functions below take mono, the time of now on the monotonic clock
+ * (timestamp_monotonic): the samples, the rates and the heartbeats'
+ * interval count on it, so that a wall clock stepped back does not stop
+ * them for as long as the step.  What is shown (seenAt) is on the wall
+ * clock.
+ */
+
+/*
  * Record the daemon's totals (the object of catalog_totals), at most once
  * a second: the rates are worked out from these samples.
  */
 void		 node_sample(struct node *, const json_t *totals,
-		    int64_t now);
+		    int64_t mono);
 
 /*
  * The node's object of spec/postgresql.md §6 with the totals of now (a
  * new reference).
  */
 json_t		*node_json(const struct node *, const json_t *totals,
-		    int64_t now);
+		    int64_t mono);
 
 /*
  * With PostgreSQL, write the node's row with the totals of now if 5 s
  * passed since the last time; a failure is logged once.
  */
-void		 node_beat(struct node *, const json_t *totals, int64_t now);
+void		 node_beat(struct node *, const json_t *totals, int64_t mono);
 
 /*
  * Every node, newest seen first (a new reference): this one alone with
  * SQLite.  NULL when PostgreSQL cannot be reached.
  */
-json_t		*node_list(struct node *, const json_t *totals, int64_t now);
+json_t		*node_list(struct node *, const json_t *totals, int64_t mono);
 
 #endif

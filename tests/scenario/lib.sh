@@ -32,6 +32,9 @@
 #                                      monotonic clock does not
 #   clock_step OFFSET                  set that wall clock to the real one
 #                                      + OFFSET (+3600, -3600: seconds)
+#   one_a_second                       $T/k.conf: batches of 10 events at
+#                                      most, a source's bucket of 10
+#                                      refilled at one a second
 #   pg_one_writer SECONDS              pg_start, then a daemon with
 #                                      pg_timeout SECONDS and one writer
 #                                      connection, the source S, and m0
@@ -528,6 +531,14 @@ fake_clock() {
 
 clock_step() {
 	echo "$1" >"$T/clock"
+}
+
+one_a_second() {
+	cat >"$T/k.conf" <<CONF
+max_batch_events = 10
+rate_limit_burst = 10
+rate_limit_events_per_minute = 60
+CONF
 }
 
 pg_one_writer() {

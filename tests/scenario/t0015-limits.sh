@@ -2,11 +2,7 @@
 # Per-source rate limiting (spec/ingest.md §10), writer overload (§11.3)
 # and a clean shutdown with a request in flight.
 . "$(dirname "$0")/lib.sh"
-cat >"$T/k.conf" <<CONF
-max_batch_events = 10
-rate_limit_burst = 10
-rate_limit_events_per_minute = 60
-CONF
+one_a_second
 start_daemon -f "$T/k.conf"
 check "source" kr -j source add "S"
 KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
