@@ -1,8 +1,9 @@
 #!/bin/sh
-# The rate limit's bucket (spec/ingest.md §10) and the node's rates
-# (spec/postgresql.md §6) count on the monotonic clock: krenalisd's wall
-# clock stepped an hour back neither stops the bucket's refill, which
-# would answer 429 for that hour, nor freezes the rates at 0 for it.
+# The rate limit's bucket (spec/ingest.md §10), the node's rates and its
+# heartbeats (spec/postgresql.md §6) count on the monotonic clock:
+# krenalisd's wall clock stepped an hour back neither stops the bucket's
+# refill, which would answer 429 for that hour, nor freezes the rates at
+# 0, nor stops the heartbeats, which would show the node down.
 # tests/clockshift.c moves the wall clock and leaves the monotonic one
 # alone.
 . "$(dirname "$0")/lib.sh"
@@ -40,4 +41,20 @@ expect_eq "receiving" true "$(jget "$(cat "$T/out")" 'j[0]["receivedPerSecond"] 
 # The step took effect: what the node shows is an hour behind.
 behind=$(jget "$(cat "$T/out")" 'int((__import__("time").time() - __import__("datetime").datetime.strptime(j[0]["seenAt"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=__import__("datetime").timezone.utc).timestamp()) / 60 + 0.5)')
 expect_eq "seenAt, minutes behind" 60 "$behind"
+
+# With PostgreSQL, the node's row is written again every 5 s.  The data
+# directory is another: this one is SQLite's.
+stop_daemon || fail "daemon exit status"
+clock_step +0
+pg_start
+DATA=$T/var2
+SOCK=$DATA/krenalisd.sock
+start_daemon -w "$PGURL"
+seen() { pg "SELECT (extract(epoch FROM seen_at) * 1000)::bigint FROM krenalis_nodes"; }
+beating() { [ -n "$(seen)" ]; }
+wait_until 10 beating || fail "no heartbeat"
+clock_step -3600
+before=$(seen)
+newer() { [ "$(seen)" -gt "$before" ]; }
+wait_until 12 newer || fail "no heartbeat after the step: seen_at $(pg "SELECT seen_at FROM krenalis_nodes"), now $(pg "SELECT now()")"
 finish
