@@ -237,7 +237,7 @@ snap_destination(const struct snapshot *snap, const char *id)
  * not read yet), the warehouse wh is asked, unless wh is NULL.
  */
 static void
-delivery_members(json_t *o, const struct snapshot *snap, int64_t now,
+delivery_members(json_t *o, const struct snapshot *snap,
     struct warehouse *wh)
 {
 	const struct destination	*d;
@@ -250,7 +250,7 @@ delivery_members(json_t *o, const struct snapshot *snap, int64_t now,
 	if (d == NULL)
 		return;
 	c = d->counters;
-	sender_status(d->id, now, &st);
+	sender_status(d->id, &st);
 	if (st.oldest_queued_at == 0 && atomic_load(&c->queued) > 0 &&
 	    wh != NULL && warehouse_outbox_oldest(wh, d->id,
 	    &st.oldest_queued_at, why, sizeof(why)) == -1) {
@@ -288,16 +288,15 @@ with_delivery(json_t *o, struct warehouse *wh)
 	struct snapshot	*snap;
 	json_t		*e;
 	size_t		 i;
-	int64_t		 now = timestamp_now();
 
 	if (o == NULL)
 		return NULL;
 	snap = snapshot_current();
 	if (json_is_array(o))
 		json_array_foreach(o, i, e)
-			delivery_members(e, snap, now, wh);
+			delivery_members(e, snap, wh);
 	else
-		delivery_members(o, snap, now, wh);
+		delivery_members(o, snap, wh);
 	snapshot_unref(snap);
 	return o;
 }

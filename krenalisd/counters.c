@@ -192,7 +192,6 @@ prom_destinations(FILE *fp, const struct snapshot *snap)
 	const struct destination	*d;
 	struct sender_status		 st;
 	size_t				 i, k, n;
-	int64_t				 now = timestamp_now();
 
 	n = snap != NULL ? snap->ndestinations : 0;
 	prom_typed(fp, "krenalis_destination_queued", "Events queued, in "
@@ -214,7 +213,7 @@ prom_destinations(FILE *fp, const struct snapshot *snap)
 	    "summary");
 	for (i = 0; i < n; i++) {
 		d = &snap->destinations[i];
-		sender_status(d->id, now, &st);
+		sender_status(d->id, &st);
 		if (st.nlatency > 0) {
 			fprintf(fp, "krenalis_destination_latency_seconds"
 			    "{destination=\"%s\",quantile=\"0.5\"} %.3f\n",

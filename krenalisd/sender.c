@@ -65,7 +65,7 @@ struct delivery {
 TAILQ_HEAD(deliveryq, delivery);
 
 struct latency {
-	int64_t		 at;		/* ms of the 2xx */
+	int64_t		 at;		/* ms of the 2xx, monotonic */
 	int64_t		 ms;		/* commit -> 2xx */
 };
 
@@ -877,11 +877,12 @@ latency_add(struct sthread *t, struct dstate *ds, const struct delivery *dl,
     int64_t now)
 {
 	uint64_t	sum = 0;
+	int64_t		mono = timestamp_monotonic();
 	size_t		i;
 
 	pthread_mutex_lock(&t->mtx);
 	for (i = 0; i < dl->n; i++) {
-		ds->lat[ds->latnext].at = now;
+		ds->lat[ds->latnext].at = mono;
 		ds->lat[ds->latnext].ms = now - dl->rows[i].queued_at;
 		if (ds->lat[ds->latnext].ms > 0)
 			sum += (uint64_t)ds->lat[ds->latnext].ms;
@@ -1261,12 +1262,12 @@ percentile(const int64_t *ms, size_t n, double q)
 }
 
 void
-sender_status(const char *id, int64_t now, struct sender_status *st)
+sender_status(const char *id, struct sender_status *st)
 {
 	struct sender	*s = atomic_load(&running);
 	struct sthread	*t;
 	struct dstate	*ds;
-	int64_t		*ms;
+	int64_t		*ms, mono = timestamp_monotonic();
 	size_t		 i, n = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -1281,7 +1282,7 @@ sender_status(const char *id, int64_t now, struct sender_status *st)
 		strlcpy(st->last_error, ds->last_error,
 		    sizeof(st->last_error));
 		for (i = 0; i < ds->nlat; i++)
-			if (ds->lat[i].at > now - LATENCY_WINDOW)
+			if (ds->lat[i].at > mono - LATENCY_WINDOW)
 				ms[n++] = ds->lat[i].ms;
 	}
 	pthread_mutex_unlock(&t->mtx);

@@ -65,11 +65,10 @@ struct sender_status {
 };
 
 /*
- * The status of the destination whose id is id at now (ms); zeroes when
- * no thread serves it.
+ * The status of the destination whose id is id; zeroes when no thread
+ * serves it.  Its last minute is measured on the monotonic clock.
  */
-void		 sender_status(const char *id, int64_t now,
-		    struct sender_status *);
+void		 sender_status(const char *id, struct sender_status *);
 
 /* The outcome of "destination test" (spec/destinations.md §6.1). */
 struct sender_test {
