@@ -90,9 +90,9 @@ void	 pg_array_end(struct buf *b);
  * How many of the relations rels (tables, indexes, views) are missing
  * from the connection's default schema (current_schema, where CREATE puts
  * them: spec/postgresql.md), and of the types types are not visible on
- * its search_path; -1 with err.  Each list ends with NULL.  What exists need not, and may not, be created again:
- * CREATE ... IF NOT EXISTS asks for the schema's CREATE privilege even
- * then.
+ * its search_path; -1 with err.  Each list ends with NULL.  What exists
+ * need not, and may not, be created again: CREATE ... IF NOT EXISTS asks
+ * for the schema's CREATE privilege even then.
  */
 int	 pg_missing(PGconn *, const char *const *rels,
 	    const char *const *types, int64_t deadline, char *err,

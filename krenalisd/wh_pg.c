@@ -271,6 +271,13 @@ struct pg_wh {
 	_Atomic int		 schema;	/* ensured */
 };
 
+/* The deadline of a statement begun now: pg_timeout. */
+static int64_t
+pw_deadline(const struct pg_wh *pw)
+{
+	return pg_deadline(pw->timeout * 1000LL);
+}
+
 /* A message id whose outcome the commit settles. */
 struct pg_pending {
 	const char	*id;
@@ -891,7 +898,7 @@ pg_ensure_schema(struct warehouse *wh, char *err, size_t errlen)
 
 	if (pw->conn == NULL)
 		return 0;
-	if (wh_pg_schema(pw->conn, pg_deadline(pw->timeout * 1000LL),
+	if (wh_pg_schema(pw->conn, pw_deadline(pw),
 	    why, sizeof(why)) == 0) {
 		atomic_store(&pw->schema, 1);
 		return 0;
@@ -941,7 +948,7 @@ reader_run(struct pg_wh *pw, const char *sql, int nparams,
 
 	pthread_mutex_lock(&pw->mtx);
 	res = conn_run(pw, &pw->conn, 0, sql, nparams, params,
-	    pg_deadline(pw->timeout * 1000LL), err, errlen);
+	    pw_deadline(pw), err, errlen);
 	pthread_mutex_unlock(&pw->mtx);
 	return res;
 }
@@ -1398,7 +1405,7 @@ pgs_rollback(struct wh_session *s)
 	if (ps->conn == NULL || PQtransactionStatus(ps->conn) == PQTRANS_IDLE)
 		return;
 	res = pg_run(ps->conn, "ROLLBACK", 0, NULL,
-	    pg_deadline(pw->timeout * 1000LL), err, sizeof(err));
+	    pw_deadline(pw), err, sizeof(err));
 	if (res == NULL)
 		conn_failed(pw, &ps->conn, err);
 	PQclear(res);
@@ -1496,7 +1503,7 @@ outbox_run(struct pg_outbox_conn *oc, const char *sql, int nparams,
     const char *const *params)
 {
 	return conn_run(oc->pw, &oc->conn, 0, sql, nparams, params,
-	    pg_deadline(oc->pw->timeout * 1000LL), oc->err,
+	    pw_deadline(oc->pw), oc->err,
 	    sizeof(oc->err));
 }
 
@@ -1588,7 +1595,7 @@ pg_outbox_next(struct wh_outbox_conn *ob, const char *dest_id, int64_t after,
 	    "interval '15 seconds'))))) "
 	    "ORDER BY seq LIMIT $5::bigint FOR UPDATE SKIP LOCKED) "
 	    "RETURNING seq, queued_at, message_id, event", 5, params,
-	    pg_deadline(oc->pw->timeout * 1000LL), oc->err,
+	    pw_deadline(oc->pw), oc->err,
 	    sizeof(oc->err))) == NULL) {
 		claim_new(oc);
 		return -1;
