@@ -157,9 +157,33 @@ config_is_pg(const struct config *cf)
 	return strcmp(cf->warehouse, "sqlite") != 0;
 }
 
+/*
+ * The value as an error message quotes it: its first SHOWN_MAX - 4 bytes
+ * and "..." when it is longer, cut at the start of a UTF-8 character, so
+ * that the reason after it is never lost to the message's length.
+ */
+#define SHOWN_MAX	128
+
+static const char *
+value_shown(const char *value, char *out)
+{
+	size_t	n = strlen(value);
+
+	if (n < SHOWN_MAX)
+		return value;
+	n = SHOWN_MAX - 4;
+	while (n > 0 && ((unsigned char)value[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out, value, n);
+	memcpy(out + n, "...", 4);
+	return out;
+}
+
 int
 config_warehouse_check(const char *value, char *err, size_t errlen)
 {
+	char	shown[SHOWN_MAX];
+
 	if (strcmp(value, "sqlite") == 0)
 		return 0;
 	/* One libpq cannot read would fail every connection, for ever. */
@@ -168,8 +192,34 @@ config_warehouse_check(const char *value, char *err, size_t errlen)
 	    strchr(value, '=') != NULL)
 		return pg_conninfo_check(value, err, errlen);
 	snprintf(err, errlen, "warehouse: \"%s\" is neither sqlite, a "
-	    "postgresql:// URI nor a key=value connection string", value);
+	    "postgresql:// URI nor a key=value connection string",
+	    value_shown(value, shown));
 	return -1;
+}
+
+/*
+ * A base URL (public_url) that url_check_http passed: /v1/events is added
+ * to its path, and its host is served to any client in the SDK settings,
+ * so it may hold neither a query, a fragment, nor a user name and
+ * password.  -1 with why.
+ */
+static int
+url_base_check(const char *u, char *why, size_t whylen)
+{
+	const char	*host = strstr(u, "://") + 3;
+	size_t		 hostlen = strcspn(host, "/?#");
+
+	if (memchr(host, '@', hostlen) != NULL) {
+		snprintf(why, whylen, "has a user name: the SDK settings, "
+		    "which any client may read, would show it");
+		return -1;
+	}
+	if (strpbrk(host, "?#") != NULL) {
+		snprintf(why, whylen, "has a query or a fragment, after "
+		    "which /v1/events cannot be added");
+		return -1;
+	}
+	return 0;
 }
 
 /* Store value into the setting s of cf; -1 with the reason in err. */
@@ -182,18 +232,19 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 	const char	 *errstr;
 	long long	  n;
 	struct stat	  sb;
-	char		  why[128];
+	char		  why[128], buf[SHOWN_MAX];
+	const char	 *shown = value_shown(value, buf);
 
 	/* A file read later: one that cannot be read fails now. */
 	if (s->kind == SET_FILE && *value != '\0') {
 		if (stat(value, &sb) == -1 || access(value, R_OK) == -1) {
-			snprintf(err, errlen, "%s: \"%s\": %s", s->name, value,
+			snprintf(err, errlen, "%s: \"%s\": %s", s->name, shown,
 			    strerror(errno));
 			return -1;
 		}
 		if (!S_ISREG(sb.st_mode)) {
 			snprintf(err, errlen, "%s: \"%s\" is not a file",
-			    s->name, value);
+			    s->name, shown);
 			return -1;
 		}
 	}
@@ -201,7 +252,7 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 	case SET_LISTEN:
 		if (listen_parse(value, NULL, NULL) == -1) {
 			snprintf(err, errlen, "%s: \"%s\" is not an "
-			    "address:port", s->name, value);
+			    "address:port", s->name, shown);
 			return -1;
 		}
 		/* FALLTHROUGH */
@@ -218,11 +269,12 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 		if (strncmp(value, "http://", 7) != 0 &&
 		    strncmp(value, "https://", 8) != 0) {
 			snprintf(err, errlen, "%s: \"%s\" is not an http:// "
-			    "or https:// URL", s->name, value);
+			    "or https:// URL", s->name, shown);
 			return -1;
 		}
-		if (url_check_http(value, why, sizeof(why)) == -1) {
-			snprintf(err, errlen, "%s: \"%s\" %s", s->name, value,
+		if (url_check_http(value, why, sizeof(why)) == -1 ||
+		    url_base_check(value, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: \"%s\" %s", s->name, shown,
 			    why);
 			return -1;
 		}
@@ -233,7 +285,7 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 		if (strcmp(value, "full") != 0 && strcmp(value, "normal") != 0 &&
 		    strcmp(value, "extra") != 0 && strcmp(value, "off") != 0) {
 			snprintf(err, errlen, "%s: \"%s\" is not one of off, "
-			    "normal, full, extra", s->name, value);
+			    "normal, full, extra", s->name, shown);
 			return -1;
 		}
 		free(*sp);
@@ -252,7 +304,7 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 			errstr = "invalid";
 		if (errstr != NULL) {
 			snprintf(err, errlen, "%s: \"%s\" is %s (%lld to %lld)",
-			    s->name, value, errstr, (long long)s->min,
+			    s->name, shown, errstr, (long long)s->min,
 			    (long long)s->max);
 			return -1;
 		}
@@ -262,7 +314,7 @@ setting_apply(struct config *cf, const struct setting *s, const char *value,
 		if (config_parse_duration(value, ip) == -1) {
 			snprintf(err, errlen, "%s: \"%s\" is not a duration "
 			    "(a number from 1 to 3153600000 with s, m, h or d, "
-			    "or 0)", s->name, value);
+			    "or 0)", s->name, shown);
 			return -1;
 		}
 		return 0;
@@ -290,7 +342,7 @@ config_load(struct config *cf, const char *path, int must_exist, char *err,
     size_t errlen)
 {
 	FILE		*fp;
-	char		*line = NULL, *key, *value, *eq, rerr[256];
+	char		*line = NULL, *key, *value, *eq, rerr[512];
 	size_t		 cap = 0, i;
 	ssize_t		 n;
 	int		 lineno = 0, rc = 0;

@@ -77,6 +77,8 @@ test_file(void)
 	config_release(&cf);
 }
 
+#define DIGITS10	"1234567890"
+
 static void
 test_errors(void)
 {
@@ -110,9 +112,27 @@ test_errors(void)
 		    "(0 to 4096)" },
 		{ "oops\n", "1: expected \"key = value\"" },
 		{ "socket = a\nsocket = b\n", "2: socket is set twice" },
+		{ "public_url = https://e.example.com/?k=v\n",
+		    "1: public_url: \"https://e.example.com/?k=v\" has a query "
+		    "or a fragment, after which /v1/events cannot be added" },
+		{ "public_url = https://e.example.com#top\n",
+		    "1: public_url: \"https://e.example.com#top\" has a query "
+		    "or a fragment, after which /v1/events cannot be added" },
+		{ "public_url = https://u:pw@e.example.com\n",
+		    "1: public_url: \"https://u:pw@e.example.com\" has a user "
+		    "name: the SDK settings, which any client may read, would "
+		    "show it" },
+		/* 130 digits: 124 are quoted, and the reason is kept. */
+		{ "max_body_bytes = " DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 DIGITS10 "\n",
+		    "1: max_body_bytes: \"" DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 "1234...\" is too large "
+		    "(1 to 17179869184)" },
 	};
 	struct config	cf;
-	char		err[512], want[512];
+	char		err[1024], want[1024];
 	size_t		i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
