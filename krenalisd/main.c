@@ -99,6 +99,75 @@ datadir_make(const char *dir, int *created, char *err, size_t errlen)
 }
 
 /*
+ * The directory that path's last component would be made in, as a new
+ * string ("." when path has no '/').
+ */
+static char *
+parent_dir(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	size_t		 len;
+
+	if (slash == NULL)
+		return xstrdup(".");
+	len = (size_t)(slash - path);
+	while (len > 0 && path[len - 1] == '/')
+		len--;
+	return len == 0 ? xstrdup("/") : xstrndup(path, len);
+}
+
+/*
+ * krenalisd -n: what a start would refuse of the data directory and of
+ * the admin socket's directory, asked without making either.  Their
+ * messages are the start's (datadir_make, control_listen).
+ */
+static int
+datadir_probe(const struct config *cf, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*parent;
+	int		 e = 0;
+
+	if (stat(cf->data_dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "data directory %s is not a "
+			    "directory", cf->data_dir);
+			return -1;
+		}
+	} else {
+		parent = parent_dir(cf->data_dir);
+		if (errno != ENOENT)
+			e = errno;
+		else if (stat(parent, &st) == -1)
+			e = errno;
+		else if (!S_ISDIR(st.st_mode))
+			e = ENOTDIR;
+		else if (access(parent, W_OK | X_OK) == -1)
+			e = errno;
+		free(parent);
+		if (e != 0) {
+			snprintf(err, errlen, "cannot create data directory "
+			    "%s: %s", cf->data_dir, strerror(e));
+			return -1;
+		}
+	}
+	if (cf->socket == NULL)
+		return 0;
+	parent = parent_dir(cf->socket);
+	if (stat(parent, &st) == -1)
+		e = errno;
+	else if (!S_ISDIR(st.st_mode))
+		e = ENOTDIR;
+	free(parent);
+	if (e != 0) {
+		snprintf(err, errlen, "control: bind %s: %s", cf->socket,
+		    strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Remove a data directory this start created, with what the start put in
  * it (catalog, warehouse, catalog cache, node id): all of it is ours, and
  * none of it a directory.
@@ -460,12 +529,13 @@ main(int argc, char *argv[])
 	if (config_check(&cf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (noaction) {
+		/* What the start would refuse of the data directory. */
+		if (datadir_probe(&cf, err, sizeof(err)) == -1 ||
+		    datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
+			fatalx("%s", err);
 		fprintf(stderr, "configuration OK\n");
 		if (config_is_pg(&cf))
 			pg_check(&cf);
-		/* What the start would refuse of the data directory. */
-		if (datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
-			fatalx("%s", err);
 		config_release(&cf);
 		return 0;
 	}

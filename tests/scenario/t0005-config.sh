@@ -20,6 +20,30 @@ expect_eq "-n ok status" 0 $?
 expect_eq "-n ok" "configuration OK" "$(cat "$T/err")"
 [ -e "$T/elsewhere" ] && fail "-n created the data directory"
 
+# -n refuses what the start would refuse of the data directory and of
+# the admin socket's directory, with the start's messages, before
+# "configuration OK", and makes neither.
+touch "$T/afile"
+nprobe() {
+	what=$1 msg=$2
+	shift 2
+	"$KRENALISD" -n -f /dev/null "$@" 2>"$T/err"
+	expect_eq "-n, $what: status" 1 $?
+	expect_eq "-n, $what" "krenalisd: $msg" "$(cat "$T/err")"
+	"$KRENALISD" -d -f /dev/null -l "127.0.0.1:$(random_port)" "$@" \
+	    2>"$T/err"
+	expect_eq "start, $what: status" 1 $?
+	expect_eq "start, $what" "krenalisd: $msg" "$(cat "$T/err")"
+}
+nprobe "a file" "data directory $T/afile is not a directory" -D "$T/afile"
+nprobe "below a file" "cannot create data directory $T/afile/d: Not a directory" \
+    -D "$T/afile/d"
+nprobe "no parent" "cannot create data directory $T/none/d: No such file or directory" \
+    -D "$T/none/d"
+nprobe "socket's directory" "control: bind $T/none/s.sock: No such file or directory" \
+    -D "$T/probe" -s "$T/none/s.sock"
+[ -e "$T/probe" ] && fail "a refused start left its data directory"
+
 # Errors name the file and the line.
 bad() {
 	printf '%s\n' "$1" >"$conf"
