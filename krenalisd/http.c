@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -46,6 +47,8 @@
 #define STOP_WAIT_MS	30000	/* longest wait for requests in flight */
 #define MAX_CODES	64	/* route x status pairs counted */
 #define IDLE_TIMEOUT	120	/* s, libmicrohttpd's timeout of a connection */
+/* Its longest timeout: in milliseconds, an unsigned int (49.7 days). */
+#define TIMEOUT_MAX	(UINT_MAX / 1000)
 #define LINGER_MS	2000	/* longest read after an answer on the socket */
 
 /*
@@ -67,6 +70,7 @@ struct http {
 	struct ingest		*ingest;
 	atomic_int		 inflight;
 	atomic_int		 stopping;
+	unsigned int		 idle;		/* s, between requests */
 	pthread_mutex_t		 codes_mtx;
 	struct route_count	 codes[MAX_CODES];	/* /metrics */
 	size_t			 ncodes;
@@ -300,22 +304,32 @@ respond_raw(struct MHD_Connection *conn, struct http_request *rq,
 	return MHD_NO;
 }
 
+/* ms as libmicrohttpd's timeout: whole seconds, rounded up, at least 1. */
+static unsigned int
+timeout_secs(int64_t ms)
+{
+	if (ms <= 1000)
+		return 1;
+	if (ms >= (int64_t)TIMEOUT_MAX * 1000)
+		return TIMEOUT_MAX;
+	return (unsigned int)((ms + 999) / 1000);
+}
+
 /*
  * libmicrohttpd closes a connection that has been silent for its
- * timeout: while a body is read, that is the body's deadline (rounded up
- * to a second), else IDLE_TIMEOUT.
+ * timeout: while a body is read, that is the body's deadline, or
+ * IDLE_TIMEOUT between two bytes without body_timeout; between requests,
+ * http->idle, which header_timeout lengthens (the watchdog closes the
+ * connection after header_timeout itself).
  */
 static void
 set_timeout(struct MHD_Connection *conn, struct http_request *rq)
 {
-	unsigned int	secs = IDLE_TIMEOUT;
-	int64_t		left;
+	unsigned int	secs = rq->http->idle;
 
-	if (rq->reading && rq->in.deadline > 0) {
-		left = rq->in.deadline - timestamp_monotonic();
-		secs = left <= 1000 ? 1 : left >= IDLE_TIMEOUT * 1000 ?
-		    IDLE_TIMEOUT : (unsigned int)((left + 999) / 1000);
-	}
+	if (rq->reading)
+		secs = rq->in.deadline > 0 ? timeout_secs(rq->in.deadline -
+		    timestamp_monotonic()) : IDLE_TIMEOUT;
 	if (secs != rq->timeout) {
 		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
 		    secs);
@@ -744,7 +758,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		headers_done(conn);
 		rq = xcalloc(1, sizeof(*rq));
 		rq->http = http;
-		rq->timeout = IDLE_TIMEOUT;
+		rq->timeout = http->idle;
 		rq->in.received_at = timestamp_now();
 		ids_new_request_id(rq->in.id);
 		url = target_path(url);
@@ -870,6 +884,9 @@ http_start(int fd, const struct config *cf, struct warehouse *st,
 	pthread_mutex_init(&http->conns_mtx, NULL);
 	timestamp_cond_init(&http->conns_cv);
 	http->ingest = ingest_new(cf, w);
+	http->idle = IDLE_TIMEOUT;
+	if (cf->header_timeout_ms > (int64_t)IDLE_TIMEOUT * 1000)
+		http->idle = timeout_secs(cf->header_timeout_ms);
 	http->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, http,
@@ -880,7 +897,7 @@ http_start(int fd, const struct config *cf, struct warehouse *st,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, http,
 	    MHD_OPTION_NOTIFY_CONNECTION, cf->header_timeout_ms > 0 ?
 	    notify_connection : NULL, http,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, http->idle,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)cf->max_connections_per_ip,
