@@ -1,6 +1,5 @@
 /* The admin socket client of krctl; see ctl.h. */
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <err.h>
 #include <errno.h>
@@ -25,23 +24,17 @@ ctl_open(struct ctl *c, const char *path)
 	c->path = path;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
-		errx(1, "socket path %s is too long", path);
+	/* main checked path with sockpath_check. */
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		err(1, "socket");
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		if (errno == ENOENT)
 			errx(1, "krenalisd is not running (no socket at %s)",
 			    path);
-		if (errno == ECONNREFUSED) {
-			struct stat st;
-
-			if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
-				errx(1, "%s is not a socket", path);
+		if (errno == ECONNREFUSED)
 			errx(1, "krenalisd is not running (nothing listens "
 			    "on %s)", path);
-		}
 		err(1, "cannot connect to %s", path);
 	}
 	/* Replies have no length limit: see proto.h. */

@@ -21,6 +21,7 @@
 #include "print.h"
 #include "proto.h"
 #include "send.h"
+#include "sockpath.h"
 #include "table.h"
 #include "version.h"
 
@@ -159,8 +160,8 @@ main(int argc, char *argv[])
 			errx(1, "%s", errbuf);
 		return 0;
 	}
-	if (*sock == '\0')
-		errx(1, "-s: the socket path is empty");
+	if (sockpath_check(sock, errbuf, sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
 	if ((c = cmd_parse(argc, argv, &args, errbuf,
 	    sizeof(errbuf))) == NULL)
 		errx(1, "%s", errbuf);

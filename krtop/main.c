@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sockpath.h"
 #include "top.h"
 #include "version.h"
 
@@ -37,6 +38,7 @@ int
 main(int argc, char *argv[])
 {
 	const char	*sock, *source = NULL;
+	char		 why[512];
 	int		 ch;
 
 	setlocale(LC_ALL, "");
@@ -64,6 +66,8 @@ main(int argc, char *argv[])
 		usage();
 	if (argc == 1)
 		source = argv[0];
+	if (sockpath_check(sock, why, sizeof(why)) == -1)
+		errx(1, "%s", why);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		errx(1, "standard input and output must be a terminal");
 	return top_run(sock, source,

@@ -208,6 +208,13 @@ view_init(int utf8)
 	if ((view_screen = newterm(NULL, stdout, stdin)) == NULL)
 		return -1;
 	set_term(view_screen);
+	/* One that cannot move the cursor (TERM=dumb) shows nothing usable. */
+	if (tigetstr("cup") == NULL || tigetstr("cup") == (char *)-1) {
+		endwin();
+		delscreen(view_screen);
+		view_screen = NULL;
+		return -1;
+	}
 	cbreak();
 	noecho();
 	nonl();

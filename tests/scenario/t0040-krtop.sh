@@ -34,6 +34,15 @@ expect_eq "krtop.1 SYNOPSIS is the usage" "krtop [-hV] [-s socket] [source]" \
 expect_eq "two sources" 1 $?
 expect_fail "no terminal" "krtop: standard input and output must be a terminal" \
     "$KRTOP" -s "$T/nosock" </dev/null
+# A path that can never be the socket is a bad command line, not a daemon
+# said to be down; nor is a terminal that cannot move its cursor usable.
+expect_fail "-s on a directory" "krtop: $T is not a socket" \
+    "$KRTOP" -s "$T" </dev/null
+expect_fail "empty -s" "krtop: -s: the socket path is empty" \
+    "$KRTOP" -s '' </dev/null
+krtop_start dumb 80x20 TERM=dumb -- -s "$T/nosock"
+see dumb "TERM=dumb" "krtop: cannot use the terminal (TERM=dumb)"
+see dumb "TERM=dumb: exit status" "KRTOP-EXIT rc=1"
 
 start_daemon
 check "source" kr -j source add "Segment prod"
