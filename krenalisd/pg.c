@@ -269,7 +269,7 @@ char *
 pg_describe(const char *conninfo)
 {
 	static const char	*shown[] = { "host", "hostaddr", "port",
-				    "dbname", "user", NULL };
+				    "dbname", "user", "password", NULL };
 	PQconninfoOption	*opts, *o;
 	struct buf		 b;
 	size_t			 i;
@@ -286,7 +286,9 @@ pg_describe(const char *conninfo)
 				buf_adds(&b, " ");
 			buf_adds(&b, o->keyword);
 			buf_adds(&b, "=");
-			buf_adds(&b, o->val);
+			/* That there is one, not what it is. */
+			buf_adds(&b, strcmp(o->keyword, "password") == 0 ?
+			    "***" : o->val);
 		}
 	PQconninfoFree(opts);
 	return buf_finish(&b);

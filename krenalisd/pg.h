@@ -43,8 +43,9 @@ int	pg_conninfo_check(const char *conninfo, char *err, size_t errlen);
 
 /*
  * The keywords of conninfo that say where the warehouse is, as "host=...
- * port=... dbname=... user=..." (those set, never the password); the
- * caller frees it.  A string libpq cannot parse is shown masked.
+ * port=... dbname=... user=... password=***" (those set; the password as
+ * *** when there is one); the caller frees it.  A string libpq cannot
+ * parse is shown masked.
  */
 char	*pg_describe(const char *conninfo);
 

@@ -56,6 +56,8 @@ stop_daemon
 start_daemon -w "$PGURL&password=s3cret"
 check "status" kr status
 grep -q "s3cret" "$T/out" && fail "password in status"
+# That there is one shows, as postgresql.md §1 has it: ***.
+grep -q "^warehouse  *postgresql host=$PGDIR port=$PGPORT dbname=krenalis user=postgres password=\*\*\* (healthy)$" "$T/out" || fail "status warehouse with a password: $(cat "$T/out")"
 stop_daemon
 
 "$KRENALISD" -n -f /dev/null -w "$PGURL" 2>"$T/err"
