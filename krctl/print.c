@@ -366,14 +366,19 @@ print_rejected(FILE *fp, const json_t *a)
 	struct table	*t = table_new(8, h);
 	const json_t	*r;
 	size_t		 i, n;
-	char		 b[5][64], raw[84];
+	char		 b[5][64], raw[80 * 4 + 4];
 	const char	*s;
+	size_t		 c, len, seq;
 
 	json_array_foreach(a, i, r) {
+		/* Its first 80 characters (krctl.8), not bytes. */
 		s = member(r, "raw");
-		n = utf8_cut(s, strlen(s), 80);
+		len = strlen(s);
+		for (n = 0, c = 0; n < len && c < 80; c++, n += seq)
+			if ((seq = utf8_seqlen(s + n, len - n)) == 0)
+				seq = 1;
 		snprintf(raw, sizeof(raw), "%.*s%s", (int)n, s,
-		    n < strlen(s) ? "..." : "");
+		    n < len ? "..." : "");
 		const char *row[] = { member(r, "id"),
 			str(r, "receivedAt", b[0], 64), str(r, "source", b[1], 64),
 			str(r, "requestId", b[2], 64), str(r, "index", b[3], 64),

@@ -36,6 +36,9 @@ check "rejected -n 100" kr rejected -n 100
 secs=$(( $(date +%s) - start ))
 [ $secs -le 5 ] || fail "krctl rejected took ${secs}s"
 expect_eq "table lines" 21 "$(wc -l <"$T/out")"
+# RAW: the first 80 characters, two of them two bytes long, and "...".
+raw80=$(python3 -c 'import sys; print(open(sys.argv[1], encoding="utf-8").read()[:80] + "...")' "$T/ev19.json")
+tail -n +2 "$T/out" | grep -qF -- "$raw80" || fail "RAW, 80 characters: $(sed -n 2p "$T/out")"
 grep -q "^ID  *RECEIVED  *SOURCE  *REQUEST  *INDEX  *MESSAGE ID  *ERROR  *RAW$" "$T/out" || fail "rejected header: $(head -n 1 "$T/out")"
 check "rejected -j" kr -j rejected -n 100
 cp "$T/out" "$T/list.json"
