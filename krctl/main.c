@@ -221,7 +221,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (follow) {
-		/* Records stream until the daemon goes or we are stopped. */
+		/*
+		 * Records stream until the daemon goes, the source is
+		 * deleted, or we are stopped.
+		 */
 		json_decref(data);
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		for (;;) {
@@ -239,6 +242,19 @@ main(int argc, char *argv[])
 					print_text(stdout, text, len);
 				} else
 					print_record_line(stdout, rec);
+			} else if (json_is_false(json_object_get(line, "ok"))) {
+				/* The stream ended: its source was deleted. */
+				const char *m = json_string_value(
+				    json_object_get(json_object_get(line,
+				    "error"), "message"));
+				char *safe = table_safe(m != NULL ? m : "?");
+
+				fflush(stdout);
+				warnx("%s", safe);
+				free(safe);
+				json_decref(line);
+				ctl_close(&ctl);
+				exit(1);
 			}
 			json_decref(line);
 			if (ferror(stdout))

@@ -46,6 +46,7 @@ struct client {
 	int			 closing;	/* close once out is written */
 	struct dbg_sub		*sub;		/* a live event stream */
 	char			*sub_id;	/* its request id, as JSON */
+	char			*sub_source;	/* its source, as named */
 	struct command_feed	*feed;		/* a reply being made */
 	TAILQ_ENTRY(client)	 entry;
 };
@@ -230,6 +231,7 @@ client_request(struct client *c, const char *line, size_t len,
 		c->sub = r.sub;
 		c->sub_id = json_dumps(id ? id : json_null(),
 		    JSON_ENCODE_ANY | JSON_COMPACT);
+		c->sub_source = r.sub_source;
 	}
 	if (data == NULL) {
 		client_error(c, id, r.err.code ? r.err.code : "InternalError",
@@ -265,11 +267,22 @@ done:
 	json_decref(req);
 }
 
+/* The client's stream of events ends. */
+static void
+client_unfollow(struct client *c)
+{
+	debugger_unsubscribe(c->sub);
+	c->sub = NULL;
+	free(c->sub_id);
+	c->sub_id = NULL;
+	free(c->sub_source);
+	c->sub_source = NULL;
+}
+
 static void
 client_close(struct client *c)
 {
-	debugger_unsubscribe(c->sub);
-	free(c->sub_id);
+	client_unfollow(c);
 	command_feed_free(c->feed);
 	TAILQ_REMOVE(&clients, c, entry);
 	nclients--;
@@ -486,6 +499,18 @@ client_deliver(struct client *c)
 			client_queue(c, tail, (size_t)tl);
 			dbg_record_unref(items[i].rec);
 		}
+	}
+	/*
+	 * Its source was deleted, and every record queued before is out:
+	 * the stream ends with an error on the request that opened it.
+	 */
+	if (!c->closing && c->feed == NULL && debugger_ended(c->sub)) {
+		json_t *id = json_loads(c->sub_id, JSON_DECODE_ANY, NULL);
+
+		client_error(c, id, "NotFound", "source \"%s\" was deleted",
+		    c->sub_source != NULL ? c->sub_source : "");
+		json_decref(id);
+		client_unfollow(c);
 	}
 }
 

@@ -43,6 +43,7 @@ struct dbg_sub {
 	size_t			 head;
 	size_t			 len;
 	uint64_t		 dropped;	/* since the last queued */
+	int			 gone;		/* its source was deleted */
 	LIST_ENTRY(dbg_sub)	 entry;
 };
 
@@ -566,13 +567,21 @@ void
 debugger_forget(const char *source)
 {
 	struct ring	*rg;
+	struct dbg_sub	*s;
+	int		 ended = 0;
+	char		 c = 1;
 
 	pthread_mutex_lock(&mtx);
 	if ((rg = ring_find(source, 0)) != NULL) {
 		LIST_REMOVE(rg, entry);
 		ring_free(rg);
 	}
+	LIST_FOREACH(s, &subs, entry)
+		if (strcmp(s->source, source) == 0)
+			ended = s->gone = 1;
 	pthread_mutex_unlock(&mtx);
+	if (ended && write(wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("debugger: wake");
 }
 
 static int
@@ -674,6 +683,17 @@ debugger_take(struct dbg_sub *s, struct dbg_item *out, size_t max)
 	}
 	pthread_mutex_unlock(&mtx);
 	return n;
+}
+
+int
+debugger_ended(struct dbg_sub *s)
+{
+	int	ended;
+
+	pthread_mutex_lock(&mtx);
+	ended = s->gone && s->len == 0;
+	pthread_mutex_unlock(&mtx);
+	return ended;
 }
 
 int

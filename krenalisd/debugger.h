@@ -100,7 +100,10 @@ void	debugger_reserve(struct batch *);
 /* The batch's HTTP thread, after a successful commit. */
 void	debugger_publish(struct batch *);
 
-/* The source was deleted: its ring goes. */
+/*
+ * The source was deleted: its ring goes, and the streams that follow it
+ * end once what they queued is taken (debugger_ended).
+ */
 void	debugger_forget(const char *source);
 
 /*
@@ -120,6 +123,8 @@ void		 debugger_unsubscribe(struct dbg_sub *);
 size_t		 debugger_take(struct dbg_sub *, struct dbg_item *, size_t max);
 /* Whether anything is queued for the subscriber. */
 int		 debugger_pending(struct dbg_sub *);
+/* Whether its source was deleted and nothing is left to take. */
+int		 debugger_ended(struct dbg_sub *);
 /* Empty the wake descriptor (call when it polls readable). */
 void		 debugger_woken(void);
 

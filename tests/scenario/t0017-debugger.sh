@@ -121,8 +121,25 @@ check "rejected table" kr rejected "Segment prod"
 grep -q "^ID  *RECEIVED  *SOURCE  *REQUEST  *INDEX  *MESSAGE ID  *ERROR  *RAW$" "$T/out" || fail "rejected header"
 expect_fail "rejected unknown source" 'krctl: source "nope" does not exist' kr rejected nope
 expect_fail "bad count" 'krctl: -n: count must be a number from 0 to 100000' kr events -n many
-# A deleted source's ring goes with it.
+# A deleted source's ring goes with it, and a stream that follows it ends,
+# after the records queued before (the last one is queued when its post
+# is answered), with an error: krctl exits 1.
+follow -n 0 "Segment prod"
+post /v1/events '[{"type":"track","event":"Last","userId":"u","messageId":"last-1"}]' -H "Authorization: Bearer $KEY"
+expect_eq "last event" 200 "$(cat "$T/status")"
 check "rm" kr source rm "Segment prod"
+follower_gone() {
+	! kill -0 "$FOLLOWER" 2>/dev/null
+}
+if ! wait_until 30 follower_gone; then
+	fail "krctl events -f goes on after rm"
+	kill "$FOLLOWER"
+fi
+wait "$FOLLOWER"
+expect_eq "follower's exit status" 1 $?
+expect_eq "follower's message" 'krctl: source "Segment prod" was deleted' \
+    "$(cat "$T/follow.err")"
+grep -q "  track  *Last  " "$T/follow.out" || fail "last record: $(cat "$T/follow.out")"
 check "events after rm" kr -j events
 expect_eq "ring gone" "" "$(cat "$T/out")"
 finish

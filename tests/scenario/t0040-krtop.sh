@@ -225,4 +225,12 @@ krtop_start nosuch 100x30 -- -s "$SOCK" nosuch
 see nosuch "unknown source" 'source "nosuch" does not exist'
 keys nosuch q
 krtop_quit_check nosuch "q after an error"
+
+# A source deleted while it is watched: said on the last line.
+krtop_start mob 100x30 -- -s "$SOCK" Mobile
+see mob "watching Mobile" "Source Mobile"
+check "rm Mobile" kr source rm Mobile
+see mob "deleted source" 'source "Mobile" was deleted'
+keys mob q
+krtop_quit_check mob "q after the source's deletion"
 finish
