@@ -40,6 +40,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "reply.h"
+#include "table.h"
 #include "snapshot.h"
 #include "warehouse.h"
 #include "writer.h"
@@ -91,6 +92,8 @@ struct http_request {
 	int			 answered;	/* a response is queued */
 	int			 reading;	/* the body is being read */
 	const char		*origin;	/* borrowed from MHD */
+	const char		*method;	/* borrowed from MHD */
+	const char		*path;		/* borrowed from MHD */
 	int			 v1;		/* the path starts with /v1/ */
 	unsigned int		 timeout;	/* s, of the connection */
 };
@@ -136,6 +139,29 @@ count_status(struct http *http, const char *route, unsigned int status)
 	if (i < MAX_CODES)
 		http->codes[i].n++;
 	pthread_mutex_unlock(&http->codes_mtx);
+}
+
+/*
+ * With -v, an answer of 400 or more is logged with its body, which says
+ * why: what a client developer asks first.  The body is JSON, so the
+ * client's text in it is escaped; the method and path are made safe.
+ */
+static void
+log_answer(const struct http_request *rq, const struct reply *r)
+{
+	size_t	 len = r->len;
+	char	*method, *path;
+
+	if (r->status < 400 || log_getverbose() < 1)
+		return;
+	while (len > 0 && r->body[len - 1] == '\n')
+		len--;
+	method = table_safe(rq->method);
+	path = table_safe(rq->path);
+	log_debug("http: %s %s: %u %.*s (request %s)", method, path,
+	    r->status, (int)len, r->body != NULL ? r->body : "", rq->in.id);
+	free(method);
+	free(path);
 }
 
 typedef void	header_fn(void *, const char *, const char *);
@@ -199,6 +225,7 @@ respond(struct MHD_Connection *conn, struct http_request *rq,
 		return MHD_NO;
 	}
 	reply_headers(rq, r, add_mhd_header, resp);
+	log_answer(rq, r);
 	reply_release(r);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
@@ -300,6 +327,7 @@ respond_raw(struct MHD_Connection *conn, struct http_request *rq,
 	}
 	rq->answered = 1;
 	count_status(rq->http, rq->in.route.label, r->status);
+	log_answer(rq, r);
 	reply_release(r);
 	return MHD_NO;
 }
@@ -762,6 +790,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		rq->in.received_at = timestamp_now();
 		ids_new_request_id(rq->in.id);
 		url = target_path(url);
+		rq->method = method;
+		rq->path = url;
 		ingest_route(url, &rq->in.route);
 		rq->v1 = strncmp(url, "/v1/", 4) == 0;
 		rq->origin = nonblank(MHD_lookup_connection_value(conn,

@@ -954,6 +954,21 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 	atomic_fetch_sub(&c->in_flight, (int64_t)dl->n);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (log_getverbose() > 0) {
+		curl_off_t us = 0;
+
+		curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &us);
+		if (status != 0)
+			log_debug("sender: destination \"%s\": %zu event%s, "
+			    "HTTP %ld in %lld ms", ds->d->name, dl->n,
+			    dl->n == 1 ? "" : "s", status,
+			    (long long)(us / 1000));
+		else
+			log_debug("sender: destination \"%s\": %zu event%s, "
+			    "%s after %lld ms", ds->d->name, dl->n,
+			    dl->n == 1 ? "" : "s", curl_easy_strerror(rc),
+			    (long long)(us / 1000));
+	}
 	switch (sender_verdict(status, dl->n)) {
 	case SENDER_DELIVERED:
 		delivered_rows(ds, dl->rows, dl->n);

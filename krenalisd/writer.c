@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "timestamp.h"
@@ -467,8 +468,9 @@ writer_main(void *arg)
 	struct writer		*w = c->w;
 	struct batchq		 q;
 	struct batch		*b;
-	size_t			 nevents, i;
+	size_t			 nevents, nbatches, i;
 	int64_t			 queued;
+	struct timespec		 t0, t1;
 	int			 rc;
 
 	pthread_mutex_lock(&w->mtx);
@@ -489,6 +491,7 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mtx);
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = commit_batches(c, &q);
 		if (rc == 0)
 			untally_duplicates(c, &q);
@@ -501,9 +504,10 @@ writer_main(void *arg)
 			atomic_fetch_add(&c->tally[i].counters->failed,
 			    (uint64_t)c->tally[i].failed);
 		}
-		nevents = 0;
+		nevents = nbatches = 0;
 		TAILQ_FOREACH(b, &q, entry) {
 			nevents += b->n;
+			nbatches++;
 			if (rc == 0) {
 				count_batch(b);
 				debugger_reserve(b);
@@ -513,6 +517,14 @@ writer_main(void *arg)
 			atomic_fetch_add(&w->commits, 1);
 		else
 			atomic_fetch_add(&w->failures, 1);
+		if (rc == 0 && log_getverbose() > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			log_debug("writer: committed %zu event%s of %zu "
+			    "request%s in %.3f ms", nevents, nevents == 1 ? "" :
+			    "s", nbatches, nbatches == 1 ? "" : "s",
+			    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		}
 		if (queued > 0)
 			sender_wake();
 		atomic_fetch_sub(&w->queued, (int64_t)nevents);
