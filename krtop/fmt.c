@@ -291,15 +291,11 @@ fmt_columns(struct fmt_cols *c, int width, int nmarks, int errors)
 	/* What is left for source, name, user and the last column. */
 	avail = width - (c->time + c->type + c->outcome + 6);
 	/*
-	 * Errors take a third of that, but not the source column from a
-	 * screen that has room for it.
+	 * Errors take a third of that, at the expense of the source column
+	 * on a screen narrower than 80 columns (krtop.1).
 	 */
-	if (errors && avail / 3 > c->marks) {
-		if (avail - c->marks >= 30 && avail - avail / 3 < 30)
-			c->marks = avail - 30;
-		else
-			c->marks = avail / 3;
-	}
+	if (errors && avail / 3 > c->marks)
+		c->marks = avail / 3;
 	flex = avail - c->marks;
 	/* Narrow: no source column (one blank less), and no milliseconds. */
 	narrow = flex < 30;

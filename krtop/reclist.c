@@ -1,12 +1,14 @@
 /* The records krtop holds and the list it shows; see reclist.h. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <wctype.h>
 
 #include <jansson.h>
 
 #include "record.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "reclist.h"
 
@@ -158,6 +160,7 @@ reclist_release(struct reclist *l)
 		reclist_rec_free(l->v[i]);
 	free(l->v);
 	free(l->text);
+	free(l->needle);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -238,29 +241,45 @@ reclist_add(struct reclist *l, struct rec *r)
 	return 1;
 }
 
-/* Whether the needle (lower case, nlen > 0) is in s, ignoring case. */
-static int
-rec_find(const char *s, size_t len, const char *needle, size_t nlen)
+/*
+ * The character at s (len > 0 bytes) in lower case, as the locale's
+ * character type has it (ASCII only in the C locale); its length in *n.
+ */
+static uint32_t
+lower_at(const char *s, size_t len, size_t *n)
 {
-	size_t	i, j;
+	uint32_t	cp;
 
-	for (i = 0; i + nlen <= len; i++) {
-		for (j = 0; j < nlen; j++)
-			if (tolower((unsigned char)s[i + j]) !=
-			    (unsigned char)needle[j])
+	if ((unsigned char)*s < 0x80) {
+		*n = 1;
+		return (uint32_t)tolower((unsigned char)*s);
+	}
+	*n = utf8_decode(s, len, &cp);
+	return (uint32_t)towlower((wint_t)cp);
+}
+
+/* Whether the needle (nn > 0 characters in lower case) is in s. */
+static int
+rec_find(const char *s, size_t len, const uint32_t *needle, size_t nn)
+{
+	size_t	i, j, k, n, step;
+
+	for (i = 0; i < len; i += step) {
+		for (j = 0, k = i; j < nn && k < len; j++, k += n)
+			if (lower_at(s + k, len - k, &n) != needle[j])
 				break;
-		if (j == nlen)
+		if (j == nn)
 			return 1;
+		lower_at(s + i, len - i, &step);
 	}
 	return 0;
 }
 
-/* Whether r has the text (lower case) in what the filter looks at. */
+/* Whether r has the needle t (n characters) in what the filter sees. */
 static int
-rec_has(const struct rec *r, const char *t)
+rec_has(const struct rec *r, const uint32_t *t, size_t n)
 {
 	const char	*o = reclist_outcome_name(r->outcome);
-	size_t		 n = strlen(t);
 
 	return rec_find(r->type, strlen(r->type), t, n) ||
 	    rec_find(r->name, strlen(r->name), t, n) ||
@@ -275,7 +294,7 @@ int
 reclist_match(struct reclist *l, struct rec *r,
     const struct reclist_filter *f)
 {
-	size_t	i;
+	size_t	i, n, len;
 
 	if (f->source != NULL && strcmp(r->source, f->source) != 0)
 		return 0;
@@ -284,15 +303,18 @@ reclist_match(struct reclist *l, struct rec *r,
 	if (f->text == NULL || f->text[0] == '\0')
 		return 1;
 	/* The text match is kept with each record until the text changes. */
-	if (l->text == NULL || strcasecmp(l->text, f->text) != 0) {
+	if (l->text == NULL || strcmp(l->text, f->text) != 0) {
 		free(l->text);
 		l->text = xstrdup(f->text);
-		for (i = 0; l->text[i] != '\0'; i++)
-			l->text[i] = tolower((unsigned char)l->text[i]);
+		len = strlen(l->text);
+		l->needle = xreallocarray(l->needle, len, sizeof(*l->needle));
+		for (i = 0, l->nneedle = 0; i < len; i += n)
+			l->needle[l->nneedle++] = lower_at(l->text + i,
+			    len - i, &n);
 		l->matchgen++;
 	}
 	if (r->matchgen != l->matchgen) {
-		r->match = rec_has(r, l->text);
+		r->match = rec_has(r, l->needle, l->nneedle);
 		r->matchgen = l->matchgen;
 	}
 	return r->match;

@@ -14,6 +14,7 @@
 #define RECLIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -74,6 +75,8 @@ struct reclist {
 	size_t		  maxn;
 	size_t		  maxbytes;
 	char		 *text;		/* the text filter matchgen is for */
+	uint32_t	 *needle;	/* its characters, in lower case */
+	size_t		  nneedle;
 	unsigned	  matchgen;
 };
 

@@ -320,6 +320,10 @@ test_columns(void)
 	CHECK_INT(c.x_marks + c.marks, 80);
 	fmt_header(line, sizeof(line), &c, 80, 1);
 	CHECK(strstr(line, "OUTCOME   PIPES/ERROR") != NULL);
+	/* Below 80, the errors keep their third, and the source goes. */
+	fmt_columns(&c, 75, 2, 1);
+	CHECK_INT(c.marks, 13);
+	CHECK_INT(c.source, 0);
 	fmt_columns(&c, 120, 2, 1);
 	CHECK_INT(c.marks, 28);
 	fmt_columns(&c, 120, 2, 0);
@@ -635,9 +639,10 @@ test_reclist_view(void)
 	reclist_add(&l, tiny_rec(3, 1, "filtered", "A", "Carol"));
 	reclist_add(&l, tiny_rec(4, 1, "stored", "B", "dave"));
 	reclist_add(&l, make_rec(rec_stored, 1));
+	reclist_add(&l, tiny_rec(8, 1, "stored", "B", "\xc3\x89lodie"));
 	memset(&f, 0, sizeof(f));
 	f.outcome = -1;
-	CHECK_INT(reclist_view(&l, &f, out, &held), 5);
+	CHECK_INT(reclist_view(&l, &f, out, &held), 6);
 	CHECK_INT(held, 0);
 	f.source = "A";
 	n = reclist_view(&l, &f, out, &held);
@@ -646,7 +651,7 @@ test_reclist_view(void)
 	CHECK_INT(out[1]->seq, 3);
 	f.source = NULL;
 	f.outcome = REC_STORED;
-	CHECK_INT(reclist_view(&l, &f, out, &held), 3);
+	CHECK_INT(reclist_view(&l, &f, out, &held), 4);
 	/* Text: any case, in the user, the name, the raw payload. */
 	f.outcome = -1;
 	f.text = "CAROL";
@@ -663,6 +668,15 @@ test_reclist_view(void)
 	CHECK_INT(reclist_view(&l, &f, out, &held), 1);
 	f.text = "no such text";
 	CHECK_INT(reclist_view(&l, &f, out, &held), 0);
+	/* Beyond ASCII, in a UTF-8 locale: "ÉLO" finds "Élodie", "élo" too. */
+	if (have_utf8_locale) {
+		f.text = "\xc3\x89LO";
+		n = reclist_view(&l, &f, out, &held);
+		CHECK_INT(n, 1);
+		CHECK_INT(out[0]->seq, 8);
+		f.text = "\xc3\xa9lo";
+		CHECK_INT(reclist_view(&l, &f, out, &held), 1);
+	}
 	f.text = "";
 	/* Paused after 2: the rest are held and counted. */
 	f.paused = 1;
@@ -670,11 +684,11 @@ test_reclist_view(void)
 	f.seq = 2;
 	n = reclist_view(&l, &f, out, &held);
 	CHECK_INT(n, 2);
-	CHECK_INT(held, 3);
+	CHECK_INT(held, 4);
 	f.outcome = REC_STORED;
 	n = reclist_view(&l, &f, out, &held);
 	CHECK_INT(n, 1);
-	CHECK_INT(held, 2);
+	CHECK_INT(held, 3);
 	reclist_release(&l);
 }
 
