@@ -598,15 +598,18 @@ view_dests(const struct session *sess, int rows, int cols)
 	char	line[FMT_LINESZ];
 	size_t	i;
 
-	view_put(0, 0, cols, " krtop: the destinations of krenalisd "
-	    "(any key: back)", LOOK_BAR, 1);
+	/* Disconnected, the figures are those last seen, and dimmed. */
+	view_put(0, 0, cols, sess->connected ? " krtop: the destinations of "
+	    "krenalisd (any key: back)" : " krtop: the destinations of "
+	    "krenalisd, as last seen: disconnected (any key: back)",
+	    sess->connected ? LOOK_BAR : LOOK_DOWN, 1);
 	session_dest_line(NULL, line, sizeof(line));
 	view_put(1, 1, cols - 1, line, LOOK_BOLD, 0);
 	for (i = 0; i < sess->ndst && (int)i + 2 < rows; i++) {
 		session_dest_line(&sess->dst[i], line, sizeof(line));
-		view_put((int)i + 2, 1, cols - 1, line,
-		    sess->dst[i].last_error != NULL && sess->dst[i].queued > 0 ?
-		    LOOK_FILTERED : LOOK_TEXT, 0);
+		view_put((int)i + 2, 1, cols - 1, line, !sess->connected ?
+		    LOOK_DIM : sess->dst[i].last_error != NULL &&
+		    sess->dst[i].queued > 0 ? LOOK_FILTERED : LOOK_TEXT, 0);
 	}
 	if (sess->ndst == 0 && rows > 2)
 		view_put(2, 1, cols - 1, "no destination", LOOK_DIM, 0);

@@ -37,6 +37,11 @@ keys rc '?'
 see rc "help while disconnected" "Marks: + passed"
 keys rc x
 see rc "back" "Shown 1 of 1"
+# The destinations' view says its figures are old.
+keys rc d
+see rc "destinations while disconnected" "the destinations of krenalisd, as last seen: disconnected"
+keys rc x
+see rc "back again" "Shown 1 of 1"
 
 # Back on the same socket and port: reconnected, the old events kept,
 # the new ones after them although their seq starts at 1 again.
