@@ -533,6 +533,8 @@ main(int argc, char *argv[])
 		if (datadir_probe(&cf, err, sizeof(err)) == -1 ||
 		    datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
 			fatalx("%s", err);
+		if (node_id_check(cf.data_dir, err, sizeof(err)) == -1)
+			fatalx("node: %s", err);
 		fprintf(stderr, "configuration OK\n");
 		if (config_is_pg(&cf))
 			pg_check(&cf);

@@ -85,6 +85,36 @@ static const char list_sql[] =
 	" FROM krenalis_nodes ORDER BY seen_at DESC, id";
 
 /*
+ * Read the id in path: 0, 1 when there is no such file, or -1 with err
+ * when it cannot be read or holds no id.
+ */
+static int
+id_read(const char *path, char id[IDS_ID_LEN + 1], char *err, size_t errlen)
+{
+	char	 buf[IDS_ID_LEN + 2];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n == IDS_ID_LEN + 1 && buf[IDS_ID_LEN] == '\n') {
+		buf[IDS_ID_LEN] = '\0';
+		if (ids_is_id(buf)) {
+			memcpy(id, buf, IDS_ID_LEN + 1);
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "%s: not a node id", path);
+	return -1;
+}
+
+/*
  * Read the id in path, or make one and write it there first (by a
  * rename, so that the file is whole or missing); -1 with err.
  */
@@ -92,26 +122,10 @@ static int
 id_load(const char *path, char id[IDS_ID_LEN + 1], char *err, size_t errlen)
 {
 	char	 buf[IDS_ID_LEN + 2], *tmp;
-	ssize_t	 n;
-	int	 fd;
+	int	 fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		n = read(fd, buf, sizeof(buf));
-		close(fd);
-		if (n == IDS_ID_LEN + 1 && buf[IDS_ID_LEN] == '\n') {
-			buf[IDS_ID_LEN] = '\0';
-			if (ids_is_id(buf)) {
-				memcpy(id, buf, IDS_ID_LEN + 1);
-				return 0;
-			}
-		}
-		snprintf(err, errlen, "%s: not a node id", path);
-		return -1;
-	}
-	if (errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	if ((rc = id_read(path, id, err, errlen)) != 1)
+		return rc;
 	ids_new_id(id);
 	xasprintf(&tmp, "%s.tmp", path);
 	snprintf(buf, sizeof(buf), "%s\n", id);
@@ -125,6 +139,18 @@ id_load(const char *path, char id[IDS_ID_LEN + 1], char *err, size_t errlen)
 	}
 	free(tmp);
 	return 0;
+}
+
+int
+node_id_check(const char *datadir, char *err, size_t errlen)
+{
+	char	*path, id[IDS_ID_LEN + 1];
+	int	 rc;
+
+	xasprintf(&path, "%s/node.id", datadir);
+	rc = id_read(path, id, err, errlen);
+	free(path);
+	return rc == -1 ? -1 : 0;
 }
 
 struct node *

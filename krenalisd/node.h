@@ -28,6 +28,11 @@ struct node	*node_open(const char *datadir, const char *listen,
 		    int64_t started_at, const char *conninfo, int timeout,
 		    char *err, size_t errlen);
 void		 node_close(struct node *);
+/*
+ * krenalisd -n: -1 with err when datadir's node.id is there but cannot
+ * be read or holds no id, as node_open would fail; nothing is made.
+ */
+int		 node_id_check(const char *datadir, char *err, size_t errlen);
 
 const char	*node_id(const struct node *);
 const char	*node_host(const struct node *);

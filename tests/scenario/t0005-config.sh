@@ -43,6 +43,9 @@ nprobe "no parent" "cannot create data directory $T/none/d: No such file or dire
 nprobe "socket's directory" "control: bind $T/none/s.sock: No such file or directory" \
     -D "$T/probe" -s "$T/none/s.sock"
 [ -e "$T/probe" ] && fail "a refused start left its data directory"
+mkdir -m 700 "$T/badnode"
+echo bad >"$T/badnode/node.id"
+nprobe "node.id" "node: $T/badnode/node.id: not a node id" -D "$T/badnode"
 
 # Errors name the file and the line.
 bad() {
