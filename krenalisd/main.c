@@ -116,6 +116,19 @@ parent_dir(const char *path)
 	return len == 0 ? xstrdup("/") : xstrndup(path, len);
 }
 
+/* Whether the paths a and b name the same directory, as written. */
+static int
+same_dir(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b);
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
 /*
  * krenalisd -n: what a start would refuse of the data directory and of
  * the admin socket's directory, asked without making either.  Their
@@ -154,7 +167,10 @@ datadir_probe(const struct config *cf, char *err, size_t errlen)
 	if (cf->socket == NULL)
 		return 0;
 	parent = parent_dir(cf->socket);
-	if (stat(parent, &st) == -1)
+	/* The start makes the data directory before the socket. */
+	if (same_dir(parent, cf->data_dir))
+		e = 0;
+	else if (stat(parent, &st) == -1)
 		e = errno;
 	else if (!S_ISDIR(st.st_mode))
 		e = ENOTDIR;

@@ -43,6 +43,11 @@ nprobe "no parent" "cannot create data directory $T/none/d: No such file or dire
 nprobe "socket's directory" "control: bind $T/none/s.sock: No such file or directory" \
     -D "$T/probe" -s "$T/none/s.sock"
 [ -e "$T/probe" ] && fail "a refused start left its data directory"
+# A socket in the data directory the start would make is no error.
+"$KRENALISD" -n -f /dev/null -D "$T/new" -s "$T/new/k.sock" 2>"$T/err"
+expect_eq "-n, socket in a new data directory" "0 configuration OK" \
+    "$? $(cat "$T/err")"
+[ -e "$T/new" ] && fail "-n made the data directory"
 mkdir -m 700 "$T/badnode"
 echo bad >"$T/badnode/node.id"
 nprobe "node.id" "node: $T/badnode/node.id: not a node id" -D "$T/badnode"

@@ -25,7 +25,8 @@ done
 UNIT=$R/usr/lib/systemd/system/krenalisd.service
 expect_eq "unit's daemon" "ExecStart=/usr/sbin/krenalisd -d" \
     "$(grep '^ExecStart=' "$UNIT" 2>&1)"
-"$R/usr/sbin/krenalisd" -n -f "$R/etc/krenalisd.conf" 2>"$T/err"
+# (-n checks that the data directory could be made: one under $T.)
+"$R/usr/sbin/krenalisd" -n -f "$R/etc/krenalisd.conf" -D "$T/dd" 2>"$T/err"
 expect_eq "installed daemon runs" "configuration OK" "$(cat "$T/err")"
 
 # Installed again, the sample does not replace an operator's file.
@@ -41,7 +42,9 @@ for key in $(sed -n 's/^\.It Ic \([a-z_]*\).*/\1/p' "$TOP/man/krenalisd.conf.5")
 	expect_eq "$key in the sample" 1 "$(grep -c "^#$key = " "$SAMPLE")"
 done
 expect_eq "nothing set" "" "$(grep -v '^#' "$SAMPLE" | grep .)"
-sed 's/^#\([a-z_]* = \)/\1/' "$SAMPLE" >"$T/all.conf"
+sed 's/^#\([a-z_]* = \)/\1/' "$SAMPLE" |
+    sed "s|^data_dir = /var/lib/krenalis|data_dir = $T/dd|;
+    s|^socket = /var/lib/krenalis/|socket = $T/dd/|" >"$T/all.conf"
 "$KRENALISD" -n -f "$T/all.conf" 2>"$T/err"
 expect_eq "every setting uncommented" "configuration OK" "$(cat "$T/err")"
 

@@ -144,10 +144,10 @@ test_describe(void)
 	char	*s;
 
 	s = pg_describe("postgresql://u:secret@db:5433/k?sslmode=disable");
-	CHECK_STR(s, "host=db port=5433 dbname=k user=u");
+	CHECK_STR(s, "host=db port=5433 dbname=k user=u password=***");
 	free(s);
 	s = pg_describe("host=/run/postgresql dbname=k password=x");
-	CHECK_STR(s, "host=/run/postgresql dbname=k");
+	CHECK_STR(s, "host=/run/postgresql dbname=k password=***");
 	free(s);
 	s = pg_describe("host=db password='x");
 	CHECK_STR(s, "host=db password=***");
