@@ -784,6 +784,7 @@ dest_rm(struct catalog *cat, const char *arg, int force,
 			catalog_pipeline_free(p);
 		}
 	TAILQ_REMOVE(&cat->dests, cd, entry);
+	atomic_store(&cd->d.counters->removed, 1);
 	log_info("catalog: destination %s \"%s\" removed%s", cd->d.id,
 	    cd->d.name, n > 0 ? " with its send pipelines" : "");
 	dest_free(cd);

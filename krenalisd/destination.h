@@ -48,6 +48,12 @@ struct dest_counters {
 	/* Of every event delivered: how many, and their latencies' sum. */
 	_Atomic uint64_t	 latency_count;
 	_Atomic uint64_t	 latency_ms;
+	/*
+	 * Set when the destination is removed, before its queue is dropped:
+	 * a request that still holds a snapshot with it queues nothing more
+	 * for it (writer.c).
+	 */
+	atomic_int		 removed;
 };
 
 struct destination {

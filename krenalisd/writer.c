@@ -213,6 +213,15 @@ write_outbox(struct writer_conn *c, struct batch *b, size_t i)
 		k = i * b->npipelines + j;
 		if (p->destination == NULL || b->results[k] != PRESULT_PASSED)
 			continue;
+		/*
+		 * Removed since the request took its snapshot: its queue is
+		 * dropped after the flag is set, in a transaction of its own,
+		 * so a row written here would outlive it.  With SQLite both
+		 * hold the write lock: either this transaction commits first
+		 * and the drop takes its rows, or it reads the flag set.
+		 */
+		if (atomic_load(&p->destination->counters->removed))
+			continue;
 		t = tally_get(c, p->destination->counters);
 		full = atomic_load(&t->counters->queued) + t->queued >=
 		    c->w->cf->outbox_max_events;
