@@ -72,6 +72,22 @@ on_signal(int sig)
 }
 
 /*
+ * The data directory dir cannot be used: mkdir failed with e, or, with e
+ * 0, dir is not a directory.  -1 with err; the start and -n say it alike.
+ */
+static int
+datadir_fail(const char *dir, int e, char *err, size_t errlen)
+{
+	if (e != 0)
+		snprintf(err, errlen, "cannot create data directory %s: %s",
+		    dir, strerror(e));
+	else
+		snprintf(err, errlen, "data directory %s is not a directory",
+		    dir);
+	return -1;
+}
+
+/*
  * Create the data directory (mode 0700) if needed, setting *created;
  * -1 with err.
  */
@@ -81,16 +97,10 @@ datadir_make(const char *dir, int *created, char *err, size_t errlen)
 	struct stat	st;
 
 	*created = mkdir(dir, 0700) == 0;
-	if (!*created && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create data directory %s: %s",
-		    dir, strerror(errno));
-		return -1;
-	}
-	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "data directory %s is not a directory",
-		    dir);
-		return -1;
-	}
+	if (!*created && errno != EEXIST)
+		return datadir_fail(dir, errno, err, errlen);
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return datadir_fail(dir, 0, err, errlen);
 	if (st.st_mode & 077)
 		log_warnx("data directory %s is open to other users (mode "
 		    "%03o): it holds the write keys; chmod 700 it", dir,
@@ -142,11 +152,8 @@ datadir_probe(const struct config *cf, char *err, size_t errlen)
 	int		 e = 0;
 
 	if (stat(cf->data_dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "data directory %s is not a "
-			    "directory", cf->data_dir);
-			return -1;
-		}
+		if (!S_ISDIR(st.st_mode))
+			return datadir_fail(cf->data_dir, 0, err, errlen);
 	} else {
 		parent = parent_dir(cf->data_dir);
 		if (errno != ENOENT)
@@ -158,11 +165,8 @@ datadir_probe(const struct config *cf, char *err, size_t errlen)
 		else if (access(parent, W_OK | X_OK) == -1)
 			e = errno;
 		free(parent);
-		if (e != 0) {
-			snprintf(err, errlen, "cannot create data directory "
-			    "%s: %s", cf->data_dir, strerror(e));
-			return -1;
-		}
+		if (e != 0)
+			return datadir_fail(cf->data_dir, e, err, errlen);
 	}
 	if (cf->socket == NULL)
 		return 0;

@@ -959,15 +959,13 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 
 		curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &us);
 		if (status != 0)
-			log_debug("sender: destination \"%s\": %zu event%s, "
-			    "HTTP %ld in %lld ms", ds->d->name, dl->n,
-			    dl->n == 1 ? "" : "s", status,
-			    (long long)(us / 1000));
+			snprintf(reason, sizeof(reason), "HTTP %ld in", status);
 		else
-			log_debug("sender: destination \"%s\": %zu event%s, "
-			    "%s after %lld ms", ds->d->name, dl->n,
-			    dl->n == 1 ? "" : "s", curl_easy_strerror(rc),
-			    (long long)(us / 1000));
+			snprintf(reason, sizeof(reason), "%s after",
+			    curl_easy_strerror(rc));
+		log_debug("sender: destination \"%s\": %zu event%s, %s %lld ms",
+		    ds->d->name, dl->n, dl->n == 1 ? "" : "s", reason,
+		    (long long)(us / 1000));
 	}
 	switch (sender_verdict(status, dl->n)) {
 	case SENDER_DELIVERED:

@@ -500,7 +500,8 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mtx);
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (log_getverbose() > 0)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = commit_batches(c, &q);
 		if (rc == 0)
 			untally_duplicates(c, &q);

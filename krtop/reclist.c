@@ -265,12 +265,13 @@ rec_find(const char *s, size_t len, const uint32_t *needle, size_t nn)
 	size_t	i, j, k, n, step;
 
 	for (i = 0; i < len; i += step) {
-		for (j = 0, k = i; j < nn && k < len; j++, k += n)
+		if (lower_at(s + i, len - i, &step) != needle[0])
+			continue;
+		for (j = 1, k = i + step; j < nn && k < len; j++, k += n)
 			if (lower_at(s + k, len - k, &n) != needle[j])
 				break;
 		if (j == nn)
 			return 1;
-		lower_at(s + i, len - i, &step);
 	}
 	return 0;
 }

@@ -203,13 +203,16 @@ view_seg(int y, int *x, int cols, const char *s, enum view_look k)
 int
 view_init(int utf8)
 {
+	const char	*cup;
+
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -1;
 	if ((view_screen = newterm(NULL, stdout, stdin)) == NULL)
 		return -1;
 	set_term(view_screen);
 	/* One that cannot move the cursor (TERM=dumb) shows nothing usable. */
-	if (tigetstr("cup") == NULL || tigetstr("cup") == (char *)-1) {
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
 		endwin();
 		delscreen(view_screen);
 		view_screen = NULL;

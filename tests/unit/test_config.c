@@ -130,6 +130,13 @@ test_errors(void)
 		    DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10
 		    DIGITS10 DIGITS10 "1234...\" is too large "
 		    "(1 to 17179869184)" },
+		{ "warehouse = " DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 "\n",
+		    "1: warehouse: \"" DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10 DIGITS10
+		    DIGITS10 DIGITS10 "1234...\" is neither sqlite, a "
+		    "postgresql:// URI nor a key=value connection string" },
 	};
 	struct config	cf;
 	char		err[1024], want[1024];
