@@ -141,11 +141,13 @@ same_dir(const char *a, const char *b)
 
 /*
  * krenalisd -n: what a start would refuse of the data directory and of
- * the admin socket's directory, asked without making either.  Their
- * messages are the start's (datadir_make, control_listen).
+ * the admin socket (its directory, and a file of its name that is not a
+ * socket), asked without making either.  Their messages are the start's
+ * (datadir_make, control_listen).
  */
 static int
-datadir_probe(const struct config *cf, char *err, size_t errlen)
+datadir_probe(const struct config *cf, const char *sockpath, char *err,
+    size_t errlen)
 {
 	struct stat	 st;
 	char		*parent;
@@ -168,9 +170,12 @@ datadir_probe(const struct config *cf, char *err, size_t errlen)
 		if (e != 0)
 			return datadir_fail(cf->data_dir, e, err, errlen);
 	}
-	if (cf->socket == NULL)
-		return 0;
-	parent = parent_dir(cf->socket);
+	if (lstat(sockpath, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control: %s exists and is not a socket",
+		    sockpath);
+		return -1;
+	}
+	parent = parent_dir(sockpath);
 	/* The start makes the data directory before the socket. */
 	if (same_dir(parent, cf->data_dir))
 		e = 0;
@@ -180,7 +185,7 @@ datadir_probe(const struct config *cf, char *err, size_t errlen)
 		e = ENOTDIR;
 	free(parent);
 	if (e != 0) {
-		snprintf(err, errlen, "control: bind %s: %s", cf->socket,
+		snprintf(err, errlen, "control: bind %s: %s", sockpath,
 		    strerror(e));
 		return -1;
 	}
@@ -548,23 +553,24 @@ main(int argc, char *argv[])
 	}
 	if (config_check(&cf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cf.socket == NULL)
+		xasprintf(&sockpath, "%s/%s", cf.data_dir, CONFIG_SOCKET_NAME);
+	else
+		sockpath = xstrdup(cf.socket);
 	if (noaction) {
 		/* What the start would refuse of the data directory. */
-		if (datadir_probe(&cf, err, sizeof(err)) == -1 ||
+		if (datadir_probe(&cf, sockpath, err, sizeof(err)) == -1 ||
 		    datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
 			fatalx("%s", err);
 		if (node_id_check(cf.data_dir, err, sizeof(err)) == -1)
 			fatalx("node: %s", err);
 		fprintf(stderr, "configuration OK\n");
+		free(sockpath);
 		if (config_is_pg(&cf))
 			pg_check(&cf);
 		config_release(&cf);
 		return 0;
 	}
-	if (cf.socket == NULL)
-		xasprintf(&sockpath, "%s/%s", cf.data_dir, CONFIG_SOCKET_NAME);
-	else
-		sockpath = xstrdup(cf.socket);
 	if (cf.public_url != NULL) {
 		size_t len = strlen(cf.public_url);
 
@@ -595,6 +601,9 @@ main(int argc, char *argv[])
 		startup_fail(&cf, created, NULL, "control: %s", err);
 	if (datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
 		startup_fail(&cf, created, sockpath, "%s", err);
+	/* Before the catalog and the warehouse make their files. */
+	if (node_id_check(cf.data_dir, err, sizeof(err)) == -1)
+		startup_fail(&cf, created, sockpath, "node: %s", err);
 	if (config_is_pg(&cf)) {
 		xasprintf(&path, "%s/" CATALOG_CACHE, cf.data_dir);
 		cat = catalog_open_pg(cf.warehouse, (int)cf.pg_timeout, path,

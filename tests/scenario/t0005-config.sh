@@ -51,6 +51,17 @@ expect_eq "-n, socket in a new data directory" "0 configuration OK" \
 mkdir -m 700 "$T/badnode"
 echo bad >"$T/badnode/node.id"
 nprobe "node.id" "node: $T/badnode/node.id: not a node id" -D "$T/badnode"
+# Refused before the catalog and the warehouse make their files.
+expect_eq "a bad node.id leaves no new file" "node.id" "$(ls -A "$T/badnode")"
+# Only a socket is ever removed, at the default path or at -s's.
+nprobe "-s on a file" "control: $T/afile exists and is not a socket" \
+    -D "$T/probe" -s "$T/afile"
+mkdir -m 700 "$T/sockfile"
+: >"$T/sockfile/krenalisd.sock"
+nprobe "a file at the default socket path" \
+    "control: $T/sockfile/krenalisd.sock exists and is not a socket" \
+    -D "$T/sockfile"
+[ -f "$T/sockfile/krenalisd.sock" ] || fail "the file at the socket path was removed"
 
 # Errors name the file and the line.
 bad() {
