@@ -7,6 +7,7 @@
  * mutex guards together with the list of its dstates.
  */
 #include <sys/queue.h>
+#include <sys/types.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1119,26 +1120,82 @@ refresh(struct sthread *t)
 	t->snap = snap;
 }
 
-/* The queue lengths of a snapshot's destinations, as counted. */
+/*
+ * The queue lengths of a snapshot's destinations, as counted, and the ids
+ * of the other destinations that have rows queued.
+ */
 struct count {
 	struct snapshot		*snap;
 	int64_t			*n;
+	char			**other;
+	size_t			 nother;
 };
+
+/* The index of the destination id in snap, or -1. */
+static ssize_t
+snapshot_dest(const struct snapshot *snap, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < snap->ndestinations; i++)
+		if (strcmp(snap->destinations[i].id, id) == 0)
+			return (ssize_t)i;
+	return -1;
+}
 
 static void
 count_one(void *arg, const char *id, int64_t n)
 {
 	struct count	*c = arg;
-	size_t		 i;
+	ssize_t		 i;
 
-	for (i = 0; i < c->snap->ndestinations; i++)
-		if (strcmp(c->snap->destinations[i].id, id) == 0)
-			c->n[i] = n;
+	if ((i = snapshot_dest(c->snap, id)) != -1) {
+		c->n[i] = n;
+		return;
+	}
+	c->other = xreallocarray(c->other, c->nother + 1, sizeof(*c->other));
+	c->other[c->nother++] = xstrdup(id);
+}
+
+/*
+ * Drop the rows queued for destinations that are removed.  A request
+ * takes its snapshot when it begins, so a writer can queue rows for a
+ * destination after `destination rm` dropped its queue: with PostgreSQL,
+ * a transaction that checked the destination just before it was removed
+ * and committed just after, or another node's, which had not yet seen the
+ * removal.  Nothing would ever deliver or drop them.  A destination that
+ * the newest snapshot has is not removed: it came after the count began.
+ * With a shared outbox the drop also asks the shared catalog, which has
+ * the destinations other nodes made and this one has not seen yet
+ * (warehouse_outbox_drop).
+ */
+static void
+drop_removed(struct wh_outbox_conn *ob, struct count *c)
+{
+	struct snapshot	*now = snapshot_current();
+	int64_t		 n;
+	size_t		 i;
+	char		 why[512];
+
+	for (i = 0; i < c->nother; i++) {
+		if (snapshot_dest(now, c->other[i]) != -1)
+			continue;
+		if (warehouse_outbox_drop(ob->wh, c->other[i], &n, why,
+		    sizeof(why)) == -1)
+			log_warnx("sender: cannot drop the queue of removed "
+			    "destination %s: %s", c->other[i], why);
+		else if (n > 0)
+			log_info("sender: destination %s is removed: %lld "
+			    "queued events dropped", c->other[i],
+			    (long long)n);
+	}
+	snapshot_unref(now);
 }
 
 /*
  * Set the queue counters of the current snapshot's destinations to what
- * the outbox holds for them; -1 leaves them.
+ * the outbox holds for them, and drop the rows of removed ones; -1 leaves
+ * them.
  */
 static int
 count_queues(struct wh_outbox_conn *ob)
@@ -1147,12 +1204,18 @@ count_queues(struct wh_outbox_conn *ob)
 	size_t		i;
 	int		rc;
 
+	memset(&c, 0, sizeof(c));
 	c.snap = snapshot_current();
 	c.n = xcalloc(c.snap->ndestinations + 1, sizeof(*c.n));
-	if ((rc = warehouse_outbox_count(ob, count_one, &c)) == 0)
+	if ((rc = warehouse_outbox_count(ob, count_one, &c)) == 0) {
 		for (i = 0; i < c.snap->ndestinations; i++)
 			atomic_store(&c.snap->destinations[i].counters->queued,
 			    c.n[i]);
+		drop_removed(ob, &c);
+	}
+	for (i = 0; i < c.nother; i++)
+		free(c.other[i]);
+	free(c.other);
 	free(c.n);
 	snapshot_unref(c.snap);
 	return rc;

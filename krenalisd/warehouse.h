@@ -314,7 +314,9 @@ int		 warehouse_rejects(struct warehouse *, const char *source_id,
 /*
  * Delete every row of the destination whose id is destination_id from
  * the outbox and its failures (the destination is removed); *dropped is
- * the number of queued rows deleted.  0, or -1 with err.
+ * the number of queued rows deleted.  With PostgreSQL, nothing is
+ * deleted while the shared catalog has the destination.  0, or -1 with
+ * err.
  */
 int		 warehouse_outbox_drop(struct warehouse *,
 		    const char *destination_id, int64_t *dropped, char *err,

@@ -1018,7 +1018,10 @@ pg_rejects(struct warehouse *wh, const char *source_id, int64_t after,
 
 /*
  * Both tables in one statement, so in one transaction, on the
- * warehouse's own connection.
+ * warehouse's own connection.  Only while the shared catalog has no such
+ * destination: a node's sender drops the rows of a destination it does
+ * not know (drop_removed in sender.c), and another node may have just
+ * made it.
  */
 static int
 pg_outbox_drop(struct warehouse *wh, const char *destination_id,
@@ -1026,10 +1029,13 @@ pg_outbox_drop(struct warehouse *wh, const char *destination_id,
 {
 	PGresult	*res;
 
-	res = reader_run((struct pg_wh *)wh, "WITH q AS (DELETE FROM "
-	    "krenalis_outbox WHERE destination_id = $1 RETURNING 1), f AS "
-	    "(DELETE FROM krenalis_outbox_failed WHERE destination_id = $1) "
-	    "SELECT count(*) FROM q", 1, &destination_id, err, errlen);
+	res = reader_run((struct pg_wh *)wh, "WITH d AS (SELECT NOT EXISTS "
+	    "(SELECT 1 FROM krenalis_destinations WHERE id = $1) AS gone), "
+	    "q AS (DELETE FROM krenalis_outbox WHERE destination_id = $1 AND "
+	    "(SELECT gone FROM d) RETURNING 1), f AS (DELETE FROM "
+	    "krenalis_outbox_failed WHERE destination_id = $1 AND (SELECT "
+	    "gone FROM d)) SELECT count(*) FROM q", 1, &destination_id, err,
+	    errlen);
 	if (res == NULL)
 		return -1;
 	*dropped = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
