@@ -27,20 +27,20 @@ for i in 1 2 3 4; do
 done
 expect_eq "queued" 4 "$(pg "SELECT count(*) FROM krenalis_outbox")"
 
-# rows ID: copy D's rows, and one failed row, as rows of destination ID.
+# rows ID: copy D's rows, and one failed row, as rows of destination ID,
+# in one statement, which prints how many of each it made (a count may
+# drop them at once).
 rows() {
-	pg "INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, message_id, event) SELECT '$1', pipeline_id, queued_at, message_id || '$1', event FROM krenalis_outbox WHERE destination_id = '$DID'"
-	pg "INSERT INTO krenalis_outbox_failed (seq, destination_id, pipeline_id, queued_at, message_id, event, failed_at, reason, attempts) SELECT seq, '$1', pipeline_id, queued_at, message_id, event, 0, 'x', 1 FROM krenalis_outbox WHERE destination_id = '$1' LIMIT 1"
+	pg "WITH q AS (INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, message_id, event) SELECT '$1', pipeline_id, queued_at, message_id || '$1', event FROM krenalis_outbox WHERE destination_id = '$DID' RETURNING seq, pipeline_id, queued_at, message_id, event), f AS (INSERT INTO krenalis_outbox_failed (seq, destination_id, pipeline_id, queued_at, message_id, event, failed_at, reason, attempts) SELECT seq, '$1', pipeline_id, queued_at, message_id, event, 0, 'x', 1 FROM q LIMIT 1 RETURNING 1) SELECT (SELECT count(*) FROM q) || ' ' || (SELECT count(*) FROM f)"
 }
 count() {
 	pg "SELECT (SELECT count(*) FROM krenalis_outbox WHERE destination_id = '$1') || ' ' || (SELECT count(*) FROM krenalis_outbox_failed WHERE destination_id = '$1')"
 }
 # A destination that no catalog has; one that the shared catalog has and
 # no node loaded (its row is added without a change of the catalog).
-rows GoneGoneGone
+expect_eq "made" "4 1" "$(rows GoneGoneGone)"
 pg "INSERT INTO krenalis_destinations (id, name, connector, url, headers, batch_size, timeout, max_in_flight, max_age, gzip, enabled, created_at) SELECT 'NewNewNewNew', 'N', connector, url, headers, batch_size, timeout, max_in_flight, max_age, gzip, enabled, created_at FROM krenalis_destinations WHERE id = '$DID'"
-rows NewNewNewNew
-expect_eq "made" "4 1" "$(count GoneGoneGone)"
+expect_eq "made new" "4 1" "$(rows NewNewNewNew)"
 wait_until 15 is "0 0" count GoneGoneGone ||
     fail "the rows of the removed destination stay: $(count GoneGoneGone)"
 grep -q "sender: destination GoneGoneGone is removed: 4 queued events dropped" \
