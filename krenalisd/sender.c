@@ -1163,11 +1163,11 @@ count_one(void *arg, const char *id, int64_t n)
  * destination after `destination rm` dropped its queue: with PostgreSQL,
  * a transaction that checked the destination just before it was removed
  * and committed just after, or another node's, which had not yet seen the
- * removal.  Nothing would ever deliver or drop them.  A destination that
- * the newest snapshot has is not removed: it came after the count began.
- * With a shared outbox the drop also asks the shared catalog, which has
- * the destinations other nodes made and this one has not seen yet
- * (warehouse_outbox_drop).
+ * removal; or a drop that failed left them.  Nothing would ever deliver
+ * or drop them.  A destination that the newest snapshot has is not
+ * removed: it came after the count began.  With a shared outbox the drop
+ * also asks the shared catalog, which has the destinations other nodes
+ * made and this one has not seen yet (warehouse_outbox_drop).
  */
 static void
 drop_removed(struct wh_outbox_conn *ob, struct count *c)
