@@ -1143,31 +1143,37 @@ snapshot_dest(const struct snapshot *snap, const char *id)
 	return -1;
 }
 
+/* An id may come twice: with its queued rows, and with its failed ones. */
 static void
 count_one(void *arg, const char *id, int64_t n)
 {
 	struct count	*c = arg;
 	ssize_t		 i;
+	size_t		 j;
 
 	if ((i = snapshot_dest(c->snap, id)) != -1) {
-		c->n[i] = n;
+		c->n[i] += n;
 		return;
 	}
+	for (j = 0; j < c->nother; j++)
+		if (strcmp(c->other[j], id) == 0)
+			return;
 	c->other = xreallocarray(c->other, c->nother + 1, sizeof(*c->other));
 	c->other[c->nother++] = xstrdup(id);
 }
 
 /*
- * Drop the rows queued for destinations that are removed.  A request
- * takes its snapshot when it begins, so a writer can queue rows for a
- * destination after `destination rm` dropped its queue: with PostgreSQL,
- * a transaction that checked the destination just before it was removed
- * and committed just after, or another node's, which had not yet seen the
- * removal; or a drop that failed left them.  Nothing would ever deliver
- * or drop them.  A destination that the newest snapshot has is not
- * removed: it came after the count began.  With a shared outbox the drop
- * also asks the shared catalog, which has the destinations other nodes
- * made and this one has not seen yet (warehouse_outbox_drop).
+ * Drop the rows, queued or failed, of destinations that are removed.  A
+ * request takes its snapshot when it begins, so a writer can queue rows
+ * (or fail them, its queue full) for a destination after `destination rm`
+ * dropped its queue: with PostgreSQL, a transaction that checked the
+ * destination just before it was removed and committed just after, or
+ * another node's, which had not yet seen the removal; or a drop that
+ * failed left them.  Nothing would ever deliver, list or drop them.  A
+ * destination that the newest snapshot has is not removed: it came after
+ * the count began.  With a shared outbox the drop also asks the shared
+ * catalog, which has the destinations other nodes made and this one has
+ * not seen yet (warehouse_outbox_drop).
  */
 static void
 drop_removed(struct wh_outbox_conn *ob, struct count *c)

@@ -110,6 +110,21 @@ struct wh_session {
 	struct warehouse	*wh;
 };
 
+/*
+ * The engines' statement of warehouse_outbox_count, in SQL both speak:
+ * the destinations of the failed rows are found through the index of
+ * krenalis_outbox_failed, one step per destination, not by reading every
+ * row.
+ */
+#define OUTBOX_COUNT_SQL						\
+	"WITH RECURSIVE f(id) AS (SELECT min(destination_id) FROM "	\
+	"krenalis_outbox_failed UNION ALL SELECT (SELECT "		\
+	"min(destination_id) FROM krenalis_outbox_failed WHERE "	\
+	"destination_id > f.id) FROM f WHERE f.id IS NOT NULL) "	\
+	"SELECT destination_id, count(*) FROM krenalis_outbox GROUP BY "\
+	"destination_id UNION ALL SELECT id, 0 FROM f WHERE id IS NOT "	\
+	"NULL"
+
 /* A sender thread's connection to the outbox; likewise. */
 struct wh_outbox_conn {
 	struct warehouse	*wh;
@@ -397,7 +412,11 @@ struct wh_outbox_conn *warehouse_outbox_open(struct warehouse *,
 		    const char *node, char *err, size_t errlen);
 void		 warehouse_outbox_close(struct wh_outbox_conn *);
 const char	*warehouse_outbox_error(struct wh_outbox_conn *);
-/* Call fn with each destination id that has queued events, and how many. */
+/*
+ * Call fn with each destination id that has queued events, and how many;
+ * then with 0 for each destination id that has failed events, which may
+ * have been named already.
+ */
 int		 warehouse_outbox_count(struct wh_outbox_conn *,
 		    void (*fn)(void *, const char *dest_id, int64_t n),
 		    void *arg);

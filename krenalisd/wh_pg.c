@@ -1548,9 +1548,8 @@ pg_outbox_count(struct wh_outbox_conn *ob, void (*fn)(void *, const char *,
 	PGresult	*res;
 	int		 i;
 
-	if ((res = outbox_run((struct pg_outbox_conn *)ob, "SELECT "
-	    "destination_id, count(*) FROM krenalis_outbox GROUP BY "
-	    "destination_id", 0, NULL)) == NULL)
+	if ((res = outbox_run((struct pg_outbox_conn *)ob, OUTBOX_COUNT_SQL,
+	    0, NULL)) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++)
 		fn(arg, PQgetvalue(res, i, 0),

@@ -1380,8 +1380,7 @@ sq_outbox_count(struct wh_outbox_conn *ob, void (*fn)(void *, const char *,
 	int			 rc;
 
 	so->err[0] = '\0';
-	if (sqlite3_prepare_v2(so->db, "SELECT destination_id, count(*) FROM "
-	    "krenalis_outbox GROUP BY destination_id", -1, &st,
+	if (sqlite3_prepare_v2(so->db, OUTBOX_COUNT_SQL, -1, &st,
 	    NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -4,7 +4,8 @@
 # writer's transaction that checked the destination just before the
 # removal and committed after the drop, or another node that had not seen
 # the removal yet, can queue them, and nothing would ever deliver them.
-# They are made here by hand, as such a writer leaves them.  A node's
+# They are made here by hand, as such a writer leaves them, with failed
+# rows too (a writer fails its events when the queue is full).  A node's
 # sender drops them when it counts the shared queue, every 5 s, but not
 # those of a destination that the shared catalog has and the node has not
 # loaded yet (another node's new destination).  With SQLite the sender
@@ -41,8 +42,15 @@ count() {
 expect_eq "made" "4 1" "$(rows GoneGoneGone)"
 pg "INSERT INTO krenalis_destinations (id, name, connector, url, headers, batch_size, timeout, max_in_flight, max_age, gzip, enabled, created_at) SELECT 'NewNewNewNew', 'N', connector, url, headers, batch_size, timeout, max_in_flight, max_age, gzip, enabled, created_at FROM krenalis_destinations WHERE id = '$DID'"
 expect_eq "made new" "4 1" "$(rows NewNewNewNew)"
+# A removed destination with failed rows only.
+failed_only() {
+	pg "WITH f AS (INSERT INTO krenalis_outbox_failed (seq, destination_id, pipeline_id, queued_at, message_id, event, failed_at, reason, attempts) SELECT seq + 1000000, '$1', pipeline_id, queued_at, message_id, event, 0, 'queue full', 1 FROM krenalis_outbox WHERE destination_id = '$DID' RETURNING 1) SELECT count(*) FROM f"
+}
+expect_eq "made failed" 4 "$(failed_only FailFailFail)"
 wait_until 15 is "0 0" count GoneGoneGone ||
     fail "the rows of the removed destination stay: $(count GoneGoneGone)"
+wait_until 15 is "0 0" count FailFailFail ||
+    fail "the failed rows of the removed destination stay: $(count FailFailFail)"
 grep -q "sender: destination GoneGoneGone is removed: 4 queued events dropped" \
     "$T/daemon.log" || fail "no log line of the drop"
 # Another round of counts on both nodes.
@@ -71,6 +79,8 @@ done
 stop_daemon
 sql "INSERT INTO krenalis_outbox (destination_id, pipeline_id, queued_at, message_id, event) SELECT 'GoneGoneGone', pipeline_id, queued_at, message_id, event FROM krenalis_outbox"
 expect_eq "sqlite made" 6 "$(sql "SELECT count(*) FROM krenalis_outbox")"
+sql "INSERT INTO krenalis_outbox_failed (seq, destination_id, pipeline_id, queued_at, message_id, event, failed_at, reason, attempts) SELECT seq + 1000000, 'FailFailFail', pipeline_id, queued_at, message_id, event, 0, 'queue full', 1 FROM krenalis_outbox WHERE destination_id <> 'GoneGoneGone'"
+expect_eq "sqlite made failed" 3 "$(sql "SELECT count(*) FROM krenalis_outbox_failed")"
 : >"$T/daemon.log"
 start_daemon
 wait_until 10 is 3 sql "SELECT count(*) FROM krenalis_outbox" ||
@@ -79,5 +89,7 @@ expect_eq "sqlite: D's rows stay" 3 \
     "$(sql "SELECT count(*) FROM krenalis_outbox WHERE destination_id <> 'GoneGoneGone'")"
 grep -q "sender: destination GoneGoneGone is removed: 3 queued events dropped" \
     "$T/daemon.log" || fail "sqlite: no log line of the drop"
+expect_eq "sqlite: failed rows of the removed destination" 0 \
+    "$(sql "SELECT count(*) FROM krenalis_outbox_failed")"
 check "stop" stop_daemon
 finish
