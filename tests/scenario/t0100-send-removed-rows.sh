@@ -60,7 +60,8 @@ expect_eq "D's rows stay" "4 0" "$(count "$DID")"
 check "node 1 still lists D" kr1 destination show D
 kill "$PID1"
 wait "$PID1"
-stop_daemon
+expect_eq "node 1 stopped" 0 $?
+check "stop node 2" stop_daemon
 
 # SQLite: the rows of a destination the catalog does not have are dropped
 # at the start.
