@@ -1122,7 +1122,7 @@ refresh(struct sthread *t)
 
 /*
  * The queue lengths of a snapshot's destinations, as counted, and the ids
- * of the other destinations that have rows queued.
+ * of the other destinations that have rows, queued or failed.
  */
 struct count {
 	struct snapshot		*snap;
