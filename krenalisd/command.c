@@ -217,18 +217,6 @@ time_json(int64_t ms)
 	return ms == 0 ? json_null() : json_string(timestamp_format(ms, buf));
 }
 
-/* The destination of the snapshot whose id is id, or NULL. */
-static const struct destination *
-snap_destination(const struct snapshot *snap, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; id != NULL && i < snap->ndestinations; i++)
-		if (strcmp(snap->destinations[i].id, id) == 0)
-			return &snap->destinations[i];
-	return NULL;
-}
-
 /*
  * Append to the destination object o what its delivery is like
  * (spec/destinations.md §6.1, from "queue" on): its counters and what
@@ -245,7 +233,7 @@ delivery_members(json_t *o, const struct snapshot *snap,
 	struct sender_status		 st;
 	char				 why[512];
 
-	d = snap_destination(snap, json_string_value(json_object_get(o,
+	d = snapshot_destination(snap, json_string_value(json_object_get(o,
 	    "id")));
 	if (d == NULL)
 		return;
@@ -316,7 +304,7 @@ arg_destination(struct command *r, struct snapshot **snap)
 	    arg_string(r, "destination", NULL), &r->err)) == NULL)
 		return NULL;
 	*snap = snapshot_current();
-	d = snap_destination(*snap, json_string_value(json_object_get(o,
+	d = snapshot_destination(*snap, json_string_value(json_object_get(o,
 	    "id")));
 	json_decref(o);
 	if (d == NULL) {

@@ -54,11 +54,23 @@ struct client {
 static TAILQ_HEAD(, client)	clients = TAILQ_HEAD_INITIALIZER(clients);
 static size_t			nclients;
 
+/* Only a socket is ever removed: -s may name the wrong file. */
+int
+control_path_check(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 control_listen(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un	sun;
-	struct stat		st;
 	mode_t			old;
 	int			fd, probe;
 
@@ -84,11 +96,8 @@ control_listen(const char *path, char *err, size_t errlen)
 		}
 		close(probe);
 	}
-	/* Only a socket is ever removed: -s may name the wrong file. */
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket", path);
+	if (control_path_check(path, err, errlen) == -1)
 		return -1;
-	}
 	if (unlink(path) == -1 && errno != ENOENT) {
 		snprintf(err, errlen, "unlink %s: %s", path, strerror(errno));
 		return -1;

@@ -31,6 +31,11 @@ struct control_ctx {
  * return the listening fd or -1 with err.
  */
 int	control_listen(const char *path, char *err, size_t errlen);
+/*
+ * Whether path may be the socket: missing, or a socket, which is all
+ * control_listen ever removes; -1 with err otherwise (krenalisd -n asks).
+ */
+int	control_path_check(const char *path, char *err, size_t errlen);
 
 /*
  * Serve the socket until a signal asks to stop.  sigfd is the read end of

@@ -150,7 +150,7 @@ datadir_probe(const struct config *cf, const char *sockpath, char *err,
     size_t errlen)
 {
 	struct stat	 st;
-	char		*parent;
+	char		*parent, why[512];
 	int		 e = 0;
 
 	if (stat(cf->data_dir, &st) == 0) {
@@ -170,9 +170,9 @@ datadir_probe(const struct config *cf, const char *sockpath, char *err,
 		if (e != 0)
 			return datadir_fail(cf->data_dir, e, err, errlen);
 	}
-	if (lstat(sockpath, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "control: %s exists and is not a socket",
-		    sockpath);
+	/* The start's message: "control: " and control_listen's. */
+	if (control_path_check(sockpath, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "control: %s", why);
 		return -1;
 	}
 	parent = parent_dir(sockpath);
@@ -377,6 +377,26 @@ datadir_engine_check(const struct config *cf, int fresh, char *err,
 }
 
 /*
+ * What a start refuses of the files already in the data directory: those
+ * of the other engine, and a node.id that holds no node id.  Asked before
+ * the catalog and the warehouse make their files, and by -n.
+ */
+static int
+datadir_files_check(const struct config *cf, int fresh, char *err,
+    size_t errlen)
+{
+	char	why[1000];
+
+	if (datadir_engine_check(cf, fresh, err, errlen) == -1)
+		return -1;
+	if (node_id_check(cf->data_dir, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "node: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Open the warehouse, refusing any other than the one the catalog was
  * used with, whose events would be lost from sight (krenalisd(8)
  * DIAGNOSTICS); nothing is created or written before that check.  fresh
@@ -560,10 +580,8 @@ main(int argc, char *argv[])
 	if (noaction) {
 		/* What the start would refuse of the data directory. */
 		if (datadir_probe(&cf, sockpath, err, sizeof(err)) == -1 ||
-		    datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
+		    datadir_files_check(&cf, fresh, err, sizeof(err)) == -1)
 			fatalx("%s", err);
-		if (node_id_check(cf.data_dir, err, sizeof(err)) == -1)
-			fatalx("node: %s", err);
 		fprintf(stderr, "configuration OK\n");
 		free(sockpath);
 		if (config_is_pg(&cf))
@@ -599,11 +617,8 @@ main(int argc, char *argv[])
 		startup_fail(&cf, created, NULL, "http: %s", err);
 	if ((ctlfd = control_listen(sockpath, err, sizeof(err))) == -1)
 		startup_fail(&cf, created, NULL, "control: %s", err);
-	if (datadir_engine_check(&cf, fresh, err, sizeof(err)) == -1)
+	if (datadir_files_check(&cf, fresh, err, sizeof(err)) == -1)
 		startup_fail(&cf, created, sockpath, "%s", err);
-	/* Before the catalog and the warehouse make their files. */
-	if (node_id_check(cf.data_dir, err, sizeof(err)) == -1)
-		startup_fail(&cf, created, sockpath, "node: %s", err);
 	if (config_is_pg(&cf)) {
 		xasprintf(&path, "%s/" CATALOG_CACHE, cf.data_dir);
 		cat = catalog_open_pg(cf.warehouse, (int)cf.pg_timeout, path,

@@ -7,7 +7,6 @@
  * mutex guards together with the list of its dstates.
  */
 #include <sys/queue.h>
-#include <sys/types.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1131,28 +1130,16 @@ struct count {
 	size_t			 nother;
 };
 
-/* The index of the destination id in snap, or -1. */
-static ssize_t
-snapshot_dest(const struct snapshot *snap, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < snap->ndestinations; i++)
-		if (strcmp(snap->destinations[i].id, id) == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
 /* An id may come twice: with its queued rows, and with its failed ones. */
 static void
 count_one(void *arg, const char *id, int64_t n)
 {
-	struct count	*c = arg;
-	ssize_t		 i;
-	size_t		 j;
+	struct count			*c = arg;
+	const struct destination	*d;
+	size_t				 j;
 
-	if ((i = snapshot_dest(c->snap, id)) != -1) {
-		c->n[i] += n;
+	if ((d = snapshot_destination(c->snap, id)) != NULL) {
+		c->n[d - c->snap->destinations] += n;
 		return;
 	}
 	for (j = 0; j < c->nother; j++)
@@ -1184,7 +1171,7 @@ drop_removed(struct wh_outbox_conn *ob, struct count *c)
 	char		 why[512];
 
 	for (i = 0; i < c->nother; i++) {
-		if (snapshot_dest(now, c->other[i]) != -1)
+		if (snapshot_destination(now, c->other[i]) != NULL)
 			continue;
 		if (warehouse_outbox_drop(ob->wh, c->other[i], &n, why,
 		    sizeof(why)) == -1)

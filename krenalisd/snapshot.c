@@ -86,6 +86,17 @@ snapshot_lookup_key(const struct snapshot *s, const char *key, size_t len)
 	return NULL;
 }
 
+const struct destination *
+snapshot_destination(const struct snapshot *s, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < s->ndestinations; i++)
+		if (strcmp(s->destinations[i].id, id) == 0)
+			return &s->destinations[i];
+	return NULL;
+}
+
 void
 snapshot_publish(struct snapshot *s)
 {

@@ -83,6 +83,9 @@ void		 snapshot_add_key(struct snapshot *, const char *key,
 /* The key's entry, or NULL when no source has it. */
 const struct snap_key *snapshot_lookup_key(const struct snapshot *,
 		    const char *key, size_t len);
+/* The destination whose id is id, or NULL (also when id is NULL). */
+const struct destination *snapshot_destination(const struct snapshot *,
+		    const char *id);
 
 /*
  * The published snapshot: snapshot_publish takes over the caller's
