@@ -68,6 +68,16 @@ send_to() {
 	check "send pipeline" kr pipeline add S "to D" --send D
 }
 
+# sending [destination add options]: the set-up of a sending scenario: a
+# daemon, the source S with its import pipeline, the receiver a, and the
+# destination D with the send pipeline "to D" posting to it.
+sending() {
+	start_daemon
+	store_source
+	receiver a
+	send_to a "$@"
+}
+
 # batch_of FIRST LAST: a /v1/batch body of track events with messageIds
 # FIRST..LAST (integers).
 batch_of() {

@@ -7,10 +7,7 @@
 # sends one event and reports the answer.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a --header 'X-Team: blue' --header 'Authorization: Bearer tok' \
+sending --header 'X-Team: blue' --header 'Authorization: Bearer tok' \
     --header 'X-Empty:'
 
 post /v1/batch "$(batch_of 1 30)" -H "$AUTH"
@@ -59,7 +56,7 @@ check "stats" kr -j stats
 expect_eq "stats destinations" "D 30 0" \
     "$(jget "$(cat "$T/out")" '"%s %d %d" % (j["destinations"][0]["name"], j["destinations"][0]["delivered"], j["destinations"][0]["queued"])')"
 req GET /metrics
-id=$(kr -j destination show D | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+id=$(jget "$(kr -j destination show D)" 'j["id"]')
 grep -q "^krenalis_destination_delivered_total{destination=\"$id\"} 30$" \
     "$T/body" || fail "metrics: delivered"
 grep -q "^krenalis_destination_queued{destination=\"$id\"} 0$" \

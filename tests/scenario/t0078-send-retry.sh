@@ -6,10 +6,7 @@
 # recovered; the counters say how many events were retried.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a --max-in-flight 1
+sending --max-in-flight 1
 
 rules a '[{"status": 500, "body": "oops", "count": 2},
     {"status": 401, "body": "who?", "count": 1}]'

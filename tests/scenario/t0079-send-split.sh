@@ -6,10 +6,7 @@
 # not followed but failed, with or without a Location.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a --batch-size 8
+sending --batch-size 8
 
 rules a '[{"status": 400, "match": "m6", "count": -1,
     "body": "{\"error\":\"bad event m6\"}"}]'

@@ -5,10 +5,7 @@
 # when it is back everything queued is delivered, once and in order.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a --timeout 1 --max-in-flight 1
+sending --timeout 1 --max-in-flight 1
 
 rules a '[{"delay": 3, "count": 1}]'
 track slow

@@ -5,10 +5,7 @@
 # with the reason "expired after <maxAge>".
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a --max-age 1m
+sending --max-age 1m
 
 check "disable" kr destination disable D
 post /v1/batch "$(batch_of 1 5)" -H "$AUTH"

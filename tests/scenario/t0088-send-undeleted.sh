@@ -6,10 +6,7 @@
 # twice, also after a restart.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a
+sending
 
 wsql() {
 	sqlite3 -cmd ".timeout 5000" "$DATA/warehouse.db" "$1" ||

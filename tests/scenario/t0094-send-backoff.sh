@@ -7,10 +7,7 @@
 # delivered (§6).
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a --batch-size 1 --max-in-flight 2
+sending --batch-size 1 --max-in-flight 2
 poison_delivered() {
 	got a | grep -x poison >/dev/null
 }

@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
 fake_clock
-start_daemon
-store_source
-receiver a
-send_to a --batch-size 1
+sending --batch-size 1
 rules a '[{"status": 500, "match": "e1", "count": 1}]'
 track e1
 expect_eq "stored" 200 "$(cat "$T/status")"

@@ -6,11 +6,8 @@
 # that is gone (spec/destinations.md §2); the events are stored.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/receiver.sh"
-start_daemon
-store_source
-receiver a
-send_to a
-DID=$(kr -j destination show D | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+sending
+DID=$(jget "$(kr -j destination show D)" 'j["id"]')
 batch_of 1 5 >"$T/body"
 # The headers and the first byte, then the rest once $T/go exists.
 python3 - "$PORT" "$KEY" "$T/body" "$T/go" "$T/sent" >"$T/answer" <<'PY' &

@@ -17,7 +17,7 @@ pg_nodes
 # A disabled destination keeps its queue: 4 rows stay.
 check "destination" kr1 destination add D --url http://127.0.0.1:9/
 check "disabled" kr1 destination disable D
-DID=$(kr1 -j destination show D | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+DID=$(jget "$(kr1 -j destination show D)" 'j["id"]')
 check "source" kr2 -j source add S
 KEY=$(jget "$(cat "$T/out")" 'j["writeKeys"][0]')
 check "send pipeline" kr2 pipeline add S "to D" --send D
