@@ -265,12 +265,12 @@ main(int argc, char *argv[])
 		text = proto_member(ctl.line, ctl.linelen, "data", &len);
 		export_write(file, text, len);
 	} else if (jflag) {
-		/* The reply's data as the daemon wrote it; records one a line. */
+		/*
+		 * The reply's data as the daemon wrote it: one JSON value,
+		 * records included (an array); only a stream is a line each.
+		 */
 		text = proto_member(ctl.line, ctl.linelen, "data", &len);
-		if (c->print == PRINT_EVENTS)
-			print_records(stdout, text, len);
-		else
-			print_text(stdout, text, len);
+		print_text(stdout, text, len);
 	} else
 		print_human(stdout, c->print, data);
 	ctl_close(&ctl);

@@ -5,7 +5,6 @@
 
 #include <jansson.h>
 
-#include "jsonlex.h"
 #include "table.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -745,22 +744,4 @@ print_text(FILE *fp, const char *text, size_t len)
 	else
 		fwrite(text, 1, len, fp);
 	fputc('\n', fp);
-}
-
-void
-print_records(FILE *fp, const char *text, size_t len)
-{
-	const char	*p, *e, *end = text + len;
-
-	if (text == NULL || (p = jsonlex_ws(text, end)) >= end || *p != '[')
-		return;
-	for (p++;;) {
-		p = jsonlex_ws(p, end);
-		if (p >= end || *p == ']' || (e = jsonlex_skip(p, end)) == NULL)
-			return;
-		print_text(fp, p, e - p);
-		p = jsonlex_ws(e, end);
-		if (p < end && *p == ',')
-			p++;
-	}
 }

@@ -19,10 +19,8 @@ void	print_record_line(FILE *, const json_t *record);
  * krctl -j prints what the daemon wrote, never jansson's own encoding of
  * it, which would change numbers (1.36 as 1.3600000000000001) and escapes.
  * print_text prints the JSON text of len bytes and a newline ("null" when
- * text is NULL); print_records prints each element of the JSON array text
- * (records) on a line of its own.
+ * text is NULL).
  */
 void	print_text(FILE *, const char *text, size_t len);
-void	print_records(FILE *, const char *text, size_t len);
 
 #endif

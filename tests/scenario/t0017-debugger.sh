@@ -25,7 +25,9 @@ expect_eq "batch" 200 "$(cat "$T/status")"
 RID=$(header Request-Id)
 
 check "events -j" kr -j events -n 2
-first=$(head -n 1 "$T/out")
+expect_eq "one JSON value" 1 "$(wc -l <"$T/out")"
+expect_eq "two records" 2 "$(jget "$(cat "$T/out")" 'len(j)')"
+first=$(jget "$(cat "$T/out")" 'j[0]')
 expect_eq "member order" '["seq","receivedAt","source","requestId","index","raw","rawBytes","rawTruncated","event","outcome","pipelines"]' "$(jget "$first" 'list(j.keys())')"
 expect_eq "seq" 1 "$(jget "$first" 'j["seq"]')"
 expect_eq "source" "$SID" "$(jget "$first" 'j["source"]')"
@@ -36,13 +38,13 @@ expect_eq "event" "m1" "$(jget "$first" 'j["event"]["messageId"]')"
 expect_eq "receivedAt is the event's" "$(jget "$first" 'j["event"]["receivedAt"]')" "$(jget "$first" 'j["receivedAt"]')"
 expect_eq "outcome" stored "$(jget "$first" 'j["outcome"]')"
 expect_eq "pipelines" "[{\"id\":\"$P1\",\"name\":\"Import tracks\",\"result\":\"passed\"},{\"id\":\"$P2\",\"name\":\"Pro plans\",\"result\":\"filtered\",\"condition\":{\"index\":1,\"text\":\"properties.plan is \\\"pro\\\"\"}},{\"id\":\"$P3\",\"name\":\"Pages or screens\",\"result\":\"filtered\",\"reason\":\"no condition matched\"},{\"id\":\"$P4\",\"name\":\"Consented\",\"result\":\"consent\"},{\"id\":\"$P5\",\"name\":\"Old import\",\"result\":\"disabled\"}]" "$(jget "$first" 'j["pipelines"]')"
-second=$(sed -n 2p "$T/out")
+second=$(jget "$(cat "$T/out")" 'j[1]')
 expect_eq "rejected record" '[2,1,null,"rejected","property '"'"'event'"'"' is required for a track event",[]]' "$(jget "$second" '[j["seq"],j["index"],j["event"],j["outcome"],j["error"],j["pipelines"]]')"
 
 # A duplicate is evaluated by the pipelines and shown.
 post /v1/events '[{"type":"track","event":"Signed Up","userId":"u1","messageId":"m1","properties":{"plan":"pro"}}]' -H "Authorization: Bearer $KEY"
 check "dup" kr -j events -n 1
-expect_eq "duplicate" '["duplicate","passed"]' "$(jget "$(cat "$T/out")" '[j["outcome"], j["pipelines"][1]["result"]]')"
+expect_eq "duplicate" '["duplicate","passed"]' "$(jget "$(cat "$T/out")" '[j[0]["outcome"], j[0]["pipelines"][1]["result"]]')"
 
 # The raw text is cut at 32768 bytes on a character boundary.
 python3 -c '
@@ -50,7 +52,7 @@ import json
 print(json.dumps([{"type":"track","event":"big","userId":"ux","messageId":"big","properties":{"p":"é" * 20000}}], ensure_ascii=False, separators=(",", ":")))' >"$T/big.json"
 req POST /v1/events -H "Authorization: Bearer $KEY" --data-binary "@$T/big.json"
 check "big" kr -j events -n 1
-r=$(cat "$T/out")
+r=$(jget "$(cat "$T/out")" 'j[0]')
 # The prefix before the "é"s is 81 bytes: a cut at 32768 would split one.
 expect_eq "cut" "[true,$(wc -c <"$T/big.json" | awk '{ print $1 - 3 }'),32767]" "$(jget "$r" '[j["rawTruncated"], j["rawBytes"], len(j["raw"].encode())]')"
 expect_eq "cut is a prefix" true "$(jget "$r" 'open("'"$T/big.json"'", encoding="utf-8").read()[1:].startswith(j["raw"]) and "true" or "false"')"
@@ -91,7 +93,7 @@ grep -q "  Ev?il?\[31m  .*  u??X  " "$T/out" || fail "escaped line: $(cat -v "$T
 stop_daemon
 KEEP_PORT=1 start_daemon -f "$T/k.conf"
 check "events after restart" kr -j events
-expect_eq "rings are lost" "" "$(cat "$T/out")"
+expect_eq "rings are lost" "[]" "$(cat "$T/out")"
 
 # Records that the ring would evict at once are not built, but it still
 # holds the newest: twelve requests of 3 events at once, no follower; the
@@ -109,11 +111,7 @@ expect_eq "all stored" 36 "$(sql "select count(*) from events where message_id l
 check "events after a parallel burst" kr -j events
 expect_eq "the newest 5" "[32,33,34,35,36]" "$(python3 -c '
 import json, sys
-t = open(sys.argv[1]).read().strip()
-try:
-    recs = json.loads(t)
-except ValueError:
-    recs = [json.loads(l) for l in t.splitlines()]
+recs = json.loads(open(sys.argv[1]).read())
 print(json.dumps(sorted(r["seq"] for r in recs), separators=(",", ":")))' "$T/out")"
 check "rejected" kr -j rejected
 expect_eq "quarantine" "[\"$SID\",\"$RID\",1,null,\"property 'event' is required for a track event\",\"{\\\"type\\\":\\\"track\\\",\\\"userId\\\":\\\"u1\\\"}\"]" "$(jget "$(cat "$T/out")" '[j[0][k] for k in ("source","requestId","index","messageId","error","raw")]')"
@@ -141,5 +139,5 @@ expect_eq "follower's message" 'krctl: source "Segment prod" was deleted' \
     "$(cat "$T/follow.err")"
 grep -q "  track  *Last  " "$T/follow.out" || fail "last record: $(cat "$T/follow.out")"
 check "events after rm" kr -j events
-expect_eq "ring gone" "" "$(cat "$T/out")"
+expect_eq "ring gone" "[]" "$(cat "$T/out")"
 finish

@@ -68,7 +68,7 @@ check "status after the burst" kr -j status
 post /v1/events '[{"type":"track","event":"After burst","userId":"u1"}]' -H "Authorization: Bearer $KEY"
 expect_eq "ingest after the burst" 200 "$(cat "$T/status")"
 check "the event is seen" kr -j events -n 1
-expect_eq "event" "After burst" "$(jget "$(cat "$T/out")" 'j["event"]["event"]')"
+expect_eq "event" "After burst" "$(jget "$(cat "$T/out")" 'j[0]["event"]["event"]')"
 grep -q "ERROR: AddressSanitizer" "$T/daemon.log" && fail "sanitizer report"
 check "stop" stop_daemon
 finish

@@ -42,12 +42,14 @@ expect_eq "stored" "m1 m3" "$(sql "SELECT message_id FROM krenalis_events ORDER 
 # The row holds the event's normalised JSON, as the debugger shows it.
 ev=$(sql "SELECT event FROM krenalis_outbox WHERE message_id = 'm2'")
 check "events" kr -j events -n 6 S
-rec=$(grep -F '"messageId":"m2"' "$T/out")
+expect_eq "one JSON value" 1 "$(wc -l <"$T/out")"
+rec=$(jget "$(cat "$T/out")" '[r for r in j if (r["event"] or {}).get("messageId") == "m2"][0]')
+expect_eq "m2's record" m2 "$(jget "$rec" 'j["event"]["messageId"]')"
 expect_eq "event JSON" "$(jget "$rec" 'j["event"]')" "$(jget "$ev" 'j')"
 expect_eq "m2 results" '[["imp","filtered"],["tob","filtered"],["toc","queued"],["off","disabled"]]' "$(jget "$rec" '[[p["name"],p["result"]] for p in j["pipelines"]]')"
 expect_eq "m2 outcome" filtered "$(jget "$rec" 'j["outcome"]')"
 check "events" kr -j events -n 1 S
-expect_eq "duplicate results" '["duplicate",[["imp","passed"],["tob","passed"],["toc","consent"],["off","disabled"]]]' "$(jget "$(cat "$T/out")" '[j["outcome"],[[p["name"],p["result"]] for p in j["pipelines"]]]')"
+expect_eq "duplicate results" '["duplicate",[["imp","passed"],["tob","passed"],["toc","consent"],["off","disabled"]]]' "$(jget "$(cat "$T/out")" '[j[0]["outcome"],[[p["name"],p["result"]] for p in j[0]["pipelines"]]]')"
 queued_at=$(sql "SELECT queued_at FROM krenalis_outbox WHERE message_id = 'm1'")
 expect_eq "queued_at is a time in ms" 1 "$(python3 -c "import time,sys; print(int(abs(time.time() * 1000 - $queued_at) < 600000))")"
 

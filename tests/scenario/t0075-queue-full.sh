@@ -36,5 +36,5 @@ expect_eq "nothing else failed" 2 "$(sql "SELECT count(*) FROM krenalis_outbox_f
 expect_eq "other destination" 1 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE destination_id <> '$S'")"
 expect_eq "stored all" 5 "$(sql "SELECT count(*) FROM krenalis_events")"
 check "events" kr -j events -n 1 S
-expect_eq "debugger" '[["all","passed"],["to small","failed","queue full"],["to other","queued"]]' "$(jget "$(cat "$T/out")" '[[p["name"],p["result"]] + ([p["reason"]] if "reason" in p else []) for p in j["pipelines"]]')"
+expect_eq "debugger" '[["all","passed"],["to small","failed","queue full"],["to other","queued"]]' "$(jget "$(cat "$T/out")" '[[p["name"],p["result"]] + ([p["reason"]] if "reason" in p else []) for p in j[0]["pipelines"]]')"
 finish
