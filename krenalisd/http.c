@@ -96,6 +96,7 @@ struct http_request {
 	const char		*path;		/* borrowed from MHD */
 	int			 v1;		/* the path starts with /v1/ */
 	unsigned int		 timeout;	/* s, of the connection */
+	char			*encodings;	/* Content-Encoding lines, joined */
 };
 
 /*
@@ -523,6 +524,9 @@ struct header_scan {
 	const char	*auth;		/* the first of them */
 	const char	*clen;		/* the first Content-Length */
 	int		 clen_differ;	/* another one has another value */
+	const char	*enc;		/* the first non-blank Content-Encoding */
+	size_t		 nenc;		/* how many there are */
+	size_t		 enclen;	/* the length of all, joined */
 };
 
 static enum MHD_Result
@@ -541,8 +545,47 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 			hs->clen = value;
 		else if (strcmp(hs->clen, value) != 0)
 			hs->clen_differ = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_ENCODING) == 0 &&
+	    nonblank(value) != NULL) {
+		if (hs->nenc++ == 0)
+			hs->enc = value;
+		hs->enclen += strlen(value) + 2;
 	}
 	return MHD_YES;
+}
+
+/* Joins the Content-Encoding lines of a request, as RFC 9110 §5.3 reads them. */
+static enum MHD_Result
+join_encoding(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	char	*s = cls;
+
+	if (value != NULL && nonblank(value) != NULL &&
+	    strcasecmp(key, MHD_HTTP_HEADER_CONTENT_ENCODING) == 0) {
+		if (*s != '\0')
+			strcat(s, ", ");
+		strcat(s, value);
+	}
+	return MHD_YES;
+}
+
+/*
+ * The request's content coding: its one non-blank Content-Encoding line
+ * (borrowed from MHD), or several joined with commas, which is a list
+ * and so refused with the list as its value (spec/ingest.md §7.3).
+ */
+static const char *
+content_encoding(struct MHD_Connection *conn, struct http_request *rq,
+    const struct header_scan *hs)
+{
+	if (hs->nenc < 2)
+		return hs->enc;
+	rq->encodings = xmalloc(hs->enclen + 1);
+	rq->encodings[0] = '\0';
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, join_encoding,
+	    rq->encodings);
+	return rq->encodings;
 }
 
 /*
@@ -619,8 +662,7 @@ start_ingest(struct MHD_Connection *conn, struct http_request *rq,
 	    MHD_HTTP_HEADER_CONTENT_TYPE);
 	in->forwarded_for = MHD_lookup_connection_value(conn,
 	    MHD_HEADER_KIND, "X-Forwarded-For");
-	in->content_encoding = MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	in->content_encoding = content_encoding(conn, rq, hs);
 	in->content_length = hs->clen;
 	peer_ip(conn, in->peer, sizeof(in->peer));
 	if (ingest_start(rq->http->ingest, in, &r) == -1)
@@ -886,6 +928,7 @@ completed(void *cls, struct MHD_Connection *conn, void **ctx,
 		respond_raw(conn, rq, &r);
 	}
 	ingest_request_release(http->ingest, &rq->in);
+	free(rq->encodings);
 	free(rq);
 	*ctx = NULL;
 	atomic_fetch_sub(&http->inflight, 1);

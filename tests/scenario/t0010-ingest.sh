@@ -85,6 +85,15 @@ post /v1/events "$E" -H "$AUTH" -H "Content-Encoding: br"
 expect_http "encoding" 415 "$(errbody UnsupportedMediaType 'content encoding \"br\" is not supported')"
 post /v1/events "$E" -H "$AUTH" -H "Content-Encoding: gzip, br"
 expect_http "encoding list" 415 "$(errbody UnsupportedMediaType 'content encoding \"gzip, br\" is not supported')"
+# Content-Encoding lines are one list (RFC 9110 §5.3): two are refused
+# as it, whatever the body; a blank line is not part of it.
+printf '[{"type":"track","event":"e","userId":"u","messageId":"ce-%s"}]' 1 | gzip >"$T/ce.gz"
+req POST /v1/events --data-binary "@$T/ce.gz" -H "$AUTH" -H "Content-Encoding: identity" -H "Content-Encoding: gzip"
+expect_http "two encodings" 415 "$(errbody UnsupportedMediaType 'content encoding \"identity, gzip\" is not supported')"
+req POST /v1/events --data-binary "@$T/ce.gz" -H "$AUTH" -H "Content-Encoding: gzip" -H "Content-Encoding: br"
+expect_http "gzip, then br" 415 "$(errbody UnsupportedMediaType 'content encoding \"gzip, br\" is not supported')"
+req POST /v1/events --data-binary "@$T/ce.gz" -H "$AUTH" -H "Content-Encoding;" -H "Content-Encoding: gzip" -H "Content-Encoding;"
+expect_http "blank encodings" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
 # A message that quotes what the client sent is always answered, whole:
 # bytes that are not UTF-8 become U+FFFD, a long value is not cut, and a
 # member name is cut at 60 bytes between two characters.
