@@ -378,11 +378,11 @@ void		 warehouse_prefetch(struct wh_session *, const struct event *ev);
  * Add the n outbox rows of the valid event ev, which warehouse_add has
  * just settled as not a duplicate, with the outcome it was given
  * (spec/destinations.md §3: an event passing several send pipelines has
- * a row for each).  When it was not stored (*outcome is not
- * OUTCOME_STORED), its messageId still enters the dedupe index, so that
- * a copy sent again is a duplicate and is not queued twice.  An engine
- * that settles duplicates as late as its commit must drop the rows of an
- * event whose *outcome turns out OUTCOME_DUPLICATE.
+ * a row for each).  An event queued and not stored does not take its
+ * messageId (spec/ingest.md §11.1: only a stored row does), so a copy
+ * sent again is queued again.  An engine that settles duplicates as late
+ * as its commit must drop the rows of an event whose *outcome turns out
+ * OUTCOME_DUPLICATE.
  */
 int		 warehouse_outbox_add(struct wh_session *,
 		    const struct event *ev, const enum outcome *outcome,

@@ -1176,9 +1176,8 @@ pgs_add(struct wh_session *s, const struct event *ev, int store,
 
 /*
  * Kept until the commit, which copies the rows of an event that is not a
- * duplicate then.  An event that nothing stores joins the ids of the
- * transaction, so that a copy of it later in the transaction is a
- * duplicate at once, as a stored one is.
+ * duplicate then.  An event that nothing stores takes no id, in the
+ * transaction or after it.
  */
 static int
 pgs_outbox_add(struct wh_session *s, const struct event *ev,
@@ -1187,8 +1186,6 @@ pgs_outbox_add(struct wh_session *s, const struct event *ev,
 	struct pg_session	*ps = (struct pg_session *)s;
 	size_t			 i;
 
-	if (*outcome != OUTCOME_STORED)
-		msgids_add(&ps->seen, ev->message_id);
 	for (i = 0; i < n; i++) {
 		if (ps->noutbox == ps->capoutbox) {
 			ps->capoutbox = ps->capoutbox ? ps->capoutbox * 2 : 64;

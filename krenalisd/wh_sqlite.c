@@ -1146,12 +1146,7 @@ sq_outbox_add(struct wh_session *s, const struct event *ev,
 		if (rc != SQLITE_DONE)
 			return -1;
 	}
-	if (*outcome == OUTCOME_STORED)
-		return 0;
-	if (ss->id.s != ev->message_id)
-		dedupe_id(&ss->id, ev->message_id,
-		    ev->len[EVENT_STR_MESSAGE_ID], ev->message_id_hash);
-	return dedupe_add(ss->dedupe, &ss->id, ev->received_at);
+	return 0;
 }
 
 /* Step st with seq bound as its first parameter; SQLite's code. */

@@ -50,6 +50,11 @@ track m3
 track m4
 expect_eq "still 3" 3 "$(pg "SELECT count(*) FROM krenalis_outbox")"
 expect_eq "failed" "0|$D|m4|queue full|0" "$(pg "SELECT seq, destination_id, message_id, reason, attempts FROM krenalis_outbox_failed")"
+# m2 was queued, not stored, so it took no messageId: a copy is no
+# duplicate, and is queued again (here: failed, the queue is full).
+post /v1/batch '{"batch":[{"type":"identify","userId":"u","messageId":"m2"}]}' -H "$AUTH"
+expect_http "m2 again" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
+expect_eq "m2 failed" "0|$D|m2|queue full|0" "$(pg "SELECT seq, destination_id, message_id, reason, attempts FROM krenalis_outbox_failed WHERE message_id = 'm2'")"
 
 check "export" kr1 catalog export "$T/catalog.json"
 expect_eq "exported pipeline" "$D" "$(jget "$(cat "$T/catalog.json")" 'j["sources"][0]["pipelines"][1]["destination"]')"

@@ -73,8 +73,10 @@ grep -q "^ *oldest queued *$m1_at\$" "$T/out" || fail "show B: no oldest queued 
 check "stats" kr -j stats S
 expect_eq "pipeline counters" '[["imp",6,4,4,2],["tob",6,4,4,0],["toc",6,6,2,0]]' "$(jget "$(cat "$T/out")" '[[p["name"],p["receive"],p["filterPassed"],p["consentPassed"],p["stored"]] for p in j["sources"][0]["pipelines"] if p["enabled"]]')"
 
-# A source whose only pipeline sends stores nothing, yet queues; a copy
-# sent again is a duplicate and is not queued twice.
+# A source whose only pipeline sends stores nothing, yet queues.  Only a
+# stored row takes a messageId (spec/ingest.md §11.1): a copy sent again
+# is queued again, and another source stores it.
+SAUTH=$AUTH
 check "source O" kr -j source add O
 AUTH="Authorization: Bearer $(jget "$(cat "$T/out")" 'j["writeKeys"][0]')"
 check "only send" kr -j pipeline add O only --send B
@@ -84,8 +86,16 @@ expect_http "send only" 200 '{"success":true,"received":1,"accepted":1,"duplicat
 expect_eq "not stored" 0 "$(sql "SELECT count(*) FROM krenalis_events WHERE message_id = 'o1'")"
 expect_eq "queued once" "$B $ONLY" "$(sql "SELECT destination_id, pipeline_id FROM krenalis_outbox WHERE message_id = 'o1'" | tr '|' ' ')"
 track o1
-expect_http "send only again" 200 '{"success":true,"received":1,"accepted":0,"duplicates":1}'
-expect_eq "not queued twice" 1 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE message_id = 'o1'")"
+expect_http "send only again" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
+expect_eq "queued again" 2 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE message_id = 'o1' AND pipeline_id = '$ONLY'")"
+OAUTH=$AUTH AUTH=$SAUTH
+track o1
+expect_http "another source" 200 '{"success":true,"received":1,"accepted":1,"duplicates":0}'
+AUTH=$OAUTH
+expect_eq "stored by it" 1 "$(sql "SELECT count(*) FROM krenalis_events WHERE message_id = 'o1'")"
+track o1
+expect_http "then a duplicate" 200 '{"success":true,"received":1,"accepted":0,"duplicates":1}'
+expect_eq "not queued for it" 2 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE message_id = 'o1' AND pipeline_id = '$ONLY'")"
 
 # A failed commit queues nothing: the outbox is in the transaction.
 hold_lock 7
@@ -98,10 +108,10 @@ expect_eq "then queued" 1 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE mes
 
 # rm --force drops the destination's queue and its failures.
 check "rm B" kr destination rm --force B
-expect_eq "rm B says what went" "removed destination $B \"B\" and its send pipelines \"tob\", \"off\", \"only\"; 4 queued events failed" "$(cat "$T/out")"
+expect_eq "rm B says what went" "removed destination $B \"B\" and its send pipelines \"tob\", \"off\", \"only\"; 6 queued events failed" "$(cat "$T/out")"
 expect_eq "B's rows gone" 0 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE destination_id = '$B'")"
 expect_eq "C's rows kept" 2 "$(sql "SELECT count(*) FROM krenalis_outbox WHERE destination_id = '$C'")"
-wait_until 10 grep -q "destination $B removed: 4 queued events failed (destination removed)" "$T/daemon.log" ||
+wait_until 10 grep -q "destination $B removed: 6 queued events failed (destination removed)" "$T/daemon.log" ||
     fail "no log line for the dropped queue"
 # -j gives the same from the reply's members.
 check "rm C -j" kr -j destination rm --force C
