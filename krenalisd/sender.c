@@ -168,9 +168,38 @@ sender_backoff(int failed, double r)
 }
 
 int64_t
-sender_retry_after(int64_t secs)
+sender_retry_after(const char *value, time_t now)
 {
+	const char	*p, *e;
+	int64_t		 secs = 0;
+	time_t		 date;
+
+	if (value == NULL)
+		return -1;
+	for (p = value; *p == ' ' || *p == '\t'; p++)
+		;
+	for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	if (e > p && strspn(p, "0123456789") == (size_t)(e - p)) {
+		for (; p < e && secs < RETRY_AFTER_MAX; p++)
+			secs = secs * 10 + (*p - '0');
+	} else if ((date = curl_getdate(value, NULL)) != -1)
+		secs = date > now ? date - now : 0;
+	else
+		return -1;
 	return (secs < RETRY_AFTER_MAX ? secs : RETRY_AFTER_MAX) * 1000;
+}
+
+/* The wait that the Retry-After of x's answer asks for, or -1. */
+static int64_t
+retry_after(CURL *easy)
+{
+	struct curl_header	*h;
+
+	if (curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1,
+	    &h) != CURLHE_OK)
+		return -1;
+	return sender_retry_after(h->value, time(NULL));
 }
 
 /* Whether the n bytes at p hold only JSON's white space. */
@@ -946,7 +975,7 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 	struct delivery		*dl = x->dl;
 	struct dest_counters	*c = ds->d->counters;
 	char			 reason[SENDER_REASON_MAX], *loc = NULL;
-	curl_off_t		 ra = 0;
+	int64_t			 ra;
 	long			 status = 0;
 
 	TAILQ_REMOVE(&ds->flying, dl, entry);
@@ -987,10 +1016,9 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 		else
 			sender_reason(status, x->resp.p, x->resp.len, reason,
 			    sizeof(reason));
-		curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
-		dl->not_before = timestamp_monotonic() + (ra > 0 ?
-		    sender_retry_after(ra) : sender_backoff(dl->failures,
-		    erand48(t->jitter)));
+		if ((ra = retry_after(x->easy)) == -1)
+			ra = sender_backoff(dl->failures, erand48(t->jitter));
+		dl->not_before = timestamp_monotonic() + ra;
 		dl->failures++;
 		atomic_fetch_add(&c->retried, dl->n);
 		set_error(t, ds, now, reason);

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct buf;
 struct config;
@@ -104,8 +105,12 @@ enum sender_verdict sender_verdict(long status, size_t n);
  */
 int64_t		 sender_backoff(int failed, double r);
 
-/* The wait in ms that a Retry-After of secs seconds asks for, capped. */
-int64_t		 sender_retry_after(int64_t secs);
+/*
+ * The wait in ms that a Retry-After header's value asks for at now (s
+ * since the epoch): its seconds, or the time to its HTTP date (0 when it
+ * has passed), capped at 1 h; -1 when value is NULL or is neither.
+ */
+int64_t		 sender_retry_after(const char *value, time_t now);
 
 /*
  * Append to b the body of a request of d carrying the n events (their

@@ -58,4 +58,24 @@ import json, sys
 t = [json.loads(l)["at"] for l in open(sys.argv[1])]
 sys.exit(0 if len(t) == 2 and 2.9 <= t[1] - t[0] <= 4.5 else 1)
 PY
+
+# Retry-After: 0, or a date that has passed, asks for the retry at once;
+# a value that is neither is no Retry-After, and the backoff (1 s ±20%)
+# applies.
+gap() {
+	: >"$T/a.log"
+	rules a "[{\"status\": 503, \"count\": 1, \"headers\": {\"Retry-After\": \"$1\"}}]"
+	track "$2"
+	wait_until 30 got_count a 1 || fail "$2 not delivered"
+	python3 -c '
+import json, sys
+t = [json.loads(l)["at"] for l in open(sys.argv[1])]
+print("%d attempts, %.1f s" % (len(t), t[-1] - t[0]))' "$T/a.log"
+}
+g=$(gap 0 ra-zero)
+case $g in "2 attempts, 0."[0-4]" s") ;; *) fail "Retry-After: 0: $g" ;; esac
+g=$(gap "Thu, 01 Jan 1970 00:00:00 GMT" ra-past)
+case $g in "2 attempts, 0."[0-4]" s") ;; *) fail "Retry-After in the past: $g" ;; esac
+g=$(gap soon ra-bad)
+case $g in "2 attempts, 0."[89]" s"|"2 attempts, 1."[0-3]" s") ;; *) fail "Retry-After: soon: $g" ;; esac
 finish

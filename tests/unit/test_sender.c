@@ -65,9 +65,21 @@ test_backoff(void)
 	CHECK_INT(sender_backoff(0, 0), 800);
 	CHECK_INT(sender_backoff(0, 0.999999), 1199);
 	CHECK_INT(sender_backoff(20, 0), 240000);
-	CHECK_INT(sender_retry_after(7), 7000);
-	CHECK_INT(sender_retry_after(3600), 3600000);
-	CHECK_INT(sender_retry_after(86400), 3600000);
+	CHECK_INT(sender_retry_after("7", 0), 7000);
+	CHECK_INT(sender_retry_after(" 0 ", 0), 0);
+	CHECK_INT(sender_retry_after("3600", 0), 3600000);
+	CHECK_INT(sender_retry_after("86400", 0), 3600000);
+	CHECK_INT(sender_retry_after("99999999999999999999999", 0), 3600000);
+	/* 1994-11-06T08:49:37Z is 784111777. */
+	CHECK_INT(sender_retry_after("Sun, 06 Nov 1994 08:49:37 GMT",
+	    784111777 - 5), 5000);
+	CHECK_INT(sender_retry_after("Sun, 06 Nov 1994 08:49:37 GMT",
+	    784111777 + 5), 0);
+	CHECK_INT(sender_retry_after(NULL, 0), -1);
+	CHECK_INT(sender_retry_after("", 0), -1);
+	CHECK_INT(sender_retry_after("soon", 0), -1);
+	CHECK_INT(sender_retry_after("5s", 0), -1);
+	CHECK_INT(sender_retry_after("-5", 0), -1);
 }
 
 static void
