@@ -41,6 +41,7 @@
 #define IDLE_MS		1000		/* longest wait for anything */
 #define RECOUNT_MS	5000		/* a shared outbox is counted */
 #define BODY_OVERHEAD	64		/* bytes around a body's events */
+#define SEGMENT_GROWTH	12		/* "context":{} around moved traits */
 #define USER_AGENT	"krenalisd/" KRENALIS_VERSION
 
 /* One queued event held by a thread. */
@@ -308,10 +309,12 @@ sender_body(const struct destination *d, const char *const *events,
 size_t
 sender_fit(const struct destination *d, const size_t *lens, size_t n)
 {
-	size_t	i, bytes = BODY_OVERHEAD;
+	size_t	i, bytes = BODY_OVERHEAD, more;
 
+	/* add_segment_event makes an event at most SEGMENT_GROWTH longer. */
+	more = d->connector == DEST_SEGMENT ? 1 + SEGMENT_GROWTH : 1;
 	for (i = 0; i < n && i < (size_t)d->batch_size; i++) {
-		bytes += lens[i] + 1;
+		bytes += lens[i] + more;
 		if (bytes > SENDER_BODY_MAX)
 			return i > 0 ? i : 1;
 	}

@@ -215,6 +215,45 @@ test_fit(void)
 	CHECK_INT(sender_fit(&d, lens, 1000), 1);
 }
 
+/*
+ * A segment body, whose events get their traits back in a context they
+ * may not have had, stays within 512 KiB too: 1000 events that each grow
+ * by 12 bytes, and 1000 with a context, which do not grow.
+ */
+static void
+test_fit_segment(void)
+{
+	static const char	*fmt[2] = {
+		"{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+		    "\"traits\":{\"p\":\"%s\"},\"messageId\":\"m\"}",
+		"{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+		    "\"traits\":{\"p\":\"%s\"},\"context\":{\"a\":1}}",
+	};
+	struct destination	 d;
+	struct buf		 b;
+	const char		*evs[1000];
+	char			 ev[600], zeros[451];
+	size_t			 lens[1000], i, k, n;
+
+	memset(zeros, '0', 450);
+	zeros[450] = '\0';
+	dest_init(&d, DEST_SEGMENT, 1000);
+	for (k = 0; k < 2; k++) {
+		snprintf(ev, sizeof(ev), fmt[k], zeros);
+		for (i = 0; i < 1000; i++) {
+			evs[i] = ev;
+			lens[i] = strlen(ev);
+		}
+		n = sender_fit(&d, lens, 1000);
+		buf_init(&b);
+		sender_body(&d, evs, lens, n, 1730385546050, &b);
+		CHECK_INT(b.len <= SENDER_BODY_MAX, 1);
+		/* Not much below it either. */
+		CHECK_INT(b.len > SENDER_BODY_MAX / 100 * 95, 1);
+		buf_release(&b);
+	}
+}
+
 static void
 test_reasons(void)
 {
@@ -395,6 +434,7 @@ main(void)
 	UNIT_RUN(test_body);
 	UNIT_RUN(test_segment_traits);
 	UNIT_RUN(test_fit);
+	UNIT_RUN(test_fit_segment);
 	UNIT_RUN(test_reasons);
 	UNIT_RUN(test_outbox);
 	return unit_datadir_end(&cf, datadir, UNIT_END());
