@@ -321,19 +321,49 @@ sender_fit(const struct destination *d, const size_t *lens, size_t n)
 	return i;
 }
 
-void
-sender_reason(long status, const char *body, size_t len, char *out,
-    size_t outlen)
+/*
+ * "HTTP <status>: ", what, and the len bytes of text made one line of
+ * valid UTF-8, in out, cut to outlen on a character boundary.
+ */
+static void
+http_reason(long status, const char *what, const char *text, size_t len,
+    char *out, size_t outlen)
 {
 	struct buf	b;
 
 	buf_init(&b);
-	buf_addutf8(&b, body, len < SENDER_FAIL_BODY ? len : SENDER_FAIL_BODY,
-	    "?", 1);
-	snprintf(out, outlen, "HTTP %ld: %s", status, b.p != NULL ? b.p : "");
+	buf_addutf8(&b, text, len, "?", 1);
+	snprintf(out, outlen, "HTTP %ld: %s%s", status, what,
+	    b.p != NULL ? b.p : "");
 	buf_release(&b);
 	/* snprintf may have cut a character: end on a boundary. */
 	out[utf8_cut(out, strlen(out), strlen(out))] = '\0';
+}
+
+void
+sender_reason(long status, const char *body, size_t len, char *out,
+    size_t outlen)
+{
+	http_reason(status, "", body, len < SENDER_FAIL_BODY ? len :
+	    SENDER_FAIL_BODY, out, outlen);
+}
+
+/*
+ * The reason of a redirect (§5), with its Location as sent: libcurl's
+ * CURLINFO_REDIRECT_URL would resolve a relative one.
+ */
+static void
+redirect_reason(CURL *easy, long status, char *out, size_t outlen)
+{
+	struct curl_header	*h;
+
+	if (curl_easy_header(easy, "Location", 0, CURLH_HEADER, -1, &h) ==
+	    CURLHE_OK && h->value[0] != '\0')
+		http_reason(status, "redirect to ", h->value, strlen(h->value),
+		    out, outlen);
+	else
+		snprintf(out, outlen, "HTTP %ld: redirect without a Location",
+		    status);
 }
 
 /* Gzip the len bytes at in into a new buffer; NULL when zlib fails. */
@@ -977,7 +1007,7 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 	struct dstate		*ds = x->ds;
 	struct delivery		*dl = x->dl;
 	struct dest_counters	*c = ds->d->counters;
-	char			 reason[SENDER_REASON_MAX], *loc = NULL;
+	char			 reason[SENDER_REASON_MAX];
 	int64_t			 ra;
 	long			 status = 0;
 
@@ -1035,16 +1065,10 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 		split(ds, dl);
 		break;
 	case SENDER_FAILED:
-		/* §5 names the Location; a 3xx may come without one. */
-		if (status >= 300 && status < 400) {
-			curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
-			if (loc != NULL && *loc != '\0')
-				snprintf(reason, sizeof(reason), "HTTP %ld: "
-				    "redirect to %s", status, loc);
-			else
-				snprintf(reason, sizeof(reason), "HTTP %ld: "
-				    "redirect without a Location", status);
-		} else
+		if (status >= 300 && status < 400)
+			redirect_reason(x->easy, status, reason,
+			    sizeof(reason));
+		else
 			sender_reason(status, x->resp.p, x->resp.len, reason,
 			    sizeof(reason));
 		fail_rows(t, ds, dl->rows, dl->n, dl->attempts, reason, now);

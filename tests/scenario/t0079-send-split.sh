@@ -55,6 +55,13 @@ wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where messag
 expect_eq "redirect reason" "HTTP 301: redirect to http://elsewhere.example/v1" \
     "$(sql "select reason from krenalis_outbox_failed where message_id = 'moved'")"
 expect_eq "redirect not followed" 0 "$(grep -c elsewhere "$T/daemon.log")"
+# A relative Location is named as sent, not resolved.
+rules a '[{"status": 302, "count": -1, "headers": {"Location": "/moved/here"}}]'
+track relative
+wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where message_id = 'relative'" ||
+    fail "the relative redirect did not fail"
+expect_eq "relative redirect reason" "HTTP 302: redirect to /moved/here" \
+    "$(sql "select reason from krenalis_outbox_failed where message_id = 'relative'")"
 # One without a Location says so.
 rules a '[{"status": 307, "count": -1}]'
 track nowhere
