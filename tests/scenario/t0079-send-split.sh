@@ -47,27 +47,22 @@ wait_until 30 is 4 sql "select count(*) from krenalis_outbox_failed" ||
 check "failed -n 2" kr -j destination failed D -n 2
 expect_eq "-n 2" 2 "$(jget "$(cat "$T/out")" 'len(j)')"
 
-# A redirect is failed, naming its Location.
-rules a '[{"status": 301, "count": -1, "headers": {"Location": "http://elsewhere.example/v1"}}]'
-track moved
-wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where message_id = 'moved'" ||
-    fail "the redirected event did not fail"
-expect_eq "redirect reason" "HTTP 301: redirect to http://elsewhere.example/v1" \
-    "$(sql "select reason from krenalis_outbox_failed where message_id = 'moved'")"
+# A redirect is failed, naming its Location as sent (a relative one is
+# not resolved), or saying that it has none.
+# redirected ID RULE REASON: ID, answered by RULE, fails with REASON.
+redirected() {
+	rules a "[$2]"
+	track "$1"
+	wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where message_id = '$1'" ||
+	    fail "$1: the redirected event did not fail"
+	expect_eq "$1: redirect reason" "$3" \
+	    "$(sql "select reason from krenalis_outbox_failed where message_id = '$1'")"
+}
+redirected moved '{"status": 301, "count": -1, "headers": {"Location": "http://elsewhere.example/v1"}}' \
+    "HTTP 301: redirect to http://elsewhere.example/v1"
 expect_eq "redirect not followed" 0 "$(grep -c elsewhere "$T/daemon.log")"
-# A relative Location is named as sent, not resolved.
-rules a '[{"status": 302, "count": -1, "headers": {"Location": "/moved/here"}}]'
-track relative
-wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where message_id = 'relative'" ||
-    fail "the relative redirect did not fail"
-expect_eq "relative redirect reason" "HTTP 302: redirect to /moved/here" \
-    "$(sql "select reason from krenalis_outbox_failed where message_id = 'relative'")"
-# One without a Location says so.
-rules a '[{"status": 307, "count": -1}]'
-track nowhere
-wait_until 30 is 1 sql "select count(*) from krenalis_outbox_failed where message_id = 'nowhere'" ||
-    fail "the redirect without a Location did not fail"
-expect_eq "redirect reason without a Location" \
-    "HTTP 307: redirect without a Location" \
-    "$(sql "select reason from krenalis_outbox_failed where message_id = 'nowhere'")"
+redirected relative '{"status": 302, "count": -1, "headers": {"Location": "/moved/here"}}' \
+    "HTTP 302: redirect to /moved/here"
+redirected nowhere '{"status": 307, "count": -1}' \
+    "HTTP 307: redirect without a Location"
 finish
