@@ -226,6 +226,12 @@ client_request(struct client *c, const char *line, size_t len,
 		goto done;
 	}
 	memset(&r, 0, sizeof(r));
+	/* No command has a NUL in its name: "source.rm\u0000x" is unknown. */
+	if (strlen(json_string_value(cmd)) != json_string_length(cmd)) {
+		client_error(c, id, "BadRequest", "unknown command: \"cmd\" "
+		    "contains the NUL byte");
+		goto done;
+	}
 	if ((r.entry = command_find(json_string_value(cmd))) == NULL) {
 		client_error(c, id, "BadRequest", "unknown command \"%s\"",
 		    json_string_value(cmd));

@@ -75,13 +75,15 @@ r=$(printf '%s\n' \
     '{"v":1,"id":23,"cmd":"pipeline.add","args":{"source":"Empty\u0000x","name":"n"}}' \
     '{"v":1,"id":24,"cmd":"destination.add","args":{"name":"d","url":"http://127.0.0.1:1/\u0000x"}}' \
     '{"v":1,"id":25,"cmd":"pipeline.add","args":{"source":"Empty","name":"n","consents":{"operator":"and\u0000x","purposes":["ads"]}}}' \
-    '{"v":1,"id":26,"cmd":"rejected.show","args":{"id":"1\u0000x"}}' | ctl_raw)
+    '{"v":1,"id":26,"cmd":"rejected.show","args":{"id":"1\u0000x"}}' \
+    '{"v":1,"id":27,"cmd":"source.rm\u0000x","args":{"source":"Empty"}}' | ctl_raw)
 expect_eq "NUL in a name" '{"id":21,"ok":false,"error":{"code":"BadRequest","message":"name contains the NUL byte"}}' "$(echo "$r" | sed -n 1p)"
 expect_eq "NUL in a filter" '{"id":22,"ok":false,"error":{"code":"BadRequest","message":"filter is not valid: syntax error at position 15: expected \"and\", \"or\" or the end of the filter"}}' "$(echo "$r" | sed -n 2p)"
 expect_eq "NUL in a source" '{"id":23,"ok":false,"error":{"code":"BadRequest","message":"argument \"source\" contains the NUL byte"}}' "$(echo "$r" | sed -n 3p)"
 expect_eq "NUL in a URL" '{"id":24,"ok":false,"error":{"code":"BadRequest","message":"argument \"url\" contains the NUL byte"}}' "$(echo "$r" | sed -n 4p)"
 expect_eq "NUL in a consents operator" '{"id":25,"ok":false,"error":{"code":"BadRequest","message":"required consents operator \"and\\u0000x\" is not valid. It must be \"and\" or \"or\""}}' "$(printf '%s\n' "$r" | sed -n 5p)"
 expect_eq "NUL in a rejected id" '{"id":26,"ok":false,"error":{"code":"BadRequest","message":"argument \"id\" contains the NUL byte"}}' "$(echo "$r" | sed -n 6p)"
+expect_eq "NUL in a command" '{"id":27,"ok":false,"error":{"code":"BadRequest","message":"unknown command: \"cmd\" contains the NUL byte"}}' "$(echo "$r" | sed -n 7p)"
 check "nothing added" kr -j pipeline list Empty
 expect_eq "no pipeline" "[]" "$(cat "$T/out")"
 
