@@ -155,8 +155,8 @@ static const struct {
 	{ "destination.add", "url" },
 };
 
-/* "word2" choices of word1, as "add, list, show" into buf. */
-static void
+/* "word2" choices of word1, as "add, list, show" into buf; its length. */
+static size_t
 choices(const char *word1, char *buf, size_t len)
 {
 	size_t	i;
@@ -177,6 +177,7 @@ choices(const char *word1, char *buf, size_t len)
 			strncat(buf, cmds[i].word2, len - strlen(buf) - 1);
 		}
 	}
+	return strlen(buf);
 }
 
 static void
@@ -529,11 +530,8 @@ cmd_help(FILE *fp, int argc, char *const argv[], char *err, size_t errlen)
 	size_t	i;
 	int	found = 0;
 
-	if (argc > 2) {
-		snprintf(err, errlen, "unexpected argument \"%s\"; usage: "
-		    "krctl help [command]", argv[2]);
-		return -1;
-	}
+	if (argc > 2)
+		goto unexpected;
 	for (i = 0; i < NCMDS; i++) {
 		if (argc > 0 && strcmp(cmds[i].word1, argv[0]) != 0)
 			continue;
@@ -553,7 +551,9 @@ cmd_help(FILE *fp, int argc, char *const argv[], char *err, size_t errlen)
 	} else
 		i = NCMDS;
 	if (i < NCMDS) {
-		choices(argv[0], list, sizeof(list));
+		/* A command of one word has no second to choose. */
+		if (choices(argv[0], list, sizeof(list)) == 0)
+			goto unexpected;
 		snprintf(err, errlen, "unknown command \"%s %s\"; use one "
 		    "of: %s", argv[0], argv[1], list);
 	} else {
@@ -561,5 +561,9 @@ cmd_help(FILE *fp, int argc, char *const argv[], char *err, size_t errlen)
 		snprintf(err, errlen, "unknown command \"%s\"; use one of: "
 		    "%s", argv[0], list);
 	}
+	return -1;
+unexpected:
+	snprintf(err, errlen, "unexpected argument \"%s\"; usage: krctl help "
+	    "[command]", argv[argc - 1]);
 	return -1;
 }

@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "cmd.h"
+#include "opts.h"
 #include "print.h"
 #include "proto.h"
 #include "send.h"
@@ -27,30 +28,17 @@
 
 #define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
 
-#define SYNOPSIS	"usage: krctl [-hjV] [-s socket] command [argument ...]\n"
+#define SYNOPSIS	"usage: krctl [-hjV] [-s socket] command [argument ...]"
 
-static __attribute__((__noreturn__)) void
-usage_to(FILE *fp, int status)
-{
-	fputs(SYNOPSIS, fp);
-	fprintf(fp, "       krctl help [command]\n");
-	fprintf(fp, "commands:\n");
-	cmd_usage(fp);
-	exit(status);
-}
-
+/* -h and help: the synopsis and every command's. */
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	usage_to(stderr, 1);
-}
-
-/* After getopt's line on an unknown option: the synopsis, as krenalisd. */
-static __attribute__((__noreturn__)) void
-bad_option(void)
-{
-	fputs(SYNOPSIS, stderr);
-	exit(1);
+	printf("%s\n", SYNOPSIS);
+	printf("       krctl help [command]\n");
+	printf("commands:\n");
+	cmd_usage(stdout);
+	exit(0);
 }
 
 /* The file argument of a catalog command, taken out of args (or NULL). */
@@ -130,11 +118,10 @@ main(int argc, char *argv[])
 	sock = getenv("KRENALIS_SOCKET");
 	if (sock == NULL || *sock == '\0')
 		sock = DEFAULT_SOCKET;
-	argv[0] = (char *)(uintptr_t)"krctl";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "+hjs:V")) != -1) {
+	while ((ch = opts_get(argc, argv, "+hjs:V", "krctl", SYNOPSIS)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage_to(stdout, 0);
+			usage();
 		case 'V':
 			printf("krctl %s\n", KRENALIS_VERSION);
 			return 0;
@@ -144,26 +131,23 @@ main(int argc, char *argv[])
 		case 's':
 			sock = optarg;
 			break;
-		default:
-			bad_option();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
-		usage();
-	if (strcmp(argv[0], "help") == 0) {
+	if (argc > 0 && strcmp(argv[0], "help") == 0) {
 		if (argc == 1 || (argc == 2 && strcmp(argv[1], "help") == 0))
-			usage_to(stdout, 0);
+			usage();
 		if (cmd_help(stdout, argc - 1, argv + 1, errbuf,
 		    sizeof(errbuf)) == -1)
 			errx(1, "%s", errbuf);
 		return 0;
 	}
-	if (sockpath_check(sock, errbuf, sizeof(errbuf)) == -1)
-		errx(1, "%s", errbuf);
+	/* The whole command line is checked before the socket's path. */
 	if ((c = cmd_parse(argc, argv, &args, errbuf,
 	    sizeof(errbuf))) == NULL)
+		errx(1, "%s", errbuf);
+	if (sockpath_check(sock, errbuf, sizeof(errbuf)) == -1)
 		errx(1, "%s", errbuf);
 
 	signal(SIGPIPE, SIG_IGN);
@@ -281,5 +265,9 @@ main(int argc, char *argv[])
 	free(file);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
-	return status >= 200 && status < 300 ? 0 : 1;
+	if (status >= 200 && status < 300)
+		return 0;
+	/* A test that failed: its answer is printed, and said so. */
+	warnx("the destination answered %ld", status);
+	return 1;
 }

@@ -25,6 +25,7 @@
 
 #include "compat.h"
 #include "log.h"
+#include "opts.h"
 #include "timestamp.h"
 #include "xmalloc.h"
 #include "cat_pg.h"
@@ -44,19 +45,8 @@
 
 static int	sigpipe_w = -1;
 
-static __dead void
-usage_to(FILE *fp, int status)
-{
-	fprintf(fp, "usage: krenalisd [-dFhnVv] [-f config] [-D datadir] "
-	    "[-l address:port] [-s socket] [-w warehouse]\n");
-	exit(status);
-}
-
-static __dead void
-usage(void)
-{
-	usage_to(stderr, 1);
-}
+#define SYNOPSIS	"usage: krenalisd [-dFhnVv] [-f config] [-D datadir] " \
+			"[-l address:port] [-s socket] [-w warehouse]"
 
 /* Signal handler: hand the signal number to the control loop. */
 static void
@@ -483,11 +473,12 @@ main(int argc, char *argv[])
 	int			 conf_given = 0, lockfd, ctlfd = -1, httpfd;
 	int			 sp[2], created;
 
-	argv[0] = (char *)(uintptr_t)"krenalisd";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "dD:Ff:hl:ns:Vvw:")) != -1) {
+	while ((ch = opts_get(argc, argv, "dD:Ff:hl:ns:Vvw:", "krenalisd",
+	    SYNOPSIS)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage_to(stdout, 0);
+			printf("%s\n", SYNOPSIS);
+			return 0;
 		case 'V':
 			printf("krenalisd %s\n", KRENALIS_VERSION);
 			return 0;
@@ -519,15 +510,11 @@ main(int argc, char *argv[])
 		case 'w':
 			opt_warehouse = optarg;
 			break;
-		default:
-			usage();
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "krenalisd: unexpected argument \"%s\"; "
-		    "krenalisd takes only options\n", argv[optind]);
-		usage();
-	}
+	if (optind != argc)
+		opts_fail("krenalisd", SYNOPSIS, "unexpected argument \"%s\"",
+		    argv[optind]);
 	/* Everything the daemon creates is its own: keys are in state.db. */
 	umask(077);
 

@@ -15,24 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "opts.h"
 #include "sockpath.h"
 #include "top.h"
 #include "version.h"
 
 #define DEFAULT_SOCKET	"/var/lib/krenalis/krenalisd.sock"
 
-static __attribute__((__noreturn__)) void
-usage_to(FILE *fp, int status)
-{
-	fprintf(fp, "usage: krtop [-hV] [-s socket] [source]\n");
-	exit(status);
-}
-
-static __attribute__((__noreturn__)) void
-usage(void)
-{
-	usage_to(stderr, 1);
-}
+#define SYNOPSIS	"usage: krtop [-hV] [-s socket] [source]"
 
 int
 main(int argc, char *argv[])
@@ -45,25 +35,24 @@ main(int argc, char *argv[])
 	sock = getenv("KRENALIS_SOCKET");
 	if (sock == NULL || *sock == '\0')
 		sock = DEFAULT_SOCKET;
-	argv[0] = (char *)(uintptr_t)"krtop";	/* getopt's messages */
-	while ((ch = getopt(argc, argv, "hs:V")) != -1) {
+	while ((ch = opts_get(argc, argv, "hs:V", "krtop", SYNOPSIS)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage_to(stdout, 0);
+			printf("%s\n", SYNOPSIS);
+			return 0;
 		case 'V':
 			printf("krtop %s\n", KRENALIS_VERSION);
 			return 0;
 		case 's':
 			sock = optarg;
 			break;
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage();
+		opts_fail("krtop", SYNOPSIS, "unexpected argument \"%s\"",
+		    argv[1]);
 	if (argc == 1)
 		source = argv[0];
 	if (sockpath_check(sock, why, sizeof(why)) == -1)

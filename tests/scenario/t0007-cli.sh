@@ -6,16 +6,13 @@
 
 expect_fail "not running" "krctl: krenalisd is not running (no socket at $T/none.sock)" "$KRCTL" -s "$T/none.sock" status
 KRENALIS_SOCKET=$T/env.sock expect_fail "socket from the environment" "krctl: krenalisd is not running (no socket at $T/env.sock)" "$KRCTL" status
-"$KRCTL" 2>"$T/err"
-expect_eq "no command" 1 $?
-grep -q '^usage: krctl \[-hjV\] \[-s socket\] command \[argument ...\]$' "$T/err" || fail "usage line"
-grep -q '^       krctl help \[command\]$' "$T/err" || fail "usage gives help"
-grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/err" || fail "usage lists source add: $(cat "$T/err")"
-# An unknown global option: getopt's line and the synopsis, as krenalisd's.
-expect_fail "unknown global option" "krctl: invalid option -- 'Z'
-usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -Z status
-expect_fail "global option without its value" "krctl: option requires an argument -- 's'
-usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -s
+# An error is one line on stderr (DESIGN.md), the synopsis after it when
+# the command line is wrong, as krenalisd's and krtop's.
+expect_fail "no command" 'krctl: no command given; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL"
+expect_fail "unknown global option" "krctl: unknown option -Z; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -Z status
+expect_fail "unknown global option after another" "krctl: unknown option -Z; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -jZ status
+expect_fail "a long option, as typed" "krctl: unknown option --json; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" --json status
+expect_fail "global option without its value" "krctl: option -s needs a value; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -s
 # The whole command line is parsed before connecting: no daemon needed.
 expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" -s "$T/none.sock" frobnicate
 expect_fail "incomplete" 'krctl: "pipeline" needs one of: add, list, show, set, enable, disable, rm' "$KRCTL" -s "$T/none.sock" pipeline
@@ -28,6 +25,8 @@ expect_fail "option value" 'krctl: option -c needs a value; usage: krctl source 
 "$KRCTL" -h >"$T/out" 2>&1
 expect_eq "-h exit" 0 $?
 grep -q '^usage: krctl \[-hjV\] \[-s socket\] command \[argument ...\]$' "$T/out" || fail "-h prints usage"
+grep -q '^       krctl help \[command\]$' "$T/out" || fail "usage gives help"
+grep -q '^	source add \[-c connector\] \[--strategy strategy\] name$' "$T/out" || fail "usage lists source add: $(cat "$T/out")"
 expect_eq "-V" "krctl 0.1.0" "$("$KRCTL" -V)"
 expect_eq "help command" "usage: krctl key rm source key" "$("$KRCTL" help key rm)"
 expect_eq "help word" 3 "$("$KRCTL" help key | grep -c '^usage: krctl key ')"
@@ -37,6 +36,9 @@ grep -q '^	pipeline set pipeline ' "$T/out" || fail "help lists every command"
 expect_eq "help help" "$(cat "$T/out")" "$("$KRCTL" help help 2>&1)"
 expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" help frob
 expect_fail "help unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" help key frob
+expect_fail "help, a second word of a command of one" 'krctl: unexpected argument "x"; usage: krctl help [command]' "$KRCTL" help status x
+# The command line is checked before the socket's path.
+expect_fail "command before socket" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" -s "$T" frob
 expect_fail "set without options" 'krctl: pipeline set needs at least one option; usage: krctl pipeline set pipeline [--name name] [-F filter | --no-filter] [-C consents | --no-consents] [--send destination]' "$KRCTL" -s "$T/none.sock" pipeline set p
 expect_fail "-j after the command" 'krctl: -j goes before the command: krctl [-j] [-s socket] command [argument ...]' "$KRCTL" -s "$T/none.sock" events -j
 expect_fail "empty -s" 'krctl: -s: the socket path is empty' "$KRCTL" -s '' status

@@ -9,10 +9,8 @@
 . "$(dirname "$0")/krtop-lib.sh"
 
 # The command line: the usage line is the manual's SYNOPSIS.
-"$KRTOP" -x >/dev/null 2>"$T/err"
-expect_eq "bad option status" 1 $?
-expect_eq "usage" "usage: krtop [-hV] [-s socket] [source]" \
-    "$(sed -n 's/^usage: /usage: /p' "$T/err")"
+expect_fail "bad option" "krtop: unknown option -x; usage: krtop [-hV] [-s socket] [source]" "$KRTOP" -x
+expect_fail "two sources" 'krtop: unexpected argument "b"; usage: krtop [-hV] [-s socket] [source]' "$KRTOP" a b
 "$KRTOP" -h >"$T/out" 2>"$T/err"
 expect_eq "-h status" 0 $?
 expect_eq "-h prints the usage" "usage: krtop [-hV] [-s socket] [source]" \

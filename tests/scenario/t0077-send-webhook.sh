@@ -100,6 +100,7 @@ expect_eq "a body of -" "-" "$(sed 1d "$T/out")"
 rules a '[{"status": 503, "body": "down for maintenance", "count": 1}]'
 kr -j destination test D >"$T/out" 2>"$T/err"
 expect_eq "test of a 503 exits 1" 1 $?
+expect_eq "test of a 503 says so" "krctl: the destination answered 503" "$(cat "$T/err")"
 expect_eq "test -j" '503 down for maintenance' \
     "$(jget "$(cat "$T/out")" '"%d %s" % (j["status"], j["body"])')"
 stop_receiver a
