@@ -708,7 +708,7 @@ source_rm(struct catalog *cat, const char *arg,
 	}
 	o = source_json(cat, s);
 	TAILQ_REMOVE(&cat->sources, s, entry);
-	debugger_forget(s->id);
+	debugger_forget(s->id, s->name);
 	log_info("catalog: source %s \"%s\" removed", s->id, s->name);
 	source_free(s);
 	return o;
@@ -1908,7 +1908,7 @@ catalog_load(struct catalog *cat)
 			carry_over(s, old);
 	TAILQ_FOREACH(old, &cat->sources, entry)
 		if (list_find(&ld.sources, old->id) == NULL)
-			debugger_forget(old->id);
+			debugger_forget(old->id, old->name);
 	sources_free(&cat->sources);
 	TAILQ_CONCAT(&cat->sources, &ld.sources, entry);
 	catalog_dests_free(&cat->dests);

@@ -739,7 +739,6 @@ cmd_events(struct command *r)
 			return NULL;
 		}
 		r->sub = debugger_subscribe(id, (size_t)count);
-		r->sub_source = src != NULL ? xstrdup(src) : NULL;
 		return json_pack("{s:b}", "follow", 1);
 	}
 	n = debugger_history(id, (size_t)count, &recs);

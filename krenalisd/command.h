@@ -51,8 +51,7 @@ struct command_entry {
 /*
  * One request being answered.  The caller fills the first five fields and
  * zeroes the others, which command_exec sets; the caller then owns sub (a
- * stream of events the client now follows) and sub_source (the source it
- * follows as the request named it, or NULL for all), raw_data and feed.
+ * stream of events the client now follows), raw_data and feed.
  */
 struct command {
 	const struct command_entry *entry;
@@ -61,7 +60,6 @@ struct command {
 	json_t			*args;		/* borrowed; an object */
 	int			 following;	/* the client follows events */
 	struct dbg_sub		*sub;
-	char			*sub_source;	/* its source, as named */
 	char			*raw_data;	/* the data as JSON text */
 	struct command_feed	*feed;		/* or made as it is read */
 	struct catalog_error	 err;

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "compat.h"
 #include "log.h"
+#include "names.h"
 #include "proto.h"
 #include "timestamp.h"
 #include "xmalloc.h"
@@ -46,7 +47,6 @@ struct client {
 	int			 closing;	/* close once out is written */
 	struct dbg_sub		*sub;		/* a live event stream */
 	char			*sub_id;	/* its request id, as JSON */
-	char			*sub_source;	/* its source, as named */
 	struct command_feed	*feed;		/* a reply being made */
 	TAILQ_ENTRY(client)	 entry;
 };
@@ -246,7 +246,6 @@ client_request(struct client *c, const char *line, size_t len,
 		c->sub = r.sub;
 		c->sub_id = json_dumps(id ? id : json_null(),
 		    JSON_ENCODE_ANY | JSON_COMPACT);
-		c->sub_source = r.sub_source;
 	}
 	if (data == NULL) {
 		client_error(c, id, r.err.code ? r.err.code : "InternalError",
@@ -290,8 +289,6 @@ client_unfollow(struct client *c)
 	c->sub = NULL;
 	free(c->sub_id);
 	c->sub_id = NULL;
-	free(c->sub_source);
-	c->sub_source = NULL;
 }
 
 static void
@@ -492,7 +489,7 @@ client_deliver(struct client *c)
 {
 	struct dbg_item	 items[64];
 	const char	*text;
-	char		 head[96], tail[48];
+	char		 head[96], tail[48], name[NAMES_SOURCE_MAX * 4 + 1];
 	size_t		 n, i, len;
 	int		 hl, tl;
 
@@ -519,11 +516,12 @@ client_deliver(struct client *c)
 	 * Its source was deleted, and every record queued before is out:
 	 * the stream ends with an error on the request that opened it.
 	 */
-	if (!c->closing && c->feed == NULL && debugger_ended(c->sub)) {
+	if (!c->closing && c->feed == NULL && debugger_ended(c->sub, name,
+	    sizeof(name))) {
 		json_t *id = json_loads(c->sub_id, JSON_DECODE_ANY, NULL);
 
 		client_error(c, id, "NotFound", "source \"%s\" was deleted",
-		    c->sub_source != NULL ? c->sub_source : "");
+		    name);
 		json_decref(id);
 		client_unfollow(c);
 	}

@@ -44,6 +44,7 @@ struct dbg_sub {
 	size_t			 len;
 	uint64_t		 dropped;	/* since the last queued */
 	int			 gone;		/* its source was deleted */
+	char			*gone_name;	/* its name then */
 	LIST_ENTRY(dbg_sub)	 entry;
 };
 
@@ -564,7 +565,7 @@ debugger_publish(struct batch *b)
 }
 
 void
-debugger_forget(const char *source)
+debugger_forget(const char *source, const char *name)
 {
 	struct ring	*rg;
 	struct dbg_sub	*s;
@@ -577,8 +578,10 @@ debugger_forget(const char *source)
 		ring_free(rg);
 	}
 	LIST_FOREACH(s, &subs, entry)
-		if (strcmp(s->source, source) == 0)
+		if (strcmp(s->source, source) == 0 && !s->gone) {
 			ended = s->gone = 1;
+			s->gone_name = xstrdup(name);
+		}
 	pthread_mutex_unlock(&mtx);
 	if (ended && write(wake[1], &c, 1) == -1 && errno != EAGAIN)
 		log_warn("debugger: wake");
@@ -667,6 +670,7 @@ debugger_unsubscribe(struct dbg_sub *s)
 		s->len--;
 	}
 	pthread_mutex_unlock(&mtx);
+	free(s->gone_name);
 	free(s);
 }
 
@@ -686,12 +690,13 @@ debugger_take(struct dbg_sub *s, struct dbg_item *out, size_t max)
 }
 
 int
-debugger_ended(struct dbg_sub *s)
+debugger_ended(struct dbg_sub *s, char *name, size_t len)
 {
 	int	ended;
 
 	pthread_mutex_lock(&mtx);
-	ended = s->gone && s->len == 0;
+	if ((ended = s->gone && s->len == 0))
+		snprintf(name, len, "%s", s->gone_name);
 	pthread_mutex_unlock(&mtx);
 	return ended;
 }

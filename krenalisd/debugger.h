@@ -101,10 +101,11 @@ void	debugger_reserve(struct batch *);
 void	debugger_publish(struct batch *);
 
 /*
- * The source was deleted: its ring goes, and the streams that follow it
- * end once what they queued is taken (debugger_ended).
+ * The source (an id), called name, was deleted: its ring goes, and the
+ * streams that follow it end once what they queued is taken
+ * (debugger_ended).
  */
-void	debugger_forget(const char *source);
+void	debugger_forget(const char *source, const char *name);
 
 /*
  * The newest count records of one source (or all, source NULL), oldest
@@ -123,8 +124,11 @@ void		 debugger_unsubscribe(struct dbg_sub *);
 size_t		 debugger_take(struct dbg_sub *, struct dbg_item *, size_t max);
 /* Whether anything is queued for the subscriber. */
 int		 debugger_pending(struct dbg_sub *);
-/* Whether its source was deleted and nothing is left to take. */
-int		 debugger_ended(struct dbg_sub *);
+/*
+ * Whether its source was deleted and nothing is left to take; then the
+ * source's name when it was deleted is in name (len bytes).
+ */
+int		 debugger_ended(struct dbg_sub *, char *name, size_t len);
 /* Empty the wake descriptor (call when it polls readable). */
 void		 debugger_woken(void);
 

@@ -116,6 +116,18 @@ session_source_id(const struct session *s, const char *source)
 	return NULL;
 }
 
+void
+session_pin(char **source, const struct session *s)
+{
+	const char	*id;
+
+	if (*source == NULL || (id = session_source_id(s, *source)) == NULL ||
+	    strcmp(id, *source) == 0)
+		return;
+	free(*source);
+	*source = xstrdup(id);
+}
+
 int
 session_rates(const struct session *s, const char *id,
     double rate[SESSION_NCOUNTERS])
@@ -394,6 +406,7 @@ session_stats(struct session *s, const json_t *d, int64_t now)
 	session_dests(s, json_object_get(d, "destinations"), dt);
 	s->stats_at = now;
 	s->have_stats = 1;
+	session_pin(&s->source, s);
 }
 
 /* A line of the record stream: whether it added a record. */

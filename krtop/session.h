@@ -117,6 +117,11 @@ const char	*session_source_name(const struct session *, const char *id);
  */
 const char	*session_source_id(const struct session *, const char *source);
 /*
+ * Replace *source (allocated), a source's name, by its id once s knows
+ * it, so that the source is followed when it is renamed or removed.
+ */
+void		 session_pin(char **source, const struct session *s);
+/*
  * The rates of source id (NULL: the sum of all) in rate, 0 for a source
  * not sampled twice yet on this connection; return 0 if they are not
  * known (not connected).

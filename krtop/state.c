@@ -44,6 +44,7 @@ state_release(struct state *s)
 	fmt_lines_release(&s->dlines);
 	free(s->vis);
 	free(s->source);
+	free(s->source_name);
 }
 
 void
@@ -100,14 +101,22 @@ static void
 state_rebuild(struct state *s)
 {
 	struct reclist_filter	 f;
-	const char		*id;
+	const char		*id, *name;
 
 	if (s->viscap < s->list.n) {
 		s->viscap = s->list.n;
 		s->vis = xreallocarray(s->vis, s->viscap, sizeof(*s->vis));
 	}
 	memset(&f, 0, sizeof(f));
-	id = state_source_id(s);
+	/* A source chosen by name is followed by its id, and named. */
+	session_pin(&s->source, s->sess);
+	if ((id = state_source_id(s)) != NULL) {
+		name = session_source_name(s->sess, id);
+		if (s->source_name == NULL || strcmp(s->source_name, name) != 0) {
+			free(s->source_name);
+			s->source_name = xstrdup(name);
+		}
+	}
 	f.source = id ? id : s->source;
 	f.outcome = s->outcome;
 	f.text = s->text;
@@ -311,6 +320,8 @@ state_pick_choose(struct state *s, size_t i)
 	else {
 		free(s->source);
 		s->source = i == 0 ? NULL : xstrdup(s->sess->src[i - 1].id);
+		free(s->source_name);
+		s->source_name = NULL;
 		s->resubscribe = 1;
 	}
 	s->screen = STATE_MAIN;

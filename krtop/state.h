@@ -57,6 +57,7 @@ struct state {
 
 	/* What the user chose. */
 	char			*source;	/* NULL: all sources */
+	char			*source_name;	/* its last name known */
 	int			 outcome;	/* -1: all */
 	char			 text[STATE_TEXTMAX];
 	char			 saved[STATE_TEXTMAX]; /* before the prompt */

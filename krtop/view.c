@@ -420,7 +420,8 @@ view_shown(const struct state *s, const struct session *sess, int cols)
 		snprintf(buf, sizeof(buf), "%s", session_source_name(sess,
 		    id));
 	else
-		snprintf(buf, sizeof(buf), "%s", s->source);
+		snprintf(buf, sizeof(buf), "%s", s->source_name != NULL ?
+		    s->source_name : s->source);
 	view_seg(2, &x, cols, buf, LOOK_BOLD);
 	snprintf(buf, sizeof(buf), "   Shown %s of %s",
 	    fmt_count(n1, sizeof(n1), s->nvis),

@@ -121,11 +121,13 @@ expect_fail "rejected unknown source" 'krctl: source "nope" does not exist' kr r
 expect_fail "bad count" 'krctl: -n: count must be a number from 0 to 100000' kr events -n many
 # A deleted source's ring goes with it, and a stream that follows it ends,
 # after the records queued before (the last one is queued when its post
-# is answered), with an error: krctl exits 1.
-follow -n 0 "Segment prod"
+# is answered), with an error that names the source as it was called
+# when removed (here followed by its id, and renamed): krctl exits 1.
+follow -n 0 "$SID"
+check "rename" kr source rename "Segment prod" "Segment old"
 post /v1/events '[{"type":"track","event":"Last","userId":"u","messageId":"last-1"}]' -H "Authorization: Bearer $KEY"
 expect_eq "last event" 200 "$(cat "$T/status")"
-check "rm" kr source rm "Segment prod"
+check "rm" kr source rm "Segment old"
 follower_gone() {
 	! kill -0 "$FOLLOWER" 2>/dev/null
 }
@@ -135,7 +137,7 @@ if ! wait_until 30 follower_gone; then
 fi
 wait "$FOLLOWER"
 expect_eq "follower's exit status" 1 $?
-expect_eq "follower's message" 'krctl: source "Segment prod" was deleted' \
+expect_eq "follower's message" 'krctl: source "Segment old" was deleted' \
     "$(cat "$T/follow.err")"
 grep -q "  track  *Last  " "$T/follow.out" || fail "last record: $(cat "$T/follow.out")"
 check "events after rm" kr -j events

@@ -224,11 +224,17 @@ see nosuch "unknown source" 'source "nosuch" does not exist'
 keys nosuch q
 krtop_quit_check nosuch "q after an error"
 
-# A source deleted while it is watched: said on the last line.
+# A source watched by its name stays watched when it is renamed, and its
+# records stay when it is deleted, which the last line says.
 krtop_start mob 100x30 -- -s "$SOCK" Mobile
-see mob "watching Mobile" "Source Mobile"
-check "rm Mobile" kr source rm Mobile
-see mob "deleted source" 'source "Mobile" was deleted'
+see mob "watching Mobile" "Source Mobile   Shown 2 of 2"
+check "rename Mobile" kr source rename Mobile Handheld
+check "send to Handheld" kr send Handheld -e Renamed -u u9
+see mob "watching it renamed" "Source Handheld   Shown 3 of 3"
+see_re mob "its new record" 'Handheld +track +Renamed +u9 '
+check "rm Handheld" kr source rm Handheld
+see mob "deleted source" 'source "Handheld" was deleted'
+see mob "its records kept" "Source Handheld   Shown 3 of 3"
 keys mob q
 krtop_quit_check mob "q after the source's deletion"
 finish
