@@ -82,6 +82,27 @@ utf8_cut(const char *s, size_t len, size_t max)
 }
 
 size_t
+utf8_whole(const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 n = len, want;
+
+	while (n > 0 && len - n < 3 && (u[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n == 0)
+		return len;
+	if (u[n - 1] >= 0xf0)
+		want = 4;
+	else if (u[n - 1] >= 0xe0)
+		want = 3;
+	else if (u[n - 1] >= 0xc0)
+		want = 2;
+	else
+		return len;
+	return len - (n - 1) < want ? n - 1 : len;
+}
+
+size_t
 utf8_encode(uint32_t cp, char *out)
 {
 	unsigned char	*u = (unsigned char *)out;

@@ -28,6 +28,12 @@ size_t	utf8_seqlen(const char *s, size_t len);
 size_t	utf8_cut(const char *s, size_t len, size_t max);
 
 /*
+ * The length of the len bytes of s without the incomplete character that
+ * a cut (by snprintf, say) may have left at their end.
+ */
+size_t	utf8_whole(const char *s, size_t len);
+
+/*
  * Write the code point cp (at most U+10FFFF) as UTF-8 at out, which has
  * room for 4 bytes; return the bytes written.
  */

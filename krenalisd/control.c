@@ -24,6 +24,7 @@
 #include "names.h"
 #include "proto.h"
 #include "timestamp.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "catalog.h"
 #include "command.h"
@@ -150,10 +151,17 @@ client_queue(struct client *c, const char *buf, size_t len)
 static void
 client_send(struct client *c, json_t *msg)
 {
-	char	*buf;
-	size_t	 len;
+	static const char	 failed[] = "{\"id\":null,\"ok\":false,"
+	    "\"error\":{\"code\":\"InternalError\",\"message\":\"the reply "
+	    "could not be made\"}}\n";
+	char			*buf;
+	size_t			 len;
 
-	buf = proto_encode(msg, &len);
+	if (msg == NULL || (buf = proto_encode(msg, &len)) == NULL) {
+		log_warnx("control: a reply could not be made");
+		client_queue(c, failed, sizeof(failed) - 1);
+		return;
+	}
 	client_queue(c, buf, len);
 	free(buf);
 }
@@ -170,6 +178,8 @@ client_error(struct client *c, json_t *id, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A long name cut in the middle of a character is no string. */
+	msg[utf8_whole(msg, strlen(msg))] = '\0';
 	o = json_pack("{s:O,s:b,s:{s:s,s:s}}", "id", id ? id : json_null(),
 	    "ok", 0, "error", "code", code, "message", msg);
 	client_send(c, o);

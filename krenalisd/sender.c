@@ -337,7 +337,7 @@ http_reason(long status, const char *what, const char *text, size_t len,
 	    b.p != NULL ? b.p : "");
 	buf_release(&b);
 	/* snprintf may have cut a character: end on a boundary. */
-	out[utf8_cut(out, strlen(out), strlen(out))] = '\0';
+	out[utf8_whole(out, strlen(out))] = '\0';
 }
 
 void

@@ -37,6 +37,11 @@ r=$(printf '%s\n' '{"id":5,"cmd":"status"}' | ctl_raw)
 expect_eq "no version" '{"id":5,"ok":false,"error":{"code":"UnsupportedVersion","message":"request has no protocol version \"v\"; krenalisd speaks version 1"}}' "$r"
 r=$(printf '%s\n' '{"v":1,"id":6,"cmd":"self.destruct"}' | ctl_raw)
 expect_eq "unknown command" '{"id":6,"ok":false,"error":{"code":"BadRequest","message":"unknown command \"self.destruct\""}}' "$r"
+# A message cut to fit is cut between two characters: a command of 1000
+# euro signs (3 bytes each) is named up to the last one that fits.
+r=$(python3 -c 'print("{\"v\":1,\"id\":28,\"cmd\":\"" + "\u20ac" * 1000 + "\"}")' | ctl_raw)
+expect_eq "long command" '[28,"BadRequest",true,676]' "$(jget "$r" '[j["id"], j["error"]["code"], j["error"]["message"].startswith("unknown command \"\u20ac"), j["error"]["message"].count("\u20ac")]')"
+check "still serving" kr status
 r=$(printf '%s\n' '{"v":1,"id":7}' | ctl_raw)
 expect_eq "no command" '{"id":7,"ok":false,"error":{"code":"BadRequest","message":"request has no command \"cmd\""}}' "$r"
 r=$(printf '%s\n' '{"v":1,"id":8,"cmd":"source.add","args":{"name":"x","colour":"red"}}' | ctl_raw)

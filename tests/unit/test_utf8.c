@@ -199,6 +199,31 @@ test_cut(void)
 	CHECK_INT(utf8_cut("\xe2\x82\xac", 3, 3), 3);
 }
 
+/*
+ * A prefix of any length of a valid string, with utf8_whole's length, is
+ * the longest valid prefix of it: the incomplete character goes.
+ */
+static void
+test_whole(void)
+{
+	const char	*s = "a" "\xc3\xa9" "\xe2\x82\xac" "\xf0\x9f\x98\x80" "b";
+	size_t		 len = strlen(s), n, m, want;
+	int		 bad = 0;
+
+	for (n = 0; n <= len; n++) {
+		for (want = n; want > 0 && !utf8_valid(s, want, NULL); want--)
+			;
+		if ((m = utf8_whole(s, n)) != want)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(utf8_whole("\xe2\x82", 2), 0);
+	CHECK_INT(utf8_whole("ab\xf0\x9f\x98", 5), 2);
+	CHECK_INT(utf8_whole("ab\xc3", 3), 2);
+	CHECK_INT(utf8_whole("abc", 3), 3);
+	CHECK_INT(utf8_whole("", 0), 0);
+}
+
 /* Every cut of a valid string is valid and has no more runes. */
 static void
 test_cut_keeps_valid(void)
@@ -303,6 +328,7 @@ main(void)
 	UNIT_RUN(test_all_pairs);
 	UNIT_RUN(test_cut);
 	UNIT_RUN(test_cut_keeps_valid);
+	UNIT_RUN(test_whole);
 	UNIT_RUN(test_encode);
 	UNIT_RUN(test_seqlen);
 	return UNIT_END();
