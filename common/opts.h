@@ -3,7 +3,7 @@
  * line on stderr (DESIGN.md), with the synopsis after the reason:
  *
  *	krctl: unknown option -x; usage: krctl [-hjV] ...
- *	krctl: unknown option --json; usage: ...	(a word as typed)
+ *	krctl: unknown option --json; usage: ...	(a long one as typed)
  *	krctl: option -s needs a value; usage: ...
  */
 #ifndef OPTS_H

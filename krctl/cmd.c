@@ -530,7 +530,8 @@ cmd_help(FILE *fp, int argc, char *const argv[], char *err, size_t errlen)
 	size_t	i;
 	int	found = 0;
 
-	if (argc > 2)
+	/* "help help" is the usage, printed by the caller: nothing after. */
+	if (argc > 2 || (argc == 2 && strcmp(argv[0], "help") == 0))
 		goto unexpected;
 	for (i = 0; i < NCMDS; i++) {
 		if (argc > 0 && strcmp(cmds[i].word1, argv[0]) != 0)

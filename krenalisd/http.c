@@ -96,7 +96,7 @@ struct http_request {
 	const char		*path;		/* borrowed from MHD */
 	int			 v1;		/* the path starts with /v1/ */
 	unsigned int		 timeout;	/* s, of the connection */
-	char			*encodings;	/* Content-Encoding lines, joined */
+	char			*encodings;	/* Content-Encodings joined */
 };
 
 /*
@@ -524,7 +524,7 @@ struct header_scan {
 	const char	*auth;		/* the first of them */
 	const char	*clen;		/* the first Content-Length */
 	int		 clen_differ;	/* another one has another value */
-	const char	*enc;		/* the first non-blank Content-Encoding */
+	const char	*enc;		/* the first non-blank encoding */
 	size_t		 nenc;		/* how many there are */
 	size_t		 enclen;	/* the length of all, joined */
 };
@@ -554,7 +554,7 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
-/* Joins the Content-Encoding lines of a request, as RFC 9110 §5.3 reads them. */
+/* Join the Content-Encoding lines, as RFC 9110 §5.3 reads them. */
 static enum MHD_Result
 join_encoding(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)

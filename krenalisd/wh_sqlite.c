@@ -1120,8 +1120,8 @@ sq_prefetch(struct wh_session *s, const struct event *ev)
 }
 
 /*
- * sq_add has settled the duplicate already: ev is not one, and its id is
- * ss->id, hashed once.
+ * sq_add has settled the duplicate already: ev is not one.  Its rows are
+ * written now; an event that is not stored takes no id (warehouse.h).
  */
 static int
 sq_outbox_add(struct wh_session *s, const struct event *ev,

@@ -1,10 +1,10 @@
 /*
  * krtop's session with krenalisd over the admin socket (DESIGN.md,
  * "Control protocol"): it connects, asks for status and stats (the
- * sources and the destinations) every second, and follows the debugger records of the chosen source or all
- * (spec/pipelines.md §7.4) into a record list.  When the daemon goes
- * away the records stay; the session says why and connects again every
- * half second.  Every run of the daemon is an epoch (reclist.h), told
+ * sources and the destinations) every second, and follows the debugger
+ * records of the chosen source or all (spec/pipelines.md §7.4) into a
+ * record list.  When the daemon goes away the records stay; the session
+ * says why and connects again every half second.  Every run of the daemon is an epoch (reclist.h), told
  * apart by the pid and start time of its status.
  *
  * It calls link.h for the connection and reclist.h for the records.

@@ -112,7 +112,8 @@ state_rebuild(struct state *s)
 	session_pin(&s->source, s->sess);
 	if ((id = state_source_id(s)) != NULL) {
 		name = session_source_name(s->sess, id);
-		if (s->source_name == NULL || strcmp(s->source_name, name) != 0) {
+		if (s->source_name == NULL ||
+		    strcmp(s->source_name, name) != 0) {
 			free(s->source_name);
 			s->source_name = xstrdup(name);
 		}

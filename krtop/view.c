@@ -387,11 +387,15 @@ view_title(const struct session *sess, int cols)
 static void
 view_rates(const struct state *s, const struct session *sess, int cols)
 {
-	double	rate[SESSION_NCOUNTERS];
-	char	buf[32];
-	int	x = 0, k, have;
+	double		 rate[SESSION_NCOUNTERS];
+	const char	*id = NULL;
+	char		 buf[32];
+	int		 x = 0, k, have;
 
-	have = session_rates(sess, state_source_id(s), rate);
+	/* A source the daemon no longer has gets nothing: not all of them. */
+	if (s->source != NULL && (id = state_source_id(s)) == NULL)
+		id = s->source;
+	have = session_rates(sess, id, rate);
 	view_seg(1, &x, cols, " Events/s", LOOK_TEXT);
 	for (k = 0; k < SESSION_NCOUNTERS; k++) {
 		view_seg(1, &x, cols, "   ", LOOK_TEXT);

@@ -111,6 +111,8 @@ grep -qF "$T/missing.conf: No such file or directory" "$T/err" || fail "missing 
 SYN="usage: krenalisd [-dFhnVv] [-f config] [-D datadir] [-l address:port] [-s socket] [-w warehouse]"
 expect_fail "bad option" "krenalisd: unknown option -x; $SYN" "$KRENALISD" -x
 expect_fail "long option" "krenalisd: unknown option --help; $SYN" "$KRENALISD" --help
+expect_fail "long option after a word" "krenalisd: unknown option --help; $SYN" "$KRENALISD" extra --help
+expect_fail "a value like a long option" "krenalisd: unknown option -Q; $SYN" "$KRENALISD" -D --x -Q
 expect_fail "option without its value" "krenalisd: option -D needs a value; $SYN" "$KRENALISD" -D
 expect_eq "-h" "$SYN" "$("$KRENALISD" -h)"
 expect_eq "-V" "krenalisd 0.1.0" "$("$KRENALISD" -V)"

@@ -12,6 +12,7 @@ expect_fail "no command" 'krctl: no command given; use one of: status, source, k
 expect_fail "unknown global option" "krctl: unknown option -Z; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -Z status
 expect_fail "unknown global option after another" "krctl: unknown option -Z; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -jZ status
 expect_fail "a long option, as typed" "krctl: unknown option --json; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" --json status
+expect_fail "a '-' among letters" "krctl: unknown option '-'; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -j- status
 expect_fail "global option without its value" "krctl: option -s needs a value; usage: krctl [-hjV] [-s socket] command [argument ...]" "$KRCTL" -s
 # The whole command line is parsed before connecting: no daemon needed.
 expect_fail "unknown" 'krctl: unknown command "frobnicate"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" -s "$T/none.sock" frobnicate
@@ -37,6 +38,7 @@ expect_eq "help help" "$(cat "$T/out")" "$("$KRCTL" help help 2>&1)"
 expect_fail "help unknown" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" help frob
 expect_fail "help unknown second word" 'krctl: unknown command "key frob"; use one of: list, add, rm' "$KRCTL" help key frob
 expect_fail "help, a second word of a command of one" 'krctl: unexpected argument "x"; usage: krctl help [command]' "$KRCTL" help status x
+expect_fail "help help, and more" 'krctl: unexpected argument "x"; usage: krctl help [command]' "$KRCTL" help help x
 # The command line is checked before the socket's path.
 expect_fail "command before socket" 'krctl: unknown command "frob"; use one of: status, source, key, pipeline, destination, stats, events, rejected, send, nodes, catalog' "$KRCTL" -s "$T" frob
 expect_fail "set without options" 'krctl: pipeline set needs at least one option; usage: krctl pipeline set pipeline [--name name] [-F filter | --no-filter] [-C consents | --no-consents] [--send destination]' "$KRCTL" -s "$T/none.sock" pipeline set p

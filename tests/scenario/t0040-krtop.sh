@@ -11,6 +11,7 @@
 # The command line: the usage line is the manual's SYNOPSIS.
 expect_fail "bad option" "krtop: unknown option -x; usage: krtop [-hV] [-s socket] [source]" "$KRTOP" -x
 expect_fail "two sources" 'krtop: unexpected argument "b"; usage: krtop [-hV] [-s socket] [source]' "$KRTOP" a b
+expect_fail "a long option after the source" 'krtop: unknown option --json; usage: krtop [-hV] [-s socket] [source]' "$KRTOP" src --json
 "$KRTOP" -h >"$T/out" 2>"$T/err"
 expect_eq "-h status" 0 $?
 expect_eq "-h prints the usage" "usage: krtop [-hV] [-s socket] [source]" \
@@ -235,6 +236,25 @@ see_re mob "its new record" 'Handheld +track +Renamed +u9 '
 check "rm Handheld" kr source rm Handheld
 see mob "deleted source" 'source "Handheld" was deleted'
 see mob "its records kept" "Source Handheld   Shown 3 of 3"
+# Its rates are its own, none, while another source receives events.
+see mob "no rates" "Events/s   received 0   "
+(i=0; while [ $i -lt 40 ]; do
+	curl -s -o /dev/null -H "Authorization: Bearer $KEY" \
+	    -H "Content-Type: application/json" \
+	    -d '{"type":"track","event":"Busy","userId":"b"}' "$URL/v1/track"
+	sleep 0.05; i=$((i + 1))
+done) &
+BUSY=$!
+i=0
+while [ $i -lt 30 ]; do
+	screen mob
+	grep -qE "Events/s +received [1-9]" "$T/screen" &&
+	    fail "a deleted source's rates are another's: $(sed -n 2p "$T/screen")"
+	sleep 0.1; i=$((i + 1))
+done
+wait "$BUSY"
+check "the busy events came" kr -j stats "Segment prod"
+expect_eq "busy events" 1 "$(jget "$(cat "$T/out")" 'int(j["sources"][0]["received"] >= 40)')"
 keys mob q
 krtop_quit_check mob "q after the source's deletion"
 finish

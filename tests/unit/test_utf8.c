@@ -206,7 +206,8 @@ test_cut(void)
 static void
 test_whole(void)
 {
-	const char	*s = "a" "\xc3\xa9" "\xe2\x82\xac" "\xf0\x9f\x98\x80" "b";
+	const char	*s =
+	    "a" "\xc3\xa9" "\xe2\x82\xac" "\xf0\x9f\x98\x80" "b";
 	size_t		 len = strlen(s), n, m, want;
 	int		 bad = 0;
 
