@@ -462,6 +462,16 @@ collect(PGconn *conn, int64_t *deadline, int *cancelled, char *err,
 		}
 	}
 out:
+	/*
+	 * A statement that succeeded after its cancel still missed the
+	 * deadline: a COMMIT whose wait for a synchronous standby was
+	 * cancelled has committed locally only, which is not what the
+	 * server is set to promise.
+	 */
+	if (!failed && last != NULL && *cancelled) {
+		snprintf(err, errlen, PG_LATE "%s", PQcmdStatus(last));
+		failed = 1;
+	}
 	if (failed || last == NULL) {
 		if (!failed)
 			pg_error(conn, NULL, err, errlen);

@@ -64,8 +64,11 @@ char	*pg_error(const PGconn *conn, const PGresult *res, char *buf,
  * several statements.  Return the last result when every one succeeded,
  * or the PGRES_COPY_IN result of a COPY ... FROM STDIN (then go on with
  * pg_copy); the caller PQclears it.  NULL with the reason in err
- * otherwise.
+ * otherwise, and when they succeeded only after being cancelled at the
+ * deadline (err then begins with PG_LATE).
  */
+#define PG_LATE	"the statement was cancelled at the deadline, and still "\
+		"ended with "
 PGresult *pg_run(PGconn *, const char *sql, int nparams,
 	    const char *const *params, int64_t deadline, char *err,
 	    size_t errlen);

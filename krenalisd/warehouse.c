@@ -179,6 +179,7 @@ warehouse_error(struct wh_session *s)
 int
 warehouse_begin(struct wh_session *s, int64_t since)
 {
+	s->kept = 0;
 	if (s->wh->engine->begin(s, since) == -1) {
 		health_set(s->wh, 0);
 		return -1;

@@ -105,9 +105,14 @@ struct warehouse {
 	_Atomic int64_t		 health;
 };
 
-/* The writer's connection; an engine's state begins with it likewise. */
+/*
+ * The writer's connection; an engine's state begins with it likewise.
+ * kept: the last commit failed, yet the engine knows that the database
+ * kept its transaction.
+ */
 struct wh_session {
 	struct warehouse	*wh;
+	int			 kept;
 };
 
 /*

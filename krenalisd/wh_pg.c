@@ -1381,8 +1381,21 @@ pgs_commit(struct wh_session *s)
 	    (ps->noutbox > 0 && insert_outbox(ps, deadline) == -1) ||
 	    (ps->rejects.len > 0 && insert_rejects(ps, deadline) == -1))
 		goto fail;
-	if ((res = session_run(ps, "COMMIT", 0, NULL, deadline)) == NULL)
+	if ((res = session_run(ps, "COMMIT", 0, NULL, deadline)) == NULL) {
+		/*
+		 * A COMMIT that ended after its cancel committed locally, but
+		 * did not wait for the synchronous standbys the server is set
+		 * to wait for: no 200 for it.
+		 */
+		if (strncmp(ps->err, PG_LATE, strlen(PG_LATE)) == 0) {
+			s->kept = 1;
+			snprintf(ps->err, sizeof(ps->err), "no commit within "
+			    "pg_timeout (%d s): the COMMIT was cancelled, yet "
+			    "PostgreSQL committed it locally, without the "
+			    "synchronous standbys it waits for", pw->timeout);
+		}
 		goto fail;
+	}
 	PQclear(res);
 	state_up(pw);
 	return 0;

@@ -410,7 +410,10 @@ commit_batches(struct writer_conn *c, struct batchq *q)
 		goto fail;
 	return 0;
 fail:
-	if (!warehouse_down(session->wh))
+	if (session->kept)
+		log_warnx("writer: transaction failed, yet the database kept "
+		    "it: %s", warehouse_error(session));
+	else if (!warehouse_down(session->wh))
 		log_warnx("writer: transaction failed, nothing of it is kept: "
 		    "%s", warehouse_error(session));
 	warehouse_rollback(session);
