@@ -285,6 +285,35 @@ pgc_fail(struct cat_pg *pc, PGresult *res)
 }
 
 /*
+ * Run sql, with nparams text parameters, within pg_timeout: its last
+ * result, or NULL with *rc CAT_DOWN (the connection is gone) or CAT_ERROR
+ * and the reason in the store's err.  A server that does not answer is
+ * cancelled at the deadline, and then cut (pg_run): the control thread,
+ * which runs this, never waits longer.
+ */
+static PGresult *
+pgc_query(struct cat_pg *pc, const char *sql, int nparams,
+    const char *const *params, int *rc)
+{
+	PGresult	*res;
+
+	if (pc->conn == NULL) {
+		*rc = CAT_DOWN;
+		return NULL;
+	}
+	if ((res = pg_run(pc->conn, sql, nparams, params,
+	    pg_deadline(pc->timeout * 1000LL), pc->store.err,
+	    sizeof(pc->store.err))) != NULL)
+		return res;
+	if (PQstatus(pc->conn) == CONNECTION_BAD) {
+		pgc_drop(pc);
+		*rc = CAT_DOWN;
+	} else
+		*rc = CAT_ERROR;
+	return NULL;
+}
+
+/*
  * The catalog's tables cannot be used as they are: the connection is
  * closed, and tried again only after the longest backoff.
  */
@@ -346,7 +375,7 @@ pgc_ready(struct cat_pg *pc, int force)
 	PGresult	*res;
 	char		 sql[64];
 	int64_t		 now = timestamp_monotonic();
-	int		 missing;
+	int		 missing, rc;
 
 	if (pc->conn != NULL)
 		return 0;
@@ -366,9 +395,8 @@ pgc_ready(struct cat_pg *pc, int force)
 	}
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d",
 	    pc->timeout * 1000);
-	res = PQexec(pc->conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return pgc_fail(pc, res);
+	if ((res = pgc_query(pc, sql, 0, NULL, &rc)) == NULL)
+		return rc;
 	PQclear(res);
 	/*
 	 * All there: nothing to create, nor the privilege to ask for.  Each
@@ -383,16 +411,14 @@ pgc_ready(struct cat_pg *pc, int force)
 		}
 		return pgc_refused(pc, now);
 	}
-	res = PQexec(pc->conn, missing > 0 ? schema : connected);
-	if (missing > 0 && PQresultStatus(res) == PGRES_COMMAND_OK) {
+	res = pgc_query(pc, missing > 0 ? schema : connected, 0, NULL, &rc);
+	if (res != NULL && missing > 0) {
 		PQclear(res);
-		res = PQexec(pc->conn, connected);
+		res = pgc_query(pc, connected, 0, NULL, &rc);
 	}
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pgc_fail(pc, res);
-		/* Not a table: a start-up error, or down until repaired. */
+	/* Not a table: a start-up error, or down until repaired. */
+	if (res == NULL)
 		return pc->conn != NULL ? pgc_refused(pc, now) : CAT_ERROR;
-	}
 	PQclear(res);
 	if (columns_check(pc->conn, 0, pg_deadline(pc->timeout * 1000LL),
 	    pc->store.err, sizeof(pc->store.err)) != 0)
@@ -410,12 +436,10 @@ static int
 pgc_run(struct cat_pg *pc, const char *sql)
 {
 	PGresult	*res;
+	int		 rc;
 
-	if (pc->conn == NULL)
-		return CAT_DOWN;
-	res = PQexec(pc->conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return pgc_fail(pc, res);
+	if ((res = pgc_query(pc, sql, 0, NULL, &rc)) == NULL)
+		return rc;
 	PQclear(res);
 	return 0;
 }
@@ -425,11 +449,11 @@ static int
 pgc_int(struct cat_pg *pc, const char *sql, int64_t *v)
 {
 	PGresult	*res;
+	int		 rc;
 
-	if (pc->conn == NULL)
-		return CAT_DOWN;
-	res = PQexec(pc->conn, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	if ((res = pgc_query(pc, sql, 0, NULL, &rc)) == NULL)
+		return rc;
+	if (PQntuples(res) != 1)
 		return pgc_fail(pc, res);
 	*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
@@ -457,13 +481,11 @@ pgc_exec(struct cat_store *st, enum cat_stmt which, const char *const *params)
 {
 	struct cat_pg	*pc = (struct cat_pg *)st;
 	PGresult	*res;
+	int		 rc;
 
-	if (pc->conn == NULL)
-		return CAT_DOWN;
-	res = PQexecParams(pc->conn, stmts[which].sql, stmts[which].nparams,
-	    NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return pgc_fail(pc, res);
+	if ((res = pgc_query(pc, stmts[which].sql, stmts[which].nparams,
+	    params, &rc)) == NULL)
+		return rc;
 	PQclear(res);
 	return 0;
 }
@@ -483,17 +505,14 @@ pgc_commit(struct cat_store *st, int change, int64_t *version)
 			return rc;
 		snprintf(v, sizeof(v), "%lld", (long long)*version);
 		param[0] = v;
-		res = PQexecParams(pc->conn, "SELECT pg_notify("
-		    "'krenalis_catalog', $1)", 1, NULL, param, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
-			return pgc_fail(pc, res);
+		if ((res = pgc_query(pc, "SELECT pg_notify("
+		    "'krenalis_catalog', $1)", 1, param, &rc)) == NULL)
+			return rc;
 		PQclear(res);
 	}
-	if (pc->conn == NULL)
-		return CAT_DOWN;
-	res = PQexec(pc->conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK ||
-	    strcmp(PQcmdStatus(res), "COMMIT") != 0)
+	if ((res = pgc_query(pc, "COMMIT", 0, NULL, &rc)) == NULL)
+		return rc;
+	if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
 		return pgc_fail(pc, res);
 	PQclear(res);
 	pc->in_tx = 0;
@@ -530,11 +549,8 @@ pgc_load(struct cat_store *st, void (*row)(void *, enum cat_rows,
 	    version)) != 0)
 		goto fail;
 	for (k = 0; k < sizeof(loads) / sizeof(loads[0]); k++) {
-		res = PQexec(pc->conn, loads[k]);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			rc = pgc_fail(pc, res);
+		if ((res = pgc_query(pc, loads[k], 0, NULL, &rc)) == NULL)
 			goto fail;
-		}
 		n = PQnfields(res);
 		for (r = 0; r < PQntuples(res); r++) {
 			for (i = 0; i < n && i < MAX_COLUMNS; i++)

@@ -288,12 +288,8 @@ node_json(const struct node *nd, const json_t *totals, int64_t mono)
 
 /* A failed call on the connection: logged once, and closed if broken. */
 static void
-node_fail(struct node *nd, PGresult *res)
+node_fail(struct node *nd, const char *why)
 {
-	char	why[512];
-
-	pg_error(nd->conn, res, why, sizeof(why));
-	PQclear(res);
 	if (!nd->down_said)
 		log_warnx("node: cannot write krenalis_nodes: %s", why);
 	nd->down_said = 1;
@@ -301,6 +297,24 @@ node_fail(struct node *nd, PGresult *res)
 		PQfinish(nd->conn);
 		nd->conn = NULL;
 	}
+}
+
+/*
+ * Run sql with nparams text parameters within pg_timeout (pg_run: a
+ * server that does not answer is cancelled, then cut, so that the control
+ * thread goes on): its last result, or NULL after node_fail.
+ */
+static PGresult *
+node_run(struct node *nd, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult	*res;
+	char		 why[512];
+
+	if ((res = pg_run(nd->conn, sql, nparams, params,
+	    pg_deadline(nd->timeout * 1000LL), why, sizeof(why))) == NULL)
+		node_fail(nd, why);
+	return res;
 }
 
 /*
@@ -350,17 +364,11 @@ node_write(struct node *nd, const json_t *totals, int64_t mono)
 	p[4] = nd->version;
 	for (i = 0; i < 8; i++)
 		p[5 + i] = num[i];
-	res = PQexecParams(nd->conn, beat_sql, 13, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		node_fail(nd, res);
+	if ((res = node_run(nd, beat_sql, 13, p)) == NULL)
 		return -1;
-	}
 	PQclear(res);
-	res = PQexec(nd->conn, janitor_sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		node_fail(nd, res);
+	if ((res = node_run(nd, janitor_sql, 0, NULL)) == NULL)
 		return -1;
-	}
 	PQclear(res);
 	if (nd->down_said)
 		log_info("node: writing krenalis_nodes again");
@@ -392,11 +400,8 @@ node_list(struct node *nd, const json_t *totals, int64_t mono)
 	if (node_write(nd, totals, mono) == -1)
 		return NULL;
 	nd->beat_at = mono;
-	res = PQexec(nd->conn, list_sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		node_fail(nd, res);
+	if ((res = node_run(nd, list_sql, 0, NULL)) == NULL)
 		return NULL;
-	}
 	a = json_array();
 	for (r = 0; r < PQntuples(res); r++) {
 		for (i = 0; i < 5; i++)
