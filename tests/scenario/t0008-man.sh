@@ -25,10 +25,10 @@ synopsis() {
 		on { print }' | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'
 }
 
-# usage_line PROGRAM ARGS...: the usage it prints without "usage: ", its
+# usage_line PROGRAM: the usage its -h prints without "usage: ", its
 # lines (the first, and those indented under it) joined by blanks.
 usage_line() {
-	"$@" 2>&1 >/dev/null | awk '
+	"$1" -h 2>/dev/null | awk '
 		/^usage: / { sub(/^usage: /, ""); print; on = 1; next }
 		on && /^       [^ ]/ { print; next }
 		{ on = 0 }' | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'
@@ -75,7 +75,7 @@ done
 
 # SYNOPSIS = usage().
 expect_eq "krenalisd.8 SYNOPSIS is krenalisd's usage" \
-    "$(usage_line "$KRENALISD" -x)" "$(synopsis "$MAN/krenalisd.8")"
+    "$(usage_line "$KRENALISD")" "$(synopsis "$MAN/krenalisd.8")"
 expect_eq "krctl.8 SYNOPSIS is krctl's usage" \
     "$(usage_line "$KRCTL")" "$(synopsis "$MAN/krctl.8")"
 case $(usage_line "$KRCTL") in
@@ -86,7 +86,7 @@ esac
 # Every command that krctl's usage lists is an entry of krctl.8, with the
 # same arguments: the entry's line is the command, alone or followed by
 # its text after two blanks.
-"$KRCTL" 2>&1 >/dev/null | sed -n 's/^	//p' | tr -s ' ' ' ' >"$T/cmds"
+"$KRCTL" -h 2>/dev/null | sed -n 's/^	//p' | tr -s ' ' ' ' >"$T/cmds"
 [ -s "$T/cmds" ] || fail "krctl's usage lists no commands"
 render "$MAN/krctl.8" | sed 's/^ *//' >"$T/krctl.txt"
 while IFS= read -r cmd; do
