@@ -517,6 +517,18 @@ pg() {
 	"$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$PGURL" -c "$1"
 }
 
+# pg_freeze / pg_thaw: stop every process of the cluster with SIGSTOP, a
+# server that answers nothing on its connections, open or new (the kernel
+# still takes them); then let them go on.
+pg_freeze() {
+	PGPIDS=$(head -n 1 "$PGDIR/data/postmaster.pid")
+	PGPIDS="$PGPIDS $(pgrep -P "$PGPIDS" | tr '\n' ' ')"
+	kill -STOP $PGPIDS
+}
+pg_thaw() {
+	kill -CONT $PGPIDS
+}
+
 fake_clock() {
 	# tests/clockshift.c, built apart from krenalisd and without its
 	# sanitizers: it is entered from inside AddressSanitizer's allocator.

@@ -238,10 +238,9 @@ see mob "deleted source" 'source "Handheld" was deleted'
 see mob "its records kept" "Source Handheld   Shown 3 of 3"
 # Its rates are its own, none, while another source receives events.
 see mob "no rates" "Events/s   received 0   "
-(i=0; while [ $i -lt 40 ]; do
-	curl -s -o /dev/null -H "Authorization: Bearer $KEY" \
-	    -H "Content-Type: application/json" \
-	    -d '{"type":"track","event":"Busy","userId":"b"}' "$URL/v1/track"
+(AUTH="Authorization: Bearer $KEY" T=$T/busy; mkdir "$T"; i=0
+while [ $i -lt 40 ]; do
+	track "busy-$i"
 	sleep 0.05; i=$((i + 1))
 done) &
 BUSY=$!

@@ -8,13 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 pg_one_writer 2
 
-PM=$(head -n 1 "$PGDIR/data/postmaster.pid")
-PGPIDS="$PM $(pgrep -P "$PM" | tr '\n' ' ')"
-kill -STOP $PGPIDS
+pg_freeze
 start=$(date +%s%N)
 track m1
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-kill -CONT $PGPIDS
+pg_thaw
 expect_eq "frozen" 503 "$(cat "$T/status")"
 [ $ms -ge 1800 ] && [ $ms -le 4200 ] || fail "answered after $ms ms: pg_timeout is 2 s, and a cancel's grace 1 s"
 stored() { track m2; [ "$(cat "$T/status")" = 200 ]; }
