@@ -191,16 +191,14 @@ sender_retry_after(const char *value, time_t now)
 	return (secs < RETRY_AFTER_MAX ? secs : RETRY_AFTER_MAX) * 1000;
 }
 
-/* The wait that the Retry-After of x's answer asks for, or -1. */
-static int64_t
-retry_after(CURL *easy)
+/* The value of the header name of easy's answer, as sent, or NULL. */
+static const char *
+answer_header(CURL *easy, const char *name)
 {
 	struct curl_header	*h;
 
-	if (curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1,
-	    &h) != CURLHE_OK)
-		return -1;
-	return sender_retry_after(h->value, time(NULL));
+	return curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) ==
+	    CURLHE_OK ? h->value : NULL;
 }
 
 /* Whether the n bytes at p hold only JSON's white space. */
@@ -355,12 +353,11 @@ sender_reason(long status, const char *body, size_t len, char *out,
 static void
 redirect_reason(CURL *easy, long status, char *out, size_t outlen)
 {
-	struct curl_header	*h;
+	const char	*loc = answer_header(easy, "Location");
 
-	if (curl_easy_header(easy, "Location", 0, CURLH_HEADER, -1, &h) ==
-	    CURLHE_OK && h->value[0] != '\0')
-		http_reason(status, "redirect to ", h->value, strlen(h->value),
-		    out, outlen);
+	if (loc != NULL && *loc != '\0')
+		http_reason(status, "redirect to ", loc, strlen(loc), out,
+		    outlen);
 	else
 		snprintf(out, outlen, "HTTP %ld: redirect without a Location",
 		    status);
@@ -1049,7 +1046,8 @@ done(struct sthread *t, struct xfer *x, CURLcode rc, int64_t now)
 		else
 			sender_reason(status, x->resp.p, x->resp.len, reason,
 			    sizeof(reason));
-		if ((ra = retry_after(x->easy)) == -1)
+		if ((ra = sender_retry_after(answer_header(x->easy,
+		    "Retry-After"), time(NULL))) == -1)
 			ra = sender_backoff(dl->failures, erand48(t->jitter));
 		dl->not_before = timestamp_monotonic() + ra;
 		dl->failures++;
