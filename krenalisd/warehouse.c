@@ -208,10 +208,10 @@ warehouse_prefetch(struct wh_session *s, const struct event *ev)
 }
 
 int
-warehouse_outbox_add(struct wh_session *s, const struct event *ev,
-    const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
+warehouse_outbox_add(struct wh_session *s, const enum outcome *outcome,
+    const struct wh_outbox *rows, size_t n)
 {
-	return s->wh->engine->outbox_add(s, ev, outcome, rows, n);
+	return s->wh->engine->outbox_add(s, outcome, rows, n);
 }
 
 int

@@ -187,8 +187,8 @@ struct wh_engine {
 	void		 (*prefetch)(struct wh_session *,
 			    const struct event *);
 	int		 (*outbox_add)(struct wh_session *,
-			    const struct event *, const enum outcome *,
-			    const struct wh_outbox *rows, size_t n);
+			    const enum outcome *, const struct wh_outbox *rows,
+			    size_t n);
 	int		 (*commit)(struct wh_session *);
 	void		 (*rollback)(struct wh_session *);
 
@@ -380,8 +380,8 @@ int		 warehouse_add(struct wh_session *, const struct event *ev,
 void		 warehouse_prefetch(struct wh_session *, const struct event *ev);
 
 /*
- * Add the n outbox rows of the valid event ev, which warehouse_add has
- * just settled as not a duplicate, with the outcome it was given
+ * Add the n outbox rows of the valid event that warehouse_add has just
+ * settled as not a duplicate, with the outcome it was given
  * (spec/destinations.md §3: an event passing several send pipelines has
  * a row for each).  An event queued and not stored does not take its
  * messageId (spec/ingest.md §11.1: only a stored row does), so a copy
@@ -390,8 +390,8 @@ void		 warehouse_prefetch(struct wh_session *, const struct event *ev);
  * OUTCOME_DUPLICATE.
  */
 int		 warehouse_outbox_add(struct wh_session *,
-		    const struct event *ev, const enum outcome *outcome,
-		    const struct wh_outbox *rows, size_t n);
+		    const enum outcome *outcome, const struct wh_outbox *rows,
+		    size_t n);
 
 /*
  * Commit, after checking that the warehouse is still the one opened; when

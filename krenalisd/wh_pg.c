@@ -1180,8 +1180,8 @@ pgs_add(struct wh_session *s, const struct event *ev, int store,
  * transaction or after it.
  */
 static int
-pgs_outbox_add(struct wh_session *s, const struct event *ev,
-    const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
+pgs_outbox_add(struct wh_session *s, const enum outcome *outcome,
+    const struct wh_outbox *rows, size_t n)
 {
 	struct pg_session	*ps = (struct pg_session *)s;
 	size_t			 i;

@@ -1124,8 +1124,8 @@ sq_prefetch(struct wh_session *s, const struct event *ev)
  * written now; an event that is not stored takes no id (warehouse.h).
  */
 static int
-sq_outbox_add(struct wh_session *s, const struct event *ev,
-    const enum outcome *outcome, const struct wh_outbox *rows, size_t n)
+sq_outbox_add(struct wh_session *s, const enum outcome *outcome,
+    const struct wh_outbox *rows, size_t n)
 {
 	struct sqlite_session	*ss = (struct sqlite_session *)s;
 	struct sqlite_wh	*sw = (struct sqlite_wh *)s->wh;

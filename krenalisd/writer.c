@@ -238,8 +238,7 @@ write_outbox(struct writer_conn *c, struct batch *b, size_t i)
 		else
 			t->queued++;
 	}
-	return warehouse_outbox_add(c->session, &be->ev, &be->outcome, rows,
-	    n);
+	return warehouse_outbox_add(c->session, &be->outcome, rows, n);
 }
 
 /*

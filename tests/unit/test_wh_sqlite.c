@@ -788,7 +788,7 @@ queue_rows(struct wh_session *s, const char *id, size_t n)
 		row.message_id = ev[i].message_id;
 		row.event = buf[i];
 		row.eventlen = strlen(buf[i]);
-		CHECK_INT(warehouse_outbox_add(s, &ev[i], &o[i], &row, 1), 0);
+		CHECK_INT(warehouse_outbox_add(s, &o[i], &row, 1), 0);
 	}
 	CHECK_INT(warehouse_commit(s), 0);
 	for (i = 0; i < n; i++)
